@@ -1,0 +1,394 @@
+/**
+ * The Directory over LDAP to Active Directory (or Samba AD), with ldapts.
+ *
+ * One service-account connection is kept and reused; when the DC drops it, the next call opens
+ * a new one (trying each configured DC in turn). User binds use a connection of their own that
+ * is closed at once. No password is ever sent over a connection that is not encrypted.
+ */
+import { Attribute, Change, Client, type Control, type Filter } from 'ldapts';
+import {
+  bindFailureError,
+  bindFailureOf,
+  isConnectionError,
+  isTlsError,
+  type OperationContext,
+  translateLdapError,
+} from './ad-errors.ts';
+import { encodeUnicodePwd, guidToBytes, isGuid, sidToBytes, sidToString } from './ad-values.ts';
+import { parseAccountName } from './account-name.ts';
+import type {
+  BindOutcome,
+  Directory,
+  DirectoryUser,
+  DomainInfo,
+  GroupMembership,
+  Protection,
+  ResetOptions,
+} from './directory.ts';
+import {
+  type DelegatedRight,
+  DirectoryNotEncrypted,
+  InvalidCredentials,
+  ServiceAccountRejected,
+  UserAmbiguous,
+} from './errors.ts';
+import { and, equals, groupsContaining, userAccount } from './filters.ts';
+import { readEntry } from './ldap-entry.ts';
+import { DOMAIN_POLICY_ATTRIBUTES, domainPolicy, fineGrainedPolicy, type PasswordPolicy, PSO_ATTRIBUTES } from './password-policy.ts';
+import { choosePolicyHintsOid, PolicyHintsControl } from './policy-hints.ts';
+import { protectedGroupName } from './protected-groups.ts';
+import { type DirectoryTrust, pinnedConnect, tlsOptions } from './tls.ts';
+import { BINARY_ATTRIBUTES, directoryUser, USER_ATTRIBUTES } from './user-entry.ts';
+
+export interface ActiveDirectoryOptions {
+  /** Domain controllers, tried in order: `ldaps://dc:636`, or `ldap://dc:389` with StartTLS. */
+  urls: string[];
+  /** Upgrade ldap:// connections with StartTLS (default true). Without it no password is sent. */
+  startTls?: boolean;
+  /** How the DC certificates are trusted. */
+  trust?: DirectoryTrust;
+  /** The service account: a DN, a UPN or DOMAIN\name. */
+  bindDn: string;
+  bindPassword: string;
+  /** Subtrees in which users are found; default: the whole domain. */
+  searchBases?: string[];
+  /** Per-operation time limit (default 10 s). */
+  timeoutMs?: number;
+  /** Time limit for opening a connection (default 5 s). */
+  connectTimeoutMs?: number;
+}
+
+interface Session {
+  client: Client;
+  url: string;
+}
+
+export class ActiveDirectory implements Directory {
+  private readonly options: ActiveDirectoryOptions;
+  private service: Promise<Session> | null = null;
+  private domainInfo: Promise<DomainInfo> | null = null;
+
+  constructor(options: ActiveDirectoryOptions) {
+    if (options.urls.length === 0) throw new RangeError('at least one directory URL is needed');
+    this.options = options;
+  }
+
+  domain(): Promise<DomainInfo> {
+    this.domainInfo ??= this.discoverDomain().catch((error: unknown) => {
+      this.domainInfo = null;
+      throw error;
+    });
+    return this.domainInfo;
+  }
+
+  async findUser(accountName: string, domain?: string): Promise<DirectoryUser | null> {
+    const name = parseAccountName(accountName, domain);
+    if (!name) return null;
+    const info = await this.domain();
+    switch (name.kind) {
+      case 'sam':
+        return this.findOneUser(equals('sAMAccountName', name.sam));
+      case 'down-level': {
+        const typed = name.domain.toLowerCase();
+        if (typed !== info.netbiosDomain.toLowerCase() && typed !== info.dnsDomain.toLowerCase()) return null;
+        return this.findOneUser(equals('sAMAccountName', name.sam));
+      }
+      case 'upn': {
+        const byUpn = await this.findOneUser(equals('userPrincipalName', name.upn));
+        if (byUpn || name.suffix.toLowerCase() !== info.dnsDomain.toLowerCase()) return byUpn;
+        // AD also accepts the implicit UPN sAMAccountName@dns-domain of accounts without one.
+        return this.findOneUser(equals('sAMAccountName', name.local));
+      }
+    }
+  }
+
+  async getUser(guid: string): Promise<DirectoryUser | null> {
+    if (!isGuid(guid)) return null;
+    return this.findOneUser(equals('objectGUID', guidToBytes(guid)));
+  }
+
+  async verifyPassword(user: DirectoryUser, password: string): Promise<BindOutcome> {
+    // A simple bind with an empty password is an anonymous bind, which "succeeds".
+    if (password === '') return { ok: false, reason: 'invalid-credentials' };
+    try {
+      const session = await this.open(user.dn, password);
+      await session.client.unbind().catch(() => undefined);
+      return { ok: true };
+    } catch (error) {
+      const reason = bindFailureOf(error);
+      if (reason) return { ok: false, reason };
+      throw this.translate(error, { operation: 'check the password', dn: user.dn });
+    }
+  }
+
+  async resetPassword(user: DirectoryUser, newPassword: string, options: ResetOptions = {}): Promise<void> {
+    const { mustChange = false, unlock = true } = options;
+    const changes = [replace('unicodePwd', encodeUnicodePwd(newPassword))];
+    const rights: DelegatedRight[] = ['Reset Password'];
+    if (unlock) {
+      changes.push(replace('lockoutTime', '0'));
+      rights.push('Write lockoutTime');
+    }
+    if (mustChange) {
+      changes.push(replace('pwdLastSet', '0'));
+      rights.push('Write pwdLastSet');
+    }
+    const { policyHintsOid } = await this.domain();
+    const controls: Control[] = policyHintsOid ? [new PolicyHintsControl(policyHintsOid)] : [];
+    await this.asService({ operation: 'reset the password', dn: user.dn, rights }, (client) =>
+      client.modify(user.dn, changes, controls),
+    );
+  }
+
+  async unlock(user: DirectoryUser): Promise<void> {
+    await this.asService({ operation: 'unlock the account', dn: user.dn, rights: ['Write lockoutTime'] }, (client) =>
+      client.modify(user.dn, [replace('lockoutTime', '0')]),
+    );
+  }
+
+  async setMustChange(user: DirectoryUser, mustChange: boolean): Promise<void> {
+    // pwdLastSet accepts only 0 (must change) and -1 (now, which clears the flag).
+    const operation = mustChange ? 'require a password change' : 'clear "must change password"';
+    await this.asService({ operation, dn: user.dn, rights: ['Write pwdLastSet'] }, (client) =>
+      client.modify(user.dn, [replace('pwdLastSet', mustChange ? '0' : '-1')]),
+    );
+  }
+
+  async changePassword(user: DirectoryUser, oldPassword: string, newPassword: string): Promise<void> {
+    if (oldPassword === '') throw InvalidCredentials({});
+    // The DC checks the old password: delete the old value and add the new one in one modify.
+    const changes = [
+      new Change({ operation: 'delete', modification: new Attribute({ type: 'unicodePwd', values: [encodeUnicodePwd(oldPassword)] }) }),
+      new Change({ operation: 'add', modification: new Attribute({ type: 'unicodePwd', values: [encodeUnicodePwd(newPassword)] }) }),
+    ];
+    const context: Omit<OperationContext, 'server'> = { operation: 'change the password', dn: user.dn, rights: ['Change Password'] };
+    let session: Session;
+    try {
+      session = await this.open(user.dn, oldPassword);
+    } catch (error) {
+      const reason = bindFailureOf(error);
+      if (reason !== 'must-change' && reason !== 'password-expired') {
+        throw reason ? bindFailureError(reason) : this.translate(error, context);
+      }
+      // AD refuses a bind with an expired or must-change password even though it is right.
+      // The change itself is open to anyone who knows the old password (the Change Password
+      // right is granted to Everyone), so it goes through the service account's connection.
+      await this.asService(context, (client) => client.modify(user.dn, changes));
+      return;
+    }
+    try {
+      await session.client.modify(user.dn, changes);
+    } catch (error) {
+      throw translateLdapError(error, { ...context, server: session.url });
+    } finally {
+      await session.client.unbind().catch(() => undefined);
+    }
+  }
+
+  async passwordPolicy(user?: DirectoryUser): Promise<PasswordPolicy> {
+    const { baseDn } = await this.domain();
+    return this.asService({ operation: 'read the password policy', dn: baseDn }, async (client) => {
+      const head = await this.readOne(client, baseDn, [...DOMAIN_POLICY_ATTRIBUTES]);
+      const policy = domainPolicy(Object.fromEntries(DOMAIN_POLICY_ATTRIBUTES.map((name) => [name, head?.text(name)])));
+      const psoDn = user && (await this.readOne(client, user.dn, ['msDS-ResultantPSO']))?.text('msDS-ResultantPSO');
+      if (!psoDn) return policy;
+      // By default only admins may read a PSO's settings; the entry then comes back empty.
+      const pso = await this.readOne(client, psoDn, [...PSO_ATTRIBUTES]).catch(() => null);
+      if (!pso?.text('msDS-MinimumPasswordLength')) return { ...policy, unreadablePso: rdnValue(psoDn) };
+      return fineGrainedPolicy(Object.fromEntries(PSO_ATTRIBUTES.map((name) => [name, pso.text(name)])));
+    });
+  }
+
+  async protection(user: DirectoryUser): Promise<Protection> {
+    const reasons: string[] = [];
+    if (user.adminCount) reasons.push('adminCount is 1');
+    for (const group of await this.groupsOf(user)) {
+      const name = protectedGroupName(group.sid);
+      if (name) reasons.push(`member of ${name}`);
+    }
+    return { protected: reasons.length > 0, reasons };
+  }
+
+  async groupsOf(user: DirectoryUser): Promise<GroupMembership[]> {
+    const { baseDn, domainSid } = await this.domain();
+    return this.asService({ operation: 'read group memberships', dn: user.dn }, async (client) => {
+      const direct = new Set(user.memberOf.map((dn) => dn.toLowerCase()));
+      const found = new Map<string, GroupMembership>();
+      const add = (entries: GroupMembership[]) => {
+        for (const group of entries) if (!found.has(group.dn.toLowerCase())) found.set(group.dn.toLowerCase(), group);
+      };
+      const groups = (filter: Filter) => this.searchGroups(client, baseDn, filter, direct);
+      add(await groups(groupsContaining(user.dn)));
+      // The primary group (usually Domain Users) is not in member/memberOf; it can be Domain Admins.
+      const primarySid = `${domainSid}-${user.primaryGroupId}`;
+      const [primary] = await groups(and(equals('objectClass', 'group'), equals('objectSid', sidToBytes(primarySid))));
+      if (primary) {
+        add([{ ...primary, direct: true }]);
+        add(await groups(groupsContaining(primary.dn)));
+      }
+      return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
+    });
+  }
+
+  async close(): Promise<void> {
+    const service = this.service;
+    this.service = null;
+    const session = await service?.catch(() => null);
+    await session?.client.unbind().catch(() => undefined);
+  }
+
+  private async discoverDomain(): Promise<DomainInfo> {
+    return this.asService({ operation: 'read the domain information', dn: '(rootDSE)' }, async (client) => {
+      const root = await this.readOne(client, '', ['defaultNamingContext', 'configurationNamingContext', 'supportedControl']);
+      const baseDn = root?.text('defaultNamingContext');
+      const configDn = root?.text('configurationNamingContext');
+      if (!root || !baseDn || !configDn) throw new Error('the rootDSE names no default or configuration naming context');
+      const { searchEntries: partitions } = await client.search(`CN=Partitions,${configDn}`, {
+        scope: 'one',
+        filter: and(equals('objectClass', 'crossRef'), equals('nCName', baseDn)),
+        attributes: ['nETBIOSName', 'dnsRoot'],
+      });
+      const partition = partitions[0] && readEntry(partitions[0]);
+      const head = await this.readOne(client, baseDn, ['objectSid'], ['objectSid']);
+      const sid = head?.bytes('objectSid');
+      if (!partition || !sid) throw new Error('the domain partition or the domain SID could not be read');
+      return {
+        baseDn,
+        dnsDomain: partition.text('dnsRoot') ?? '',
+        netbiosDomain: partition.text('nETBIOSName') ?? '',
+        domainSid: sidToString(sid),
+        policyHintsOid: choosePolicyHintsOid(root.texts('supportedControl')),
+      };
+    });
+  }
+
+  private async findOneUser(match: Filter): Promise<DirectoryUser | null> {
+    const bases = this.options.searchBases?.length ? this.options.searchBases : [(await this.domain()).baseDn];
+    const filter = userAccount(match);
+    return this.asService({ operation: 'look up the user', dn: bases.join('; ') }, async (client) => {
+      const found = new Map<string, DirectoryUser>();
+      for (const base of bases) {
+        const { searchEntries } = await client.search(base, {
+          scope: 'sub',
+          filter,
+          attributes: USER_ATTRIBUTES,
+          explicitBufferAttributes: BINARY_ATTRIBUTES,
+        });
+        // Bases may overlap; one account found twice is still one account.
+        for (const entry of searchEntries) found.set(entry.dn.toLowerCase(), directoryUser(readEntry(entry)));
+      }
+      if (found.size > 1) throw UserAmbiguous({ count: found.size });
+      return found.values().next().value ?? null;
+    });
+  }
+
+  private async searchGroups(client: Client, baseDn: string, filter: Filter, direct: Set<string>): Promise<GroupMembership[]> {
+    const { searchEntries } = await client.search(baseDn, {
+      scope: 'sub',
+      filter,
+      attributes: ['cn', 'objectSid'],
+      explicitBufferAttributes: ['objectSid'],
+    });
+    return searchEntries.map((raw) => {
+      const entry = readEntry(raw);
+      const sid = entry.bytes('objectSid');
+      return {
+        dn: entry.dn,
+        name: entry.text('cn') ?? entry.dn,
+        sid: sid ? sidToString(sid) : '',
+        direct: direct.has(entry.dn.toLowerCase()),
+      };
+    });
+  }
+
+  private async readOne(client: Client, dn: string, attributes: string[], binary: string[] = []) {
+    const { searchEntries } = await client.search(dn, { scope: 'base', attributes, explicitBufferAttributes: binary });
+    return searchEntries[0] ? readEntry(searchEntries[0]) : null;
+  }
+
+  /** Runs `work` on the service-account connection, opening it first when needed. */
+  private async asService<T>(context: Omit<OperationContext, 'server'>, work: (client: Client) => Promise<T>): Promise<T> {
+    const session = await this.serviceSession();
+    try {
+      return await work(session.client);
+    } catch (error) {
+      // A lost connection is not reused; the next call opens a fresh one.
+      if (isConnectionError(error) || !session.client.isConnected) this.dropService(session);
+      throw translateLdapError(error, { ...context, server: session.url });
+    }
+  }
+
+  private async serviceSession(): Promise<Session> {
+    const current = this.service;
+    if (current) {
+      const session = await current.catch(() => null);
+      // isBound turns false when the DC closed the socket; ldapts would reconnect unauthenticated.
+      if (session?.client.isBound) return session;
+      if (this.service === current) this.service = null;
+      if (session) this.dropService(session);
+    }
+    this.service ??= this.open(this.options.bindDn, this.options.bindPassword).catch((error: unknown) => {
+      this.service = null;
+      const reason = bindFailureOf(error);
+      if (reason) {
+        throw ServiceAccountRejected({ account: this.options.bindDn, reason: bindFailureError(reason).code });
+      }
+      throw this.translate(error, { operation: 'connect as the service account' });
+    });
+    return this.service;
+  }
+
+  private dropService(session: Session): void {
+    void this.service?.then((current) => {
+      if (current === session) this.service = null;
+    }, () => undefined);
+    void session.client.unbind().catch(() => undefined);
+  }
+
+  /**
+   * Opens an encrypted connection to the first DC that answers and binds. Bind failures are
+   * thrown as they are (the caller decides what they mean); the next DC is tried only when a
+   * DC cannot be reached.
+   */
+  private async open(bindDn: string, password: string): Promise<Session> {
+    let lastError: unknown;
+    for (const url of this.options.urls) {
+      const parsed = new URL(url);
+      const secure = parsed.protocol === 'ldaps:';
+      const startTls = !secure && this.options.startTls !== false;
+      if (!secure && !startTls) throw DirectoryNotEncrypted({ server: url });
+      const trust = this.options.trust ?? {};
+      const tlsConnectionOptions = tlsOptions(parsed.hostname.replace(/^\[|\]$/g, ''), trust);
+      const client = new Client({
+        url,
+        timeout: this.options.timeoutMs ?? 10_000,
+        connectTimeout: this.options.connectTimeoutMs ?? 5_000,
+        tlsOptions: tlsConnectionOptions,
+        ...(trust.fingerprint ? { createSecureConnection: pinnedConnect(trust.fingerprint) } : {}),
+      });
+      try {
+        if (startTls) await client.startTLS(tlsConnectionOptions);
+        await client.bind(bindDn, password);
+        return { client, url };
+      } catch (error) {
+        await client.unbind().catch(() => undefined);
+        if (!isConnectionError(error) && !isTlsError(error)) throw error;
+        lastError = translateLdapError(error, { operation: 'connect', server: url });
+      }
+    }
+    throw lastError;
+  }
+
+  private translate(error: unknown, context: Omit<OperationContext, 'server'>) {
+    return translateLdapError(error, { ...context, server: this.options.urls.join(', ') });
+  }
+}
+
+/** The value of a DN's first RDN: "Latchkey Strict" for CN=Latchkey Strict,CN=... */
+function rdnValue(dn: string): string {
+  return /^[^=]+=((?:\\.|[^,\\])*)/.exec(dn)?.[1]?.replace(/\\(.)/g, '$1') ?? dn;
+}
+
+function replace(type: string, value: string | Buffer): Change {
+  return new Change({ operation: 'replace', modification: new Attribute({ type, values: [value] as string[] | Buffer[] }) });
+}

@@ -1,0 +1,150 @@
+/**
+ * The dev domain (scripts/dev-ad) for integration tests: its connection facts, a directory
+ * configured against it, and throwaway users created and removed per test with the domain
+ * administrator's rights (fixtures only; Latchkey itself never holds those rights).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Attribute, Change, Client } from 'ldapts';
+import { ActiveDirectory, type ActiveDirectoryOptions } from '../directory/active-directory.ts';
+import { encodeUnicodePwd } from '../directory/ad-values.ts';
+
+export interface DevDomainFacts {
+  realm: string;
+  dnsDomain: string;
+  netbiosDomain: string;
+  baseDn: string;
+  domainSid: string;
+  url: string;
+  startTlsUrl: string;
+  caFile: string;
+  admin: { dn: string; password: string };
+  serviceAccount: { dn: string; upn: string; sam: string; password: string; sid: string };
+  userPassword: string;
+  ous: { staff: string; contractors: string; vendors: string; serviceAccounts: string; groups: string };
+  delegatedOus: string[];
+  users: { staff: string[]; contractors: string[]; vendors: string[] };
+  protectedUser: { sam: string; dn: string };
+  helpdesk: { group: string; member: string; memberDn: string };
+  admins: { group: string; member: string; memberDn: string };
+  strictPasswordGroup: string;
+}
+
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The facts scripts/dev-ad wrote; fails with the command to run when the domain is not up. */
+export function devDomain(): DevDomainFacts {
+  const dir = process.env.LATCHKEY_DEV_AD_DIR ?? join(projectRoot, '.dev-ad');
+  const file = join(dir, 'connection.json');
+  if (!existsSync(file)) throw new Error(`no dev domain facts at ${file}: run scripts/dev-ad up first`);
+  return JSON.parse(readFileSync(file, 'utf8')) as DevDomainFacts;
+}
+
+/** Latchkey's directory against the dev domain, as the delegated service account. */
+export function devDirectory(overrides: Partial<ActiveDirectoryOptions> = {}): ActiveDirectory {
+  const facts = devDomain();
+  return new ActiveDirectory({
+    urls: [facts.url],
+    trust: { caFile: facts.caFile },
+    bindDn: facts.serviceAccount.dn,
+    bindPassword: facts.serviceAccount.password,
+    searchBases: facts.delegatedOus,
+    ...overrides,
+  });
+}
+
+/** A client bound as the domain administrator, for fixtures and for checking what changed. */
+export async function adminClient(): Promise<Client> {
+  const facts = devDomain();
+  const client = new Client({ url: facts.url, tlsOptions: { ca: readFileSync(facts.caFile) }, timeout: 10_000 });
+  await client.bind(facts.admin.dn, facts.admin.password);
+  return client;
+}
+
+export interface TestUser {
+  dn: string;
+  sam: string;
+  upn: string;
+  password: string;
+  displayName: string;
+}
+
+export type OuKey = keyof DevDomainFacts['ous'];
+
+/** A password that satisfies the domain policy and the strict PSO, different every call. */
+export function freshPassword(): string {
+  return `Lk-${randomBytes(6).toString('hex')}-Qz9`;
+}
+
+/**
+ * A throwaway user (enabled, with mail and mobile) in an OU of the dev domain. Remove it with
+ * removeEntries() when done.
+ */
+export async function createUser(admin: Client, ou: OuKey = 'staff', extra: Record<string, string> = {}): Promise<TestUser> {
+  const facts = devDomain();
+  const sam = `t-${randomBytes(5).toString('hex')}`;
+  const displayName = `Test ${sam}`;
+  const dn = `CN=${displayName},${facts.ous[ou]}`;
+  const password = freshPassword();
+  const upn = `${sam}@${facts.dnsDomain}`;
+  await admin.add(dn, [
+    new Attribute({ type: 'objectClass', values: ['top', 'person', 'organizationalPerson', 'user'] }),
+    new Attribute({ type: 'sAMAccountName', values: [sam] }),
+    new Attribute({ type: 'userPrincipalName', values: [upn] }),
+    new Attribute({ type: 'givenName', values: ['Test'] }),
+    new Attribute({ type: 'sn', values: [sam] }),
+    new Attribute({ type: 'displayName', values: [displayName] }),
+    new Attribute({ type: 'mail', values: [`${sam}@${facts.dnsDomain}`] }),
+    new Attribute({ type: 'mobile', values: ['+15550100999'] }),
+    new Attribute({ type: 'unicodePwd', values: [encodeUnicodePwd(password)] }),
+    ...Object.entries({ userAccountControl: '512', ...extra }).map(([type, value]) => new Attribute({ type, values: [value] })),
+  ]);
+  return { dn, sam, upn, password, displayName };
+}
+
+/** A throwaway group, optionally with members. */
+export async function createGroup(admin: Client, members: string[] = []): Promise<string> {
+  const facts = devDomain();
+  const dn = `CN=tg-${randomBytes(5).toString('hex')},${facts.ous.groups}`;
+  await admin.add(dn, [
+    new Attribute({ type: 'objectClass', values: ['top', 'group'] }),
+    ...(members.length ? [new Attribute({ type: 'member', values: members })] : []),
+  ]);
+  return dn;
+}
+
+/** Adds `memberDn` to the group `groupDn`. */
+export async function addMember(admin: Client, groupDn: string, memberDn: string): Promise<void> {
+  await admin.modify(groupDn, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [memberDn] }) }));
+}
+
+/** Deletes entries, ignoring those already gone. */
+export async function removeEntries(admin: Client, dns: string[]): Promise<void> {
+  for (const dn of dns) await admin.del(dn).catch(() => undefined);
+}
+
+/**
+ * Binds as `dn` with `password` outside Latchkey: 'ok', or AD's bind sub-code ('52e' wrong
+ * password, '773' must change, '775' locked ...).
+ */
+export async function bindAs(dn: string, password: string): Promise<string> {
+  const facts = devDomain();
+  const client = new Client({ url: facts.url, tlsOptions: { ca: readFileSync(facts.caFile) }, timeout: 10_000 });
+  try {
+    await client.bind(dn, password);
+    return 'ok';
+  } catch (error) {
+    return /data ([0-9a-f]+)/i.exec((error as Error).message)?.[1] ?? (error as Error).message;
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
+}
+
+/** One attribute of an entry as the administrator sees it. */
+export async function readAttribute(admin: Client, dn: string, attribute: string): Promise<string | undefined> {
+  const { searchEntries } = await admin.search(dn, { scope: 'base', attributes: [attribute] });
+  const value = searchEntries[0]?.[attribute];
+  return Array.isArray(value) ? String(value[0]) : value === undefined ? undefined : String(value);
+}
