@@ -363,7 +363,8 @@ export class ActiveDirectory implements Directory {
         url,
         timeout: this.options.timeoutMs ?? 10_000,
         connectTimeout: this.options.connectTimeoutMs ?? 5_000,
-        tlsOptions: tlsConnectionOptions,
+        // ldapts opens TLS at once when given tlsOptions, even for ldap:// (no StartTLS then).
+        ...(secure ? { tlsOptions: tlsConnectionOptions } : {}),
         ...(trust.fingerprint ? { createSecureConnection: pinnedConnect(trust.fingerprint) } : {}),
       });
       try {
