@@ -5,7 +5,7 @@
  * a new one (trying each configured DC in turn). User binds use a connection of their own that
  * is closed at once. No password is ever sent over a connection that is not encrypted.
  */
-import { Attribute, Change, Client, type Control, type Filter } from 'ldapts';
+import { Attribute, Change, Client, type Filter } from 'ldapts';
 import {
   bindFailureError,
   bindFailureOf,
@@ -35,7 +35,7 @@ import {
 import { and, equals, groupsContaining, userAccount } from './filters.ts';
 import { readEntry } from './ldap-entry.ts';
 import { DOMAIN_POLICY_ATTRIBUTES, domainPolicy, fineGrainedPolicy, type PasswordPolicy, PSO_ATTRIBUTES } from './password-policy.ts';
-import { choosePolicyHintsOid, PolicyHintsControl } from './policy-hints.ts';
+import { choosePolicyHintsOid, resetControls } from './policy-hints.ts';
 import { protectedGroupName } from './protected-groups.ts';
 import { type DirectoryTrust, pinnedConnect, tlsOptions } from './tls.ts';
 import { BINARY_ATTRIBUTES, directoryUser, USER_ATTRIBUTES } from './user-entry.ts';
@@ -134,9 +134,8 @@ export class ActiveDirectory implements Directory {
       rights.push('Write pwdLastSet');
     }
     const { policyHintsOid } = await this.domain();
-    const controls: Control[] = policyHintsOid ? [new PolicyHintsControl(policyHintsOid)] : [];
     await this.asService({ operation: 'reset the password', dn: user.dn, rights }, (client) =>
-      client.modify(user.dn, changes, controls),
+      client.modify(user.dn, changes, resetControls(policyHintsOid)),
     );
   }
 

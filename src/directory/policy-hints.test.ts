@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BerWriter } from 'ldapts';
-import { choosePolicyHintsOid, POLICY_HINTS_DEPRECATED_OID, POLICY_HINTS_OID, PolicyHintsControl } from './policy-hints.ts';
+import {
+  choosePolicyHintsOid,
+  POLICY_HINTS_DEPRECATED_OID,
+  POLICY_HINTS_OID,
+  PolicyHintsControl,
+  resetControls,
+} from './policy-hints.ts';
 
 test('the control encodes as SEQUENCE { oid, critical TRUE, OCTET STRING { SEQUENCE { INTEGER 1 } } }', () => {
   const writer = new BerWriter();
@@ -24,4 +30,13 @@ test('the current OID is preferred, the deprecated one used when it is all the D
 
 test('a DC that lists neither gets no control', () => {
   assert.equal(choosePolicyHintsOid(['1.2.840.113556.1.4.319', '1.2.840.113556.1.4.801']), null);
+});
+
+test('a reset carries the critical hints control only for a DC that listed one', () => {
+  const [control, ...rest] = resetControls(POLICY_HINTS_DEPRECATED_OID);
+  assert.ok(control instanceof PolicyHintsControl);
+  assert.equal(control.type, POLICY_HINTS_DEPRECATED_OID);
+  assert.equal(control.critical, true);
+  assert.equal(rest.length, 0);
+  assert.deepEqual(resetControls(null), []);
 });

@@ -32,3 +32,8 @@ export class PolicyHintsControl extends Control {
     writer.writeBuffer(value.buffer, Ber.OctetString);
   }
 }
+
+/** The controls to send with a reset to a DC whose hints OID (if any) is `policyHintsOid`. */
+export function resetControls(policyHintsOid: string | null): Control[] {
+  return policyHintsOid ? [new PolicyHintsControl(policyHintsOid)] : [];
+}
