@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from 'ldapts';
-import { LatchkeyError } from '../errors.ts';
+import { rejectsWithCode } from '../testing/assertions.ts';
 import {
   adminClient,
   bindAs,
@@ -36,17 +36,6 @@ function directory(...args: Parameters<typeof devDirectory>): ActiveDirectory {
   const made = devDirectory(...args);
   open.push(made);
   return made;
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<LatchkeyError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof LatchkeyError, `a coded error, not ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected ${code}, but it succeeded`);
 }
 
 /** A loopback port on which nothing listens. */
@@ -84,10 +73,10 @@ describe('encryption', () => {
       const plain = directory({ urls: [`ldap://127.0.0.1:${proxy.port}`], startTls: false });
       const user = await directory().findUser(person.sam);
       assert.ok(user);
-      await rejectsWith(plain.findUser(person.sam), 'LK_DIRECTORY_NOT_ENCRYPTED');
-      await rejectsWith(plain.resetPassword(user, freshPassword()), 'LK_DIRECTORY_NOT_ENCRYPTED');
-      await rejectsWith(plain.verifyPassword(user, person.password), 'LK_DIRECTORY_NOT_ENCRYPTED');
-      await rejectsWith(plain.changePassword(user, person.password, freshPassword()), 'LK_DIRECTORY_NOT_ENCRYPTED');
+      await rejectsWithCode(plain.findUser(person.sam), 'LK_DIRECTORY_NOT_ENCRYPTED');
+      await rejectsWithCode(plain.resetPassword(user, freshPassword()), 'LK_DIRECTORY_NOT_ENCRYPTED');
+      await rejectsWithCode(plain.verifyPassword(user, person.password), 'LK_DIRECTORY_NOT_ENCRYPTED');
+      await rejectsWithCode(plain.changePassword(user, person.password, freshPassword()), 'LK_DIRECTORY_NOT_ENCRYPTED');
       assert.equal(proxy.connections, 0, 'not even a connection was opened');
       assert.equal(await bindAs(person.dn, person.password), 'ok');
     } finally {
@@ -101,11 +90,11 @@ describe('certificate trust', () => {
 
   test('a CA that did not issue the DC certificate is refused', async () => {
     // The system store does not hold the dev domain's CA.
-    await rejectsWith(directory({ trust: {} }).findUser(person.sam), 'LK_DIRECTORY_TLS');
+    await rejectsWithCode(directory({ trust: {} }).findUser(person.sam), 'LK_DIRECTORY_TLS');
   });
 
   test('a certificate for another name is refused', async () => {
-    const error = await rejectsWith(
+    const error = await rejectsWithCode(
       directory({ trust: { caFile: facts.caFile, serverName: 'wrong.example' } }).findUser(person.sam),
       'LK_DIRECTORY_TLS',
     );
@@ -121,7 +110,7 @@ describe('certificate trust', () => {
   });
 
   test('a pin that does not match is refused', async () => {
-    const error = await rejectsWith(directory({ trust: { fingerprint: 'AB'.repeat(32) } }).findUser(person.sam), 'LK_DIRECTORY_TLS');
+    const error = await rejectsWithCode(directory({ trust: { fingerprint: 'AB'.repeat(32) } }).findUser(person.sam), 'LK_DIRECTORY_TLS');
     assert.match(error.message, /not the pinned one/);
   });
 });
@@ -134,7 +123,7 @@ describe('the service account', () => {
   });
 
   test("a wrong service password is the admin's problem, not shown as the user's wrong password", async () => {
-    const error = await rejectsWith(directory({ bindPassword: 'not-the-password' }).findUser(person.sam), 'LK_SERVICE_ACCOUNT_REJECTED');
+    const error = await rejectsWithCode(directory({ bindPassword: 'not-the-password' }).findUser(person.sam), 'LK_SERVICE_ACCOUNT_REJECTED');
     assert.match(error.message, /svc-latchkey|Latchkey Service/);
   });
 });
@@ -174,7 +163,7 @@ describe('connection lifecycle', () => {
     assert.ok(await viaProxy.findUser(person.sam));
     await proxy.stop();
     try {
-      const error = await rejectsWith(viaProxy.findUser(person.sam), 'LK_DIRECTORY_UNREACHABLE');
+      const error = await rejectsWithCode(viaProxy.findUser(person.sam), 'LK_DIRECTORY_UNREACHABLE');
       assert.match(error.message, new RegExp(`127\\.0\\.0\\.1:${proxy.port}`));
     } finally {
       await proxy.start();
@@ -189,7 +178,7 @@ describe('connection lifecycle', () => {
 
   test('when no DC answers, the error names them and says what to do', async () => {
     const port = await closedPort();
-    const error = await rejectsWith(directory({ urls: [`ldaps://127.0.0.1:${port}`] }).findUser(person.sam), 'LK_DIRECTORY_UNREACHABLE');
+    const error = await rejectsWithCode(directory({ urls: [`ldaps://127.0.0.1:${port}`] }).findUser(person.sam), 'LK_DIRECTORY_UNREACHABLE');
     assert.match(error.message, /cannot be reached/);
     assert.equal(error.status, 503);
   });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Attribute, Change, type Client } from 'ldapts';
-import { LatchkeyError } from '../errors.ts';
+import { rejectsWithCode } from '../testing/assertions.ts';
 import {
   addMember,
   adminClient,
@@ -51,18 +51,6 @@ async function newUser(ou: OuKey = 'staff', extra: Record<string, string> = {}):
   const user = await wholeDomain.findUser(test.sam);
   assert.ok(user, `the new user ${test.sam} is found`);
   return { ...test, user };
-}
-
-/** Asserts that `promise` rejects with the coded error `code`. */
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<LatchkeyError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof LatchkeyError, `a coded error, not ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected ${code}, but it succeeded`);
 }
 
 describe('the domain', () => {
@@ -195,9 +183,9 @@ describe('resetting a password as the service account', () => {
   test('a password that breaks the policy gets the rule the DC named, and nothing changes', async () => {
     const { user, dn, password } = await newUser();
     const pwdLastSet = await readAttribute(admin, dn, 'pwdLastSet');
-    const short = await rejectsWith(directory.resetPassword(user, 'Ab1!x'), 'LK_PASSWORD_TOO_SHORT');
+    const short = await rejectsWithCode(directory.resetPassword(user, 'Ab1!x'), 'LK_PASSWORD_TOO_SHORT');
     assert.match(short.message, /too short/);
-    await rejectsWith(directory.resetPassword(user, 'alllowercaseletters'), 'LK_PASSWORD_TOO_SIMPLE');
+    await rejectsWithCode(directory.resetPassword(user, 'alllowercaseletters'), 'LK_PASSWORD_TOO_SIMPLE');
     assert.equal(await bindAs(dn, password), 'ok');
     assert.equal(await readAttribute(admin, dn, 'pwdLastSet'), pwdLastSet);
   });
@@ -205,16 +193,16 @@ describe('resetting a password as the service account', () => {
   test('the protected user is refused with insufficient rights, and nothing changes', async () => {
     const protectedUser = await directory.findUser(facts.protectedUser.sam);
     assert.ok(protectedUser);
-    const error = await rejectsWith(directory.resetPassword(protectedUser, freshPassword()), 'LK_INSUFFICIENT_RIGHTS');
+    const error = await rejectsWithCode(directory.resetPassword(protectedUser, freshPassword()), 'LK_INSUFFICIENT_RIGHTS');
     assert.match(error.message, /Reset Password/);
     assert.equal(await bindAs(facts.protectedUser.dn, facts.userPassword), 'ok');
   });
 
   test('a user in an OU without delegation is refused, and nothing changes', async () => {
     const { user, dn, password } = await newUser('vendors');
-    await rejectsWith(directory.resetPassword(user, freshPassword()), 'LK_INSUFFICIENT_RIGHTS');
-    await rejectsWith(directory.unlock(user), 'LK_INSUFFICIENT_RIGHTS');
-    await rejectsWith(directory.setMustChange(user, true), 'LK_INSUFFICIENT_RIGHTS');
+    await rejectsWithCode(directory.resetPassword(user, freshPassword()), 'LK_INSUFFICIENT_RIGHTS');
+    await rejectsWithCode(directory.unlock(user), 'LK_INSUFFICIENT_RIGHTS');
+    await rejectsWithCode(directory.setMustChange(user, true), 'LK_INSUFFICIENT_RIGHTS');
     assert.equal(await bindAs(dn, password), 'ok');
   });
 
@@ -252,8 +240,8 @@ describe('changing a password as the user', () => {
   test('a wrong old password is refused and the password is unchanged', async () => {
     const { user, dn, password } = await newUser();
     const next = freshPassword();
-    await rejectsWith(directory.changePassword(user, 'Not-the-old-1', next), 'LK_INVALID_CREDENTIALS');
-    await rejectsWith(directory.changePassword(user, '', next), 'LK_INVALID_CREDENTIALS');
+    await rejectsWithCode(directory.changePassword(user, 'Not-the-old-1', next), 'LK_INVALID_CREDENTIALS');
+    await rejectsWithCode(directory.changePassword(user, '', next), 'LK_INVALID_CREDENTIALS');
     assert.equal(await bindAs(dn, password), 'ok');
     assert.equal(await bindAs(dn, next), '52e');
   });
@@ -270,7 +258,7 @@ describe('changing a password as the user', () => {
     const { user, dn, password } = await newUser();
     const next = freshPassword();
     await directory.changePassword(user, password, next);
-    await rejectsWith(directory.changePassword(user, next, password), 'LK_PASSWORD_RECENTLY_USED');
+    await rejectsWithCode(directory.changePassword(user, next, password), 'LK_PASSWORD_RECENTLY_USED');
     assert.equal(await bindAs(dn, next), 'ok');
   });
 
@@ -278,7 +266,7 @@ describe('changing a password as the user', () => {
     const { user, dn, password } = await newUser();
     await addMember(admin, facts.strictPasswordGroup, dn);
     const next = freshPassword();
-    await rejectsWith(directory.changePassword(user, password, next), 'LK_PASSWORD_CHANGED_TOO_RECENTLY');
+    await rejectsWithCode(directory.changePassword(user, password, next), 'LK_PASSWORD_CHANGED_TOO_RECENTLY');
     assert.equal(await bindAs(dn, password), 'ok');
   });
 });
@@ -323,7 +311,7 @@ describe('password policy', () => {
   test("the DC's stated minimum length reaches the error", async () => {
     const { user, dn } = await newUser();
     await addMember(admin, facts.strictPasswordGroup, dn);
-    const error = await rejectsWith(directory.resetPassword(user, 'Abcdef-123'), 'LK_PASSWORD_TOO_SHORT');
+    const error = await rejectsWithCode(directory.resetPassword(user, 'Abcdef-123'), 'LK_PASSWORD_TOO_SHORT');
     assert.match(error.message, /at least 12 characters/);
   });
 });
