@@ -1,0 +1,173 @@
+/**
+ * The audit trail: every state change and refusal, newest first. It records who and what, never
+ * a password, answer or code (callers pass only what may be shown to an auditor).
+ */
+import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool } from 'kysely';
+import { deleted } from './rows.ts';
+import type { AuditCategory, AuditEventsTable, Tables } from './schema.ts';
+
+export type { AuditCategory } from './schema.ts';
+
+/** One event to record. `actor` is the username, or 'unknown' when the name matched nobody. */
+export interface AuditEvent {
+  at: number;
+  category: AuditCategory;
+  actor: string;
+  actorGuid?: string | null;
+  target?: string | null;
+  targetGuid?: string | null;
+  action: string;
+  outcome: string;
+  sourceIp?: string | null;
+  detail?: string | null;
+}
+
+/** A recorded event. */
+export interface AuditEntry {
+  id: number;
+  at: number;
+  category: AuditCategory;
+  actor: string;
+  actorGuid: string | null;
+  target: string | null;
+  targetGuid: string | null;
+  action: string;
+  outcome: string;
+  sourceIp: string | null;
+  detail: string | null;
+}
+
+/** Which events to count or list; every field narrows, all are optional. */
+export interface AuditFilter {
+  category?: AuditCategory;
+  /** The actor's name, matched whole but regardless of case. */
+  actor?: string;
+  action?: string;
+  outcome?: string;
+  sourceIp?: string;
+  /** Earliest `at`, inclusive. */
+  from?: number;
+  /** Latest `at`, inclusive. */
+  to?: number;
+}
+
+/** A filter plus a page: `limit` rows (default and most 1000) after the event `beforeId`. */
+export interface AuditQuery extends AuditFilter {
+  limit?: number;
+  /** The id of the last event of the previous page; the next page starts after it. */
+  beforeId?: number;
+}
+
+/** The most events one query returns. */
+export const AUDIT_PAGE_MAX = 1000;
+
+/** The audit trail repository. */
+export interface Audit {
+  /** Records an event; returns its id. */
+  record(event: AuditEvent): Promise<number>;
+  /** Matching events, newest first (at, then id, descending). */
+  query(query?: AuditQuery): Promise<AuditEntry[]>;
+  /** How many events match. */
+  count(filter?: AuditFilter): Promise<number>;
+  /** Removes events older than `at` (exclusive); returns how many. */
+  purgeOlderThan(at: number): Promise<number>;
+}
+
+type AuditExpressions = ExpressionBuilder<Tables, 'audit_events'>;
+
+/** The WHERE of a filter; every value is a bound parameter, never part of the SQL text. */
+function matching(filter: AuditQuery) {
+  return (eb: AuditExpressions): Expression<SqlBool> => {
+    const conditions: Expression<SqlBool>[] = [];
+    const { category, actor, action, outcome, sourceIp, from, to, beforeId } = filter;
+    if (category !== undefined) conditions.push(eb('category', '=', category));
+    // lower() on both sides (not toLowerCase here) so it matches the lower(actor) index exactly.
+    if (actor !== undefined) conditions.push(eb(eb.fn('lower', ['actor']), '=', eb.fn('lower', [eb.val(actor)])));
+    if (action !== undefined) conditions.push(eb('action', '=', action));
+    if (outcome !== undefined) conditions.push(eb('outcome', '=', outcome));
+    if (sourceIp !== undefined) conditions.push(eb('source_ip', '=', sourceIp));
+    if (from !== undefined) conditions.push(eb('at', '>=', from));
+    if (to !== undefined) conditions.push(eb('at', '<=', to));
+    if (beforeId !== undefined) {
+      // Keyset paging in the listing's own order, (at, id). A purged cursor row means everything
+      // older is purged too (purging goes by age), so the empty page that follows is right.
+      const cursor = eb
+        .selectFrom('audit_events as cursor')
+        .select(['cursor.at', 'cursor.id'])
+        .where('cursor.id', '=', beforeId)
+        .$asTuple('at', 'id');
+      conditions.push(eb(eb.refTuple('at', 'id'), '<', cursor));
+    }
+    return eb.and(conditions);
+  };
+}
+
+/** A requested page size within 0..AUDIT_PAGE_MAX; anything unusable means the maximum. */
+function pageSize(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return AUDIT_PAGE_MAX;
+  return Math.min(Math.max(Math.trunc(limit), 0), AUDIT_PAGE_MAX);
+}
+
+function toEntry(row: Selectable<AuditEventsTable>): AuditEntry {
+  return {
+    id: row.id,
+    at: row.at,
+    category: row.category,
+    actor: row.actor,
+    actorGuid: row.actor_guid,
+    target: row.target,
+    targetGuid: row.target_guid,
+    action: row.action,
+    outcome: row.outcome,
+    sourceIp: row.source_ip,
+    detail: row.detail,
+  };
+}
+
+/** The audit trail over `db`. */
+export function createAudit(db: Kysely<Tables>): Audit {
+  return {
+    async record(event) {
+      const row = await db
+        .insertInto('audit_events')
+        .values({
+          at: event.at,
+          category: event.category,
+          actor: event.actor,
+          actor_guid: event.actorGuid ?? null,
+          target: event.target ?? null,
+          target_guid: event.targetGuid ?? null,
+          action: event.action,
+          outcome: event.outcome,
+          source_ip: event.sourceIp ?? null,
+          detail: event.detail ?? null,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return row.id;
+    },
+
+    async query(query = {}) {
+      const rows = await db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where(matching(query))
+        .orderBy('at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(pageSize(query.limit))
+        .execute();
+      return rows.map(toEntry);
+    },
+
+    async count(filter = {}) {
+      const row = await db
+        .selectFrom('audit_events')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where(matching(filter))
+        .executeTakeFirstOrThrow();
+      return row.n;
+    },
+
+    purgeOlderThan: (at) => deleted(db.deleteFrom('audit_events').where('at', '<', at)),
+  };
+}

@@ -1,0 +1,18 @@
+/**
+ * Every migration, imported statically so that the list is the same under tsx, after a tsc
+ * build and in a bundle: nothing depends on scanning a folder at run time.
+ */
+import type { Kysely } from 'kysely';
+import type { DatabaseDialect } from '../schema.ts';
+import * as initial from './0001-initial.ts';
+
+/** One schema change; `up` branches on the dialect only where the SQL must differ. */
+export interface StoreMigration {
+  // `any`: a migration sees the schema of its own time, not today's Tables.
+  up(db: Kysely<any>, dialect: DatabaseDialect): Promise<void>;
+}
+
+/** Migrations by name. Names sort in the order they run and never change once released. */
+export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
+  '0001-initial': initial,
+};

@@ -1,0 +1,93 @@
+/**
+ * The shape of Latchkey's database as Kysely sees it. Timestamps are epoch milliseconds (BIGINT
+ * columns, read back as numbers on both databases); secrets appear only as hashes or ciphertext.
+ */
+import type { Generated } from 'kysely';
+
+/** The databases the store runs on. */
+export type DatabaseDialect = 'sqlite' | 'postgres';
+
+/** Who an audit event concerns: a user helping themselves, the helpdesk, or an administrator. */
+export const AUDIT_CATEGORIES = ['self-service', 'helpdesk', 'admin'] as const;
+/** One of AUDIT_CATEGORIES. */
+export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
+
+/** A user's enrollment, keyed by the AD objectGUID because names can be renamed. */
+export interface EnrollmentsTable {
+  user_guid: string;
+  username: string;
+  email: string | null;
+  mobile: string | null;
+  enrolled_at: number;
+  updated_at: number;
+}
+
+/** One security question of an enrollment, with the hash of its answer. */
+export interface EnrollmentAnswersTable {
+  user_guid: string;
+  position: number;
+  question: string;
+  answer_hash: string;
+}
+
+/** The live verification code of one flow; user_guid is null for decoy flows of unknown users. */
+export interface VerificationCodesTable {
+  flow_id: string;
+  user_guid: string | null;
+  channel: string;
+  code_hash: string;
+  created_at: number;
+  expires_at: number;
+  failures: Generated<number>;
+  consumed_at: number | null;
+}
+
+/** A fixed-window counter for rate limits and lockouts. */
+export interface ThrottleCountersTable {
+  key: string;
+  window_started_at: number;
+  count: number;
+  expires_at: number;
+}
+
+/** One line of the audit trail. */
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: number;
+  category: AuditCategory;
+  actor: string;
+  actor_guid: string | null;
+  target: string | null;
+  target_guid: string | null;
+  action: string;
+  outcome: string;
+  source_ip: string | null;
+  detail: string | null;
+}
+
+/** An admin setting as JSON; when secret is 1 the value holds ciphertext. */
+export interface SettingsTable {
+  key: string;
+  value: string;
+  secret: Generated<number>;
+  updated_at: number;
+  updated_by: string | null;
+}
+
+/** A web session's data as JSON. */
+export interface SessionsTable {
+  id: string;
+  data: string;
+  expires_at: number;
+}
+
+/** Every table, for Kysely<Tables>. */
+export interface Tables {
+  enrollments: EnrollmentsTable;
+  enrollment_answers: EnrollmentAnswersTable;
+  verification_codes: VerificationCodesTable;
+  throttle_counters: ThrottleCountersTable;
+  audit_events: AuditEventsTable;
+  settings: SettingsTable;
+  sessions: SessionsTable;
+}

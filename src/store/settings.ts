@@ -1,0 +1,82 @@
+/**
+ * Admin settings as JSON values. A secret setting's value is ciphertext made by the caller;
+ * the store only remembers that it is secret, so that nobody renders it back.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import { fromJson, toJson } from './json.ts';
+import { deleted } from './rows.ts';
+import type { SettingsTable, Tables } from './schema.ts';
+
+/** A stored setting. */
+export interface Setting {
+  value: unknown;
+  secret: boolean;
+  updatedAt: number;
+  updatedBy: string | null;
+}
+
+/** How a setting is written: when, by whom, and whether its value is ciphertext. */
+export interface SetSetting {
+  secret?: boolean;
+  by?: string | null;
+  now: number;
+}
+
+/** The settings repository. */
+export interface Settings {
+  /** The setting, or null when it was never set. */
+  get(key: string): Promise<Setting | null>;
+  /** Creates or replaces a setting; `value` must be representable as JSON. */
+  set(key: string, value: unknown, options: SetSetting): Promise<void>;
+  /** Every setting, by key. */
+  all(): Promise<Array<Setting & { key: string }>>;
+  /** Removes a setting; true when there was one. */
+  remove(key: string): Promise<boolean>;
+}
+
+function toSetting(row: Selectable<SettingsTable>): Setting & { key: string } {
+  return {
+    key: row.key,
+    value: fromJson(row.value, `setting ${row.key}`),
+    secret: row.secret !== 0,
+    updatedAt: row.updated_at,
+    updatedBy: row.updated_by,
+  };
+}
+
+/** Settings over `db`. */
+export function createSettings(db: Kysely<Tables>): Settings {
+  return {
+    async get(key) {
+      const row = await db.selectFrom('settings').selectAll().where('key', '=', key).executeTakeFirst();
+      if (!row) return null;
+      const { key: _key, ...setting } = toSetting(row);
+      return setting;
+    },
+
+    async set(key, value, { secret = false, by = null, now }) {
+      const row = { key, value: toJson(value, `setting ${key}`), secret: secret ? 1 : 0, updated_at: now, updated_by: by };
+      await db
+        .insertInto('settings')
+        .values(row)
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet((eb) => ({
+            value: eb.ref('excluded.value'),
+            secret: eb.ref('excluded.secret'),
+            updated_at: eb.ref('excluded.updated_at'),
+            updated_by: eb.ref('excluded.updated_by'),
+          })),
+        )
+        .execute();
+    },
+
+    async all() {
+      const rows = await db.selectFrom('settings').selectAll().orderBy('key').execute();
+      return rows.map(toSetting);
+    },
+
+    async remove(key) {
+      return (await deleted(db.deleteFrom('settings').where('key', '=', key))) > 0;
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * The store: the database and every repository over it, opened and migrated in one call.
+ */
+import type { Kysely } from 'kysely';
+import { type Audit, createAudit } from './audit.ts';
+import { type Codes, createCodes } from './codes.ts';
+import { type DatabaseOptions, openDatabase } from './database.ts';
+import { createEnrollments, type Enrollments } from './enrollments.ts';
+import type { DatabaseDialect, Tables } from './schema.ts';
+import { createSessions, type Sessions } from './sessions.ts';
+import { createSettings, type Settings } from './settings.ts';
+import { createThrottle, type Throttle } from './throttle.ts';
+
+/** Everything Latchkey keeps, by repository. */
+export interface Store {
+  readonly dialect: DatabaseDialect;
+  readonly enrollments: Enrollments;
+  readonly codes: Codes;
+  readonly throttle: Throttle;
+  readonly audit: Audit;
+  readonly settings: Settings;
+  readonly sessions: Sessions;
+  /** The raw database, for the rare need no repository covers (backups, diagnostics). */
+  readonly db: Kysely<Tables>;
+  /** Closes the database; the process can exit afterwards. */
+  close(): Promise<void>;
+}
+
+/** Opens and migrates the database (see openDatabase) and builds the repositories over it. */
+export async function openStore(options: DatabaseOptions): Promise<Store> {
+  const { db, dialect, close } = await openDatabase(options);
+  return {
+    dialect,
+    enrollments: createEnrollments(db),
+    codes: createCodes(db),
+    throttle: createThrottle(db),
+    audit: createAudit(db),
+    settings: createSettings(db),
+    sessions: createSessions(db),
+    db,
+    close,
+  };
+}
