@@ -1,0 +1,186 @@
+/**
+ * Every setting Latchkey reads at start, with its default and a one-line description. The file
+ * (YAML) and the environment are merged, then validated here; a bad setting is named in the
+ * error together with what is wrong with it.
+ */
+import { z } from 'zod';
+
+const minutes = (fallback: number) => z.number().int().min(1).max(7 * 24 * 60).default(fallback);
+const limit = (max: number, windowMinutes: number) =>
+  z
+    .strictObject({
+      /** Attempts allowed within the window. */
+      max: z.number().int().min(1).max(100_000).default(max),
+      windowMinutes: minutes(windowMinutes),
+    })
+    .prefault({});
+
+const ldapUrl = z
+  .string()
+  .regex(/^ldaps?:\/\/[^/\s]+\/?$/i, 'must be ldaps://host[:port] or ldap://host[:port]');
+
+/** Questions offered at enrollment when the admin lists none. */
+export const DEFAULT_QUESTIONS = [
+  'What was the name of your first pet?',
+  'In which town or city did your parents meet?',
+  'What was the first concert you went to?',
+  'What was the make and model of your first car?',
+  'What is the name of the street you grew up on?',
+  'What was the name of your favourite teacher at primary school?',
+  'What is the middle name of your oldest sibling?',
+  'In which town or city did you have your first job?',
+  'What was the name of your childhood best friend?',
+  'What was the first film you saw in a cinema?',
+];
+
+export const configSchema = z
+  .strictObject({
+    server: z
+      .strictObject({
+        /** Listen address. */
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(1).max(65_535).default(8080),
+        /** The address users reach the portal at; links in e-mails are built from it, never from Host. */
+        publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+        /** Proxies (IPs or CIDRs) whose X-Forwarded-For is believed for the client's address. */
+        trustedProxies: z.array(z.string().min(1)).default([]),
+      })
+      .prefault({}),
+    /** Folder for the SQLite database and the server secret. */
+    dataDir: z.string().min(1).default('./data'),
+    database: z
+      .strictObject({
+        /** postgres:// URL; unset means a SQLite file in dataDir (DATABASE_URL sets it too). */
+        url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+      })
+      .prefault({}),
+    directory: z.strictObject({
+      /** Domain controllers, tried in order. */
+      urls: z.array(ldapUrl).min(1),
+      /** Upgrade ldap:// URLs with StartTLS; without it Latchkey sends no password. */
+      startTls: z.boolean().default(true),
+      /** PEM file of the CA that issued the DC certificates (default: the system's store). */
+      caFile: z.string().min(1).optional(),
+      /** SHA-256 fingerprint of the DC certificate, instead of a CA. */
+      fingerprint: z.string().regex(/^(sha-?256[:=]?)?([0-9a-f]{2}:?){31}[0-9a-f]{2}$/i, 'must be a SHA-256 fingerprint (64 hex digits)').optional(),
+      /** The name on the DC certificate when the URLs use another (e.g. an IP address). */
+      serverName: z.string().min(1).optional(),
+      /** The service account: DN, user@domain or DOMAIN\name. */
+      bindDn: z.string().min(1),
+      bindPassword: z.string().min(1),
+      /** Where users are looked up (and so who may use the portal); default: the whole domain. */
+      searchBases: z.array(z.string().min(3)).default([]),
+      timeoutMs: z.number().int().min(500).max(120_000).default(10_000),
+    }),
+    enrollment: z
+      .strictObject({
+        /** Questions users choose from. */
+        questions: z.array(z.string().trim().min(5).max(200)).min(1).default(DEFAULT_QUESTIONS),
+        /** How many questions each user answers when enrolling. */
+        questionsToEnroll: z.number().int().min(0).max(10).default(3),
+        /** Users may write their own questions. */
+        customQuestions: z.boolean().default(false),
+        minAnswerLength: z.number().int().min(1).max(100).default(3),
+        /** Users with mail or mobile in the directory count as enrolled for codes (code-only verification). */
+        autoEnroll: z.boolean().default(false),
+      })
+      .prefault({}),
+    verification: z
+      .strictObject({
+        /** How many enrolled questions reset and unlock ask (chosen at random, one per page). */
+        questionsToAsk: z.number().int().min(0).max(10).default(2),
+        /** A one-time code must be entered too. */
+        requireCode: z.boolean().default(true),
+        /** Where codes may go. */
+        channels: z.array(z.enum(['email', 'sms'])).min(1).default(['email', 'sms']),
+      })
+      .prefault({}),
+    codes: z
+      .strictObject({
+        lifetimeMinutes: minutes(10),
+        /** Wrong codes before the attempt is locked (even the right code is then refused). */
+        maxFailures: z.number().int().min(1).max(20).default(5),
+        /** Wait before another code may be sent in the same attempt. */
+        resendCooldownSeconds: z.number().int().min(0).max(3600).default(30),
+      })
+      .prefault({}),
+    protection: z
+      .strictObject({
+        /** First steps per source address. */
+        perIp: limit(30, 15),
+        /** First steps per account name. */
+        perUser: limit(5, 15),
+        /** Wrong answers before the portal (not AD) locks the account out, and for how long. */
+        portalLockout: z
+          .strictObject({
+            maxWrongAnswers: z.number().int().min(1).max(50).default(5),
+            coolDownMinutes: minutes(30),
+          })
+          .prefault({}),
+        /** The first step of reset and unlock answers after a random delay in this range. */
+        responseDelayMs: z
+          .strictObject({ min: z.number().int().min(0).max(10_000).default(400), max: z.number().int().min(0).max(20_000).default(900) })
+          .prefault({})
+          .refine((range) => range.max >= range.min, { message: 'max must not be below min', path: ['max'] }),
+        /** An invisible field that only bots fill in. */
+        honeypot: z.boolean().default(true),
+        /** Let privileged (protected) accounts use self-service. */
+        allowProtectedAccounts: z.boolean().default(false),
+      })
+      .prefault({}),
+    reset: z
+      .strictObject({
+        /** Set "must change password at next logon" after a self-service reset. */
+        mustChangeAfterReset: z.boolean().default(false),
+        /** E-mail the user after a reset or unlock. */
+        notifyUser: z.boolean().default(true),
+      })
+      .prefault({}),
+    smtp: z
+      .strictObject({
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65_535).default(587),
+        security: z.enum(['starttls', 'tls', 'none']).default('starttls'),
+        user: z.string().min(1).optional(),
+        password: z.string().min(1).optional(),
+        from: z.string().min(3),
+        caFile: z.string().min(1).optional(),
+      })
+      .optional(),
+    sms: z
+      .discriminatedUnion('provider', [
+        z.strictObject({
+          provider: z.literal('twilio'),
+          accountSid: z.string().regex(/^AC[0-9a-f]{32}$/i, 'must be a Twilio Account SID (AC + 32 hex digits)'),
+          authToken: z.string().min(1),
+          from: z.string().min(3),
+          apiBase: z.url({ protocol: /^https?$/ }).optional(),
+        }),
+        z.strictObject({
+          provider: z.literal('http'),
+          url: z.url({ protocol: /^https?$/ }),
+          method: z.enum(['POST', 'GET']).default('POST'),
+          headers: z.record(z.string(), z.string()).default({}),
+          body: z.string().default(''),
+          contentType: z.string().optional(),
+        }),
+      ])
+      .optional(),
+    ui: z
+      .strictObject({
+        /** Shown in page titles and e-mails. */
+        organisation: z.string().min(1).max(100).default('Latchkey'),
+        /** A folder with strings/<language>.json and views/*.eta that override the built-in ones. */
+        overridesDir: z.string().min(1).optional(),
+        language: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/).default('en'),
+      })
+      .prefault({}),
+    log: z
+      .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .prefault({}),
+  });
+
+/** The validated configuration. */
+export type Config = z.infer<typeof configSchema>;
+/** What a config file may hold before defaults are applied. */
+export type ConfigInput = z.input<typeof configSchema>;
