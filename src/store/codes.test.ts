@@ -50,7 +50,8 @@ forEachDatabase('verification codes', (database) => {
 
   test('after maxFailures wrong codes even the right code is locked', async () => {
     const flow = await issue();
-    for (let i = 0; i < MAX_FAILURES; i++) assert.equal(await check(flow, `guess-${i}`), 'wrong');
+    for (let i = 0; i < MAX_FAILURES - 1; i++) assert.equal(await check(flow, `guess-${i}`), 'wrong');
+    assert.equal(await check(flow, 'last-guess'), 'locked', 'the guess that uses up the last try says so');
     assert.equal(await check(flow, 'right'), 'locked');
     assert.equal(await check(flow, 'another'), 'locked');
   });
@@ -59,7 +60,7 @@ forEachDatabase('verification codes', (database) => {
     const flow = await issue();
     for (let i = 0; i < MAX_FAILURES - 1; i++) assert.equal(await check(flow, `guess-${i}`), 'wrong');
     await issue({ flowId: flow, channel: 'sms', codeHash: 'fresh', expiresAt: NOW + 2 * TEN_MINUTES, now: NOW + 5_000 });
-    assert.equal(await check(flow, 'right'), 'wrong', 'the old code is gone');
+    assert.equal(await check(flow, 'right'), 'locked', 'the old code is gone, and that was the last try');
     assert.equal(await check(flow, 'fresh'), 'locked', 'the re-send bought no extra guesses');
   });
 
@@ -80,8 +81,8 @@ forEachDatabase('verification codes', (database) => {
   test('concurrent wrong guesses are all counted', async () => {
     const flow = await issue();
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => check(flow, `guess-${i}`)));
-    assert.equal(results.filter((r) => r === 'wrong').length, MAX_FAILURES, results.join(', '));
-    assert.equal(results.filter((r) => r === 'locked').length, 8 - MAX_FAILURES);
+    assert.equal(results.filter((r) => r === 'wrong').length, MAX_FAILURES - 1, results.join(', '));
+    assert.equal(results.filter((r) => r === 'locked').length, 8 - MAX_FAILURES + 1);
     assert.equal(await check(flow, 'right'), 'locked');
   });
 

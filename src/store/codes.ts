@@ -38,7 +38,8 @@ export interface Codes {
   issue(input: IssueCode): Promise<void>;
   /**
    * Checks a code atomically: 'accepted' consumes it (a replay gets 'used'), 'wrong' counts a
-   * failure; once failures reach maxFailures even the right code gets 'locked'.
+   * failure; the guess that reaches maxFailures, and every check after it, even with the right
+   * code, gets 'locked'.
    */
   check(input: CheckCode): Promise<CodeCheck>;
   /** Forgets the flow's code; true when there was one. */
@@ -53,7 +54,7 @@ const CHECK_ATTEMPTS = 3;
 /** Codes over `db`. */
 export function createCodes(db: Kysely<Tables>): Codes {
   /** Consumes the code or counts a failure, but only while it is live; undefined when it is not. */
-  async function attempt(input: CheckCode): Promise<'accepted' | 'wrong' | undefined> {
+  async function attempt(input: CheckCode): Promise<'accepted' | 'wrong' | 'locked' | undefined> {
     const { flowId, codeHash, now, maxFailures } = input;
     const row = await db
       .updateTable('verification_codes')
@@ -65,10 +66,12 @@ export function createCodes(db: Kysely<Tables>): Codes {
       .where('consumed_at', 'is', null)
       .where('expires_at', '>', now)
       .where('failures', '<', maxFailures)
-      .returning('consumed_at')
+      .returning(['consumed_at', 'failures'])
       .executeTakeFirst();
     if (!row) return undefined;
-    return row.consumed_at === null ? 'wrong' : 'accepted';
+    if (row.consumed_at !== null) return 'accepted';
+    // The guess that uses up the last try already ends the attempt: tell the user now.
+    return row.failures >= maxFailures ? 'locked' : 'wrong';
   }
 
   /** Why a code that attempt() did not touch is refused; undefined when it is live (again). */
