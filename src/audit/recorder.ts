@@ -1,0 +1,67 @@
+/**
+ * Recording what happens, in Latchkey's words. Every state change and every refusal goes
+ * through here: who (or "unknown"), what, outcome, source address, time. Never a password, an
+ * answer or a code: callers pass facts, not inputs.
+ */
+import type { Audit, AuditCategory } from '../store/audit.ts';
+
+/** The self-service actions; stable names that the audit viewer and exports show. */
+export const SELF_SERVICE_ACTIONS = [
+  'enroll',
+  'reset-requested',
+  'unlock-requested',
+  'question-right',
+  'question-wrong',
+  'portal-lockout',
+  'code-sent',
+  'code-accepted',
+  'code-expired',
+  'code-wrong',
+  'verification-locked',
+  'rate-limited',
+  'bot',
+  'reset',
+  'unlock',
+  'change',
+  'protected-refused',
+  'delivery-failed',
+] as const;
+
+export type AuditAction = (typeof SELF_SERVICE_ACTIONS)[number];
+
+/** How it ended: done, refused by a rule, or failed (an error somewhere). */
+export type AuditOutcome = 'success' | 'refused' | 'failure';
+
+export interface AuditRecord {
+  /** The account's sAMAccountName, or null when the typed name resolved to no account. */
+  actor: string | null;
+  actorGuid?: string | null;
+  action: AuditAction;
+  outcome: AuditOutcome;
+  sourceIp: string;
+  /** A short explanation (an error code, "decoy: unknown name"); never a secret. */
+  detail?: string;
+}
+
+export interface AuditRecorder {
+  record(entry: AuditRecord): Promise<void>;
+}
+
+/** A recorder writing `category` events to the audit trail, stamped with `now()`. */
+export function createAuditRecorder(audit: Audit, category: AuditCategory, now: () => number): AuditRecorder {
+  return {
+    async record(entry) {
+      await audit.record({
+        at: now(),
+        category,
+        // The typed name is not kept when it matched nobody: the log must not list guesses.
+        actor: entry.actor ?? 'unknown',
+        actorGuid: entry.actorGuid ?? null,
+        action: entry.action,
+        outcome: entry.outcome,
+        sourceIp: entry.sourceIp,
+        detail: entry.detail ?? null,
+      });
+    },
+  };
+}

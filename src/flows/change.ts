@@ -1,0 +1,57 @@
+/**
+ * Change: a user who knows their password sets a new one, bound as themselves (AD checks the
+ * old password and the policy, history and minimum age included).
+ */
+import type { AuditAction } from '../audit/recorder.ts';
+import { InvalidCredentials } from '../directory/errors.ts';
+import { LatchkeyError } from '../errors.ts';
+import { withUniformDelay } from '../security/timing.ts';
+import type { FlowContext, Requester } from './context.ts';
+import { type FieldError, newPasswordErrors, policyFieldError } from './recover.ts';
+import { attemptLimited, RateLimited } from './sign-in.ts';
+
+export interface ChangeInput {
+  name: string;
+  domain?: string;
+  oldPassword: string;
+  newPassword: string;
+  confirm: string;
+  honeypot?: string;
+}
+
+export type ChangeOutcome = { outcome: 'done' } | { outcome: 'invalid'; errors: FieldError[] };
+
+/** Account problems shown on the old-password field (the name and the password are one question). */
+const CREDENTIAL_CODES = new Set(['LK_INVALID_CREDENTIALS', 'LK_ACCOUNT_LOCKED', 'LK_RATE_LIMITED']);
+
+export function changePassword(ctx: FlowContext, input: ChangeInput, requester: Requester): Promise<ChangeOutcome> {
+  return withUniformDelay(ctx.policy.protection.responseDelayMs, () => change(ctx, input, requester));
+}
+
+async function change(ctx: FlowContext, input: ChangeInput, requester: Requester): Promise<ChangeOutcome> {
+  const refuse = async (code: string, detail: string, actor: { sam: string; guid: string } | null = null, field = 'oldPassword', action: AuditAction = 'change'): Promise<ChangeOutcome> => {
+    await ctx.audit.record({ actor: actor?.sam ?? null, actorGuid: actor?.guid ?? null, action, outcome: 'refused', sourceIp: requester.ip, detail });
+    return { outcome: 'invalid', errors: [{ field, code }] };
+  };
+  const limited = await attemptLimited(ctx, 'change', input.name, input.domain, requester);
+  if (ctx.policy.protection.honeypot && input.honeypot) return refuse(InvalidCredentials.code, 'honeypot field filled', null, 'oldPassword', 'bot');
+  if (limited) return refuse(RateLimited.code, 'change', null, 'oldPassword', 'rate-limited');
+  const user = await ctx.directory.findUser(input.name, input.domain);
+  if (!user) return refuse(InvalidCredentials.code, 'unknown name');
+  const actor = { sam: user.samAccountName, guid: user.guid };
+  const errors = newPasswordErrors(await ctx.directory.passwordPolicy(user), user, input.newPassword, input.confirm, 'newPassword');
+  if (errors.length) return { outcome: 'invalid', errors };
+  try {
+    await ctx.directory.changePassword(user, input.oldPassword, input.newPassword);
+  } catch (error) {
+    if (!(error instanceof LatchkeyError)) throw error;
+    const fieldError = policyFieldError(error, 'newPassword');
+    if (fieldError) return refuse(fieldError.code, error.code, actor, 'newPassword');
+    // A locked account answers "locked" whatever the password: shown as a wrong password.
+    if (CREDENTIAL_CODES.has(error.code)) return refuse(InvalidCredentials.code, error.code, actor);
+    if (error.status < 500) return refuse(error.code, error.code, actor);
+    throw error;
+  }
+  await ctx.audit.record({ actor: actor.sam, actorGuid: actor.guid, action: 'change', outcome: 'success', sourceIp: requester.ip });
+  return { outcome: 'done' };
+}

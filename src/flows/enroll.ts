@@ -1,0 +1,117 @@
+/**
+ * Enrollment: the user proves who they are with their AD password, then picks and answers
+ * questions and confirms where codes may go. Answers are stored only as argon2id hashes, keyed
+ * by the directory GUID; enrolling again replaces the previous enrollment and ends a portal lockout.
+ */
+import { AccountProtected } from '../directory/errors.ts';
+import type { LatchkeyError } from '../errors.ts';
+import { hashAnswer, normalizeAnswer } from '../security/answers.ts';
+import type { FlowContext, Requester } from './context.ts';
+import type { FieldError } from './recover.ts';
+import { type Credentials, recordSignInFailure, signIn } from './sign-in.ts';
+
+/** A signed-in enrollment, kept server-side in the session until the answers are saved. */
+export interface EnrollState {
+  user: { guid: string; sam: string; displayName: string | null };
+  /** The directory's addresses, offered as defaults. */
+  directoryEmail: string | null;
+  directoryMobile: string | null;
+  expiresAt: number;
+}
+
+/** How long the question page may stay open after signing in. */
+export const ENROLL_LIFETIME_MS = 20 * 60_000;
+
+export type EnrollSignIn = { ok: true; state: EnrollState } | { ok: false; error: LatchkeyError };
+
+/** Signs in for enrollment; privileged accounts are told at once that self-service is not for them. */
+export async function startEnrollment(ctx: FlowContext, input: Credentials, requester: Requester): Promise<EnrollSignIn> {
+  const result = await signIn(ctx, input, requester);
+  if (!result.ok) {
+    await recordSignInFailure(ctx, 'enroll', result, requester);
+    return { ok: false, error: result.error };
+  }
+  const { user } = result;
+  if (!ctx.policy.protection.allowProtectedAccounts) {
+    const protection = await ctx.directory.protection(user);
+    if (protection.protected) {
+      await ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action: 'protected-refused', outcome: 'refused', sourceIp: requester.ip, detail: `enroll: ${protection.reasons.join(', ')}` });
+      return { ok: false, error: AccountProtected({}) };
+    }
+  }
+  return {
+    ok: true,
+    state: {
+      user: { guid: user.guid, sam: user.samAccountName, displayName: user.displayName },
+      directoryEmail: user.mail,
+      directoryMobile: user.mobile,
+      expiresAt: ctx.now() + ENROLL_LIFETIME_MS,
+    },
+  };
+}
+
+export interface EnrollmentAnswers {
+  /** One entry per question slot, in the order shown. */
+  answers: { question: string; answer: string }[];
+  email: string;
+  mobile: string;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const PHONE_CHARACTERS = /^\+?[\d\s().-]+$/;
+
+/** What is wrong with the submitted answers and addresses; empty when they can be saved. */
+export function enrollmentErrors(ctx: FlowContext, input: EnrollmentAnswers): FieldError[] {
+  const { questions, questionsToEnroll, customQuestions, minAnswerLength } = ctx.policy.enrollment;
+  const errors: FieldError[] = [];
+  const seenQuestions = new Set<string>();
+  const seenAnswers = new Set<string>();
+  input.answers.slice(0, questionsToEnroll).forEach(({ question, answer }, i) => {
+    const text = question.trim();
+    if (!text) errors.push({ field: `question${i}`, code: 'LK_QUESTION_MISSING' });
+    else if (!questions.includes(text) && (!customQuestions || text.length < 10 || text.length > 200)) {
+      errors.push({ field: `question${i}`, code: customQuestions ? 'LK_QUESTION_LENGTH' : 'LK_QUESTION_NOT_OFFERED' });
+    } else if (seenQuestions.has(text.toLowerCase())) errors.push({ field: `question${i}`, code: 'LK_QUESTION_REPEATED' });
+    seenQuestions.add(text.toLowerCase());
+    const normalized = normalizeAnswer(answer);
+    if (normalized.length < minAnswerLength) errors.push({ field: `answer${i}`, code: 'LK_ANSWER_TOO_SHORT', params: { minLength: minAnswerLength } });
+    else if (seenAnswers.has(normalized)) errors.push({ field: `answer${i}`, code: 'LK_ANSWER_REPEATED' });
+    seenAnswers.add(normalized);
+  });
+  if (input.answers.length < questionsToEnroll) errors.push({ field: `question${input.answers.length}`, code: 'LK_QUESTION_MISSING' });
+  const email = input.email.trim();
+  const mobile = input.mobile.trim();
+  if (email && !EMAIL.test(email)) errors.push({ field: 'email', code: 'LK_EMAIL_INVALID' });
+  const digits = mobile.replace(/\D/g, '');
+  if (mobile && (!PHONE_CHARACTERS.test(mobile) || digits.length < 8 || digits.length > 15)) errors.push({ field: 'mobile', code: 'LK_MOBILE_INVALID' });
+  if (ctx.policy.verification.requireCode && !email && !mobile) errors.push({ field: 'email', code: 'LK_CONTACT_REQUIRED' });
+  return errors;
+}
+
+export type SaveOutcome = { outcome: 'done' } | { outcome: 'invalid'; errors: FieldError[] };
+
+/** Validates and stores the enrollment, replacing any earlier one. */
+export async function saveEnrollment(ctx: FlowContext, state: EnrollState, input: EnrollmentAnswers, requester: Requester): Promise<SaveOutcome> {
+  if (ctx.now() > state.expiresAt) return { outcome: 'invalid', errors: [{ field: 'form', code: 'LK_FLOW_EXPIRED' }] };
+  const errors = enrollmentErrors(ctx, input);
+  if (errors.length) return { outcome: 'invalid', errors };
+  const answers = await Promise.all(
+    input.answers.slice(0, ctx.policy.enrollment.questionsToEnroll).map(async ({ question, answer }) => ({
+      question: question.trim(),
+      answerHash: await hashAnswer(answer),
+    })),
+  );
+  const mobile = input.mobile.trim();
+  await ctx.store.enrollments.save({
+    userGuid: state.user.guid,
+    username: state.user.sam,
+    email: input.email.trim() || null,
+    mobile: mobile ? `${mobile.startsWith('+') ? '+' : ''}${mobile.replace(/\D/g, '')}` : null,
+    answers,
+    now: ctx.now(),
+  });
+  // Seed 001: enrolling again is how a user locked out of the portal gets back in.
+  await ctx.store.throttle.reset(`answers:${state.user.guid}`);
+  await ctx.audit.record({ actor: state.user.sam, actorGuid: state.user.guid, action: 'enroll', outcome: 'success', sourceIp: requester.ip, detail: `${answers.length} questions` });
+  return { outcome: 'done' };
+}
