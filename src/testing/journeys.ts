@@ -1,0 +1,80 @@
+/**
+ * Steps a person takes through the portal, for the journey tests: enroll with answers, then
+ * walk a reset or unlock to the last page. Each step asserts it landed where a person would.
+ */
+import assert from 'node:assert/strict';
+import type { Outbox } from '../notify/outbox.ts';
+import type { TwilioFake } from './twilio-fake.ts';
+import type { Page, WebClient } from './web-client.ts';
+
+/** The questions and answers a test user enrolls with. */
+export const ANSWERS: Record<string, string> = {
+  'What was the name of your first pet?': 'Biscuit the Hamster',
+  'In which town or city did your parents meet?': 'Lisbon',
+  'What was the first concert you went to?': 'Pink Floyd at Knebworth',
+};
+
+/** Enrolls through the pages: sign in, answer three questions, confirm the addresses. */
+export async function enroll(client: WebClient, account: { sam: string; password: string }, contacts: { email?: string; mobile?: string } = {}): Promise<Page> {
+  await client.get('/enroll');
+  const questions = await client.submit('/enroll', { username: account.sam, domain: '', password: account.password });
+  assert.match(questions.body, /Your security questions/, 'signed in to enroll');
+  const fields: Record<string, string> = {};
+  Object.entries(ANSWERS).forEach(([question, answer], i) => {
+    fields[`question${i}`] = question;
+    fields[`answer${i}`] = answer;
+  });
+  if (contacts.email !== undefined) fields.email = contacts.email;
+  else fields.email = /id="email" name="email" value="([^"]*)"/.exec(questions.body)?.[1] ?? '';
+  if (contacts.mobile !== undefined) fields.mobile = contacts.mobile;
+  else fields.mobile = /id="mobile" name="mobile" value="([^"]*)"/.exec(questions.body)?.[1] ?? '';
+  const done = await client.submit('/enroll/questions', fields);
+  assert.match(done.body, /You are set up/, 'enrolled');
+  return done;
+}
+
+/** The question on a question page. */
+export function questionOf(page: Page): string {
+  const question = /<p class="question">([^<]+)<\/p>/.exec(page.body)?.[1];
+  assert.ok(question, 'a question page');
+  return question.replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+}
+
+/** Answers every question of the flow correctly, arriving at the channel page. */
+export async function answerAll(client: WebClient, kind: 'reset' | 'unlock', first: Page): Promise<Page> {
+  let page = first;
+  while (/<p class="question">/.test(page.body)) {
+    const answer = ANSWERS[questionOf(page)];
+    assert.ok(answer, `an enrolled question: ${questionOf(page)}`);
+    page = await client.submit(`/${kind}/answer`, { answer: answer.toUpperCase() });
+  }
+  return page;
+}
+
+/** The six-digit code in the newest message to `address` (e-mail or text). */
+export async function codeSentTo(address: string, outbox: Outbox, twilio?: TwilioFake): Promise<string> {
+  if (address.startsWith('+')) {
+    const text = twilio?.sent.filter((sent) => sent.to === address).at(-1);
+    assert.ok(text, `a text message to ${address}`);
+    return /(\d{6})/.exec(text.body)![1]!;
+  }
+  const mail = await outbox.waitFor((message) => message.to.includes(address) && /verification code/i.test(message.subject), 5000);
+  return /code is (\d{6})/.exec(mail.text)![1]!;
+}
+
+/** From the start page to the verified stage: name, answers, channel, code. */
+export async function verify(
+  client: WebClient,
+  kind: 'reset' | 'unlock',
+  account: { sam: string },
+  delivery: { channel: 'email' | 'sms'; address: string; outbox: Outbox; twilio?: TwilioFake },
+): Promise<Page> {
+  await client.get(`/${kind}`);
+  const first = await client.submit(`/${kind}`, { username: account.sam, domain: '' });
+  const channels = await answerAll(client, kind, first);
+  assert.match(channels.body, /Where should we send your code/);
+  const codePage = await client.submit(`/${kind}/send`, { channel: delivery.channel });
+  assert.match(codePage.body, /Enter your code/, 'the code page');
+  const code = await codeSentTo(delivery.address, delivery.outbox, delivery.twilio);
+  return client.submit(`/${kind}/code`, { code });
+}

@@ -1,0 +1,143 @@
+/**
+ * The web server: Fastify with strict security headers, stateless CSRF on every form, flow
+ * state in a server-side session that exists only once a flow has really started, and an error
+ * handler that shows a plain page with a reference (never a stack trace).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySession from '@fastify/session';
+import fastifyStatic from '@fastify/static';
+import fastifyView from '@fastify/view';
+import { Eta } from 'eta';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Config } from '../config/schema.ts';
+import { LatchkeyError } from '../errors.ts';
+import type { FlowContext } from '../flows/context.ts';
+import { StepOutOfOrder } from '../flows/verification.ts';
+import type { ServerKeys } from '../security/keys.ts';
+import type { Store } from '../store/store.ts';
+import { translator } from './i18n.ts';
+import { demoRoutes, type Outbox } from './routes/demo.ts';
+import { publicRoutes } from './routes/public.ts';
+import { sessionStore } from './session-store.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const VIEWS = join(here, 'views');
+
+export interface WebOptions {
+  config: Config;
+  ctx: FlowContext;
+  store: Store;
+  keys: ServerKeys;
+  strings: Record<string, string>;
+  /** Fastify's logger options, or an existing logger. */
+  logger?: boolean | FastifyBaseLogger | object;
+  /** Present only in demo mode: the captured e-mails and texts, shown at /dev/outbox. */
+  outbox?: Outbox;
+}
+
+/** The largest form Latchkey accepts; its forms are a few short fields. */
+const BODY_LIMIT = 16 * 1024;
+/** A generous flood guard per address; the flows' own limits are finer and invisible. */
+const FLOOD_LIMIT_PER_MINUTE = 300;
+
+export async function buildServer(options: WebOptions): Promise<FastifyInstance> {
+  const { config, store, keys } = options;
+  const secure = config.server.publicUrl?.startsWith('https://') ?? false;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT,
+    // X-Forwarded-For is believed only from the configured proxies.
+    trustProxy: config.server.trustedProxies.length ? config.server.trustedProxies : false,
+    genReqId: () => randomBytes(6).toString('hex'),
+  });
+  const t = translator(options.strings);
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    hsts: secure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(fastifyRateLimit, { max: FLOOD_LIMIT_PER_MINUTE, timeWindow: 60_000 });
+  await app.register(fastifyFormbody);
+  await app.register(fastifyCookie, { secret: keys.cookie.toString('hex') });
+  await app.register(fastifyCsrf, {
+    // The CSRF secret lives in a signed cookie: a form page creates no server-side state.
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: 'lk_csrf',
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', secure: 'auto', path: '/' },
+    getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf,
+  });
+  await app.register(fastifySession, {
+    secret: keys.cookie.toString('hex'),
+    cookieName: 'lk_flow',
+    // No session row until a flow has started: a flood of page views writes nothing.
+    saveUninitialized: false,
+    rolling: false,
+    // 'auto': Secure whenever the request came over HTTPS (directly or from a trusted proxy).
+    cookie: { httpOnly: true, sameSite: 'strict', secure: 'auto', path: '/', maxAge: 20 * 60_000 },
+    store: sessionStore(store.sessions, () => Date.now()),
+  });
+  await app.register(fastifyStatic, { root: join(here, 'static'), prefix: '/static/', index: false, maxAge: '1h' });
+  await app.register(fastifyView, {
+    engine: { eta: viewEngine(config.ui.overridesDir) },
+    templates: VIEWS,
+    defaultContext: { t, organisation: config.ui.organisation, lang: config.ui.language },
+  });
+
+  app.setNotFoundHandler((request, reply) => errorPage(reply, 404, t('error.notFound')));
+  app.setErrorHandler((error, request, reply) => handleError(error, request, reply, t));
+
+  await app.register(publicRoutes, { ctx: options.ctx, config });
+  if (options.outbox) await app.register(demoRoutes, { outbox: options.outbox });
+  return app;
+}
+
+/** Eta, looking for each template first in the admin's overrides folder. */
+function viewEngine(overridesDir: string | undefined): Eta {
+  const eta = new Eta({ views: VIEWS, autoEscape: true, autoTrim: false, cache: true });
+  if (!overridesDir) return eta;
+  const builtIn = eta.resolvePath.bind(eta);
+  eta.resolvePath = (template, options) => {
+    const path = builtIn(template, options);
+    const override = join(overridesDir, 'views', relative(VIEWS, path));
+    return existsSync(override) ? override : path;
+  };
+  return eta;
+}
+
+function errorPage(reply: FastifyReply, status: number, message: string, reference?: string) {
+  return reply.code(status).view('error', { message, reference });
+}
+
+function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply, t: (key: string, params?: Record<string, string | number>) => string) {
+  if (error instanceof StepOutOfOrder) return errorPage(reply, 409, t('flow.stale'));
+  const status = (error as { statusCode?: number }).statusCode;
+  const code = (error as { code?: string }).code;
+  if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET') return errorPage(reply, 403, t('flow.stale'));
+  if (status === 429) return errorPage(reply, 429, t('LK_RATE_LIMITED'));
+  if (status && status >= 400 && status < 500 && !(error instanceof LatchkeyError)) return errorPage(reply, status, t('error.badRequest'));
+  // A critical error: a plain page for the user, the details under the same reference in the log.
+  const reference = String(request.id);
+  request.log.error({ err: error, reference }, 'request failed');
+  const message = error instanceof LatchkeyError ? t(error.code) : t('LK_UNEXPECTED');
+  return errorPage(reply, error instanceof LatchkeyError ? error.status : 500, message, reference);
+}

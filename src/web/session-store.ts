@@ -1,0 +1,36 @@
+/**
+ * Flow state lives server-side, in the store's sessions table, behind a random session id in
+ * a signed cookie. The adapter below is the store @fastify/session expects.
+ */
+import type { SessionStore } from '@fastify/session';
+import type { Session } from 'fastify';
+import type { EnrollState } from '../flows/enroll.ts';
+import type { VerificationState } from '../flows/verification.ts';
+import type { Sessions } from '../store/sessions.ts';
+
+declare module 'fastify' {
+  interface Session {
+    /** A reset or unlock in progress. */
+    flow?: VerificationState;
+    /** An enrollment between signing in and saving the answers. */
+    enroll?: EnrollState;
+  }
+}
+
+/** Fallback lifetime for a session whose cookie has no expiry. */
+const DEFAULT_LIFETIME_MS = 20 * 60_000;
+
+export function sessionStore(sessions: Sessions, now: () => number): SessionStore {
+  return {
+    set(id, session, callback) {
+      const expires = session.cookie.expires ? new Date(session.cookie.expires).getTime() : now() + DEFAULT_LIFETIME_MS;
+      sessions.set(id, session, expires).then(() => callback(), callback);
+    },
+    get(id, callback) {
+      sessions.get(id, now()).then((data) => callback(null, (data as Session | null) ?? null), (error: unknown) => callback(error));
+    },
+    destroy(id, callback) {
+      sessions.destroy(id).then(() => callback(), callback);
+    },
+  };
+}
