@@ -116,9 +116,13 @@ function viewEngine(overridesDir: string | undefined): Eta {
   const eta = new Eta({ views: VIEWS, autoEscape: true, autoTrim: false, cache: true });
   if (!overridesDir) return eta;
   const builtIn = eta.resolvePath.bind(eta);
+  const overrides = join(overridesDir, 'views');
   eta.resolvePath = (template, options) => {
-    const path = builtIn(template, options);
-    const override = join(overridesDir, 'views', relative(VIEWS, path));
+    // Includes and layouts named from an override resolve as if named from the built-in file.
+    const from = options?.filepath;
+    const inOverrides = from !== undefined && !relative(overrides, from).startsWith('..');
+    const path = builtIn(template, inOverrides ? { ...options, filepath: join(VIEWS, relative(overrides, from)) } : options);
+    const override = join(overrides, relative(VIEWS, path));
     return existsSync(override) ? override : path;
   };
   return eta;

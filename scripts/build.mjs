@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// Builds dist/: the TypeScript compiled to JavaScript, plus the web assets it reads at run time.
+import { spawnSync } from 'node:child_process';
+import { cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..');
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+for (const assets of ['views', 'strings', 'static']) {
+  cpSync(join(root, 'src', 'web', assets), join(root, 'dist', 'web', assets), { recursive: true });
+}

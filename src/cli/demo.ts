@@ -1,0 +1,97 @@
+/**
+ * Demo mode: the portal against the throwaway dev domain (scripts/dev-ad), with e-mail and
+ * text messages captured and shown at /dev/outbox instead of being sent. It exists only as this
+ * command, which refuses anything but loopback addresses: no setting can turn it on in a real
+ * deployment.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApp } from '../app.ts';
+import { loadConfig } from '../config/load.ts';
+import type { SmsPort } from '../flows/context.ts';
+import type { CapturedMessage } from '../web/routes/demo.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+interface DevFacts {
+  url: string;
+  caFile: string;
+  dnsDomain: string;
+  netbiosDomain: string;
+  serviceAccount: { dn: string; password: string };
+  delegatedOus: string[];
+  userPassword: string;
+  users: { staff: string[] };
+}
+
+function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '');
+  return bare === 'localhost' || bare === '::1' || (isIP(bare) === 4 && bare.startsWith('127.'));
+}
+
+export async function runDemo(options: { port: number; host: string }): Promise<void> {
+  const factsFile = join(process.env.LATCHKEY_DEV_AD_DIR ?? join(root, '.dev-ad'), 'connection.json');
+  if (!existsSync(factsFile)) throw new Error(`no dev domain at ${factsFile}: run scripts/dev-ad up first (npm run demo does)`);
+  const facts = JSON.parse(readFileSync(factsFile, 'utf8')) as DevFacts;
+  if (!isLoopback(new URL(facts.url).hostname) || !isLoopback(options.host)) {
+    throw new Error('demo mode runs only against a loopback directory and on a loopback address');
+  }
+  // The SMTP sink is a development tool; it is loaded only here.
+  const { startOutbox } = await import('../notify/outbox.ts');
+  const mailSink = await startOutbox();
+  const texts: CapturedMessage[] = [];
+  const sms: SmsPort = {
+    async send({ to, body }) {
+      texts.unshift({ kind: 'text message', to, subject: '', text: body, date: new Date() });
+    },
+  };
+  const config = loadConfig({
+    env: {},
+    base: {
+      dataDir: join(dirname(factsFile), 'demo-data'),
+      server: { host: options.host, port: options.port, publicUrl: `http://${options.host}:${options.port}` },
+      directory: {
+        urls: [facts.url],
+        caFile: facts.caFile,
+        bindDn: facts.serviceAccount.dn,
+        bindPassword: facts.serviceAccount.password,
+        searchBases: facts.delegatedOus,
+      },
+      smtp: { host: '127.0.0.1', port: mailSink.port, security: 'none', from: 'Latchkey demo <noreply@latchkey.test>' },
+      ui: { organisation: 'Latchkey demo' },
+      protection: { responseDelayMs: { min: 100, max: 300 } },
+    },
+  });
+  const app = await createApp(config, {
+    sms,
+    outbox: {
+      messages: () =>
+        [
+          ...mailSink.messages().map((message): CapturedMessage => ({ kind: 'e-mail', to: message.to.join(', '), subject: message.subject, text: message.text, date: message.date })),
+          ...texts,
+        ].sort((a, b) => b.date.getTime() - a.date.getTime()),
+    },
+  });
+  await app.server.listen({ host: options.host, port: options.port });
+  const user = facts.users.staff[0];
+  const url = `http://${options.host}:${options.port}`;
+  process.stdout.write(`
+Latchkey demo is running at ${url}  (Ctrl+C stops it)
+
+  Try a reset as ${user}, whose password is ${facts.userPassword}:
+  1. ${url}/enroll   sign in as ${user}, pick three questions, answer them, save
+  2. ${url}/reset    type ${user}, answer two of your questions, choose e-mail
+  3. ${url}/dev/outbox   read the code, type it, choose a new password
+
+  Other people of the demo domain: ${facts.users.staff.slice(1, 6).join(', ')} … (same password).
+`);
+  const stop = async () => {
+    await app.close();
+    await mailSink.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

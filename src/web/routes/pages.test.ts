@@ -1,0 +1,254 @@
+/**
+ * The pages themselves: security headers and cookies, no escape routes to other sites, the
+ * client address behind proxies, plain critical-error pages, admin overrides, delivery
+ * failures, and the session lifecycle of a flow.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Client } from 'ldapts';
+import { adminClient, createUser, devDomain, freshPassword, removeEntries, type TestUser } from '../../testing/dev-domain.ts';
+import { answerAll, enroll, verify } from '../../testing/journeys.ts';
+import { startTestPortal, type TestPortal } from '../../testing/portal.ts';
+import { webClient } from '../../testing/web-client.ts';
+
+const facts = devDomain();
+let admin: Client;
+let portal: TestPortal;
+const created: string[] = [];
+
+before(async () => {
+  admin = await adminClient();
+  portal = await startTestPortal({ server: { trustedProxies: ['127.0.0.1'] } });
+});
+
+after(async () => {
+  await portal.close();
+  await removeEntries(admin, created);
+  await admin.unbind();
+});
+
+async function person(): Promise<TestUser> {
+  const user = await createUser(admin);
+  created.push(user.dn);
+  return user;
+}
+
+const PUBLIC_PAGES = ['/', '/enroll', '/reset', '/unlock', '/change'];
+
+describe('headers and cookies', () => {
+  test('a strict CSP without inline script, no framing, no referrer, no sniffing', async () => {
+    for (const path of PUBLIC_PAGES) {
+      const page = await webClient(portal.app.server).get(path);
+      const csp = String(page.headers['content-security-policy']);
+      assert.match(csp, /default-src 'none'/, path);
+      assert.match(csp, /frame-ancestors 'none'/, path);
+      assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, path);
+      assert.doesNotMatch(csp, /script-src/, path);
+      assert.equal(page.headers['referrer-policy'], 'no-referrer', path);
+      assert.equal(page.headers['x-content-type-options'], 'nosniff', path);
+      assert.doesNotMatch(page.body, /<script|\sstyle=|\son[a-z]+=/i, `${path}: no inline script or style`);
+    }
+  });
+
+  test('cookies are HttpOnly and SameSite=Strict, and Secure under HTTPS', async () => {
+    const client = webClient(portal.app.server);
+    const page = await portal.app.server.inject({ url: '/reset', headers: { 'x-forwarded-proto': 'https' } });
+    const csrfCookie = String(page.headers['set-cookie']);
+    assert.match(csrfCookie, /HttpOnly/);
+    assert.match(csrfCookie, /SameSite=Strict/);
+    assert.match(csrfCookie, /Secure/);
+    await client.get('/reset');
+    const started = await portal.app.server.inject({
+      method: 'POST',
+      url: '/reset',
+      headers: {
+        'x-forwarded-proto': 'https',
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: [...client.cookies].map(([name, value]) => `${name}=${value}`).join('; '),
+      },
+      payload: new URLSearchParams({ username: 'someone', _csrf: /name="_csrf" value="([^"]+)"/.exec(client.last!.body)![1]! }).toString(),
+    });
+    const flowCookie = [started.headers['set-cookie']].flat().find((line) => String(line).startsWith('lk_flow='));
+    assert.ok(flowCookie);
+    assert.match(String(flowCookie), /HttpOnly/);
+    assert.match(String(flowCookie), /SameSite=Strict/);
+    assert.match(String(flowCookie), /Secure/);
+  });
+});
+
+describe('no escape routes (kiosk and logon-screen use)', () => {
+  test('every link and form of the public pages stays on the portal', async () => {
+    const user = await person();
+    const client = webClient(portal.app.server);
+    const bodies = [];
+    for (const path of PUBLIC_PAGES) bodies.push((await client.get(path)).body);
+    await enroll(client, user);
+    await client.get('/reset');
+    bodies.push((await client.submit('/reset', { username: user.sam, domain: '' })).body);
+    bodies.push((await client.get('/nowhere')).body);
+    for (const body of bodies) {
+      for (const [, target] of body.matchAll(/(?:href|action|src)="([^"]*)"/g)) {
+        assert.match(target!, /^\/(?!\/)|^#/, `a local target: ${target}`);
+      }
+    }
+  });
+});
+
+describe('the client address', () => {
+  test('X-Forwarded-For is believed from a trusted proxy only', async () => {
+    const viaProxy = await portal.app.server.inject({ url: '/reset', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': '203.0.113.9' } });
+    const cookie = [viaProxy.headers['set-cookie']].flat()[0]!.split(';')[0]!;
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(viaProxy.body)![1]!;
+    const post = (remoteAddress: string) =>
+      portal.app.server.inject({
+        method: 'POST',
+        url: '/reset',
+        remoteAddress,
+        headers: { 'x-forwarded-for': '203.0.113.9', cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `username=addr-check&domain=&_csrf=${encodeURIComponent(csrf)}`,
+      });
+    const since = Date.now();
+    await post('127.0.0.1');
+    await post('198.51.100.7'); // not a trusted proxy: its X-Forwarded-For is ignored
+    const sources = (await portal.app.store.audit.query({ action: 'reset-requested', from: since })).map((entry) => entry.sourceIp);
+    assert.deepEqual(sources.sort(), ['198.51.100.7', '203.0.113.9']);
+  });
+});
+
+describe('links in e-mails', () => {
+  test('come from the configured public URL, never from the Host header', async () => {
+    const user = await person();
+    const client = webClient(portal.app.server);
+    await enroll(client, user);
+    await verify(client, 'reset', user, { channel: 'email', address: `${user.sam}@${facts.dnsDomain}`, outbox: portal.outbox });
+    const next = freshPassword();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(client.last!.body)![1]!;
+    await portal.app.server.inject({
+      method: 'POST',
+      url: '/reset/password',
+      headers: {
+        host: 'evil.example',
+        'x-forwarded-host': 'evil.example',
+        cookie: [...client.cookies].map(([name, value]) => `${name}=${value}`).join('; '),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      payload: new URLSearchParams({ password: next, confirm: next, _csrf: csrf }).toString(),
+    });
+    const notice = await portal.outbox.waitFor((m) => m.to.includes(`${user.sam}@${facts.dnsDomain}`) && /was reset/.test(m.subject));
+    assert.match(notice.text, /https:\/\/passwords\.latchkey\.test/);
+    assert.doesNotMatch(notice.text, /evil\.example/);
+  });
+});
+
+describe('flow sessions', () => {
+  test('the session id changes at every step boundary and is gone when the flow ends', async () => {
+    const user = await person();
+    const client = webClient(portal.app.server);
+    await enroll(client, user);
+    const ids: string[] = [];
+    const sessionId = () => client.cookies.get('lk_flow')!;
+    await client.get('/reset');
+    const first = await client.submit('/reset', { username: user.sam, domain: '' });
+    ids.push(sessionId());
+    const channels = await answerAll(client, 'reset', first);
+    ids.push(sessionId());
+    assert.match(channels.body, /Where should we send/);
+    await client.submit('/reset/send', { channel: 'email' });
+    ids.push(sessionId());
+    assert.equal(new Set(ids).size, ids.length, 'a new id at each step');
+    const rows = async () => Number((await portal.app.store.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const before = await rows();
+    const { codeSentTo } = await import('../../testing/journeys.ts');
+    await client.submit('/reset/code', { code: await codeSentTo(`${user.sam}@${facts.dnsDomain}`, portal.outbox) });
+    const next = freshPassword();
+    await client.submit('/reset/password', { password: next, confirm: next });
+    assert.equal(await rows(), before - 1, 'the flow state is destroyed on completion');
+    const stale = await client.get('/reset/verify');
+    assert.equal(stale.status, 409);
+  });
+});
+
+describe('errors', () => {
+  test('a delivery failure is a plain message on the page, and audited', async () => {
+    const broken = await startTestPortal();
+    try {
+      const user = await person();
+      const client = webClient(broken.app.server);
+      await enroll(client, user);
+      await broken.outbox.close(); // the mail server goes away
+      await client.get('/reset');
+      await answerAll(client, 'reset', await client.submit('/reset', { username: user.sam, domain: '' }));
+      const page = await client.submit('/reset/send', { channel: 'email' });
+      assert.equal(page.status, 200);
+      assert.match(page.body, /We could not send the e-mail/);
+      assert.doesNotMatch(page.body, /at \S+\.ts:\d+|ECONNREFUSED|Error:/);
+      const failed = await broken.app.store.audit.query({ action: 'delivery-failed' });
+      assert.ok(failed.some((entry) => entry.actor === user.sam && /LK_MAIL_FAILED/.test(entry.detail ?? '')));
+    } finally {
+      await broken.close().catch(() => undefined);
+    }
+  });
+
+  test('the directory down: a page with a reference that is also in the log, never a stack trace', async () => {
+    const down = await startTestPortal({ directory: { urls: ['ldaps://127.0.0.1:1'] } });
+    try {
+      const client = webClient(down.app.server);
+      await client.get('/change');
+      const page = await client.submit('/change', { username: 'athompson', oldPassword: 'x', newPassword: 'y', confirm: 'y' });
+      assert.equal(page.status, 503);
+      assert.match(page.body, /cannot reach the directory right now/);
+      const reference = /give them this reference: ([0-9a-f]+)/.exec(page.body)?.[1];
+      assert.ok(reference);
+      assert.doesNotMatch(page.body, /at \S+\.ts:\d+|ECONNREFUSED|LatchkeyError/);
+      assert.ok(down.logLines.some((line) => line.includes(`"reference":"${reference}"`) && line.includes('LK_DIRECTORY_UNREACHABLE')));
+    } finally {
+      await down.close();
+    }
+  });
+
+  test('an oversized or malformed form is a plain refusal', async () => {
+    const response = await portal.app.server.inject({
+      method: 'POST',
+      url: '/reset',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `username=${'x'.repeat(20_000)}`,
+    });
+    assert.equal(response.statusCode, 413);
+    assert.match(response.body, /could not be read/);
+    assert.doesNotMatch(response.body, /FST_|stack/);
+  });
+});
+
+describe('overrides (resource strings and templates)', () => {
+  let custom: TestPortal;
+  let dir: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'latchkey-overrides-'));
+    mkdirSync(join(dir, 'strings'));
+    mkdirSync(join(dir, 'views'));
+    writeFileSync(join(dir, 'strings', 'en.json'), JSON.stringify({ 'menu.heading': 'Hello from Contoso IT' }));
+    writeFileSync(join(dir, 'views', 'message.eta'), "<% layout('layout') %><h1 class=\"custom\"><%= it.heading %></h1><p><%= it.body %></p>");
+    custom = await startTestPortal({ ui: { overridesDir: dir } });
+  });
+  after(async () => {
+    await custom.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("an admin's string replaces the built-in one", async () => {
+    const page = await webClient(custom.app.server).get('/');
+    assert.match(page.body, /Hello from Contoso IT/);
+    assert.doesNotMatch(page.body, /What do you need to do/);
+  });
+
+  test("an admin's template replaces the built-in one, others stay", async () => {
+    const user = await person();
+    const client = webClient(custom.app.server);
+    const done = await enroll(client, user);
+    assert.match(done.body, /<h1 class="custom">/);
+    assert.match(done.body, /<header class="banner">/, 'the built-in layout still wraps it');
+  });
+});
