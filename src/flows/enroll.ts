@@ -6,7 +6,7 @@
 import { AccountProtected } from '../directory/errors.ts';
 import type { LatchkeyError } from '../errors.ts';
 import { hashAnswer, normalizeAnswer } from '../security/answers.ts';
-import type { FlowContext, Requester } from './context.ts';
+import type { FlowContext, Policy, Requester } from './context.ts';
 import type { FieldError } from './recover.ts';
 import { type Credentials, recordSignInFailure, signIn } from './sign-in.ts';
 
@@ -61,8 +61,8 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PHONE_CHARACTERS = /^\+?[\d\s().-]+$/;
 
 /** What is wrong with the submitted answers and addresses; empty when they can be saved. */
-export function enrollmentErrors(ctx: FlowContext, input: EnrollmentAnswers): FieldError[] {
-  const { questions, questionsToEnroll, customQuestions, minAnswerLength } = ctx.policy.enrollment;
+export function enrollmentErrors(policy: Policy, input: EnrollmentAnswers): FieldError[] {
+  const { questions, questionsToEnroll, customQuestions, minAnswerLength } = policy.enrollment;
   const errors: FieldError[] = [];
   const seenQuestions = new Set<string>();
   const seenAnswers = new Set<string>();
@@ -84,7 +84,7 @@ export function enrollmentErrors(ctx: FlowContext, input: EnrollmentAnswers): Fi
   if (email && !EMAIL.test(email)) errors.push({ field: 'email', code: 'LK_EMAIL_INVALID' });
   const digits = mobile.replace(/\D/g, '');
   if (mobile && (!PHONE_CHARACTERS.test(mobile) || digits.length < 8 || digits.length > 15)) errors.push({ field: 'mobile', code: 'LK_MOBILE_INVALID' });
-  if (ctx.policy.verification.requireCode && !email && !mobile) errors.push({ field: 'email', code: 'LK_CONTACT_REQUIRED' });
+  if (policy.verification.requireCode && !email && !mobile) errors.push({ field: 'email', code: 'LK_CONTACT_REQUIRED' });
   return errors;
 }
 
@@ -93,7 +93,7 @@ export type SaveOutcome = { outcome: 'done' } | { outcome: 'invalid'; errors: Fi
 /** Validates and stores the enrollment, replacing any earlier one. */
 export async function saveEnrollment(ctx: FlowContext, state: EnrollState, input: EnrollmentAnswers, requester: Requester): Promise<SaveOutcome> {
   if (ctx.now() > state.expiresAt) return { outcome: 'invalid', errors: [{ field: 'form', code: 'LK_FLOW_EXPIRED' }] };
-  const errors = enrollmentErrors(ctx, input);
+  const errors = enrollmentErrors(ctx.policy, input);
   if (errors.length) return { outcome: 'invalid', errors };
   const answers = await Promise.all(
     input.answers.slice(0, ctx.policy.enrollment.questionsToEnroll).map(async ({ question, answer }) => ({

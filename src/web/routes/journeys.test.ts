@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from 'ldapts';
 import { adminClient, bindAs, createUser, devDomain, freshPassword, removeEntries, type TestUser } from '../../testing/dev-domain.ts';
-import { enroll, verify } from '../../testing/journeys.ts';
+import { codeSentTo, enroll, verify } from '../../testing/journeys.ts';
 import { startTestPortal, type TestPortal } from '../../testing/portal.ts';
 import { webClient } from '../../testing/web-client.ts';
 
@@ -110,6 +110,28 @@ describe('reset with "must change at next logon"', () => {
     const done = await client.submit('/reset/password', { password: next, confirm: next });
     assert.match(done.body, /asked to choose another one/);
     assert.equal(await bindAs(user.dn, next), '773');
+  });
+});
+
+describe('automatic enrollment (seed 001)', () => {
+  let auto: TestPortal;
+  before(async () => {
+    auto = await startTestPortal({ enrollment: { autoEnroll: true }, verification: { questionsToAsk: 0 } });
+  });
+  after(() => auto.close());
+
+  test("a user who never enrolled resets with a code sent to the directory's mail address", async () => {
+    const user = await person();
+    const client = webClient(auto.app.server);
+    await client.get('/reset');
+    const channels = await client.submit('/reset', { username: user.sam, domain: '' });
+    assert.match(channels.body, /Where should we send your code/, 'no questions: code-only verification');
+    assert.match(channels.body, /E-mail to t•+@latchkey\.test/, 'the masked directory address');
+    await client.submit('/reset/send', { channel: 'email' });
+    await client.submit('/reset/code', { code: await codeSentTo(mailOf(user), auto.outbox) });
+    const next = freshPassword();
+    assert.match((await client.submit('/reset/password', { password: next, confirm: next })).body, /has been changed/);
+    assert.equal(await bindAs(user.dn, next), 'ok');
   });
 });
 

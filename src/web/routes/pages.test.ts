@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from 'ldapts';
 import { adminClient, createUser, devDomain, freshPassword, removeEntries, type TestUser } from '../../testing/dev-domain.ts';
-import { answerAll, enroll, verify } from '../../testing/journeys.ts';
+import { answerAll, codeSentTo, enroll, verify } from '../../testing/journeys.ts';
 import { startTestPortal, type TestPortal } from '../../testing/portal.ts';
 import { webClient } from '../../testing/web-client.ts';
 
@@ -161,7 +161,6 @@ describe('flow sessions', () => {
     assert.equal(new Set(ids).size, ids.length, 'a new id at each step');
     const rows = async () => Number((await portal.app.store.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     const before = await rows();
-    const { codeSentTo } = await import('../../testing/journeys.ts');
     await client.submit('/reset/code', { code: await codeSentTo(`${user.sam}@${facts.dnsDomain}`, portal.outbox) });
     const next = freshPassword();
     await client.submit('/reset/password', { password: next, confirm: next });

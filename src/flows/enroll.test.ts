@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { configSchema } from '../config/schema.ts';
+import { enrollmentErrors } from './enroll.ts';
+
+const config = configSchema.parse({ directory: { urls: ['ldaps://dc'], bindDn: 'svc', bindPassword: 'x' } });
+const [q1, q2, q3] = config.enrollment.questions as [string, string, string];
+const good = {
+  answers: [
+    { question: q1, answer: 'Biscuit' },
+    { question: q2, answer: 'Lisbon' },
+    { question: q3, answer: 'Pink Floyd' },
+  ],
+  email: 'jo@corp.example',
+  mobile: '+44 7700 900123',
+};
+const codes = (input: typeof good) => enrollmentErrors(config, input).map((error) => `${error.field}:${error.code}`);
+
+test('three different offered questions with answers and an address are accepted', () => {
+  assert.deepEqual(codes(good), []);
+});
+
+test('repeated questions, repeated or short answers and unlisted questions are named per field', () => {
+  assert.deepEqual(
+    codes({
+      ...good,
+      answers: [
+        { question: q1, answer: 'Biscuit' },
+        { question: q1, answer: ' BISCUIT ' }, // the same answer once normalised
+        { question: 'What is your password?', answer: 'ab' },
+      ],
+    }),
+    ['question1:LK_QUESTION_REPEATED', 'answer1:LK_ANSWER_REPEATED', 'question2:LK_QUESTION_NOT_OFFERED', 'answer2:LK_ANSWER_TOO_SHORT'],
+  );
+});
+
+test('too few questions, bad addresses, and no address at all when codes are required', () => {
+  assert.deepEqual(codes({ ...good, answers: good.answers.slice(0, 2) }), ['question2:LK_QUESTION_MISSING']);
+  assert.deepEqual(codes({ ...good, email: 'not-an-address', mobile: '12' }), ['email:LK_EMAIL_INVALID', 'mobile:LK_MOBILE_INVALID']);
+  assert.deepEqual(codes({ ...good, email: '', mobile: '' }), ['email:LK_CONTACT_REQUIRED']);
+});
+
+test('own questions only when the admin allows them, and of a sensible length', () => {
+  const own = { ...good, answers: [...good.answers.slice(0, 2), { question: 'Name of my grandmother’s village?', answer: 'Hallstatt' }] };
+  assert.deepEqual(codes(own), ['question2:LK_QUESTION_NOT_OFFERED']);
+  const lenient = { ...config, enrollment: { ...config.enrollment, customQuestions: true } };
+  assert.deepEqual(enrollmentErrors(lenient, own), []);
+  assert.deepEqual(
+    enrollmentErrors(lenient, { ...own, answers: [...good.answers.slice(0, 2), { question: 'Why?', answer: 'Because' }] }).map((e) => e.code),
+    ['LK_QUESTION_LENGTH'],
+  );
+});
