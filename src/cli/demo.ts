@@ -26,6 +26,17 @@ interface DevFacts {
   users: { staff: string[] };
 }
 
+/** The directory settings (config-file shape) for the dev domain scripts/dev-ad describes. */
+export function devDirectorySettings(facts: Pick<DevFacts, 'url' | 'caFile' | 'serviceAccount' | 'delegatedOus'>) {
+  return {
+    urls: [facts.url],
+    caFile: facts.caFile,
+    bindDn: facts.serviceAccount.dn,
+    bindPassword: facts.serviceAccount.password,
+    searchBases: facts.delegatedOus,
+  };
+}
+
 function isLoopback(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '');
   return bare === 'localhost' || bare === '::1' || (isIP(bare) === 4 && bare.startsWith('127.'));
@@ -52,13 +63,7 @@ export async function runDemo(options: { port: number; host: string }): Promise<
     base: {
       dataDir: join(dirname(factsFile), 'demo-data'),
       server: { host: options.host, port: options.port, publicUrl: `http://${options.host}:${options.port}` },
-      directory: {
-        urls: [facts.url],
-        caFile: facts.caFile,
-        bindDn: facts.serviceAccount.dn,
-        bindPassword: facts.serviceAccount.password,
-        searchBases: facts.delegatedOus,
-      },
+      directory: devDirectorySettings(facts),
       smtp: { host: '127.0.0.1', port: mailSink.port, security: 'none', from: 'Latchkey demo <noreply@latchkey.test>' },
       ui: { organisation: 'Latchkey demo' },
       protection: { responseDelayMs: { min: 100, max: 300 } },

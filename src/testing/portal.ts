@@ -6,10 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type App, createApp } from '../app.ts';
+import { devDirectorySettings } from '../cli/demo.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { type Outbox, startOutbox } from '../notify/outbox.ts';
-import { devDomain } from './dev-domain.ts';
+import { after, before } from 'node:test';
+import type { Client } from 'ldapts';
+import { adminClient, createUser, devDomain, type OuKey, removeEntries, type TestUser } from './dev-domain.ts';
 import { startTwilioFake, type TwilioFake } from './twilio-fake.ts';
 
 export interface TestPortal {
@@ -51,13 +54,7 @@ export async function startTestPortal(settings: Settings = {}): Promise<TestPort
       {
         dataDir,
         server: { publicUrl: 'https://passwords.latchkey.test' },
-        directory: {
-          urls: [facts.url],
-          caFile: facts.caFile,
-          bindDn: facts.serviceAccount.dn,
-          bindPassword: facts.serviceAccount.password,
-          searchBases: facts.delegatedOus,
-        },
+        directory: devDirectorySettings(facts),
         smtp: { host: '127.0.0.1', port: outbox.port, security: 'none', from: 'Latchkey <noreply@latchkey.test>' },
         sms: { provider: 'twilio', accountSid: twilio.accountSid, authToken: twilio.authToken, from: '+15550000000', apiBase: twilio.apiBase },
         // Tests do not wait for the uniform delay unless they are about it.
@@ -87,6 +84,45 @@ export async function startTestPortal(settings: Settings = {}): Promise<TestPort
       await outbox.close();
       await twilio.close();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A portal and the domain administrator for a test file, with throwaway users removed after. */
+export interface PortalFixture {
+  readonly portal: TestPortal;
+  readonly admin: Client;
+  /** A new user of the dev domain, deleted when the file's tests end. */
+  person(ou?: OuKey, extra?: Record<string, string>): Promise<TestUser>;
+}
+
+/** Declares the before/after hooks of a test file that drives one portal. */
+export function portalFixture(settings: Settings = {}): PortalFixture {
+  let portal: TestPortal | undefined;
+  let admin: Client | undefined;
+  const created: string[] = [];
+  before(async () => {
+    admin = await adminClient();
+    portal = await startTestPortal(settings);
+  });
+  after(async () => {
+    await portal?.close();
+    if (admin) {
+      await removeEntries(admin, created);
+      await admin.unbind();
+    }
+  });
+  return {
+    get portal() {
+      return portal!;
+    },
+    get admin() {
+      return admin!;
+    },
+    async person(ou = 'staff', extra = {}) {
+      const user = await createUser(admin!, ou, extra);
+      created.push(user.dn);
+      return user;
     },
   };
 }

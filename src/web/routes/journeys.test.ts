@@ -1,45 +1,27 @@
 /**
- * Whole journeys through the public portal, against the real Samba domain, a real SMTP server
+ * Whole journeys through the public fixture.portal, against the real Samba domain, a real SMTP server
  * and a local Twilio stand-in: what a user does on their worst morning, end to end.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Client } from 'ldapts';
-import { adminClient, bindAs, createUser, devDomain, freshPassword, removeEntries, type TestUser } from '../../testing/dev-domain.ts';
+import { bindAs, devDomain, freshPassword, type TestUser } from '../../testing/dev-domain.ts';
 import { codeSentTo, enroll, verify } from '../../testing/journeys.ts';
-import { startTestPortal, type TestPortal } from '../../testing/portal.ts';
+import { portalFixture, startTestPortal, type TestPortal } from '../../testing/portal.ts';
 import { webClient } from '../../testing/web-client.ts';
 
 const facts = devDomain();
-let admin: Client;
-let portal: TestPortal;
-const created: string[] = [];
+const fixture = portalFixture();
 
-before(async () => {
-  admin = await adminClient();
-  portal = await startTestPortal();
-});
-
-after(async () => {
-  await portal.close();
-  await removeEntries(admin, created);
-  await admin.unbind();
-});
-
-async function person(): Promise<TestUser> {
-  const user = await createUser(admin);
-  created.push(user.dn);
-  return user;
-}
+const person = (extra: Record<string, string> = {}) => fixture.person('staff', extra);
 
 const mailOf = (user: TestUser) => `${user.sam}@${facts.dnsDomain}`;
 
 describe('reset', () => {
   test('enroll, forget, reset with questions and an e-mailed code: the new password binds', async () => {
     const user = await person();
-    const client = webClient(portal.app.server);
+    const client = webClient(fixture.portal.app.server);
     await enroll(client, user);
-    const passwordPage = await verify(client, 'reset', user, { channel: 'email', address: mailOf(user), outbox: portal.outbox });
+    const passwordPage = await verify(client, 'reset', user, { channel: 'email', address: mailOf(user), outbox: fixture.portal.outbox });
     assert.match(passwordPage.body, /Choose your new password/);
     assert.match(passwordPage.body, /at least 8 characters/, 'the rules are shown before typing');
     const next = freshPassword();
@@ -48,7 +30,7 @@ describe('reset', () => {
     assert.equal(await bindAs(user.dn, next), 'ok');
     assert.equal(await bindAs(user.dn, user.password), '52e');
     // The owner is told what happened, when and from where.
-    const notice = await portal.outbox.waitFor((m) => m.to.includes(mailOf(user)) && /was reset/.test(m.subject));
+    const notice = await fixture.portal.outbox.waitFor((m) => m.to.includes(mailOf(user)) && /was reset/.test(m.subject));
     assert.match(notice.text, new RegExp(user.sam));
     assert.match(notice.text, /127\.0\.0\.1/);
     assert.match(notice.text, /If this was NOT you/);
@@ -56,9 +38,9 @@ describe('reset', () => {
 
   test('the same with the code sent by text message', async () => {
     const user = await person();
-    const client = webClient(portal.app.server);
+    const client = webClient(fixture.portal.app.server);
     await enroll(client, user, { mobile: '+15550123456' });
-    await verify(client, 'reset', user, { channel: 'sms', address: '+15550123456', outbox: portal.outbox, twilio: portal.twilio });
+    await verify(client, 'reset', user, { channel: 'sms', address: '+15550123456', outbox: fixture.portal.outbox, twilio: fixture.portal.twilio });
     const next = freshPassword();
     const done = await client.submit('/reset/password', { password: next, confirm: next });
     assert.match(done.body, /Your password has been changed/);
@@ -67,11 +49,11 @@ describe('reset', () => {
 
   test('a locked account is unlocked by the reset too', async () => {
     const user = await person();
-    const client = webClient(portal.app.server);
+    const client = webClient(fixture.portal.app.server);
     await enroll(client, user);
     for (let i = 0; i < 5; i++) await bindAs(user.dn, 'Wrong-password-1');
     assert.equal(await bindAs(user.dn, user.password), '775');
-    await verify(client, 'reset', user, { channel: 'email', address: mailOf(user), outbox: portal.outbox });
+    await verify(client, 'reset', user, { channel: 'email', address: mailOf(user), outbox: fixture.portal.outbox });
     const next = freshPassword();
     const done = await client.submit('/reset/password', { password: next, confirm: next });
     assert.match(done.body, /it is unlocked now/);
@@ -80,9 +62,9 @@ describe('reset', () => {
 
   test('a new password the policy refuses is explained on the page and changes nothing', async () => {
     const user = await person();
-    const client = webClient(portal.app.server);
+    const client = webClient(fixture.portal.app.server);
     await enroll(client, user);
-    await verify(client, 'reset', user, { channel: 'email', address: mailOf(user), outbox: portal.outbox });
+    await verify(client, 'reset', user, { channel: 'email', address: mailOf(user), outbox: fixture.portal.outbox });
     const short = await client.submit('/reset/password', { password: 'Ab1!', confirm: 'Ab1!' });
     assert.match(short.body, /too short: use at least 8 characters/);
     const differ = await client.submit('/reset/password', { password: 'Tulip-garden-77', confirm: 'Tulip-garden-78' });
@@ -138,11 +120,11 @@ describe('automatic enrollment (seed 001)', () => {
 describe('unlock', () => {
   test('a locked account is unlocked and the old password binds again', async () => {
     const user = await person();
-    const client = webClient(portal.app.server);
+    const client = webClient(fixture.portal.app.server);
     await enroll(client, user);
     for (let i = 0; i < 5; i++) await bindAs(user.dn, 'Wrong-password-1');
     assert.equal(await bindAs(user.dn, user.password), '775');
-    const confirm = await verify(client, 'unlock', user, { channel: 'email', address: mailOf(user), outbox: portal.outbox });
+    const confirm = await verify(client, 'unlock', user, { channel: 'email', address: mailOf(user), outbox: fixture.portal.outbox });
     assert.match(confirm.body, /Unlock my account/);
     const done = await client.submit('/unlock/confirm', {});
     assert.match(done.body, /Your account is unlocked/);
@@ -153,7 +135,7 @@ describe('unlock', () => {
 describe('change', () => {
   test('with the current password the new one binds', async () => {
     const user = await person();
-    const client = webClient(portal.app.server);
+    const client = webClient(fixture.portal.app.server);
     await client.get('/change');
     const next = freshPassword();
     const done = await client.submit('/change', { username: user.sam, oldPassword: user.password, newPassword: next, confirm: next });
@@ -163,7 +145,7 @@ describe('change', () => {
 
   test('a wrong current password is refused, the form kept (without passwords), nothing changed', async () => {
     const user = await person();
-    const client = webClient(portal.app.server);
+    const client = webClient(fixture.portal.app.server);
     await client.get('/change');
     const next = freshPassword();
     const page = await client.submit('/change', { username: user.sam, oldPassword: 'Not-it-123', newPassword: next, confirm: next });
@@ -177,7 +159,7 @@ describe('change', () => {
 
 describe('URL parameters (seed 001)', () => {
   test('/?cmd=enroll&username=…&domain=… opens the page filled in', async () => {
-    const client = webClient(portal.app.server);
+    const client = webClient(fixture.portal.app.server);
     const redirect = await client.get('/?cmd=enroll&username=jsmith&domain=LATCHKEY&other=x');
     assert.equal(redirect.status, 303);
     assert.equal(redirect.location, '/enroll?username=jsmith&domain=LATCHKEY');

@@ -8,40 +8,22 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Client } from 'ldapts';
-import { adminClient, createUser, devDomain, freshPassword, removeEntries, type TestUser } from '../../testing/dev-domain.ts';
+import { devDomain, freshPassword } from '../../testing/dev-domain.ts';
 import { answerAll, codeSentTo, enroll, verify } from '../../testing/journeys.ts';
-import { startTestPortal, type TestPortal } from '../../testing/portal.ts';
+import { portalFixture, startTestPortal, type TestPortal } from '../../testing/portal.ts';
 import { webClient } from '../../testing/web-client.ts';
 
 const facts = devDomain();
-let admin: Client;
-let portal: TestPortal;
-const created: string[] = [];
+const fixture = portalFixture({ server: { trustedProxies: ['127.0.0.1'] } });
 
-before(async () => {
-  admin = await adminClient();
-  portal = await startTestPortal({ server: { trustedProxies: ['127.0.0.1'] } });
-});
-
-after(async () => {
-  await portal.close();
-  await removeEntries(admin, created);
-  await admin.unbind();
-});
-
-async function person(): Promise<TestUser> {
-  const user = await createUser(admin);
-  created.push(user.dn);
-  return user;
-}
+const person = (extra: Record<string, string> = {}) => fixture.person('staff', extra);
 
 const PUBLIC_PAGES = ['/', '/enroll', '/reset', '/unlock', '/change'];
 
 describe('headers and cookies', () => {
   test('a strict CSP without inline script, no framing, no referrer, no sniffing', async () => {
     for (const path of PUBLIC_PAGES) {
-      const page = await webClient(portal.app.server).get(path);
+      const page = await webClient(fixture.portal.app.server).get(path);
       const csp = String(page.headers['content-security-policy']);
       assert.match(csp, /default-src 'none'/, path);
       assert.match(csp, /frame-ancestors 'none'/, path);
@@ -54,14 +36,14 @@ describe('headers and cookies', () => {
   });
 
   test('cookies are HttpOnly and SameSite=Strict, and Secure under HTTPS', async () => {
-    const client = webClient(portal.app.server);
-    const page = await portal.app.server.inject({ url: '/reset', headers: { 'x-forwarded-proto': 'https' } });
+    const client = webClient(fixture.portal.app.server);
+    const page = await fixture.portal.app.server.inject({ url: '/reset', headers: { 'x-forwarded-proto': 'https' } });
     const csrfCookie = String(page.headers['set-cookie']);
     assert.match(csrfCookie, /HttpOnly/);
     assert.match(csrfCookie, /SameSite=Strict/);
     assert.match(csrfCookie, /Secure/);
     await client.get('/reset');
-    const started = await portal.app.server.inject({
+    const started = await fixture.portal.app.server.inject({
       method: 'POST',
       url: '/reset',
       headers: {
@@ -82,7 +64,7 @@ describe('headers and cookies', () => {
 describe('no escape routes (kiosk and logon-screen use)', () => {
   test('every link and form of the public pages stays on the portal', async () => {
     const user = await person();
-    const client = webClient(portal.app.server);
+    const client = webClient(fixture.portal.app.server);
     const bodies = [];
     for (const path of PUBLIC_PAGES) bodies.push((await client.get(path)).body);
     await enroll(client, user);
@@ -99,11 +81,11 @@ describe('no escape routes (kiosk and logon-screen use)', () => {
 
 describe('the client address', () => {
   test('X-Forwarded-For is believed from a trusted proxy only', async () => {
-    const viaProxy = await portal.app.server.inject({ url: '/reset', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': '203.0.113.9' } });
+    const viaProxy = await fixture.portal.app.server.inject({ url: '/reset', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': '203.0.113.9' } });
     const cookie = [viaProxy.headers['set-cookie']].flat()[0]!.split(';')[0]!;
     const csrf = /name="_csrf" value="([^"]+)"/.exec(viaProxy.body)![1]!;
     const post = (remoteAddress: string) =>
-      portal.app.server.inject({
+      fixture.portal.app.server.inject({
         method: 'POST',
         url: '/reset',
         remoteAddress,
@@ -113,7 +95,7 @@ describe('the client address', () => {
     const since = Date.now();
     await post('127.0.0.1');
     await post('198.51.100.7'); // not a trusted proxy: its X-Forwarded-For is ignored
-    const sources = (await portal.app.store.audit.query({ action: 'reset-requested', from: since })).map((entry) => entry.sourceIp);
+    const sources = (await fixture.portal.app.store.audit.query({ action: 'reset-requested', from: since })).map((entry) => entry.sourceIp);
     assert.deepEqual(sources.sort(), ['198.51.100.7', '203.0.113.9']);
   });
 });
@@ -121,12 +103,12 @@ describe('the client address', () => {
 describe('links in e-mails', () => {
   test('come from the configured public URL, never from the Host header', async () => {
     const user = await person();
-    const client = webClient(portal.app.server);
+    const client = webClient(fixture.portal.app.server);
     await enroll(client, user);
-    await verify(client, 'reset', user, { channel: 'email', address: `${user.sam}@${facts.dnsDomain}`, outbox: portal.outbox });
+    await verify(client, 'reset', user, { channel: 'email', address: `${user.sam}@${facts.dnsDomain}`, outbox: fixture.portal.outbox });
     const next = freshPassword();
     const csrf = /name="_csrf" value="([^"]+)"/.exec(client.last!.body)![1]!;
-    await portal.app.server.inject({
+    await fixture.portal.app.server.inject({
       method: 'POST',
       url: '/reset/password',
       headers: {
@@ -137,7 +119,7 @@ describe('links in e-mails', () => {
       },
       payload: new URLSearchParams({ password: next, confirm: next, _csrf: csrf }).toString(),
     });
-    const notice = await portal.outbox.waitFor((m) => m.to.includes(`${user.sam}@${facts.dnsDomain}`) && /was reset/.test(m.subject));
+    const notice = await fixture.portal.outbox.waitFor((m) => m.to.includes(`${user.sam}@${facts.dnsDomain}`) && /was reset/.test(m.subject));
     assert.match(notice.text, /https:\/\/passwords\.latchkey\.test/);
     assert.doesNotMatch(notice.text, /evil\.example/);
   });
@@ -146,7 +128,7 @@ describe('links in e-mails', () => {
 describe('flow sessions', () => {
   test('the session id changes at every step boundary and is gone when the flow ends', async () => {
     const user = await person();
-    const client = webClient(portal.app.server);
+    const client = webClient(fixture.portal.app.server);
     await enroll(client, user);
     const ids: string[] = [];
     const sessionId = () => client.cookies.get('lk_flow')!;
@@ -159,9 +141,9 @@ describe('flow sessions', () => {
     await client.submit('/reset/send', { channel: 'email' });
     ids.push(sessionId());
     assert.equal(new Set(ids).size, ids.length, 'a new id at each step');
-    const rows = async () => Number((await portal.app.store.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const rows = async () => Number((await fixture.portal.app.store.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     const before = await rows();
-    await client.submit('/reset/code', { code: await codeSentTo(`${user.sam}@${facts.dnsDomain}`, portal.outbox) });
+    await client.submit('/reset/code', { code: await codeSentTo(`${user.sam}@${facts.dnsDomain}`, fixture.portal.outbox) });
     const next = freshPassword();
     await client.submit('/reset/password', { password: next, confirm: next });
     assert.equal(await rows(), before - 1, 'the flow state is destroyed on completion');
@@ -209,7 +191,7 @@ describe('errors', () => {
   });
 
   test('an oversized or malformed form is a plain refusal', async () => {
-    const response = await portal.app.server.inject({
+    const response = await fixture.portal.app.server.inject({
       method: 'POST',
       url: '/reset',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -5,34 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Attribute, Change, type Client } from 'ldapts';
+import { Attribute, Change } from 'ldapts';
 import { hashAnswer } from '../../security/answers.ts';
-import { adminClient, bindAs, createUser, devDomain, freshPassword, removeEntries, type TestUser } from '../../testing/dev-domain.ts';
+import { bindAs, devDomain, freshPassword, type TestUser } from '../../testing/dev-domain.ts';
 import { ANSWERS, answerAll, codeSentTo, enroll, questionOf, verify } from '../../testing/journeys.ts';
-import { startTestPortal, type TestPortal } from '../../testing/portal.ts';
+import { portalFixture, startTestPortal, type TestPortal } from '../../testing/portal.ts';
 import { type Page, webClient } from '../../testing/web-client.ts';
 
 const facts = devDomain();
-let admin: Client;
-let portal: TestPortal;
-const created: string[] = [];
+const fixture = portalFixture();
 
-before(async () => {
-  admin = await adminClient();
-  portal = await startTestPortal();
-});
-
-after(async () => {
-  await portal.close();
-  await removeEntries(admin, created);
-  await admin.unbind();
-});
-
-async function person(extra: Record<string, string> = {}): Promise<TestUser> {
-  const user = await createUser(admin, 'staff', extra);
-  created.push(user.dn);
-  return user;
-}
+const person = (extra: Record<string, string> = {}) => fixture.person('staff', extra);
 
 const mailOf = (user: { sam: string }) => `${user.sam}@${facts.dnsDomain}`;
 
@@ -49,7 +32,7 @@ async function enrollInStore(target: TestPortal, guid: string, sam: string, cont
 }
 
 async function guidOf(sam: string): Promise<string> {
-  const user = await portal.app.directory.findUser(sam);
+  const user = await fixture.portal.app.directory.findUser(sam);
   assert.ok(user, sam);
   return user.guid;
 }
@@ -73,17 +56,17 @@ describe('account enumeration', () => {
     const noContacts = await person();
     const disabled = await person();
     const limited = await person();
-    const enroller = webClient(portal.app.server);
+    const enroller = webClient(fixture.portal.app.server);
     await enroll(enroller, enrolled);
     await enroll(enroller, disabled);
     await enroll(enroller, limited);
-    await enrollInStore(portal, await guidOf(noContacts.sam), noContacts.sam, {});
-    await admin.modify(disabled.dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: ['514'] }) }));
+    await enrollInStore(fixture.portal, await guidOf(noContacts.sam), noContacts.sam, {});
+    await fixture.admin.modify(disabled.dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: ['514'] }) }));
     const protectedGuid = await guidOf(facts.protectedUser.sam);
-    await enrollInStore(portal, protectedGuid, facts.protectedUser.sam, { email: `${facts.protectedUser.sam}@${facts.dnsDomain}` });
+    await enrollInStore(fixture.portal, protectedGuid, facts.protectedUser.sam, { email: `${facts.protectedUser.sam}@${facts.dnsDomain}` });
     // Use up the per-name limit of one account (5 first steps in 15 minutes).
-    for (let i = 0; i < portal.config.protection.perUser.max; i++) {
-      const client = webClient(portal.app.server, { ip: `10.9.0.${i + 1}` });
+    for (let i = 0; i < fixture.portal.config.protection.perUser.max; i++) {
+      const client = webClient(fixture.portal.app.server, { ip: `10.9.0.${i + 1}` });
       await client.get('/reset');
       await client.post('/reset', { username: limited.sam, domain: '' });
     }
@@ -100,7 +83,7 @@ describe('account enumeration', () => {
     const firsts: Record<string, Page> = {};
     const seconds: Record<string, Page> = {};
     for (const [kind, name] of Object.entries(names)) {
-      const client = webClient(portal.app.server, { ip: '10.8.0.1' });
+      const client = webClient(fixture.portal.app.server, { ip: '10.8.0.1' });
       await client.get('/reset');
       firsts[kind] = await client.post('/reset', { username: name, domain: '' });
       seconds[kind] = await client.get(firsts[kind]!.location ?? '/');
@@ -121,8 +104,8 @@ describe('account enumeration', () => {
   test('an unknown name meets decoy questions, the same set every time, that no answer passes', async () => {
     const seen = new Set<string>();
     // Fewer attempts than the portal lockout allows wrong answers: each attempt answers once.
-    for (let attempt = 0; attempt < portal.config.protection.portalLockout.maxWrongAnswers - 1; attempt++) {
-      const client = webClient(portal.app.server, { ip: `10.7.0.${attempt + 1}` });
+    for (let attempt = 0; attempt < fixture.portal.config.protection.portalLockout.maxWrongAnswers - 1; attempt++) {
+      const client = webClient(fixture.portal.app.server, { ip: `10.7.0.${attempt + 1}` });
       await client.get('/reset');
       const page = await client.submit('/reset', { username: 'ghost-user-4711', domain: '' });
       seen.add(questionOf(page));
@@ -130,9 +113,9 @@ describe('account enumeration', () => {
       assert.match(answered.body, /That answer is not correct/);
       assert.equal(questionOf(answered), questionOf(page), 'a wrong answer keeps the question, as for a real user');
     }
-    assert.ok(seen.size <= portal.config.enrollment.questionsToEnroll, `a fixed set of decoy questions, saw ${[...seen].join(' | ')}`);
-    for (const question of seen) assert.ok(portal.config.enrollment.questions.includes(question));
-    const requested = await portal.app.store.audit.query({ action: 'reset-requested', actor: 'unknown' });
+    assert.ok(seen.size <= fixture.portal.config.enrollment.questionsToEnroll, `a fixed set of decoy questions, saw ${[...seen].join(' | ')}`);
+    for (const question of seen) assert.ok(fixture.portal.config.enrollment.questions.includes(question));
+    const requested = await fixture.portal.app.store.audit.query({ action: 'reset-requested', actor: 'unknown' });
     assert.ok(requested.length >= 4);
     assert.ok(requested.every((entry) => !JSON.stringify(entry).includes('ghost-user-4711')), 'the typed name is not kept');
   });
@@ -141,17 +124,17 @@ describe('account enumeration', () => {
 describe('honeypot', () => {
   test('a filled honeypot looks the same, sends nothing and is audited as a bot', async () => {
     const user = await person();
-    const client = webClient(portal.app.server);
+    const client = webClient(fixture.portal.app.server);
     await enroll(client, user);
-    const before = portal.outbox.messages().length;
+    const before = fixture.portal.outbox.messages().length;
     await client.get('/reset');
     const first = await client.post('/reset', { username: user.sam, domain: '', website: 'http://spam.example' });
     assert.equal(first.status, 303);
     const question = await client.get(first.location!);
     const answered = await client.submit('/reset/answer', { answer: ANSWERS[questionOf(question)]! });
     assert.match(answered.body, /That answer is not correct/, 'the right answers do not pass a bot flow');
-    assert.equal(portal.outbox.messages().length, before, 'nothing was sent');
-    const bots = await audit(portal, 'bot');
+    assert.equal(fixture.portal.outbox.messages().length, before, 'nothing was sent');
+    const bots = await audit(fixture.portal, 'bot');
     assert.ok(bots.some((entry) => entry.actor === 'unknown' && entry.outcome === 'refused'));
   });
 });
@@ -214,38 +197,38 @@ describe('verification codes', () => {
 
   test('a code past its lifetime is refused, even the right one', async () => {
     const user = await person();
-    const { client, code } = await toCodePage(portal, user);
-    portal.advanceClock((portal.config.codes.lifetimeMinutes + 1) * 60_000);
+    const { client, code } = await toCodePage(fixture.portal, user);
+    fixture.portal.advanceClock((fixture.portal.config.codes.lifetimeMinutes + 1) * 60_000);
     try {
       const page = await client.submit('/reset/code', { code });
       assert.match(page.body, /That code has expired/);
-      assert.ok((await audit(portal, 'code-expired')).some((entry) => entry.actor === user.sam));
+      assert.ok((await audit(fixture.portal, 'code-expired')).some((entry) => entry.actor === user.sam));
     } finally {
-      portal.advanceClock(-(portal.config.codes.lifetimeMinutes + 1) * 60_000);
+      fixture.portal.advanceClock(-(fixture.portal.config.codes.lifetimeMinutes + 1) * 60_000);
     }
   });
 
   test('after too many wrong codes the attempt is locked; a new code does not reset the count', async () => {
     const user = await person();
-    const { client } = await toCodePage(portal, user);
-    const max = portal.config.codes.maxFailures;
+    const { client } = await toCodePage(fixture.portal, user);
+    const max = fixture.portal.config.codes.maxFailures;
     for (let i = 0; i < max - 1; i++) assert.match((await client.submit('/reset/code', { code: '000000' })).body, /not correct/);
-    await portal.outbox.waitFor(() => true);
+    await fixture.portal.outbox.waitFor(() => true);
     const resent = await client.submit('/reset/send', { channel: 'email' });
     assert.match(resent.body, /Enter your code/);
-    const fresh = await codeSentTo(mailOf(user), portal.outbox);
+    const fresh = await codeSentTo(mailOf(user), fixture.portal.outbox);
     const locked = await client.submit('/reset/code', { code: fresh === '111111' ? '222222' : '111111' });
     assert.match(locked.body, /this attempt is locked/);
     // The right, fresh code no longer helps: the attempt is over.
     const after = await client.post('/reset/code', { code: fresh }, { csrf: undefined });
     assert.notEqual(after.status, 303);
     assert.equal(await bindAs(user.dn, user.password), 'ok');
-    assert.ok((await audit(portal, 'verification-locked')).some((entry) => entry.actor === user.sam));
+    assert.ok((await audit(fixture.portal, 'verification-locked')).some((entry) => entry.actor === user.sam));
   });
 
   test('a used code cannot be replayed', async () => {
     const user = await person();
-    const { client, code } = await toCodePage(portal, user);
+    const { client, code } = await toCodePage(fixture.portal, user);
     const csrfBefore = /name="_csrf" value="([^"]+)"/.exec(client.last!.body)![1]!;
     const cookiesBefore = new Map(client.cookies);
     assert.match((await client.submit('/reset/code', { code })).body, /Choose your new password/);
@@ -260,7 +243,7 @@ describe('verification codes', () => {
 describe('steps cannot be skipped', () => {
   test('posting a later step of a fresh flow is refused and changes nothing', async () => {
     const user = await person();
-    const client = webClient(portal.app.server);
+    const client = webClient(fixture.portal.app.server);
     await enroll(client, user);
     await client.get('/reset');
     const question = await client.submit('/reset', { username: user.sam, domain: '' });
@@ -283,28 +266,28 @@ describe('steps cannot be skipped', () => {
 
 describe('CSRF', () => {
   test('a form posted without the token, or with a wrong one, is refused and starts nothing', async () => {
-    const client = webClient(portal.app.server);
+    const client = webClient(fixture.portal.app.server);
     await client.get('/reset');
-    const sessionsBefore = await portal.app.store.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const sessionsBefore = await fixture.portal.app.store.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     for (const csrf of [false, 'forged-token'] as const) {
       const page = await client.post('/reset', { username: 'athompson', domain: '' }, { csrf });
       assert.equal(page.status, 403);
       assert.equal(page.location, undefined);
     }
-    const foreign = webClient(portal.app.server);
+    const foreign = webClient(fixture.portal.app.server);
     await foreign.get('/reset');
     const stolen = /name="_csrf" value="([^"]+)"/.exec(foreign.last!.body)![1]!;
     assert.equal((await client.post('/reset', { username: 'athompson', domain: '' }, { csrf: stolen })).status, 403, "another browser's token");
     assert.ok(!client.cookies.has('lk_flow'));
-    const sessionsAfter = await portal.app.store.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const sessionsAfter = await fixture.portal.app.store.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     assert.equal(Number(sessionsAfter.n), Number(sessionsBefore.n));
   });
 
   test('page views create no server-side state', async () => {
-    const count = async () => Number((await portal.app.store.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const count = async () => Number((await fixture.portal.app.store.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     const before = await count();
     for (const path of ['/', '/reset', '/unlock', '/change', '/enroll', '/reset?username=x', '/reset/verify']) {
-      const page = await webClient(portal.app.server).get(path);
+      const page = await webClient(fixture.portal.app.server).get(path);
       assert.ok(!String(page.headers['set-cookie'] ?? '').includes('lk_flow'), path);
     }
     assert.equal(await count(), before);
@@ -315,20 +298,20 @@ describe('protected accounts', () => {
   test('a privileged account is refused after proving who it is, and is not changed', async () => {
     const guid = await guidOf(facts.protectedUser.sam);
     const email = `${facts.protectedUser.sam}@${facts.dnsDomain}`;
-    await enrollInStore(portal, guid, facts.protectedUser.sam, { email });
-    const client = webClient(portal.app.server);
-    const verified = await verify(client, 'reset', { sam: facts.protectedUser.sam }, { channel: 'email', address: email, outbox: portal.outbox });
+    await enrollInStore(fixture.portal, guid, facts.protectedUser.sam, { email });
+    const client = webClient(fixture.portal.app.server);
+    const verified = await verify(client, 'reset', { sam: facts.protectedUser.sam }, { channel: 'email', address: email, outbox: fixture.portal.outbox });
     assert.match(verified.body, /Choose your new password/);
     const next = freshPassword();
     const page = await client.submit('/reset/password', { password: next, confirm: next });
     assert.match(page.body, /privileged account/);
     assert.equal(await bindAs(facts.protectedUser.dn, facts.userPassword), 'ok');
-    const refused = await audit(portal, 'protected-refused');
+    const refused = await audit(fixture.portal, 'protected-refused');
     assert.ok(refused.some((entry) => entry.actor === facts.protectedUser.sam && /Domain Admins/.test(entry.detail ?? '')));
   });
 
   test('and is told at once when it tries to enroll', async () => {
-    const client = webClient(portal.app.server);
+    const client = webClient(fixture.portal.app.server);
     await client.get('/enroll');
     const page = await client.submit('/enroll', { username: facts.protectedUser.sam, domain: '', password: facts.userPassword });
     assert.match(page.body, /privileged account/);
@@ -338,11 +321,11 @@ describe('protected accounts', () => {
 describe('portal lockout', () => {
   test('too many wrong answers lock the portal (not AD); enrolling again lifts it', async () => {
     const user = await person();
-    const client = webClient(portal.app.server);
+    const client = webClient(fixture.portal.app.server);
     await enroll(client, user);
     await client.get('/reset');
     let page = await client.submit('/reset', { username: user.sam, domain: '' });
-    for (let i = 0; i < portal.config.protection.portalLockout.maxWrongAnswers; i++) {
+    for (let i = 0; i < fixture.portal.config.protection.portalLockout.maxWrongAnswers; i++) {
       page = await client.submit('/reset/answer', { answer: 'wrong answer' });
     }
     assert.match(page.body, /self-service is locked for this account/);

@@ -6,35 +6,20 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Client } from 'ldapts';
+import { test } from 'node:test';
 import { normalizeAnswer } from '../../security/answers.ts';
-import { adminClient, createUser, devDomain, freshPassword, removeEntries } from '../../testing/dev-domain.ts';
+import { devDomain, freshPassword } from '../../testing/dev-domain.ts';
 import { ANSWERS, answerAll, codeSentTo, enroll } from '../../testing/journeys.ts';
-import { startTestPortal, type TestPortal } from '../../testing/portal.ts';
+import { portalFixture } from '../../testing/portal.ts';
 import { webClient } from '../../testing/web-client.ts';
 
 const facts = devDomain();
-let admin: Client;
-let portal: TestPortal;
-const created: string[] = [];
-
-before(async () => {
-  admin = await adminClient();
-  portal = await startTestPortal();
-});
-
-after(async () => {
-  await portal.close();
-  await removeEntries(admin, created);
-  await admin.unbind();
-});
+const fixture = portalFixture();
 
 test('after journeys right and wrong, nothing persisted holds a password, an answer or a code', async () => {
-  const user = await createUser(admin);
-  created.push(user.dn);
+  const user = await fixture.person();
   const secrets = new Set<string>([user.password, ...Object.values(ANSWERS), ...Object.values(ANSWERS).map(normalizeAnswer)]);
-  const client = webClient(portal.app.server);
+  const client = webClient(fixture.portal.app.server);
 
   // Enroll (after one wrong password), then a reset with a wrong answer and a wrong code first.
   await client.get('/enroll');
@@ -49,7 +34,7 @@ test('after journeys right and wrong, nothing persisted holds a password, an ans
   page = await client.submit('/reset/answer', { answer: wrongAnswer });
   await answerAll(client, 'reset', page);
   await client.submit('/reset/send', { channel: 'email' });
-  const code = await codeSentTo(`${user.sam}@${facts.dnsDomain}`, portal.outbox);
+  const code = await codeSentTo(`${user.sam}@${facts.dnsDomain}`, fixture.portal.outbox);
   const wrongCode = code === '000001' ? '000002' : '000001';
   secrets.add(code);
   secrets.add(wrongCode);
@@ -68,13 +53,13 @@ test('after journeys right and wrong, nothing persisted holds a password, an ans
   assert.match((await client.submit('/change', { username: user.sam, oldPassword: reset, newPassword: changed, confirm: changed })).body, /has been changed/);
 
   // Everything persisted: the database files (WAL included), the audit trail, the log.
-  const persisted: { where: string; bytes: Buffer }[] = readdirSync(portal.dataDir).map((file) => ({
+  const persisted: { where: string; bytes: Buffer }[] = readdirSync(fixture.portal.dataDir).map((file) => ({
     where: file,
-    bytes: readFileSync(join(portal.dataDir, file)),
+    bytes: readFileSync(join(fixture.portal.dataDir, file)),
   }));
-  persisted.push({ where: 'log', bytes: Buffer.from(portal.logLines.join('')) });
+  persisted.push({ where: 'log', bytes: Buffer.from(fixture.portal.logLines.join('')) });
   assert.ok(persisted.some((file) => file.where === 'latchkey.sqlite'));
-  assert.ok(portal.logLines.length > 10, 'the log was captured');
+  assert.ok(fixture.portal.logLines.length > 10, 'the log was captured');
   for (const secret of secrets) {
     for (const encoding of ['utf8', 'utf16le'] as const) {
       for (const { where, bytes } of persisted) {
