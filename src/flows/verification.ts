@@ -128,7 +128,12 @@ async function begin(
   const nameLimited = await overLimit(ctx, `verify-name:${key}`, policy.protection.perUser);
   if (!decoy && (ipLimited || nameLimited)) decoy = 'rate-limited';
 
-  const user = decoy ? null : await ctx.directory.findUser(input.name, input.domain);
+  let user = decoy ? null : await ctx.directory.findUser(input.name, input.domain);
+  // The same account under another spelling (CORP\jsmith, jsmith@corp) shares its limit.
+  if (user && (await overLimit(ctx, `verify-user:${user.guid}`, policy.protection.perUser))) {
+    decoy = 'rate-limited';
+    user = null;
+  }
   const enrollment = user ? await ctx.store.enrollments.get(user.guid) : null;
   const questionsToAsk = policy.verification.questionsToAsk;
   const found = user ? destinations(ctx, user, enrollment) : {};

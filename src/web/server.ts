@@ -16,7 +16,7 @@ import fastifySession from '@fastify/session';
 import fastifyStatic from '@fastify/static';
 import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema.ts';
 import { LatchkeyError } from '../errors.ts';
 import type { FlowContext } from '../flows/context.ts';
@@ -37,8 +37,8 @@ export interface WebOptions {
   store: Store;
   keys: ServerKeys;
   strings: Record<string, string>;
-  /** Fastify's logger options, or an existing logger. */
-  logger?: boolean | FastifyBaseLogger | object;
+  /** Fastify's logger: pino options, or false. */
+  logger?: boolean | object;
   /** Present only in demo mode: the captured e-mails and texts, shown at /dev/outbox. */
   outbox?: Outbox;
 }
@@ -52,7 +52,8 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   const { config, store, keys } = options;
   const secure = config.server.publicUrl?.startsWith('https://') ?? false;
   const app = Fastify({
-    logger: options.logger ?? false,
+    // Query strings can carry a typed username (?username=…): requests are logged by path only.
+    logger: typeof options.logger === 'object' ? { ...options.logger, serializers: { req: requestForLog } } : (options.logger ?? false),
     bodyLimit: BODY_LIMIT,
     // X-Forwarded-For is believed only from the configured proxies.
     trustProxy: config.server.trustedProxies.length ? config.server.trustedProxies : false,
@@ -111,6 +112,11 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   return app;
 }
 
+/** What the log keeps of a request: method, path and source, never the query string. */
+function requestForLog(request: { method: string; url: string; ip?: string; id?: unknown }) {
+  return { id: request.id, method: request.method, path: request.url.split('?')[0], remoteAddress: request.ip };
+}
+
 /** Eta, looking for each template first in the admin's overrides folder. */
 function viewEngine(overridesDir: string | undefined): Eta {
   const eta = new Eta({ views: VIEWS, autoEscape: true, autoTrim: false, cache: true });
@@ -142,6 +148,7 @@ function handleError(error: unknown, request: FastifyRequest, reply: FastifyRepl
   // A critical error: a plain page for the user, the details under the same reference in the log.
   const reference = String(request.id);
   request.log.error({ err: error, reference }, 'request failed');
-  const message = error instanceof LatchkeyError ? t(error.code) : t('LK_UNEXPECTED');
+  const known = error instanceof LatchkeyError && t(error.code) !== error.code;
+  const message = known ? t(error.code) : t('LK_UNEXPECTED');
   return errorPage(reply, error instanceof LatchkeyError ? error.status : 500, message, reference);
 }

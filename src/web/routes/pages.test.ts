@@ -100,6 +100,15 @@ describe('the client address', () => {
   });
 });
 
+describe('the log', () => {
+  test('keeps request paths, not query strings that may carry a typed name', async () => {
+    await webClient(fixture.portal.app.server).get('/reset?username=typed-name-4711&domain=CORP');
+    const lines = fixture.portal.logLines.join('');
+    assert.match(lines, /"path":"\/reset"/);
+    assert.doesNotMatch(lines, /typed-name-4711/);
+  });
+});
+
 describe('links in e-mails', () => {
   test('come from the configured public URL, never from the Host header', async () => {
     const user = await person();

@@ -181,6 +181,19 @@ describe('rate limits', () => {
     assert.match(answered.body, /That answer is not correct/);
     assert.ok((await audit(limited, 'rate-limited')).some((entry) => /per name/.test(entry.detail ?? '') && entry.actor === 'unknown'));
   });
+
+  test('another spelling of the same account (DOMAIN\\name, name@domain) shares its limit', async () => {
+    const user = await person();
+    await enroll(webClient(limited.app.server, { ip: '10.1.1.3' }), user);
+    await firstSteps(user.sam, ['10.4.0.1', '10.4.0.2', '10.4.0.3']);
+    for (const spelling of [`${facts.netbiosDomain}\\${user.sam}`, `${user.sam}@${facts.dnsDomain}`]) {
+      const client = webClient(limited.app.server, { ip: '10.4.0.9' });
+      await client.get('/reset');
+      const page = await client.submit('/reset', { username: spelling, domain: '' });
+      const answered = await client.submit('/reset/answer', { answer: ANSWERS[questionOf(page)]! });
+      assert.match(answered.body, /That answer is not correct/, spelling);
+    }
+  });
 });
 
 describe('verification codes', () => {
