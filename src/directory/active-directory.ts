@@ -5,8 +5,9 @@
  * a new one (trying each configured DC in turn). User binds use a connection of their own that
  * is closed at once. No password is ever sent over a connection that is not encrypted.
  */
-import { Attribute, Change, Client, type Filter } from 'ldapts';
+import { Attribute, Change, Client, type Entry, type Filter, ServerSideSortingRequestControl } from 'ldapts';
 import {
+  attributeRejectionOf,
   bindFailureError,
   bindFailureOf,
   isConnectionError,
@@ -24,6 +25,8 @@ import type {
   GroupMembership,
   Protection,
   ResetOptions,
+  UserPage,
+  UserSearchOptions,
 } from './directory.ts';
 import {
   type DelegatedRight,
@@ -31,14 +34,22 @@ import {
   InvalidCredentials,
   ServiceAccountRejected,
   UserAmbiguous,
+  UserNotFound,
 } from './errors.ts';
-import { and, equals, groupsContaining, userAccount } from './filters.ts';
+import { and, atLeast, equals, groupsContaining, nameStartsWith, userAccount } from './filters.ts';
 import { readEntry } from './ldap-entry.ts';
 import { DOMAIN_POLICY_ATTRIBUTES, domainPolicy, fineGrainedPolicy, type PasswordPolicy, PSO_ATTRIBUTES } from './password-policy.ts';
 import { choosePolicyHintsOid, resetControls } from './policy-hints.ts';
+import { checkAttributeName, checkEditableAttribute } from './profile-attributes.ts';
 import { protectedGroupName } from './protected-groups.ts';
+import { outermostBases } from './scope.ts';
 import { type DirectoryTrust, pinnedConnect, tlsOptions } from './tls.ts';
 import { BINARY_ATTRIBUTES, directoryUser, USER_ATTRIBUTES } from './user-entry.ts';
+
+/** Users per page of a search. */
+const MAX_PAGE = 200;
+/** Page size of the paged search that stands in for sorting on a DC without the sort control. */
+const SCAN_PAGE = 200;
 
 export interface ActiveDirectoryOptions {
   /** Domain controllers, tried in order: `ldaps://dc:636`, or `ldap://dc:389` with StartTLS. */
@@ -102,9 +113,9 @@ export class ActiveDirectory implements Directory {
     }
   }
 
-  async getUser(guid: string): Promise<DirectoryUser | null> {
+  async getUser(guid: string, bases?: string[]): Promise<DirectoryUser | null> {
     if (!isGuid(guid)) return null;
-    return this.findOneUser(equals('objectGUID', guidToBytes(guid)));
+    return this.findOneUser(equals('objectGUID', guidToBytes(guid)), bases);
   }
 
   async verifyPassword(user: DirectoryUser, password: string): Promise<BindOutcome> {
@@ -229,6 +240,56 @@ export class ActiveDirectory implements Directory {
     });
   }
 
+  async searchUsers(query: string, options: UserSearchOptions): Promise<UserPage> {
+    const text = query.trim().replace(/\s+/g, ' ');
+    const bases = outermostBases(options.bases);
+    if (!text || bases.length === 0) return { users: [], next: null };
+    const limit = Math.min(MAX_PAGE, Math.max(1, Math.trunc(options.limit) || 1));
+    const after = options.after || null;
+    const filter = userAccount(after ? and(nameStartsWith(text), atLeast('sAMAccountName', after)) : nameStartsWith(text));
+    // One more than a page tells whether another page follows. With a cursor its own entry comes
+    // back too (>=) and is dropped: one more again, or a full last page would promise an empty one.
+    const wanted = limit + 1 + (after ? 1 : 0);
+    const { serverSideSort } = await this.domain();
+    return this.asService({ operation: 'search for users', dn: bases.join('; ') }, async (client) => {
+      const perBase: DirectoryUser[][] = [];
+      for (const base of bases) {
+        const found = serverSideSort
+          ? await this.firstSorted(client, base, filter, wanted)
+          : await this.smallestScanned(client, base, filter, wanted);
+        perBase.push(found.filter((user) => !after || compareNames(user.samAccountName, after) !== 0));
+      }
+      const merged = mergeSorted(perBase, (a, b) => compareNames(a.samAccountName, b.samAccountName));
+      const users = merged.slice(0, limit);
+      return { users, next: merged.length > limit ? users.at(-1)!.samAccountName : null };
+    });
+  }
+
+  async readAttributes(user: DirectoryUser, attributes: string[]): Promise<Record<string, string[]>> {
+    attributes.forEach(checkAttributeName);
+    // An empty attribute list would ask the DC for every attribute.
+    if (attributes.length === 0) return {};
+    return this.asService({ operation: 'read the attributes', dn: user.dn }, async (client) => {
+      const entry = await this.readOne(client, user.dn, attributes);
+      if (!entry) throw UserNotFound({});
+      return Object.fromEntries(attributes.map((name) => [name, entry.texts(name)]));
+    });
+  }
+
+  async updateAttributes(user: DirectoryUser, changes: Record<string, string | null>): Promise<void> {
+    const names = Object.keys(changes);
+    names.forEach(checkEditableAttribute);
+    if (names.length === 0) return;
+    // Replace with no values deletes them all, and unlike delete it does not fail when there are none.
+    const modifications = Object.entries(changes).map(([name, value]) => (value ? replace(name, value) : replace(name)));
+    const context = { operation: `change ${names.join(', ')}`, dn: user.dn, rights: names.map((name): DelegatedRight => `Write ${name}`) };
+    await this.asService(context, (client) =>
+      client.modify(user.dn, modifications).catch((error: unknown) => {
+        throw attributeRejectionOf(error, names) ?? error;
+      }),
+    );
+  }
+
   async close(): Promise<void> {
     const service = this.service;
     this.service = null;
@@ -257,24 +318,20 @@ export class ActiveDirectory implements Directory {
         netbiosDomain: partition.text('nETBIOSName') ?? '',
         domainSid: sidToString(sid),
         policyHintsOid: choosePolicyHintsOid(root.texts('supportedControl')),
+        serverSideSort: root.texts('supportedControl').includes(ServerSideSortingRequestControl.type),
       };
     });
   }
 
-  private async findOneUser(match: Filter): Promise<DirectoryUser | null> {
-    const bases = this.options.searchBases?.length ? this.options.searchBases : [(await this.domain()).baseDn];
+  private async findOneUser(match: Filter, within?: string[]): Promise<DirectoryUser | null> {
+    const bases = within?.length ? within : this.options.searchBases?.length ? this.options.searchBases : [(await this.domain()).baseDn];
     const filter = userAccount(match);
     return this.asService({ operation: 'look up the user', dn: bases.join('; ') }, async (client) => {
       const found = new Map<string, DirectoryUser>();
       for (const base of bases) {
-        const { searchEntries } = await client.search(base, {
-          scope: 'sub',
-          filter,
-          attributes: USER_ATTRIBUTES,
-          explicitBufferAttributes: BINARY_ATTRIBUTES,
-        });
+        const { searchEntries } = await client.search(base, userSearch(filter));
         // Bases may overlap; one account found twice is still one account.
-        for (const entry of searchEntries) found.set(entry.dn.toLowerCase(), directoryUser(readEntry(entry)));
+        for (const entry of searchEntries) found.set(entry.dn.toLowerCase(), toUser(entry));
       }
       if (found.size > 1) throw UserAmbiguous({ count: found.size });
       return found.values().next().value ?? null;
@@ -298,6 +355,41 @@ export class ActiveDirectory implements Directory {
         direct: direct.has(entry.dn.toLowerCase()),
       };
     });
+  }
+
+  /**
+   * The first `size` users of a search in sAMAccountName order, sorted by the DC. Both limits are
+   * sent: AD honours the size limit (and then ignores paging), Samba ignores the size limit but
+   * sends pages; the rest of the result set is never fetched.
+   */
+  private async firstSorted(client: Client, base: string, filter: Filter, size: number): Promise<DirectoryUser[]> {
+    const pages = client.searchPaginated(
+      base,
+      { ...userSearch(filter), sizeLimit: size, paged: { pageSize: size } },
+      new ServerSideSortingRequestControl({ value: { attributeType: 'sAMAccountName' }, critical: true }),
+    );
+    try {
+      const first = await pages.next();
+      return first.done ? [] : first.value.searchEntries.slice(0, size).map(toUser);
+    } finally {
+      await pages.return(undefined);
+    }
+  }
+
+  /**
+   * The same without the sort control: every match is read a page at a time and only the
+   * `size` smallest are kept, so memory stays bounded (the DC still sends every match).
+   */
+  private async smallestScanned(client: Client, base: string, filter: Filter, size: number): Promise<DirectoryUser[]> {
+    const kept: DirectoryUser[] = [];
+    for await (const page of client.searchPaginated(base, { ...userSearch(filter), paged: { pageSize: SCAN_PAGE } })) {
+      for (const user of page.searchEntries.map(toUser)) {
+        const at = kept.findIndex((other) => compareNames(user.samAccountName, other.samAccountName) < 0);
+        kept.splice(at < 0 ? kept.length : at, 0, user);
+        if (kept.length > size) kept.pop();
+      }
+    }
+    return kept;
   }
 
   private async readOne(client: Client, dn: string, attributes: string[], binary: string[] = []) {
@@ -389,6 +481,38 @@ function rdnValue(dn: string): string {
   return /^[^=]+=((?:\\.|[^,\\])*)/.exec(dn)?.[1]?.replace(/\\(.)/g, '$1') ?? dn;
 }
 
-function replace(type: string, value: string | Buffer): Change {
-  return new Change({ operation: 'replace', modification: new Attribute({ type, values: [value] as string[] | Buffer[] }) });
+/** Replaces all values of `type` with `values` (none: removes them all). */
+function replace(type: string, ...values: string[] | Buffer[]): Change {
+  return new Change({ operation: 'replace', modification: new Attribute({ type, values }) });
+}
+
+/** Search options for user entries matching `filter` in a subtree. */
+function userSearch(filter: Filter) {
+  return { scope: 'sub', filter, attributes: USER_ATTRIBUTES, explicitBufferAttributes: BINARY_ATTRIBUTES } as const;
+}
+
+function toUser(entry: Entry): DirectoryUser {
+  return directoryUser(readEntry(entry));
+}
+
+/**
+ * sAMAccountName order as the DC sorts and compares it (Samba: ASCII case folded to upper case,
+ * then code units), for merging the pages of several bases and dropping the cursor's entry.
+ */
+function compareNames(a: string, b: string): number {
+  const x = a.toUpperCase();
+  const y = b.toUpperCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Merges lists that are each in `compare` order, keeping each list's own order. */
+function mergeSorted<T>(lists: T[][], compare: (a: T, b: T) => number): T[] {
+  const queues = lists.filter((list) => list.length > 0).map((list) => [...list]);
+  const merged: T[] = [];
+  while (queues.length > 0) {
+    const smallest = queues.reduce((best, queue) => (compare(queue[0]!, best[0]!) < 0 ? queue : best));
+    merged.push(smallest.shift()!);
+    if (smallest.length === 0) queues.splice(queues.indexOf(smallest), 1);
+  }
+  return merged;
 }

@@ -4,10 +4,12 @@ import {
   ConstraintViolationError,
   InsufficientAccessError,
   InvalidCredentialsError,
+  InvalidSyntaxError,
+  NoSuchAttributeError,
   NoSuchObjectError,
   UnwillingToPerformError,
 } from 'ldapts';
-import { bindFailureOf, policyRuleOf, translateLdapError } from './ad-errors.ts';
+import { attributeRejectionOf, bindFailureOf, policyRuleOf, translateLdapError } from './ad-errors.ts';
 
 const context = { operation: 'reset the password', server: 'ldaps://dc1:636', dn: 'CN=x', rights: ['Reset Password' as const] };
 const codeOf = (error: unknown) => translateLdapError(error, context).code;
@@ -119,5 +121,42 @@ describe('other directory answers', () => {
     const error = translateLdapError(new UnwillingToPerformError('something new'), context);
     assert.equal(error.code, 'LK_DIRECTORY_ERROR');
     assert.match(error.message, /something new/);
+  });
+});
+
+describe('refused attribute values', () => {
+  test("Samba's syntax refusal names the attribute it quotes", () => {
+    const samba = new InvalidSyntaxError(
+      "0000200B: objectclass_attrs: attribute 'mobile' on entry 'CN=Jo,OU=Staff,DC=x' contains at least one invalid value!",
+    );
+    const error = attributeRejectionOf(samba, ['telephoneNumber', 'mobile']);
+    assert.equal(error?.code, 'LK_ATTRIBUTE_REJECTED');
+    assert.deepEqual(error?.details.attributes, ['mobile']);
+    assert.match(error!.message, /new value of mobile:/);
+  });
+
+  test("Windows' bracketed attribute is found; without one, every changed attribute is named", () => {
+    const windows = new ConstraintViolationError('00002082: AtrErr: DSID-03151904, #1: 0: 00002082: DSID-03151904, problem 1005 (CONSTRAINT_ATT_TYPE), data 0, Att 150029 (mobile)');
+    assert.deepEqual(attributeRejectionOf(windows, ['mobile', 'pager'])?.details.attributes, ['mobile']);
+    const bare = new InvalidSyntaxError('00000057: LdapErr: DSID-0C090D8A, comment: Error in attribute conversion operation, data 0, v4563');
+    assert.deepEqual(attributeRejectionOf(bare, ['mobile', 'pager'])?.details.attributes, ['mobile', 'pager']);
+    assert.match(attributeRejectionOf(new NoSuchAttributeError("attribute 'fooBar' was not found in the schema!"), ['fooBar'])!.message, /no attribute of that name/);
+  });
+
+  test('missing rights, password rules and other failures are not value refusals', () => {
+    assert.equal(attributeRejectionOf(new InsufficientAccessError('00002098: no write property access'), ['mobile']), null);
+    assert.equal(attributeRejectionOf(new ConstraintViolationError('error in module acl: Constraint violation during LDB_MODIFY (19)'), ['mobile']), null);
+    assert.equal(attributeRejectionOf(new ConstraintViolationError('0000052D: Constraint violation - check_password_restrictions'), ['mobile']), null);
+    assert.equal(attributeRejectionOf(new Error('Connection closed'), ['mobile']), null);
+  });
+
+  test('a missing write right names "Write <attribute>" for the administrator', () => {
+    const error = translateLdapError(new InsufficientAccessError('00002098: no write property access'), {
+      operation: 'change mobile',
+      server: 'ldaps://dc1:636',
+      dn: 'CN=x',
+      rights: ['Write mobile'],
+    });
+    assert.match(error.message, /may not change mobile for CN=x\. An administrator must delegate Write mobile/);
   });
 });

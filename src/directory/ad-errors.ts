@@ -9,6 +9,7 @@ import {
   AccountDisabled,
   AccountExpired,
   AccountLocked,
+  AttributeRejected,
   type DelegatedRight,
   DirectoryNotEncrypted,
   DirectoryOperationFailed,
@@ -196,6 +197,31 @@ export function translateLdapError(error: unknown, context: OperationContext): L
     { operation: context.operation, resultCode: error.code, reason: diagnostic },
     { cause: error },
   );
+}
+
+/** Why a DC refuses an attribute value, by LDAP result code. */
+const ATTRIBUTE_REJECTIONS: Readonly<Record<number, string>> = {
+  16: 'the directory has no attribute of that name', // noSuchAttribute: Samba's word for an unknown attribute
+  17: 'the directory has no attribute of that name', // undefinedAttributeType
+  19: 'the value breaks a rule of the attribute, such as its length', // constraintViolation
+  21: 'the value is empty, too long or not in the form the attribute takes', // invalidAttributeSyntax
+  65: 'user accounts cannot have this attribute', // objectClassViolation
+};
+
+/**
+ * The coded error for a DC's refusal of attribute values (syntax, length, unknown attribute),
+ * naming the attributes the DC named (all of `attributes` when it named none); null when the
+ * error is anything else, such as missing rights (Samba's acl module answers those with a
+ * constraint violation too).
+ */
+export function attributeRejectionOf(error: unknown, attributes: string[]): LatchkeyError | null {
+  if (!(error instanceof ResultCodeError)) return null;
+  const reason = ATTRIBUTE_REJECTIONS[error.code];
+  if (!reason || /module acl|0000052D/i.test(error.message)) return null;
+  // Samba quotes the attribute ('mobile'); Windows puts it in brackets ("Att 150029 (mobile)").
+  const message = error.message.toLowerCase();
+  const named = attributes.filter((name) => [`'${name}'`, `(${name})`].some((quoted) => message.includes(quoted.toLowerCase())));
+  return AttributeRejected({ attributes: named.length ? named : attributes, reason }, { cause: error });
 }
 
 function describe(error: unknown): string {

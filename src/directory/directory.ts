@@ -82,6 +82,24 @@ export interface DomainInfo {
   domainSid: string;
   /** OID of the password-policy-hints control the DC supports, or null when it lists neither. */
   policyHintsOid: string | null;
+  /** The DC lists the server-side sort control (1.2.840.113556.1.4.473); AD and Samba do. */
+  serverSideSort: boolean;
+}
+
+export interface UserSearchOptions {
+  /** Subtrees to search, each in full; a user outside all of them is never returned. */
+  bases: string[];
+  /** Users per page, clamped to 1..200. */
+  limit: number;
+  /** The `next` of the previous page: this page starts after that sAMAccountName. */
+  after?: string;
+}
+
+/** One page of a user search, in sAMAccountName order (case-insensitive). */
+export interface UserPage {
+  users: DirectoryUser[];
+  /** The `after` that gives the following page; null on the last page. */
+  next: string | null;
 }
 
 export interface ResetOptions {
@@ -97,8 +115,11 @@ export interface Directory {
   domain(): Promise<DomainInfo>;
   /** Finds a user by sAMAccountName, UPN or DOMAIN\name inside the configured bases; null if none. */
   findUser(accountName: string, domain?: string): Promise<DirectoryUser | null>;
-  /** Reads a user again by objectGUID (inside the configured bases); null if gone. */
-  getUser(guid: string): Promise<DirectoryUser | null>;
+  /**
+   * Reads a user again by objectGUID, inside the configured search bases or inside `bases` when
+   * given (the helpdesk looks in the whole domain, then checks its own scopes); null if gone.
+   */
+  getUser(guid: string, bases?: string[]): Promise<DirectoryUser | null>;
   /** Checks a password by binding as the user. Never throws for a wrong password. */
   verifyPassword(user: DirectoryUser, password: string): Promise<BindOutcome>;
   /** Sets a new password as the service account (and unlocks, unless told not to). */
@@ -115,6 +136,33 @@ export interface Directory {
   protection(user: DirectoryUser): Promise<Protection>;
   /** All groups of the user, transitively, with the direct ones marked. */
   groupsOf(user: DirectoryUser): Promise<GroupMembership[]>;
+  /**
+   * For the helpdesk: people in `options.bases` whose sAMAccountName, displayName, givenName, sn,
+   * mail or userPrincipalName starts with `query` (case-insensitive; `*`, `(`, `\` are literal),
+   * or whose givenName and sn start with the words before and after a space ("Jo Smi").
+   * A page of at most `limit` users, in sAMAccountName order; pass `next` as `after` for the
+   * following one. An empty query finds nobody without asking the DC. The DC sorts, and is asked
+   * for at most a page (plus the entries that tell where it ends) per base: no user list is ever
+   * read in full, however large the domain.
+   * The bases are used as given (not narrowed to the configured search bases): they are the
+   * caller's authority, e.g. a helpdesk's scopes.
+   */
+  searchUsers(query: string, options: UserSearchOptions): Promise<UserPage>;
+  /**
+   * The named attributes of the user as text, each name mapped to its values ([] when absent).
+   * Names must be plain attribute names (LK_ATTRIBUTE_NAME_INVALID otherwise, with no request).
+   * DN-valued attributes such as manager are given as DNs.
+   */
+  readAttributes(user: DirectoryUser, attributes: string[]): Promise<Record<string, string[]>>;
+  /**
+   * Writes profile attributes in one modify as the service account: a string replaces all
+   * values with it, null or '' removes them all (not an error when there are none). Account and
+   * security attributes (passwords, userAccountControl, pwdLastSet, lockoutTime, names, group
+   * memberships, ms-/msDS- attributes ...) are refused with LK_ATTRIBUTE_NOT_EDITABLE before any
+   * request. A missing delegation is LK_INSUFFICIENT_RIGHTS naming "Write <attribute>"; a value
+   * the DC will not take is LK_ATTRIBUTE_REJECTED.
+   */
+  updateAttributes(user: DirectoryUser, changes: Record<string, string | null>): Promise<void>;
   /** Closes the service-account connection. */
   close(): Promise<void>;
 }

@@ -93,8 +93,11 @@ export const AccountProtected = createError(
   403,
 );
 
-/** Which delegated right the service account lacked, for the administrator's fix. */
-export type DelegatedRight = 'Reset Password' | 'Write lockoutTime' | 'Write pwdLastSet' | 'Change Password' | 'Read';
+/**
+ * Which delegated right the service account lacked, for the administrator's fix. `Write x` is
+ * read/write of the attribute x (Write lockoutTime, Write pwdLastSet, Write mobile ...).
+ */
+export type DelegatedRight = 'Reset Password' | 'Change Password' | 'Read' | `Write ${string}`;
 
 export const InsufficientRights = createError<{ dn: string; operation: string; rights: DelegatedRight[] }>(
   'LK_INSUFFICIENT_RIGHTS',
@@ -154,4 +157,26 @@ export const DirectoryOperationFailed = createError<{ operation: string; resultC
     `The directory refused to ${d.operation}: ${d.reason}. Try again; if it persists, an administrator ` +
     'should look up this message in the Latchkey log.',
   502,
+);
+
+export const AttributeNameInvalid = createError<{ attribute: string }>(
+  'LK_ATTRIBUTE_NAME_INVALID',
+  (d) =>
+    `${JSON.stringify(d.attribute.slice(0, 64))} is not an attribute name (letters, digits and hyphens, starting with a letter). ` +
+    'An administrator should check the profile attributes in the configuration.',
+  400,
+);
+
+export const AttributeNotEditable = createError<{ attribute: string }>(
+  'LK_ATTRIBUTE_NOT_EDITABLE',
+  (d) =>
+    `Latchkey does not change ${d.attribute}: it controls the account or its security, not the profile. ` +
+    'An administrator should remove it from the editable profile attributes.',
+  403,
+);
+
+export const AttributeRejected = createError<{ attributes: string[]; reason: string }>(
+  'LK_ATTRIBUTE_REJECTED',
+  (d) => `The directory refused the new value of ${d.attributes.join(', ')}: ${d.reason}. Check the value and try again.`,
+  422,
 );

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BerReader, BerWriter } from 'ldapts';
-import { equals, groupsContaining, userAccount } from './filters.ts';
+import { AndFilter, BerReader, BerWriter, type OrFilter } from 'ldapts';
+import { atLeast, equals, groupsContaining, nameStartsWith, startsWith, userAccount } from './filters.ts';
 
 test('typed values cannot change the shape of a filter', () => {
   const filter = userAccount(equals('sAMAccountName', '*)(sAMAccountName=*'));
@@ -26,4 +26,32 @@ test('nested membership uses the in-chain matching rule', () => {
     groupsContaining('CN=Jo (Sales),DC=x').toString(),
     '(&(objectClass=group)(member:1.2.840.113556.1.4.1941:=CN=Jo \\28Sales\\29,DC=x))',
   );
+});
+
+test('a typed name is a prefix of each naming attribute, and "Given Surname" is split', () => {
+  assert.equal(
+    nameStartsWith('Jo Smi').toString(),
+    '(|(sAMAccountName=Jo Smi*)(displayName=Jo Smi*)(givenName=Jo Smi*)(sn=Jo Smi*)(mail=Jo Smi*)(userPrincipalName=Jo Smi*)' +
+      '(&(givenName=Jo*)(sn=Smi*)))',
+  );
+  const split = (text: string) => (nameStartsWith(text) as OrFilter).filters.filter((filter) => filter instanceof AndFilter);
+  assert.equal(split('jsmith').length, 0);
+  assert.equal(split('Mary Ann van Dyke').length, 3);
+  assert.equal(split('a b c d e f g h').length, 4, 'splits are bounded');
+});
+
+test('typed filter metacharacters stay literal in prefix filters', () => {
+  assert.equal(startsWith('sn', '*)(cn=*').toString(), '(sn=\\2a\\29\\28cn=\\2a*)');
+  const writer = new BerWriter();
+  startsWith('sn', 'a*\\').write(writer);
+  const reader = new BerReader(writer.buffer);
+  reader.readSequence(); // the substrings filter
+  assert.equal(reader.readString(), 'sn');
+  reader.readSequence(); // its parts
+  assert.equal(reader.readString(0x80), 'a*\\', 'the initial part, byte for byte');
+  assert.throws(() => startsWith('sn', ''), RangeError);
+});
+
+test('a keyset cursor is an ordering filter on the value as typed', () => {
+  assert.equal(atLeast('sAMAccountName', 'x)(cn=*').toString(), '(sAMAccountName>=x\\29\\28cn=\\2a)');
 });

@@ -4,7 +4,15 @@
  * needed, and done by ldapts, for the text form), and binary values such as GUIDs and SIDs
  * are sent intact (ldapts' string parser would re-encode their bytes as UTF-8).
  */
-import { AndFilter, EqualityFilter, ExtensibleFilter, type Filter } from 'ldapts';
+import {
+  AndFilter,
+  EqualityFilter,
+  ExtensibleFilter,
+  type Filter,
+  GreaterThanEqualsFilter,
+  OrFilter,
+  SubstringFilter,
+} from 'ldapts';
 
 /** LDAP_MATCHING_RULE_IN_CHAIN: membership through any depth of nesting. */
 const IN_CHAIN = '1.2.840.113556.1.4.1941';
@@ -17,6 +25,41 @@ export function equals(attribute: string, value: string | Buffer): Filter {
 /** (&...) */
 export function and(...filters: Filter[]): Filter {
   return new AndFilter({ filters });
+}
+
+/** (|...) */
+export function or(...filters: Filter[]): Filter {
+  return new OrFilter({ filters });
+}
+
+/** (attribute=prefix*): the prefix is sent as octets, so a typed `*`, `(` or `\` is literal. */
+export function startsWith(attribute: string, prefix: string): Filter {
+  if (prefix === '') throw new RangeError('a prefix filter needs a prefix');
+  return new SubstringFilter({ attribute, initial: prefix });
+}
+
+/** (attribute>=value), in the attribute's own ordering (case-insensitive for names). */
+export function atLeast(attribute: string, value: string): Filter {
+  return new GreaterThanEqualsFilter({ attribute, value });
+}
+
+/** The naming attributes a typed name is matched against; all are indexed in AD. */
+const NAME_ATTRIBUTES = ['sAMAccountName', 'displayName', 'givenName', 'sn', 'mail', 'userPrincipalName'];
+
+/** At most this many "given name / surname" splits of a typed name ("Mary Ann van Dyke" has 3). */
+const MAX_NAME_SPLITS = 4;
+
+/**
+ * Entries whose name starts with `text` (non-empty, spaces already collapsed): any naming
+ * attribute starts with it, or, for text with spaces, givenName starts with the words before a
+ * space and sn with the words after it ("Jo Smi" finds Joanna Smith).
+ */
+export function nameStartsWith(text: string): Filter {
+  const splits: Filter[] = [];
+  for (let space = text.indexOf(' '); space > 0 && splits.length < MAX_NAME_SPLITS; space = text.indexOf(' ', space + 1)) {
+    splits.push(and(startsWith('givenName', text.slice(0, space)), startsWith('sn', text.slice(space + 1))));
+  }
+  return or(...NAME_ATTRIBUTES.map((attribute) => startsWith(attribute, text)), ...splits);
 }
 
 /** User accounts (not computers, contacts or groups) matching `match`. */

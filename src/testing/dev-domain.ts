@@ -146,5 +146,7 @@ export async function bindAs(dn: string, password: string): Promise<string> {
 export async function readAttribute(admin: Client, dn: string, attribute: string): Promise<string | undefined> {
   const { searchEntries } = await admin.search(dn, { scope: 'base', attributes: [attribute] });
   const value = searchEntries[0]?.[attribute];
-  return Array.isArray(value) ? String(value[0]) : value === undefined ? undefined : String(value);
+  // Samba returns a requested attribute without values as an empty list.
+  if (Array.isArray(value)) return value.length ? String(value[0]) : undefined;
+  return value === undefined ? undefined : String(value);
 }
