@@ -65,6 +65,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     directory,
     store,
     audit: createAuditRecorder(store.audit, 'self-service', now),
+    helpdeskAudit: createAuditRecorder(store.audit, 'helpdesk', now),
     mail: options.mail !== undefined ? options.mail : mailer,
     sms,
     keys,

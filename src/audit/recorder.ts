@@ -25,9 +25,27 @@ export const SELF_SERVICE_ACTIONS = [
   'change',
   'protected-refused',
   'delivery-failed',
+  'sign-in',
+  'profile-view',
+  'profile-edit',
+  'groups-view',
 ] as const;
 
-export type AuditAction = (typeof SELF_SERVICE_ACTIONS)[number];
+/** What helpdesk operators do; each entry names the operator (actor) and the account (target). */
+export const HELPDESK_ACTIONS = [
+  'sign-in',
+  'search',
+  'user-view',
+  'caller-verification',
+  'reset',
+  'unlock',
+  'must-change',
+  'clear-enrollment',
+  'clear-lockout',
+  'refused',
+] as const;
+
+export type AuditAction = (typeof SELF_SERVICE_ACTIONS)[number] | (typeof HELPDESK_ACTIONS)[number];
 
 /** How it ended: done, refused by a rule, or failed (an error somewhere). */
 export type AuditOutcome = 'success' | 'refused' | 'failure';
@@ -39,6 +57,8 @@ export interface AuditRecord {
   action: AuditAction;
   outcome: AuditOutcome;
   sourceIp: string;
+  /** The account acted on, when it is not the actor (helpdesk). */
+  target?: { sam: string; guid: string } | null;
   /** A short explanation (an error code, "decoy: unknown name"); never a secret. */
   detail?: string;
 }
@@ -57,6 +77,8 @@ export function createAuditRecorder(audit: Audit, category: AuditCategory, now: 
         // The typed name is not kept when it matched nobody: the log must not list guesses.
         actor: entry.actor ?? 'unknown',
         actorGuid: entry.actorGuid ?? null,
+        target: entry.target?.sam ?? null,
+        targetGuid: entry.target?.guid ?? null,
         action: entry.action,
         outcome: entry.outcome,
         sourceIp: entry.sourceIp,

@@ -19,6 +19,8 @@ const ldapUrl = z
   .string()
   .regex(/^ldaps?:\/\/[^/\s]+\/?$/i, 'must be ldaps://host[:port] or ldap://host[:port]');
 
+const attributeName = z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'must be an LDAP attribute name');
+
 /** Questions offered at enrollment when the admin lists none. */
 export const DEFAULT_QUESTIONS = [
   'What was the name of your first pet?',
@@ -134,6 +136,37 @@ export const configSchema = z
         mustChangeAfterReset: z.boolean().default(false),
         /** E-mail the user after a reset or unlock. */
         notifyUser: z.boolean().default(true),
+      })
+      .prefault({}),
+    selfService: z
+      .strictObject({
+        /** Attributes a signed-in user sees on their profile page. */
+        viewAttributes: z
+          .array(attributeName)
+          .default(['displayName', 'title', 'department', 'manager', 'mail', 'telephoneNumber', 'mobile', 'physicalDeliveryOfficeName']),
+        /** Attributes a signed-in user may change (the service account needs write on them). */
+        editableAttributes: z.array(attributeName).default(['mobile', 'telephoneNumber']),
+        /** Signed-in sessions (self-service and helpdesk) end after this long without a request. */
+        idleMinutes: z.number().int().min(1).max(480).default(15),
+      })
+      .prefault({}),
+    helpdesk: z
+      .strictObject({
+        /** Helpdesk groups (DN or name) and the OUs their members may act in. */
+        groups: z
+          .array(
+            z.strictObject({
+              group: z.string().min(1),
+              scopes: z.array(z.string().min(3)).min(1),
+              /** Members may act on privileged (protected) accounts in their scopes. */
+              allowProtected: z.boolean().default(false),
+            }),
+          )
+          .default([]),
+        /** Before a reset the operator must verify the caller (a code read out, or the answers). */
+        requireCallerVerification: z.boolean().default(true),
+        /** Length of passwords the helpdesk generates. */
+        generatedPasswordLength: z.number().int().min(12).max(64).default(16),
       })
       .prefault({}),
     smtp: z

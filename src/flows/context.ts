@@ -28,12 +28,15 @@ export interface Log {
 }
 
 /** The policy sections of the configuration that the flows follow. */
-export type Policy = Pick<Config, 'enrollment' | 'verification' | 'codes' | 'protection' | 'reset' | 'ui' | 'server'>;
+export type Policy = Pick<Config, 'enrollment' | 'verification' | 'codes' | 'protection' | 'reset' | 'ui' | 'server' | 'selfService' | 'helpdesk'>;
 
 export interface FlowContext {
   directory: Directory;
-  store: Pick<Store, 'enrollments' | 'codes' | 'throttle'>;
+  store: Pick<Store, 'enrollments' | 'codes' | 'throttle' | 'audit'>;
+  /** The self-service trail (public pages and the signed-in area). */
   audit: AuditRecorder;
+  /** The helpdesk trail: operator as actor, the account acted on as target. */
+  helpdeskAudit: AuditRecorder;
   mail: MailPort | null;
   sms: SmsPort | null;
   keys: ServerKeys;

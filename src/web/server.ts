@@ -20,11 +20,14 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Config } from '../config/schema.ts';
 import { LatchkeyError } from '../errors.ts';
 import type { FlowContext } from '../flows/context.ts';
+import { SignInRequired } from '../flows/account.ts';
 import { StepOutOfOrder } from '../flows/verification.ts';
 import type { ServerKeys } from '../security/keys.ts';
 import type { Store } from '../store/store.ts';
 import { translator } from './i18n.ts';
+import { accountRoutes } from './routes/account.ts';
 import { demoRoutes, type Outbox } from './routes/demo.ts';
+import { helpdeskRoutes } from './routes/helpdesk.ts';
 import { publicRoutes } from './routes/public.ts';
 import { sessionStore } from './session-store.ts';
 
@@ -107,7 +110,13 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   app.setNotFoundHandler((request, reply) => errorPage(reply, 404, t('error.notFound')));
   app.setErrorHandler((error, request, reply) => handleError(error, request, reply, t));
 
+  // Pages hold CSRF tokens and personal data: never cached by the browser or a proxy.
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+  });
   await app.register(publicRoutes, { ctx: options.ctx, config });
+  await app.register(accountRoutes, { ctx: options.ctx });
+  await app.register(helpdeskRoutes, { ctx: options.ctx });
   if (options.outbox) await app.register(demoRoutes, { outbox: options.outbox });
   return app;
 }
@@ -140,6 +149,14 @@ function errorPage(reply: FastifyReply, status: number, message: string, referen
 
 function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply, t: (key: string, params?: Record<string, string | number>) => string) {
   if (error instanceof StepOutOfOrder) return errorPage(reply, 409, t('flow.stale'));
+  // A signed-in page without a live session: back to its sign-in form.
+  if (error instanceof SignInRequired) {
+    const area = request.url.startsWith('/helpdesk') ? 'operator' : 'account';
+    request.session.set(area, undefined);
+    return reply.redirect(area === 'operator' ? '/helpdesk' : '/me', 303);
+  }
+  // A refusal the person can understand (out of scope, privileged, not verified): no reference needed.
+  if (error instanceof LatchkeyError && error.status < 500) return errorPage(reply, error.status, t(error.code));
   const status = (error as { statusCode?: number }).statusCode;
   const code = (error as { code?: string }).code;
   if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET') return errorPage(reply, 403, t('flow.stale'));

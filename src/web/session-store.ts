@@ -4,7 +4,9 @@
  */
 import type { SessionStore } from '@fastify/session';
 import type { Session } from 'fastify';
+import type { AccountSession } from '../flows/account.ts';
 import type { EnrollState } from '../flows/enroll.ts';
+import type { OperatorSession } from '../flows/helpdesk.ts';
 import type { VerificationState } from '../flows/verification.ts';
 import type { Sessions } from '../store/sessions.ts';
 
@@ -14,6 +16,10 @@ declare module 'fastify' {
     flow?: VerificationState;
     /** An enrollment between signing in and saving the answers. */
     enroll?: EnrollState;
+    /** A user signed in to their account pages. */
+    account?: AccountSession;
+    /** A helpdesk operator signed in. */
+    operator?: OperatorSession;
   }
 }
 

@@ -3,9 +3,10 @@
  * and CSRF (plugins) → read the form → call a flow → render or redirect. Flow state lives in
  * the server-side session; its id is replaced at every step boundary.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, Session } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/schema.ts';
-import type { FlowContext, Requester } from '../../flows/context.ts';
+import type { FlowContext } from '../../flows/context.ts';
+import { credentialsOf, HONEYPOT, pageKit, requester, secret, text } from '../page-kit.ts';
 import { changePassword } from '../../flows/change.ts';
 import { type EnrollState, saveEnrollment, startEnrollment } from '../../flows/enroll.ts';
 import { completeReset, completeUnlock, type FieldError, passwordRules } from '../../flows/recover.ts';
@@ -23,48 +24,12 @@ import {
 type Form = Record<string, unknown>;
 const KINDS: readonly VerificationKind[] = ['reset', 'unlock'];
 const COMMANDS = ['enroll', 'reset', 'unlock', 'change'];
-/** The honeypot's field name: plausible to a bot, hidden from people. */
-const HONEYPOT = 'website';
-
-/** A text field of a form, at most `max` characters (longer input is cut, never an error page). */
-function text(form: unknown, name: string, max = 256): string {
-  const value = (form as Form | undefined)?.[name];
-  return typeof value === 'string' ? value.slice(0, max) : '';
-}
-
-/** A password field: not trimmed (spaces may be part of it), but bounded. */
-const secret = (form: unknown, name: string) => text(form, name, 512);
-
-function requester(request: FastifyRequest): Requester {
-  return { ip: request.ip };
-}
 
 export async function publicRoutes(app: FastifyInstance, { ctx, config }: { ctx: FlowContext; config: Config }) {
   const { t } = ctx;
   const lifetime = config.codes.lifetimeMinutes;
 
-  /** Renders a form page: a fresh CSRF token, the typed values (never passwords) and errors. */
-  async function form(reply: FastifyReply, view: string, data: Record<string, unknown> = {}, status = 200) {
-    const errors = (data.errors as FieldError[] | undefined) ?? [];
-    return reply.code(status).view(view, {
-      csrf: reply.generateCsrf(),
-      honeypot: HONEYPOT,
-      values: {},
-      ...data,
-      errors: errors.map((error) => ({ ...error, message: t(error.code, error.params) })),
-      hasError: (field: string) => errors.some((error) => error.field === field),
-    });
-  }
-
-  function message(reply: FastifyReply, heading: string, body: string, tone: 'success' | 'notice' = 'notice') {
-    return reply.view('message', { heading, body, tone });
-  }
-
-  /** Starts a fresh session (new id) holding `key`: the step boundary. */
-  async function advance<K extends 'flow' | 'enroll'>(request: FastifyRequest, key: K, value: Session[K]) {
-    await request.session.regenerate();
-    request.session.set(key, value);
-  }
+  const { form, message, advance, finish } = pageKit(t);
 
   function flow(request: FastifyRequest, kind: VerificationKind): VerificationState {
     const state = request.session.get('flow');
@@ -93,12 +58,8 @@ export async function publicRoutes(app: FastifyInstance, { ctx, config }: { ctx:
   app.get('/enroll', (request, reply) => form(reply, 'enroll', { values: prefilled(request) }));
 
   app.post('/enroll', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const values = { username: text(request.body, 'username'), domain: text(request.body, 'domain', 64) };
-    const result = await startEnrollment(
-      ctx,
-      { name: values.username, domain: values.domain || undefined, password: secret(request.body, 'password'), honeypot: text(request.body, HONEYPOT) },
-      requester(request),
-    );
+    const { values, credentials } = credentialsOf(request.body);
+    const result = await startEnrollment(ctx, credentials, requester(request));
     if (!result.ok) return form(reply, 'enroll', { values, errors: [{ field: 'password', code: result.error.code }] }, 200);
     await advance(request, 'enroll', result.state);
     return reply.redirect('/enroll/questions', 303);
@@ -142,7 +103,7 @@ export async function publicRoutes(app: FastifyInstance, { ctx, config }: { ctx:
       slots.forEach((slot, i) => (values[`question${i}`] = slot.question));
       return questionsPage(reply, state, values, result.errors);
     }
-    await request.session.destroy();
+    await finish(request, 'enroll');
     return message(reply, t('enroll.heading'), t('enroll.done'), 'success');
   });
 
@@ -167,7 +128,7 @@ export async function publicRoutes(app: FastifyInstance, { ctx, config }: { ctx:
       const state = flow(request, kind);
       const outcome = await answerQuestion(ctx, state, secret(request.body, 'answer'), requester(request));
       if (outcome === 'locked-out') {
-        await request.session.destroy();
+        await finish(request, 'flow');
         return message(reply, t(`${kind}.heading`), t('verify.lockedOut', { minutes: config.protection.portalLockout.coolDownMinutes }));
       }
       if (outcome === 'wrong') return stagePage(reply, state, [{ field: 'answer', code: 'verify.wrongAnswer' }]);
@@ -189,7 +150,7 @@ export async function publicRoutes(app: FastifyInstance, { ctx, config }: { ctx:
       const state = flow(request, kind);
       const outcome = await checkCode(ctx, state, text(request.body, 'code', 32), requester(request));
       if (outcome === 'locked') {
-        await request.session.destroy();
+        await finish(request, 'flow');
         return message(reply, t(`${kind}.heading`), t('verify.locked'));
       }
       if (outcome !== 'accepted') {
@@ -220,7 +181,7 @@ export async function publicRoutes(app: FastifyInstance, { ctx, config }: { ctx:
     const state = flow(request, 'reset');
     const result = await completeReset(ctx, state, { password: secret(request.body, 'password'), confirm: secret(request.body, 'confirm') }, requester(request));
     if (result.outcome === 'invalid') return stagePage(reply, state, result.errors);
-    await request.session.destroy();
+    await finish(request, 'flow');
     if (result.outcome === 'refused') return message(reply, t('reset.heading'), t(`refused.${result.refusal}`));
     const done = config.reset.mustChangeAfterReset ? t('reset.doneMustChange') : t('reset.done');
     return message(reply, t('reset.heading'), result.wasLocked ? `${done} ${t('reset.doneUnlocked')}` : done, 'success');
@@ -229,7 +190,7 @@ export async function publicRoutes(app: FastifyInstance, { ctx, config }: { ctx:
   app.post('/unlock/confirm', { preHandler: app.csrfProtection }, async (request, reply) => {
     const state = flow(request, 'unlock');
     const result = await completeUnlock(ctx, state, requester(request));
-    await request.session.destroy();
+    await finish(request, 'flow');
     if (result.outcome === 'refused') return message(reply, t('unlock.heading'), t(`refused.${result.refusal}`));
     return message(reply, t('unlock.heading'), result.outcome === 'done' && !result.wasLocked ? t('unlock.doneNotLocked') : t('unlock.done'), 'success');
   });

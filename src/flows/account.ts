@@ -1,0 +1,169 @@
+/**
+ * The signed-in area for every user (seed 004): after signing in with the AD password, see and
+ * edit the profile attributes the admin allows, see group memberships, change the password and
+ * manage the enrollment. Every view and change is audited (seed 004's action list).
+ */
+import type { DirectoryUser, GroupMembership } from '../directory/directory.ts';
+import { AccountProtected } from '../directory/errors.ts';
+import { LatchkeyError } from '../errors.ts';
+import type { FlowContext, Requester } from './context.ts';
+import { ENROLL_LIFETIME_MS, type EnrollState } from './enroll.ts';
+import { type FieldError, newPasswordErrors, policyFieldError } from './recover.ts';
+import { type Credentials, recordSignInFailure, signIn } from './sign-in.ts';
+
+/** A signed-in user, kept server-side in the session. */
+export interface AccountSession {
+  guid: string;
+  sam: string;
+  displayName: string | null;
+  /** Last request; the session ends after selfService.idleMinutes without one. */
+  lastSeen: number;
+}
+
+/** Refused because the session is missing or has been idle too long: sign in again. */
+export class SignInRequired extends Error {
+  constructor() {
+    super('signing in is required');
+  }
+}
+
+export type AccountSignIn = { ok: true; session: AccountSession } | { ok: false; error: LatchkeyError };
+
+export async function signInToAccount(ctx: FlowContext, input: Credentials, requester: Requester): Promise<AccountSignIn> {
+  const result = await signIn(ctx, input, requester);
+  if (!result.ok) {
+    await recordSignInFailure(ctx, 'sign-in', result, requester);
+    return { ok: false, error: result.error };
+  }
+  const { user } = result;
+  await ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action: 'sign-in', outcome: 'success', sourceIp: requester.ip });
+  return { ok: true, session: { guid: user.guid, sam: user.samAccountName, displayName: user.displayName, lastSeen: ctx.now() } };
+}
+
+/** Checks the session is live and touches it; the user, read again from the directory. */
+export async function activeUser(ctx: FlowContext, session: AccountSession | undefined): Promise<DirectoryUser> {
+  if (!session || ctx.now() - session.lastSeen > ctx.policy.selfService.idleMinutes * 60_000) throw new SignInRequired();
+  const user = await ctx.directory.getUser(session.guid);
+  if (!user) throw new SignInRequired();
+  session.lastSeen = ctx.now();
+  return user;
+}
+
+export interface ProfileAttribute {
+  name: string;
+  values: string[];
+  editable: boolean;
+}
+
+export interface Profile {
+  user: DirectoryUser;
+  attributes: ProfileAttribute[];
+  enrolled: { questions: number; email: string | null; mobile: string | null } | null;
+}
+
+/** The profile page: the admin's attributes, account facts and the enrollment. Audited. */
+export async function viewProfile(ctx: FlowContext, user: DirectoryUser, requester: Requester): Promise<Profile> {
+  const { viewAttributes, editableAttributes } = ctx.policy.selfService;
+  const names = [...new Set([...viewAttributes, ...editableAttributes])];
+  const values = await ctx.directory.readAttributes(user, names);
+  const enrollment = await ctx.store.enrollments.get(user.guid);
+  await ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action: 'profile-view', outcome: 'success', sourceIp: requester.ip });
+  return {
+    user,
+    attributes: names.map((name) => ({ name, values: values[name] ?? [], editable: editableAttributes.includes(name) })),
+    enrolled: enrollment && { questions: enrollment.answers.length, email: enrollment.email, mobile: enrollment.mobile },
+  };
+}
+
+/** Attribute values a user may type: phone numbers look like phone numbers, nothing is long. */
+const PHONE_ATTRIBUTES = new Set(['mobile', 'telephonenumber', 'homephone', 'ipphone', 'pager', 'facsimiletelephonenumber']);
+const PHONE = /^\+?[\d\s().-]{6,30}$/;
+const MAX_VALUE_LENGTH = 128;
+
+/** What is wrong with the submitted profile values; empty when they can be written. */
+export function profileErrors(changes: Record<string, string>): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const [name, value] of Object.entries(changes)) {
+    if (value.length > MAX_VALUE_LENGTH) errors.push({ field: name, code: 'LK_VALUE_TOO_LONG', params: { max: MAX_VALUE_LENGTH } });
+    // No line breaks or other invisible characters in a value.
+    else if (/[\u0000-\u001f\u007f]/.test(value)) errors.push({ field: name, code: 'LK_VALUE_INVALID' });
+    else if (value && PHONE_ATTRIBUTES.has(name.toLowerCase()) && !PHONE.test(value)) errors.push({ field: name, code: 'LK_MOBILE_INVALID' });
+  }
+  return errors;
+}
+
+export type EditOutcome = { outcome: 'done'; changed: string[] } | { outcome: 'invalid'; errors: FieldError[] };
+
+/**
+ * Writes the changed profile values with the service account. Only the admin's editable
+ * attributes: anything else in the request (a crafted form) is refused as a whole, and audited.
+ */
+export async function editProfile(ctx: FlowContext, user: DirectoryUser, submitted: Record<string, string>, requester: Requester): Promise<EditOutcome> {
+  const editable = ctx.policy.selfService.editableAttributes;
+  const record = (outcome: 'success' | 'refused' | 'failure', detail: string) =>
+    ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action: 'profile-edit', outcome, sourceIp: requester.ip, detail });
+  const forbidden = Object.keys(submitted).filter((name) => !editable.includes(name));
+  if (forbidden.length) {
+    await record('refused', `not editable: ${forbidden.join(', ')}`);
+    return { outcome: 'invalid', errors: forbidden.map((field) => ({ field, code: 'LK_ATTRIBUTE_NOT_EDITABLE' })) };
+  }
+  const trimmed = Object.fromEntries(Object.entries(submitted).map(([name, value]) => [name, value.trim()]));
+  const errors = profileErrors(trimmed);
+  if (errors.length) return { outcome: 'invalid', errors };
+  const before = await ctx.directory.readAttributes(user, Object.keys(trimmed));
+  const changes = Object.fromEntries(Object.entries(trimmed).filter(([name, value]) => (before[name]?.[0] ?? '') !== value));
+  if (!Object.keys(changes).length) return { outcome: 'done', changed: [] };
+  try {
+    await ctx.directory.updateAttributes(user, Object.fromEntries(Object.entries(changes).map(([name, value]) => [name, value || null])));
+  } catch (error) {
+    if (!(error instanceof LatchkeyError) || error.status >= 500) throw error;
+    await record('failure', error.code);
+    return { outcome: 'invalid', errors: Object.keys(changes).map((field) => ({ field, code: error.code })) };
+  }
+  // Old and new values of profile attributes are not secrets; the audit shows the change.
+  await record('success', Object.entries(changes).map(([name, value]) => `${name}: "${before[name]?.[0] ?? ''}" → "${value}"`).join('; '));
+  return { outcome: 'done', changed: Object.keys(changes) };
+}
+
+/** The user's groups, transitively, direct ones marked. Audited. */
+export async function viewGroups(ctx: FlowContext, user: DirectoryUser, requester: Requester): Promise<GroupMembership[]> {
+  const groups = await ctx.directory.groupsOf(user);
+  await ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action: 'groups-view', outcome: 'success', sourceIp: requester.ip });
+  return groups;
+}
+
+export type OwnChangeOutcome = { outcome: 'done' } | { outcome: 'invalid'; errors: FieldError[] };
+
+/** Changes the signed-in user's password, bound as the user (the DC checks old password and policy). */
+export async function changeOwnPassword(
+  ctx: FlowContext,
+  user: DirectoryUser,
+  input: { oldPassword: string; newPassword: string; confirm: string },
+  requester: Requester,
+): Promise<OwnChangeOutcome> {
+  const errors = newPasswordErrors(await ctx.directory.passwordPolicy(user), user, input.newPassword, input.confirm, 'newPassword');
+  if (errors.length) return { outcome: 'invalid', errors };
+  const record = (outcome: 'success' | 'refused', detail?: string) =>
+    ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action: 'change', outcome, sourceIp: requester.ip, ...(detail ? { detail } : {}) });
+  try {
+    await ctx.directory.changePassword(user, input.oldPassword, input.newPassword);
+  } catch (error) {
+    if (!(error instanceof LatchkeyError) || error.status >= 500) throw error;
+    await record('refused', `signed in: ${error.code}`);
+    const field = policyFieldError(error, 'newPassword');
+    return { outcome: 'invalid', errors: [field ?? { field: 'oldPassword', code: error.code === 'LK_ACCOUNT_LOCKED' ? 'LK_INVALID_CREDENTIALS' : error.code }] };
+  }
+  await record('success', 'signed in');
+  return { outcome: 'done' };
+}
+
+/** An enrollment started from the signed-in area: no second password prompt (privileged accounts refused). */
+export async function enrollFromAccount(ctx: FlowContext, user: DirectoryUser): Promise<EnrollState | LatchkeyError> {
+  if (!ctx.policy.protection.allowProtectedAccounts && (await ctx.directory.protection(user)).protected) return AccountProtected({});
+  return {
+    user: { guid: user.guid, sam: user.samAccountName, displayName: user.displayName },
+    directoryEmail: user.mail,
+    directoryMobile: user.mobile,
+    expiresAt: ctx.now() + ENROLL_LIFETIME_MS,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * What every route needs: reading form fields safely, the requester, rendering a form page with
+ * a fresh CSRF token and the typed values and errors, and replacing the session at a boundary.
+ */
+import type { FastifyReply, FastifyRequest, Session } from 'fastify';
+import type { Requester, Translate } from '../flows/context.ts';
+import type { FieldError } from '../flows/recover.ts';
+import type { Credentials } from '../flows/sign-in.ts';
+
+/** The honeypot's field name: plausible to a bot, hidden from people. */
+export const HONEYPOT = 'website';
+
+/** A text field of a form or query, at most `max` characters (longer input is cut, never an error page). */
+export function text(form: unknown, name: string, max = 256): string {
+  const value = (form as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value.slice(0, max) : '';
+}
+
+/** A password field: not trimmed (spaces may be part of it), but bounded. */
+export function secret(form: unknown, name: string): string {
+  return text(form, name, 512);
+}
+
+/** The account name as typed (kept to show again) and the credentials of a sign-in form. */
+export function credentialsOf(body: unknown): { values: { username: string; domain: string }; credentials: Credentials } {
+  const values = { username: text(body, 'username'), domain: text(body, 'domain', 64) };
+  return {
+    values,
+    credentials: { name: values.username, domain: values.domain || undefined, password: secret(body, 'password'), honeypot: text(body, HONEYPOT) },
+  };
+}
+
+export function requester(request: FastifyRequest): Requester {
+  return { ip: request.ip };
+}
+
+/** Session keys that belong to a signed-in person rather than to one flow. */
+const SIGNED_IN_KEYS: readonly (keyof Session)[] = ['account', 'operator'];
+
+export function pageKit(t: Translate) {
+  return {
+    /** Renders a page with a form: a fresh CSRF token, the typed values (never passwords) and errors. */
+    form(reply: FastifyReply, view: string, data: Record<string, unknown> = {}, status = 200) {
+      const errors = (data.errors as FieldError[] | undefined) ?? [];
+      return reply.code(status).view(view, {
+        csrf: reply.generateCsrf(),
+        honeypot: HONEYPOT,
+        values: {},
+        ...data,
+        errors: errors.map((error) => ({ ...error, message: t(error.code, error.params) })),
+        hasError: (field: string) => errors.some((error) => error.field === field),
+      });
+    },
+
+    /** A page that only says something. */
+    message(reply: FastifyReply, heading: string, body: string, tone: 'success' | 'notice' = 'notice') {
+      return reply.view('message', { heading, body, tone });
+    },
+
+    /** Starts a fresh session (new id) that keeps who is signed in and holds `key`: a step boundary. */
+    async advance<K extends keyof Session>(request: FastifyRequest, key: K, value: Session[K]) {
+      await request.session.regenerate(SIGNED_IN_KEYS.filter((kept) => kept !== key));
+      request.session.set(key, value);
+    },
+
+    /** Ends a flow: forgets its state, and the whole session when nobody is signed in. */
+    async finish(request: FastifyRequest, key: keyof Session) {
+      if (SIGNED_IN_KEYS.some((kept) => kept !== key && request.session.get(kept))) request.session.set(key, undefined);
+      else await request.session.destroy();
+    },
+  };
+}
