@@ -4,6 +4,7 @@
  * manage the enrollment. Every view and change is audited (seed 004's action list).
  */
 import type { DirectoryUser, GroupMembership } from '../directory/directory.ts';
+import type { PasswordPolicy } from '../directory/password-policy.ts';
 import { AccountProtected } from '../directory/errors.ts';
 import { LatchkeyError } from '../errors.ts';
 import type { FlowContext, Requester } from './context.ts';
@@ -57,6 +58,8 @@ export interface ProfileAttribute {
 
 export interface Profile {
   user: DirectoryUser;
+  /** The rules a new password must meet, shown before the change form. */
+  policy: PasswordPolicy;
   attributes: ProfileAttribute[];
   enrolled: { questions: number; email: string | null; mobile: string | null } | null;
 }
@@ -70,6 +73,7 @@ export async function viewProfile(ctx: FlowContext, user: DirectoryUser, request
   await ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action: 'profile-view', outcome: 'success', sourceIp: requester.ip });
   return {
     user,
+    policy: await ctx.directory.passwordPolicy(user),
     attributes: names.map((name) => ({ name, values: values[name] ?? [], editable: editableAttributes.includes(name) })),
     enrolled: enrollment && { questions: enrollment.answers.length, email: enrollment.email, mobile: enrollment.mobile },
   };
@@ -117,7 +121,10 @@ export async function editProfile(ctx: FlowContext, user: DirectoryUser, submitt
     await ctx.directory.updateAttributes(user, Object.fromEntries(Object.entries(changes).map(([name, value]) => [name, value || null])));
   } catch (error) {
     if (!(error instanceof LatchkeyError) || error.status >= 500) throw error;
-    await record('failure', error.code);
+    // The admin learns from the audit (and the log) which right to delegate; the user gets plain words.
+    const rights = (error.details.rights as string[] | undefined)?.join(', ');
+    await record('failure', rights ? `${error.code}: delegate ${rights}` : error.code);
+    if (rights) ctx.log.warn({ code: error.code, account: user.samAccountName }, error.message);
     return { outcome: 'invalid', errors: Object.keys(changes).map((field) => ({ field, code: error.code })) };
   }
   // Old and new values of profile attributes are not secrets; the audit shows the change.

@@ -30,6 +30,7 @@ test('signing in shows the profile and the account facts; both are audited', asy
   assert.match(page.body, new RegExp(`${user.sam}@${facts.dnsDomain}`), 'the mail attribute');
   assert.match(page.body, /Last changed/);
   assert.match(page.body, /Not set up yet/);
+  assert.match(page.body, /at least 8 characters/, 'the rules are shown before the change form');
   assert.ok((await selfService('sign-in')).some((entry) => entry.actor === user.sam && entry.outcome === 'success'));
   assert.ok((await selfService('profile-view')).some((entry) => entry.actor === user.sam));
 });
@@ -78,7 +79,7 @@ test('where the service account lacks the right, the refusal is clean and names 
   assert.match(page.body, /not allowed to change this account/);
   assert.equal(await readAttribute(fixture.admin, contractor.dn, 'mobile'), '+15550100999');
   const failed = (await selfService('profile-edit')).find((entry) => entry.actor === contractor.sam && entry.outcome === 'failure');
-  assert.equal(failed?.detail, 'LK_INSUFFICIENT_RIGHTS');
+  assert.equal(failed?.detail, 'LK_INSUFFICIENT_RIGHTS: delegate Write mobile', 'the admin sees which right to delegate');
 });
 
 test('groups are listed transitively, direct ones marked', async () => {
