@@ -66,6 +66,7 @@ export async function runDemo(options: { port: number; host: string }): Promise<
       directory: devDirectorySettings(facts),
       smtp: { host: '127.0.0.1', port: mailSink.port, security: 'none', from: 'Latchkey demo <noreply@latchkey.test>' },
       ui: { organisation: 'Latchkey demo' },
+      helpdesk: { groups: [{ group: 'Latchkey Helpdesk', scopes: facts.delegatedOus }] },
       protection: { responseDelayMs: { min: 100, max: 300 } },
     },
   });
@@ -91,6 +92,7 @@ Latchkey demo is running at ${url}  (Ctrl+C stops it)
   3. ${url}/dev/outbox   read the code, type it, choose a new password
 
   Other people of the demo domain: ${facts.users.staff.slice(1, 6).join(', ')} … (same password).
+  Your own account pages: ${url}/me   The helpdesk: ${url}/helpdesk as hd-olivia (same password).
 `);
   const stop = async () => {
     await app.close();
