@@ -171,3 +171,20 @@ export function createAudit(db: Kysely<Tables>): Audit {
     purgeOlderThan: (at) => deleted(db.deleteFrom('audit_events').where('at', '<', at)),
   };
 }
+
+/**
+ * Every event matching `filter`, newest first, one page of AUDIT_PAGE_MAX at a time by keyset
+ * (beforeId), so that a caller walking the whole trail never holds more than one page. Events
+ * recorded during the walk are newer than its cursor and are not included.
+ */
+export async function* auditPages(audit: Pick<Audit, 'query'>, filter: AuditFilter = {}): AsyncGenerator<AuditEntry[]> {
+  let beforeId: number | undefined;
+  for (;;) {
+    const page = await audit.query({ ...filter, limit: AUDIT_PAGE_MAX, beforeId });
+    if (page.length > 0) yield page;
+    const last = page.at(-1);
+    // A short page is the last one: no need for one more query to learn that the next is empty.
+    if (last === undefined || page.length < AUDIT_PAGE_MAX) return;
+    beforeId = last.id;
+  }
+}
