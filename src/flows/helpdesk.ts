@@ -232,6 +232,7 @@ export async function checkCallerCode(ctx: FlowContext, desk: Desk, guid: string
     codeHash: hashCode(ctx.keys.codeHash, pending.flowId, normalizeTypedCode(typed)),
     now: ctx.now(),
     maxFailures: ctx.policy.codes.maxFailures,
+    maxAgeMs: ctx.policy.codes.lifetimeMinutes * 60_000,
   });
   const passed = result === 'accepted';
   if (passed || result === 'locked' || result === 'expired') delete desk.session.pending[user.guid];

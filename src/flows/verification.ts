@@ -311,6 +311,7 @@ export async function checkCode(ctx: FlowContext, state: VerificationState, type
     codeHash: hashCode(ctx.keys.codeHash, state.flowId, normalizeTypedCode(typed)),
     now: ctx.now(),
     maxFailures: ctx.policy.codes.maxFailures,
+    maxAgeMs: ctx.policy.codes.lifetimeMinutes * 60_000,
   });
   // 'used' and 'unknown' can only come from a replay or a tampered flow: treat as wrong.
   const outcome: CodeOutcome = checked === 'used' || checked === 'unknown' ? 'wrong' : checked;

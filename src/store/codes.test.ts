@@ -64,6 +64,14 @@ forEachDatabase('verification codes', (database) => {
     assert.equal(await check(flow, 'fresh'), 'locked', 'the re-send bought no extra guesses');
   });
 
+  test('a lifetime shortened after the code was sent applies to it', async () => {
+    const flow = await issue();
+    const codes = (await database.store()).codes;
+    const check5 = (at: number) => codes.check({ flowId: flow, codeHash: 'right', now: at, maxFailures: MAX_FAILURES, maxAgeMs: 5 * 60_000 });
+    assert.equal(await check5(NOW + 6 * 60_000), 'expired', 'six minutes old, under a five-minute lifetime');
+    assert.equal(await check5(NOW + 4 * 60_000), 'accepted');
+  });
+
   test('a code re-sent after use can be used again, until its own expiry', async () => {
     const flow = await issue();
     assert.equal(await check(flow, 'right'), 'accepted');

@@ -27,6 +27,11 @@ export interface CheckCode {
   now: number;
   /** Wrong attempts allowed before the flow is locked. */
   maxFailures: number;
+  /**
+   * The code lifetime in force now: a code older than this has expired even when it was issued
+   * under a longer one (an admin who shortens the lifetime shortens it for codes already sent).
+   */
+  maxAgeMs?: number;
 }
 
 /** The verification codes repository. */
@@ -55,7 +60,7 @@ const CHECK_ATTEMPTS = 3;
 export function createCodes(db: Kysely<Tables>): Codes {
   /** Consumes the code or counts a failure, but only while it is live; undefined when it is not. */
   async function attempt(input: CheckCode): Promise<'accepted' | 'wrong' | 'locked' | undefined> {
-    const { flowId, codeHash, now, maxFailures } = input;
+    const { flowId, codeHash, now, maxFailures, maxAgeMs } = input;
     const row = await db
       .updateTable('verification_codes')
       .set((eb) => ({
@@ -65,6 +70,7 @@ export function createCodes(db: Kysely<Tables>): Codes {
       .where('flow_id', '=', flowId)
       .where('consumed_at', 'is', null)
       .where('expires_at', '>', now)
+      .where('created_at', '>', maxAgeMs === undefined ? Number.MIN_SAFE_INTEGER : now - maxAgeMs)
       .where('failures', '<', maxFailures)
       .returning(['consumed_at', 'failures'])
       .executeTakeFirst();
@@ -75,16 +81,16 @@ export function createCodes(db: Kysely<Tables>): Codes {
   }
 
   /** Why a code that attempt() did not touch is refused; undefined when it is live (again). */
-  async function refusal({ flowId, now, maxFailures }: CheckCode): Promise<CodeCheck | undefined> {
+  async function refusal({ flowId, now, maxFailures, maxAgeMs }: CheckCode): Promise<CodeCheck | undefined> {
     const row = await db
       .selectFrom('verification_codes')
-      .select(['failures', 'consumed_at', 'expires_at'])
+      .select(['failures', 'consumed_at', 'expires_at', 'created_at'])
       .where('flow_id', '=', flowId)
       .executeTakeFirst();
     if (!row) return 'unknown';
     if (row.consumed_at !== null) return 'used';
     if (row.failures >= maxFailures) return 'locked';
-    if (row.expires_at <= now) return 'expired';
+    if (row.expires_at <= now || (maxAgeMs !== undefined && row.created_at <= now - maxAgeMs)) return 'expired';
     return undefined;
   }
 
