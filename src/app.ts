@@ -1,26 +1,31 @@
 /**
- * The composition root: from a validated configuration to a running portal. Everything that
- * talks to the outside (directory, database, mail, SMS) is built here and handed to the flows.
+ * The composition root: from the start-up configuration to a running portal. The database is
+ * opened, the settings are loaded from it (imported from the config file at the first start)
+ * and decrypted with the master key, and everything that talks to the outside is built from them.
  */
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createAuditRecorder } from './audit/recorder.ts';
-import type { Config } from './config/schema.ts';
-import { ActiveDirectory } from './directory/active-directory.ts';
+import { type AuditRecorder, createAuditRecorder } from './audit/recorder.ts';
+import { type Config, RUNTIME_SECTIONS } from './config/schema.ts';
 import type { FlowContext, Log, MailPort, SmsPort } from './flows/context.ts';
-import { createMailer } from './notify/mailer.ts';
-import { createSmsSender } from './notify/sms.ts';
-import { deriveKeys, loadServerSecret } from './security/keys.ts';
+import { Runtime } from './runtime.ts';
+import { deriveKeys } from './security/keys.ts';
+import { loadMasterKey } from './settings/master-key.ts';
+import { SettingsService } from './settings/service.ts';
 import { openStore, type Store } from './store/store.ts';
-import { loadStrings, translator } from './web/i18n.ts';
+import { loadStrings } from './web/i18n.ts';
 import type { Outbox } from './web/routes/demo.ts';
 import { buildServer } from './web/server.ts';
+
+const DAY_MS = 86_400_000;
+/** How often the audit purge is tried (it runs once a day). */
+const PURGE_TRY_MS = 3_600_000;
 
 export interface AppOptions {
   env?: NodeJS.ProcessEnv;
   /** Fastify's logger option (pino options, or false in tests). */
   logger?: boolean | object;
-  /** Replace the senders built from the configuration (the demo captures instead of sending). */
+  /** Replace the senders built from the settings (the demo captures instead of sending). */
   mail?: MailPort | null;
   sms?: SmsPort | null;
   /** Demo mode: the page /dev/outbox shows these. */
@@ -32,68 +37,119 @@ export interface AppOptions {
 export interface App {
   server: FastifyInstance;
   store: Store;
-  directory: ActiveDirectory;
+  runtime: Runtime;
   ctx: FlowContext;
+  /** The admin trail. */
+  adminAudit: AuditRecorder;
+  /** The live directory (rebuilt when its settings change). */
+  readonly directory: Runtime['directory'];
+  /** Scheduled work, callable directly (tests, the CLI). Returns what it removed. */
+  jobs: { purgeAudit(): Promise<number> };
   close(): Promise<void>;
+}
+
+/** The master key's file for `config`. */
+export function masterKeyFile(config: Config): string {
+  return config.masterKeyFile ?? join(config.dataDir, 'master.key');
+}
+
+/** The config file's values of the database-kept settings: the initial ones. */
+export function initialSettings(config: Config): Record<string, unknown> {
+  return Object.fromEntries(RUNTIME_SECTIONS.map((section) => [section, config[section]]).filter(([, value]) => value !== undefined));
 }
 
 /** Builds the portal for `config`; nothing listens until `server.listen()`. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
-  const keys = deriveKeys(loadServerSecret(join(config.dataDir, 'secret.key'), options.env));
-  const store = await openStore({ databaseUrl: config.database.url, sqliteFile: join(config.dataDir, 'latchkey.sqlite') });
-  const directory = new ActiveDirectory({
-    urls: config.directory.urls,
-    startTls: config.directory.startTls,
-    trust: { caFile: config.directory.caFile, fingerprint: config.directory.fingerprint, serverName: config.directory.serverName },
-    bindDn: config.directory.bindDn,
-    bindPassword: config.directory.bindPassword,
-    searchBases: config.directory.searchBases,
-    timeoutMs: config.directory.timeoutMs,
-  });
-  const mailer = options.mail === undefined && config.smtp ? createMailer(config.smtp) : null;
-  const sms = options.sms !== undefined ? options.sms : config.sms ? createSmsSender(config.sms) : null;
-  const { strings, unknownOverrides } = loadStrings(config.ui.language, config.ui.overridesDir);
-
-  let server: FastifyInstance | undefined;
-  // Flows log through the server's logger once it exists.
-  const log: Log = {
-    warn: (details, message) => server?.log.warn(details, message),
-    error: (details, message) => server?.log.error(details, message),
-  };
   const now = options.now ?? (() => Date.now());
-  const ctx: FlowContext = {
-    directory,
-    store,
-    audit: createAuditRecorder(store.audit, 'self-service', now),
-    helpdeskAudit: createAuditRecorder(store.audit, 'helpdesk', now),
-    mail: options.mail !== undefined ? options.mail : mailer,
-    sms,
-    keys,
-    policy: config,
-    t: translator(strings),
-    log,
-    now,
-  };
-  server = await buildServer({
-    config,
-    ctx,
-    store,
-    keys,
-    strings,
-    logger: options.logger ?? { level: config.log.level },
-    ...(options.outbox ? { outbox: options.outbox } : {}),
-  });
-  if (unknownOverrides.length) server.log.warn({ keys: unknownOverrides }, 'the overrides name strings that do not exist');
-  return {
-    server,
-    store,
-    directory,
-    ctx,
-    async close() {
-      await server!.close();
-      mailer?.close();
-      await directory.close();
-      await store.close();
-    },
-  };
+  const store = await openStore({ databaseUrl: config.database.url, sqliteFile: join(config.dataDir, 'latchkey.sqlite') });
+  try {
+    // A key file is made only for a database that holds no secret yet; a lost key is not replaced silently.
+    const hasSecrets = (await store.settings.all()).some((row) => row.secret);
+    const key = loadMasterKey(masterKeyFile(config), { env: options.env, create: !hasSecrets });
+    const adminAudit = createAuditRecorder(store.audit, 'admin', now);
+    const settings = new SettingsService(store.db, key, adminAudit, now);
+    await settings.load(initialSettings(config));
+    const keys = deriveKeys(await settings.serverSecret());
+    const { strings, unknownOverrides } = loadStrings(config.ui.language, config.ui.overridesDir);
+
+    let server: FastifyInstance | undefined;
+    // Flows log through the server's logger once it exists.
+    const log: Log = {
+      warn: (details, message) => server?.log.warn(details, message),
+      error: (details, message) => server?.log.error(details, message),
+    };
+    const runtime = new Runtime(settings, {
+      server: config.server,
+      ui: config.ui,
+      strings,
+      log,
+      ...(options.mail !== undefined ? { mail: options.mail } : {}),
+      ...(options.sms !== undefined ? { sms: options.sms } : {}),
+    });
+    const ctx: FlowContext = {
+      get directory() {
+        return runtime.directory;
+      },
+      get mail() {
+        return runtime.mail;
+      },
+      get sms() {
+        return runtime.sms;
+      },
+      get policy() {
+        return runtime.policy;
+      },
+      get t() {
+        return runtime.t;
+      },
+      store,
+      audit: createAuditRecorder(store.audit, 'self-service', now),
+      helpdeskAudit: createAuditRecorder(store.audit, 'helpdesk', now),
+      keys,
+      log,
+      now,
+    };
+    server = await buildServer({
+      config,
+      ctx,
+      store,
+      keys,
+      strings,
+      admin: { runtime, audit: adminAudit, group: config.admin.group },
+      logger: options.logger ?? { level: config.log.level },
+      ...(options.outbox ? { outbox: options.outbox } : {}),
+    });
+    if (unknownOverrides.length) server.log.warn({ keys: unknownOverrides }, 'the overrides name strings that do not exist');
+    runtime.startPolling();
+    const purgeAudit = async () => {
+      const days = runtime.settings.current().audit.retentionDays;
+      // Hourly tries, one run a day across all instances: the throttle counter is a lock kept in the database.
+      if (!days || (await store.throttle.hit('job:audit-purge', DAY_MS, now())) !== 1) return 0;
+      const removed = await store.audit.purgeOlderThan(now() - days * DAY_MS);
+      await adminAudit.record({ actor: 'latchkey', action: 'audit-purge', outcome: 'success', sourceIp: '-', detail: `${removed} entries older than ${days} days removed` });
+      return removed;
+    };
+    const purgeTimer = setInterval(() => void purgeAudit().catch((error: unknown) => log.error({ err: error }, 'audit purge failed')), PURGE_TRY_MS);
+    purgeTimer.unref();
+    return {
+      server,
+      store,
+      runtime,
+      ctx,
+      adminAudit,
+      get directory() {
+        return runtime.directory;
+      },
+      jobs: { purgeAudit },
+      async close() {
+        clearInterval(purgeTimer);
+        await server!.close();
+        await runtime.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 }

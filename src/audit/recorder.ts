@@ -45,7 +45,18 @@ export const HELPDESK_ACTIONS = [
   'refused',
 ] as const;
 
-export type AuditAction = (typeof SELF_SERVICE_ACTIONS)[number] | (typeof HELPDESK_ACTIONS)[number];
+/** What administrators do in the console, and what the service does on its own (purges). */
+export const ADMIN_ACTIONS = [
+  'sign-in',
+  'settings-import',
+  'settings-change',
+  'settings-test',
+  'audit-export',
+  'audit-purge',
+  'key-rotation',
+] as const;
+
+export type AuditAction = (typeof SELF_SERVICE_ACTIONS)[number] | (typeof HELPDESK_ACTIONS)[number] | (typeof ADMIN_ACTIONS)[number];
 
 /** How it ended: done, refused by a rule, or failed (an error somewhere). */
 export type AuditOutcome = 'success' | 'refused' | 'failure';

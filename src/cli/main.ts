@@ -6,12 +6,14 @@ import { createApp } from '../app.ts';
 import { loadConfig } from '../config/load.ts';
 import { LatchkeyError } from '../errors.ts';
 import { runDemo } from './demo.ts';
+import { rotateMasterKey } from './rotate.ts';
 
 const USAGE = `Usage: latchkey <command> [options]
 
 Commands:
   serve          start the portal (configuration: --config FILE or LATCHKEY_CONFIG, and LATCHKEY_* variables)
   check-config   validate the configuration and name every problem
+  rotate-master-key  re-encrypt every stored secret under a new master key
   demo           start against the dev domain of scripts/dev-ad, with a captured outbox (development only)
 
 Options:
@@ -51,6 +53,15 @@ async function main(argv: string[]): Promise<number> {
       loadConfig({ file: values.config });
       process.stdout.write('The configuration is valid.\n');
       return 0;
+    case 'rotate-master-key': {
+      const config = loadConfig({ file: values.config });
+      const { rotated, printedKey } = await rotateMasterKey(config);
+      process.stdout.write(`${rotated} secrets re-encrypted under the new master key.\n`);
+      if (printedKey) {
+        process.stdout.write(`The key comes from LATCHKEY_MASTER_KEY: set it to this new value on every instance now:\n${printedKey}\n`);
+      }
+      return 0;
+    }
     case 'demo':
       await runDemo({ port: Number(values.port ?? 8080), host: values.host ?? '127.0.0.1' });
       return -1;

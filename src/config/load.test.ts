@@ -38,7 +38,7 @@ test('a minimal file gets the documented defaults', () => {
   assert.equal(config.protection.honeypot, true);
   assert.equal(config.protection.allowProtectedAccounts, false);
   assert.deepEqual(config.protection.responseDelayMs, { min: 400, max: 900 });
-  assert.equal(config.directory.startTls, true);
+  assert.equal(config.directory!.startTls, true);
   assert.ok(config.enrollment.questions.length >= 5);
 });
 
@@ -57,10 +57,10 @@ test('environment variables override the file, typed as each setting wants', () 
       DATABASE_URL: 'postgres://latchkey@db.example/latchkey',
     },
   });
-  assert.equal(config.directory.bindPassword, '12345678');
+  assert.equal(config.directory!.bindPassword, '12345678');
   assert.equal(config.server.port, 9443);
   assert.equal(config.protection.honeypot, false);
-  assert.deepEqual(config.directory.urls, ['ldaps://dc1.corp.example', 'ldaps://dc2.corp.example']);
+  assert.deepEqual(config.directory!.urls, ['ldaps://dc1.corp.example', 'ldaps://dc2.corp.example']);
   assert.equal(config.protection.perUser.max, 3);
   assert.equal(config.database.url, 'postgres://latchkey@db.example/latchkey');
   assert.deepEqual(config.sms, { provider: 'http', url: 'https://sms.example/send', method: 'POST', headers: { 'X-Key': 'k' }, body: '' });
@@ -74,7 +74,7 @@ test('the environment alone is enough', () => {
       LATCHKEY_DIRECTORY__BIND_PASSWORD: 'p',
     },
   });
-  assert.equal(config.directory.bindDn, 'CORP\\svc');
+  assert.equal(config.directory!.bindDn, 'CORP\\svc');
 });
 
 test('every bad setting is named, with what is wrong', async () => {
@@ -123,6 +123,6 @@ test('a missing file is named', async () => {
 
 test("relative paths are taken from the file's folder", () => {
   const config = loadConfig({ file: configFile(`${minimal}  caFile: certs/ca.pem\ndataDir: state\n`), env: {} });
-  assert.equal(config.directory.caFile, join(dir, 'certs', 'ca.pem'));
+  assert.equal(config.directory!.caFile, join(dir, 'certs', 'ca.pem'));
   assert.equal(config.dataDir, join(dir, 'state'));
 });

@@ -35,8 +35,8 @@ export const DEFAULT_QUESTIONS = [
   'What was the first film you saw in a cinema?',
 ];
 
-export const configSchema = z
-  .strictObject({
+/** What Latchkey needs before it can read anything else: only the config file and environment set these. */
+const bootstrapShape = {
     server: z
       .strictObject({
         /** Listen address. */
@@ -56,6 +56,29 @@ export const configSchema = z
         url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
       })
       .prefault({}),
+    ui: z
+      .strictObject({
+        /** Shown in page titles and e-mails. */
+        organisation: z.string().min(1).max(100).default('Latchkey'),
+        /** A folder with strings/<language>.json and views/*.eta that override the built-in ones. */
+        overridesDir: z.string().min(1).optional(),
+        language: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/).default('en'),
+      })
+      .prefault({}),
+    log: z
+      .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .prefault({}),
+    /** The AD group (DN or name) whose members may use the admin console. */
+    admin: z.strictObject({ group: z.string().min(1).default('Latchkey Admins') }).prefault({}),
+    /** The master key that encrypts the secrets in the database (default: <dataDir>/master.key). */
+    masterKeyFile: z.string().min(1).optional(),
+};
+
+/**
+ * Everything else: stored in the database and edited in the admin console. Values in the config
+ * file are the initial ones, imported at the first start; later the console is the source.
+ */
+const runtimeShape = {
     directory: z.strictObject({
       /** Domain controllers, tried in order. */
       urls: z.array(ldapUrl).min(1),
@@ -199,21 +222,33 @@ export const configSchema = z
         }),
       ])
       .optional(),
-    ui: z
+    audit: z
       .strictObject({
-        /** Shown in page titles and e-mails. */
-        organisation: z.string().min(1).max(100).default('Latchkey'),
-        /** A folder with strings/<language>.json and views/*.eta that override the built-in ones. */
-        overridesDir: z.string().min(1).optional(),
-        language: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/).default('en'),
+        /** Audit entries older than this are purged by a daily job (0 keeps them for ever). */
+        retentionDays: z.number().int().min(0).max(36_500).default(400),
       })
       .prefault({}),
-    log: z
-      .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    notifications: z
+      .strictObject({
+        /** The admin's wording of e-mails and texts, by resource-string key (mail.reset.body …). */
+        texts: z.record(z.string().regex(/^(mail|sms)\.[A-Za-z.]+$/, 'must be a mail.* or sms.* string key'), z.string().max(4000)).default({}),
+      })
       .prefault({}),
-  });
+};
 
-/** The validated configuration. */
+/** The settings that live in the database, validated (every section, directory included). */
+export const runtimeSchema = z.strictObject(runtimeShape);
+
+/** The names of the settings sections the console edits. */
+export const RUNTIME_SECTIONS = Object.keys(runtimeShape) as (keyof typeof runtimeShape)[];
+
+/** The config file and environment: start-up settings, and initial values of the others. */
+export const configSchema = z.strictObject({ ...bootstrapShape, ...runtimeShape, directory: runtimeShape.directory.optional() });
+
+/** The validated configuration file and environment. */
 export type Config = z.infer<typeof configSchema>;
+/** The validated settings kept in the database. */
+export type RuntimeSettings = z.infer<typeof runtimeSchema>;
+export type RuntimeSection = (typeof RUNTIME_SECTIONS)[number];
 /** What a config file may hold before defaults are applied. */
 export type ConfigInput = z.input<typeof configSchema>;

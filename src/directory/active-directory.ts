@@ -240,6 +240,20 @@ export class ActiveDirectory implements Directory {
     });
   }
 
+  async countUsers(bases: string[]): Promise<number> {
+    const within = bases.length ? bases : this.options.searchBases?.length ? this.options.searchBases : [(await this.domain()).baseDn];
+    return this.asService({ operation: 'count users', dn: within.join('; ') }, async (client) => {
+      const seen = new Set<string>();
+      for (const base of within) {
+        // Paged, with no attributes: only the DNs travel, however many users there are.
+        for await (const page of client.searchPaginated(base, { scope: 'sub', filter: userAccount(equals('objectClass', 'user')), attributes: ['1.1'], paged: { pageSize: 1000 } })) {
+          for (const entry of page.searchEntries) seen.add(entry.dn.toLowerCase());
+        }
+      }
+      return seen.size;
+    });
+  }
+
   async searchUsers(query: string, options: UserSearchOptions): Promise<UserPage> {
     const text = query.trim().replace(/\s+/g, ' ');
     const bases = outermostBases(options.bases);

@@ -163,6 +163,8 @@ export interface Directory {
    * the DC will not take is LK_ATTRIBUTE_REJECTED.
    */
   updateAttributes(user: DirectoryUser, changes: Record<string, string | null>): Promise<void>;
+  /** How many user accounts are in `bases` (default: the configured search bases), e.g. for enrollment coverage. */
+  countUsers(bases: string[]): Promise<number>;
   /** Closes the service-account connection. */
   close(): Promise<void>;
 }

@@ -66,3 +66,35 @@ export function pinnedConnect(fingerprint: string): SecureConnect {
     return socket;
   }) as SecureConnect;
 }
+
+/** What a server's certificate says, for the dashboard and doctor. */
+export interface CertificateFacts {
+  subject: string;
+  issuer: string;
+  altNames: string[];
+  validTo: Date;
+  fingerprint: string;
+}
+
+/** Reads the certificate a TLS server presents (LDAPS, or StartTLS for ldap:// URLs is not tried). */
+export function peerCertificate(url: string, timeoutMs = 5_000): Promise<CertificateFacts> {
+  const parsed = new URL(url);
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  return new Promise((resolve, reject) => {
+    // Only reading the certificate: trust is judged elsewhere, so the chain is not checked here.
+    const socket = tls.connect({ host, port: Number(parsed.port || 636), rejectUnauthorized: false, ...(/^[\d.]+$|:/.test(host) ? {} : { servername: host }) });
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error('timed out')));
+    socket.once('secureConnect', () => {
+      const cert = socket.getPeerCertificate();
+      socket.end();
+      resolve({
+        subject: cert.subject ? Object.entries(cert.subject).map(([k, v]) => `${k}=${v}`).join(', ') : '',
+        issuer: cert.issuer ? Object.entries(cert.issuer).map(([k, v]) => `${k}=${v}`).join(', ') : '',
+        altNames: (cert.subjectaltname ?? '').split(', ').filter(Boolean),
+        validTo: new Date(cert.valid_to),
+        fingerprint: cert.fingerprint256,
+      });
+    });
+    socket.once('error', reject);
+  });
+}

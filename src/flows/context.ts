@@ -3,7 +3,7 @@
  * clock. Plain values and interfaces, so flows run the same behind the web, the CLI or a test.
  */
 import type { AuditRecorder } from '../audit/recorder.ts';
-import type { Config } from '../config/schema.ts';
+import type { Config, RuntimeSettings } from '../config/schema.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { ServerKeys } from '../security/keys.ts';
 import type { Store } from '../store/store.ts';
@@ -27,8 +27,8 @@ export interface Log {
   error(details: object, message: string): void;
 }
 
-/** The policy sections of the configuration that the flows follow. */
-export type Policy = Pick<Config, 'enrollment' | 'verification' | 'codes' | 'protection' | 'reset' | 'ui' | 'server' | 'selfService' | 'helpdesk'>;
+/** What the flows follow: the database-kept settings, and the public URL and wording from the start-up configuration. */
+export type Policy = RuntimeSettings & Pick<Config, 'server' | 'ui'>;
 
 export interface FlowContext {
   directory: Directory;

@@ -61,7 +61,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PHONE_CHARACTERS = /^\+?[\d\s().-]+$/;
 
 /** What is wrong with the submitted answers and addresses; empty when they can be saved. */
-export function enrollmentErrors(policy: Policy, input: EnrollmentAnswers): FieldError[] {
+export function enrollmentErrors(policy: Pick<Policy, 'enrollment' | 'verification'>, input: EnrollmentAnswers): FieldError[] {
   const { questions, questionsToEnroll, customQuestions, minAnswerLength } = policy.enrollment;
   const errors: FieldError[] = [];
   const seenQuestions = new Set<string>();

@@ -35,7 +35,7 @@ export function requester(request: FastifyRequest): Requester {
 }
 
 /** Session keys that belong to a signed-in person rather than to one flow. */
-const SIGNED_IN_KEYS: readonly (keyof Session)[] = ['account', 'operator'];
+const SIGNED_IN_KEYS: readonly (keyof Session)[] = ['account', 'operator', 'admin'];
 
 export function pageKit(t: Translate) {
   return {

@@ -17,7 +17,9 @@ import fastifyStatic from '@fastify/static';
 import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { AuditRecorder } from '../audit/recorder.ts';
 import type { Config } from '../config/schema.ts';
+import type { Runtime } from '../runtime.ts';
 import { LatchkeyError } from '../errors.ts';
 import type { FlowContext } from '../flows/context.ts';
 import { SignInRequired } from '../flows/account.ts';
@@ -26,6 +28,7 @@ import type { ServerKeys } from '../security/keys.ts';
 import type { Store } from '../store/store.ts';
 import { translator } from './i18n.ts';
 import { accountRoutes } from './routes/account.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { demoRoutes, type Outbox } from './routes/demo.ts';
 import { helpdeskRoutes } from './routes/helpdesk.ts';
 import { publicRoutes } from './routes/public.ts';
@@ -44,6 +47,8 @@ export interface WebOptions {
   logger?: boolean | object;
   /** Present only in demo mode: the captured e-mails and texts, shown at /dev/outbox. */
   outbox?: Outbox;
+  /** The admin console's parts. */
+  admin: { runtime: Runtime; audit: AuditRecorder; group: string };
 }
 
 /** The largest form Latchkey accepts; its forms are a few short fields. */
@@ -114,9 +119,10 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   app.addHook('onSend', async (request, reply) => {
     reply.header('cache-control', 'no-store');
   });
-  await app.register(publicRoutes, { ctx: options.ctx, config });
+  await app.register(publicRoutes, { ctx: options.ctx });
   await app.register(accountRoutes, { ctx: options.ctx });
   await app.register(helpdeskRoutes, { ctx: options.ctx });
+  await app.register(adminRoutes, { ctx: options.ctx, store, ...options.admin });
   if (options.outbox) await app.register(demoRoutes, { outbox: options.outbox });
   return app;
 }
@@ -151,9 +157,9 @@ function handleError(error: unknown, request: FastifyRequest, reply: FastifyRepl
   if (error instanceof StepOutOfOrder) return errorPage(reply, 409, t('flow.stale'));
   // A signed-in page without a live session: back to its sign-in form.
   if (error instanceof SignInRequired) {
-    const area = request.url.startsWith('/helpdesk') ? 'operator' : 'account';
+    const [area, home] = request.url.startsWith('/helpdesk') ? (['operator', '/helpdesk'] as const) : request.url.startsWith('/admin') ? (['admin', '/admin'] as const) : (['account', '/me'] as const);
     request.session.set(area, undefined);
-    return reply.redirect(area === 'operator' ? '/helpdesk' : '/me', 303);
+    return reply.redirect(home, 303);
   }
   // A refusal the person can understand (out of scope, privileged, not verified): no reference needed.
   if (error instanceof LatchkeyError && error.status < 500) return errorPage(reply, error.status, t(error.code));

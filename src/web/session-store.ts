@@ -5,6 +5,7 @@
 import type { SessionStore } from '@fastify/session';
 import type { Session } from 'fastify';
 import type { AccountSession } from '../flows/account.ts';
+import type { AdminSession } from '../flows/admin.ts';
 import type { EnrollState } from '../flows/enroll.ts';
 import type { OperatorSession } from '../flows/helpdesk.ts';
 import type { VerificationState } from '../flows/verification.ts';
@@ -20,6 +21,8 @@ declare module 'fastify' {
     account?: AccountSession;
     /** A helpdesk operator signed in. */
     operator?: OperatorSession;
+    /** An administrator signed in to the console. */
+    admin?: AdminSession;
   }
 }
 

@@ -4,7 +4,6 @@
  * the server-side session; its id is replaced at every step boundary.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Config } from '../../config/schema.ts';
 import type { FlowContext } from '../../flows/context.ts';
 import { credentialsOf, HONEYPOT, pageKit, requester, secret, text } from '../page-kit.ts';
 import { changePassword } from '../../flows/change.ts';
@@ -25,9 +24,8 @@ type Form = Record<string, unknown>;
 const KINDS: readonly VerificationKind[] = ['reset', 'unlock'];
 const COMMANDS = ['enroll', 'reset', 'unlock', 'change'];
 
-export async function publicRoutes(app: FastifyInstance, { ctx, config }: { ctx: FlowContext; config: Config }) {
+export async function publicRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
   const { t } = ctx;
-  const lifetime = config.codes.lifetimeMinutes;
 
   const { form, message, advance, finish } = pageKit(t);
 
@@ -76,11 +74,11 @@ export async function publicRoutes(app: FastifyInstance, { ctx, config }: { ctx:
       state,
       values,
       errors,
-      questions: config.enrollment.questions,
-      count: config.enrollment.questionsToEnroll,
-      custom: config.enrollment.customQuestions,
-      collectEmail: config.verification.channels.includes('email'),
-      collectMobile: config.verification.channels.includes('sms'),
+      questions: ctx.policy.enrollment.questions,
+      count: ctx.policy.enrollment.questionsToEnroll,
+      custom: ctx.policy.enrollment.customQuestions,
+      collectEmail: ctx.policy.verification.channels.includes('email'),
+      collectMobile: ctx.policy.verification.channels.includes('sms'),
     });
 
   app.get('/enroll/questions', (request, reply) => {
@@ -91,7 +89,7 @@ export async function publicRoutes(app: FastifyInstance, { ctx, config }: { ctx:
   app.post('/enroll/questions', { preHandler: app.csrfProtection }, async (request, reply) => {
     const state = enrollment(request);
     const body = request.body;
-    const slots = Array.from({ length: config.enrollment.questionsToEnroll }, (_, i) => ({
+    const slots = Array.from({ length: ctx.policy.enrollment.questionsToEnroll }, (_, i) => ({
       question: text(body, `custom${i}`, 200).trim() || text(body, `question${i}`, 200),
       answer: secret(body, `answer${i}`),
     }));
@@ -129,7 +127,7 @@ export async function publicRoutes(app: FastifyInstance, { ctx, config }: { ctx:
       const outcome = await answerQuestion(ctx, state, secret(request.body, 'answer'), requester(request));
       if (outcome === 'locked-out') {
         await finish(request, 'flow');
-        return message(reply, t(`${kind}.heading`), t('verify.lockedOut', { minutes: config.protection.portalLockout.coolDownMinutes }));
+        return message(reply, t(`${kind}.heading`), t('verify.lockedOut', { minutes: ctx.policy.protection.portalLockout.coolDownMinutes }));
       }
       if (outcome === 'wrong') return stagePage(reply, state, [{ field: 'answer', code: 'verify.wrongAnswer' }]);
       await advance(request, 'flow', state);
@@ -163,7 +161,7 @@ export async function publicRoutes(app: FastifyInstance, { ctx, config }: { ctx:
 
   /** The page for where the flow stands. */
   async function stagePage(reply: FastifyReply, state: VerificationState, errors: FieldError[] = []) {
-    const common = { kind: state.kind, state, errors, minutes: lifetime };
+    const common = { kind: state.kind, state, errors, minutes: ctx.policy.codes.lifetimeMinutes };
     switch (state.stage) {
       case 'question':
         return form(reply, 'question', { ...common, question: state.questions[state.questionIndex], number: state.questionIndex + 1, count: state.questions.length });
@@ -183,7 +181,7 @@ export async function publicRoutes(app: FastifyInstance, { ctx, config }: { ctx:
     if (result.outcome === 'invalid') return stagePage(reply, state, result.errors);
     await finish(request, 'flow');
     if (result.outcome === 'refused') return message(reply, t('reset.heading'), t(`refused.${result.refusal}`));
-    const done = config.reset.mustChangeAfterReset ? t('reset.doneMustChange') : t('reset.done');
+    const done = ctx.policy.reset.mustChangeAfterReset ? t('reset.doneMustChange') : t('reset.done');
     return message(reply, t('reset.heading'), result.wasLocked ? `${done} ${t('reset.doneUnlocked')}` : done, 'success');
   });
 

@@ -1,0 +1,101 @@
+/**
+ * What the settings turn into while the service runs: the directory connection, the mail and
+ * SMS senders, the policy and the wording. When the settings change (here or on another
+ * instance) only the parts whose section changed are rebuilt; the flows always see the current ones.
+ */
+import type { Config, RuntimeSettings } from './config/schema.ts';
+import { ActiveDirectory } from './directory/active-directory.ts';
+import type { Log, MailPort, Policy, SmsPort, Translate } from './flows/context.ts';
+import { createMailer, type Mailer } from './notify/mailer.ts';
+import { createSmsSender } from './notify/sms.ts';
+import type { SettingsService } from './settings/service.ts';
+import { translator } from './web/i18n.ts';
+
+/** How long a replaced directory connection stays open for operations already under way. */
+const RETIRE_AFTER_MS = 30_000;
+/** How often settings saved by another instance are looked for. */
+export const SETTINGS_POLL_MS = 5_000;
+
+export interface RuntimeOptions {
+  server: Config['server'];
+  ui: Config['ui'];
+  /** The built-in and file-overridden strings; the admin's notification texts go on top. */
+  strings: Record<string, string>;
+  /** Senders that replace the configured ones (the demo captures; tests may too). */
+  mail?: MailPort | null;
+  sms?: SmsPort | null;
+  log: Log;
+}
+
+export function directoryFor(settings: RuntimeSettings['directory']): ActiveDirectory {
+  return new ActiveDirectory({
+    urls: settings.urls,
+    startTls: settings.startTls,
+    trust: { caFile: settings.caFile, fingerprint: settings.fingerprint, serverName: settings.serverName },
+    bindDn: settings.bindDn,
+    bindPassword: settings.bindPassword,
+    searchBases: settings.searchBases,
+    timeoutMs: settings.timeoutMs,
+  });
+}
+
+export class Runtime {
+  directory!: ActiveDirectory;
+  mail: MailPort | null = null;
+  sms: SmsPort | null = null;
+  policy!: Policy;
+  t!: Translate;
+  /** The SMTP mailer built from the settings (null when e-mail is off or replaced). */
+  mailer: Mailer | null = null;
+  private applied = new Map<string, string>();
+  private poller: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly settings: SettingsService,
+    private readonly options: RuntimeOptions,
+  ) {
+    this.apply();
+  }
+
+  /** Brings the live objects in line with the current settings. */
+  apply(): void {
+    const current = this.settings.current();
+    const changed = (section: string, value: unknown) => {
+      const json = JSON.stringify(value ?? null);
+      if (this.applied.get(section) === json) return false;
+      this.applied.set(section, json);
+      return true;
+    };
+    if (changed('directory', current.directory)) {
+      const retired = this.directory;
+      this.directory = directoryFor(current.directory);
+      if (retired) setTimeout(() => void retired.close(), RETIRE_AFTER_MS).unref();
+    }
+    if (changed('smtp', current.smtp) && this.options.mail === undefined) {
+      this.mailer?.close();
+      this.mailer = current.smtp ? createMailer(current.smtp) : null;
+      this.mail = this.mailer;
+    }
+    if (this.options.mail !== undefined) this.mail = this.options.mail;
+    if (changed('sms', current.sms)) this.sms = this.options.sms !== undefined ? this.options.sms : current.sms ? createSmsSender(current.sms) : null;
+    if (changed('notifications', current.notifications)) this.t = translator({ ...this.options.strings, ...current.notifications.texts });
+    this.policy = { ...current, server: this.options.server, ui: this.options.ui };
+  }
+
+  /** Looks for settings saved elsewhere every few seconds. */
+  startPolling(): void {
+    this.poller = setInterval(() => {
+      this.settings.refresh().then(
+        (changed) => changed && this.apply(),
+        (error: unknown) => this.options.log.error({ err: error }, 'could not reload the settings'),
+      );
+    }, SETTINGS_POLL_MS);
+    this.poller.unref();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.poller);
+    this.mailer?.close();
+    await this.directory.close();
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Secrets at rest, attacked: a database copied without the master key yields no secret (raw
+ * SQLite files and PostgreSQL tables scanned), rotation keeps the service working, and a wrong
+ * key stops the start with a clear message instead of running with secrets it cannot read.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import pg from 'pg';
+import { createApp, masterKeyFile } from '../app.ts';
+import { devDirectorySettings } from '../cli/demo.ts';
+import { rotateMasterKey } from '../cli/rotate.ts';
+import { loadConfig } from '../config/load.ts';
+import { rejectsWithCode } from '../testing/assertions.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../testing/databases.ts';
+import { devDomain } from '../testing/dev-domain.ts';
+
+const facts = devDomain();
+const SMTP_PASSWORD = `smtp-${randomBytes(8).toString('hex')}`;
+const TWILIO_TOKEN = `twilio-${randomBytes(8).toString('hex')}`;
+const SECRETS = [facts.serviceAccount.password, SMTP_PASSWORD, TWILIO_TOKEN];
+const cleanups: (() => Promise<void> | void)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+function configFor(dataDir: string, databaseUrl?: string) {
+  return loadConfig({
+    env: {},
+    base: {
+      dataDir,
+      ...(databaseUrl ? { database: { url: databaseUrl } } : {}),
+      directory: devDirectorySettings(facts),
+      smtp: { host: '127.0.0.1', port: 2525, security: 'starttls', user: 'latchkey', password: SMTP_PASSWORD, from: 'x@latchkey.test' },
+      sms: { provider: 'twilio', accountSid: `AC${'0'.repeat(32)}`, authToken: TWILIO_TOKEN, from: '+15550000000' },
+    },
+  });
+}
+
+function assertNoSecret(where: string, bytes: Buffer) {
+  for (const secret of SECRETS) {
+    for (const encoding of ['utf8', 'utf16le', 'base64'] as const) {
+      assert.equal(bytes.indexOf(Buffer.from(encoding === 'base64' ? Buffer.from(secret).toString('base64') : secret, encoding === 'base64' ? 'utf8' : encoding)), -1, `${where} holds a secret (${encoding})`);
+    }
+  }
+}
+
+describe('a stolen database yields no secret', () => {
+  test('SQLite: the raw files', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-secrets-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const app = await createApp(configFor(dataDir), { logger: false, env: {} });
+    assert.equal(app.runtime.settings.current().directory.bindPassword, facts.serviceAccount.password, 'the secrets were imported');
+    assert.ok(await app.directory.findUser(facts.users.staff[0]!), 'and the service account binds with the decrypted password');
+    await app.close();
+    const files = readdirSync(dataDir).filter((file) => file.startsWith('latchkey.sqlite'));
+    assert.ok(files.length >= 1);
+    for (const file of files) assertNoSecret(file, readFileSync(join(dataDir, file)));
+  });
+
+  test('PostgreSQL: every table', async () => {
+    const scratch: ScratchDatabase = await createScratchDatabase('postgres');
+    cleanups.push(() => scratch.drop());
+    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-secrets-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const app = await createApp(configFor(dataDir, scratch.options.databaseUrl), { logger: false, env: {} });
+    await app.close();
+    const client = new pg.Client({ connectionString: scratch.options.databaseUrl });
+    await client.connect();
+    try {
+      const { rows: tables } = await client.query<{ tablename: string }>("select tablename from pg_tables where schemaname = 'public'");
+      assert.ok(tables.some((t) => t.tablename === 'settings'));
+      for (const { tablename } of tables) {
+        const { rows } = await client.query(`select * from "${tablename}"`);
+        assertNoSecret(`table ${tablename}`, Buffer.from(JSON.stringify(rows)));
+      }
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+describe('the master key', () => {
+  test('after rotation the service still binds, with a new key', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-rotate-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const config = configFor(dataDir);
+    await (await createApp(config, { logger: false, env: {} })).close();
+    const before = readFileSync(masterKeyFile(config), 'utf8');
+    const { rotated } = await rotateMasterKey(config, {});
+    assert.ok(rotated >= 4, `directory, SMTP, SMS secrets and the server secret: ${rotated}`);
+    assert.notEqual(readFileSync(masterKeyFile(config), 'utf8'), before);
+    const app = await createApp(config, { logger: false, env: {} });
+    try {
+      assert.ok(await app.directory.findUser(facts.users.staff[0]!));
+      assert.ok((await app.store.audit.query({ action: 'key-rotation' })).length === 1);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('with the wrong key the service refuses to start, saying why', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-wrongkey-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const config = configFor(dataDir);
+    await (await createApp(config, { logger: false, env: {} })).close();
+    writeFileSync(masterKeyFile(config), `${randomBytes(32).toString('base64')}\n`);
+    const error = await rejectsWithCode(createApp(config, { logger: false, env: {} }), 'LK_MASTER_KEY_MISMATCH');
+    assert.match(error.message, /encrypted with another master key/);
+    // A lost key file is not silently replaced by a new one either.
+    rmSync(masterKeyFile(config));
+    await rejectsWithCode(createApp(config, { logger: false, env: {} }), 'LK_MASTER_KEY_INVALID');
+  });
+});
