@@ -31,7 +31,7 @@ export function directoryFor(settings: RuntimeSettings['directory']): ActiveDire
   return new ActiveDirectory({
     urls: settings.urls,
     startTls: settings.startTls,
-    trust: { caFile: settings.caFile, fingerprint: settings.fingerprint, serverName: settings.serverName },
+    trust: { caFile: settings.caFile, caPem: settings.caPem, fingerprint: settings.fingerprint, serverName: settings.serverName },
     bindDn: settings.bindDn,
     bindPassword: settings.bindPassword,
     searchBases: settings.searchBases,

@@ -86,6 +86,8 @@ const runtimeShape = {
       startTls: z.boolean().default(true),
       /** PEM file of the CA that issued the DC certificates (default: the system's store). */
       caFile: z.string().min(1).optional(),
+      /** The same CA certificate(s) pasted as PEM text (the console's way to give one). */
+      caPem: z.string().regex(/-----BEGIN CERTIFICATE-----/, 'must be PEM text with -----BEGIN CERTIFICATE-----').optional(),
       /** SHA-256 fingerprint of the DC certificate, instead of a CA. */
       fingerprint: z.string().regex(/^(sha-?256[:=]?)?([0-9a-f]{2}:?){31}[0-9a-f]{2}$/i, 'must be a SHA-256 fingerprint (64 hex digits)').optional(),
       /** The name on the DC certificate when the URLs use another (e.g. an IP address). */
@@ -155,6 +157,8 @@ const runtimeShape = {
       .prefault({}),
     reset: z
       .strictObject({
+        /** Clear a lockout with the reset (seed 000: a reset also unlocks; needs write on lockoutTime). */
+        unlockOnReset: z.boolean().default(true),
         /** Set "must change password at next logon" after a self-service reset. */
         mustChangeAfterReset: z.boolean().default(false),
         /** E-mail the user after a reset or unlock. */

@@ -9,6 +9,8 @@ import tls from 'node:tls';
 export interface DirectoryTrust {
   /** PEM file of the CA(s) that issued the DC certificates. Default: the system's store. */
   caFile?: string;
+  /** The same as PEM text. */
+  caPem?: string;
   /** The DC certificate's SHA-256 fingerprint (hex, colons optional); replaces CA checks. */
   fingerprint?: string;
   /** The name to check the certificate against when the URL names the DC differently. */
@@ -25,7 +27,7 @@ export function normalizeFingerprint(text: string): string {
 /** tls.connect options for a DC at `host` under `trust`. */
 export function tlsOptions(host: string, trust: DirectoryTrust): tls.ConnectionOptions {
   const options: tls.ConnectionOptions = { minVersion: 'TLSv1.2' };
-  if (trust.caFile) options.ca = readFileSync(trust.caFile);
+  if (trust.caFile || trust.caPem) options.ca = [...(trust.caFile ? [readFileSync(trust.caFile)] : []), ...(trust.caPem ? [trust.caPem] : [])];
   // SNI is only for names; for an IP address Node checks the IP SANs of the certificate.
   const name = trust.serverName ?? host;
   if (trust.serverName || !/^[\d.]+$|:/.test(host)) options.servername = name;

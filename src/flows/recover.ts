@@ -72,7 +72,7 @@ export async function completeReset(
   const errors = newPasswordErrors(await ctx.directory.passwordPolicy(user), user, input.password, input.confirm);
   if (errors.length) return { outcome: 'invalid', errors };
   try {
-    await ctx.directory.resetPassword(user, input.password, { mustChange: ctx.policy.reset.mustChangeAfterReset, unlock: true });
+    await ctx.directory.resetPassword(user, input.password, { mustChange: ctx.policy.reset.mustChangeAfterReset, unlock: ctx.policy.reset.unlockOnReset });
   } catch (error) {
     const fieldError = policyFieldError(error);
     await record(ctx, user, requester, 'reset', fieldError ? 'refused' : 'failure', (error as LatchkeyError).code);

@@ -17,6 +17,7 @@ test('secrets are fields without their value, saying only whether one is stored'
   assert.deepEqual(secret, { path: 'bindPassword', kind: 'secret', value: '', isSet: true });
   assert.ok(!JSON.stringify(fields).includes('hunter2'));
   assert.equal(fields.find((field) => field.path === 'urls')?.value, 'ldaps://dc');
+  assert.equal(fields.find((field) => field.path === 'caPem')?.kind, 'multiline', 'a pasted certificate spans lines');
 });
 
 test('a union section (sms) is a choice of provider and each provider’s fields', () => {

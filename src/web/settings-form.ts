@@ -9,7 +9,10 @@ import { type RuntimeSection, runtimeSchema } from '../config/schema.ts';
 import type { FieldError } from '../flows/recover.ts';
 import { SECRET_FIELDS } from '../settings/service.ts';
 
-export type FieldKind = 'text' | 'number' | 'boolean' | 'choice' | 'list' | 'yaml' | 'secret';
+export type FieldKind = 'text' | 'multiline' | 'number' | 'boolean' | 'choice' | 'list' | 'yaml' | 'secret';
+
+/** Text settings that span lines (a pasted certificate, a request body template). */
+const MULTILINE: Partial<Record<RuntimeSection, readonly string[]>> = { directory: ['caPem'], sms: ['body'] };
 
 export interface SettingField {
   /** Path inside the section: `perIp.max`. */
@@ -69,7 +72,7 @@ export function sectionFields(section: RuntimeSection, current: unknown): Settin
         else if (innerDef.type === 'object') walk(inner, value?.[key] as Record<string, unknown> | undefined, path, variant);
         else if (innerDef.type === 'literal') continue; // a union's tag, shown once as the choice below
         else {
-          const kind = kindOf(inner);
+          const kind = kindOf(inner) === 'text' && MULTILINE[section]?.includes(path) ? 'multiline' : kindOf(inner);
           fields.push({
             path,
             kind,

@@ -66,6 +66,23 @@ describe('who gets in', () => {
 });
 
 describe('settings', () => {
+  test('an admin form posted without its CSRF token is refused and changes nothing', async () => {
+    const console = await admin();
+    const page = await console.post('/admin/settings/codes', { 'field:lifetimeMinutes': '3', 'field:maxFailures': '5', 'field:resendCooldownSeconds': '30' }, { csrf: false });
+    assert.equal(page.status, 403);
+    assert.equal(fixture.portal.app.runtime.settings.current().codes.lifetimeMinutes, 10);
+  });
+
+  test('a CA certificate pasted as PEM is trusted', async () => {
+    const console = await admin();
+    const { readFileSync } = await import('node:fs');
+    const pem = readFileSync(facts.caFile, 'utf8');
+    const tested = await saveSettings(console, 'directory', { 'field:caFile': '', 'field:caPem': pem }, '/test');
+    assert.match(tested.body, /Test passed/);
+    const untrusted = await saveSettings(console, 'directory', { 'field:caFile': '' }, '/test');
+    assert.match(untrusted.body, /Test failed:.*LK_DIRECTORY_TLS/s, 'without a CA the DC is not trusted');
+  });
+
   test('a shorter code lifetime applies at once, to a code already sent, and is audited old → new', async () => {
     const user = await fixture.person();
     const client = webClient(fixture.portal.app.server);
