@@ -45,6 +45,12 @@ import { protectedGroupName } from './protected-groups.ts';
 import { outermostBases } from './scope.ts';
 import { type DirectoryTrust, pinnedConnect, tlsOptions } from './tls.ts';
 import { BINARY_ATTRIBUTES, directoryUser, USER_ATTRIBUTES } from './user-entry.ts';
+import { NotFilter } from 'ldapts';
+import type { WritableAttributes } from './directory.ts';
+import { DACL_SECURITY_INFORMATION, SdFlagsControl } from './sd-flags-control.ts';
+
+/** A bind name that is a DN (CN=...,OU=...) rather than an account name. */
+const DN_LIKE = /^\s*[A-Za-z][A-Za-z0-9-]*\s*=/;
 
 /** Users per page of a search. */
 const MAX_PAGE = 200;
@@ -67,6 +73,8 @@ export interface ActiveDirectoryOptions {
   timeoutMs?: number;
   /** Time limit for opening a connection (default 5 s). */
   connectTimeoutMs?: number;
+  /** Told how long each service-account operation took (for the metrics). */
+  onOperation?: (operation: string, seconds: number, ok: boolean) => void;
 }
 
 interface Session {
@@ -311,6 +319,72 @@ export class ActiveDirectory implements Directory {
     await session?.client.unbind().catch(() => undefined);
   }
 
+  // DirectoryDiagnostics: what `latchkey doctor` reads. Nothing here changes the directory.
+
+  async checkServer(url: string): Promise<void> {
+    // A directory of its own keeps the attempt on this DC: open() would move on to the next one.
+    const single = new ActiveDirectory({ ...this.options, urls: [url] });
+    try {
+      // An empty name and password is an anonymous bind: the DC answers it without any credential.
+      const session = await single.open('', '');
+      await session.client.unbind().catch(() => undefined);
+    } catch (error) {
+      throw translateLdapError(error, { operation: 'connect', server: url });
+    }
+  }
+
+  async serviceAccount(): Promise<DirectoryUser | null> {
+    const { baseDn } = await this.domain();
+    const { bindDn } = this.options;
+    // The account usually lives outside the search bases (OU=Service Accounts), so the whole domain is searched.
+    if (DN_LIKE.test(bindDn)) return this.findOneUser(equals('distinguishedName', bindDn), [baseDn]);
+    const wholeDomain = new ActiveDirectory({ ...this.options, searchBases: [baseDn] });
+    try {
+      return await wholeDomain.findUser(bindDn);
+    } finally {
+      await wholeDomain.close();
+    }
+  }
+
+  async tokenGroups(user: DirectoryUser): Promise<string[]> {
+    return this.asService({ operation: 'read the token groups', dn: user.dn }, async (client) => {
+      // A constructed attribute: the DC computes it only when the entry itself is read (base scope).
+      const entry = await this.readOne(client, user.dn, ['tokenGroups'], ['tokenGroups']);
+      return (entry?.allBytes('tokenGroups') ?? []).map(sidToString);
+    });
+  }
+
+  async securityDescriptor(dn: string): Promise<Buffer | null> {
+    return this.asService({ operation: 'read the security descriptor', dn }, async (client) => {
+      const { searchEntries } = await client.search(
+        dn,
+        { scope: 'base', attributes: ['nTSecurityDescriptor'], explicitBufferAttributes: ['nTSecurityDescriptor'] },
+        new SdFlagsControl(DACL_SECURITY_INFORMATION),
+      );
+      const bytes = searchEntries[0] ? readEntry(searchEntries[0]).bytes('nTSecurityDescriptor') : undefined;
+      return bytes?.length ? bytes : null;
+    });
+  }
+
+  async writableAttributes(base: string): Promise<WritableAttributes | null> {
+    return this.asService({ operation: 'read the effective rights', dn: base }, async (client) => {
+      // Not a protected user: on AD, AdminSDHolder's ACL replaces the OU's on those, on purpose.
+      const filter = userAccount(new NotFilter({ filter: equals('adminCount', '1') }));
+      const pages = client.searchPaginated(base, { scope: 'sub', filter, attributes: ['1.1'], paged: { pageSize: 1 } });
+      let dn: string | undefined;
+      try {
+        const first = await pages.next();
+        dn = first.done ? undefined : first.value.searchEntries[0]?.dn;
+      } finally {
+        await pages.return(undefined);
+      }
+      if (!dn) return null;
+      // Read on the entry itself, where every DC computes constructed attributes.
+      const entry = await this.readOne(client, dn, ['allowedAttributesEffective']);
+      return { dn, attributes: entry?.texts('allowedAttributesEffective') ?? [] };
+    });
+  }
+
   private async discoverDomain(): Promise<DomainInfo> {
     return this.asService({ operation: 'read the domain information', dn: '(rootDSE)' }, async (client) => {
       const root = await this.readOne(client, '', ['defaultNamingContext', 'configurationNamingContext', 'supportedControl']);
@@ -413,10 +487,21 @@ export class ActiveDirectory implements Directory {
 
   /** Runs `work` on the service-account connection, opening it first when needed. */
   private async asService<T>(context: Omit<OperationContext, 'server'>, work: (client: Client) => Promise<T>): Promise<T> {
-    const session = await this.serviceSession();
+    const started = performance.now();
+    const done = (ok: boolean) => this.options.onOperation?.(context.operation, (performance.now() - started) / 1000, ok);
+    let session: Session;
     try {
-      return await work(session.client);
+      session = await this.serviceSession();
     } catch (error) {
+      done(false);
+      throw error;
+    }
+    try {
+      const result = await work(session.client);
+      done(true);
+      return result;
+    } catch (error) {
+      done(false);
       // A lost connection is not reused; the next call opens a fresh one.
       if (isConnectionError(error) || !session.client.isConnected) this.dropService(session);
       throw translateLdapError(error, { ...context, server: session.url });

@@ -1,0 +1,60 @@
+/**
+ * The commands that grant the service account its rights on an OU, for an administrator to
+ * paste on a domain controller: seed 000's dsacls lines, exactly, and the same grants in
+ * PowerShell (ActiveDirectory module, Get-Acl/Set-Acl on the AD: drive).
+ */
+import { type RequiredRight, USER_CLASS_GUID } from './delegation.ts';
+
+/** The service account as Windows tools name it. */
+export interface Grantee {
+  netbiosDomain: string;
+  samAccountName: string;
+}
+
+/** DOMAIN\name, the form seed 000's examples use. */
+export function downLevelName(grantee: Grantee): string {
+  return `${grantee.netbiosDomain}\\${grantee.samAccountName}`;
+}
+
+/**
+ * Seed 000's dsacls lines for `rights` on `ou`: /I:S puts them on sub-objects only, ";user"
+ * on user objects only. They run the same in cmd and PowerShell.
+ */
+export function dsaclsCommands(ou: string, grantee: Grantee, rights: readonly RequiredRight[]): string[] {
+  return rights.map((right) => `dsacls "${ou}" /I:S /G "${downLevelName(grantee)}:${right.dsacls}"`);
+}
+
+/** A PowerShell single-quoted string literal (a quote inside is doubled). */
+export function powershellString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/**
+ * The same grants in PowerShell: one ActiveDirectoryAccessRule per right, with the right's
+ * GUID, inherited by descendant user objects only ('Descendents' is .NET's spelling; it is
+ * dsacls' /I:S).
+ */
+export function powershellCommands(ou: string, grantee: Grantee, rights: readonly RequiredRight[]): string[] {
+  return [
+    'Import-Module ActiveDirectory',
+    `$ou = ${powershellString(`AD:\\${ou}`)}`,
+    `$sid = (Get-ADUser -Identity ${powershellString(grantee.samAccountName)}).SID`,
+    `$user = [guid]${powershellString(USER_CLASS_GUID)}`,
+    '$acl = Get-Acl -Path $ou',
+    ...rights.map(
+      (right) =>
+        `$acl.AddAccessRule((New-Object System.DirectoryServices.ActiveDirectoryAccessRule($sid, ${powershellString(right.adRights)}, 'Allow', [guid]${powershellString(right.guid)}, 'Descendents', $user)))  # ${right.name}`,
+    ),
+    'Set-Acl -Path $ou -AclObject $acl',
+  ];
+}
+
+/** Both ways to grant `rights`, introduced, as lines for a report. */
+export function grantInstructions(ou: string, grantee: Grantee, rights: readonly RequiredRight[]): string[] {
+  return [
+    'On a domain controller, as a domain administrator (cmd or PowerShell):',
+    ...dsaclsCommands(ou, grantee, rights).map((line) => `  ${line}`),
+    'or in PowerShell with the ActiveDirectory module:',
+    ...powershellCommands(ou, grantee, rights).map((line) => `  ${line}`),
+  ];
+}
