@@ -1,0 +1,331 @@
+/**
+ * Backup and restore end to end, on real databases and the dev domain. A portal on one database
+ * is given an enrollment (argon2 answer hashes), audit events and a throttle counter; its backup
+ * is restored onto an empty folder and an empty database of the same or the other kind, and a
+ * portal started there must work as the first did: the answers verify, the service account's
+ * password decrypts and binds, the audit is the same row for row, and a new event gets an id
+ * never used before. Then every way a restore must be refused, each leaving the target as it was.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import pg from 'pg';
+import { createApp, masterKeyFile } from '../app.ts';
+import { HEADER_BYTES } from '../backup/envelope.ts';
+import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { hashAnswer, verifyAnswer } from '../security/answers.ts';
+import type { AuditEntry, AuditEvent } from '../store/audit.ts';
+import { rejectsWithCode } from '../testing/assertions.ts';
+import { createScratchDatabase } from '../testing/databases.ts';
+import { devDomain } from '../testing/dev-domain.ts';
+import { nonSecretConfig, runBackup, runRestore, verifyBackup } from './backup.ts';
+import { devDirectorySettings } from './demo.ts';
+
+const facts = devDomain();
+const PASSWORD = 'correct horse battery staple';
+const ANSWERS: ReadonlyArray<[string, string]> = [
+  ['What was the name of your first pet?', 'Rex'],
+  ['In which town or city did your parents meet?', 'Leeds'],
+];
+const THROTTLE_KEY = `user:${facts.users.staff[0]}`;
+const cleanups: Array<() => unknown> = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+function folder(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `latchkey-${name}-`));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A fresh, empty PostgreSQL database; its URL. */
+async function postgres(): Promise<string> {
+  const scratch = await createScratchDatabase('postgres');
+  cleanups.push(() => scratch.drop());
+  return scratch.options.databaseUrl!;
+}
+
+function configFor(dataDir: string, databaseUrl?: string): Config {
+  return loadConfig({
+    env: {},
+    base: { dataDir, ...(databaseUrl ? { database: { url: databaseUrl } } : {}), directory: devDirectorySettings(facts), ui: { organisation: 'Backup Test Ltd' } },
+  });
+}
+
+function event(detail: string): AuditEvent {
+  return { at: Date.now(), category: 'self-service', actor: facts.users.staff[0]!, action: 'question-right', outcome: 'success', sourceIp: '192.0.2.7', detail };
+}
+
+/** What a seeded portal held, to compare the restored one with. */
+interface Seeded {
+  config: Config;
+  userGuid: string;
+  audit: AuditEntry[];
+  /** The id of an event deleted before the backup: it must never be handed out again. */
+  deletedId: number;
+  keyText: string;
+}
+
+/** Starts a portal on `config` and gives it an enrollment, audit events and a throttle counter. */
+async function seed(config: Config): Promise<Seeded> {
+  const app = await createApp(config, { logger: false, env: {} });
+  try {
+    const userGuid = randomUUID();
+    const answers = await Promise.all(ANSWERS.map(async ([question, answer]) => ({ question, answerHash: await hashAnswer(answer) })));
+    await app.store.enrollments.save({ userGuid, username: facts.users.staff[0]!, email: 'a@latchkey.test', mobile: '+15550100999', answers, now: Date.now() });
+    for (let step = 0; step < 5; step++) await app.store.audit.record(event(`step ${step}`));
+    const deletedId = await app.store.audit.record(event('deleted'));
+    await app.store.db.deleteFrom('audit_events').where('id', '=', deletedId).execute();
+    for (let hit = 0; hit < 3; hit++) await app.store.throttle.hit(THROTTLE_KEY, 3_600_000, Date.now());
+    return { config, userGuid, deletedId, audit: await app.store.audit.query(), keyText: readFileSync(masterKeyFile(config), 'utf8').trim() };
+  } finally {
+    await app.close();
+  }
+}
+
+/** Starts a portal on the restored `config` and checks that it works as the seeded one did. */
+async function assertRestored(config: Config, seeded: Seeded, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  const app = await createApp(config, { logger: false, env });
+  try {
+    const enrollment = await app.store.enrollments.get(seeded.userGuid);
+    assert.deepEqual(enrollment?.answers.map((answer) => answer.question), ANSWERS.map(([question]) => question));
+    assert.equal(await verifyAnswer(enrollment!.answers[0]!.answerHash, ' REX '), true, 'the enrolled answer still verifies');
+    assert.equal(await verifyAnswer(enrollment!.answers[1]!.answerHash, 'York'), false);
+    assert.ok(await app.directory.findUser(facts.users.staff[0]!), 'the service account binds with the restored secret');
+    assert.deepEqual(await app.store.audit.query(), seeded.audit, 'the audit, row for row');
+    assert.equal(await app.store.throttle.peek(THROTTLE_KEY, Date.now()), 3);
+    const fresh = await app.store.audit.record(event('after the restore'));
+    assert.ok(fresh > seeded.deletedId, `a new event gets a fresh id (${fresh} > ${seeded.deletedId}, the highest ever used)`);
+  } finally {
+    await app.close();
+  }
+  if (env.LATCHKEY_MASTER_KEY) return;
+  assert.equal(readFileSync(masterKeyFile(config), 'utf8').trim(), seeded.keyText, 'the master key travelled');
+  assert.equal(statSync(masterKeyFile(config)).mode & 0o777, 0o600);
+}
+
+/** Fails when `bytes` hold one of `secrets` as text (UTF-8, UTF-16, base64, hex) or raw bytes. */
+function assertNoSecret(bytes: Buffer, secrets: ReadonlyArray<string | Buffer>): void {
+  for (const secret of secrets) {
+    const raw = Buffer.from(secret);
+    const forms = [raw, Buffer.from(raw.toString('base64')), Buffer.from(raw.toString('hex')), ...(typeof secret === 'string' ? [Buffer.from(secret, 'utf16le')] : [])];
+    for (const form of forms) assert.equal(bytes.indexOf(form), -1, 'the backup holds a secret in clear');
+  }
+}
+
+/** The tables of a PostgreSQL database's public schema. */
+async function pgTables(url: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<{ name: string }>("select table_name as name from information_schema.tables where table_schema = 'public' order by 1")).rows.map((row) => row.name);
+  } finally {
+    await client.end();
+  }
+}
+
+async function timed<T>(work: Promise<T>): Promise<[T, number]> {
+  const started = Date.now();
+  return [await work, Date.now() - started];
+}
+
+describe('backup and restore', () => {
+  test('SQLite → PostgreSQL: the move to a database server', async (t) => {
+    const seeded = await seed(configFor(folder('source')));
+    const file = join(folder('files'), 'latchkey.lkbackup');
+    const [made, backupMs] = await timed(runBackup(seeded.config, { file, password: PASSWORD, env: {} }));
+    assert.equal(made.bytes, statSync(file).size);
+    assert.deepEqual(
+      { audit: made.tables.audit_events, enrollments: made.tables.enrollments, answers: made.tables.enrollment_answers, throttle: made.tables.throttle_counters },
+      { audit: seeded.audit.length, enrollments: 1, answers: 2, throttle: 1 },
+    );
+    const key = readFileSync(masterKeyFile(seeded.config), 'utf8').trim();
+    assertNoSecret(readFileSync(file), [facts.serviceAccount.password, key, Buffer.from(key, 'base64')]);
+
+    const target = configFor(join(folder('target'), 'data'), await postgres());
+    const [restored, restoreMs] = await timed(runRestore(target, { file, password: PASSWORD, env: {} }));
+    assert.deepEqual(restored.tables, made.tables);
+    assert.deepEqual(readdirSync(target.dataDir), ['master.key'], 'no SQLite file: the data is in PostgreSQL');
+    await assertRestored(target, seeded);
+    t.diagnostic(`backup ${backupMs} ms (${made.bytes} bytes), restore ${restoreMs} ms`);
+  });
+
+  test('SQLite → SQLite in another folder, with the web certificate and key', async (t) => {
+    const source = configFor(folder('source'));
+    // A real pair (the portal serves HTTPS with what it finds there): the dev domain controller's.
+    mkdirSync(join(source.dataDir, 'tls'));
+    copyFileSync(join(dirname(facts.caFile), 'dc.pem'), join(source.dataDir, 'tls', 'cert.pem'));
+    copyFileSync(join(dirname(facts.caFile), 'dc.key'), join(source.dataDir, 'tls', 'key.pem'));
+    const seeded = await seed(source);
+    const file = join(folder('files'), 'latchkey.lkbackup');
+    const [made, backupMs] = await timed(runBackup(source, { file, password: PASSWORD, env: {} }));
+    const tlsKeyLines = readFileSync(join(source.dataDir, 'tls', 'key.pem'), 'utf8').split('\n').filter((line) => line.length > 40);
+    assertNoSecret(readFileSync(file), [facts.serviceAccount.password, ...tlsKeyLines]);
+
+    const target = configFor(join(folder('target'), 'data'));
+    const [restored, restoreMs] = await timed(runRestore(target, { file, password: PASSWORD, env: {} }));
+    assert.deepEqual(restored.tables, made.tables);
+    for (const name of ['cert.pem', 'key.pem']) assert.ok(readFileSync(join(target.dataDir, 'tls', name)).equals(readFileSync(join(source.dataDir, 'tls', name))), name);
+    assert.equal(statSync(join(target.dataDir, 'tls', 'key.pem')).mode & 0o777, 0o600);
+    await assertRestored(target, seeded);
+    t.diagnostic(`backup ${backupMs} ms, restore ${restoreMs} ms`);
+  });
+
+  test('PostgreSQL → SQLite, and what the manifest records', async (t) => {
+    const sourceUrl = await postgres();
+    const seeded = await seed(configFor(folder('source'), sourceUrl));
+    const file = join(folder('files'), 'latchkey.lkbackup');
+    const [made, backupMs] = await timed(runBackup(seeded.config, { file, password: PASSWORD, env: {} }));
+    assertNoSecret(readFileSync(file), [facts.serviceAccount.password]);
+
+    const summary = await verifyBackup(file, PASSWORD);
+    assert.equal(summary.manifest.source.dialect, 'postgres');
+    assert.equal(summary.manifest.source.database, `postgres://127.0.0.1:5432${new URL(sourceUrl).pathname}`, 'named without user or password');
+    assert.deepEqual(summary.manifest.migrations, ['0001-initial']);
+    assert.deepEqual(Object.keys(summary.manifest.config), ['server', 'ui', 'admin'], 'the non-secret start-up settings, not the database URL');
+    assert.deepEqual(summary.manifest.config.ui, seeded.config.ui);
+    // A secret among those settings (a PFX password) stays out; the file's path goes in.
+    const withPfx = nonSecretConfig({ ...seeded.config, server: { ...seeded.config.server, tls: { pfxFile: '/etc/latchkey/web.pfx', pfxPassword: 'pfx-secret' } } } as Config);
+    assert.deepEqual((withPfx.server as Config['server']).tls, { pfxFile: '/etc/latchkey/web.pfx' });
+    assert.deepEqual(summary.tables, made.tables);
+
+    const target = configFor(join(folder('target'), 'data'));
+    const [, restoreMs] = await timed(runRestore(target, { file, password: PASSWORD, env: {} }));
+    await assertRestored(target, seeded);
+    t.diagnostic(`backup ${backupMs} ms, restore ${restoreMs} ms`);
+  });
+
+  test('with LATCHKEY_MASTER_KEY: the backup carries it; a restore refuses another key and writes no key file for the right one', async () => {
+    const keyText = randomBytes(32).toString('base64');
+    const env = { LATCHKEY_MASTER_KEY: keyText };
+    const source = configFor(folder('source'));
+    await (await createApp(source, { logger: false, env })).close();
+    const file = join(folder('files'), 'latchkey.lkbackup');
+    await runBackup(source, { file, password: PASSWORD, env });
+    assertNoSecret(readFileSync(file), [keyText, Buffer.from(keyText, 'base64')]);
+
+    const target = configFor(join(folder('target'), 'data'));
+    await rejectsWithCode(runRestore(target, { file, password: PASSWORD, env: { LATCHKEY_MASTER_KEY: randomBytes(32).toString('hex') } }), 'LK_RESTORE_KEY_MISMATCH');
+    assert.ok(!existsSync(target.dataDir));
+    await runRestore(target, { file, password: PASSWORD, env });
+    assert.deepEqual(readdirSync(target.dataDir), ['latchkey.sqlite']);
+    const app = await createApp(target, { logger: false, env });
+    try {
+      assert.ok(await app.directory.findUser(facts.users.staff[0]!));
+    } finally {
+      await app.close();
+    }
+    // Without the variable, the key file a restore writes is that same key.
+    const other = configFor(join(folder('target'), 'data'));
+    await runRestore(other, { file, password: PASSWORD, env: {} });
+    assert.equal(readFileSync(masterKeyFile(other), 'utf8').trim(), keyText);
+  });
+
+  test('a backup refuses a short password, and a master key that does not open the secrets', async () => {
+    const source = configFor(folder('source'));
+    await (await createApp(source, { logger: false, env: {} })).close();
+    const files = folder('files');
+    await rejectsWithCode(runBackup(source, { file: join(files, 'a'), password: 'short', env: {} }), 'LK_BACKUP_PASSWORD_WEAK');
+    await rejectsWithCode(runBackup(source, { file: join(files, 'b'), password: PASSWORD, env: { LATCHKEY_MASTER_KEY: randomBytes(32).toString('hex') } }), 'LK_MASTER_KEY_MISMATCH');
+    await rejectsWithCode(runBackup(configFor(folder('empty')), { file: join(files, 'c'), password: PASSWORD, env: {} }), 'LK_MASTER_KEY_INVALID');
+    await rejectsWithCode(runBackup(configFor(folder('empty'), await postgres()), { file: join(files, 'd'), password: PASSWORD, env: { LATCHKEY_MASTER_KEY: randomBytes(32).toString('hex') } }), 'LK_BACKUP_NO_DATABASE');
+    assert.deepEqual(readdirSync(files), [], 'no backup file, no leftovers');
+  });
+});
+
+describe('a restore refuses, and changes nothing', () => {
+  let seeded: Seeded;
+  let file: string;
+  let bytes: Buffer;
+  before(async () => {
+    seeded = await seed(configFor(folder('source')));
+    file = join(folder('files'), 'latchkey.lkbackup');
+    await runBackup(seeded.config, { file, password: PASSWORD, env: {} });
+    bytes = readFileSync(file);
+  });
+
+  /** Restores `data` (written to a file) onto a new folder, and onto `databaseUrl` when given; expects `codes`, and an untouched target. */
+  async function refused(data: Buffer, codes: string[], databaseUrl?: string): Promise<void> {
+    const altered = join(folder('altered'), 'altered.lkbackup');
+    writeFileSync(altered, data);
+    const target = configFor(join(folder('target'), 'data'), databaseUrl);
+    const error = await runRestore(target, { file: altered, password: PASSWORD, env: {} }).then(
+      () => assert.fail(`restored although ${codes.join(' or ')} was expected`),
+      (reason: unknown) => reason as { code?: string; message: string },
+    );
+    assert.ok(codes.includes(error.code ?? ''), `${codes.join(' or ')}, not ${error.code}: ${error.message}`);
+    assert.match(error.message, /Nothing was changed/);
+    assert.ok(!existsSync(target.dataDir), 'the data folder was not even created');
+    if (databaseUrl) assert.deepEqual(await pgTables(databaseUrl), [], 'the database has no table');
+  }
+
+  test('a wrong password', async () => {
+    const target = configFor(join(folder('target'), 'data'), await postgres());
+    await rejectsWithCode(runRestore(target, { file, password: `${PASSWORD}.`, env: {} }), 'LK_BACKUP_PASSWORD');
+    assert.ok(!existsSync(target.dataDir));
+    assert.deepEqual(await pgTables(target.database.url!), []);
+  });
+
+  test('a flipped byte in the header, in the first part, in the middle or at the very end', async () => {
+    const positions = [...Array.from({ length: HEADER_BYTES }, (_, at) => at), HEADER_BYTES, HEADER_BYTES + 3, HEADER_BYTES + 5, Math.floor(bytes.length / 2), bytes.length - 17, bytes.length - 1];
+    for (const at of positions) {
+      const altered = Buffer.from(bytes);
+      altered[at]! ^= 0x04;
+      await refused(altered, at < 8 ? ['LK_BACKUP_FORMAT'] : ['LK_BACKUP_DAMAGED']);
+    }
+    // The last byte once more onto PostgreSQL: everything is checked before a schema is created.
+    const altered = Buffer.from(bytes);
+    altered[bytes.length - 1]! ^= 0x04;
+    await refused(altered, ['LK_BACKUP_DAMAGED'], await postgres());
+  });
+
+  test('a truncated file', async () => {
+    for (const length of [40, HEADER_BYTES, HEADER_BYTES + 10, Math.floor(bytes.length / 2), bytes.length - 1]) await refused(bytes.subarray(0, length), ['LK_BACKUP_DAMAGED']);
+    await refused(Buffer.alloc(0), ['LK_BACKUP_FORMAT']);
+  });
+
+  test('a file of another format', async () => {
+    await refused(gzipSync('{"type":"manifest"}\n'), ['LK_BACKUP_FORMAT']);
+    await refused(readFileSync(join(seeded.config.dataDir, 'latchkey.sqlite')), ['LK_BACKUP_FORMAT']);
+  });
+
+  test('a data folder that holds a master key or a database', async () => {
+    const withKey = configFor(folder('target'));
+    writeFileSync(masterKeyFile(withKey), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    const keyBefore = readFileSync(masterKeyFile(withKey));
+    const error = await rejectsWithCode(runRestore(withKey, { file, password: PASSWORD, env: {} }), 'LK_RESTORE_NOT_EMPTY');
+    assert.match(error.message, /master\.key/);
+    assert.deepEqual(readdirSync(withKey.dataDir), ['master.key']);
+    assert.ok(readFileSync(masterKeyFile(withKey)).equals(keyBefore));
+
+    const withDatabase = configFor(folder('target'));
+    copyFileSync(join(seeded.config.dataDir, 'latchkey.sqlite'), join(withDatabase.dataDir, 'latchkey.sqlite'));
+    const databaseBefore = readFileSync(join(withDatabase.dataDir, 'latchkey.sqlite'));
+    await rejectsWithCode(runRestore(withDatabase, { file, password: PASSWORD, env: {} }), 'LK_RESTORE_NOT_EMPTY');
+    assert.deepEqual(readdirSync(withDatabase.dataDir), ['latchkey.sqlite']);
+    assert.ok(readFileSync(join(withDatabase.dataDir, 'latchkey.sqlite')).equals(databaseBefore));
+  });
+
+  test('a PostgreSQL database that holds data', async () => {
+    const url = await postgres();
+    const other = await createApp(configFor(folder('other'), url), { logger: false, env: {} });
+    const eventsBefore = await other.store.audit.query();
+    const settingsBefore = await other.store.settings.all();
+    try {
+      const target = configFor(join(folder('target'), 'data'), url);
+      const error = await rejectsWithCode(runRestore(target, { file, password: PASSWORD, env: {} }), 'LK_RESTORE_NOT_EMPTY');
+      assert.match(error.message, /rows in table audit_events/);
+      assert.ok(!existsSync(target.dataDir));
+      assert.deepEqual(await other.store.audit.query(), eventsBefore);
+      assert.deepEqual(await other.store.settings.all(), settingsBefore);
+    } finally {
+      await other.close();
+    }
+  });
+});
