@@ -8,7 +8,10 @@ import type { FastifyInstance } from 'fastify';
 import { type AuditRecorder, createAuditRecorder } from './audit/recorder.ts';
 import { type Config, RUNTIME_SECTIONS } from './config/schema.ts';
 import type { FlowContext, Log, MailPort, SmsPort } from './flows/context.ts';
+import { type CertificateStatus, certificateStatuses, checkCertificates } from './certificates.ts';
 import { Runtime } from './runtime.ts';
+import { counted, createMetrics, type Metrics } from './web/metrics.ts';
+import { certificateFiles, readTlsOptions } from './web/tls.ts';
 import { deriveKeys } from './security/keys.ts';
 import { loadMasterKey } from './settings/master-key.ts';
 import { SettingsService } from './settings/service.ts';
@@ -18,8 +21,10 @@ import type { Outbox } from './web/routes/demo.ts';
 import { buildServer } from './web/server.ts';
 
 const DAY_MS = 86_400_000;
-/** How often the audit purge is tried (it runs once a day). */
-const PURGE_TRY_MS = 3_600_000;
+/** How often the daily jobs (audit purge, certificate check) are tried; each runs once a day. */
+const JOB_TRY_MS = 3_600_000;
+/** How long certificate facts are reused between checks. */
+const CERTIFICATE_CACHE_MS = 10 * 60_000;
 
 export interface AppOptions {
   env?: NodeJS.ProcessEnv;
@@ -32,6 +37,8 @@ export interface AppOptions {
   outbox?: Outbox;
   /** The clock of the flows (tests move it to expire codes and lockouts). */
   now?: () => number;
+  /** How often settings saved by other instances are looked for (default 5 s). */
+  settingsPollMs?: number;
 }
 
 export interface App {
@@ -43,9 +50,17 @@ export interface App {
   adminAudit: AuditRecorder;
   /** The live directory (rebuilt when its settings change). */
   readonly directory: Runtime['directory'];
-  /** Scheduled work, callable directly (tests, the CLI). Returns what it removed. */
-  jobs: { purgeAudit(): Promise<number> };
+  /** Scheduled work, callable directly (tests, the CLI). */
+  jobs: { purgeAudit(): Promise<number>; checkCertificates(): Promise<CertificateStatus[]> };
+  /** The web certificate files when Latchkey serves HTTPS itself; null for plain HTTP. */
+  tls: ReturnType<typeof certificateFiles>;
+  metrics: Metrics;
   close(): Promise<void>;
+}
+
+/** Where `config`'s data lives: its PostgreSQL, or the SQLite file in the data folder. */
+export function databaseOptions(config: Config): { databaseUrl?: string; sqliteFile: string } {
+  return { ...(config.database.url ? { databaseUrl: config.database.url } : {}), sqliteFile: join(config.dataDir, 'latchkey.sqlite') };
 }
 
 /** The master key's file for `config`. */
@@ -61,15 +76,27 @@ export function initialSettings(config: Config): Record<string, unknown> {
 /** Builds the portal for `config`; nothing listens until `server.listen()`. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const now = options.now ?? (() => Date.now());
-  const store = await openStore({ databaseUrl: config.database.url, sqliteFile: join(config.dataDir, 'latchkey.sqlite') });
+  const store = await openStore(databaseOptions(config));
   try {
     // A key file is made only for a database that holds no secret yet; a lost key is not replaced silently.
     const hasSecrets = (await store.settings.all()).some((row) => row.secret);
     const key = loadMasterKey(masterKeyFile(config), { env: options.env, create: !hasSecrets });
-    const adminAudit = createAuditRecorder(store.audit, 'admin', now);
+    let certificatesSeen: { at: number; statuses: CertificateStatus[] } | null = null;
+    const certificates = async () => {
+      // Cached: a scrape of /metrics must not open a TLS connection to every DC each time.
+      if (!certificatesSeen || now() - certificatesSeen.at > CERTIFICATE_CACHE_MS) {
+        certificatesSeen = { at: now(), statuses: await certificateStatuses(config, runtime.settings.current().directory.urls) };
+      }
+      return certificatesSeen.statuses;
+    };
+    const metrics = createMetrics(async () =>
+      Object.fromEntries((await certificates()).filter((status) => status.daysLeft !== null).map((status) => [status.name, status.daysLeft!])),
+    );
+    const adminAudit = counted(createAuditRecorder(store.audit, 'admin', now), 'admin', metrics.events);
     const settings = new SettingsService(store.db, key, adminAudit, now);
     await settings.load(initialSettings(config));
     const keys = deriveKeys(await settings.serverSecret());
+    const tls = certificateFiles(config);
     const { strings, unknownOverrides } = loadStrings(config.ui.language, config.ui.overridesDir);
 
     let server: FastifyInstance | undefined;
@@ -85,6 +112,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       log,
       ...(options.mail !== undefined ? { mail: options.mail } : {}),
       ...(options.sms !== undefined ? { sms: options.sms } : {}),
+      onDirectoryOperation: (operation, seconds, ok) => metrics.directory.observe({ operation, outcome: ok ? 'ok' : 'error' }, seconds),
     });
     const ctx: FlowContext = {
       get directory() {
@@ -103,8 +131,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         return runtime.t;
       },
       store,
-      audit: createAuditRecorder(store.audit, 'self-service', now),
-      helpdeskAudit: createAuditRecorder(store.audit, 'helpdesk', now),
+      audit: counted(createAuditRecorder(store.audit, 'self-service', now), 'self-service', metrics.events),
+      helpdeskAudit: counted(createAuditRecorder(store.audit, 'helpdesk', now), 'helpdesk', metrics.events),
       keys,
       log,
       now,
@@ -115,12 +143,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       store,
       keys,
       strings,
-      admin: { runtime, audit: adminAudit, group: config.admin.group },
+      admin: { runtime, audit: adminAudit, group: config.admin.group, certificates },
+      metrics,
+      ...(tls ? { https: readTlsOptions(tls) } : {}),
       logger: options.logger ?? { level: config.log.level },
       ...(options.outbox ? { outbox: options.outbox } : {}),
     });
     if (unknownOverrides.length) server.log.warn({ keys: unknownOverrides }, 'the overrides name strings that do not exist');
-    runtime.startPolling();
+    runtime.startPolling(options.settingsPollMs);
     const purgeAudit = async () => {
       const days = runtime.settings.current().audit.retentionDays;
       // Hourly tries, one run a day across all instances: the throttle counter is a lock kept in the database.
@@ -129,8 +159,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await adminAudit.record({ actor: 'latchkey', action: 'audit-purge', outcome: 'success', sourceIp: '-', detail: `${removed} entries older than ${days} days removed` });
       return removed;
     };
-    const purgeTimer = setInterval(() => void purgeAudit().catch((error: unknown) => log.error({ err: error }, 'audit purge failed')), PURGE_TRY_MS);
-    purgeTimer.unref();
+    const checkCertificatesDaily = async () => {
+      // Once a day across all instances, like the purge.
+      if ((await store.throttle.hit('job:certificate-check', DAY_MS, now())) !== 1) return [];
+      certificatesSeen = null;
+      return checkCertificates(await certificates(), adminAudit, runtime.mail, runtime.settings.current().notifications.adminEmails);
+    };
+    const jobTimer = setInterval(() => {
+      void purgeAudit().catch((error: unknown) => log.error({ err: error }, 'audit purge failed'));
+      void checkCertificatesDaily().catch((error: unknown) => log.error({ err: error }, 'certificate check failed'));
+    }, JOB_TRY_MS);
+    jobTimer.unref();
     return {
       server,
       store,
@@ -140,9 +179,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       get directory() {
         return runtime.directory;
       },
-      jobs: { purgeAudit },
+      jobs: { purgeAudit, checkCertificates: checkCertificatesDaily },
+      tls,
+      metrics,
       async close() {
-        clearInterval(purgeTimer);
+        clearInterval(jobTimer);
         await server!.close();
         await runtime.close();
         await store.close();

@@ -25,10 +25,13 @@ export interface RuntimeOptions {
   mail?: MailPort | null;
   sms?: SmsPort | null;
   log: Log;
+  /** Told how long each directory operation took (for the metrics). */
+  onDirectoryOperation?: (operation: string, seconds: number, ok: boolean) => void;
 }
 
-export function directoryFor(settings: RuntimeSettings['directory']): ActiveDirectory {
+export function directoryFor(settings: RuntimeSettings['directory'], onOperation?: RuntimeOptions['onDirectoryOperation']): ActiveDirectory {
   return new ActiveDirectory({
+    ...(onOperation ? { onOperation } : {}),
     urls: settings.urls,
     startTls: settings.startTls,
     trust: { caFile: settings.caFile, caPem: settings.caPem, fingerprint: settings.fingerprint, serverName: settings.serverName },
@@ -68,7 +71,7 @@ export class Runtime {
     };
     if (changed('directory', current.directory)) {
       const retired = this.directory;
-      this.directory = directoryFor(current.directory);
+      this.directory = directoryFor(current.directory, this.options.onDirectoryOperation);
       if (retired) setTimeout(() => void retired.close(), RETIRE_AFTER_MS).unref();
     }
     if (changed('smtp', current.smtp) && this.options.mail === undefined) {
@@ -83,13 +86,13 @@ export class Runtime {
   }
 
   /** Looks for settings saved elsewhere every few seconds. */
-  startPolling(): void {
+  startPolling(intervalMs = SETTINGS_POLL_MS): void {
     this.poller = setInterval(() => {
       this.settings.refresh().then(
         (changed) => changed && this.apply(),
         (error: unknown) => this.options.log.error({ err: error }, 'could not reload the settings'),
       );
-    }, SETTINGS_POLL_MS);
+    }, intervalMs);
     this.poller.unref();
   }
 

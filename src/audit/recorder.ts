@@ -54,6 +54,7 @@ export const ADMIN_ACTIONS = [
   'audit-export',
   'audit-purge',
   'key-rotation',
+  'certificate-check',
 ] as const;
 
 export type AuditAction = (typeof SELF_SERVICE_ACTIONS)[number] | (typeof HELPDESK_ACTIONS)[number] | (typeof ADMIN_ACTIONS)[number];

@@ -93,6 +93,7 @@ Latchkey demo is running at ${url}  (Ctrl+C stops it)
 
   Other people of the demo domain: ${facts.users.staff.slice(1, 6).join(', ')} … (same password).
   Your own account pages: ${url}/me   The helpdesk: ${url}/helpdesk as hd-olivia (same password).
+  The admin console: ${url}/admin as lk-admin (same password).
 `);
   const stop = async () => {
     await app.close();

@@ -18,7 +18,7 @@ function latchkey(args: string[], env: Record<string, string> = {}) {
 
 test('a bad configuration stops the start with every problem named, and no stack trace', () => {
   const file = join(dir, 'bad.yaml');
-  writeFileSync(file, 'server:\n  port: 0\ndirectory:\n  urls: [https://dc1]\n  bindDn: svc\n');
+  writeFileSync(file, 'server:\n  port: 70000\ndirectory:\n  urls: [https://dc1]\n  bindDn: svc\n');
   for (const command of ['check-config', 'serve']) {
     const { code, stderr } = latchkey([command, '--config', file]);
     assert.equal(code, 1, command);

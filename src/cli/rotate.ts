@@ -4,8 +4,7 @@
  * takes its place only once the database holds the new ciphertexts; nothing is half-done.
  */
 import { existsSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { masterKeyFile } from '../app.ts';
+import { databaseOptions, masterKeyFile } from '../app.ts';
 import { createAuditRecorder } from '../audit/recorder.ts';
 import type { Config } from '../config/schema.ts';
 import { loadMasterKey, masterKey, newKeyBytes, writeKeyFile } from '../settings/master-key.ts';
@@ -13,7 +12,7 @@ import { SettingsService } from '../settings/service.ts';
 import { openStore } from '../store/store.ts';
 
 export async function rotateMasterKey(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<{ rotated: number; printedKey: string | null }> {
-  const store = await openStore({ databaseUrl: config.database.url, sqliteFile: join(config.dataDir, 'latchkey.sqlite') });
+  const store = await openStore(databaseOptions(config));
   try {
     const file = masterKeyFile(config);
     const current = loadMasterKey(file, { env });

@@ -19,7 +19,16 @@ export const ConfigInvalid = createError<{ source: string; problems: string[] }>
 
 const ENV_PREFIX = 'LATCHKEY_';
 /** Settings that name files or folders, resolved against the config file's folder. */
-const PATH_SETTINGS = [['dataDir'], ['directory', 'caFile'], ['smtp', 'caFile'], ['ui', 'overridesDir']];
+const PATH_SETTINGS = [
+  ['dataDir'],
+  ['masterKeyFile'],
+  ['directory', 'caFile'],
+  ['smtp', 'caFile'],
+  ['ui', 'overridesDir'],
+  ['server', 'tls', 'certFile'],
+  ['server', 'tls', 'keyFile'],
+  ['server', 'tls', 'pfxFile'],
+];
 
 export interface LoadOptions {
   /** The YAML file; LATCHKEY_CONFIG names it when this is not given. */

@@ -41,14 +41,33 @@ const bootstrapShape = {
       .strictObject({
         /** Listen address. */
         host: z.string().min(1).default('127.0.0.1'),
-        port: z.number().int().min(1).max(65_535).default(8080),
+        /** Listen port (0: any free port). */
+        port: z.number().int().min(0).max(65_535).default(8080),
         /** The address users reach the portal at; links in e-mails are built from it, never from Host. */
         publicUrl: z.url({ protocol: /^https?$/ }).optional(),
         /** Proxies (IPs or CIDRs) whose X-Forwarded-For is believed for the client's address. */
         trustedProxies: z.array(z.string().min(1)).default([]),
+        /** HTTPS served by Latchkey: PEM key and chain, or a PKCS#12 (PFX) file; default <dataDir>/tls/ from `latchkey init`. */
+        tls: z
+          .strictObject({
+            certFile: z.string().min(1).optional(),
+            keyFile: z.string().min(1).optional(),
+            pfxFile: z.string().min(1).optional(),
+            pfxPassword: z.string().optional(),
+          })
+          .refine((tls) => (tls.certFile && tls.keyFile && !tls.pfxFile) || (tls.pfxFile && !tls.certFile && !tls.keyFile), {
+            message: 'give certFile and keyFile, or pfxFile (with pfxPassword)',
+          })
+          .optional(),
+        /** Also listen for plain HTTP on this port, only to redirect to HTTPS. */
+        httpRedirectPort: z.number().int().min(1).max(65_535).optional(),
+        /** Serve plain HTTP because a TLS-terminating proxy is in front (say so explicitly; it is logged). */
+        behindTlsProxy: z.boolean().default(false),
+        /** Addresses (IPs or CIDRs) allowed to read /metrics. */
+        metricsAllowFrom: z.array(z.string().min(1)).default(['127.0.0.1', '::1']),
       })
       .prefault({}),
-    /** Folder for the SQLite database and the server secret. */
+    /** Folder for the SQLite database, the master key and the generated web certificate. */
     dataDir: z.string().min(1).default('./data'),
     database: z
       .strictObject({
@@ -234,6 +253,8 @@ const runtimeShape = {
       .prefault({}),
     notifications: z
       .strictObject({
+        /** Where warnings for the admins go (certificates about to expire). */
+        adminEmails: z.array(z.email()).default([]),
         /** The admin's wording of e-mails and texts, by resource-string key (mail.reset.body …). */
         texts: z.record(z.string().regex(/^(mail|sms)\.[A-Za-z.]+$/, 'must be a mail.* or sms.* string key'), z.string().max(4000)).default({}),
       })

@@ -4,6 +4,7 @@
  * handler that shows a plain page with a reference (never a stack trace).
  */
 import { randomBytes } from 'node:crypto';
+import type { ServerOptions } from 'node:https';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,7 @@ import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AuditRecorder } from '../audit/recorder.ts';
+import type { CertificateStatus } from '../certificates.ts';
 import type { Config } from '../config/schema.ts';
 import type { Runtime } from '../runtime.ts';
 import { LatchkeyError } from '../errors.ts';
@@ -29,6 +31,8 @@ import type { Store } from '../store/store.ts';
 import { translator } from './i18n.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { operationsRoutes } from './routes/operations.ts';
+import type { Metrics } from './metrics.ts';
 import { demoRoutes, type Outbox } from './routes/demo.ts';
 import { helpdeskRoutes } from './routes/helpdesk.ts';
 import { publicRoutes } from './routes/public.ts';
@@ -48,7 +52,10 @@ export interface WebOptions {
   /** Present only in demo mode: the captured e-mails and texts, shown at /dev/outbox. */
   outbox?: Outbox;
   /** The admin console's parts. */
-  admin: { runtime: Runtime; audit: AuditRecorder; group: string };
+  admin: { runtime: Runtime; audit: AuditRecorder; group: string; certificates: () => Promise<CertificateStatus[]> };
+  metrics: Metrics;
+  /** TLS options when Latchkey serves HTTPS itself. */
+  https?: ServerOptions;
 }
 
 /** The largest form Latchkey accepts; its forms are a few short fields. */
@@ -60,13 +67,14 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   const { config, store, keys } = options;
   const secure = config.server.publicUrl?.startsWith('https://') ?? false;
   const app = Fastify({
+    ...(options.https ? { https: options.https } : {}),
     // Query strings can carry a typed username (?username=…): requests are logged by path only.
     logger: typeof options.logger === 'object' ? { ...options.logger, serializers: { req: requestForLog } } : (options.logger ?? false),
     bodyLimit: BODY_LIMIT,
     // X-Forwarded-For is believed only from the configured proxies.
     trustProxy: config.server.trustedProxies.length ? config.server.trustedProxies : false,
     genReqId: () => randomBytes(6).toString('hex'),
-  });
+  }) as unknown as FastifyInstance;
   const t = translator(options.strings);
 
   await app.register(fastifyHelmet, {
@@ -115,6 +123,10 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   app.setNotFoundHandler((request, reply) => errorPage(reply, 404, t('error.notFound')));
   app.setErrorHandler((error, request, reply) => handleError(error, request, reply, t));
 
+  app.addHook('onResponse', async (request, reply) => {
+    options.metrics.requests.inc({ route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) });
+  });
+  await app.register(operationsRoutes, { store, runtime: options.admin.runtime, metrics: options.metrics, metricsAllowFrom: config.server.metricsAllowFrom });
   // Pages hold CSRF tokens and personal data: never cached by the browser or a proxy.
   app.addHook('onSend', async (request, reply) => {
     reply.header('cache-control', 'no-store');

@@ -3,7 +3,7 @@
  * users are enrolled, and whether the directory, mail and SMS connections and the DC
  * certificates are healthy.
  */
-import { peerCertificate } from '../../directory/tls.ts';
+import type { CertificateStatus } from '../../certificates.ts';
 import type { FlowContext } from '../../flows/context.ts';
 import type { Runtime } from '../../runtime.ts';
 import { countsByDay, failureReasons } from '../../store/audit-stats.ts';
@@ -12,8 +12,6 @@ import type { Store } from '../../store/store.ts';
 const DAY_MS = 86_400_000;
 /** The series the charts draw: successful resets, unlocks, changes and enrollments per day. */
 const SERIES = ['reset', 'unlock', 'change', 'enroll'] as const;
-/** Certificates closer to expiry than this are a warning. */
-const WARN_DAYS = 30;
 
 export interface Health {
   name: string;
@@ -63,7 +61,7 @@ async function check(name: string, probe: () => Promise<string>): Promise<Health
   }
 }
 
-export async function dashboard(ctx: FlowContext, store: Store, runtime: Runtime, days: number): Promise<Board> {
+export async function dashboard(ctx: FlowContext, store: Store, runtime: Runtime, certificates: () => Promise<CertificateStatus[]>, days: number): Promise<Board> {
   const to = ctx.now();
   const firstDay = Math.floor(to / DAY_MS) - days + 1;
   const range = { from: firstDay * DAY_MS, to };
@@ -101,18 +99,16 @@ export async function dashboard(ctx: FlowContext, store: Store, runtime: Runtime
       : { name: 'mail', state: runtime.mail ? 'ok' : 'off', detail: runtime.mail ? 'captured (demo)' : 'not configured' },
     { name: 'sms', state: settings.sms ? 'ok' : 'off', detail: settings.sms ? `${settings.sms.provider} configured` : 'not configured' },
   ];
-  for (const url of settings.directory.urls.filter((u) => u.startsWith('ldaps://'))) {
-    health.push(
-      await peerCertificate(url).then(
-        (cert) => {
-          const left = Math.floor((cert.validTo.getTime() - Date.now()) / DAY_MS);
-          return { name: `certificate ${new URL(url).host}`, state: left < 0 ? 'fail' : left < WARN_DAYS ? 'warn' : 'ok', detail: `${left} days left (${cert.subject})` } as Health;
-        },
-        (error: Error) => ({ name: `certificate ${new URL(url).host}`, state: 'fail', detail: error.message }) as Health,
-      ),
-    );
+  for (const status of await certificates()) {
+    health.push({
+      name: `certificate ${status.name}`,
+      state: status.state,
+      detail: status.error ?? `${status.daysLeft} days left (${status.subject})`,
+    });
   }
-  health.push({ name: 'web certificate', state: 'off', detail: 'TLS is terminated by a proxy in front of Latchkey' });
+  if (!(await certificates()).some((status) => status.name === 'web')) {
+    health.push({ name: 'web certificate', state: 'off', detail: 'TLS is terminated by a proxy in front of Latchkey' });
+  }
   return {
     totals,
     reasons: await failureReasons(store.db, ['reset', 'unlock', 'change', 'enroll'], range),

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditRecorder } from '../../audit/recorder.ts';
+import type { CertificateStatus } from '../../certificates.ts';
 import { type RuntimeSection, RUNTIME_SECTIONS } from '../../config/schema.ts';
 import { LatchkeyError } from '../../errors.ts';
 import { activeAdmin, type AdminSession, signInToAdmin } from '../../flows/admin.ts';
@@ -25,6 +26,8 @@ export interface AdminOptions {
   audit: AuditRecorder;
   /** The AD group whose members may sign in. */
   group: string;
+  /** The web and DC certificates' health (cached by the app). */
+  certificates: () => Promise<CertificateStatus[]>;
 }
 
 export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
@@ -39,7 +42,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
     if (!request.session.get('admin')) return signInPage(reply);
     const session = await admin(request);
     const days = Math.min(Math.max(Number((request.query as Record<string, string>).days) || 30, 1), 366);
-    return form(reply, 'admin-dashboard', { session, days, board: await dashboard(ctx, options.store, runtime, days) });
+    return form(reply, 'admin-dashboard', { session, days, board: await dashboard(ctx, options.store, runtime, options.certificates, days) });
   });
 
   app.post('/admin/sign-in', { preHandler: app.csrfProtection }, async (request, reply) => {

@@ -1,0 +1,88 @@
+/**
+ * Certificate health (seed 003): the web certificate and each domain controller's, with subject,
+ * SANs, issuer and expiry. Under 30 days left is a warning, expired an error. Shown by the
+ * dashboard, doctor and /metrics; a daily job audits and mails the warnings to the admins.
+ */
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AuditRecorder } from './audit/recorder.ts';
+import type { Config } from './config/schema.ts';
+import { peerCertificate } from './directory/tls.ts';
+import type { MailPort } from './flows/context.ts';
+import { certificateFiles } from './web/tls.ts';
+
+const DAY_MS = 86_400_000;
+/** Fewer days left than this is a warning. */
+export const WARN_DAYS = 30;
+
+export interface CertificateStatus {
+  /** "web" or the DC's host:port. */
+  name: string;
+  subject: string;
+  issuer: string;
+  altNames: string[];
+  validTo: Date | null;
+  daysLeft: number | null;
+  state: 'ok' | 'warn' | 'fail';
+  /** Why the certificate could not be read. */
+  error?: string;
+}
+
+function judge(name: string, facts: { subject: string; issuer: string; altNames: string[]; validTo: Date }, now: number): CertificateStatus {
+  const daysLeft = Math.floor((facts.validTo.getTime() - now) / DAY_MS);
+  return { name, ...facts, daysLeft, state: daysLeft < 0 ? 'fail' : daysLeft < WARN_DAYS ? 'warn' : 'ok' };
+}
+
+/** The web certificate (when Latchkey serves HTTPS itself) and every LDAPS domain controller's. */
+export async function certificateStatuses(config: Config, directoryUrls: string[], now = Date.now()): Promise<CertificateStatus[]> {
+  const statuses: CertificateStatus[] = [];
+  const files = certificateFiles(config);
+  if (files?.certFile) {
+    try {
+      const cert = new X509Certificate(readFileSync(files.certFile));
+      statuses.push(judge('web', { subject: cert.subject.replace(/\n/g, ', '), issuer: cert.issuer.replace(/\n/g, ', '), altNames: (cert.subjectAltName ?? '').split(', ').filter(Boolean), validTo: new Date(cert.validTo) }, now));
+    } catch (error) {
+      statuses.push({ name: 'web', subject: '', issuer: '', altNames: [], validTo: null, daysLeft: null, state: 'fail', error: (error as Error).message });
+    }
+  }
+  for (const url of directoryUrls.filter((u) => u.toLowerCase().startsWith('ldaps://'))) {
+    const name = new URL(url).host;
+    try {
+      statuses.push(judge(name, await peerCertificate(url), now));
+    } catch (error) {
+      statuses.push({ name, subject: '', issuer: '', altNames: [], validTo: null, daysLeft: null, state: 'fail', error: (error as Error).message });
+    }
+  }
+  return statuses;
+}
+
+/** One line per certificate, for logs, e-mails and doctor. */
+export function describeCertificate(status: CertificateStatus): string {
+  if (status.error) return `${status.name}: cannot be read (${status.error})`;
+  const when = status.daysLeft! < 0 ? `expired ${-status.daysLeft!} days ago` : `${status.daysLeft} days left`;
+  return `${status.name}: ${when} (${status.subject}; issuer ${status.issuer}; SANs ${status.altNames.join(', ') || 'none'})`;
+}
+
+/**
+ * The daily check: warnings and errors are audited, and mailed to the admin addresses when
+ * there are any. Returns the statuses that need attention.
+ */
+export async function checkCertificates(
+  statuses: CertificateStatus[],
+  audit: AuditRecorder,
+  mail: MailPort | null,
+  adminEmails: string[],
+): Promise<CertificateStatus[]> {
+  const attention = statuses.filter((status) => status.state !== 'ok');
+  for (const status of attention) {
+    await audit.record({ actor: 'latchkey', action: 'certificate-check', outcome: status.state === 'fail' ? 'failure' : 'refused', sourceIp: '-', detail: describeCertificate(status) });
+  }
+  if (attention.length && mail && adminEmails.length) {
+    await mail.send({
+      to: adminEmails,
+      subject: `Latchkey: ${attention.length} certificate${attention.length > 1 ? 's need' : ' needs'} attention`,
+      text: `${attention.map(describeCertificate).join('\n')}\n\nReplace them before they expire: users cannot reset passwords while a certificate is invalid.`,
+    });
+  }
+  return attention;
+}

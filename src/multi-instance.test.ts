@@ -1,0 +1,160 @@
+/**
+ * Two Latchkey instances on one PostgreSQL behave as one portal: a flow started on A continues
+ * on B and its code verifies there, limits and the portal lockout count across both, a setting
+ * saved on A reaches B within seconds, and the daily jobs run once.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Client } from 'ldapts';
+import { type App, createApp, masterKeyFile } from './app.ts';
+import { devDirectorySettings } from './cli/demo.ts';
+import { loadConfig } from './config/load.ts';
+import type { Config } from './config/schema.ts';
+import { type Outbox, startOutbox } from './notify/outbox.ts';
+import { createScratchDatabase, type ScratchDatabase } from './testing/databases.ts';
+import { adminClient, createUser, devDomain, removeEntries, type TestUser } from './testing/dev-domain.ts';
+import { ANSWERS, answerAll, codeSentTo, enroll, questionOf } from './testing/journeys.ts';
+import { webClient, type WebClient } from './testing/web-client.ts';
+
+const facts = devDomain();
+let scratch: ScratchDatabase;
+let outbox: Outbox;
+let admin: Client;
+let a: App;
+let b: App;
+const dirs: string[] = [];
+const users: string[] = [];
+
+function configFor(databaseUrl: string): Config {
+  const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-instance-'));
+  dirs.push(dataDir);
+  return loadConfig({
+    env: {},
+    base: {
+      dataDir,
+      database: { url: databaseUrl },
+      server: { publicUrl: 'https://passwords.latchkey.test' },
+      directory: devDirectorySettings(facts),
+      smtp: { host: '127.0.0.1', port: outbox.port, security: 'none', from: 'Latchkey <noreply@latchkey.test>' },
+      protection: { responseDelayMs: { min: 0, max: 0 }, perUser: { max: 3 } },
+      codes: { resendCooldownSeconds: 0 },
+    },
+  });
+}
+
+before(async () => {
+  scratch = await createScratchDatabase('postgres');
+  outbox = await startOutbox();
+  admin = await adminClient();
+  const configA = configFor(scratch.options.databaseUrl!);
+  a = await createApp(configA, { logger: false, env: {}, settingsPollMs: 200 });
+  // B shares the database and the master key, not the data folder.
+  const key = readFileSync(masterKeyFile(configA), 'utf8').trim();
+  b = await createApp(configFor(scratch.options.databaseUrl!), { logger: false, env: { LATCHKEY_MASTER_KEY: key }, settingsPollMs: 200 });
+});
+
+after(async () => {
+  await a?.close();
+  await b?.close();
+  await outbox?.close();
+  await removeEntries(admin, users);
+  await admin?.unbind();
+  await scratch?.drop();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function person(): Promise<TestUser> {
+  const user = await createUser(admin);
+  users.push(user.dn);
+  return user;
+}
+
+/** A client whose requests go to A or B as the test says, sharing one cookie jar. */
+function balanced(): { to(app: App): WebClient } {
+  const jar = new Map<string, string>();
+  let last: WebClient | undefined;
+  return {
+    to(app) {
+      const client = webClient(app.server);
+      for (const [name, value] of jar) client.cookies.set(name, value);
+      const sync = <T>(result: Promise<T>) =>
+        result.then((value) => {
+          jar.clear();
+          for (const [name, cookie] of client.cookies) jar.set(name, cookie);
+          last = client;
+          return value;
+        });
+      const lastBody = () => last?.last?.body;
+      return {
+        ...client,
+        get: (path) => sync(client.get(path)),
+        post: (path, fields, options) => sync(client.post(path, fields, { csrf: /name="_csrf" value="([^"]+)"/.exec(lastBody() ?? '')?.[1], ...options })),
+        submit: (path, fields, options) => sync(client.submit(path, fields, { csrf: /name="_csrf" value="([^"]+)"/.exec(lastBody() ?? '')?.[1], ...options })),
+        get last() {
+          return client.last;
+        },
+        cookies: client.cookies,
+      };
+    },
+  };
+}
+
+test('a reset started on A continues on B, and the code sent by B is accepted by A', async () => {
+  const user = await person();
+  await enroll(webClient(a.server), user);
+  const browser = balanced();
+  await browser.to(a).get('/reset');
+  const question = await browser.to(a).submit('/reset', { username: user.sam, domain: '' });
+  const channels = await answerAll(browser.to(b), 'reset', question);
+  assert.match(channels.body, /Where should we send/, 'B knows the flow A started');
+  await browser.to(b).submit('/reset/send', { channel: 'email' });
+  const code = await codeSentTo(`${user.sam}@${facts.dnsDomain}`, outbox);
+  const verified = await browser.to(a).submit('/reset/code', { code });
+  assert.match(verified.body, /Choose your new password/);
+});
+
+test('the per-name limit and the portal lockout count across both instances', async () => {
+  const user = await person();
+  await enroll(webClient(a.server), user);
+  for (const app of [a, b, a]) {
+    const client = webClient(app.server, { ip: `10.5.0.${users.length}` });
+    await client.get('/reset');
+    await client.submit('/reset', { username: user.sam, domain: '' });
+  }
+  const fourth = webClient(b.server, { ip: '10.5.1.1' });
+  await fourth.get('/reset');
+  const page = await fourth.submit('/reset', { username: user.sam, domain: '' });
+  const answered = await fourth.submit('/reset/answer', { answer: ANSWERS[questionOf(page)]! });
+  assert.match(answered.body, /That answer is not correct/, 'the fourth first step, on B, was over the limit counted on A and B');
+
+  const other = await person();
+  await enroll(webClient(b.server), other);
+  const max = a.ctx.policy.protection.portalLockout.maxWrongAnswers;
+  const browser = balanced();
+  await browser.to(a).get('/reset');
+  await browser.to(a).submit('/reset', { username: other.sam, domain: '' });
+  let last = '';
+  for (let i = 0; i < max; i++) last = (await browser.to(i % 2 ? a : b).submit('/reset/answer', { answer: 'wrong' })).body;
+  assert.match(last, /self-service is locked for this account/, 'wrong answers on A and on B added up to the lockout');
+});
+
+test('a setting saved on A is in force on B within seconds', async () => {
+  const result = await a.runtime.settings.save('codes', { ...a.runtime.settings.current().codes, lifetimeMinutes: 4 }, { sam: 'tester', guid: '', ip: '127.0.0.1' });
+  assert.ok(result.ok);
+  a.runtime.apply();
+  const started = Date.now();
+  while (b.ctx.policy.codes.lifetimeMinutes !== 4 && Date.now() - started < 5000) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(b.ctx.policy.codes.lifetimeMinutes, 4);
+});
+
+test('the daily jobs run once, not once per instance', async () => {
+  await a.store.audit.record({ at: Date.now() - 1000 * 86_400_000, category: 'self-service', actor: 'ancient', action: 'reset', outcome: 'success', sourceIp: '10.0.0.1' });
+  const [fromA, fromB] = await Promise.all([a.jobs.purgeAudit(), b.jobs.purgeAudit()]);
+  assert.equal((fromA > 0 ? 1 : 0) + (fromB > 0 ? 1 : 0), 1, `one purge: ${fromA}, ${fromB}`);
+  assert.equal((await a.store.audit.query({ action: 'audit-purge' })).length, 1);
+  const [certA, certB] = await Promise.all([a.jobs.checkCertificates(), b.jobs.checkCertificates()]);
+  assert.ok(Array.isArray(certA) && Array.isArray(certB));
+});

@@ -1,0 +1,56 @@
+/**
+ * Prometheus metrics, one registry per portal: requests by route and status, audited events
+ * (flow outcomes, verification failures, rate-limit and bot hits, deliveries) by category,
+ * action and outcome, directory operation latency, process figures, and certificate days left.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { AuditRecord, AuditRecorder } from '../audit/recorder.ts';
+
+export interface Metrics {
+  registry: Registry;
+  requests: Counter<'route' | 'method' | 'status'>;
+  events: Counter<'category' | 'action' | 'outcome'>;
+  directory: Histogram<'operation' | 'outcome'>;
+  certificateDaysLeft: Gauge<'certificate'>;
+}
+
+export function createMetrics(certificates: () => Promise<Record<string, number>>): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'latchkey_' });
+  return {
+    registry,
+    requests: new Counter({ name: 'latchkey_http_requests_total', help: 'HTTP requests by route, method and status.', labelNames: ['route', 'method', 'status'], registers: [registry] }),
+    events: new Counter({
+      name: 'latchkey_events_total',
+      help: 'Audited events by category, action and outcome (flow outcomes, question-wrong/code-wrong, rate-limited, bot, code-sent, delivery-failed ...).',
+      labelNames: ['category', 'action', 'outcome'],
+      registers: [registry],
+    }),
+    directory: new Histogram({
+      name: 'latchkey_directory_operation_seconds',
+      help: 'Directory operations of the service account by kind and outcome.',
+      labelNames: ['operation', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    certificateDaysLeft: new Gauge({
+      name: 'latchkey_certificate_days_left',
+      help: 'Days until the web and domain-controller certificates expire.',
+      labelNames: ['certificate'],
+      registers: [registry],
+      async collect() {
+        for (const [certificate, days] of Object.entries(await certificates())) this.set({ certificate }, days);
+      },
+    }),
+  };
+}
+
+/** A recorder that also counts what it records. */
+export function counted(recorder: AuditRecorder, category: string, events: Metrics['events']): AuditRecorder {
+  return {
+    async record(entry: AuditRecord) {
+      await recorder.record(entry);
+      events.inc({ category, action: entry.action, outcome: entry.outcome });
+    },
+  };
+}

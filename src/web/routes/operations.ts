@@ -1,0 +1,52 @@
+/**
+ * For the operators' tools: /healthz (the process answers), /readyz (the database and at least
+ * one domain controller answer) and /metrics (Prometheus text), the last only for the
+ * configured addresses.
+ */
+import { BlockList, isIP } from 'node:net';
+import { sql } from 'kysely';
+import type { FastifyInstance } from 'fastify';
+import type { Runtime } from '../../runtime.ts';
+import type { Store } from '../../store/store.ts';
+import type { Metrics } from '../metrics.ts';
+
+/** How long /readyz waits for each dependency. */
+const READY_TIMEOUT_MS = 3_000;
+
+/** A BlockList of `entries` (addresses or CIDRs), to test client addresses against. */
+export function addressList(entries: string[]): BlockList {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address, prefix] = entry.split('/') as [string, string | undefined];
+    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) list.addAddress(address, family);
+    else list.addSubnet(address, Number(prefix), family);
+  }
+  return list;
+}
+
+function within<T>(promise: Promise<T>): Promise<T> {
+  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), READY_TIMEOUT_MS).unref())]);
+}
+
+export async function operationsRoutes(app: FastifyInstance, { store, runtime, metrics, metricsAllowFrom }: { store: Store; runtime: Runtime; metrics: Metrics; metricsAllowFrom: string[] }) {
+  const allowed = addressList(metricsAllowFrom);
+
+  app.get('/healthz', async (request, reply) => reply.type('application/json').send({ status: 'ok' }));
+
+  app.get('/readyz', async (request, reply) => {
+    const checks = {
+      database: await within(sql`select 1`.execute(store.db)).then(() => 'ok', (error: Error) => error.message),
+      directory: await within(runtime.directory.domain()).then(() => 'ok', (error: Error) => error.message),
+    };
+    const ready = Object.values(checks).every((state) => state === 'ok');
+    return reply.code(ready ? 200 : 503).type('application/json').send({ status: ready ? 'ready' : 'not ready', checks });
+  });
+
+  app.get('/metrics', async (request, reply) => {
+    const address = request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+    // The connection's own address: a proxy's X-Forwarded-For must not open the metrics.
+    if (!allowed.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4')) return reply.code(403).type('text/plain').send('forbidden\n');
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+}
