@@ -4,6 +4,7 @@
  * TLS proxy is declared, the operations endpoints, and a graceful stop.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
@@ -22,7 +23,7 @@ import { serve } from './serve.ts';
 import { rejectsWithCode } from './testing/assertions.ts';
 import { devDomain } from './testing/dev-domain.ts';
 import { startTcpProxy } from './testing/tcp-proxy.ts';
-import { generatedCertificate } from './web/tls.ts';
+import { generatedCertificate, makeSelfSigned } from './web/tls.ts';
 
 const facts = devDomain();
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -124,6 +125,35 @@ describe('HTTPS served by Latchkey', () => {
     assert.notEqual(after.fingerprint, before);
   });
 
+  test('a certificate replaced on disk is picked up by itself', async () => {
+    const before = (await httpsGet(port, '/healthz', readFileSync(generatedCertificate(config).certFile))).fingerprint;
+    await runInit(config, { force: true, out: () => undefined });
+    const ca = readFileSync(generatedCertificate(config).certFile);
+    let seen = before;
+    for (let i = 0; i < 50 && seen === before; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      seen = (await httpsGet(port, '/healthz', ca).catch(() => ({ fingerprint: before }))).fingerprint;
+    }
+    assert.notEqual(seen, before, 'the new certificate is served within seconds');
+  });
+
+  test('a password-protected PFX is served', async () => {
+    const dataDir = tempDir();
+    const plain = configFor(dataDir);
+    await runInit(plain, { out: () => undefined });
+    const { certFile, keyFile } = generatedCertificate(plain);
+    const pfxFile = join(dataDir, 'web.pfx');
+    execFileSync('openssl', ['pkcs12', '-export', '-in', certFile, '-inkey', keyFile, '-out', pfxFile, '-passout', 'pass:pfx-secret-42']);
+    const withPfx = configFor(tempDir(), { tls: { pfxFile, pfxPassword: 'pfx-secret-42' } });
+    const app = await createApp(withPfx, { logger: false, env: {} });
+    const running = await serve(app, withPfx);
+    cleanups.push(() => running.stop());
+    const page = await httpsGet((app.server.server.address() as AddressInfo).port, '/healthz', readFileSync(certFile));
+    assert.equal(page.status, 200);
+    const wrong = configFor(tempDir(), { tls: { pfxFile, pfxPassword: 'not-it' } });
+    await assert.rejects(createApp(wrong, { logger: false, env: {} }), /mac verify failure|pfx|PKCS12|password/i);
+  });
+
   test('plain HTTP is refused unless a TLS-terminating proxy is declared, and then it is logged', async () => {
     const plain = configFor(tempDir());
     const refused = await createApp(plain, { logger: false, env: {} });
@@ -135,6 +165,27 @@ describe('HTTPS served by Latchkey', () => {
     const running = await serve(behind, proxied);
     cleanups.push(() => running.stop());
     assert.ok(lines.some((line) => /serving plain HTTP/.test(line)));
+  });
+});
+
+describe('certificate health', () => {
+  test('a web certificate about to expire is audited and mailed to the admins by the daily job', async () => {
+    const { startOutbox } = await import('./notify/outbox.ts');
+    const outbox = await startOutbox();
+    cleanups.push(() => outbox.close());
+    const config = configFor(tempDir(), {}, {
+      smtp: { host: '127.0.0.1', port: outbox.port, security: 'none', from: 'latchkey@latchkey.test' },
+      notifications: { adminEmails: ['it-team@latchkey.test'] },
+    });
+    await makeSelfSigned(config, ['portal.latchkey.test'], ['127.0.0.1'], 10);
+    const app = await createApp(config, { logger: false, env: {} });
+    cleanups.push(() => app.close());
+    const attention = await app.jobs.checkCertificates();
+    assert.deepEqual(attention.map((status) => [status.name, status.state]), [['web', 'warn']]);
+    const mail = await outbox.waitFor((message) => message.to.includes('it-team@latchkey.test'));
+    assert.match(mail.text, /web: (9|10) days left/);
+    assert.ok((await app.store.audit.query({ action: 'certificate-check' })).some((entry) => /web: (9|10) days left/.test(entry.detail ?? '')));
+    assert.deepEqual(await app.jobs.checkCertificates(), [], 'once a day');
   });
 });
 

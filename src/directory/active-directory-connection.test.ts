@@ -176,6 +176,11 @@ describe('connection lifecycle', () => {
     assert.equal((await failover.findUser(person.sam))?.dn, person.dn);
   });
 
+  test('with LDAPS closed, StartTLS on 389 is the fallback', async () => {
+    const fallback = directory({ urls: [`ldaps://127.0.0.1:${await closedPort()}`, facts.startTlsUrl] });
+    assert.equal((await fallback.findUser(person.sam))?.dn, person.dn);
+  });
+
   test('when no DC answers, the error names them and says what to do', async () => {
     const port = await closedPort();
     const error = await rejectsWithCode(directory({ urls: [`ldaps://127.0.0.1:${port}`] }).findUser(person.sam), 'LK_DIRECTORY_UNREACHABLE');

@@ -98,13 +98,13 @@ export function localAddresses(): string[] {
 }
 
 /** Makes a self-signed certificate for `names` (DNS) and `addresses` (IP); never a wildcard. */
-export async function makeSelfSigned(config: Config, names: string[] = [hostname()], addresses: string[] = localAddresses()) {
+export async function makeSelfSigned(config: Config, names: string[] = [hostname()], addresses: string[] = localAddresses(), days = 825) {
   const files = generatedCertificate(config);
   const dnsNames = [...new Set(names.filter((name) => name && !name.includes('*')))];
   const ips = [...new Set(addresses)];
   const pems = await generate([{ name: 'commonName', value: dnsNames[0] ?? 'latchkey' }], {
     keySize: 2048,
-    days: 825,
+    notAfterDate: new Date(Date.now() + days * 86_400_000),
     algorithm: 'sha256',
     extensions: [
       { name: 'basicConstraints', cA: false },
