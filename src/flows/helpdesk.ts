@@ -12,12 +12,12 @@ import { checkPassword } from '../directory/password-policy.ts';
 import { withinAny } from '../directory/scope.ts';
 import { createError, LatchkeyError } from '../errors.ts';
 import { verifyAnswer } from '../security/answers.ts';
-import { generateCode, hashCode, normalizeTypedCode } from '../security/codes.ts';
 import { maskEmail, maskPhone } from '../notify/masking.ts';
 import type { AuditEntry } from '../store/audit.ts';
 import type { Enrollment } from '../store/enrollments.ts';
 import { SignInRequired } from './account.ts';
 import type { FlowContext, Requester } from './context.ts';
+import { checkTypedCode, issueCode } from './one-time-codes.ts';
 import { type FieldError, newPasswordErrors, policyFieldError } from './recover.ts';
 import { type Credentials, signIn } from './sign-in.ts';
 import type { Channel } from './verification.ts';
@@ -201,15 +201,7 @@ export async function sendCallerCode(ctx: FlowContext, desk: Desk, guid: string,
   const address = callerAddresses(ctx, user, await ctx.store.enrollments.get(user.guid))[channel];
   if (!address) throw CallerNotVerified({});
   const flowId = randomBytes(16).toString('hex');
-  const code = generateCode();
-  await ctx.store.codes.issue({
-    flowId,
-    userGuid: user.guid,
-    channel,
-    codeHash: hashCode(ctx.keys.codeHash, flowId, code),
-    expiresAt: ctx.now() + ctx.policy.codes.lifetimeMinutes * 60_000,
-    now: ctx.now(),
-  });
+  const code = await issueCode(ctx, flowId, user.guid, channel);
   const params = { code, organisation: ctx.policy.ui.organisation, operator: desk.session.displayName ?? desk.session.sam };
   try {
     if (channel === 'email') await ctx.mail!.send({ to: [address], subject: ctx.t('mail.callerCode.subject', params), text: ctx.t('mail.callerCode.body', params) });
@@ -227,13 +219,7 @@ export async function checkCallerCode(ctx: FlowContext, desk: Desk, guid: string
   const user = await target(ctx, desk, guid, 'caller-verification', requester);
   const pending = desk.session.pending[user.guid];
   if (!pending) return false;
-  const result = await ctx.store.codes.check({
-    flowId: pending.flowId,
-    codeHash: hashCode(ctx.keys.codeHash, pending.flowId, normalizeTypedCode(typed)),
-    now: ctx.now(),
-    maxFailures: ctx.policy.codes.maxFailures,
-    maxAgeMs: ctx.policy.codes.lifetimeMinutes * 60_000,
-  });
+  const result = await checkTypedCode(ctx, pending.flowId, typed);
   const passed = result === 'accepted';
   if (passed || result === 'locked' || result === 'expired') delete desk.session.pending[user.guid];
   if (passed) desk.session.verified[user.guid] = ctx.now() + CALLER_VERIFIED_MS;

@@ -10,11 +10,11 @@ import type { DirectoryUser } from '../directory/directory.ts';
 import { LatchkeyError } from '../errors.ts';
 import { maskEmail, maskPhone } from '../notify/masking.ts';
 import { verifyAnswer } from '../security/answers.ts';
-import { generateCode, hashCode, normalizeTypedCode } from '../security/codes.ts';
 import { decoyDigits, decoyPick, nameKey } from '../security/decoy.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { Enrollment } from '../store/enrollments.ts';
 import type { FlowContext, Requester } from './context.ts';
+import { checkTypedCode, issueCode } from './one-time-codes.ts';
 
 export type VerificationKind = 'reset' | 'unlock';
 export type Channel = 'email' | 'sms';
@@ -259,19 +259,8 @@ export async function sendCode(ctx: FlowContext, state: VerificationState, chann
 }
 
 async function deliver(ctx: FlowContext, state: VerificationState, channel: Channel): Promise<SendOutcome> {
-  const code = generateCode();
-  const expiresAt = ctx.now() + ctx.policy.codes.lifetimeMinutes * 60_000;
-  // A decoy's stored hash belongs to a code nobody was told: every guess is wrong.
-  const stored = state.user ? code : generateCode() + randomBytes(8).toString('hex');
-  await ctx.store.codes.issue({
-    flowId: state.flowId,
-    userGuid: state.user?.guid ?? null,
-    channel,
-    codeHash: hashCode(ctx.keys.codeHash, state.flowId, stored),
-    expiresAt,
-    now: ctx.now(),
-  });
-  if (!state.user) return { outcome: 'sent' };
+  const code = await issueCode(ctx, state.flowId, state.user?.guid ?? null, channel);
+  if (!state.user || !code) return { outcome: 'sent' };
   const user = await ctx.directory.getUser(state.user.guid);
   const address = user && destinations(ctx, user, await ctx.store.enrollments.get(user.guid))[channel];
   if (!address) throw new StepOutOfOrder();
@@ -306,13 +295,7 @@ const CODE_ACTIONS: Record<CodeOutcome, AuditAction> = {
 /** Checks a typed code: single use, expiring, and locked after too many wrong tries. */
 export async function checkCode(ctx: FlowContext, state: VerificationState, typed: string, requester: Requester): Promise<CodeOutcome> {
   expectStage(ctx, state, 'code');
-  const checked = await ctx.store.codes.check({
-    flowId: state.flowId,
-    codeHash: hashCode(ctx.keys.codeHash, state.flowId, normalizeTypedCode(typed)),
-    now: ctx.now(),
-    maxFailures: ctx.policy.codes.maxFailures,
-    maxAgeMs: ctx.policy.codes.lifetimeMinutes * 60_000,
-  });
+  const checked = await checkTypedCode(ctx, state.flowId, typed);
   // 'used' and 'unknown' can only come from a replay or a tampered flow: treat as wrong.
   const outcome: CodeOutcome = checked === 'used' || checked === 'unknown' ? 'wrong' : checked;
   await record(ctx, state, requester, CODE_ACTIONS[outcome], outcome === 'accepted' ? 'success' : 'refused');
