@@ -21,7 +21,7 @@ import type { Outbox } from './web/routes/demo.ts';
 import { buildServer } from './web/server.ts';
 
 const DAY_MS = 86_400_000;
-/** How often the daily jobs (audit purge, certificate check) are tried; each runs once a day. */
+/** How often the jobs are tried: the purge of expired rows runs hourly, audit purge and certificate check daily. */
 const JOB_TRY_MS = 3_600_000;
 /** How long certificate facts are reused between checks. */
 const CERTIFICATE_CACHE_MS = 10 * 60_000;
@@ -51,7 +51,12 @@ export interface App {
   /** The live directory (rebuilt when its settings change). */
   readonly directory: Runtime['directory'];
   /** Scheduled work, callable directly (tests, the CLI). */
-  jobs: { purgeAudit(): Promise<number>; checkCertificates(): Promise<CertificateStatus[]> };
+  jobs: {
+    purgeAudit(): Promise<number>;
+    /** Removes expired sessions, codes and rate-limit counters; null when another run had it this hour. */
+    purgeExpired(): Promise<{ sessions: number; codes: number; counters: number } | null>;
+    checkCertificates(): Promise<CertificateStatus[]>;
+  };
   /** The web certificate files when Latchkey serves HTTPS itself; null for plain HTTP. */
   tls: ReturnType<typeof certificateFiles>;
   metrics: Metrics;
@@ -151,23 +156,32 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     });
     if (unknownOverrides.length) server.log.warn({ keys: unknownOverrides }, 'the overrides name strings that do not exist');
     runtime.startPolling(options.settingsPollMs);
+    // Every instance tries each job on its timer; the first to count a hit in the job's window
+    // runs it. The throttle counter is a lock kept in the database, so it holds across instances.
+    const firstInWindow = async (job: string, windowMs: number) => (await store.throttle.hit(`job:${job}`, windowMs, now())) === 1;
     const purgeAudit = async () => {
       const days = runtime.settings.current().audit.retentionDays;
-      // Hourly tries, one run a day across all instances: the throttle counter is a lock kept in the database.
-      if (!days || (await store.throttle.hit('job:audit-purge', DAY_MS, now())) !== 1) return 0;
+      if (!days || !(await firstInWindow('audit-purge', DAY_MS))) return 0;
       const removed = await store.audit.purgeOlderThan(now() - days * DAY_MS);
       await adminAudit.record({ actor: 'latchkey', action: 'audit-purge', outcome: 'success', sourceIp: '-', detail: `${removed} entries older than ${days} days removed` });
       return removed;
     };
+    const purgeExpired = async () => {
+      // Every first step leaves a session row and counters; without this they pile up for ever.
+      if (!(await firstInWindow('expired-purge', JOB_TRY_MS))) return null;
+      const at = now();
+      return { sessions: await store.sessions.purgeExpired(at), codes: await store.codes.purgeExpired(at), counters: await store.throttle.purgeExpired(at) };
+    };
     const checkCertificatesDaily = async () => {
-      // Once a day across all instances, like the purge.
-      if ((await store.throttle.hit('job:certificate-check', DAY_MS, now())) !== 1) return [];
+      if (!(await firstInWindow('certificate-check', DAY_MS))) return [];
       certificatesSeen = null;
       return checkCertificates(await certificates(), adminAudit, runtime.mail, runtime.settings.current().notifications.adminEmails);
     };
     const jobTimer = setInterval(() => {
-      void purgeAudit().catch((error: unknown) => log.error({ err: error }, 'audit purge failed'));
-      void checkCertificatesDaily().catch((error: unknown) => log.error({ err: error }, 'certificate check failed'));
+      const failed = (job: string) => (error: unknown) => log.error({ err: error }, `${job} failed`);
+      void purgeAudit().catch(failed('audit purge'));
+      void purgeExpired().catch(failed('purge of expired sessions, codes and counters'));
+      void checkCertificatesDaily().catch(failed('certificate check'));
     }, JOB_TRY_MS);
     jobTimer.unref();
     return {
@@ -179,7 +193,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       get directory() {
         return runtime.directory;
       },
-      jobs: { purgeAudit, checkCertificates: checkCertificatesDaily },
+      jobs: { purgeAudit, purgeExpired, checkCertificates: checkCertificatesDaily },
       tls,
       metrics,
       async close() {

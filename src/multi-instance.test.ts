@@ -158,3 +158,23 @@ test('the daily jobs run once, not once per instance', async () => {
   const [certA, certB] = await Promise.all([a.jobs.checkCertificates(), b.jobs.checkCertificates()]);
   assert.ok(Array.isArray(certA) && Array.isArray(certB));
 });
+
+test('expired sessions, codes and counters are purged hourly by one instance; live ones stay', async () => {
+  const at = Date.now();
+  const past = at - 60_000;
+  await a.store.sessions.set('purge-expired', { step: 'x' }, past);
+  await a.store.sessions.set('purge-live', { step: 'x' }, at + 600_000);
+  await a.store.codes.issue({ flowId: 'purge-expired', userGuid: null, channel: 'email', codeHash: 'h', expiresAt: past, now: past - 1 });
+  await a.store.codes.issue({ flowId: 'purge-live', userGuid: null, channel: 'email', codeHash: 'h', expiresAt: at + 600_000, now: at });
+  await a.store.throttle.hit('purge-expired', 1000, past);
+  await a.store.throttle.hit('purge-live', 600_000, at);
+  const [fromA, fromB] = await Promise.all([a.jobs.purgeExpired(), b.jobs.purgeExpired()]);
+  const ran = fromA ?? fromB;
+  assert.ok((fromA === null) !== (fromB === null), 'exactly one instance ran the purge');
+  assert.ok(ran && ran.sessions >= 1 && ran.codes >= 1 && ran.counters >= 1, JSON.stringify(ran));
+  assert.deepEqual(await b.store.sessions.get('purge-live', at), { step: 'x' });
+  assert.equal(await b.store.codes.remove('purge-expired'), false, 'the expired code is gone');
+  assert.equal(await b.store.codes.remove('purge-live'), true, 'the live code stayed');
+  assert.equal(await b.store.throttle.peek('purge-live', at), 1);
+  assert.equal(await a.jobs.purgeExpired(), null, 'not again within the hour');
+});
