@@ -9,9 +9,7 @@ import { type AuditColumn, exportColumns } from './export-columns.ts';
 import { csvWriter } from './export-csv.ts';
 import { AuditExportFormatUnknown } from './export-errors.ts';
 import type { FormatWriterFactory } from './export-format.ts';
-import { pdfWriter } from './export-pdf.ts';
 import { createSink } from './export-sink.ts';
-import { xlsxWriter } from './export-xlsx.ts';
 
 export { AUDIT_COLUMNS, type AuditColumn } from './export-columns.ts';
 export { AuditExportColumnsInvalid, AuditExportFormatUnknown } from './export-errors.ts';
@@ -22,15 +20,16 @@ export const EXPORT_FORMATS = ['csv', 'xlsx', 'pdf'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 interface FormatEntry {
-  writer: FormatWriterFactory;
+  /** Loaded at the first export: exceljs and pdfkit add ~30 MB to every process that never exports. */
+  writer: () => Promise<FormatWriterFactory>;
   contentType: string;
   extension: string;
 }
 
 const FORMATS: Readonly<Record<ExportFormat, FormatEntry>> = {
-  csv: { writer: csvWriter, contentType: 'text/csv; charset=utf-8', extension: 'csv' },
-  xlsx: { writer: xlsxWriter, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', extension: 'xlsx' },
-  pdf: { writer: pdfWriter, contentType: 'application/pdf', extension: 'pdf' },
+  csv: { writer: async () => csvWriter, contentType: 'text/csv; charset=utf-8', extension: 'csv' },
+  xlsx: { writer: async () => (await import('./export-xlsx.ts')).xlsxWriter, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', extension: 'xlsx' },
+  pdf: { writer: async () => (await import('./export-pdf.ts')).pdfWriter, contentType: 'application/pdf', extension: 'pdf' },
 };
 
 /** What an export can be asked for besides the filter and the format. */
@@ -77,7 +76,8 @@ export async function exportAudit(
   options: AuditExportOptions = {},
 ): Promise<{ rows: number }> {
   // Checked before anything is written, so that a bad request gets a clean error and no file.
-  const { writer: createWriter } = formatOf(format);
+  const { writer: loadWriter } = formatOf(format);
+  const createWriter = await loadWriter();
   const columns = exportColumns(options.columns);
   const sink = createSink(output);
   let rows = 0;
