@@ -1,6 +1,7 @@
 /**
- * A browser-like client for the portal in tests, over Fastify's inject (no socket): it keeps
- * cookies, sends back the CSRF token of the last page, and follows redirects when asked.
+ * A browser-like client for the portal in tests: it keeps cookies, sends back the CSRF token of
+ * the last page, and follows redirects when asked. Tests use Fastify's inject (no socket); the
+ * benches the same client over real connections.
  */
 import type { FastifyInstance } from 'fastify';
 
@@ -28,7 +29,34 @@ export function csrfOf(body: string): string | undefined {
   return /name="_csrf" value="([^"]+)"/.exec(body)?.[1];
 }
 
+/** One HTTP exchange: what a client needs of the wire, whether inject or a real socket. */
+export type Transport = (request: {
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  form?: string;
+  ip: string;
+}) => Promise<{ status: number; body: string; headers: Page['headers'] }>;
+
+/** The portal in-process, over Fastify's inject; `ip` is the request's remote address. */
 export function webClient(app: FastifyInstance, defaults: { ip?: string } = {}): WebClient {
+  return browserClient(
+    async ({ method, path, headers, form, ip }) => {
+      const response = await app.inject({
+        method,
+        url: path,
+        remoteAddress: ip,
+        headers: { ...headers, ...(form !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+        ...(form !== undefined ? { payload: form } : {}),
+      });
+      return { status: response.statusCode, body: response.body, headers: response.headers };
+    },
+    defaults.ip ?? '127.0.0.1',
+  );
+}
+
+/** A browser-like client over any transport: cookies kept, CSRF token sent back, 303s followed by submit. */
+export function browserClient(transport: Transport, defaultIp: string): WebClient {
   const cookies = new Map<string, string>();
   let last: Page | undefined;
 
@@ -44,24 +72,16 @@ export function webClient(app: FastifyInstance, defaults: { ip?: string } = {}):
     }
   }
 
-  async function request(method: 'GET' | 'POST', path: string, fields?: Record<string, string>, ip = defaults.ip ?? '127.0.0.1'): Promise<Page> {
-    const response = await app.inject({
+  async function request(method: 'GET' | 'POST', path: string, fields?: Record<string, string>, ip = defaultIp): Promise<Page> {
+    const response = await transport({
       method,
-      url: path,
-      remoteAddress: ip,
-      headers: {
-        cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; '),
-        ...(fields ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      ...(fields ? { payload: new URLSearchParams(fields).toString() } : {}),
+      path,
+      ip,
+      headers: { cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') },
+      ...(fields ? { form: new URLSearchParams(fields).toString() } : {}),
     });
     remember(response.headers);
-    const page: Page = {
-      status: response.statusCode,
-      body: response.body,
-      headers: response.headers,
-      ...(typeof response.headers.location === 'string' ? { location: response.headers.location } : {}),
-    };
+    const page: Page = { ...response, ...(typeof response.headers.location === 'string' ? { location: response.headers.location } : {}) };
     last = page;
     return page;
   }

@@ -1,0 +1,142 @@
+/**
+ * The server side of the HTTP benches, run as a child process of the bench (`fork` with
+ * `--import tsx`) so that the load generator and the RSS sampler are never in the process they
+ * measure. Two kinds, started the same way and listening the same way (127.0.0.1, any free
+ * port, plain HTTP):
+ *
+ * - `bare`: Fastify 5 with its logger off and a "hello" answer on GET /, GET /reset and
+ *   POST /reset (form bodies accepted, not parsed): the baseline;
+ * - `latchkey`: the whole portal from `createApp` + `serve` (behindTlsProxy), configured from
+ *   the `base` the bench hands over (a fresh SQLite data folder the bench owns and removes).
+ *
+ * The bench talks to it over the IPC channel: `ready` (with the port) once listening, then
+ * `stats` (Latchkey's audit trail grouped, row counts of its tables, warnings logged) and
+ * `stop` on request. The child exits when the bench goes away.
+ *
+ * Not run on its own: started by bench/lib/harness.ts (startTarget).
+ */
+import { openSync, writeSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import Fastify from 'fastify';
+
+/** What the bench passes in BENCH_TARGET (JSON). */
+export interface TargetSpec {
+  kind: 'bare' | 'latchkey';
+  /** Latchkey: the config file's content (dataDir, server, directory, smtp …). */
+  base?: Record<string, unknown>;
+  /**
+   * Latchkey's logger: 'warn' counts warnings and errors in memory (request lines are below
+   * the level, so it costs as little as no logger); 'info' is the default level, written
+   * synchronously to /dev/null, as pino writes to stdout in production.
+   */
+  log?: 'warn' | 'info';
+  /** Addresses whose X-Forwarded-For is believed (the bare server gets the same setting). */
+  trustedProxies?: string[];
+  /**
+   * NODE_ENV of the server process: 'production' unless given (null: unset). docs/latchkey.service
+   * sets production; without it @fastify/view turns Eta's template cache off, and every page
+   * reads and compiles its templates again.
+   */
+  nodeEnv?: string | null;
+}
+
+export interface TargetStats {
+  /** Audit events: action, outcome, detail and how many. */
+  audit: { action: string; outcome: string; detail: string | null; n: number }[];
+  /** Rows per table (sessions, throttle counters, codes, enrollments, audit). */
+  rows: Record<string, number>;
+  /** Warnings and errors the server logged, and the distinct messages. */
+  warnings: number;
+  messages: string[];
+  /** After a full garbage collection: V8's heap in use and memory outside it (buffers, native), MB. */
+  heapMb: number;
+  externalMb: number;
+}
+
+export type ToTarget = { type: 'stats' } | { type: 'stop' };
+export type FromTarget = { type: 'ready'; port: number } | { type: 'stats'; stats: TargetStats } | { type: 'stopped' } | { type: 'failed'; error: string };
+
+const spec = JSON.parse(process.env.BENCH_TARGET ?? '{}') as TargetSpec;
+const send = (message: FromTarget) => process.send?.(message);
+// The bench owns this process: when it goes, so does the server.
+process.on('disconnect', () => process.exit(0));
+
+// A collection before the heap is read, so that it shows what is kept, not garbage not yet collected.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const heap = () => {
+  gc();
+  const usage = process.memoryUsage();
+  return { heapMb: usage.heapUsed / 1048576, externalMb: usage.external / 1048576 };
+};
+
+let warnings = 0;
+const messages = new Set<string>();
+
+try {
+  if (spec.kind === 'bare') {
+    const app = Fastify({ logger: false, trustProxy: spec.trustedProxies?.length ? spec.trustedProxies : false });
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    const hello = async () => 'hello';
+    app.get('/', hello);
+    app.get('/reset', hello);
+    app.post('/reset', hello);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    process.on('message', async (message: ToTarget) => {
+      if (message.type === 'stats') send({ type: 'stats', stats: { audit: [], rows: {}, warnings: 0, messages: [], ...heap() } });
+      if (message.type === 'stop') {
+        await app.close();
+        send({ type: 'stopped' });
+        process.exit(0);
+      }
+    });
+    send({ type: 'ready', port: (app.server.address() as AddressInfo).port });
+  } else {
+    // Imported here, so that the bare server's memory holds none of Latchkey's modules.
+    const { sql } = await import('kysely');
+    const { createApp } = await import('../../src/app.ts');
+    const { loadConfig } = await import('../../src/config/load.ts');
+    const { serve } = await import('../../src/serve.ts');
+    const config = loadConfig({ env: {}, base: spec.base ?? {} });
+    const devNull = spec.log === 'info' ? openSync('/dev/null', 'w') : -1;
+    const stream =
+      spec.log === 'info'
+        ? { write: (line: string) => void writeSync(devNull, line) }
+        : {
+            write(line: string) {
+              warnings += 1;
+              const parsed = JSON.parse(line) as { msg?: string };
+              if (parsed.msg && messages.size < 10) messages.add(parsed.msg);
+            },
+          };
+    const app = await createApp(config, { env: {}, logger: { level: spec.log ?? 'warn', stream } });
+    const running = await serve(app, config);
+    // serve() warns once about plain HTTP; that is the set-up, not the load.
+    warnings = 0;
+    messages.clear();
+    process.on('message', async (message: ToTarget) => {
+      if (message.type === 'stats') {
+        const db = app.store.db;
+        const audit = await sql<{ action: string; outcome: string; detail: string | null; n: number }>`
+          select action, outcome, detail, count(*) as n from audit_events group by action, outcome, detail order by action, outcome, detail`.execute(db);
+        const rows: Record<string, number> = {};
+        for (const table of ['sessions', 'throttle_counters', 'verification_codes', 'enrollments', 'audit_events']) {
+          const counted = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(db);
+          rows[table] = Number(counted.rows[0]?.n ?? 0);
+        }
+        send({ type: 'stats', stats: { audit: audit.rows.map((row) => ({ ...row, n: Number(row.n) })), rows, warnings, messages: [...messages], ...heap() } });
+      }
+      if (message.type === 'stop') {
+        await running.stop();
+        send({ type: 'stopped' });
+        process.exit(0);
+      }
+    });
+    send({ type: 'ready', port: (app.server.server.address() as AddressInfo).port });
+  }
+} catch (error) {
+  send({ type: 'failed', error: error instanceof Error ? `${error.message}\n${error.stack}` : String(error) });
+  process.exit(1);
+}
