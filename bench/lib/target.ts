@@ -35,9 +35,8 @@ export interface TargetSpec {
   /** Addresses whose X-Forwarded-For is believed (the bare server gets the same setting). */
   trustedProxies?: string[];
   /**
-   * NODE_ENV of the server process: 'production' unless given (null: unset). docs/latchkey.service
-   * sets production; without it @fastify/view turns Eta's template cache off, and every page
-   * reads and compiles its templates again.
+   * NODE_ENV of the server process: 'production' unless given (null: unset), as
+   * docs/latchkey.service sets it; the bench compares the two.
    */
   nodeEnv?: string | null;
 }
