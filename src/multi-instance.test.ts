@@ -1,7 +1,7 @@
 /**
  * Two Latchkey instances on one PostgreSQL behave as one portal: a flow started on A continues
- * on B and its code verifies there, limits and the portal lockout count across both, a setting
- * saved on A reaches B within seconds, and the daily jobs run once.
+ * on B and its code verifies there, limits (per name, per address) and the portal lockout count
+ * across both, a setting saved on A reaches B within seconds, and the jobs run once.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -39,7 +39,7 @@ function configFor(databaseUrl: string): Config {
       server: { publicUrl: 'https://passwords.latchkey.test' },
       directory: devDirectorySettings(facts),
       smtp: { host: '127.0.0.1', port: outbox.port, security: 'none', from: 'Latchkey <noreply@latchkey.test>' },
-      protection: { responseDelayMs: { min: 0, max: 0 }, perUser: { max: 3 } },
+      protection: { responseDelayMs: { min: 0, max: 0 }, perUser: { max: 3 }, perIp: { max: 6 } },
       codes: { resendCooldownSeconds: 0 },
     },
   });
@@ -139,6 +139,28 @@ test('the per-name limit and the portal lockout count across both instances', as
   let last = '';
   for (let i = 0; i < max; i++) last = (await browser.to(i % 2 ? a : b).submit('/reset/answer', { answer: 'wrong' })).body;
   assert.match(last, /self-service is locked for this account/, 'wrong answers on A and on B added up to the lockout');
+});
+
+test('the per-address limit counts across both instances', async () => {
+  const user = await person();
+  await enroll(webClient(a.server, { ip: '10.6.9.9' }), user);
+  const ip = '10.6.0.1';
+  const max = a.ctx.policy.protection.perIp.max;
+  for (let i = 0; i < max; i++) {
+    const client = webClient(i % 2 ? a.server : b.server, { ip });
+    await client.get('/reset');
+    await client.submit('/reset', { username: `nobody-${i}`, domain: '' });
+  }
+  const over = webClient(b.server, { ip });
+  await over.get('/reset');
+  const page = await over.submit('/reset', { username: user.sam, domain: '' });
+  const answered = await over.submit('/reset/answer', { answer: ANSWERS[questionOf(page)]! });
+  assert.match(answered.body, /That answer is not correct/, `first step ${max + 1} from one address, on B, was over the limit counted on A and B`);
+  const elsewhere = webClient(b.server, { ip: '10.6.0.2' });
+  await elsewhere.get('/reset');
+  const fresh = await elsewhere.submit('/reset', { username: user.sam, domain: '' });
+  const passed = await elsewhere.submit('/reset/answer', { answer: ANSWERS[questionOf(fresh)]! });
+  assert.doesNotMatch(passed.body, /That answer is not correct/, 'the same user from another address is not limited');
 });
 
 test('a setting saved on A is in force on B within seconds', async () => {
