@@ -21,6 +21,13 @@ export interface AccountState {
   passwordExpiresAt: Date | null;
   /** The account's own expiry (accountExpires); null when it never expires. */
   accountExpiresAt: Date | null;
+  /**
+   * badPwdCount as this DC keeps it (not replicated): wrong passwords counted toward the lockout.
+   * AD leaves the stored value as it is when the observation window passes; see lastBadPasswordAt.
+   */
+  badPasswordCount: number;
+  /** badPasswordTime: the last wrong password this DC saw; null when none. */
+  lastBadPasswordAt: Date | null;
 }
 
 /** A user account as read from the directory. */

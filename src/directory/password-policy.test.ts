@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkPassword, domainPolicy, fineGrainedPolicy, type PasswordPolicy } from './password-policy.ts';
+import { checkPassword, domainPolicy, fineGrainedPolicy, lockoutImminent, type PasswordPolicy } from './password-policy.ts';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -87,5 +87,27 @@ describe('checking a candidate password', () => {
   test('without complexity only the length counts', () => {
     const lax = { ...policy, complexity: false };
     assert.deepEqual(checkPassword(lax, 'jsmithjsmith', owner), []);
+  });
+});
+
+describe('one wrong password from a lockout', () => {
+  const policy = (lockoutThreshold: number, lockoutWindowMs: number | null = 30 * 60_000) =>
+    ({ ...domainPolicy({}), lockoutThreshold, lockoutWindowMs }) as PasswordPolicy;
+  const now = Date.parse('2026-11-22T10:00:00Z');
+  const minutesAgo = (minutes: number) => new Date(now - minutes * 60_000);
+
+  test('threshold - 1 wrong passwords within the window: the next would lock', () => {
+    assert.equal(lockoutImminent(policy(5), { badPasswordCount: 4, lastBadPasswordAt: minutesAgo(1) }, now), true);
+    assert.equal(lockoutImminent(policy(5), { badPasswordCount: 3, lastBadPasswordAt: minutesAgo(1) }, now), false);
+    assert.equal(lockoutImminent(policy(3), { badPasswordCount: 2, lastBadPasswordAt: minutesAgo(1) }, now), true);
+  });
+
+  test('a count older than the observation window has lapsed', () => {
+    assert.equal(lockoutImminent(policy(5), { badPasswordCount: 4, lastBadPasswordAt: minutesAgo(31) }, now), false);
+    assert.equal(lockoutImminent(policy(5, null), { badPasswordCount: 4, lastBadPasswordAt: minutesAgo(600) }, now), true, 'no window: the count stands');
+  });
+
+  test('a domain that never locks accounts is never one away', () => {
+    assert.equal(lockoutImminent(policy(0), { badPasswordCount: 40, lastBadPasswordAt: minutesAgo(1) }, now), false);
   });
 });

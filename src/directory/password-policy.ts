@@ -139,3 +139,20 @@ function isComplex(password: string, owner: PasswordOwner): boolean {
   ];
   return classes.filter((pattern) => pattern.test(password)).length >= 3;
 }
+
+/** The wrong-password facts of an account, as its DC keeps them. */
+export interface BadPasswordState {
+  badPasswordCount: number;
+  lastBadPasswordAt: Date | null;
+}
+
+/**
+ * Whether one more wrong password would lock the account: its DC has counted threshold - 1
+ * wrong ones within the observation window. AD keeps the stored count after the window passes
+ * (it starts over at the next wrong password), so an old count does not count.
+ */
+export function lockoutImminent(policy: PasswordPolicy, state: BadPasswordState, now: number): boolean {
+  if (policy.lockoutThreshold <= 0 || state.badPasswordCount < policy.lockoutThreshold - 1) return false;
+  if (policy.lockoutWindowMs === null || !state.lastBadPasswordAt) return true;
+  return state.lastBadPasswordAt.getTime() + policy.lockoutWindowMs > now;
+}

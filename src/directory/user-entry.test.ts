@@ -21,7 +21,15 @@ describe('account state', () => {
       passwordLastSet: new Date('2026-01-01T00:00:00Z'),
       passwordExpiresAt: new Date('2026-01-01T00:00:00Z'),
       accountExpiresAt: null,
+      badPasswordCount: 0,
+      lastBadPasswordAt: null,
     });
+  });
+
+  test('wrong passwords counted by the DC, and when the last one was', () => {
+    const state = accountState(entry({ badPwdCount: '4', badPasswordTime: JAN_2026 }));
+    assert.equal(state.badPasswordCount, 4);
+    assert.deepEqual(state.lastBadPasswordAt, new Date('2026-01-01T00:00:00Z'));
   });
 
   test('disabled, and a password that never expires', () => {

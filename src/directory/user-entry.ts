@@ -19,6 +19,8 @@ export const USER_ATTRIBUTES = [
   'msDS-UserPasswordExpiryTimeComputed',
   'pwdLastSet',
   'lockoutTime',
+  'badPwdCount',
+  'badPasswordTime',
   'accountExpires',
   'adminCount',
   'primaryGroupID',
@@ -52,6 +54,8 @@ export function accountState(entry: EntryReader): AccountState {
     passwordLastSet: fileTimeToDate(entry.text('pwdLastSet')),
     passwordExpiresAt: mustChangePassword ? null : fileTimeToDate(entry.text('msDS-UserPasswordExpiryTimeComputed')),
     accountExpiresAt: fileTimeToDate(entry.text('accountExpires')),
+    badPasswordCount: Number(entry.text('badPwdCount') ?? 0),
+    lastBadPasswordAt: fileTimeToDate(entry.text('badPasswordTime')),
   };
 }
 

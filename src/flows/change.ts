@@ -4,11 +4,12 @@
  */
 import type { AuditAction } from '../audit/recorder.ts';
 import { InvalidCredentials } from '../directory/errors.ts';
+import { lockoutImminent } from '../directory/password-policy.ts';
 import { LatchkeyError } from '../errors.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { type FieldError, newPasswordErrors, policyFieldError } from './recover.ts';
-import { attemptLimited, RateLimited } from './sign-in.ts';
+import { attemptLimited, PASSWORD_ATTEMPTS, RateLimited } from './sign-in.ts';
 
 export interface ChangeInput {
   name: string;
@@ -33,14 +34,17 @@ async function change(ctx: FlowContext, input: ChangeInput, requester: Requester
     await ctx.audit.record({ actor: actor?.sam ?? null, actorGuid: actor?.guid ?? null, action, outcome: 'refused', sourceIp: requester.ip, detail });
     return { outcome: 'invalid', errors: [{ field, code }] };
   };
-  const limited = await attemptLimited(ctx, 'change', input.name, input.domain, requester);
+  const limited = await attemptLimited(ctx, PASSWORD_ATTEMPTS, input.name, input.domain, requester);
   if (ctx.policy.protection.honeypot && input.honeypot) return refuse(InvalidCredentials.code, 'honeypot field filled', null, 'oldPassword', 'bot');
   if (limited) return refuse(RateLimited.code, 'change', null, 'oldPassword', 'rate-limited');
   const user = await ctx.directory.findUser(input.name, input.domain);
   if (!user) return refuse(InvalidCredentials.code, 'unknown name');
   const actor = { sam: user.samAccountName, guid: user.guid };
-  const errors = newPasswordErrors(await ctx.directory.passwordPolicy(user), user, input.newPassword, input.confirm, 'newPassword');
+  const policy = await ctx.directory.passwordPolicy(user);
+  const errors = newPasswordErrors(policy, user, input.newPassword, input.confirm, 'newPassword');
   if (errors.length) return { outcome: 'invalid', errors };
+  // The old password is tried by a bind: not when one more wrong one would lock the account.
+  if (lockoutImminent(policy, user.state, ctx.now())) return refuse(InvalidCredentials.code, 'lockout-imminent', actor);
   try {
     await ctx.directory.changePassword(user, input.oldPassword, input.newPassword);
   } catch (error) {
