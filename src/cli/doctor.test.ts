@@ -80,7 +80,7 @@ describe('a healthy installation', () => {
     const report = await doctor(await installed(configFor()));
     assert.equal(report.code, 0, report.text);
     assert.deepEqual(report.lines.filter((line) => /^[A-Z]{4}  /.test(line)).map((line) => line.slice(6, 16).trim()), [
-      'config', 'database', 'master-key', 'settings', 'directory', 'service', 'privileges', 'delegation', 'delegation', 'policy', 'smtp', 'sms',
+      'config', 'database', 'master-key', 'settings', 'directory', 'service', 'privileges', 'delegation', 'lockout', 'delegation', 'lockout', 'policy', 'smtp', 'sms',
     ]);
     assert.equal(report.lines.filter((line) => line.startsWith('FAIL')).length, 0, report.text);
     assert.match(report.line('PASS', 'master-key')[0]!, /decrypts all [1-9]\d* stored secrets/);
@@ -94,6 +94,7 @@ describe('a healthy installation', () => {
       assert.deepEqual(report.line('PASS', 'delegation').filter((line) => line.includes(ou)), [
         `PASS  delegation  ${ou}: LATCHKEY\\svc-latchkey holds Reset Password, Write lockoutTime, Write pwdLastSet`,
       ]);
+      assert.deepEqual(report.line('PASS', 'lockout').filter((line) => line.includes(ou)).length, 1, `badPwdCount readable in ${ou}`);
     }
     assert.ok(!report.text.includes('dsacls'), 'no fix is offered when nothing is missing');
     assert.equal(report.line('WARN', 'policy').length, 1, 'Samba lists no policy-hints control');
@@ -140,7 +141,7 @@ describe('the delegation', () => {
     assert.ok(report.lines.includes(`          $sid = (Get-ADUser -Identity '${user.sam}').SID`));
   });
 
-  test('OU=Vendors as a search base fails all three rights for svc-latchkey', async () => {
+  test('OU=Vendors as a search base fails all three rights for svc-latchkey, and warns that badPwdCount is hidden', async () => {
     const report = await doctor(configFor({ searchBases: [facts.ous.vendors] }));
     assert.equal(report.code, 1);
     assert.deepEqual(report.line('FAIL', 'delegation'), [
@@ -148,6 +149,9 @@ describe('the delegation', () => {
     ]);
     assert.ok(report.lines.includes('      Reset Password: missing (no ACE of the OU\'s DACL grants it to the account or its groups)'), report.text);
     for (const command of dsacls(facts.ous.vendors, 'LATCHKEY\\svc-latchkey')) assert.ok(report.lines.includes(`          ${command}`), command);
+    const [lockout] = report.line('WARN', 'lockout');
+    assert.match(lockout!, /OU=Vendors.*: LATCHKEY\\svc-latchkey cannot read badPwdCount of CN=/, report.text);
+    assert.ok(report.lines.some((line) => line.trim() === `dsacls "${facts.ous.vendors}" /I:S /G "LATCHKEY\\svc-latchkey:RP;badPwdCount;user"`), report.text);
   });
 });
 

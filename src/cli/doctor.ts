@@ -11,7 +11,7 @@ import { createAuditRecorder } from '../audit/recorder.ts';
 import { type Config, type RuntimeSettings, runtimeSchema } from '../config/schema.ts';
 import { downLevelName, type Grantee, grantInstructions, powershellString } from '../directory/delegation-commands.ts';
 import { assessDelegation, REQUIRED_RIGHTS, type RightFinding, tokenSids } from '../directory/delegation.ts';
-import type { Directory, DirectoryDiagnostics, DirectoryUser, DomainInfo } from '../directory/directory.ts';
+import type { Directory, DirectoryDiagnostics, DirectoryUser, DomainInfo, WritableAttributes } from '../directory/directory.ts';
 import { DirectoryTlsFailed, ServiceAccountRejected, UserNotFound } from '../directory/errors.ts';
 import { protectedGroupName } from '../directory/protected-groups.ts';
 import { parseSecurityDescriptor } from '../directory/security-descriptor.ts';
@@ -191,7 +191,7 @@ async function directoryChecks(loaded: LoadedSettings, now: () => number, report
       connected ||= check.connected;
       report(check.result);
     }
-    const later = ['privileges', 'delegation', 'policy'];
+    const later = ['privileges', 'delegation', 'lockout', 'policy'];
     if (!connected) return skip(report, ['service', ...later], 'no DC could be reached over trusted TLS');
     let info: DomainInfo;
     try {
@@ -217,14 +217,14 @@ async function accountChecks(directory: DoctorDirectory, info: DomainInfo, setti
     const account = await directory.serviceAccount();
     if (!account) {
       report(result('FAIL', 'privileges', `the service account ${settings.bindDn} cannot read its own entry`, ['fix: let it read its own user object (in AD, Authenticated Users may read users by default)']));
-      return skip(report, ['delegation'], 'the service account is unknown');
+      return skip(report, ['delegation', 'lockout'], 'the service account is unknown');
     }
     const grantee: Grantee = { netbiosDomain: info.netbiosDomain, samAccountName: account.samAccountName };
     const bases = settings.searchBases.length ? settings.searchBases : [info.baseDn];
     report(await privilegeCheck(directory, account, grantee, bases));
     step = 'delegation';
     const sids = tokenSids(account.sid, await directory.tokenGroups(account));
-    for (const base of bases) report(await delegationCheck(directory, base, sids, grantee));
+    for (const base of bases) for (const check of await baseChecks(directory, base, sids, grantee)) report(check);
   } catch (error) {
     report(failure(step, error));
   }
@@ -335,19 +335,25 @@ async function privilegeCheck(directory: DoctorDirectory, account: DirectoryUser
 }
 
 /** Check 7, for one search base: the three rights, read from the directory. */
-async function delegationCheck(directory: DoctorDirectory, base: string, sids: ReadonlySet<string>, grantee: Grantee): Promise<CheckResult> {
+/** On one search base: the delegated rights (check 7) and whether the lockout guard can work. */
+async function baseChecks(directory: DoctorDirectory, base: string, sids: ReadonlySet<string>, grantee: Grantee): Promise<CheckResult[]> {
   let findings: RightFinding[];
+  let sample: WritableAttributes | null;
   try {
     const descriptor = await directory.securityDescriptor(base);
-    const sample = await directory.writableAttributes(base);
+    sample = await directory.writableAttributes(base);
     findings = assessDelegation(
       { dacl: descriptor ? parseSecurityDescriptor(descriptor).dacl : 'unreadable', sample: sample && { dn: sample.dn, writable: sample.attributes } },
       sids,
     );
   } catch (error) {
-    if (UserNotFound.is(error)) return result('FAIL', 'delegation', `${base} does not exist`, ['fix: correct the search bases in the directory settings']);
-    return failure('delegation', error);
+    if (UserNotFound.is(error)) return [result('FAIL', 'delegation', `${base} does not exist`, ['fix: correct the search bases in the directory settings'])];
+    return [failure('delegation', error)];
   }
+  return [delegationResult(base, findings, grantee), lockoutGuardResult(base, sample, grantee)];
+}
+
+function delegationResult(base: string, findings: RightFinding[], grantee: Grantee): CheckResult {
   const evidence = findings.map((finding) => `${finding.right.name}: ${finding.state} (${finding.evidence})`);
   const missing = findings.filter((finding) => finding.state === 'missing').map((finding) => finding.right);
   const name = downLevelName(grantee);
@@ -365,6 +371,18 @@ async function delegationCheck(directory: DoctorDirectory, base: string, sids: R
     ]);
   }
   return result('PASS', 'delegation', `${base}: ${name} holds ${findings.map((finding) => finding.right.name).join(', ')}`, evidence);
+}
+
+/** Whether the service account reads badPwdCount here: without it the pages cannot tell a try that would lock an account. */
+function lockoutGuardResult(base: string, sample: WritableAttributes | null, grantee: Grantee): CheckResult {
+  const name = downLevelName(grantee);
+  if (!sample) return result('WARN', 'lockout', `${base}: no user to read badPwdCount on; the lockout guard is unverified`);
+  if (sample.lockoutCountReadable) return result('PASS', 'lockout', `${base}: ${name} reads badPwdCount (no page tries a password that would lock an account)`);
+  return result('WARN', 'lockout', `${base}: ${name} cannot read badPwdCount of ${sample.dn}`, [
+    'without it the sign-in and change pages cannot see that one more wrong password would lock an account, and only the rate limits stand in the way',
+    'fix: Authenticated Users read it by default (the Logon Information property set); look for a deny on the OU, or grant it:',
+    `  dsacls "${base}" /I:S /G "${name}:RP;badPwdCount;user"`,
+  ]);
 }
 
 /** Check 8: whether resets can be checked against the password history. */

@@ -129,17 +129,19 @@ describe('the delegation as seeded', () => {
       const sample = await service.writableAttributes(ou);
       assert.ok(sample && sample.dn.endsWith(ou), `a user in ${ou}`);
       assert.ok(sample.attributes.includes('lockoutTime') && sample.attributes.includes('pwdLastSet'), sample.attributes.join());
+      assert.equal(sample.lockoutCountReadable, true, `badPwdCount readable in ${ou}`);
       const findings = assessDelegation({ dacl: await dacl(ou), sample: { dn: sample.dn, writable: sample.attributes } }, sids);
       assert.deepEqual(findings.map((finding) => finding.state), ['granted', 'granted', 'granted'], ou);
     }
   });
 
-  test('OU=Vendors gives it none of them', async () => {
+  test('OU=Vendors gives it none of them, and hides badPwdCount from it', async () => {
     const sids = await serviceToken();
     const sample = await service.writableAttributes(facts.ous.vendors);
     assert.ok(sample);
     const findings = assessDelegation({ dacl: await dacl(facts.ous.vendors), sample: { dn: sample.dn, writable: sample.attributes } }, sids);
     assert.deepEqual(findings.map((finding) => finding.state), ['missing', 'missing', 'missing']);
+    assert.equal(sample.lockoutCountReadable, false, 'dev-ad denies it reading badPwdCount there');
   });
 
   test('a fresh account holds none of them on the delegated OUs', async () => {

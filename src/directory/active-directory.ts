@@ -380,8 +380,9 @@ export class ActiveDirectory implements Directory {
       }
       if (!dn) return null;
       // Read on the entry itself, where every DC computes constructed attributes.
-      const entry = await this.readOne(client, dn, ['allowedAttributesEffective']);
-      return { dn, attributes: entry?.texts('allowedAttributesEffective') ?? [] };
+      const entry = await this.readOne(client, dn, ['allowedAttributesEffective', 'badPwdCount']);
+      // Every user has a badPwdCount (0 until a wrong password); absent means it may not be read.
+      return { dn, attributes: entry?.texts('allowedAttributesEffective') ?? [], lockoutCountReadable: entry?.text('badPwdCount') !== undefined };
     });
   }
 

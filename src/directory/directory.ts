@@ -181,6 +181,8 @@ export interface WritableAttributes {
   dn: string;
   /** allowedAttributesEffective, as the DC computes it for the service account. */
   attributes: string[];
+  /** Whether the service account may read the user's badPwdCount (the lockout guard needs it). */
+  lockoutCountReadable: boolean;
 }
 
 /**

@@ -6,8 +6,8 @@
 import type { AuditAction } from '../audit/recorder.ts';
 import { bindFailureError } from '../directory/ad-errors.ts';
 import type { BindFailure, DirectoryUser } from '../directory/directory.ts';
-import { lockoutImminent } from '../directory/password-policy.ts';
 import { InvalidCredentials } from '../directory/errors.ts';
+import { lockoutImminent } from '../directory/password-policy.ts';
 import { createError, type LatchkeyError } from '../errors.ts';
 import { nameKey } from '../security/decoy.ts';
 import { withUniformDelay } from '../security/timing.ts';
@@ -68,7 +68,7 @@ export function signIn(ctx: FlowContext, input: Credentials, requester: Requeste
 }
 
 /** Whether one more wrong password would lock `user` (read from its DC, under its resultant policy). */
-export async function lockoutWouldFollow(ctx: FlowContext, user: DirectoryUser): Promise<boolean> {
+async function lockoutWouldFollow(ctx: FlowContext, user: DirectoryUser): Promise<boolean> {
   return lockoutImminent(await ctx.directory.passwordPolicy(user), user.state, ctx.now());
 }
 
