@@ -334,7 +334,6 @@ async function privilegeCheck(directory: DoctorDirectory, account: DirectoryUser
   ]);
 }
 
-/** Check 7, for one search base: the three rights, read from the directory. */
 /** On one search base: the delegated rights (check 7) and whether the lockout guard can work. */
 async function baseChecks(directory: DoctorDirectory, base: string, sids: ReadonlySet<string>, grantee: Grantee): Promise<CheckResult[]> {
   let findings: RightFinding[];
@@ -353,6 +352,7 @@ async function baseChecks(directory: DoctorDirectory, base: string, sids: Readon
   return [delegationResult(base, findings, grantee), lockoutGuardResult(base, sample, grantee)];
 }
 
+/** Check 7, for one search base: the three rights, as read from the directory. */
 function delegationResult(base: string, findings: RightFinding[], grantee: Grantee): CheckResult {
   const evidence = findings.map((finding) => `${finding.right.name}: ${finding.state} (${finding.evidence})`);
   const missing = findings.filter((finding) => finding.state === 'missing').map((finding) => finding.right);
