@@ -152,17 +152,22 @@ const runtimeShape = {
       .prefault({}),
     protection: z
       .strictObject({
-        /** First steps per source address. */
+        /** First steps of reset and unlock, and password tries, per source address; also its wrong answers and codes. */
         perIp: limit(30, 15),
-        /** First steps per account name. */
+        /** Password tries per account name (every spelling alike) on the pages that ask for one; a success starts over. */
         perUser: limit(5, 15),
-        /** Wrong answers before the portal (not AD) locks the account out, and for how long. */
+        /** Wrong answers and codes before the portal (not AD) locks the account out, and for how long. */
         portalLockout: z
           .strictObject({
             maxWrongAnswers: z.number().int().min(1).max(50).default(5),
             coolDownMinutes: minutes(30),
           })
           .prefault({}),
+        /**
+         * Wrong answers and codes in a row for one account (no success, no quiet day between)
+         * before self-service pauses for it until a day passes without one; the helpdesk still helps.
+         */
+        maxConsecutiveFailures: z.number().int().min(1).max(100).default(100),
         /** The first step of reset and unlock answers after a random delay in this range. */
         responseDelayMs: z
           .strictObject({ min: z.number().int().min(0).max(10_000).default(400), max: z.number().int().min(0).max(20_000).default(900) })

@@ -10,7 +10,7 @@ import { LatchkeyError } from '../errors.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { ENROLL_LIFETIME_MS, type EnrollState } from './enroll.ts';
 import { type FieldError, newPasswordErrors, policyFieldError } from './recover.ts';
-import { type Credentials, recordSignInFailure, signIn } from './sign-in.ts';
+import { type Credentials, recordSignInFailure, signIn, tryPassword } from './sign-in.ts';
 
 /** A signed-in user, kept server-side in the session. */
 export interface AccountSession {
@@ -141,7 +141,11 @@ export async function viewGroups(ctx: FlowContext, user: DirectoryUser, requeste
 
 export type OwnChangeOutcome = { outcome: 'done' } | { outcome: 'invalid'; errors: FieldError[] };
 
-/** Changes the signed-in user's password, bound as the user (the DC checks old password and policy). */
+/**
+ * Changes the signed-in user's password, bound as the user (the DC checks old password and
+ * policy). The old password is tried through the same guarded path as every sign-in, so this
+ * form cannot lock the account either.
+ */
 export async function changeOwnPassword(
   ctx: FlowContext,
   user: DirectoryUser,
@@ -152,6 +156,11 @@ export async function changeOwnPassword(
   if (errors.length) return { outcome: 'invalid', errors };
   const record = (outcome: 'success' | 'refused', detail?: string) =>
     ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action: 'change', outcome, sourceIp: requester.ip, ...(detail ? { detail } : {}) });
+  const tried = await tryPassword(ctx, { name: user.samAccountName, password: input.oldPassword }, requester, { user, acceptExpired: true });
+  if (!tried.ok) {
+    await record('refused', `signed in: ${tried.reason}`);
+    return { outcome: 'invalid', errors: [{ field: 'oldPassword', code: tried.error.code }] };
+  }
   try {
     await ctx.directory.changePassword(user, input.oldPassword, input.newPassword);
   } catch (error) {
@@ -168,7 +177,7 @@ export async function changeOwnPassword(
 export async function enrollFromAccount(ctx: FlowContext, user: DirectoryUser): Promise<EnrollState | LatchkeyError> {
   if (!ctx.policy.protection.allowProtectedAccounts && (await ctx.directory.protection(user)).protected) return AccountProtected({});
   return {
-    user: { guid: user.guid, sam: user.samAccountName, displayName: user.displayName },
+    user: { guid: user.guid, sam: user.samAccountName, upn: user.userPrincipalName, displayName: user.displayName },
     directoryEmail: user.mail,
     directoryMobile: user.mobile,
     expiresAt: ctx.now() + ENROLL_LIFETIME_MS,

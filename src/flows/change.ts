@@ -4,12 +4,11 @@
  */
 import type { AuditAction } from '../audit/recorder.ts';
 import { InvalidCredentials } from '../directory/errors.ts';
-import { lockoutImminent } from '../directory/password-policy.ts';
 import { LatchkeyError } from '../errors.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { FlowContext, Requester } from './context.ts';
-import { type FieldError, newPasswordErrors, policyFieldError } from './recover.ts';
-import { attemptLimited, PASSWORD_ATTEMPTS, RateLimited } from './sign-in.ts';
+import { type FieldError, newPasswordErrors, policyFieldError, typedPasswordErrors } from './recover.ts';
+import { tryPassword } from './sign-in.ts';
 
 export interface ChangeInput {
   name: string;
@@ -34,17 +33,20 @@ async function change(ctx: FlowContext, input: ChangeInput, requester: Requester
     await ctx.audit.record({ actor: actor?.sam ?? null, actorGuid: actor?.guid ?? null, action, outcome: 'refused', sourceIp: requester.ip, detail });
     return { outcome: 'invalid', errors: [{ field, code }] };
   };
-  const limited = await attemptLimited(ctx, PASSWORD_ATTEMPTS, input.name, input.domain, requester);
-  if (ctx.policy.protection.honeypot && input.honeypot) return refuse(InvalidCredentials.code, 'honeypot field filled', null, 'oldPassword', 'bot');
-  if (limited) return refuse(RateLimited.code, 'change', null, 'oldPassword', 'rate-limited');
-  const user = await ctx.directory.findUser(input.name, input.domain);
-  if (!user) return refuse(InvalidCredentials.code, 'unknown name');
+  // Before the old password is proven, only what depends on the typed text alone is checked.
+  const typingErrors = typedPasswordErrors(input.newPassword, input.confirm, 'newPassword');
+  if (typingErrors.length) return { outcome: 'invalid', errors: typingErrors };
+  const tried = await tryPassword(ctx, { name: input.name, domain: input.domain, password: input.oldPassword, honeypot: input.honeypot }, requester, { acceptExpired: true });
+  if (!tried.ok) {
+    const action: AuditAction = tried.reason === 'bot' ? 'bot' : tried.reason === 'rate-limited' ? 'rate-limited' : 'change';
+    const actor = tried.user && { sam: tried.user.samAccountName, guid: tried.user.guid };
+    return refuse(tried.error.code, `change: ${tried.reason}`, actor, 'oldPassword', action);
+  }
+  const { user } = tried;
   const actor = { sam: user.samAccountName, guid: user.guid };
-  const policy = await ctx.directory.passwordPolicy(user);
-  const errors = newPasswordErrors(policy, user, input.newPassword, input.confirm, 'newPassword');
+  // The old password is right: now the account's own rules may be shown.
+  const errors = newPasswordErrors(await ctx.directory.passwordPolicy(user), user, input.newPassword, input.confirm, 'newPassword');
   if (errors.length) return { outcome: 'invalid', errors };
-  // The old password is tried by a bind: not when one more wrong one would lock the account.
-  if (lockoutImminent(policy, user.state, ctx.now())) return refuse(InvalidCredentials.code, 'lockout-imminent', actor);
   try {
     await ctx.directory.changePassword(user, input.oldPassword, input.newPassword);
   } catch (error) {

@@ -7,12 +7,14 @@ import { AccountProtected } from '../directory/errors.ts';
 import type { LatchkeyError } from '../errors.ts';
 import { hashAnswer, normalizeAnswer } from '../security/answers.ts';
 import type { FlowContext, Policy, Requester } from './context.ts';
+import { clearFailures } from './failure-limits.ts';
 import type { FieldError } from './recover.ts';
+import { accountNameKeys } from './typed-name.ts';
 import { type Credentials, recordSignInFailure, signIn } from './sign-in.ts';
 
 /** A signed-in enrollment, kept server-side in the session until the answers are saved. */
 export interface EnrollState {
-  user: { guid: string; sam: string; displayName: string | null };
+  user: { guid: string; sam: string; upn: string | null; displayName: string | null };
   /** The directory's addresses, offered as defaults. */
   directoryEmail: string | null;
   directoryMobile: string | null;
@@ -42,7 +44,7 @@ export async function startEnrollment(ctx: FlowContext, input: Credentials, requ
   return {
     ok: true,
     state: {
-      user: { guid: user.guid, sam: user.samAccountName, displayName: user.displayName },
+      user: { guid: user.guid, sam: user.samAccountName, upn: user.userPrincipalName, displayName: user.displayName },
       directoryEmail: user.mail,
       directoryMobile: user.mobile,
       expiresAt: ctx.now() + ENROLL_LIFETIME_MS,
@@ -110,8 +112,8 @@ export async function saveEnrollment(ctx: FlowContext, state: EnrollState, input
     answers,
     now: ctx.now(),
   });
-  // Seed 001: enrolling again is how a user locked out of the portal gets back in.
-  await ctx.store.throttle.reset(`answers:${state.user.guid}`);
+  // Enrolling again is how a user locked out of the portal gets back in.
+  await clearFailures(ctx, [state.user.guid, ...(await accountNameKeys(ctx, state.user))]);
   await ctx.audit.record({ actor: state.user.sam, actorGuid: state.user.guid, action: 'enroll', outcome: 'success', sourceIp: requester.ip, detail: `${answers.length} questions` });
   return { outcome: 'done' };
 }

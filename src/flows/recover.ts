@@ -25,6 +25,13 @@ const POLICY_CODES = new Set([
   'LK_PASSWORD_REJECTED',
 ]);
 
+/** What is wrong with a new password typed twice, judged on the typed text alone (the same for every account). */
+export function typedPasswordErrors(password: string, confirm: string, field = 'password'): FieldError[] {
+  if (password === '') return [{ field, code: 'LK_PASSWORD_REQUIRED' }];
+  if (password !== confirm) return [{ field: 'confirm', code: 'LK_PASSWORDS_DIFFER' }];
+  return [];
+}
+
 /** Checks a new password typed twice against the policy; the errors, or none. */
 export function newPasswordErrors(
   policy: PasswordPolicy,
@@ -33,7 +40,8 @@ export function newPasswordErrors(
   confirm: string,
   field = 'password',
 ): FieldError[] {
-  if (password !== confirm) return [{ field: 'confirm', code: 'LK_PASSWORDS_DIFFER' }];
+  const typing = typedPasswordErrors(password, confirm, field);
+  if (typing.length) return typing;
   return checkPassword(policy, password, owner).map((rule) =>
     rule === 'too-short'
       ? { field, code: 'LK_PASSWORD_TOO_SHORT', params: { minLength: policy.minLength } }

@@ -1,7 +1,7 @@
 /**
- * Signing in with an AD password (enroll and change now; the signed-in area and the admin
- * console later): limited per address and per name, after a uniform delay, with a wrong name
- * and a wrong password indistinguishable. Each wrong password counts toward the AD lockout.
+ * Trying a user's AD password (enroll, change, the signed-in area, the helpdesk and the admin
+ * console): limited per address and per name, guarded against locking the AD account, with a
+ * wrong name and a wrong password indistinguishable.
  */
 import type { AuditAction } from '../audit/recorder.ts';
 import { bindFailureError } from '../directory/ad-errors.ts';
@@ -9,9 +9,9 @@ import type { BindFailure, DirectoryUser } from '../directory/directory.ts';
 import { InvalidCredentials } from '../directory/errors.ts';
 import { lockoutImminent } from '../directory/password-policy.ts';
 import { createError, type LatchkeyError } from '../errors.ts';
-import { nameKey } from '../security/decoy.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { FlowContext, Requester } from './context.ts';
+import { typedNameKey } from './typed-name.ts';
 
 export const RateLimited = createError(
   'LK_RATE_LIMITED',
@@ -36,35 +36,55 @@ export interface Credentials {
   honeypot?: string;
 }
 
-/** Counts an attempt per address and per name; true when either is over its limit. */
-export async function attemptLimited(ctx: FlowContext, scope: string, name: string, domain: string | undefined, requester: Requester) {
-  const { perIp, perUser } = ctx.policy.protection;
-  const now = ctx.now();
-  const key = nameKey(ctx.keys.decoy, `${domain ?? ''}\\${name}`);
-  const byIp = await ctx.store.throttle.hit(`${scope}-ip:${requester.ip}`, perIp.windowMinutes * 60_000, now);
-  const byName = await ctx.store.throttle.hit(`${scope}-name:${key}`, perUser.windowMinutes * 60_000, now);
-  return byIp > perIp.max || byName > perUser.max;
+/** The keys of the password-try limits: per source address, and per canonical name (every spelling alike). */
+const addressKey = (requester: Requester) => `${PASSWORD_ATTEMPTS}-ip:${requester.ip}`;
+const nameLimitKey = (key: string) => `${PASSWORD_ATTEMPTS}-name:${key}`;
+
+/** Bind refusals AD gives only for the right password. */
+const EXPIRED_BUT_RIGHT: ReadonlySet<BindFailure> = new Set(['password-expired', 'must-change']);
+
+export interface PasswordTry {
+  /** The account, when the caller already knows it (the signed-in area); otherwise found from the name. */
+  user?: DirectoryUser;
+  /** Treat an expired or must-change password as right (AD only says so when it is): the change page needs it. */
+  acceptExpired?: boolean;
 }
 
-/** Binds as the named user: the user, or the coded error to show (never which part was wrong). */
-export function signIn(ctx: FlowContext, input: Credentials, requester: Requester): Promise<SignInResult> {
-  return withUniformDelay(ctx.policy.protection.responseDelayMs, async (): Promise<SignInResult> => {
-    const limited = await attemptLimited(ctx, PASSWORD_ATTEMPTS, input.name, input.domain, requester);
-    if (ctx.policy.protection.honeypot && input.honeypot) {
-      return { ok: false, reason: 'bot', error: InvalidCredentials({}), user: null };
-    }
-    if (limited) return { ok: false, reason: 'rate-limited', error: RateLimited({}), user: null };
-    const user = await ctx.directory.findUser(input.name, input.domain);
-    if (!user) return { ok: false, reason: 'unknown-name', error: InvalidCredentials({}), user: null };
-    // Shown as a wrong password, like a locked account: a different answer would tell an
-    // attacker the name exists. The real user can reset, or wait for the window to pass.
-    if (await lockoutWouldFollow(ctx, user)) return { ok: false, reason: 'lockout-imminent', error: InvalidCredentials({}), user };
-    const bound = await ctx.directory.verifyPassword(user, input.password);
-    if (bound.ok) return { ok: true, user };
+/**
+ * The one way Latchkey tries a user's AD password, on every page that takes one: counted per
+ * address and per canonical name, refused without a bind when one more wrong password would lock
+ * the account, and a wrong name told apart from a wrong password by nothing.
+ */
+export async function tryPassword(ctx: FlowContext, input: Credentials, requester: Requester, options: PasswordTry = {}): Promise<SignInResult> {
+  const { perIp, perUser } = ctx.policy.protection;
+  const now = ctx.now();
+  const key = nameLimitKey(await typedNameKey(ctx, input.name, input.domain));
+  // Both counters always advance, so a limited address cannot probe names for free.
+  const byIp = await ctx.store.throttle.hit(addressKey(requester), perIp.windowMinutes * 60_000, now);
+  const byName = await ctx.store.throttle.hit(key, perUser.windowMinutes * 60_000, now);
+  if (ctx.policy.protection.honeypot && input.honeypot) {
+    return { ok: false, reason: 'bot', error: InvalidCredentials({}), user: null };
+  }
+  if (byIp > perIp.max || byName > perUser.max) return { ok: false, reason: 'rate-limited', error: RateLimited({}), user: null };
+  const user = options.user ?? (await ctx.directory.findUser(input.name, input.domain));
+  if (!user) return { ok: false, reason: 'unknown-name', error: InvalidCredentials({}), user: null };
+  // Shown as a wrong password, like a locked account: a different answer would tell an
+  // attacker the name exists. The real user can reset, or wait for the window to pass.
+  if (await lockoutWouldFollow(ctx, user)) return { ok: false, reason: 'lockout-imminent', error: InvalidCredentials({}), user };
+  const bound = await ctx.directory.verifyPassword(user, input.password);
+  if (!bound.ok && !(options.acceptExpired && EXPIRED_BUT_RIGHT.has(bound.reason))) {
     // AD answers "locked" whatever the password: shown as a wrong password, it reveals nothing.
     const error = bound.reason === 'locked' ? InvalidCredentials({}) : bindFailureError(bound.reason);
     return { ok: false, reason: bound.reason, error, user };
-  });
+  }
+  // Only tries since the last success count against the name: the owner signing in ends a stranger's run.
+  await ctx.store.throttle.reset(key);
+  return { ok: true, user };
+}
+
+/** Signs in with the AD password after a uniform delay: the user, or the coded error to show (never which part was wrong). */
+export function signIn(ctx: FlowContext, input: Credentials, requester: Requester): Promise<SignInResult> {
+  return withUniformDelay(ctx.policy.protection.responseDelayMs, () => tryPassword(ctx, input, requester));
 }
 
 /** Whether one more wrong password would lock `user` (read from its DC, under its resultant policy). */

@@ -10,17 +10,19 @@ import type { DirectoryUser } from '../directory/directory.ts';
 import { LatchkeyError } from '../errors.ts';
 import { maskEmail, maskPhone } from '../notify/masking.ts';
 import { verifyAnswer } from '../security/answers.ts';
-import { decoyDigits, decoyPick, nameKey } from '../security/decoy.ts';
+import { decoyDigits, decoyPick } from '../security/decoy.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { Enrollment } from '../store/enrollments.ts';
 import type { FlowContext, Requester } from './context.ts';
+import { clearFailures, countFailure, failureIds, type Stop, stopped } from './failure-limits.ts';
 import { checkTypedCode, issueCode } from './one-time-codes.ts';
+import { typedName } from './typed-name.ts';
 
 export type VerificationKind = 'reset' | 'unlock';
 export type Channel = 'email' | 'sms';
 
 /** Why a flow is a decoy; recorded in the audit trail, never shown. */
-export type DecoyReason = 'unknown-name' | 'not-enrolled' | 'rate-limited' | 'bot';
+export type DecoyReason = 'unknown-name' | 'not-enrolled' | 'bot';
 
 /** A verification in progress, kept server-side in the session. */
 export interface VerificationState {
@@ -72,11 +74,6 @@ async function overLimit(ctx: FlowContext, key: string, limit: { max: number; wi
   return (await ctx.store.throttle.hit(key, limit.windowMinutes * 60_000, ctx.now())) > limit.max;
 }
 
-/** The key under which wrong answers count toward the portal lockout. */
-function lockoutKey(state: Pick<VerificationState, 'user' | 'nameKey'>) {
-  return `answers:${state.user?.guid ?? state.nameKey}`;
-}
-
 /** Where codes can go for a real user: enrolled addresses, or the directory's with auto-enrollment. */
 export function destinations(ctx: FlowContext, user: DirectoryUser, enrollment: Enrollment | null): Partial<Record<Channel, string>> {
   const auto = ctx.policy.enrollment.autoEnroll;
@@ -97,43 +94,40 @@ function randomSubset<T>(items: readonly T[], count: number): T[] {
   return picked;
 }
 
+export interface StartInput {
+  kind: VerificationKind;
+  name: string;
+  domain?: string;
+  honeypot?: string;
+}
+
+/** A flow, real or decoy; or, when the source address is over its limit, a refusal that is the same for every name. */
+export type StartOutcome = { ok: true; state: VerificationState } | { ok: false; stop: 'address' };
+
 /**
- * The first step: a typed name (and domain). Always returns a flow, real or decoy, after a
- * random delay that hides the work done for real accounts; the caller shows the same next page.
+ * The first step: a typed name (and domain). Returns a flow, real or decoy, after a random delay
+ * that hides the work done for real accounts; the caller shows the same next page.
  */
-export async function startVerification(
-  ctx: FlowContext,
-  input: { kind: VerificationKind; name: string; domain?: string; honeypot?: string },
-  requester: Requester,
-): Promise<VerificationState> {
+export async function startVerification(ctx: FlowContext, input: StartInput, requester: Requester): Promise<StartOutcome> {
   return withUniformDelay(ctx.policy.protection.responseDelayMs, () => begin(ctx, input, requester), (took) =>
     ctx.log.warn({ tookMs: took }, 'the first step took longer than protection.responseDelayMs allows; raise its max'),
   );
 }
 
-async function begin(
-  ctx: FlowContext,
-  input: { kind: VerificationKind; name: string; domain?: string; honeypot?: string },
-  requester: Requester,
-): Promise<VerificationState> {
+async function begin(ctx: FlowContext, input: StartInput, requester: Requester): Promise<StartOutcome> {
   const { policy } = ctx;
-  const key = nameKey(ctx.keys.decoy, `${input.domain ?? ''}\\${input.name}`);
+  // Starts are limited per address only: a stranger starting flows for a name costs its owner nothing.
+  if (await overLimit(ctx, `verify-ip:${requester.ip}`, policy.protection.perIp)) {
+    await record(ctx, { user: null, decoy: null }, requester, 'rate-limited', 'refused', 'per address');
+    return { ok: false, stop: 'address' };
+  }
+  const { canonical, key } = await typedName(ctx, input.name, input.domain);
   const base = { kind: input.kind, flowId: randomBytes(16).toString('hex'), nameKey: key, questionIndex: 0, codeChannel: null, codeSentAt: null };
   const expiresAt = ctx.now() + FLOW_LIFETIME_MS;
 
   let decoy: DecoyReason | null = null;
   if (policy.protection.honeypot && input.honeypot) decoy = 'bot';
-  // Both counters always advance, so a limited address cannot probe names for free.
-  const ipLimited = await overLimit(ctx, `verify-ip:${requester.ip}`, policy.protection.perIp);
-  const nameLimited = await overLimit(ctx, `verify-name:${key}`, policy.protection.perUser);
-  if (!decoy && (ipLimited || nameLimited)) decoy = 'rate-limited';
-
-  let user = decoy ? null : await ctx.directory.findUser(input.name, input.domain);
-  // The same account under another spelling (CORP\jsmith, jsmith@corp) shares its limit.
-  if (user && (await overLimit(ctx, `verify-user:${user.guid}`, policy.protection.perUser))) {
-    decoy = 'rate-limited';
-    user = null;
-  }
+  const user = decoy ? null : await ctx.directory.findUser(input.name, input.domain);
   const enrollment = user ? await ctx.store.enrollments.get(user.guid) : null;
   const questionsToAsk = policy.verification.questionsToAsk;
   const found = user ? destinations(ctx, user, enrollment) : {};
@@ -144,7 +138,7 @@ async function begin(
   if (!decoy && !usable) decoy = user ? 'not-enrolled' : 'unknown-name';
 
   const plan = decoy
-    ? await decoyPlan(ctx, key, input.name)
+    ? await decoyPlan(ctx, key, canonical)
     : {
         questions: randomSubset(
           (enrollment?.answers ?? []).map(({ question }, position) => ({ position, text: question })),
@@ -167,12 +161,11 @@ async function begin(
   const subject = { user: user && { guid: user.guid, sam: user.samAccountName }, decoy };
   await record(ctx, subject, requester, REQUESTED[input.kind], decoy ? 'refused' : 'success');
   if (decoy === 'bot') await record(ctx, subject, requester, 'bot', 'refused', 'honeypot field filled');
-  if (decoy === 'rate-limited') await record(ctx, subject, requester, 'rate-limited', 'refused', ipLimited ? 'per address' : 'per name');
-  return state;
+  return { ok: true, state };
 }
 
 /** Questions and destinations for a decoy: fixed per name, asked like a real enrollment. */
-async function decoyPlan(ctx: FlowContext, key: string, typedName: string) {
+async function decoyPlan(ctx: FlowContext, key: string, canonicalName: string) {
   const { enrollment, verification } = ctx.policy;
   const enrolled = decoyPick(ctx.keys.decoy, key, enrollment.questions, Math.max(enrollment.questionsToEnroll, verification.questionsToAsk));
   const questions = randomSubset(
@@ -180,7 +173,7 @@ async function decoyPlan(ctx: FlowContext, key: string, typedName: string) {
     verification.questionsToAsk,
   );
   const { dnsDomain } = await ctx.directory.domain().catch(() => ({ dnsDomain: 'example.com' }));
-  const local = typedName.replace(/^.*\\/, '').replace(/@.*$/, '').trim() || 'x';
+  const local = canonicalName.replace(/^.*\\/, '').replace(/@.*$/, '') || 'x';
   const channels: VerificationState['channels'] = [];
   if (ctx.mail && verification.channels.includes('email')) channels.push({ channel: 'email', masked: maskEmail(`${local}@${dnsDomain}`) });
   if (ctx.sms && verification.channels.includes('sms')) {
@@ -200,9 +193,12 @@ function expectStage(ctx: FlowContext, state: VerificationState, stage: Verifica
   if (state.stage !== stage || ctx.now() > state.expiresAt) throw new StepOutOfOrder();
 }
 
-export type AnswerOutcome = 'next' | 'wrong' | 'locked-out';
+export type AnswerOutcome = 'next' | 'wrong' | Stop;
 
-/** Checks the answer to the current question. Wrong answers count toward the portal lockout. */
+/**
+ * Checks the answer to the current question. Wrong answers count against the account; once a
+ * bound is reached no answer is looked at, and the page says so instead of "wrong".
+ */
 export async function answerQuestion(
   ctx: FlowContext,
   state: VerificationState,
@@ -210,10 +206,10 @@ export async function answerQuestion(
   requester: Requester,
 ): Promise<AnswerOutcome> {
   expectStage(ctx, state, 'question');
-  const { maxWrongAnswers, coolDownMinutes } = ctx.policy.protection.portalLockout;
-  if ((await ctx.store.throttle.peek(lockoutKey(state), ctx.now())) >= maxWrongAnswers) {
-    await record(ctx, state, requester, 'portal-lockout', 'refused', 'still locked out');
-    return 'locked-out';
+  const stop = await stopped(ctx, state, requester);
+  if (stop) {
+    await record(ctx, state, requester, 'portal-lockout', 'refused', `still stopped: ${stop}`);
+    return stop;
   }
   const question = state.questions[state.questionIndex]!;
   const enrollment = state.user ? await ctx.store.enrollments.get(state.user.guid) : null;
@@ -223,16 +219,22 @@ export async function answerQuestion(
   if (await verifyAnswer(stored?.answerHash ?? null, answer)) {
     await record(ctx, state, requester, 'question-right', 'success', `question ${state.questionIndex + 1}`);
     state.questionIndex += 1;
-    if (state.questionIndex >= state.questions.length) state.stage = ctx.policy.verification.requireCode ? 'channel' : 'verified';
+    if (state.questionIndex >= state.questions.length) {
+      state.stage = ctx.policy.verification.requireCode ? 'channel' : 'verified';
+      if (state.stage === 'verified') await clearFailures(ctx, failureIds(state));
+    }
     return 'next';
   }
-  const wrong = await ctx.store.throttle.hit(lockoutKey(state), coolDownMinutes * 60_000, ctx.now());
-  await record(ctx, state, requester, 'question-wrong', 'refused', `question ${state.questionIndex + 1}`);
-  if (wrong >= maxWrongAnswers) {
-    await record(ctx, state, requester, 'portal-lockout', 'refused', `${wrong} wrong answers`);
-    return 'locked-out';
-  }
-  return 'wrong';
+  return wrongAttempt(ctx, state, requester, 'question-wrong', `question ${state.questionIndex + 1}`);
+}
+
+/** Counts a wrong answer or code and audits it; the bound it reached, or 'wrong'. */
+async function wrongAttempt(ctx: FlowContext, state: VerificationState, requester: Requester, action: AuditAction, detail?: string): Promise<'wrong' | Stop> {
+  const stop = await countFailure(ctx, state, requester);
+  await record(ctx, state, requester, action, 'refused', detail);
+  if (!stop) return 'wrong';
+  await record(ctx, state, requester, 'portal-lockout', 'refused', stop);
+  return stop;
 }
 
 export type SendOutcome = { outcome: 'sent' } | { outcome: 'too-soon'; waitSeconds: number } | { outcome: 'failed'; error: LatchkeyError };
@@ -283,27 +285,34 @@ async function deliver(ctx: FlowContext, state: VerificationState, channel: Chan
   return { outcome: 'sent' };
 }
 
-export type CodeOutcome = 'accepted' | 'wrong' | 'expired' | 'locked';
+export type CodeOutcome = 'accepted' | 'wrong' | 'expired' | 'locked' | Stop;
 
-const CODE_ACTIONS: Record<CodeOutcome, AuditAction> = {
-  accepted: 'code-accepted',
-  wrong: 'code-wrong',
-  expired: 'code-expired',
-  locked: 'verification-locked',
-};
-
-/** Checks a typed code: single use, expiring, and locked after too many wrong tries. */
+/**
+ * Checks a typed code: single use, expiring, locked after too many wrong tries of this code; and,
+ * like a wrong answer, every wrong code counts against the account.
+ */
 export async function checkCode(ctx: FlowContext, state: VerificationState, typed: string, requester: Requester): Promise<CodeOutcome> {
   expectStage(ctx, state, 'code');
+  const stop = await stopped(ctx, state, requester);
+  if (stop) {
+    await record(ctx, state, requester, 'portal-lockout', 'refused', `still stopped: ${stop}`);
+    return stop;
+  }
   const checked = await checkTypedCode(ctx, state.flowId, typed);
-  // 'used' and 'unknown' can only come from a replay or a tampered flow: treat as wrong.
-  const outcome: CodeOutcome = checked === 'used' || checked === 'unknown' ? 'wrong' : checked;
-  await record(ctx, state, requester, CODE_ACTIONS[outcome], outcome === 'accepted' ? 'success' : 'refused');
-  if (outcome === 'accepted') {
+  if (checked === 'accepted') {
+    await record(ctx, state, requester, 'code-accepted', 'success');
     state.stage = 'verified';
     await ctx.store.codes.remove(state.flowId);
+    await clearFailures(ctx, failureIds(state));
+    return 'accepted';
   }
-  return outcome;
+  if (checked === 'expired') {
+    await record(ctx, state, requester, 'code-expired', 'refused');
+    return 'expired';
+  }
+  // 'used' and 'unknown' can only come from a replay or a tampered flow: treated as wrong.
+  const counted = await wrongAttempt(ctx, state, requester, checked === 'locked' ? 'verification-locked' : 'code-wrong');
+  return counted === 'wrong' && checked === 'locked' ? 'locked' : counted;
 }
 
 /** Refusals after a successful verification: the person proved who they are, so they are told. */

@@ -30,6 +30,15 @@ forEachDatabase('throttle counters', (database) => {
     assert.equal(await throttle.hit('restart', WINDOW, T0 + 2 * WINDOW), 1);
   });
 
+  test('a renewed counter lasts until a whole window passes without a hit', async () => {
+    const { throttle } = await database.store();
+    for (let i = 0; i < 5; i++) assert.equal(await throttle.hit('run', WINDOW, T0 + i * (WINDOW - 1), { renew: true }), i + 1);
+    const last = T0 + 4 * (WINDOW - 1);
+    assert.equal(await throttle.peek('run', last + WINDOW - 1), 5, 'hits closer than a window apart keep the run going');
+    assert.equal(await throttle.peek('run', last + WINDOW), 0, 'a quiet window ends it');
+    assert.equal(await throttle.hit('run', WINDOW, last + WINDOW, { renew: true }), 1);
+  });
+
   test('keys are counted apart', async () => {
     const { throttle } = await database.store();
     await throttle.hit('ip:198.51.100.1', WINDOW, T0);

@@ -1,5 +1,5 @@
 /**
- * Fixed-window counters for rate limits and lockouts. A hit is one upsert, so concurrent
+ * Window counters for rate limits and lockouts (fixed windows, or runs that a quiet window ends). A hit is one upsert, so concurrent
  * requests are all counted and none can slip through between a read and a write.
  */
 import type { Kysely } from 'kysely';
@@ -8,8 +8,12 @@ import type { Tables } from './schema.ts';
 
 /** The throttle counters repository. */
 export interface Throttle {
-  /** Counts a hit on `key` and returns the count in the current window, this hit included. */
-  hit(key: string, windowMs: number, now: number): Promise<number>;
+  /**
+   * Counts a hit on `key` and returns the count in the current window, this hit included. With
+   * `renew`, every hit moves the window's end to `now + windowMs`: the count then lasts until a
+   * whole window has passed without a hit (a run of hits, not hits per window).
+   */
+  hit(key: string, windowMs: number, now: number, options?: { renew?: boolean }): Promise<number>;
   /** The count in the current window without counting; 0 when the window has passed. */
   peek(key: string, now: number): Promise<number>;
   /** Forgets the key's counter (e.g. after a successful sign-in). */
@@ -21,7 +25,7 @@ export interface Throttle {
 /** Throttle counters over `db`. */
 export function createThrottle(db: Kysely<Tables>): Throttle {
   return {
-    async hit(key, windowMs, now) {
+    async hit(key, windowMs, now, options = {}) {
       const row = await db
         .insertInto('throttle_counters')
         .values({ key, window_started_at: now, count: 1, expires_at: now + windowMs })
@@ -34,7 +38,7 @@ export function createThrottle(db: Kysely<Tables>): Throttle {
             return {
               window_started_at: restarted('window_started_at'),
               count: eb.case().when(passed).then(eb.ref('excluded.count')).else(eb('throttle_counters.count', '+', 1)).end(),
-              expires_at: restarted('expires_at'),
+              expires_at: options.renew ? eb.ref('excluded.expires_at') : restarted('expires_at'),
             };
           }),
         )

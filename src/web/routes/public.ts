@@ -9,6 +9,7 @@ import { credentialsOf, HONEYPOT, pageKit, requester, secret, text } from '../pa
 import { changePassword } from '../../flows/change.ts';
 import { type EnrollState, saveEnrollment, startEnrollment } from '../../flows/enroll.ts';
 import { completeReset, completeUnlock, type FieldError, passwordRules } from '../../flows/recover.ts';
+import { isStop, type Stop } from '../../flows/failure-limits.ts';
 import {
   answerQuestion,
   type Channel,
@@ -115,8 +116,9 @@ export async function publicRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
       if (!name.trim()) {
         return form(reply, 'start', { kind, values: { username: name, domain }, errors: [{ field: 'username', code: 'LK_USERNAME_REQUIRED' }] });
       }
-      const state = await startVerification(ctx, { kind, name, domain: domain || undefined, honeypot: text(request.body, HONEYPOT) }, requester(request));
-      await advance(request, 'flow', state);
+      const started = await startVerification(ctx, { kind, name, domain: domain || undefined, honeypot: text(request.body, HONEYPOT) }, requester(request));
+      if (!started.ok) return stoppedPage(reply, kind, started.stop);
+      await advance(request, 'flow', started.state);
       return reply.redirect(`/${kind}/verify`, 303);
     });
 
@@ -125,9 +127,9 @@ export async function publicRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
     app.post(`/${kind}/answer`, { preHandler: app.csrfProtection }, async (request, reply) => {
       const state = flow(request, kind);
       const outcome = await answerQuestion(ctx, state, secret(request.body, 'answer'), requester(request));
-      if (outcome === 'locked-out') {
+      if (isStop(outcome)) {
         await finish(request, 'flow');
-        return message(reply, t(`${kind}.heading`), t('verify.lockedOut', { minutes: ctx.policy.protection.portalLockout.coolDownMinutes }));
+        return stoppedPage(reply, kind, outcome);
       }
       if (outcome === 'wrong') return stagePage(reply, state, [{ field: 'answer', code: 'verify.wrongAnswer' }]);
       await advance(request, 'flow', state);
@@ -147,6 +149,10 @@ export async function publicRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
     app.post(`/${kind}/code`, { preHandler: app.csrfProtection }, async (request, reply) => {
       const state = flow(request, kind);
       const outcome = await checkCode(ctx, state, text(request.body, 'code', 32), requester(request));
+      if (isStop(outcome)) {
+        await finish(request, 'flow');
+        return stoppedPage(reply, kind, outcome);
+      }
       if (outcome === 'locked') {
         await finish(request, 'flow');
         return message(reply, t(`${kind}.heading`), t('verify.locked'));
@@ -157,6 +163,13 @@ export async function publicRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
       await advance(request, 'flow', state);
       return reply.redirect(`/${kind}/verify`, 303);
     });
+  }
+
+  /** Says plainly that self-service stopped for now, and what to do; the same for every name. */
+  function stoppedPage(reply: FastifyReply, kind: VerificationKind, stop: Stop) {
+    const { portalLockout, perIp } = ctx.policy.protection;
+    const minutes = stop === 'address' ? perIp.windowMinutes : portalLockout.coolDownMinutes;
+    return message(reply, t(`${kind}.heading`), t(`verify.stopped.${stop}`, { minutes }));
   }
 
   /** The page for where the flow stands. */
