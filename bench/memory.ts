@@ -54,7 +54,7 @@ const TRUSTED = ['127.0.0.1'];
 const world = await openBenchWorld();
 const { admin, outbox, twilio } = world;
 let users: TestUser[] = [];
-/** Typed in the flood, which makes their names rate-limited for 15 minutes: not the journeys' users. */
+/** Typed in the flood: not the journeys' users, whose flows would mix with the flood's. */
 let flooded: TestUser[] = [];
 const figures = new Map<string, Map<string, RssWindow>>();
 /** Heap kept after a full collection at the end (the RSS stays higher: V8 and malloc keep their pages). */

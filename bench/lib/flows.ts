@@ -20,8 +20,10 @@ export interface FloodFigures {
   seconds: number;
   post: number[];
   get: number[];
-  /** Requests that failed or answered other than expected (200 then 303 to /reset/verify). */
+  /** Requests that failed or answered other than expected (200 then 303 to /reset/verify, or the per-address refusal). */
   errors: number;
+  /** First steps refused because their address was over its limit (a page that says so, no flow). */
+  refused: number;
   /** POSTs answered, by typed name. */
   hits: Map<string, number>;
   /** POSTs answered, by address. */
@@ -50,7 +52,9 @@ export async function firstStep(port: number, agent: Agent, ip: string, name: st
     figures.errors += 1;
     return;
   }
-  if (bare ? posted.status !== 200 : posted.status !== 303 || posted.headers.location !== '/reset/verify') figures.errors += 1;
+  const refused = !bare && posted.status === 200 && /too many attempts from your network/.test(posted.body);
+  if (refused) figures.refused += 1;
+  else if (bare ? posted.status !== 200 : posted.status !== 303 || posted.headers.location !== '/reset/verify') figures.errors += 1;
   if (measured) figures.post.push(posted.ms);
   figures.hits.set(name, (figures.hits.get(name) ?? 0) + 1);
   figures.byAddress.set(ip, (figures.byAddress.get(ip) ?? 0) + 1);
@@ -69,7 +73,7 @@ export async function flood(
   seconds: number,
   warmup: number,
 ): Promise<FloodFigures> {
-  const figures: FloodFigures = { flows: 0, measured: 0, seconds: 0, post: [], get: [], errors: 0, hits: new Map(), byAddress: new Map(), cpuMs: 0 };
+  const figures: FloodFigures = { flows: 0, measured: 0, seconds: 0, post: [], get: [], errors: 0, refused: 0, hits: new Map(), byAddress: new Map(), cpuMs: 0 };
   const cpuBefore = cpuMs(target.pid);
   const agent = keepAlive(concurrency);
   const started = performance.now();
