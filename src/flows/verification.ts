@@ -13,8 +13,10 @@ import { verifyAnswer } from '../security/answers.ts';
 import { decoyDigits, decoyPick, nameKey } from '../security/decoy.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { Enrollment } from '../store/enrollments.ts';
+import { sendCodeMessage } from './code-delivery.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { checkTypedCode, issueCode } from './one-time-codes.ts';
+import { describeCap } from './send-caps.ts';
 
 export type VerificationKind = 'reset' | 'unlock';
 export type Channel = 'email' | 'sms';
@@ -237,6 +239,12 @@ export async function answerQuestion(
 
 export type SendOutcome = { outcome: 'sent' } | { outcome: 'too-soon'; waitSeconds: number } | { outcome: 'failed'; error: LatchkeyError };
 
+/**
+ * What happened to a requested code. 'withheld' (a send cap reached) shows the code page like
+ * 'sent': no code typed will pass, as in a decoy.
+ */
+type Delivered = { outcome: 'sent' } | { outcome: 'withheld'; action: AuditAction; detail: string } | { outcome: 'failed'; error: LatchkeyError };
+
 /** Sends a code to the chosen destination (a decoy sends nothing, in the same time). */
 export async function sendCode(ctx: FlowContext, state: VerificationState, channel: Channel, requester: Requester): Promise<SendOutcome> {
   if (state.stage !== 'channel' && state.stage !== 'code') throw new StepOutOfOrder();
@@ -254,33 +262,31 @@ export async function sendCode(ctx: FlowContext, state: VerificationState, chann
   state.stage = 'code';
   state.codeChannel = channel;
   state.codeSentAt = ctx.now();
-  await record(ctx, state, requester, 'code-sent', 'success', channel);
-  return result;
+  if (result.outcome === 'withheld') await record(ctx, state, requester, result.action, 'refused', `${channel}: ${result.detail}`);
+  else await record(ctx, state, requester, 'code-sent', 'success', channel);
+  return { outcome: 'sent' };
 }
 
-async function deliver(ctx: FlowContext, state: VerificationState, channel: Channel): Promise<SendOutcome> {
-  const code = await issueCode(ctx, state.flowId, state.user?.guid ?? null, channel);
-  if (!state.user || !code) return { outcome: 'sent' };
+async function deliver(ctx: FlowContext, state: VerificationState, channel: Channel): Promise<Delivered> {
+  // Replaces any earlier code of the flow, as a real new code would, with one nobody is told.
+  const issueUntold = () => issueCode(ctx, state.flowId, null, channel);
+  if (!state.user) {
+    await issueUntold();
+    return { outcome: 'sent' };
+  }
   const user = await ctx.directory.getUser(state.user.guid);
   const address = user && destinations(ctx, user, await ctx.store.enrollments.get(user.guid))[channel];
   if (!address) throw new StepOutOfOrder();
-  const minutes = ctx.policy.codes.lifetimeMinutes;
-  const organisation = ctx.policy.ui.organisation;
   try {
-    if (channel === 'email') {
-      await ctx.mail!.send({
-        to: [address],
-        subject: ctx.t('mail.code.subject', { organisation }),
-        text: ctx.t('mail.code.body', { code, minutes, organisation }),
-      });
-    } else {
-      await ctx.sms!.send({ to: address, body: ctx.t('sms.code', { code, minutes, organisation }) });
-    }
+    const params = { minutes: ctx.policy.codes.lifetimeMinutes, organisation: ctx.policy.ui.organisation };
+    const sent = await sendCodeMessage(ctx, state.flowId, { accountGuid: user.guid, channel, address }, 'code', params);
+    if (sent.outcome === 'sent') return sent;
+    await issueUntold();
+    return { outcome: 'withheld', action: 'send-capped', detail: describeCap(sent.cap) };
   } catch (error) {
     if (error instanceof LatchkeyError) return { outcome: 'failed', error };
     throw error;
   }
-  return { outcome: 'sent' };
 }
 
 export type CodeOutcome = 'accepted' | 'wrong' | 'expired' | 'locked';
