@@ -8,13 +8,14 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { AuditAction, AuditOutcome } from '../audit/recorder.ts';
 import type { DirectoryUser } from '../directory/directory.ts';
 import { LatchkeyError } from '../errors.ts';
-import { maskEmail, maskPhone } from '../notify/masking.ts';
+import { normalizePhone } from '../notify/phone.ts';
 import { verifyAnswer } from '../security/answers.ts';
-import { decoyDigits, decoyPick, nameKey } from '../security/decoy.ts';
+import { decoyPick, nameKey } from '../security/decoy.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { Enrollment } from '../store/enrollments.ts';
 import { sendCodeMessage } from './code-delivery.ts';
 import type { FlowContext, Requester } from './context.ts';
+import { configuredChannels, offeredChannels } from './offered-channels.ts';
 import { checkTypedCode, issueCode } from './one-time-codes.ts';
 import { describeCap } from './send-caps.ts';
 
@@ -79,16 +80,24 @@ function lockoutKey(state: Pick<VerificationState, 'user' | 'nameKey'>) {
   return `answers:${state.user?.guid ?? state.nameKey}`;
 }
 
-/** Where codes can go for a real user: enrolled addresses, or the directory's with auto-enrollment. */
+/**
+ * Where codes can go for a real user: enrolled addresses, or the directory's with auto-enrollment.
+ * A mobile number is one only in E.164 form: texts to anything else fail, and a decoy's never do.
+ */
 export function destinations(ctx: FlowContext, user: DirectoryUser, enrollment: Enrollment | null): Partial<Record<Channel, string>> {
   const auto = ctx.policy.enrollment.autoEnroll;
   const email = enrollment?.email ?? (auto ? user.mail : null);
   const mobile = enrollment?.mobile ?? (auto ? user.mobile : null);
-  const allowed = ctx.policy.verification.channels;
-  return {
-    ...(email && ctx.mail && allowed.includes('email') ? { email } : {}),
-    ...(mobile && ctx.sms && allowed.includes('sms') ? { sms: mobile } : {}),
-  };
+  const addresses: Record<Channel, string | null> = { email: email || null, sms: mobile ? e164OrNull(mobile) : null };
+  return Object.fromEntries(configuredChannels(ctx).flatMap((channel) => (addresses[channel] ? [[channel, addresses[channel]]] : [])));
+}
+
+function e164OrNull(number: string): string | null {
+  try {
+    return normalizePhone(number);
+  } catch {
+    return null;
+  }
 }
 
 /** `count` items of `items` in a random order (a new draw for every flow). */
@@ -145,18 +154,8 @@ async function begin(
     (!policy.verification.requireCode || Object.keys(found).length > 0);
   if (!decoy && !usable) decoy = user ? 'not-enrolled' : 'unknown-name';
 
-  const plan = decoy
-    ? await decoyPlan(ctx, key, input.name)
-    : {
-        questions: randomSubset(
-          (enrollment?.answers ?? []).map(({ question }, position) => ({ position, text: question })),
-          questionsToAsk,
-        ),
-        channels: Object.entries(found).map(([channel, address]) => ({
-          channel: channel as Channel,
-          masked: channel === 'email' ? maskEmail(address) : maskPhone(address),
-        })),
-      };
+  const name = { key, typed: input.name };
+  const plan = decoy ? await decoyPlan(ctx, name) : await accountPlan(ctx, name, enrollment, found);
   const state: VerificationState = {
     ...base,
     ...plan,
@@ -173,22 +172,26 @@ async function begin(
   return state;
 }
 
+/** Questions and destinations for an account that can verify: some of its answers, its addresses. */
+async function accountPlan(ctx: FlowContext, name: { key: string; typed: string }, enrollment: Enrollment | null, found: Partial<Record<Channel, string>>) {
+  const questions = randomSubset(
+    (enrollment?.answers ?? []).map(({ question }, position) => ({ position, text: question })),
+    ctx.policy.verification.questionsToAsk,
+  );
+  // A channel page shown before anything is proven offers every channel, as for any other name.
+  const beforeProof = questions.length === 0;
+  return { questions, channels: await offeredChannels(ctx, name, found, beforeProof) };
+}
+
 /** Questions and destinations for a decoy: fixed per name, asked like a real enrollment. */
-async function decoyPlan(ctx: FlowContext, key: string, typedName: string) {
+async function decoyPlan(ctx: FlowContext, name: { key: string; typed: string }) {
   const { enrollment, verification } = ctx.policy;
-  const enrolled = decoyPick(ctx.keys.decoy, key, enrollment.questions, Math.max(enrollment.questionsToEnroll, verification.questionsToAsk));
+  const enrolled = decoyPick(ctx.keys.decoy, name.key, enrollment.questions, Math.max(enrollment.questionsToEnroll, verification.questionsToAsk));
   const questions = randomSubset(
     enrolled.map((text, position) => ({ position, text })),
     verification.questionsToAsk,
   );
-  const { dnsDomain } = await ctx.directory.domain().catch(() => ({ dnsDomain: 'example.com' }));
-  const local = typedName.replace(/^.*\\/, '').replace(/@.*$/, '').trim() || 'x';
-  const channels: VerificationState['channels'] = [];
-  if (ctx.mail && verification.channels.includes('email')) channels.push({ channel: 'email', masked: maskEmail(`${local}@${dnsDomain}`) });
-  if (ctx.sms && verification.channels.includes('sms')) {
-    channels.push({ channel: 'sms', masked: maskPhone(`+1555${decoyDigits(ctx.keys.decoy, key, 'phone', 7)}`) });
-  }
-  return { questions, channels };
+  return { questions, channels: await offeredChannels(ctx, name, {}, true) };
 }
 
 /** Refused because the state is not at the step being posted (skipped, replayed or expired). */
@@ -240,8 +243,8 @@ export async function answerQuestion(
 export type SendOutcome = { outcome: 'sent' } | { outcome: 'too-soon'; waitSeconds: number } | { outcome: 'failed'; error: LatchkeyError };
 
 /**
- * What happened to a requested code. 'withheld' (a send cap reached) shows the code page like
- * 'sent': no code typed will pass, as in a decoy.
+ * What happened to a requested code. 'withheld' (a send cap reached, or no address for a channel
+ * offered as a stand-in) shows the code page like 'sent': no code typed will pass, as in a decoy.
  */
 type Delivered = { outcome: 'sent' } | { outcome: 'withheld'; action: AuditAction; detail: string } | { outcome: 'failed'; error: LatchkeyError };
 
@@ -268,21 +271,18 @@ export async function sendCode(ctx: FlowContext, state: VerificationState, chann
 }
 
 async function deliver(ctx: FlowContext, state: VerificationState, channel: Channel): Promise<Delivered> {
-  // Replaces any earlier code of the flow, as a real new code would, with one nobody is told.
-  const issueUntold = () => issueCode(ctx, state.flowId, null, channel);
-  if (!state.user) {
-    await issueUntold();
-    return { outcome: 'sent' };
-  }
-  const user = await ctx.directory.getUser(state.user.guid);
+  const user = state.user && (await ctx.directory.getUser(state.user.guid));
   const address = user && destinations(ctx, user, await ctx.store.enrollments.get(user.guid))[channel];
-  if (!address) throw new StepOutOfOrder();
+  const withhold = async (action: AuditAction, detail: string): Promise<Delivered> => {
+    // Replaces any earlier code of the flow, as a real new code would, with one nobody is told.
+    await issueCode(ctx, state.flowId, null, channel);
+    return state.user ? { outcome: 'withheld', action, detail } : { outcome: 'sent' };
+  };
+  if (!user || !address) return withhold('send-no-address', 'no address on file');
   try {
     const params = { minutes: ctx.policy.codes.lifetimeMinutes, organisation: ctx.policy.ui.organisation };
     const sent = await sendCodeMessage(ctx, state.flowId, { accountGuid: user.guid, channel, address }, 'code', params);
-    if (sent.outcome === 'sent') return sent;
-    await issueUntold();
-    return { outcome: 'withheld', action: 'send-capped', detail: describeCap(sent.cap) };
+    return sent.outcome === 'capped' ? withhold('send-capped', describeCap(sent.cap)) : sent;
   } catch (error) {
     if (error instanceof LatchkeyError) return { outcome: 'failed', error };
     throw error;
