@@ -137,7 +137,7 @@ const runtimeShape = {
         /** Users may write their own questions. */
         customQuestions: z.boolean().default(false),
         minAnswerLength: z.number().int().min(1).max(100).default(3),
-        /** Users with mail or mobile in the directory count as enrolled for codes (code-only verification). */
+        /** Accounts without enrolled answers verify by a code to the directory's mail or mobile (the code then comes first for every name). */
         autoEnroll: z.boolean().default(false),
       })
       .prefault({}),

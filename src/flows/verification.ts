@@ -18,6 +18,7 @@ import type { FlowContext, Requester } from './context.ts';
 import { configuredChannels, offeredChannels } from './offered-channels.ts';
 import { checkTypedCode, issueCode } from './one-time-codes.ts';
 import { describeCap } from './send-caps.ts';
+import { canVerify, firstStage, stageAfterCode, stageAfterQuestions } from './verification-steps.ts';
 
 export type VerificationKind = 'reset' | 'unlock';
 export type Channel = 'email' | 'sms';
@@ -146,12 +147,8 @@ async function begin(
     user = null;
   }
   const enrollment = user ? await ctx.store.enrollments.get(user.guid) : null;
-  const questionsToAsk = policy.verification.questionsToAsk;
   const found = user ? destinations(ctx, user, enrollment) : {};
-  const usable =
-    user !== null &&
-    (questionsToAsk === 0 || (enrollment?.answers.length ?? 0) > 0) &&
-    (!policy.verification.requireCode || Object.keys(found).length > 0);
+  const usable = user !== null && canVerify(policy, { answers: enrollment?.answers.length ?? 0, destinations: Object.keys(found).length });
   if (!decoy && !usable) decoy = user ? 'not-enrolled' : 'unknown-name';
 
   const name = { key, typed: input.name };
@@ -162,7 +159,7 @@ async function begin(
     user: decoy ? null : { guid: user!.guid, sam: user!.samAccountName },
     decoy,
     expiresAt,
-    stage: plan.questions.length ? 'question' : policy.verification.requireCode ? 'channel' : 'verified',
+    stage: firstStage(policy, plan.questions.length),
   };
   // The audit names an account that was found (enrolled or not); an unknown name is "unknown".
   const subject = { user: user && { guid: user.guid, sam: user.samAccountName }, decoy };
@@ -179,7 +176,7 @@ async function accountPlan(ctx: FlowContext, name: { key: string; typed: string 
     ctx.policy.verification.questionsToAsk,
   );
   // A channel page shown before anything is proven offers every channel, as for any other name.
-  const beforeProof = questions.length === 0;
+  const beforeProof = firstStage(ctx.policy, questions.length) === 'channel';
   return { questions, channels: await offeredChannels(ctx, name, found, beforeProof) };
 }
 
@@ -228,7 +225,7 @@ export async function answerQuestion(
   if (await verifyAnswer(stored?.answerHash ?? null, answer)) {
     await record(ctx, state, requester, 'question-right', 'success', `question ${state.questionIndex + 1}`);
     state.questionIndex += 1;
-    if (state.questionIndex >= state.questions.length) state.stage = ctx.policy.verification.requireCode ? 'channel' : 'verified';
+    if (state.questionIndex >= state.questions.length) state.stage = stageAfterQuestions(ctx.policy, state);
     return 'next';
   }
   const wrong = await ctx.store.throttle.hit(lockoutKey(state), coolDownMinutes * 60_000, ctx.now());
@@ -306,7 +303,7 @@ export async function checkCode(ctx: FlowContext, state: VerificationState, type
   const outcome: CodeOutcome = checked === 'used' || checked === 'unknown' ? 'wrong' : checked;
   await record(ctx, state, requester, CODE_ACTIONS[outcome], outcome === 'accepted' ? 'success' : 'refused');
   if (outcome === 'accepted') {
-    state.stage = 'verified';
+    state.stage = stageAfterCode(state);
     await ctx.store.codes.remove(state.flowId);
   }
   return outcome;

@@ -1,10 +1,12 @@
 /**
- * The channel page when it comes before anything is proven (code-only verification): the same
- * choices, order and masking for every name, real or not.
+ * The channel page when it comes before anything is proven (code-only verification, or the code
+ * first with auto-enrollment): the same choices, order and masking for every name, real or
+ * not, and an account that never enrolled verifying by a code to its directory address.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { devDomain } from '../../testing/dev-domain.ts';
+import { bindAs, devDomain, freshPassword } from '../../testing/dev-domain.ts';
+import { answerAll, codeSentTo, enroll } from '../../testing/journeys.ts';
 import { portalFixture, type PortalFixture } from '../../testing/portal.ts';
 import { type Page, webClient, type WebClient } from '../../testing/web-client.ts';
 
@@ -81,5 +83,45 @@ describe('code-only verification', () => {
     const refused = await fixture.portal.app.store.audit.query({ action: 'send-no-address' });
     assert.ok(refused.some((entry) => entry.actor === emailOnly.sam && entry.outcome === 'refused' && entry.detail === 'sms: no address on file'));
     assert.match((await real.client.submit('/reset/code', { code: '123456' })).body, /That code is not correct/);
+  });
+});
+
+describe('auto-enrollment with questions configured', () => {
+  const fixture = portalFixture({ enrollment: { autoEnroll: true }, protection: { perIp: { max: 1000 } } });
+
+  test('every name starts with the same channel page: never enrolled, enrolled, unknown', async () => {
+    assert.ok(fixture.portal.config.verification.questionsToAsk > 0);
+    const never = await fixture.person();
+    const enrolled = await fixture.person();
+    await enroll(webClient(fixture.portal.app.server), enrolled);
+    const pages = await Promise.all([never.sam, enrolled.sam, 'nobody-by-this-name'].map(async (name, i) => (await start(fixture, name, `10.31.0.${i + 1}`)).page));
+    for (const page of pages) {
+      assert.match(page.body, /Where should we send your code/);
+      assert.equal(shape(page), shape(pages[0]!));
+    }
+  });
+
+  test("a user who never enrolled resets with a code sent to the directory's mail address alone", async () => {
+    const user = await fixture.person();
+    const { client, page } = await start(fixture, user.sam, '10.31.1.1');
+    assert.equal(choices(page)[0]!.masked, 't•••••@latchkey.test', "the directory's address, masked");
+    assert.match((await client.submit('/reset/send', { channel: 'email' })).body, /Enter your code/);
+    const passwordPage = await client.submit('/reset/code', { code: await codeSentTo(mailOf(user), fixture.portal.outbox) });
+    assert.match(passwordPage.body, /Choose your new password/);
+    const next = freshPassword();
+    assert.match((await client.submit('/reset/password', { password: next, confirm: next })).body, /has been changed/);
+    assert.equal(await bindAs(user.dn, next), 'ok');
+  });
+
+  test('an enrolled user answers the questions after the code', async () => {
+    const user = await fixture.person();
+    await enroll(webClient(fixture.portal.app.server), user);
+    const { client } = await start(fixture, user.sam, '10.31.2.1');
+    await client.submit('/reset/send', { channel: 'email' });
+    const question = await client.submit('/reset/code', { code: await codeSentTo(mailOf(user), fixture.portal.outbox) });
+    assert.match(question.body, /class="question"/, 'the code alone does not verify an enrolled account');
+    assert.match((await client.submit('/reset/answer', { answer: 'not the answer' })).body, /That answer is not correct/);
+    const passwordPage = await answerAll(client, 'reset', client.last!);
+    assert.match(passwordPage.body, /Choose your new password/);
   });
 });
