@@ -15,6 +15,16 @@ const limit = (max: number, windowMinutes: number) =>
     })
     .prefault({});
 
+/** Codes that may be sent within an hour and within a day (fixed windows from the first send). */
+const sendCap = (perHour: number, perDay: number) =>
+  z
+    .strictObject({
+      perHour: z.number().int().min(1).max(1000).default(perHour),
+      perDay: z.number().int().min(1).max(10_000).default(perDay),
+    })
+    .prefault({})
+    .refine((cap) => cap.perDay >= cap.perHour, { message: 'perDay must not be below perHour', path: ['perDay'] });
+
 const ldapUrl = z
   .string()
   .regex(/^ldaps?:\/\/[^/\s]+\/?$/i, 'must be ldaps://host[:port] or ldap://host[:port]');
@@ -127,7 +137,7 @@ const runtimeShape = {
         /** Users may write their own questions. */
         customQuestions: z.boolean().default(false),
         minAnswerLength: z.number().int().min(1).max(100).default(3),
-        /** Users with mail or mobile in the directory count as enrolled for codes (code-only verification). */
+        /** Accounts without enrolled answers verify by a code to the directory's mail or mobile (the code then comes first for every name). */
         autoEnroll: z.boolean().default(false),
       })
       .prefault({}),
@@ -148,6 +158,10 @@ const runtimeShape = {
         maxFailures: z.number().int().min(1).max(20).default(5),
         /** Wait before another code may be sent in the same attempt. */
         resendCooldownSeconds: z.number().int().min(0).max(3600).default(30),
+        /** Codes sent to one e-mail address or mobile number, by every flow and the helpdesk together. */
+        perDestination: sendCap(5, 10),
+        /** Codes sent for one account, to all its addresses together. */
+        perAccount: sendCap(5, 10),
       })
       .prefault({}),
     protection: z

@@ -17,8 +17,10 @@ import type { AuditEntry } from '../store/audit.ts';
 import type { Enrollment } from '../store/enrollments.ts';
 import { SignInRequired } from './account.ts';
 import type { FlowContext, Requester } from './context.ts';
-import { checkTypedCode, issueCode } from './one-time-codes.ts';
+import { type Delivery, SendCapped, sendCodeMessage } from './code-delivery.ts';
+import { checkTypedCode } from './one-time-codes.ts';
 import { type FieldError, newPasswordErrors, policyFieldError } from './recover.ts';
+import { describeCap } from './send-caps.ts';
 import { type Credentials, signIn } from './sign-in.ts';
 import type { Channel } from './verification.ts';
 
@@ -201,14 +203,17 @@ export async function sendCallerCode(ctx: FlowContext, desk: Desk, guid: string,
   const address = callerAddresses(ctx, user, await ctx.store.enrollments.get(user.guid))[channel];
   if (!address) throw CallerNotVerified({});
   const flowId = randomBytes(16).toString('hex');
-  const code = await issueCode(ctx, flowId, user.guid, channel);
-  const params = { code, organisation: ctx.policy.ui.organisation, operator: desk.session.displayName ?? desk.session.sam };
+  const params = { organisation: ctx.policy.ui.organisation, operator: desk.session.displayName ?? desk.session.sam };
+  let sent: Delivery;
   try {
-    if (channel === 'email') await ctx.mail!.send({ to: [address], subject: ctx.t('mail.callerCode.subject', params), text: ctx.t('mail.callerCode.body', params) });
-    else await ctx.sms!.send({ to: address, body: ctx.t('sms.callerCode', params) });
+    sent = await sendCodeMessage(ctx, flowId, { accountGuid: user.guid, channel, address }, 'callerCode', params);
   } catch (error) {
     await record(ctx, desk.session, user, 'caller-verification', 'failure', requester, `code by ${channel}: ${(error as LatchkeyError).code ?? 'error'}`);
     throw error;
+  }
+  if (sent.outcome === 'capped') {
+    await record(ctx, desk.session, user, 'send-capped', 'refused', requester, `code by ${channel}: ${describeCap(sent.cap)}`);
+    throw SendCapped({});
   }
   desk.session.pending[user.guid] = { flowId, channel };
   await record(ctx, desk.session, user, 'caller-verification', 'success', requester, `code sent by ${channel}`);

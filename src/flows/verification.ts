@@ -8,15 +8,19 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { AuditAction, AuditOutcome } from '../audit/recorder.ts';
 import type { DirectoryUser } from '../directory/directory.ts';
 import { LatchkeyError } from '../errors.ts';
-import { maskEmail, maskPhone } from '../notify/masking.ts';
+import { normalizePhone } from '../notify/phone.ts';
 import { verifyAnswer } from '../security/answers.ts';
-import { decoyDigits, decoyPick } from '../security/decoy.ts';
+import { decoyPick } from '../security/decoy.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { Enrollment } from '../store/enrollments.ts';
+import { sendCodeMessage } from './code-delivery.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { clearFailures, countFailure, failureIds, type Stop, stopped } from './failure-limits.ts';
+import { configuredChannels, offeredChannels } from './offered-channels.ts';
 import { checkTypedCode, issueCode } from './one-time-codes.ts';
+import { describeCap } from './send-caps.ts';
 import { typedName } from './typed-name.ts';
+import { canVerify, firstStage, stageAfterCode, stageAfterQuestions } from './verification-steps.ts';
 
 export type VerificationKind = 'reset' | 'unlock';
 export type Channel = 'email' | 'sms';
@@ -74,16 +78,24 @@ async function overLimit(ctx: FlowContext, key: string, limit: { max: number; wi
   return (await ctx.store.throttle.hit(key, limit.windowMinutes * 60_000, ctx.now())) > limit.max;
 }
 
-/** Where codes can go for a real user: enrolled addresses, or the directory's with auto-enrollment. */
+/**
+ * Where codes can go for a real user: enrolled addresses, or the directory's with auto-enrollment.
+ * A mobile number is one only in E.164 form: texts to anything else fail, and a decoy's never do.
+ */
 export function destinations(ctx: FlowContext, user: DirectoryUser, enrollment: Enrollment | null): Partial<Record<Channel, string>> {
   const auto = ctx.policy.enrollment.autoEnroll;
   const email = enrollment?.email ?? (auto ? user.mail : null);
   const mobile = enrollment?.mobile ?? (auto ? user.mobile : null);
-  const allowed = ctx.policy.verification.channels;
-  return {
-    ...(email && ctx.mail && allowed.includes('email') ? { email } : {}),
-    ...(mobile && ctx.sms && allowed.includes('sms') ? { sms: mobile } : {}),
-  };
+  const addresses: Record<Channel, string | null> = { email: email || null, sms: mobile ? e164OrNull(mobile) : null };
+  return Object.fromEntries(configuredChannels(ctx).flatMap((channel) => (addresses[channel] ? [[channel, addresses[channel]]] : [])));
+}
+
+function e164OrNull(number: string): string | null {
+  try {
+    return normalizePhone(number);
+  } catch {
+    return null;
+  }
 }
 
 /** `count` items of `items` in a random order (a new draw for every flow). */
@@ -129,33 +141,20 @@ async function begin(ctx: FlowContext, input: StartInput, requester: Requester):
   if (policy.protection.honeypot && input.honeypot) decoy = 'bot';
   const user = decoy ? null : await ctx.directory.findUser(input.name, input.domain);
   const enrollment = user ? await ctx.store.enrollments.get(user.guid) : null;
-  const questionsToAsk = policy.verification.questionsToAsk;
   const found = user ? destinations(ctx, user, enrollment) : {};
-  const usable =
-    user !== null &&
-    (questionsToAsk === 0 || (enrollment?.answers.length ?? 0) > 0) &&
-    (!policy.verification.requireCode || Object.keys(found).length > 0);
+  const usable = user !== null && canVerify(policy, { answers: enrollment?.answers.length ?? 0, destinations: Object.keys(found).length });
   if (!decoy && !usable) decoy = user ? 'not-enrolled' : 'unknown-name';
 
-  const plan = decoy
-    ? await decoyPlan(ctx, key, canonical)
-    : {
-        questions: randomSubset(
-          (enrollment?.answers ?? []).map(({ question }, position) => ({ position, text: question })),
-          questionsToAsk,
-        ),
-        channels: Object.entries(found).map(([channel, address]) => ({
-          channel: channel as Channel,
-          masked: channel === 'email' ? maskEmail(address) : maskPhone(address),
-        })),
-      };
+  // Decoy masks come from the canonical name, so that every spelling shows the same.
+  const name = { key, typed: canonical };
+  const plan = decoy ? await decoyPlan(ctx, name) : await accountPlan(ctx, name, enrollment, found);
   const state: VerificationState = {
     ...base,
     ...plan,
     user: decoy ? null : { guid: user!.guid, sam: user!.samAccountName },
     decoy,
     expiresAt,
-    stage: plan.questions.length ? 'question' : policy.verification.requireCode ? 'channel' : 'verified',
+    stage: firstStage(policy, plan.questions.length),
   };
   // The audit names an account that was found (enrolled or not); an unknown name is "unknown".
   const subject = { user: user && { guid: user.guid, sam: user.samAccountName }, decoy };
@@ -164,22 +163,26 @@ async function begin(ctx: FlowContext, input: StartInput, requester: Requester):
   return { ok: true, state };
 }
 
+/** Questions and destinations for an account that can verify: some of its answers, its addresses. */
+async function accountPlan(ctx: FlowContext, name: { key: string; typed: string }, enrollment: Enrollment | null, found: Partial<Record<Channel, string>>) {
+  const questions = randomSubset(
+    (enrollment?.answers ?? []).map(({ question }, position) => ({ position, text: question })),
+    ctx.policy.verification.questionsToAsk,
+  );
+  // A channel page shown before anything is proven offers every channel, as for any other name.
+  const beforeProof = firstStage(ctx.policy, questions.length) === 'channel';
+  return { questions, channels: await offeredChannels(ctx, name, found, beforeProof) };
+}
+
 /** Questions and destinations for a decoy: fixed per name, asked like a real enrollment. */
-async function decoyPlan(ctx: FlowContext, key: string, canonicalName: string) {
+async function decoyPlan(ctx: FlowContext, name: { key: string; typed: string }) {
   const { enrollment, verification } = ctx.policy;
-  const enrolled = decoyPick(ctx.keys.decoy, key, enrollment.questions, Math.max(enrollment.questionsToEnroll, verification.questionsToAsk));
+  const enrolled = decoyPick(ctx.keys.decoy, name.key, enrollment.questions, Math.max(enrollment.questionsToEnroll, verification.questionsToAsk));
   const questions = randomSubset(
     enrolled.map((text, position) => ({ position, text })),
     verification.questionsToAsk,
   );
-  const { dnsDomain } = await ctx.directory.domain().catch(() => ({ dnsDomain: 'example.com' }));
-  const local = canonicalName.replace(/^.*\\/, '').replace(/@.*$/, '') || 'x';
-  const channels: VerificationState['channels'] = [];
-  if (ctx.mail && verification.channels.includes('email')) channels.push({ channel: 'email', masked: maskEmail(`${local}@${dnsDomain}`) });
-  if (ctx.sms && verification.channels.includes('sms')) {
-    channels.push({ channel: 'sms', masked: maskPhone(`+1555${decoyDigits(ctx.keys.decoy, key, 'phone', 7)}`) });
-  }
-  return { questions, channels };
+  return { questions, channels: await offeredChannels(ctx, name, {}, true) };
 }
 
 /** Refused because the state is not at the step being posted (skipped, replayed or expired). */
@@ -220,7 +223,7 @@ export async function answerQuestion(
     await record(ctx, state, requester, 'question-right', 'success', `question ${state.questionIndex + 1}`);
     state.questionIndex += 1;
     if (state.questionIndex >= state.questions.length) {
-      state.stage = ctx.policy.verification.requireCode ? 'channel' : 'verified';
+      state.stage = stageAfterQuestions(ctx.policy, state);
       if (state.stage === 'verified') await clearFailures(ctx, failureIds(state));
     }
     return 'next';
@@ -239,6 +242,12 @@ async function wrongAttempt(ctx: FlowContext, state: VerificationState, requeste
 
 export type SendOutcome = { outcome: 'sent' } | { outcome: 'too-soon'; waitSeconds: number } | { outcome: 'failed'; error: LatchkeyError };
 
+/**
+ * What happened to a requested code. 'withheld' (a send cap reached, or no address for a channel
+ * offered as a stand-in) shows the code page like 'sent': no code typed will pass, as in a decoy.
+ */
+type Delivered = { outcome: 'sent' } | { outcome: 'withheld'; action: AuditAction; detail: string } | { outcome: 'failed'; error: LatchkeyError };
+
 /** Sends a code to the chosen destination (a decoy sends nothing, in the same time). */
 export async function sendCode(ctx: FlowContext, state: VerificationState, channel: Channel, requester: Requester): Promise<SendOutcome> {
   if (state.stage !== 'channel' && state.stage !== 'code') throw new StepOutOfOrder();
@@ -256,33 +265,28 @@ export async function sendCode(ctx: FlowContext, state: VerificationState, chann
   state.stage = 'code';
   state.codeChannel = channel;
   state.codeSentAt = ctx.now();
-  await record(ctx, state, requester, 'code-sent', 'success', channel);
-  return result;
+  if (result.outcome === 'withheld') await record(ctx, state, requester, result.action, 'refused', `${channel}: ${result.detail}`);
+  else await record(ctx, state, requester, 'code-sent', 'success', channel);
+  return { outcome: 'sent' };
 }
 
-async function deliver(ctx: FlowContext, state: VerificationState, channel: Channel): Promise<SendOutcome> {
-  const code = await issueCode(ctx, state.flowId, state.user?.guid ?? null, channel);
-  if (!state.user || !code) return { outcome: 'sent' };
-  const user = await ctx.directory.getUser(state.user.guid);
+async function deliver(ctx: FlowContext, state: VerificationState, channel: Channel): Promise<Delivered> {
+  const user = state.user && (await ctx.directory.getUser(state.user.guid));
   const address = user && destinations(ctx, user, await ctx.store.enrollments.get(user.guid))[channel];
-  if (!address) throw new StepOutOfOrder();
-  const minutes = ctx.policy.codes.lifetimeMinutes;
-  const organisation = ctx.policy.ui.organisation;
+  const withhold = async (action: AuditAction, detail: string): Promise<Delivered> => {
+    // Replaces any earlier code of the flow, as a real new code would, with one nobody is told.
+    await issueCode(ctx, state.flowId, null, channel);
+    return state.user ? { outcome: 'withheld', action, detail } : { outcome: 'sent' };
+  };
+  if (!user || !address) return withhold('send-no-address', 'no address on file');
   try {
-    if (channel === 'email') {
-      await ctx.mail!.send({
-        to: [address],
-        subject: ctx.t('mail.code.subject', { organisation }),
-        text: ctx.t('mail.code.body', { code, minutes, organisation }),
-      });
-    } else {
-      await ctx.sms!.send({ to: address, body: ctx.t('sms.code', { code, minutes, organisation }) });
-    }
+    const params = { minutes: ctx.policy.codes.lifetimeMinutes, organisation: ctx.policy.ui.organisation };
+    const sent = await sendCodeMessage(ctx, state.flowId, { accountGuid: user.guid, channel, address }, 'code', params);
+    return sent.outcome === 'capped' ? withhold('send-capped', describeCap(sent.cap)) : sent;
   } catch (error) {
     if (error instanceof LatchkeyError) return { outcome: 'failed', error };
     throw error;
   }
-  return { outcome: 'sent' };
 }
 
 export type CodeOutcome = 'accepted' | 'wrong' | 'expired' | 'locked' | Stop;
@@ -301,9 +305,9 @@ export async function checkCode(ctx: FlowContext, state: VerificationState, type
   const checked = await checkTypedCode(ctx, state.flowId, typed);
   if (checked === 'accepted') {
     await record(ctx, state, requester, 'code-accepted', 'success');
-    state.stage = 'verified';
+    state.stage = stageAfterCode(state);
     await ctx.store.codes.remove(state.flowId);
-    await clearFailures(ctx, failureIds(state));
+    if (state.stage === 'verified') await clearFailures(ctx, failureIds(state));
     return 'accepted';
   }
   if (checked === 'expired') {

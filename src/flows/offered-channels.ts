@@ -1,0 +1,45 @@
+/**
+ * The choices of the channel page ("E-mail to j•••••@corp.example", "Text message to
+ * +•••••••0999"). When the page comes before anything is proven, it must look the same for every
+ * name: every configured channel, in one order, in one masking format, real or stand-in.
+ */
+import { maskEmail, maskPhone } from '../notify/masking.ts';
+import { decoyDigits } from '../security/decoy.ts';
+import type { FlowContext } from './context.ts';
+import type { Channel, VerificationState } from './verification.ts';
+
+const PAGE_ORDER: readonly Channel[] = ['email', 'sms'];
+
+/** The channels codes can go by now (allowed by the policy, with a sender set up), in page order. */
+export function configuredChannels(ctx: FlowContext): Channel[] {
+  const senders: Record<Channel, unknown> = { email: ctx.mail, sms: ctx.sms };
+  return PAGE_ORDER.filter((channel) => senders[channel] && ctx.policy.verification.channels.includes(channel));
+}
+
+/** What a name with no address for `channel` is shown: fixed per name, like a real address. */
+async function standIn(ctx: FlowContext, key: string, typedName: string, channel: Channel): Promise<string> {
+  if (channel === 'sms') return maskPhone(`+1555${decoyDigits(ctx.keys.decoy, key, 'phone', 7)}`);
+  const { dnsDomain } = await ctx.directory.domain().catch(() => ({ dnsDomain: 'example.com' }));
+  const local = typedName.replace(/^.*\\/, '').replace(/@.*$/, '').trim() || 'x';
+  return maskEmail(`${local}@${dnsDomain}`);
+}
+
+/**
+ * The channel page's choices for the typed name (fingerprint `key`) and the account's addresses
+ * `found` (none for a decoy). With `standIns`, a configured channel without an address is
+ * offered under a stand-in; without, only the addresses found are (a page after proven answers).
+ */
+export async function offeredChannels(
+  ctx: FlowContext,
+  name: { key: string; typed: string },
+  found: Partial<Record<Channel, string>>,
+  standIns: boolean,
+): Promise<VerificationState['channels']> {
+  const offered: VerificationState['channels'] = [];
+  for (const channel of configuredChannels(ctx)) {
+    const address = found[channel];
+    if (address) offered.push({ channel, masked: channel === 'email' ? maskEmail(address) : maskPhone(address) });
+    else if (standIns) offered.push({ channel, masked: await standIn(ctx, name.key, name.typed, channel) });
+  }
+  return offered;
+}
