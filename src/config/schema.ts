@@ -150,7 +150,12 @@ const runtimeShape = {
         /** Where codes may go. */
         channels: z.array(z.enum(['email', 'sms'])).min(1).default(['email', 'sms']),
       })
-      .prefault({}),
+      .prefault({})
+      // Neither questions nor a code would let anyone reset anyone's password.
+      .refine((verification) => verification.requireCode || verification.questionsToAsk > 0, {
+        message: 'with requireCode off, questionsToAsk must be at least 1: otherwise nothing would be proven',
+        path: ['questionsToAsk'],
+      }),
     codes: z
       .strictObject({
         lifetimeMinutes: minutes(10),

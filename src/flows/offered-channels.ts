@@ -3,7 +3,7 @@
  * +•••••••0999"). When the page comes before anything is proven, it must look the same for every
  * name: every configured channel, in one order, in one masking format, real or stand-in.
  */
-import { maskEmail, maskPhone } from '../notify/masking.ts';
+import { hiddenEmail, maskEmail, maskPhone } from '../notify/masking.ts';
 import { decoyDigits } from '../security/decoy.ts';
 import type { FlowContext } from './context.ts';
 import type { Channel, VerificationState } from './verification.ts';
@@ -17,11 +17,8 @@ export function configuredChannels(ctx: FlowContext): Channel[] {
 }
 
 /** What a name with no address for `channel` is shown: fixed per name, like a real address. */
-async function standIn(ctx: FlowContext, key: string, typedName: string, channel: Channel): Promise<string> {
-  if (channel === 'sms') return maskPhone(`+1555${decoyDigits(ctx.keys.decoy, key, 'phone', 7)}`);
-  const { dnsDomain } = await ctx.directory.domain().catch(() => ({ dnsDomain: 'example.com' }));
-  const local = typedName.replace(/^.*\\/, '').replace(/@.*$/, '').trim() || 'x';
-  return maskEmail(`${local}@${dnsDomain}`);
+function standIn(ctx: FlowContext, key: string, channel: Channel): string {
+  return channel === 'sms' ? maskPhone(`+1555${decoyDigits(ctx.keys.decoy, key, 'phone', 7)}`) : hiddenEmail();
 }
 
 /**
@@ -38,8 +35,9 @@ export async function offeredChannels(
   const offered: VerificationState['channels'] = [];
   for (const channel of configuredChannels(ctx)) {
     const address = found[channel];
-    if (address) offered.push({ channel, masked: channel === 'email' ? maskEmail(address) : maskPhone(address) });
-    else if (standIns) offered.push({ channel, masked: await standIn(ctx, name.key, name.typed, channel) });
+    // Before proof an e-mail address shows nothing of itself: its letters and domain are not the typed name's.
+    if (address) offered.push({ channel, masked: channel === 'sms' ? maskPhone(address) : standIns ? hiddenEmail() : maskEmail(address) });
+    else if (standIns) offered.push({ channel, masked: standIn(ctx, name.key, channel) });
   }
   return offered;
 }

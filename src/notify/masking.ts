@@ -18,6 +18,14 @@ export function maskEmail(address: string): string {
   return (chars.length > 1 ? chars[0] : '') + BULLETS + domain;
 }
 
+/**
+ * An e-mail address shown before its owner has proven anything: nothing of it, so that no real
+ * address can be told from a decoy's by a letter or a domain that the typed name does not have.
+ */
+export function hiddenEmail(): string {
+  return `${BULLETS}@${BULLETS}`;
+}
+
 /** `+15550100999` → `+•••••••0999`: the "+" and the last four digits. */
 export function maskPhone(number: string): string {
   const digits = number.replace(/\D/g, '');
