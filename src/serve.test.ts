@@ -22,7 +22,7 @@ import type { Config } from './config/schema.ts';
 import { serve } from './serve.ts';
 import { rejectsWithCode } from './testing/assertions.ts';
 import { devDomain } from './testing/dev-domain.ts';
-import { startTcpProxy } from './testing/tcp-proxy.ts';
+import { freePort } from './testing/ports.ts';
 import { generatedCertificate, makeSelfSigned } from './web/tls.ts';
 
 const facts = devDomain();
@@ -30,12 +30,6 @@ const cleanups: (() => Promise<unknown> | unknown)[] = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-async function freePort(): Promise<number> {
-  const proxy = await startTcpProxy(1);
-  await proxy.stop();
-  return proxy.port;
-}
 
 function configFor(dataDir: string, server: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Config {
   return loadConfig({

@@ -32,6 +32,7 @@ import { translator } from './i18n.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { operationsRoutes } from './routes/operations.ts';
+import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
 import type { Metrics } from './metrics.ts';
 import { demoRoutes, type Outbox } from './routes/demo.ts';
 import { helpdeskRoutes } from './routes/helpdesk.ts';
@@ -65,7 +66,10 @@ const FLOOD_LIMIT_PER_MINUTE = 300;
 
 export async function buildServer(options: WebOptions): Promise<FastifyInstance> {
   const { config, store, keys } = options;
-  const secure = config.server.publicUrl?.startsWith('https://') ?? false;
+  // One answer for the whole portal, never 'auto': 'auto' believes what each request says of its
+  // scheme (through a proxy not in trustedProxies: http), and @fastify/session then also turns
+  // SameSite=Strict into Lax.
+  const overHttps = reachedOverHttps(config.server, options.https !== undefined);
   const app = Fastify({
     ...(options.https ? { https: options.https } : {}),
     // Query strings can carry a typed username (?username=…): requests are logged by path only.
@@ -90,9 +94,11 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
       },
     },
     referrerPolicy: { policy: 'no-referrer' },
-    hsts: secure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    hsts: overHttps ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     crossOriginEmbedderPolicy: false,
   });
+  if (overHttps) app.addHook('onRequest', httpsScheme);
+  app.addHook('onRequest', crossSiteGuard(config.server));
   await app.register(fastifyRateLimit, { max: FLOOD_LIMIT_PER_MINUTE, timeWindow: 60_000 });
   await app.register(fastifyFormbody);
   await app.register(fastifyCookie, { secret: keys.cookie.toString('hex') });
@@ -100,7 +106,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
     // The CSRF secret lives in a signed cookie: a form page creates no server-side state.
     sessionPlugin: '@fastify/cookie',
     cookieKey: 'lk_csrf',
-    cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', secure: 'auto', path: '/' },
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', secure: overHttps, path: '/' },
     getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf,
   });
   await app.register(fastifySession, {
@@ -109,8 +115,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
     // No session row until a flow has started: a flood of page views writes nothing.
     saveUninitialized: false,
     rolling: false,
-    // 'auto': Secure whenever the request came over HTTPS (directly or from a trusted proxy).
-    cookie: { httpOnly: true, sameSite: 'strict', secure: 'auto', path: '/', maxAge: 20 * 60_000 },
+    cookie: { httpOnly: true, sameSite: 'strict', secure: overHttps, path: '/', maxAge: 20 * 60_000 },
     store: sessionStore(store.sessions, () => Date.now()),
   });
   await app.register(fastifyStatic, { root: join(here, 'static'), prefix: '/static/', index: false, maxAge: '1h' });
