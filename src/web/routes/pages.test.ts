@@ -27,6 +27,7 @@ describe('headers and cookies', () => {
       const csp = String(page.headers['content-security-policy']);
       assert.match(csp, /default-src 'none'/, path);
       assert.match(csp, /frame-ancestors 'none'/, path);
+      assert.equal(page.headers['x-frame-options'], 'DENY', `${path}: the same answer as frame-ancestors 'none'`);
       assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, path);
       assert.doesNotMatch(csp, /script-src/, path);
       assert.equal(page.headers['referrer-policy'], 'no-referrer', path);
