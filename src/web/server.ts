@@ -93,7 +93,9 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
         baseUri: ["'none'"],
       },
     },
-    referrerPolicy: { policy: 'no-referrer' },
+    // No referrer to any other site; but 'no-referrer' would also make browsers send `Origin: null`
+    // with the portal's own forms, and the cross-site guard refuses a null origin.
+    referrerPolicy: { policy: 'same-origin' },
     hsts: overHttps ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     // The same answer as the CSP's frame-ancestors 'none', for browsers that only know this header.
     frameguard: { action: 'deny' },
