@@ -14,7 +14,6 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySession from '@fastify/session';
-import fastifyStatic from '@fastify/static';
 import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -28,6 +27,7 @@ import { SignInRequired } from '../flows/account.ts';
 import { StepOutOfOrder } from '../flows/verification.ts';
 import type { ServerKeys } from '../security/keys.ts';
 import type { Store } from '../store/store.ts';
+import { staticAssets } from './assets.ts';
 import { translator } from './i18n.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -122,11 +122,11 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
     cookie: { httpOnly: true, sameSite: 'strict', secure: overHttps, path: '/', maxAge: 20 * 60_000 },
     store: sessionStore(store.sessions, () => Date.now()),
   });
-  await app.register(fastifyStatic, { root: join(here, 'static'), prefix: '/static/', index: false, maxAge: '1h' });
+  const assets = await staticAssets(app, join(here, 'static'));
   await app.register(fastifyView, {
     engine: { eta: viewEngine(config.ui.overridesDir) },
     templates: VIEWS,
-    defaultContext: { t, organisation: config.ui.organisation, lang: config.ui.language },
+    defaultContext: { t, organisation: config.ui.organisation, lang: config.ui.language, asset: assets.url },
     // Otherwise @fastify/view turns Eta's cache off whenever NODE_ENV is not 'production' and every
     // page compiles its templates again (twice the CPU per page, bench/http-throughput.ts).
     production: true,
@@ -139,9 +139,10 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
     options.metrics.requests.inc({ route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) });
   });
   await app.register(operationsRoutes, { store, runtime: options.admin.runtime, metrics: options.metrics, metricsAllowFrom: config.server.metricsAllowFrom });
-  // Pages hold CSRF tokens and personal data: never cached by the browser or a proxy.
+  // Pages hold CSRF tokens and personal data: never cached by the browser or a proxy. Only the
+  // hashed static files say otherwise.
   app.addHook('onSend', async (request, reply) => {
-    reply.header('cache-control', 'no-store');
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
   await app.register(publicRoutes, { ctx: options.ctx });
   await app.register(accountRoutes, { ctx: options.ctx });
