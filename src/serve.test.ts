@@ -22,7 +22,7 @@ import type { Config } from './config/schema.ts';
 import { serve } from './serve.ts';
 import { rejectsWithCode } from './testing/assertions.ts';
 import { devDomain } from './testing/dev-domain.ts';
-import { startTcpProxy } from './testing/tcp-proxy.ts';
+import { freePort } from './testing/ports.ts';
 import { generatedCertificate, makeSelfSigned } from './web/tls.ts';
 
 const facts = devDomain();
@@ -30,12 +30,6 @@ const cleanups: (() => Promise<unknown> | unknown)[] = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-async function freePort(): Promise<number> {
-  const proxy = await startTcpProxy(1);
-  await proxy.stop();
-  return proxy.port;
-}
 
 function configFor(dataDir: string, server: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Config {
   return loadConfig({
@@ -190,7 +184,7 @@ describe('certificate health', () => {
 });
 
 describe('operations endpoints', () => {
-  test('/healthz and /readyz; /readyz says when the directory is down', async () => {
+  test('/healthz and /readyz; /readyz says when the directory is down, and why only to the metrics addresses', async () => {
     const healthy = await createApp(configFor(tempDir()), { logger: false, env: {} });
     cleanups.push(() => healthy.close());
     assert.equal((await healthy.server.inject({ url: '/healthz' })).statusCode, 200);
@@ -203,6 +197,14 @@ describe('operations endpoints', () => {
     assert.equal(notReady.statusCode, 503);
     assert.equal(notReady.json().checks.database, 'ok');
     assert.match(notReady.json().checks.directory, /cannot be reached/);
+    // From outside metricsAllowFrom (a forwarded address does not count): the status only, not
+    // the directory's servers or the error.
+    for (const headers of [{}, { 'x-forwarded-for': '127.0.0.1' }]) {
+      const stranger = await down.server.inject({ url: '/readyz', remoteAddress: '10.1.2.3', headers });
+      assert.equal(stranger.statusCode, 503);
+      assert.equal(stranger.body, '{"status":"not ready"}');
+    }
+    assert.equal((await healthy.server.inject({ url: '/readyz', remoteAddress: '10.1.2.3' })).body, '{"status":"ready"}');
   });
 
   test('/metrics counts requests, flow events and directory operations, and only for allowed addresses', async () => {

@@ -101,6 +101,15 @@ protection:
   assert.match(text, /server\.host/);
 });
 
+test("the admins' addresses are bare addresses, as the mailer sends only to those", async () => {
+  const base = { directory: { urls: ['ldaps://dc1.corp.example'], bindDn: 'svc', bindPassword: 'x' } };
+  const problems = await problemsOf(() =>
+    loadConfig({ env: {}, base: { ...base, notifications: { adminEmails: ['it@corp.example', 'IT <evil@example.org>', 'a@corp.example, evil@example.org'] } } }),
+  );
+  assert.deepEqual(problems.filter((problem) => /adminEmails/.test(problem)).length, 2, problems.join('\n'));
+  assert.deepEqual(loadConfig({ env: {}, base: { ...base, notifications: { adminEmails: [' it@corp.example '] } } }).notifications.adminEmails, ['it@corp.example']);
+});
+
 test('an environment variable for a setting that does not exist, or of the wrong type, is named', async () => {
   const problems = await problemsOf(() =>
     loadConfig({ file: configFile(minimal), env: { LATCHKEY_SERVER__PROT: '80', LATCHKEY_CODES__MAX_FAILURES: 'five' } }),

@@ -4,6 +4,7 @@
  * error together with what is wrong with it.
  */
 import { z } from 'zod';
+import { bareAddress } from '../notify/address.ts';
 
 const minutes = (fallback: number) => z.number().int().min(1).max(7 * 24 * 60).default(fallback);
 const limit = (max: number, windowMinutes: number) =>
@@ -278,7 +279,7 @@ const runtimeShape = {
     notifications: z
       .strictObject({
         /** Where warnings for the admins go (certificates about to expire). */
-        adminEmails: z.array(z.email()).default([]),
+        adminEmails: z.array(z.string().trim().refine((address) => bareAddress(address) === address, 'must be one e-mail address, without a name or brackets')).default([]),
         /** The admin's wording of e-mails and texts, by resource-string key (mail.reset.body …). */
         texts: z.record(z.string().regex(/^(mail|sms)\.[A-Za-z.]+$/, 'must be a mail.* or sms.* string key'), z.string().max(4000)).default({}),
       })

@@ -7,6 +7,7 @@ import type { DirectoryUser, GroupMembership } from '../directory/directory.ts';
 import type { PasswordPolicy } from '../directory/password-policy.ts';
 import { AccountProtected } from '../directory/errors.ts';
 import { LatchkeyError } from '../errors.ts';
+import { bareAddress } from '../notify/address.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { ENROLL_LIFETIME_MS, type EnrollState } from './enroll.ts';
 import { type FieldError, newPasswordErrors, policyFieldError } from './recover.ts';
@@ -82,6 +83,8 @@ export async function viewProfile(ctx: FlowContext, user: DirectoryUser, request
 /** Attribute values a user may type: phone numbers look like phone numbers, nothing is long. */
 const PHONE_ATTRIBUTES = new Set(['mobile', 'telephonenumber', 'homephone', 'ipphone', 'pager', 'facsimiletelephonenumber']);
 const PHONE = /^\+?[\d\s().-]{6,30}$/;
+/** Attribute values that are e-mail addresses: one bare address each, as at enrollment. */
+const MAIL_ATTRIBUTES = new Set(['mail', 'othermailbox']);
 const MAX_VALUE_LENGTH = 128;
 
 /** What is wrong with the submitted profile values; empty when they can be written. */
@@ -92,6 +95,7 @@ export function profileErrors(changes: Record<string, string>): FieldError[] {
     // No line breaks or other invisible characters in a value.
     else if (/[\u0000-\u001f\u007f]/.test(value)) errors.push({ field: name, code: 'LK_VALUE_INVALID' });
     else if (value && PHONE_ATTRIBUTES.has(name.toLowerCase()) && !PHONE.test(value)) errors.push({ field: name, code: 'LK_MOBILE_INVALID' });
+    else if (value && MAIL_ATTRIBUTES.has(name.toLowerCase()) && bareAddress(value) !== value) errors.push({ field: name, code: 'LK_EMAIL_INVALID' });
   }
   return errors;
 }

@@ -40,6 +40,13 @@ test('too few questions, bad addresses, and no address at all when codes are req
   assert.deepEqual(codes({ ...good, email: '', mobile: '' }), ['email:LK_CONTACT_REQUIRED']);
 });
 
+test('an address is one bare address: no display name hiding another, no list, no group', () => {
+  for (const email of ['x<evil@example.org>', 'jo@corp.example <evil@example.org>', 'jo@corp.example, evil@example.org', 'g: evil@example.org;', 'jo@corp.example (me)']) {
+    assert.deepEqual(codes({ ...good, email }), ['email:LK_EMAIL_INVALID'], email);
+  }
+  assert.deepEqual(codes({ ...good, email: '  jo@corp.example ' }), []);
+});
+
 test('own questions only when the admin allows them, and of a sensible length', () => {
   const own = { ...good, answers: [...good.answers.slice(0, 2), { question: 'Name of my grandmother’s village?', answer: 'Hallstatt' }] };
   assert.deepEqual(codes(own), ['question2:LK_QUESTION_NOT_OFFERED']);

@@ -5,6 +5,7 @@
  */
 import { AccountProtected } from '../directory/errors.ts';
 import type { LatchkeyError } from '../errors.ts';
+import { bareAddress } from '../notify/address.ts';
 import { hashAnswer, normalizeAnswer } from '../security/answers.ts';
 import type { FlowContext, Policy, Requester } from './context.ts';
 import { clearFailures } from './failure-limits.ts';
@@ -59,7 +60,6 @@ export interface EnrollmentAnswers {
   mobile: string;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PHONE_CHARACTERS = /^\+?[\d\s().-]+$/;
 
 /** What is wrong with the submitted answers and addresses; empty when they can be saved. */
@@ -83,7 +83,7 @@ export function enrollmentErrors(policy: Pick<Policy, 'enrollment' | 'verificati
   if (input.answers.length < questionsToEnroll) errors.push({ field: `question${input.answers.length}`, code: 'LK_QUESTION_MISSING' });
   const email = input.email.trim();
   const mobile = input.mobile.trim();
-  if (email && !EMAIL.test(email)) errors.push({ field: 'email', code: 'LK_EMAIL_INVALID' });
+  if (email && !bareAddress(email)) errors.push({ field: 'email', code: 'LK_EMAIL_INVALID' });
   const digits = mobile.replace(/\D/g, '');
   if (mobile && (!PHONE_CHARACTERS.test(mobile) || digits.length < 8 || digits.length > 15)) errors.push({ field: 'mobile', code: 'LK_MOBILE_INVALID' });
   if (policy.verification.requireCode && !email && !mobile) errors.push({ field: 'email', code: 'LK_CONTACT_REQUIRED' });
@@ -107,7 +107,7 @@ export async function saveEnrollment(ctx: FlowContext, state: EnrollState, input
   await ctx.store.enrollments.save({
     userGuid: state.user.guid,
     username: state.user.sam,
-    email: input.email.trim() || null,
+    email: bareAddress(input.email),
     mobile: mobile ? `${mobile.startsWith('+') ? '+' : ''}${mobile.replace(/\D/g, '')}` : null,
     answers,
     now: ctx.now(),

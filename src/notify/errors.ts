@@ -13,6 +13,8 @@ export type MailFailureReason =
   | 'auth'
   | 'sender-refused'
   | 'recipient-refused'
+  /** Refused before sending: a recipient that is not one bare address. */
+  | 'recipient-invalid'
   | 'message-refused'
   | 'other';
 

@@ -8,6 +8,7 @@ import { inspect } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { rejectsWithCode } from '../testing/assertions.ts';
+import { freePort } from '../testing/ports.ts';
 import { createMailer, type SmtpSettings } from './mailer.ts';
 import { parseMessage, type ParsedMessage } from './mime.ts';
 
@@ -65,15 +66,6 @@ async function startServer(options: SMTPServerOptions) {
     logins,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-/** A port on 127.0.0.1 that nothing listens on. */
-async function closedPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 describe('sending e-mail to real SMTP servers', () => {
@@ -204,8 +196,17 @@ describe('sending e-mail to real SMTP servers', () => {
     assertNoSecrets(error);
   });
 
+  test('a recipient that is not one bare address is refused before anything is sent', async () => {
+    const before = plain.received.length;
+    for (const to of ['x<evil@example.org>', 'jsmith@corp.example, evil@example.org', 'team: evil@example.org;', ' jsmith@corp.example']) {
+      const error = await rejectsWithCode(send({ port: plain.port, security: 'none', user: undefined }, to), 'LK_MAIL_FAILED');
+      assert.equal(error.details.reason, 'recipient-invalid', to);
+    }
+    assert.equal(plain.received.length, before, 'no message reached the server');
+  });
+
   test('a port nobody listens on is unreachable', async () => {
-    const error = await rejectsWithCode(send({ port: await closedPort() }), 'LK_MAIL_FAILED');
+    const error = await rejectsWithCode(send({ port: await freePort() }), 'LK_MAIL_FAILED');
     assert.equal(error.details.reason, 'unreachable');
     assert.match(String(error.details.error), /ECONNREFUSED/);
   });

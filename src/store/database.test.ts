@@ -3,7 +3,7 @@
  * from BIGINT columns, the same schema on both databases, and coded errors for bad settings.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -122,6 +122,25 @@ describe('SQLite specifics', () => {
       assert.ok(Number(await pragma('busy_timeout')) > 0);
     } finally {
       await close();
+    }
+  });
+
+  test('the file, its -wal and -shm are owner-only, in folders only the owner may enter', async () => {
+    const file = join(dir, 'private', 'data', 'latchkey.db');
+    // A common umask, under which files are otherwise created readable by everyone.
+    const umask = process.umask(0o022);
+    try {
+      const { db, close } = await openDatabase({ sqliteFile: file });
+      try {
+        await db.insertInto('sessions').values({ id: 's1', data: '{}', expires_at: 1 }).execute();
+        const mode = async (path: string) => ((await stat(path)).mode & 0o777).toString(8);
+        for (const path of [file, `${file}-wal`, `${file}-shm`]) assert.equal(await mode(path), '600', path);
+        for (const folder of [join(dir, 'private'), join(dir, 'private', 'data')]) assert.equal(await mode(folder), '700', folder);
+      } finally {
+        await close();
+      }
+    } finally {
+      process.umask(umask);
     }
   });
 

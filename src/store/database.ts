@@ -2,7 +2,7 @@
  * Opens Latchkey's database: PostgreSQL when DATABASE_URL is a postgres:// URL, otherwise a
  * SQLite file. Either way the schema is brought up to date before anything else touches it.
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -101,7 +101,10 @@ function sqlite(file: string): Kysely<Tables> {
   const dialect = new SqliteDialect({
     // Opened at the first query so that a bad path fails there, as a coded error, like PostgreSQL.
     database: async () => {
-      mkdirSync(dirname(resolve(file)), { recursive: true });
+      // Owner-only: the file holds answer hashes, sessions and the encrypted secrets. SQLite gives
+      // the -wal and -shm files the mode of the database file, so creating that one 0600 is enough.
+      mkdirSync(dirname(resolve(file)), { recursive: true, mode: 0o700 });
+      closeSync(openSync(file, 'a', 0o600));
       const database = new BetterSqlite3(file);
       // WAL lets readers (a backup, the CLI) work while the service writes.
       database.pragma('journal_mode = WAL');

@@ -12,6 +12,7 @@ forEachDatabase('the store', (database) => {
     const store = await openStore(database.options);
     try {
       assert.equal(store.dialect, database.dialect);
+      await store.ping();
       await store.enrollments.save({ userGuid: 'g', username: 'u', answers: [], now: 1 });
       await store.codes.issue({ flowId: 'f', userGuid: 'g', channel: 'email', codeHash: 'h', expiresAt: 10, now: 1 });
       await store.throttle.hit('k', 10, 1);
@@ -29,5 +30,6 @@ forEachDatabase('the store', (database) => {
       await store.close();
     }
     await assert.rejects(store.enrollments.count(), 'a closed store answers no more queries');
+    await assert.rejects(store.ping(), 'nor a ping');
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The store: the database and every repository over it, opened and migrated in one call.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { type Audit, createAudit } from './audit.ts';
 import { type Codes, createCodes } from './codes.ts';
 import { type DatabaseOptions, openDatabase } from './database.ts';
@@ -20,6 +20,8 @@ export interface Store {
   readonly audit: Audit;
   readonly settings: Settings;
   readonly sessions: Sessions;
+  /** Resolves once the database answers a query: for /readyz. */
+  ping(): Promise<void>;
   /** The raw database, for the rare need no repository covers (backups, diagnostics). */
   readonly db: Kysely<Tables>;
   /** Closes the database; the process can exit afterwards. */
@@ -37,6 +39,9 @@ export async function openStore(options: DatabaseOptions): Promise<Store> {
     audit: createAudit(db),
     settings: createSettings(db),
     sessions: createSessions(db),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
     db,
     close,
   };

@@ -17,11 +17,18 @@ export interface WebClient {
   readonly cookies: Map<string, string>;
   get(path: string): Promise<Page>;
   /** Posts a form; `_csrf` is taken from the last page unless given (or `false` to omit it). */
-  post(path: string, fields: Record<string, string>, options?: { csrf?: string | false; ip?: string }): Promise<Page>;
+  post(path: string, fields: Record<string, string>, options?: PostOptions): Promise<Page>;
   /** Posts, then follows a 303 to the next page, as a browser does. */
-  submit(path: string, fields: Record<string, string>, options?: { csrf?: string | false; ip?: string }): Promise<Page>;
+  submit(path: string, fields: Record<string, string>, options?: PostOptions): Promise<Page>;
   /** The last page received. */
   readonly last: Page | undefined;
+}
+
+/** How a form is posted: its CSRF token, the source address, and headers a browser would add (Origin …). */
+export interface PostOptions {
+  csrf?: string | false;
+  ip?: string;
+  headers?: Record<string, string>;
 }
 
 /** The CSRF token in a page's form. */
@@ -72,12 +79,12 @@ export function browserClient(transport: Transport, defaultIp: string): WebClien
     }
   }
 
-  async function request(method: 'GET' | 'POST', path: string, fields?: Record<string, string>, ip = defaultIp): Promise<Page> {
+  async function request(method: 'GET' | 'POST', path: string, fields?: Record<string, string>, ip = defaultIp, headers: Record<string, string> = {}): Promise<Page> {
     const response = await transport({
       method,
       path,
       ip,
-      headers: { cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') },
+      headers: { ...headers, cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') },
       ...(fields ? { form: new URLSearchParams(fields).toString() } : {}),
     });
     remember(response.headers);
@@ -91,7 +98,7 @@ export function browserClient(transport: Transport, defaultIp: string): WebClien
     get: (path) => request('GET', path),
     post(path, fields, options = {}) {
       const csrf = options.csrf === undefined ? (last && csrfOf(last.body)) : options.csrf;
-      return request('POST', path, { ...fields, ...(csrf ? { _csrf: csrf } : {}) }, options.ip);
+      return request('POST', path, { ...fields, ...(csrf ? { _csrf: csrf } : {}) }, options.ip, options.headers);
     },
     async submit(path, fields, options) {
       const page = await client.post(path, fields, options);

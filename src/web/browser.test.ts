@@ -4,12 +4,12 @@
  * the e-mail. The browser runs with JavaScript off, as the portal must work without it.
  */
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Client } from 'ldapts';
 import { type Browser, chromium } from 'playwright-core';
 import { adminClient, bindAs, createUser, devDomain, freshPassword, removeEntries, type TestUser } from '../testing/dev-domain.ts';
 import { ANSWERS, codeSentTo } from '../testing/journeys.ts';
+import { freePort } from '../testing/ports.ts';
 import { startTestPortal, type TestPortal } from '../testing/portal.ts';
 
 const facts = devDomain();
@@ -22,9 +22,11 @@ let user: TestUser;
 before(async () => {
   admin = await adminClient();
   user = await createUser(admin);
-  portal = await startTestPortal();
-  await portal.app.server.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(portal.app.server.server.address() as AddressInfo).port}`;
+  // As in demo mode: plain HTTP on loopback, at the public URL the browser's forms come from.
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  portal = await startTestPortal({ server: { publicUrl: base } });
+  await portal.app.server.listen({ host: '127.0.0.1', port });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],

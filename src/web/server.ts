@@ -14,7 +14,6 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySession from '@fastify/session';
-import fastifyStatic from '@fastify/static';
 import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -28,10 +27,12 @@ import { SignInRequired } from '../flows/account.ts';
 import { StepOutOfOrder } from '../flows/verification.ts';
 import type { ServerKeys } from '../security/keys.ts';
 import type { Store } from '../store/store.ts';
+import { staticAssets } from './assets.ts';
 import { translator } from './i18n.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { operationsRoutes } from './routes/operations.ts';
+import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
 import type { Metrics } from './metrics.ts';
 import { demoRoutes, type Outbox } from './routes/demo.ts';
 import { helpdeskRoutes } from './routes/helpdesk.ts';
@@ -65,7 +66,10 @@ const FLOOD_LIMIT_PER_MINUTE = 300;
 
 export async function buildServer(options: WebOptions): Promise<FastifyInstance> {
   const { config, store, keys } = options;
-  const secure = config.server.publicUrl?.startsWith('https://') ?? false;
+  // One answer for the whole portal, never 'auto': 'auto' believes what each request says of its
+  // scheme (through a proxy not in trustedProxies: http), and @fastify/session then also turns
+  // SameSite=Strict into Lax.
+  const overHttps = reachedOverHttps(config.server, options.https !== undefined);
   const app = Fastify({
     ...(options.https ? { https: options.https } : {}),
     // Query strings can carry a typed username (?username=…): requests are logged by path only.
@@ -89,10 +93,16 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
         baseUri: ["'none'"],
       },
     },
-    referrerPolicy: { policy: 'no-referrer' },
-    hsts: secure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    // No referrer to any other site; but 'no-referrer' would also make browsers send `Origin: null`
+    // with the portal's own forms, and the cross-site guard refuses a null origin.
+    referrerPolicy: { policy: 'same-origin' },
+    hsts: overHttps ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    // The same answer as the CSP's frame-ancestors 'none', for browsers that only know this header.
+    frameguard: { action: 'deny' },
     crossOriginEmbedderPolicy: false,
   });
+  if (overHttps) app.addHook('onRequest', httpsScheme);
+  app.addHook('onRequest', crossSiteGuard(config.server));
   await app.register(fastifyRateLimit, { max: FLOOD_LIMIT_PER_MINUTE, timeWindow: 60_000 });
   await app.register(fastifyFormbody);
   await app.register(fastifyCookie, { secret: keys.cookie.toString('hex') });
@@ -100,7 +110,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
     // The CSRF secret lives in a signed cookie: a form page creates no server-side state.
     sessionPlugin: '@fastify/cookie',
     cookieKey: 'lk_csrf',
-    cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', secure: 'auto', path: '/' },
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', secure: overHttps, path: '/' },
     getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf,
   });
   await app.register(fastifySession, {
@@ -109,15 +119,14 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
     // No session row until a flow has started: a flood of page views writes nothing.
     saveUninitialized: false,
     rolling: false,
-    // 'auto': Secure whenever the request came over HTTPS (directly or from a trusted proxy).
-    cookie: { httpOnly: true, sameSite: 'strict', secure: 'auto', path: '/', maxAge: 20 * 60_000 },
+    cookie: { httpOnly: true, sameSite: 'strict', secure: overHttps, path: '/', maxAge: 20 * 60_000 },
     store: sessionStore(store.sessions, () => Date.now()),
   });
-  await app.register(fastifyStatic, { root: join(here, 'static'), prefix: '/static/', index: false, maxAge: '1h' });
+  const assets = await staticAssets(app, join(here, 'static'));
   await app.register(fastifyView, {
     engine: { eta: viewEngine(config.ui.overridesDir) },
     templates: VIEWS,
-    defaultContext: { t, organisation: config.ui.organisation, lang: config.ui.language },
+    defaultContext: { t, organisation: config.ui.organisation, lang: config.ui.language, asset: assets.url },
     // Otherwise @fastify/view turns Eta's cache off whenever NODE_ENV is not 'production' and every
     // page compiles its templates again (twice the CPU per page, bench/http-throughput.ts).
     production: true,
@@ -130,9 +139,10 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
     options.metrics.requests.inc({ route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) });
   });
   await app.register(operationsRoutes, { store, runtime: options.admin.runtime, metrics: options.metrics, metricsAllowFrom: config.server.metricsAllowFrom });
-  // Pages hold CSRF tokens and personal data: never cached by the browser or a proxy.
+  // Pages hold CSRF tokens and personal data: never cached by the browser or a proxy. Only the
+  // hashed static files say otherwise.
   app.addHook('onSend', async (request, reply) => {
-    reply.header('cache-control', 'no-store');
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
   await app.register(publicRoutes, { ctx: options.ctx });
   await app.register(accountRoutes, { ctx: options.ctx });

@@ -11,7 +11,11 @@ import { csrfOf, webClient, type WebClient } from '../../testing/web-client.ts';
 
 const facts = devDomain();
 // Every test signs in from the same address: limits high enough not to be what is tested here.
-const fixture = portalFixture({ protection: { perIp: { max: 1000 }, perUser: { max: 100 } } });
+const fixture = portalFixture({
+  protection: { perIp: { max: 1000 }, perUser: { max: 100 } },
+  // mail too, to show that a typed address is checked before the directory is asked to write it.
+  selfService: { editableAttributes: ['mobile', 'telephoneNumber', 'mail'] },
+});
 
 async function signedIn(user: TestUser): Promise<WebClient> {
   const client = webClient(fixture.portal.app.server);
@@ -70,6 +74,17 @@ test('a bad phone number is refused with a plain message', async () => {
   const page = await client.submit('/me/profile', { 'attr.mobile': 'call me maybe' });
   assert.match(page.body, /with its country code/);
   assert.equal(await readAttribute(fixture.admin, user.dn, 'mobile'), '+15550100999');
+});
+
+test('an e-mail address with a display name hiding another address is refused, and not written', async () => {
+  const user = await fixture.person();
+  const before = await readAttribute(fixture.admin, user.dn, 'mail');
+  const client = await signedIn(user);
+  for (const mail of ['x<evil@example.org>', `${user.sam}@${facts.dnsDomain}, evil@example.org`]) {
+    const page = await client.submit('/me/profile', { 'attr.mail': mail });
+    assert.match(page.body, /Type one e-mail address on its own/, mail);
+  }
+  assert.equal(await readAttribute(fixture.admin, user.dn, 'mail'), before);
 });
 
 test('where the service account lacks the right, the refusal is clean and names what to delegate', async () => {

@@ -1,11 +1,10 @@
 /**
  * For the operators' tools: /healthz (the process answers), /readyz (the database and at least
- * one domain controller answer) and /metrics (Prometheus text), the last only for the
- * configured addresses.
+ * one domain controller answer) and /metrics (Prometheus text). Only the configured addresses
+ * read the metrics and what /readyz found wrong: its errors name the directory's servers.
  */
 import { BlockList, isIP } from 'node:net';
-import { sql } from 'kysely';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../runtime.ts';
 import type { Store } from '../../store/store.ts';
 import type { Metrics } from '../metrics.ts';
@@ -31,22 +30,26 @@ function within<T>(promise: Promise<T>): Promise<T> {
 
 export async function operationsRoutes(app: FastifyInstance, { store, runtime, metrics, metricsAllowFrom }: { store: Store; runtime: Runtime; metrics: Metrics; metricsAllowFrom: string[] }) {
   const allowed = addressList(metricsAllowFrom);
+  // The connection's own address: a proxy's X-Forwarded-For must not open the details.
+  const fromAllowedAddress = (request: FastifyRequest) => {
+    const address = request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+    return allowed.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+  };
 
   app.get('/healthz', async (request, reply) => reply.type('application/json').send({ status: 'ok' }));
 
   app.get('/readyz', async (request, reply) => {
     const checks = {
-      database: await within(sql`select 1`.execute(store.db)).then(() => 'ok', (error: Error) => error.message),
+      database: await within(store.ping()).then(() => 'ok', (error: Error) => error.message),
       directory: await within(runtime.directory.domain()).then(() => 'ok', (error: Error) => error.message),
     };
     const ready = Object.values(checks).every((state) => state === 'ok');
-    return reply.code(ready ? 200 : 503).type('application/json').send({ status: ready ? 'ready' : 'not ready', checks });
+    const status = ready ? 'ready' : 'not ready';
+    return reply.code(ready ? 200 : 503).type('application/json').send(fromAllowedAddress(request) ? { status, checks } : { status });
   });
 
   app.get('/metrics', async (request, reply) => {
-    const address = request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
-    // The connection's own address: a proxy's X-Forwarded-For must not open the metrics.
-    if (!allowed.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4')) return reply.code(403).type('text/plain').send('forbidden\n');
+    if (!fromAllowedAddress(request)) return reply.code(403).type('text/plain').send('forbidden\n');
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 }

@@ -21,15 +21,16 @@ const person = (extra: Record<string, string> = {}) => fixture.person('staff', e
 const PUBLIC_PAGES = ['/', '/enroll', '/reset', '/unlock', '/change'];
 
 describe('headers and cookies', () => {
-  test('a strict CSP without inline script, no framing, no referrer, no sniffing', async () => {
+  test('a strict CSP without inline script, no framing, no referrer to other sites, no sniffing', async () => {
     for (const path of PUBLIC_PAGES) {
       const page = await webClient(fixture.portal.app.server).get(path);
       const csp = String(page.headers['content-security-policy']);
       assert.match(csp, /default-src 'none'/, path);
       assert.match(csp, /frame-ancestors 'none'/, path);
+      assert.equal(page.headers['x-frame-options'], 'DENY', `${path}: the same answer as frame-ancestors 'none'`);
       assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, path);
       assert.doesNotMatch(csp, /script-src/, path);
-      assert.equal(page.headers['referrer-policy'], 'no-referrer', path);
+      assert.equal(page.headers['referrer-policy'], 'same-origin', path);
       assert.equal(page.headers['x-content-type-options'], 'nosniff', path);
       assert.doesNotMatch(page.body, /<script|\sstyle=|\son[a-z]+=/i, `${path}: no inline script or style`);
     }

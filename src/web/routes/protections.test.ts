@@ -385,6 +385,24 @@ describe('CSRF', () => {
   });
 });
 
+describe('e-mail addresses', () => {
+  test('at enrollment, a display name that hides another address is refused; a bare address is stored bare', async () => {
+    const user = await person();
+    const client = webClient(fixture.portal.app.server);
+    const fields = { ...Object.fromEntries(Object.entries(ANSWERS).flatMap(([question, answer], i) => [[`question${i}`, question], [`answer${i}`, answer]])), mobile: '' };
+    await client.get('/enroll');
+    await client.submit('/enroll', { username: user.sam, domain: '', password: user.password });
+    for (const email of ['x<evil@example.org>', `"${mailOf(user)}" <evil@example.org>`, `${mailOf(user)}, evil@example.org`]) {
+      const page = await client.submit('/enroll/questions', { ...fields, email });
+      assert.match(page.body, /Type one e-mail address on its own/, email);
+    }
+    const guid = await guidOf(user.sam);
+    assert.equal(await fixture.portal.app.store.enrollments.get(guid), null, 'nothing was stored');
+    assert.match((await client.submit('/enroll/questions', { ...fields, email: `  ${mailOf(user)} ` })).body, /You are set up/);
+    assert.equal((await fixture.portal.app.store.enrollments.get(guid))?.email, mailOf(user));
+  });
+});
+
 describe('protected accounts', () => {
   test('a privileged account is refused after proving who it is, and is not changed', async () => {
     const guid = await guidOf(facts.protectedUser.sam);
