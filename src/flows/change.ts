@@ -3,8 +3,10 @@
  * old password and the policy, history and minimum age included).
  */
 import type { AuditAction } from '../audit/recorder.ts';
-import { InvalidCredentials } from '../directory/errors.ts';
+import type { WriteReceipt } from '../directory/directory.ts';
+import { InvalidCredentials, WriteOutcomeUnknown } from '../directory/errors.ts';
 import { lockoutImminent } from '../directory/password-policy.ts';
+import { writeDetail } from '../directory/write-outcome.ts';
 import { LatchkeyError } from '../errors.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { FlowContext, Requester } from './context.ts';
@@ -45,8 +47,9 @@ async function change(ctx: FlowContext, input: ChangeInput, requester: Requester
   if (errors.length) return { outcome: 'invalid', errors };
   // The old password is tried by a bind: not when one more wrong one would lock the account.
   if (lockoutImminent(policy, user.state, ctx.now())) return refuse(InvalidCredentials.code, 'lockout-imminent', actor);
+  let receipt: WriteReceipt;
   try {
-    await ctx.directory.changePassword(user, input.oldPassword, input.newPassword);
+    receipt = await ctx.directory.changePassword(user, input.oldPassword, input.newPassword);
   } catch (error) {
     if (!(error instanceof LatchkeyError)) throw error;
     const fieldError = policyFieldError(error, 'newPassword');
@@ -54,8 +57,10 @@ async function change(ctx: FlowContext, input: ChangeInput, requester: Requester
     // A locked account answers "locked" whatever the password: shown as a wrong password.
     if (CREDENTIAL_CODES.has(error.code)) return refuse(InvalidCredentials.code, error.code, actor);
     if (error.status < 500) return refuse(error.code, error.code, actor);
+    // The password may have changed: the trail says so.
+    if (WriteOutcomeUnknown.is(error)) await ctx.audit.record({ actor: actor.sam, actorGuid: actor.guid, action: 'change', outcome: 'unknown', sourceIp: requester.ip, detail: error.code });
     throw error;
   }
-  await ctx.audit.record({ actor: actor.sam, actorGuid: actor.guid, action: 'change', outcome: 'success', sourceIp: requester.ip });
+  await ctx.audit.record({ actor: actor.sam, actorGuid: actor.guid, action: 'change', outcome: 'success', sourceIp: requester.ip, detail: writeDetail(receipt) });
   return { outcome: 'done' };
 }
