@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { Attribute, Change, type Client } from 'ldapts';
 import { rejectsWithCode } from '../testing/assertions.ts';
 import { adminClient, bindAs, createUser, devDirectory, freshPassword, removeEntries, startDcFaultProxy, type TestUser } from '../testing/dev-domain.ts';
-import type { TcpProxy } from '../testing/tcp-proxy.ts';
+import type { CutPoint, TcpProxy } from '../testing/tcp-proxy.ts';
 import type { ActiveDirectory } from './active-directory.ts';
 import type { DirectoryUser, WriteReceipt } from './directory.ts';
 
@@ -104,66 +104,57 @@ const cases: WriteCase[] = [
   },
 ];
 
-/** A prepared account, a directory through the proxy, and the write's new password. */
-async function setUp(write: WriteCase) {
+/**
+ * Makes the write on a prepared account through the proxy, cut at `point` (none: no fault).
+ * `attempt` is the write, settled; `dc` what a bind outside Latchkey says afterwards.
+ */
+async function cutWrite(write: WriteCase, point?: CutPoint, options: { stop?: boolean } = {}) {
   const person = await createUser(admin);
   created.push(person.dn);
   await write.prepare?.(person);
   const user = await direct.findUser(person.sam);
   assert.ok(user);
-  return { person, user, next: freshPassword(), viaProxy: devDirectory({ urls: [`ldaps://127.0.0.1:${proxy.port}`] }) };
+  const next = freshPassword();
+  const viaProxy = devDirectory({ urls: [`ldaps://127.0.0.1:${proxy.port}`] });
+  const cuts = proxy.cuts;
+  if (point) proxy.cutNextModify(point, options);
+  try {
+    const attempt = write.write(viaProxy, user, person, next);
+    await attempt.catch(() => undefined);
+    assert.equal(proxy.cuts, cuts + (point ? 1 : 0), 'the write was cut as armed');
+    return { attempt, dc: await write.bind(person, next) };
+  } finally {
+    if (options.stop) await proxy.start();
+    await viaProxy.close();
+  }
 }
 
 for (const write of cases) {
   describe(write.name, () => {
     test('with no fault, the receipt says it was answered', async () => {
-      const { person, user, next, viaProxy } = await setUp(write);
-      try {
-        assert.deepEqual(await write.write(viaProxy, user, person, next), { confirmedAfterDrop: false });
-        assert.equal(await write.bind(person, next), write.made);
-      } finally {
-        await viaProxy.close();
-      }
+      const { attempt, dc } = await cutWrite(write);
+      assert.deepEqual(await attempt, { confirmedAfterDrop: false });
+      assert.equal(dc, write.made);
     });
 
     test('cut before the request reaches the DC: not made, and the usual unreachable error', async () => {
-      const { person, user, next, viaProxy } = await setUp(write);
-      const cuts = proxy.cuts;
-      proxy.cutNextModify('before-request');
-      try {
-        await rejectsWithCode(write.write(viaProxy, user, person, next), 'LK_DIRECTORY_UNREACHABLE');
-        assert.equal(proxy.cuts, cuts + 1, 'the write was cut');
-        assert.equal(await write.bind(person, next), write.notMade);
-      } finally {
-        await viaProxy.close();
-      }
+      const { attempt, dc } = await cutWrite(write, 'before-request');
+      await rejectsWithCode(attempt, 'LK_DIRECTORY_UNREACHABLE');
+      assert.equal(dc, write.notMade);
     });
 
     test('cut after the DC made it, before the answer: found out, and reported as made', async () => {
-      const { person, user, next, viaProxy } = await setUp(write);
-      const cuts = proxy.cuts;
-      proxy.cutNextModify('before-answer');
-      try {
-        assert.deepEqual(await write.write(viaProxy, user, person, next), { confirmedAfterDrop: true });
-        assert.equal(proxy.cuts, cuts + 1, 'the answer was cut');
-        assert.equal(await write.bind(person, next), write.made);
-      } finally {
-        await viaProxy.close();
-      }
+      const { attempt, dc } = await cutWrite(write, 'before-answer');
+      assert.deepEqual(await attempt, { confirmedAfterDrop: true });
+      assert.equal(dc, write.made);
     });
 
     test('cut after the DC made it, with the DC gone for the check: the outcome is unknown', async () => {
-      const { person, user, next, viaProxy } = await setUp(write);
-      proxy.cutNextModify('before-answer', { stop: true });
-      try {
-        const error = await rejectsWithCode(write.write(viaProxy, user, person, next), 'LK_WRITE_OUTCOME_UNKNOWN');
-        assert.match(error.message, /may or may not have been made/);
-        assert.equal(error.status, 503);
-        assert.equal(await write.bind(person, next), write.made, 'it was made, though Latchkey cannot know');
-      } finally {
-        await proxy.start();
-        await viaProxy.close();
-      }
+      const { attempt, dc } = await cutWrite(write, 'before-answer', { stop: true });
+      const error = await rejectsWithCode(attempt, 'LK_WRITE_OUTCOME_UNKNOWN');
+      assert.match(error.message, /may or may not have been made/);
+      assert.equal(error.status, 503);
+      assert.equal(dc, write.made, 'it was made, though Latchkey cannot know');
     });
   });
 }

@@ -75,8 +75,10 @@ interface Journey {
   notMade: string;
 }
 
-const newPasswordBinds = (person: TestUser, next: string) => bindAs(person.dn, next);
-const oldPasswordBinds = (person: TestUser) => bindAs(person.dn, person.password);
+/** How the DC shows each kind of write made or not. */
+const newPassword = { bind: (person: TestUser, next: string) => bindAs(person.dn, next), made: 'ok', notMade: '52e' };
+const unlocked = { bind: (person: TestUser) => bindAs(person.dn, person.password), made: 'ok', notMade: '775' };
+const mustChange = { bind: (person: TestUser) => bindAs(person.dn, person.password), made: '773', notMade: 'ok' };
 
 const journeys: Journey[] = [
   {
@@ -92,9 +94,7 @@ const journeys: Journey[] = [
     done: /Your password has been changed/,
     notice: /password was reset/,
     auditsFailure: true,
-    bind: newPasswordBinds,
-    made: 'ok',
-    notMade: '52e',
+    ...newPassword,
   },
   {
     name: 'self-service unlock',
@@ -110,9 +110,7 @@ const journeys: Journey[] = [
     done: /Your account is unlocked/,
     notice: /account was unlocked/,
     auditsFailure: true,
-    bind: oldPasswordBinds,
-    made: 'ok',
-    notMade: '775',
+    ...unlocked,
   },
   {
     name: 'public change',
@@ -125,9 +123,7 @@ const journeys: Journey[] = [
     },
     done: /Your password has been changed/,
     auditsFailure: false,
-    bind: newPasswordBinds,
-    made: 'ok',
-    notMade: '52e',
+    ...newPassword,
   },
   {
     name: 'change when signed in',
@@ -141,9 +137,7 @@ const journeys: Journey[] = [
     },
     done: /Your password has been changed\./,
     auditsFailure: false,
-    bind: newPasswordBinds,
-    made: 'ok',
-    notMade: '52e',
+    ...newPassword,
   },
   {
     name: 'helpdesk reset',
@@ -159,9 +153,7 @@ const journeys: Journey[] = [
     },
     done: /The password was reset/,
     auditsFailure: true,
-    bind: newPasswordBinds,
-    made: 'ok',
-    notMade: '52e',
+    ...newPassword,
   },
   {
     name: 'helpdesk unlock',
@@ -174,9 +166,7 @@ const journeys: Journey[] = [
     },
     done: /The account was unlocked/,
     auditsFailure: true,
-    bind: oldPasswordBinds,
-    made: 'ok',
-    notMade: '775',
+    ...unlocked,
   },
   {
     name: 'helpdesk "must change"',
@@ -188,9 +178,7 @@ const journeys: Journey[] = [
     },
     done: /must change the password at next logon/,
     auditsFailure: true,
-    bind: oldPasswordBinds,
-    made: '773',
-    notMade: 'ok',
+    ...mustChange,
   },
 ];
 
