@@ -3,7 +3,9 @@
  *
  * One service-account connection is kept and reused; when the DC drops it, the next call opens
  * a new one (trying each configured DC in turn). User binds use a connection of their own that
- * is closed at once. No password is ever sent over a connection that is not encrypted.
+ * is closed at once. No password is ever sent over a connection that is not encrypted. A write
+ * whose answer is lost with the connection is settled by reading the account again on the same
+ * DC (write-outcome.ts).
  */
 import { Attribute, Change, Client, type Control, type Entry, type Filter, ServerSideSortingRequestControl } from 'ldapts';
 import {
@@ -157,10 +159,7 @@ export class ActiveDirectory implements Directory {
     }
     const { policyHintsOid } = await this.domain();
     const context = { operation: 'reset the password', dn: user.dn, rights };
-    return this.asService(context, async (client, url) => {
-      const before = await this.marks(client, user.dn);
-      return this.confirmedModify({ client, url }, user, context, changes, { kind: 'password', before }, resetControls(policyHintsOid));
-    });
+    return this.asService(context, (client, url) => this.confirmedPasswordModify({ client, url }, user, context, changes, resetControls(policyHintsOid)));
   }
 
   async unlock(user: DirectoryUser): Promise<WriteReceipt> {
@@ -197,15 +196,10 @@ export class ActiveDirectory implements Directory {
       // AD refuses a bind with an expired or must-change password even though it is right.
       // The change itself is open to anyone who knows the old password (the Change Password
       // right is granted to Everyone), so it goes through the service account's connection.
-      return this.asService(context, async (client, url) => {
-        const before = await this.marks(client, user.dn);
-        return this.confirmedModify({ client, url }, user, context, changes, { kind: 'password', before });
-      });
+      return this.asService(context, (client, url) => this.confirmedPasswordModify({ client, url }, user, context, changes));
     }
     try {
-      // Read on the user's own connection: before and after must come from the DC that takes the write.
-      const before = await this.marks(session.client, user.dn);
-      return await this.confirmedModify(session, user, context, changes, { kind: 'password', before });
+      return await this.confirmedPasswordModify(session, user, context, changes);
     } catch (error) {
       throw translateLdapError(error, { ...context, server: session.url });
     } finally {
@@ -511,6 +505,15 @@ export class ActiveDirectory implements Directory {
       const lost = translateLdapError(error, { ...context, server: session.url });
       return settleLostWrite(intended, () => this.marksAt(session.url, user.dn), lost, { server: session.url, operation: context.operation, dn: user.dn });
     }
+  }
+
+  /**
+   * A password write by confirmedModify. The account's marks are read first on the same
+   * connection: before and after must come from the DC that takes the write.
+   */
+  private async confirmedPasswordModify(session: Session, user: DirectoryUser, context: Omit<OperationContext, 'server'>, changes: Change[], controls?: Control[]): Promise<WriteReceipt> {
+    const before = await this.marks(session.client, user.dn);
+    return this.confirmedModify(session, user, context, changes, { kind: 'password', before }, controls);
   }
 
   /** The account's marks, read on a connection of its own to the DC at `url`. */
