@@ -62,8 +62,11 @@ export const ADMIN_ACTIONS = [
 
 export type AuditAction = (typeof SELF_SERVICE_ACTIONS)[number] | (typeof HELPDESK_ACTIONS)[number] | (typeof ADMIN_ACTIONS)[number];
 
-/** How it ended: done, refused by a rule, or failed (an error somewhere). */
-export type AuditOutcome = 'success' | 'refused' | 'failure';
+/**
+ * How it ended: done, refused by a rule, failed (an error somewhere), or unknown (a directory
+ * write whose answer was lost and that the DC could not be asked about: it may have been made).
+ */
+export type AuditOutcome = 'success' | 'refused' | 'failure' | 'unknown';
 
 export interface AuditRecord {
   /** The account's sAMAccountName, or null when the typed name resolved to no account. */

@@ -3,14 +3,17 @@
  *
  * One service-account connection is kept and reused; when the DC drops it, the next call opens
  * a new one (trying each configured DC in turn). User binds use a connection of their own that
- * is closed at once. No password is ever sent over a connection that is not encrypted.
+ * is closed at once. No password is ever sent over a connection that is not encrypted. A write
+ * whose answer is lost with the connection is settled by reading the account again on the same
+ * DC (write-outcome.ts).
  */
-import { Attribute, Change, Client, type Entry, type Filter, ServerSideSortingRequestControl } from 'ldapts';
+import { Attribute, Change, Client, type Control, type Entry, type Filter, ServerSideSortingRequestControl } from 'ldapts';
 import {
   attributeRejectionOf,
   bindFailureError,
   bindFailureOf,
   isConnectionError,
+  isLostAfterSending,
   isTlsError,
   type OperationContext,
   translateLdapError,
@@ -27,6 +30,7 @@ import type {
   ResetOptions,
   UserPage,
   UserSearchOptions,
+  WriteReceipt,
 } from './directory.ts';
 import {
   type DelegatedRight,
@@ -48,6 +52,7 @@ import { BINARY_ATTRIBUTES, directoryUser, USER_ATTRIBUTES } from './user-entry.
 import { NotFilter } from 'ldapts';
 import type { WritableAttributes } from './directory.ts';
 import { DACL_SECURITY_INFORMATION, SdFlagsControl } from './sd-flags-control.ts';
+import { type AccountMarks, accountMarks, type IntendedChange, MARK_ATTRIBUTES, MARK_BINARY_ATTRIBUTES, settleLostWrite } from './write-outcome.ts';
 
 /** A bind name that is a DN (CN=...,OU=...) rather than an account name. */
 const DN_LIKE = /^\s*[A-Za-z][A-Za-z0-9-]*\s*=/;
@@ -140,7 +145,7 @@ export class ActiveDirectory implements Directory {
     }
   }
 
-  async resetPassword(user: DirectoryUser, newPassword: string, options: ResetOptions = {}): Promise<void> {
+  async resetPassword(user: DirectoryUser, newPassword: string, options: ResetOptions = {}): Promise<WriteReceipt> {
     const { mustChange = false, unlock = true } = options;
     const changes = [replace('unicodePwd', encodeUnicodePwd(newPassword))];
     const rights: DelegatedRight[] = ['Reset Password'];
@@ -153,26 +158,26 @@ export class ActiveDirectory implements Directory {
       rights.push('Write pwdLastSet');
     }
     const { policyHintsOid } = await this.domain();
-    await this.asService({ operation: 'reset the password', dn: user.dn, rights }, (client) =>
-      client.modify(user.dn, changes, resetControls(policyHintsOid)),
+    const context = { operation: 'reset the password', dn: user.dn, rights };
+    return this.asService(context, (client, url) => this.confirmedPasswordModify({ client, url }, user, context, changes, resetControls(policyHintsOid)));
+  }
+
+  async unlock(user: DirectoryUser): Promise<WriteReceipt> {
+    const context = { operation: 'unlock the account', dn: user.dn, rights: ['Write lockoutTime' as const] };
+    return this.asService(context, (client, url) =>
+      this.confirmedModify({ client, url }, user, context, [replace('lockoutTime', '0')], { kind: 'unlocked' }),
     );
   }
 
-  async unlock(user: DirectoryUser): Promise<void> {
-    await this.asService({ operation: 'unlock the account', dn: user.dn, rights: ['Write lockoutTime'] }, (client) =>
-      client.modify(user.dn, [replace('lockoutTime', '0')]),
-    );
-  }
-
-  async setMustChange(user: DirectoryUser, mustChange: boolean): Promise<void> {
+  async setMustChange(user: DirectoryUser, mustChange: boolean): Promise<WriteReceipt> {
     // pwdLastSet accepts only 0 (must change) and -1 (now, which clears the flag).
-    const operation = mustChange ? 'require a password change' : 'clear "must change password"';
-    await this.asService({ operation, dn: user.dn, rights: ['Write pwdLastSet'] }, (client) =>
-      client.modify(user.dn, [replace('pwdLastSet', mustChange ? '0' : '-1')]),
+    const context = { operation: mustChange ? 'require a password change' : 'clear "must change password"', dn: user.dn, rights: ['Write pwdLastSet' as const] };
+    return this.asService(context, (client, url) =>
+      this.confirmedModify({ client, url }, user, context, [replace('pwdLastSet', mustChange ? '0' : '-1')], { kind: 'must-change', on: mustChange }),
     );
   }
 
-  async changePassword(user: DirectoryUser, oldPassword: string, newPassword: string): Promise<void> {
+  async changePassword(user: DirectoryUser, oldPassword: string, newPassword: string): Promise<WriteReceipt> {
     if (oldPassword === '') throw InvalidCredentials({});
     // The DC checks the old password: delete the old value and add the new one in one modify.
     const changes = [
@@ -191,11 +196,10 @@ export class ActiveDirectory implements Directory {
       // AD refuses a bind with an expired or must-change password even though it is right.
       // The change itself is open to anyone who knows the old password (the Change Password
       // right is granted to Everyone), so it goes through the service account's connection.
-      await this.asService(context, (client) => client.modify(user.dn, changes));
-      return;
+      return this.asService(context, (client, url) => this.confirmedPasswordModify({ client, url }, user, context, changes));
     }
     try {
-      await session.client.modify(user.dn, changes);
+      return await this.confirmedPasswordModify(session, user, context, changes);
     } catch (error) {
       throw translateLdapError(error, { ...context, server: session.url });
     } finally {
@@ -481,13 +485,60 @@ export class ActiveDirectory implements Directory {
     return kept;
   }
 
+  /**
+   * Sends a modify on `session`. When its answer is lost, the account is read again on a fresh
+   * service connection to the same DC to find out whether the DC made it (see write-outcome.ts).
+   */
+  private async confirmedModify(
+    session: Session,
+    user: DirectoryUser,
+    context: Omit<OperationContext, 'server'>,
+    changes: Change[],
+    intended: IntendedChange,
+    controls?: Control[],
+  ): Promise<WriteReceipt> {
+    try {
+      await session.client.modify(user.dn, changes, controls);
+      return { confirmedAfterDrop: false };
+    } catch (error) {
+      if (!isLostAfterSending(error)) throw error;
+      const lost = translateLdapError(error, { ...context, server: session.url });
+      return settleLostWrite(intended, () => this.marksAt(session.url, user.dn), lost, { server: session.url, operation: context.operation, dn: user.dn });
+    }
+  }
+
+  /**
+   * A password write by confirmedModify. The account's marks are read first on the same
+   * connection: before and after must come from the DC that takes the write.
+   */
+  private async confirmedPasswordModify(session: Session, user: DirectoryUser, context: Omit<OperationContext, 'server'>, changes: Change[], controls?: Control[]): Promise<WriteReceipt> {
+    const before = await this.marks(session.client, user.dn);
+    return this.confirmedModify(session, user, context, changes, { kind: 'password', before }, controls);
+  }
+
+  /** The account's marks, read on a connection of its own to the DC at `url`. */
+  private async marksAt(url: string, dn: string): Promise<AccountMarks> {
+    const single = new ActiveDirectory({ ...this.options, urls: [url] });
+    try {
+      return await single.asService({ operation: 'read the account again', dn }, (client) => single.marks(client, dn));
+    } finally {
+      await single.close();
+    }
+  }
+
+  private async marks(client: Client, dn: string): Promise<AccountMarks> {
+    const entry = await this.readOne(client, dn, MARK_ATTRIBUTES, MARK_BINARY_ATTRIBUTES);
+    if (!entry) throw UserNotFound({});
+    return accountMarks(entry);
+  }
+
   private async readOne(client: Client, dn: string, attributes: string[], binary: string[] = []) {
     const { searchEntries } = await client.search(dn, { scope: 'base', attributes, explicitBufferAttributes: binary });
     return searchEntries[0] ? readEntry(searchEntries[0]) : null;
   }
 
   /** Runs `work` on the service-account connection, opening it first when needed. */
-  private async asService<T>(context: Omit<OperationContext, 'server'>, work: (client: Client) => Promise<T>): Promise<T> {
+  private async asService<T>(context: Omit<OperationContext, 'server'>, work: (client: Client, url: string) => Promise<T>): Promise<T> {
     const started = performance.now();
     const done = (ok: boolean) => this.options.onOperation?.(context.operation, (performance.now() - started) / 1000, ok);
     let session: Session;
@@ -498,7 +549,7 @@ export class ActiveDirectory implements Directory {
       throw error;
     }
     try {
-      const result = await work(session.client);
+      const result = await work(session.client, session.url);
       done(true);
       return result;
     } catch (error) {

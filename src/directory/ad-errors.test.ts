@@ -9,7 +9,7 @@ import {
   NoSuchObjectError,
   UnwillingToPerformError,
 } from 'ldapts';
-import { attributeRejectionOf, bindFailureOf, policyRuleOf, translateLdapError } from './ad-errors.ts';
+import { attributeRejectionOf, bindFailureOf, isLostAfterSending, policyRuleOf, translateLdapError } from './ad-errors.ts';
 
 const context = { operation: 'reset the password', server: 'ldaps://dc1:636', dn: 'CN=x', rights: ['Reset Password' as const] };
 const codeOf = (error: unknown) => translateLdapError(error, context).code;
@@ -115,6 +115,22 @@ describe('other directory answers', () => {
     assert.equal(codeOf(badCert), 'LK_DIRECTORY_TLS');
     const badName = Object.assign(new Error("Hostname/IP does not match certificate's altnames"), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
     assert.equal(codeOf(badName), 'LK_DIRECTORY_TLS');
+  });
+
+  test('only a request sent and left unanswered is lost after sending; one that never left is not', () => {
+    const sent = [
+      'Connection closed before message response was received. Message type: ModifyRequest (0x66)',
+      'Socket error. Message type: ModifyRequest (0x66)\nread ECONNRESET',
+      'ModifyRequest: Operation timed out',
+    ];
+    for (const message of sent) assert.equal(isLostAfterSending(new Error(message)), true, message);
+    const neverSent = [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:636'), { code: 'ECONNREFUSED' }),
+      new Error('Socket connection not established'),
+      new Error('Connection timeout'),
+      new ConstraintViolationError('Operation timed out'),
+    ];
+    for (const error of neverSent) assert.equal(isLostAfterSending(error), false, error.message);
   });
 
   test('anything else keeps the diagnostic for the log under a stable code', () => {

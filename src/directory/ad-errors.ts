@@ -138,6 +138,18 @@ export function isConnectionError(error: unknown): boolean {
   return (code !== undefined && NETWORK_CODES.has(code)) || (error instanceof Error && CONNECTION_MESSAGES.test(error.message));
 }
 
+/** ldapts's words for a request that was written to the socket but got no answer. */
+const UNANSWERED_MESSAGES = /Connection closed before message response|Socket error\. Message type|Operation timed out/;
+
+/**
+ * The connection was lost after the request was sent: the DC may or may not have carried it out.
+ * Other connection errors (no connection could be made, the socket was already closed) mean the
+ * request never left.
+ */
+export function isLostAfterSending(error: unknown): boolean {
+  return isConnectionError(error) && error instanceof Error && UNANSWERED_MESSAGES.test(error.message);
+}
+
 /** What was being done when an error happened, so the translation can name it. */
 export interface OperationContext {
   /** In words, after "may not" / "refused to": e.g. "reset the password". */

@@ -116,7 +116,19 @@ export interface ResetOptions {
   unlock?: boolean;
 }
 
-/** The directory as the flows see it. Every failure is a LatchkeyError with a stable code. */
+/** How a write that succeeded got there. */
+export interface WriteReceipt {
+  /** The answer was lost with the connection; read again, the account showed the write made. */
+  confirmedAfterDrop: boolean;
+}
+
+/**
+ * The directory as the flows see it. Every failure is a LatchkeyError with a stable code.
+ * When a write's answer is lost (the connection drops or times out after the request was sent),
+ * the write methods find out from the same DC whether it was made: made, they return a receipt
+ * saying so; not made, they throw LK_DIRECTORY_UNREACHABLE as for a write that never left; when
+ * the DC cannot tell or cannot be asked, LK_WRITE_OUTCOME_UNKNOWN.
+ */
 export interface Directory {
   /** What the DC told about itself (cached after the first call). */
   domain(): Promise<DomainInfo>;
@@ -130,13 +142,13 @@ export interface Directory {
   /** Checks a password by binding as the user. Never throws for a wrong password. */
   verifyPassword(user: DirectoryUser, password: string): Promise<BindOutcome>;
   /** Sets a new password as the service account (and unlocks, unless told not to). */
-  resetPassword(user: DirectoryUser, newPassword: string, options?: ResetOptions): Promise<void>;
+  resetPassword(user: DirectoryUser, newPassword: string, options?: ResetOptions): Promise<WriteReceipt>;
   /** Clears a lockout (lockoutTime = 0). */
-  unlock(user: DirectoryUser): Promise<void>;
+  unlock(user: DirectoryUser): Promise<WriteReceipt>;
   /** Sets or clears "must change password at next logon". */
-  setMustChange(user: DirectoryUser, mustChange: boolean): Promise<void>;
+  setMustChange(user: DirectoryUser, mustChange: boolean): Promise<WriteReceipt>;
   /** Changes a password the user knows, as the user (the DC checks the old one). */
-  changePassword(user: DirectoryUser, oldPassword: string, newPassword: string): Promise<void>;
+  changePassword(user: DirectoryUser, oldPassword: string, newPassword: string): Promise<WriteReceipt>;
   /** The password rules that apply to the user (fine-grained when one applies), or the domain's. */
   passwordPolicy(user?: DirectoryUser): Promise<PasswordPolicy>;
   /** Whether the account is privileged (adminCount or a protected group, transitively). */

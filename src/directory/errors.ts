@@ -180,3 +180,12 @@ export const AttributeRejected = createError<{ attributes: string[]; reason: str
   (d) => `The directory refused the new value of ${d.attributes.join(', ')}: ${d.reason}. Check the value and try again.`,
   422,
 );
+
+export const WriteOutcomeUnknown = createError<{ server: string; operation: string; dn: string; reason: string }>(
+  'LK_WRITE_OUTCOME_UNKNOWN',
+  (d) =>
+    `The connection to the directory server ${d.server} was lost after the request to ${d.operation} for ${d.dn} was sent, ` +
+    `and the server could not be asked afterwards whether it was made (${d.reason}). The change may or may not have been made: ` +
+    'check the account (for a password, try signing in with the new one) before doing it again.',
+  503,
+);

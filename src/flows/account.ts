@@ -3,9 +3,10 @@
  * edit the profile attributes the admin allows, see group memberships, change the password and
  * manage the enrollment. Every view and change is audited (seed 004's action list).
  */
-import type { DirectoryUser, GroupMembership } from '../directory/directory.ts';
+import type { DirectoryUser, GroupMembership, WriteReceipt } from '../directory/directory.ts';
 import type { PasswordPolicy } from '../directory/password-policy.ts';
-import { AccountProtected } from '../directory/errors.ts';
+import { AccountProtected, WriteOutcomeUnknown } from '../directory/errors.ts';
+import { writeDetail } from '../directory/write-outcome.ts';
 import { LatchkeyError } from '../errors.ts';
 import { bareAddress } from '../notify/address.ts';
 import type { FlowContext, Requester } from './context.ts';
@@ -158,22 +159,25 @@ export async function changeOwnPassword(
 ): Promise<OwnChangeOutcome> {
   const errors = newPasswordErrors(await ctx.directory.passwordPolicy(user), user, input.newPassword, input.confirm, 'newPassword');
   if (errors.length) return { outcome: 'invalid', errors };
-  const record = (outcome: 'success' | 'refused', detail?: string) =>
+  const record = (outcome: 'success' | 'refused' | 'unknown', detail?: string) =>
     ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action: 'change', outcome, sourceIp: requester.ip, ...(detail ? { detail } : {}) });
   const tried = await tryPassword(ctx, { name: user.samAccountName, password: input.oldPassword }, requester, { user, acceptExpired: true });
   if (!tried.ok) {
     await record('refused', `signed in: ${tried.reason}`);
     return { outcome: 'invalid', errors: [{ field: 'oldPassword', code: tried.error.code }] };
   }
+  let receipt: WriteReceipt;
   try {
-    await ctx.directory.changePassword(user, input.oldPassword, input.newPassword);
+    receipt = await ctx.directory.changePassword(user, input.oldPassword, input.newPassword);
   } catch (error) {
+    // The password may have changed: the trail says so.
+    if (WriteOutcomeUnknown.is(error)) await record('unknown', `signed in: ${error.code}`);
     if (!(error instanceof LatchkeyError) || error.status >= 500) throw error;
     await record('refused', `signed in: ${error.code}`);
     const field = policyFieldError(error, 'newPassword');
     return { outcome: 'invalid', errors: [field ?? { field: 'oldPassword', code: error.code === 'LK_ACCOUNT_LOCKED' ? 'LK_INVALID_CREDENTIALS' : error.code }] };
   }
-  await record('success', 'signed in');
+  await record('success', writeDetail(receipt, 'signed in'));
   return { outcome: 'done' };
 }
 

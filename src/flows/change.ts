@@ -3,7 +3,9 @@
  * old password and the policy, history and minimum age included).
  */
 import type { AuditAction } from '../audit/recorder.ts';
-import { InvalidCredentials } from '../directory/errors.ts';
+import type { WriteReceipt } from '../directory/directory.ts';
+import { InvalidCredentials, WriteOutcomeUnknown } from '../directory/errors.ts';
+import { writeDetail } from '../directory/write-outcome.ts';
 import { LatchkeyError } from '../errors.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { FlowContext, Requester } from './context.ts';
@@ -47,8 +49,9 @@ async function change(ctx: FlowContext, input: ChangeInput, requester: Requester
   // The old password is right: now the account's own rules may be shown.
   const errors = newPasswordErrors(await ctx.directory.passwordPolicy(user), user, input.newPassword, input.confirm, 'newPassword');
   if (errors.length) return { outcome: 'invalid', errors };
+  let receipt: WriteReceipt;
   try {
-    await ctx.directory.changePassword(user, input.oldPassword, input.newPassword);
+    receipt = await ctx.directory.changePassword(user, input.oldPassword, input.newPassword);
   } catch (error) {
     if (!(error instanceof LatchkeyError)) throw error;
     const fieldError = policyFieldError(error, 'newPassword');
@@ -56,8 +59,10 @@ async function change(ctx: FlowContext, input: ChangeInput, requester: Requester
     // A locked account answers "locked" whatever the password: shown as a wrong password.
     if (CREDENTIAL_CODES.has(error.code)) return refuse(InvalidCredentials.code, error.code, actor);
     if (error.status < 500) return refuse(error.code, error.code, actor);
+    // The password may have changed: the trail says so.
+    if (WriteOutcomeUnknown.is(error)) await ctx.audit.record({ actor: actor.sam, actorGuid: actor.guid, action: 'change', outcome: 'unknown', sourceIp: requester.ip, detail: error.code });
     throw error;
   }
-  await ctx.audit.record({ actor: actor.sam, actorGuid: actor.guid, action: 'change', outcome: 'success', sourceIp: requester.ip });
+  await ctx.audit.record({ actor: actor.sam, actorGuid: actor.guid, action: 'change', outcome: 'success', sourceIp: requester.ip, detail: writeDetail(receipt) });
   return { outcome: 'done' };
 }

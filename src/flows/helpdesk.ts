@@ -6,10 +6,11 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { AuditAction, AuditOutcome } from '../audit/recorder.ts';
-import type { DirectoryUser } from '../directory/directory.ts';
+import type { DirectoryUser, WriteReceipt } from '../directory/directory.ts';
 import { AccountProtected } from '../directory/errors.ts';
 import { checkPassword } from '../directory/password-policy.ts';
 import { withinAny } from '../directory/scope.ts';
+import { failedWriteOutcome, writeDetail } from '../directory/write-outcome.ts';
 import { createError, LatchkeyError } from '../errors.ts';
 import { verifyAnswer } from '../security/answers.ts';
 import { maskEmail, maskPhone } from '../notify/masking.ts';
@@ -289,28 +290,30 @@ export async function resetForCaller(ctx: FlowContext, desk: Desk, guid: string,
     password = generatePassword(length, (candidate) => checkPassword(policy, candidate, user).length === 0);
   }
   const detail = `caller verified: ${verified ? 'yes' : 'no'}; ${input.mode}; must change: ${input.mustChange ? 'yes' : 'no'}`;
+  let receipt: WriteReceipt;
   try {
-    await ctx.directory.resetPassword(user, password, { mustChange: input.mustChange, unlock: true });
+    receipt = await ctx.directory.resetPassword(user, password, { mustChange: input.mustChange, unlock: true });
   } catch (error) {
     const field = policyFieldError(error);
-    await record(ctx, desk.session, user, 'reset', field ? 'refused' : 'failure', requester, `${detail}; ${(error as LatchkeyError).code ?? 'error'}`);
+    await record(ctx, desk.session, user, 'reset', field ? 'refused' : failedWriteOutcome(error), requester, `${detail}; ${(error as LatchkeyError).code ?? 'error'}`);
     if (field) return { outcome: 'invalid', errors: [field] };
     throw error;
   }
-  await record(ctx, desk.session, user, 'reset', 'success', requester, detail);
+  await record(ctx, desk.session, user, 'reset', 'success', requester, writeDetail(receipt, detail));
   return { outcome: 'done', generated: input.mode === 'generated' ? password : null };
 }
 
-/** Runs one directory or store change on an authorised account, audited either way. */
-async function act(ctx: FlowContext, desk: Desk, guid: string, action: AuditAction, detail: string, requester: Requester, change: (user: DirectoryUser) => Promise<unknown>) {
+/** Runs one directory write (which gives a receipt) or store change on an authorised account, audited either way. */
+async function act(ctx: FlowContext, desk: Desk, guid: string, action: AuditAction, detail: string, requester: Requester, change: (user: DirectoryUser) => Promise<WriteReceipt | void>) {
   const user = await target(ctx, desk, guid, action, requester);
+  let receipt: WriteReceipt | void;
   try {
-    await change(user);
+    receipt = await change(user);
   } catch (error) {
-    await record(ctx, desk.session, user, action, 'failure', requester, `${detail}; ${(error as LatchkeyError).code ?? 'error'}`);
+    await record(ctx, desk.session, user, action, failedWriteOutcome(error), requester, `${detail}; ${(error as LatchkeyError).code ?? 'error'}`);
     throw error;
   }
-  await record(ctx, desk.session, user, action, 'success', requester, detail);
+  await record(ctx, desk.session, user, action, 'success', requester, receipt ? writeDetail(receipt, detail) : detail);
 }
 
 export const unlockForCaller = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
@@ -320,7 +323,9 @@ export const setMustChange = (ctx: FlowContext, desk: Desk, guid: string, on: bo
   act(ctx, desk, guid, 'must-change', on ? 'set' : 'cleared', requester, (user) => ctx.directory.setMustChange(user, on));
 
 export const clearEnrollment = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
-  act(ctx, desk, guid, 'clear-enrollment', 'enrollment removed', requester, (user) => ctx.store.enrollments.remove(user.guid));
+  act(ctx, desk, guid, 'clear-enrollment', 'enrollment removed', requester, async (user) => {
+    await ctx.store.enrollments.remove(user.guid);
+  });
 
 export const clearPortalLockout = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
   act(ctx, desk, guid, 'clear-lockout', 'portal lockout cleared', requester, (user) => ctx.store.throttle.reset(`answers:${user.guid}`));

@@ -2,9 +2,10 @@
  * The end of reset and unlock, once verification passed: set the new password (which also
  * unlocks, seed 000) or clear the lockout, then tell the user by e-mail what happened.
  */
-import type { AuditAction } from '../audit/recorder.ts';
-import type { DirectoryUser } from '../directory/directory.ts';
+import type { AuditAction, AuditOutcome } from '../audit/recorder.ts';
+import type { DirectoryUser, WriteReceipt } from '../directory/directory.ts';
 import { type PasswordPolicy, checkPassword } from '../directory/password-policy.ts';
+import { failedWriteOutcome, writeDetail } from '../directory/write-outcome.ts';
 import { LatchkeyError } from '../errors.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { type VerificationState, type VerifiedRefusal, verifiedUser } from './verification.ts';
@@ -79,15 +80,16 @@ export async function completeReset(
   const { user } = verified;
   const errors = newPasswordErrors(await ctx.directory.passwordPolicy(user), user, input.password, input.confirm);
   if (errors.length) return { outcome: 'invalid', errors };
+  let receipt: WriteReceipt;
   try {
-    await ctx.directory.resetPassword(user, input.password, { mustChange: ctx.policy.reset.mustChangeAfterReset, unlock: ctx.policy.reset.unlockOnReset });
+    receipt = await ctx.directory.resetPassword(user, input.password, { mustChange: ctx.policy.reset.mustChangeAfterReset, unlock: ctx.policy.reset.unlockOnReset });
   } catch (error) {
     const fieldError = policyFieldError(error);
-    await record(ctx, user, requester, 'reset', fieldError ? 'refused' : 'failure', (error as LatchkeyError).code);
+    await record(ctx, user, requester, 'reset', fieldError ? 'refused' : failedWriteOutcome(error), (error as LatchkeyError).code);
     if (fieldError) return { outcome: 'invalid', errors: [fieldError] };
     throw error;
   }
-  await record(ctx, user, requester, 'reset', 'success', ctx.policy.reset.mustChangeAfterReset ? 'must change at next logon' : undefined);
+  await record(ctx, user, requester, 'reset', 'success', writeDetail(receipt, ctx.policy.reset.mustChangeAfterReset ? 'must change at next logon' : undefined));
   await notify(ctx, user, 'reset', requester);
   return { outcome: 'done', wasLocked: user.state.lockedOut };
 }
@@ -97,18 +99,19 @@ export async function completeUnlock(ctx: FlowContext, state: VerificationState,
   const verified = await verifiedUser(ctx, state, requester);
   if ('refusal' in verified) return { outcome: 'refused', refusal: verified.refusal };
   const { user } = verified;
+  let receipt: WriteReceipt;
   try {
-    await ctx.directory.unlock(user);
+    receipt = await ctx.directory.unlock(user);
   } catch (error) {
-    await record(ctx, user, requester, 'unlock', 'failure', (error as LatchkeyError).code);
+    await record(ctx, user, requester, 'unlock', failedWriteOutcome(error), (error as LatchkeyError).code);
     throw error;
   }
-  await record(ctx, user, requester, 'unlock', 'success', user.state.lockedOut ? undefined : 'was not locked');
+  await record(ctx, user, requester, 'unlock', 'success', writeDetail(receipt, user.state.lockedOut ? undefined : 'was not locked'));
   await notify(ctx, user, 'unlock', requester);
   return { outcome: 'done', wasLocked: user.state.lockedOut };
 }
 
-function record(ctx: FlowContext, user: DirectoryUser, requester: Requester, action: AuditAction, outcome: 'success' | 'refused' | 'failure', detail?: string) {
+function record(ctx: FlowContext, user: DirectoryUser, requester: Requester, action: AuditAction, outcome: AuditOutcome, detail?: string) {
   return ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action, outcome, sourceIp: requester.ip, ...(detail ? { detail } : {}) });
 }
 

@@ -28,4 +28,12 @@ forEachDatabase('audit counts for the dashboard', (database) => {
     assert.deepEqual(reasons[0], { action: 'reset', detail: 'LK_PASSWORD_TOO_SHORT', count: 2 });
     assert.deepEqual(reasons[1], { action: 'change', detail: 'LK_INVALID_CREDENTIALS', count: 1 });
   });
+
+  test('a write of unknown outcome is among the reasons the dashboard shows', async () => {
+    const store = await database.store();
+    const day = START + 10 * DAY; // apart from the other test's events
+    await store.audit.record({ at: day, category: 'self-service', actor: 'x', action: 'reset', outcome: 'unknown', sourceIp: '10.0.0.1', detail: 'LK_WRITE_OUTCOME_UNKNOWN' });
+    const reasons = await failureReasons(store.db, ['reset'], { from: day, to: day + DAY });
+    assert.deepEqual(reasons, [{ action: 'reset', detail: 'LK_WRITE_OUTCOME_UNKNOWN', count: 1 }]);
+  });
 });

@@ -33,7 +33,7 @@ export async function countsByDay(db: Kysely<Tables>, range: { from: number; to:
   return rows.map((row) => ({ day: Math.floor(Number(row.day)), action: row.action, outcome: row.outcome, count: Number(row.count) }));
 }
 
-/** Failed or refused events of `actions`, by their detail (the reason), most frequent first. */
+/** Failed, refused or unknown-outcome events of `actions`, by their detail (the reason), most frequent first. */
 export async function failureReasons(db: Kysely<Tables>, actions: string[], range: { from: number; to: number }, limit = 10): Promise<ReasonCount[]> {
   const rows = await db
     .selectFrom('audit_events')
@@ -41,7 +41,7 @@ export async function failureReasons(db: Kysely<Tables>, actions: string[], rang
     .where('at', '>=', range.from)
     .where('at', '<=', range.to)
     .where('action', 'in', actions)
-    .where('outcome', 'in', ['failure', 'refused'])
+    .where('outcome', 'in', ['failure', 'refused', 'unknown'])
     .groupBy(['action', 'detail'])
     .orderBy('count', 'desc')
     .limit(limit)

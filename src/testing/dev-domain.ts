@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Attribute, Change, Client } from 'ldapts';
 import { ActiveDirectory, type ActiveDirectoryOptions } from '../directory/active-directory.ts';
 import { encodeUnicodePwd } from '../directory/ad-values.ts';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 export interface DevDomainFacts {
   realm: string;
@@ -53,6 +54,17 @@ export function devDirectory(overrides: Partial<ActiveDirectoryOptions> = {}): A
     searchBases: facts.delegatedOus,
     ...overrides,
   });
+}
+
+/**
+ * A proxy in front of the dev DC's LDAPS port that shows the DC's own certificate (so it is
+ * trusted as the DC is) and can cut a write at a chosen point (see tcp-proxy.ts).
+ */
+export function startDcFaultProxy(): Promise<TcpProxy> {
+  const facts = devDomain();
+  const tlsDir = dirname(facts.caFile);
+  const tls = { key: readFileSync(join(tlsDir, 'dc.key')), cert: readFileSync(join(tlsDir, 'dc.pem')), ca: readFileSync(facts.caFile) };
+  return startTcpProxy(Number(new URL(facts.url).port || 636), '127.0.0.1', { tls });
 }
 
 /** A client bound as the domain administrator, for fixtures and for checking what changed. */

@@ -22,7 +22,7 @@ const TABS: Record<AuditCategory, readonly string[]> = {
 /** The viewer's columns, in their default order. */
 export const COLUMNS = ['at', 'actor', 'target', 'action', 'outcome', 'sourceIp', 'detail'] as const;
 type Column = (typeof COLUMNS)[number];
-const OUTCOMES = ['success', 'refused', 'failure'];
+const OUTCOMES = ['success', 'refused', 'failure', 'unknown'];
 const DAY_MS = 86_400_000;
 const PAGE = 1000;
 
