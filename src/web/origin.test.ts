@@ -120,6 +120,22 @@ describe('forms posted from another site', () => {
     }
   });
 
+  test('the page’s own host is the portal too, beside the public URL (the demo opened as localhost)', async () => {
+    const demoLike = await startTestPortal({ server: { publicUrl: 'http://127.0.0.1:8080' } });
+    try {
+      const post = async (host: string, origin: string) => {
+        const client = webClient(demoLike.app.server);
+        await client.get('/reset');
+        return (await client.post('/reset', { username: 'athompson', domain: '' }, { headers: { host, origin } })).status;
+      };
+      assert.equal(await post('localhost:8080', 'http://localhost:8080'), 303);
+      assert.equal(await post('127.0.0.1:8080', 'http://127.0.0.1:8080'), 303);
+      assert.equal(await post('localhost:8080', 'http://evil.example'), 403, 'another site is still refused');
+    } finally {
+      await demoLike.close();
+    }
+  });
+
   test('without a public URL the origin is the request’s own scheme and host', async () => {
     const post = async (target: TestPortal, headers: Record<string, string>) => {
       const client = webClient(target.app.server);

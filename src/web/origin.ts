@@ -39,8 +39,8 @@ function originOf(url: string): string | null {
 
 /**
  * An onRequest hook that refuses a state-changing request another site made a browser send:
- * an Origin that is not the portal's, or `Sec-Fetch-Site: cross-site`. The portal's origin is
- * the public URL's; without one (demo mode), the request's own scheme and host. A request with
+ * an Origin that is neither the public URL's nor the request's own scheme and host, or
+ * `Sec-Fetch-Site: cross-site`. A request with
  * neither header (old clients, curl) is left to the CSRF token.
  */
 export function crossSiteGuard(server: Config['server']) {
@@ -49,8 +49,12 @@ export function crossSiteGuard(server: Config['server']) {
     if (request.method === 'GET' || request.method === 'HEAD') return;
     const origin = request.headers.origin;
     const fetchSite = request.headers['sec-fetch-site'];
-    const expected = configured ?? originOf(`${request.protocol}://${request.host}`);
-    const sameOrigin = origin === undefined || (expected !== null && originOf(origin) === expected);
+    // The page's own address counts too: a browser never sends another site's form with this
+    // host's origin, and the demo may be opened as localhost where it printed 127.0.0.1.
+    const own = originOf(`${request.protocol}://${request.host}`);
+    const expected = configured ?? own;
+    const sent = origin === undefined ? undefined : originOf(origin);
+    const sameOrigin = origin === undefined || (sent !== null && (sent === configured || sent === own));
     if (sameOrigin && fetchSite !== 'cross-site') return;
     // A public URL other than the one people type would refuse every form: the log says which.
     request.log.warn({ origin, fetchSite, expected }, 'a request from another site was refused');
