@@ -40,8 +40,8 @@ export function failureIds(subject: FailureSubject): string[] {
   return subject.user ? [subject.user.guid, subject.nameKey] : [subject.nameKey];
 }
 
-/** Whether a bound is already reached for this subject or this address; checked before an answer or code is looked at. */
-export async function stopped(ctx: FlowContext, subject: FailureSubject, requester: Requester): Promise<Stop | null> {
+/** Whether a bound is already reached for this subject or this address (nothing counted). */
+async function stopped(ctx: FlowContext, subject: FailureSubject, requester: Requester): Promise<Stop | null> {
   const { portalLockout, maxConsecutiveFailures, perIp } = ctx.policy.protection;
   const now = ctx.now();
   for (const id of failureIds(subject)) {
@@ -52,18 +52,48 @@ export async function stopped(ctx: FlowContext, subject: FailureSubject, request
   return null;
 }
 
-/** Counts one wrong answer or code; the bound this failure reached, if any. */
-export async function countFailure(ctx: FlowContext, subject: FailureSubject, requester: Requester): Promise<Stop | null> {
+/** An answer or code about to be looked at, already counted as if wrong. */
+export interface Attempt {
+  /** The attempt was right: its count is given back. */
+  right(): Promise<void>;
+  /** The attempt was wrong: its count stays; the bound it reached, if any. */
+  wrong(): Stop | null;
+}
+
+/**
+ * Counts an attempt before its answer or code is looked at, so that guesses sent at once cannot
+ * slip past a bound between a check and a count: an attempt beyond a bound is given back and
+ * refused, a right one is given back after the check, a wrong one stays counted. The stop that
+ * refuses it, or the attempt.
+ */
+export async function beginAttempt(ctx: FlowContext, subject: FailureSubject, requester: Requester): Promise<{ stop: Stop } | { attempt: Attempt }> {
+  // A refusal while stopped counts nothing: poking a paused account does not prolong the pause.
+  const already = await stopped(ctx, subject, requester);
+  if (already) return { stop: already };
   const { portalLockout, maxConsecutiveFailures, perIp } = ctx.policy.protection;
   const now = ctx.now();
-  let stop: Stop | null = null;
+  const counters: { key: string; count: number; max: number; stop: Stop }[] = [];
+  const count = async (key: string, windowMs: number, max: number, stop: Stop, renew = false) =>
+    counters.push({ key, count: await ctx.store.throttle.hit(key, windowMs, now, { renew }), max, stop });
   for (const id of failureIds(subject)) {
-    if ((await ctx.store.throttle.hit(runKey(id), DAY_MS, now, { renew: true })) >= maxConsecutiveFailures) stop = 'paused';
-    const wrong = await ctx.store.throttle.hit(portalLockoutKey(id), portalLockout.coolDownMinutes * 60_000, now);
-    if (wrong >= portalLockout.maxWrongAnswers) stop ??= 'portal-lockout';
+    await count(runKey(id), DAY_MS, maxConsecutiveFailures, 'paused', true);
+    await count(portalLockoutKey(id), portalLockout.coolDownMinutes * 60_000, portalLockout.maxWrongAnswers, 'portal-lockout');
   }
-  if ((await ctx.store.throttle.hit(addressKey(requester.ip), perIp.windowMinutes * 60_000, now)) >= perIp.max) stop ??= 'address';
-  return stop;
+  await count(addressKey(requester.ip), perIp.windowMinutes * 60_000, perIp.max, 'address');
+  const giveBack = async () => {
+    for (const { key } of counters) await ctx.store.throttle.release(key, ctx.now());
+  };
+  const beyond = counters.find((counter) => counter.count > counter.max);
+  if (beyond) {
+    await giveBack();
+    return { stop: beyond.stop };
+  }
+  return {
+    attempt: {
+      right: giveBack,
+      wrong: () => counters.find((counter) => counter.count >= counter.max)?.stop ?? null,
+    },
+  };
 }
 
 /** After a passed verification or a new enrollment: the run of failures under `ids` is over (the address's count stays). */

@@ -15,7 +15,7 @@ import { withUniformDelay } from '../security/timing.ts';
 import type { Enrollment } from '../store/enrollments.ts';
 import { sendCodeMessage } from './code-delivery.ts';
 import type { FlowContext, Requester } from './context.ts';
-import { clearFailures, countFailure, failureIds, type Stop, stopped } from './failure-limits.ts';
+import { type Attempt, beginAttempt, clearFailures, failureIds, type Stop } from './failure-limits.ts';
 import { configuredChannels, offeredChannels } from './offered-channels.ts';
 import { checkTypedCode, issueCode } from './one-time-codes.ts';
 import { describeCap } from './send-caps.ts';
@@ -209,17 +209,15 @@ export async function answerQuestion(
   requester: Requester,
 ): Promise<AnswerOutcome> {
   expectStage(ctx, state, 'question');
-  const stop = await stopped(ctx, state, requester);
-  if (stop) {
-    await record(ctx, state, requester, 'portal-lockout', 'refused', `still stopped: ${stop}`);
-    return stop;
-  }
+  const begun = await beginAttempt(ctx, state, requester);
+  if ('stop' in begun) return refusedWhileStopped(ctx, state, requester, begun.stop);
   const question = state.questions[state.questionIndex]!;
   const enrollment = state.user ? await ctx.store.enrollments.get(state.user.guid) : null;
   const enrolled = enrollment?.answers[question.position];
   const stored = enrolled?.question === question.text ? enrolled : undefined;
   // A decoy (or an enrollment replaced meanwhile) still costs one argon2 check, and fails.
   if (await verifyAnswer(stored?.answerHash ?? null, answer)) {
+    await begun.attempt.right();
     await record(ctx, state, requester, 'question-right', 'success', `question ${state.questionIndex + 1}`);
     state.questionIndex += 1;
     if (state.questionIndex >= state.questions.length) {
@@ -228,12 +226,17 @@ export async function answerQuestion(
     }
     return 'next';
   }
-  return wrongAttempt(ctx, state, requester, 'question-wrong', `question ${state.questionIndex + 1}`);
+  return wrongAttempt(ctx, state, requester, begun.attempt, 'question-wrong', `question ${state.questionIndex + 1}`);
 }
 
-/** Counts a wrong answer or code and audits it; the bound it reached, or 'wrong'. */
-async function wrongAttempt(ctx: FlowContext, state: VerificationState, requester: Requester, action: AuditAction, detail?: string): Promise<'wrong' | Stop> {
-  const stop = await countFailure(ctx, state, requester);
+async function refusedWhileStopped(ctx: FlowContext, state: VerificationState, requester: Requester, stop: Stop): Promise<Stop> {
+  await record(ctx, state, requester, 'portal-lockout', 'refused', `still stopped: ${stop}`);
+  return stop;
+}
+
+/** Audits a wrong answer or code (already counted); the bound it reached, or 'wrong'. */
+async function wrongAttempt(ctx: FlowContext, state: VerificationState, requester: Requester, attempt: Attempt, action: AuditAction, detail?: string): Promise<'wrong' | Stop> {
+  const stop = attempt.wrong();
   await record(ctx, state, requester, action, 'refused', detail);
   if (!stop) return 'wrong';
   await record(ctx, state, requester, 'portal-lockout', 'refused', stop);
@@ -297,13 +300,11 @@ export type CodeOutcome = 'accepted' | 'wrong' | 'expired' | 'locked' | Stop;
  */
 export async function checkCode(ctx: FlowContext, state: VerificationState, typed: string, requester: Requester): Promise<CodeOutcome> {
   expectStage(ctx, state, 'code');
-  const stop = await stopped(ctx, state, requester);
-  if (stop) {
-    await record(ctx, state, requester, 'portal-lockout', 'refused', `still stopped: ${stop}`);
-    return stop;
-  }
+  const begun = await beginAttempt(ctx, state, requester);
+  if ('stop' in begun) return refusedWhileStopped(ctx, state, requester, begun.stop);
   const checked = await checkTypedCode(ctx, state.flowId, typed);
   if (checked === 'accepted') {
+    await begun.attempt.right();
     await record(ctx, state, requester, 'code-accepted', 'success');
     state.stage = stageAfterCode(state);
     await ctx.store.codes.remove(state.flowId);
@@ -311,11 +312,13 @@ export async function checkCode(ctx: FlowContext, state: VerificationState, type
     return 'accepted';
   }
   if (checked === 'expired') {
+    // Not a guess: the code was never going to pass.
+    await begun.attempt.right();
     await record(ctx, state, requester, 'code-expired', 'refused');
     return 'expired';
   }
   // 'used' and 'unknown' can only come from a replay or a tampered flow: treated as wrong.
-  const counted = await wrongAttempt(ctx, state, requester, checked === 'locked' ? 'verification-locked' : 'code-wrong');
+  const counted = await wrongAttempt(ctx, state, requester, begun.attempt, checked === 'locked' ? 'verification-locked' : 'code-wrong');
   return counted === 'wrong' && checked === 'locked' ? 'locked' : counted;
 }
 

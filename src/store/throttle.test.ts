@@ -39,6 +39,20 @@ forEachDatabase('throttle counters', (database) => {
     assert.equal(await throttle.hit('run', WINDOW, last + WINDOW, { renew: true }), 1);
   });
 
+  test('a hit can be taken back while its window runs, never below zero', async () => {
+    const { throttle } = await database.store();
+    await throttle.hit('back', WINDOW, T0);
+    await throttle.hit('back', WINDOW, T0);
+    await throttle.release('back', T0 + 1);
+    assert.equal(await throttle.peek('back', T0 + 1), 1);
+    await throttle.release('back', T0 + 1);
+    await throttle.release('back', T0 + 1);
+    assert.equal(await throttle.peek('back', T0 + 1), 0);
+    assert.equal(await throttle.hit('back', WINDOW, T0 + 2), 1);
+    await throttle.release('gone', T0);
+    assert.equal(await throttle.peek('gone', T0), 0, 'nothing to take back is no error');
+  });
+
   test('keys are counted apart', async () => {
     const { throttle } = await database.store();
     await throttle.hit('ip:198.51.100.1', WINDOW, T0);

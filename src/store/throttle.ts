@@ -14,6 +14,8 @@ export interface Throttle {
    * whole window has passed without a hit (a run of hits, not hits per window).
    */
   hit(key: string, windowMs: number, now: number, options?: { renew?: boolean }): Promise<number>;
+  /** Takes one hit back from a window still running (never below 0): a counted attempt that turned out not to count. */
+  release(key: string, now: number): Promise<void>;
   /** The count in the current window without counting; 0 when the window has passed. */
   peek(key: string, now: number): Promise<number>;
   /** Forgets the key's counter (e.g. after a successful sign-in). */
@@ -45,6 +47,16 @@ export function createThrottle(db: Kysely<Tables>): Throttle {
         .returning('count')
         .executeTakeFirstOrThrow();
       return row.count;
+    },
+
+    async release(key, now) {
+      await db
+        .updateTable('throttle_counters')
+        .set((eb) => ({ count: eb('count', '-', 1) }))
+        .where('key', '=', key)
+        .where('expires_at', '>', now)
+        .where('count', '>', 0)
+        .execute();
     },
 
     async peek(key, now) {
