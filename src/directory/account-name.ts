@@ -14,7 +14,7 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /**
  * Parses a typed account name; null when it cannot name an account (empty, too long, control
- * characters, an empty part). A `domain` typed in a separate field (seed 001's Domain box) is
+ * characters, an empty part). A `domain` typed in a separate field (the Domain box of the sign-in pages) is
  * applied as if the name were written `DOMAIN\name`.
  */
 export function parseAccountName(input: string, domain?: string): AccountName | null {

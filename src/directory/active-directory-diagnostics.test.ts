@@ -230,7 +230,7 @@ describe('the evaluator agrees with the DC', () => {
     await service.setMustChange(user, true);
   });
 
-  test("seed 000's three allows alone: the reset the evaluator grants goes through", async () => {
+  test("the three delegated allows alone: the reset the evaluator grants goes through", async () => {
     const ou = await scratchOu([
       forService('allow', RIGHT_DS_CONTROL_ACCESS, RESET_PASSWORD_GUID),
       forService('allow', RPWP, LOCKOUT_TIME_GUID),

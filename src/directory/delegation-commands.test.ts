@@ -5,7 +5,7 @@ import { LOCKOUT_TIME_GUID, PWD_LAST_SET_GUID, REQUIRED_RIGHTS, RESET_PASSWORD_G
 
 const grantee = { netbiosDomain: 'AXS', samAccountName: 'apr' };
 
-test("dsacls lines are seed 000's, with the OU and DOMAIN\\account filled in", () => {
+test("dsacls lines are the documented ones, with the OU and DOMAIN\\account filled in", () => {
   assert.deepEqual(dsaclsCommands('OU=Staff,DC=axs,DC=net', grantee, REQUIRED_RIGHTS), [
     'dsacls "OU=Staff,DC=axs,DC=net" /I:S /G "AXS\\apr:CA;Reset Password;user"',
     'dsacls "OU=Staff,DC=axs,DC=net" /I:S /G "AXS\\apr:RPWP;lockoutTime;user"',

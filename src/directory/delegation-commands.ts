@@ -1,6 +1,6 @@
 /**
  * The commands that grant the service account its rights on an OU, for an administrator to
- * paste on a domain controller: seed 000's dsacls lines, exactly, and the same grants in
+ * paste on a domain controller: the documented dsacls lines, exactly, and the same grants in
  * PowerShell (ActiveDirectory module, Get-Acl/Set-Acl on the AD: drive).
  */
 import { type RequiredRight, USER_CLASS_GUID } from './delegation.ts';
@@ -11,13 +11,13 @@ export interface Grantee {
   samAccountName: string;
 }
 
-/** DOMAIN\name, the form seed 000's examples use. */
+/** DOMAIN\name, the form dsacls examples use. */
 export function downLevelName(grantee: Grantee): string {
   return `${grantee.netbiosDomain}\\${grantee.samAccountName}`;
 }
 
 /**
- * Seed 000's dsacls lines for `rights` on `ou`: /I:S puts them on sub-objects only, ";user"
+ * The dsacls lines for `rights` on `ou`: /I:S puts them on sub-objects only, ";user"
  * on user objects only. They run the same in cmd and PowerShell.
  */
 export function dsaclsCommands(ou: string, grantee: Grantee, rights: readonly RequiredRight[]): string[] {

@@ -49,7 +49,7 @@ const CHANGE_PASSWORD_GUID = 'ab721a53-1e2f-11d0-9819-00aa0040529b';
 /** dsacls /I:S: inherited by sub-objects, not applied to the OU itself. */
 const SUBOBJECTS = CONTAINER_INHERIT_ACE | INHERIT_ONLY_ACE;
 
-/** An allow object ACE as seed 000's dsacls line makes it, with `overrides`. */
+/** An allow object ACE as the documented dsacls line makes it, with `overrides`. */
 function ace(overrides: Partial<Ace> = {}): Ace {
   return {
     type: ACCESS_ALLOWED_OBJECT_ACE_TYPE,
@@ -101,7 +101,7 @@ describe('the real DACL of OU=Staff', () => {
 });
 
 describe('hand-built ACLs', () => {
-  test("seed 000's grant works, for the account or for a group in its token", () => {
+  test("the three-right grant works, for the account or for a group in its token", () => {
     assert.equal(inheritedAccess(wire([ace()]), token, RESET).granted, true);
     assert.equal(inheritedAccess(wire([ace({ sid: 'S-1-5-21-1-2-3-513' })]), token, RESET).granted, true);
     assert.equal(inheritedAccess(wire([ace({ sid: 'S-1-5-21-1-2-3-9999' })]), token, RESET).granted, false);

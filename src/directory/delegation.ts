@@ -1,5 +1,5 @@
 /**
- * The three rights seed 000 says Latchkey's service account needs on the OUs of its users, and
+ * The three rights Latchkey's service account needs on the OUs of its users, and
  * whether it effectively holds them there: judged from what the DC says (the OU's DACL, the
  * account's token, allowedAttributesEffective), never by trying a reset on someone's account.
  */
@@ -35,7 +35,7 @@ export interface RequiredRight {
   mask: number;
   /** ACE ObjectTypes that carry the right (besides an ACE without one, which covers all). */
   objectTypes: readonly string[];
-  /** The dsacls permission statement of seed 000, after "account:". */
+  /** The dsacls permission statement, after "account:". */
   dsacls: string;
   /** ActiveDirectoryRights for the PowerShell equivalent; dsacls' RPWP is read and write. */
   adRights: string;
@@ -43,7 +43,7 @@ export interface RequiredRight {
   guid: string;
 }
 
-/** Seed 000's three rights, in its order. */
+/** The three rights, in the order the delegation guide gives them. */
 export const REQUIRED_RIGHTS: readonly RequiredRight[] = [
   {
     name: 'Reset Password',

@@ -1,7 +1,7 @@
 /**
  * A real security descriptor for the unit tests: the DACL of OU=Staff in the dev domain
  * (scripts/dev-ad, Samba 4.17), read by svc-latchkey with the SD-flags control asking for the
- * DACL only, exactly as ActiveDirectory.securityDescriptor returns it. It holds seed 000's
+ * DACL only, exactly as ActiveDirectory.securityDescriptor returns it. It holds the delegation guide's
  * delegation to svc-latchkey (plus its Write mobile/telephoneNumber for the profile pages) and
  * Samba's default OU ACEs. The SIDs below are the ones of that provisioning.
  */

@@ -32,7 +32,7 @@ describe('a real descriptor (OU=Staff, DACL only)', () => {
     assert.equal(sd.dacl?.length, 34);
   });
 
-  test("reads seed 000's Reset Password grant as an inheritable object ACE for user objects", () => {
+  test("reads the delegated Reset Password grant as an inheritable object ACE for user objects", () => {
     const reset = sd.dacl!.find((ace) => ace.objectType === RESET_PASSWORD_GUID);
     assert.deepEqual(reset, {
       type: ACCESS_ALLOWED_OBJECT_ACE_TYPE,

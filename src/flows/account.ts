@@ -1,7 +1,7 @@
 /**
- * The signed-in area for every user (seed 004): after signing in with the AD password, see and
+ * The signed-in area for every user: after signing in with the AD password, see and
  * edit the profile attributes the admin allows, see group memberships, change the password and
- * manage the enrollment. Every view and change is audited (seed 004's action list).
+ * manage the enrollment. Every view and change is audited.
  */
 import type { DirectoryUser, GroupMembership, WriteReceipt } from '../directory/directory.ts';
 import type { PasswordPolicy } from '../directory/password-policy.ts';

@@ -1,6 +1,6 @@
 /**
  * The end of reset and unlock, once verification passed: set the new password (which also
- * unlocks, seed 000) or clear the lockout, then tell the user by e-mail what happened.
+ * unlocks) or clear the lockout, then tell the user by e-mail what happened.
  */
 import type { AuditAction, AuditOutcome } from '../audit/recorder.ts';
 import type { DirectoryUser, WriteReceipt } from '../directory/directory.ts';

@@ -1,7 +1,6 @@
 /**
  * User-facing text: one resource file per language (English first), any string of which an
- * admin can override from the overrides folder without touching the code (seed 001's
- * "resource strings").
+ * admin can override from the overrides folder without touching the code.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

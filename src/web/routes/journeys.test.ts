@@ -158,7 +158,7 @@ describe('change', () => {
   });
 });
 
-describe('URL parameters (seed 001)', () => {
+describe('URL parameters', () => {
   test('/?cmd=enroll&username=…&domain=… opens the page filled in', async () => {
     const client = webClient(fixture.portal.app.server);
     const redirect = await client.get('/?cmd=enroll&username=jsmith&domain=LATCHKEY&other=x');

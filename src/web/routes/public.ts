@@ -39,7 +39,7 @@ export async function publicRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
   app.get('/', async (request, reply) => {
     const query = request.query as Form;
     const cmd = text(query, 'cmd');
-    // Seed 001's URL parameters: /?cmd=enroll&username=jsmith&domain=CORP opens a page filled in.
+    // Links of the form /?cmd=enroll&username=jsmith&domain=CORP opens a page filled in.
     if (COMMANDS.includes(cmd)) {
       const params = new URLSearchParams();
       for (const name of ['username', 'domain']) if (text(query, name)) params.set(name, text(query, name));
