@@ -198,7 +198,7 @@ const runtimeShape = {
       .prefault({}),
     helpdesk: z
       .strictObject({
-        /** Helpdesk groups (DN or name) and the OUs their members may act in. */
+        /** Helpdesk groups (name, DN or SID) and the OUs their members may act in. */
         groups: z
           .array(
             z.strictObject({
@@ -206,6 +206,10 @@ const runtimeShape = {
               scopes: z.array(z.string().min(3)).min(1),
               /** Members may act on privileged (protected) accounts in their scopes. */
               allowProtected: z.boolean().default(false),
+              /** Filled in by Latchkey when saved: the SID `group` names; membership is checked against it only. */
+              sid: z.string().regex(/^S-1-\d+(-\d+)+$/, 'must be a SID (S-1-5-21-…)').optional(),
+              /** Filled in by Latchkey with the SID: the group's DN when it was resolved, for display. */
+              dn: z.string().min(3).optional(),
             }),
           )
           .default([]),
@@ -274,6 +278,8 @@ export const configSchema = z.strictObject({ ...bootstrapShape, ...runtimeShape,
 export type Config = z.infer<typeof configSchema>;
 /** The validated settings kept in the database. */
 export type RuntimeSettings = z.infer<typeof runtimeSchema>;
+/** One configured helpdesk group. */
+export type HelpdeskGroup = RuntimeSettings['helpdesk']['groups'][number];
 export type RuntimeSection = (typeof RUNTIME_SECTIONS)[number];
 /** What a config file may hold before defaults are applied. */
 export type ConfigInput = z.input<typeof configSchema>;

@@ -8,11 +8,13 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { AuditAction, AuditOutcome } from '../audit/recorder.ts';
 import type { DirectoryUser } from '../directory/directory.ts';
 import { AccountProtected } from '../directory/errors.ts';
+import { holdsGroup } from '../directory/group-identity.ts';
 import { checkPassword } from '../directory/password-policy.ts';
 import { withinAny } from '../directory/scope.ts';
 import { createError, LatchkeyError } from '../errors.ts';
 import { verifyAnswer } from '../security/answers.ts';
 import { maskEmail, maskPhone } from '../notify/masking.ts';
+import { pinnedIdentity } from '../settings/helpdesk-groups.ts';
 import type { AuditEntry } from '../store/audit.ts';
 import type { Enrollment } from '../store/enrollments.ts';
 import { SignInRequired } from './account.ts';
@@ -63,11 +65,13 @@ export interface Authority {
   allowProtected: boolean;
 }
 
-/** The operator's authority, or null when they are in no configured helpdesk group. */
+/** The operator's authority, or null when they hold no configured (and identified) helpdesk group. */
 async function authorityOf(ctx: FlowContext, operator: DirectoryUser): Promise<Authority | null> {
   const groups = await ctx.directory.groupsOf(operator);
-  const held = (name: string) => groups.some((group) => group.dn.toLowerCase() === name.toLowerCase() || group.name.toLowerCase() === name.toLowerCase());
-  const matched = ctx.policy.helpdesk.groups.filter((entry) => held(entry.group));
+  const matched = ctx.policy.helpdesk.groups.filter((entry) => {
+    const identity = pinnedIdentity(entry);
+    return identity !== null && holdsGroup(groups, identity);
+  });
   if (!matched.length) return null;
   return { scopes: matched.flatMap((entry) => entry.scopes), allowProtected: matched.some((entry) => entry.allowProtected) };
 }
