@@ -90,7 +90,7 @@ export function destinations(ctx: FlowContext, user: DirectoryUser, enrollment: 
 }
 
 /** `count` items of `items` in a random order (a new draw for every flow). */
-function randomSubset<T>(items: readonly T[], count: number): T[] {
+export function randomSubset<T>(items: readonly T[], count: number): T[] {
   const pool = [...items];
   const picked: T[] = [];
   while (picked.length < count && pool.length) picked.push(pool.splice(randomInt(pool.length), 1)[0]!);
