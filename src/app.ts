@@ -13,6 +13,9 @@ import { Runtime } from './runtime.ts';
 import { counted, createMetrics, type Metrics } from './web/metrics.ts';
 import { certificateFiles, readTlsOptions } from './web/tls.ts';
 import { deriveKeys } from './security/keys.ts';
+import type { GroupIdentity } from './directory/directory.ts';
+import { GroupAmbiguous, GroupNotFound } from './directory/errors.ts';
+import { pinnedAdminGroup } from './settings/admin-group.ts';
 import { loadMasterKey } from './settings/master-key.ts';
 import { SettingsService } from './settings/service.ts';
 import { openStore, type Store } from './store/store.ts';
@@ -98,7 +101,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       Object.fromEntries((await certificates()).filter((status) => status.daysLeft !== null).map((status) => [status.name, status.daysLeft!])),
     );
     const adminAudit = counted(createAuditRecorder(store.audit, 'admin', now), 'admin', metrics.events);
-    const settings = new SettingsService(store.db, key, adminAudit, now);
+    const settings = new SettingsService(store.db, key, adminAudit, now, (reference): Promise<GroupIdentity> => runtime.directory.resolveGroup(reference));
     await settings.load(initialSettings(config));
     const keys = deriveKeys(await settings.serverSecret());
     const tls = certificateFiles(config);
@@ -119,6 +122,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       ...(options.sms !== undefined ? { sms: options.sms } : {}),
       onDirectoryOperation: (operation, seconds, ok) => metrics.directory.observe({ operation, outcome: ok ? 'ok' : 'error' }, seconds),
     });
+    const adminGroup = pinnedAdminGroup({ settings: store.settings, reference: config.admin.group, resolve: (reference) => runtime.directory.resolveGroup(reference), audit: adminAudit, now });
+    // A name that matches no group, or several, is a configuration error: refuse to start. A
+    // directory that does not answer yet is not; the first admin sign-in tries again.
+    const adminGroupPending = await adminGroup().then(
+      () => null,
+      async (error: unknown) => {
+        if (!GroupNotFound.is(error) && !GroupAmbiguous.is(error)) return error;
+        await runtime.close();
+        throw error;
+      },
+    );
+    // Entries that cannot be pinned grant nothing until the admin saves them naming one group.
+    const unpinnedHelpdeskGroups = await settings.pinStoredHelpdeskGroups().catch((error: unknown) => error);
+    runtime.apply();
     const ctx: FlowContext = {
       get directory() {
         return runtime.directory;
@@ -135,6 +152,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       get t() {
         return runtime.t;
       },
+      adminGroup,
       store,
       audit: counted(createAuditRecorder(store.audit, 'self-service', now), 'self-service', metrics.events),
       helpdeskAudit: counted(createAuditRecorder(store.audit, 'helpdesk', now), 'helpdesk', metrics.events),
@@ -148,12 +166,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       store,
       keys,
       strings,
-      admin: { runtime, audit: adminAudit, group: config.admin.group, certificates },
+      admin: { runtime, audit: adminAudit, certificates },
       metrics,
       ...(tls ? { https: readTlsOptions(tls) } : {}),
       logger: options.logger ?? { level: config.log.level },
       ...(options.outbox ? { outbox: options.outbox } : {}),
     });
+    if (Array.isArray(unpinnedHelpdeskGroups)) {
+      for (const problem of unpinnedHelpdeskGroups) server.log.error({ code: problem.code, ...problem.params }, 'a helpdesk group names no group or several: it grants nothing until it is saved naming exactly one');
+    } else {
+      server.log.warn({ err: unpinnedHelpdeskGroups }, 'the helpdesk groups could not be looked up in the directory: those not identified yet grant nothing until saved again or the next start');
+    }
+    if (adminGroupPending) server.log.warn({ err: adminGroupPending }, 'admin.group could not be looked up in the directory yet; the first admin sign-in tries again');
     if (unknownOverrides.length) server.log.warn({ keys: unknownOverrides }, 'the overrides name strings that do not exist');
     runtime.startPolling(options.settingsPollMs);
     // Every instance tries each job on its timer; the first to count a hit in the job's window

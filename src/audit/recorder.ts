@@ -54,6 +54,7 @@ export const ADMIN_ACTIONS = [
   'settings-import',
   'settings-change',
   'settings-test',
+  'group-resolved',
   'audit-export',
   'audit-purge',
   'key-rotation',

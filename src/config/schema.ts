@@ -223,7 +223,7 @@ const runtimeShape = {
       .prefault({}),
     helpdesk: z
       .strictObject({
-        /** Helpdesk groups (DN or name) and the OUs their members may act in. */
+        /** Helpdesk groups (name, DN or SID) and the OUs their members may act in. */
         groups: z
           .array(
             z.strictObject({
@@ -231,11 +231,24 @@ const runtimeShape = {
               scopes: z.array(z.string().min(3)).min(1),
               /** Members may act on privileged (protected) accounts in their scopes. */
               allowProtected: z.boolean().default(false),
+              /** Operators may act on this group's members (off: they are refused, as admins always are). */
+              membersMayBeHelped: z.boolean().default(false),
+              /** Filled in by Latchkey when saved: the SID `group` names; membership is checked against it only. */
+              sid: z.string().regex(/^S-1-\d+(-\d+)+$/, 'must be a SID (S-1-5-21-…)').optional(),
+              /** Filled in by Latchkey with the SID: the group's DN when it was resolved, for display. */
+              dn: z.string().min(3).optional(),
             }),
           )
           .default([]),
         /** Before a reset the operator must verify the caller (a code read out, or the answers). */
         requireCallerVerification: z.boolean().default(true),
+        /** Wrong caller answers and codes per account, from any operator and across codes, before caller checks stop for the cool-down. */
+        callerLockout: z
+          .strictObject({
+            maxWrong: z.number().int().min(1).max(50).default(10),
+            coolDownMinutes: minutes(24 * 60),
+          })
+          .prefault({}),
         /** Length of passwords the helpdesk generates. */
         generatedPasswordLength: z.number().int().min(12).max(64).default(16),
       })
@@ -299,6 +312,8 @@ export const configSchema = z.strictObject({ ...bootstrapShape, ...runtimeShape,
 export type Config = z.infer<typeof configSchema>;
 /** The validated settings kept in the database. */
 export type RuntimeSettings = z.infer<typeof runtimeSchema>;
+/** One configured helpdesk group. */
+export type HelpdeskGroup = RuntimeSettings['helpdesk']['groups'][number];
 export type RuntimeSection = (typeof RUNTIME_SECTIONS)[number];
 /** What a config file may hold before defaults are applied. */
 export type ConfigInput = z.input<typeof configSchema>;

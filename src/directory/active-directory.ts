@@ -25,6 +25,7 @@ import type {
   Directory,
   DirectoryUser,
   DomainInfo,
+  GroupIdentity,
   GroupMembership,
   Protection,
   ResetOptions,
@@ -35,12 +36,14 @@ import type {
 import {
   type DelegatedRight,
   DirectoryNotEncrypted,
+  GroupAmbiguous,
+  GroupNotFound,
   InvalidCredentials,
   ServiceAccountRejected,
   UserAmbiguous,
   UserNotFound,
 } from './errors.ts';
-import { and, atLeast, equals, groupsContaining, nameStartsWith, userAccount } from './filters.ts';
+import { and, atLeast, DN_LIKE, equals, groupsContaining, groupsNamed, nameStartsWith, userAccount } from './filters.ts';
 import { readEntry } from './ldap-entry.ts';
 import { DOMAIN_POLICY_ATTRIBUTES, domainPolicy, fineGrainedPolicy, type PasswordPolicy, PSO_ATTRIBUTES } from './password-policy.ts';
 import { choosePolicyHintsOid, resetControls } from './policy-hints.ts';
@@ -53,9 +56,6 @@ import { NotFilter } from 'ldapts';
 import type { WritableAttributes } from './directory.ts';
 import { DACL_SECURITY_INFORMATION, SdFlagsControl } from './sd-flags-control.ts';
 import { type AccountMarks, accountMarks, type IntendedChange, MARK_ATTRIBUTES, MARK_BINARY_ATTRIBUTES, settleLostWrite } from './write-outcome.ts';
-
-/** A bind name that is a DN (CN=...,OU=...) rather than an account name. */
-const DN_LIKE = /^\s*[A-Za-z][A-Za-z0-9-]*\s*=/;
 
 /** Users per page of a search. */
 const MAX_PAGE = 200;
@@ -250,6 +250,15 @@ export class ActiveDirectory implements Directory {
       }
       return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
     });
+  }
+
+  async resolveGroup(reference: string): Promise<GroupIdentity> {
+    const { baseDn } = await this.domain();
+    const found = await this.asService({ operation: 'look up the group', dn: baseDn }, (client) => this.searchGroups(client, baseDn, groupsNamed(reference), new Set()));
+    if (found.length > 1) throw GroupAmbiguous({ group: reference, dns: found.map((group) => group.dn) });
+    const [group] = found;
+    if (!group?.sid) throw GroupNotFound({ group: reference });
+    return { sid: group.sid, dn: group.dn };
   }
 
   async countUsers(bases: string[]): Promise<number> {

@@ -74,6 +74,15 @@ export interface GroupMembership {
   direct: boolean;
 }
 
+/**
+ * A group named in the settings, pinned to what nobody can forge by creating a group of the same
+ * name elsewhere: its SID. The DN is for display and may go stale after a move or rename.
+ */
+export interface GroupIdentity {
+  sid: string;
+  dn: string;
+}
+
 /** Why an account counts as privileged (protected); empty when it does not. */
 export interface Protection {
   protected: boolean;
@@ -155,6 +164,12 @@ export interface Directory {
   protection(user: DirectoryUser): Promise<Protection>;
   /** All groups of the user, transitively, with the direct ones marked. */
   groupsOf(user: DirectoryUser): Promise<GroupMembership[]>;
+  /**
+   * The one group `reference` names anywhere in the domain: a DN, a SID, or a name (cn or
+   * sAMAccountName, any case). LK_GROUP_NOT_FOUND when none matches, LK_GROUP_AMBIGUOUS naming
+   * every DN when several do: a name is never settled by picking one.
+   */
+  resolveGroup(reference: string): Promise<GroupIdentity>;
   /**
    * For the helpdesk: people in `options.bases` whose sAMAccountName, displayName, givenName, sn,
    * mail or userPrincipalName starts with `query` (case-insensitive; `*`, `(`, `\` are literal),

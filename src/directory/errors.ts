@@ -151,6 +151,22 @@ export const UserAmbiguous = createError<{ count: number }>(
   409,
 );
 
+export const GroupNotFound = createError<{ group: string }>(
+  'LK_GROUP_NOT_FOUND',
+  (d) =>
+    `No group ${JSON.stringify(d.group)} was found in the directory. An administrator should give the group's full DN ` +
+    '(CN=…,OU=…,DC=…) and check that the service account may read it.',
+  404,
+);
+
+export const GroupAmbiguous = createError<{ group: string; dns: string[] }>(
+  'LK_GROUP_AMBIGUOUS',
+  (d) =>
+    `${JSON.stringify(d.group)} names ${d.dns.length} groups: ${d.dns.join('; ')}. ` +
+    'An administrator should give the full DN of the one that is meant instead of its name.',
+  409,
+);
+
 export const DirectoryOperationFailed = createError<{ operation: string; resultCode: number | null; reason: string }>(
   'LK_DIRECTORY_ERROR',
   (d) =>

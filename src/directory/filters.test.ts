@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AndFilter, BerReader, BerWriter, type OrFilter } from 'ldapts';
-import { atLeast, equals, groupsContaining, nameStartsWith, startsWith, userAccount } from './filters.ts';
+import { atLeast, equals, groupsContaining, groupsNamed, nameStartsWith, startsWith, userAccount } from './filters.ts';
 
 test('typed values cannot change the shape of a filter', () => {
   const filter = userAccount(equals('sAMAccountName', '*)(sAMAccountName=*'));
@@ -54,4 +54,10 @@ test('typed filter metacharacters stay literal in prefix filters', () => {
 
 test('a keyset cursor is an ordering filter on the value as typed', () => {
   assert.equal(atLeast('sAMAccountName', 'x)(cn=*').toString(), '(sAMAccountName>=x\\29\\28cn=\\2a)');
+});
+
+test('a configured group is looked up by SID, by DN, or by cn and sAMAccountName together', () => {
+  assert.match(groupsNamed('S-1-5-21-1-2-3-1105').toString(), /^\(&\(objectClass=group\)\(objectSid=\\01\\05/);
+  assert.equal(groupsNamed('CN=Desk,OU=Groups,DC=x').toString(), '(&(objectClass=group)(distinguishedName=CN=Desk,OU=Groups,DC=x))');
+  assert.equal(groupsNamed(' Latchkey Admins ').toString(), '(&(objectClass=group)(|(cn=Latchkey Admins)(sAMAccountName=Latchkey Admins)))');
 });

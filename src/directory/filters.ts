@@ -13,6 +13,13 @@ import {
   OrFilter,
   SubstringFilter,
 } from 'ldapts';
+import { sidToBytes } from './ad-values.ts';
+
+/** A name that is a DN (CN=...,OU=...) rather than an account or group name. */
+export const DN_LIKE = /^\s*[A-Za-z][A-Za-z0-9-]*\s*=/;
+
+/** A SID in its text form, S-1-5-21-…. */
+const SID_TEXT = /^S-1-\d+(-\d+)+$/i;
 
 /** LDAP_MATCHING_RULE_IN_CHAIN: membership through any depth of nesting. */
 const IN_CHAIN = '1.2.840.113556.1.4.1941';
@@ -70,4 +77,18 @@ export function userAccount(match: Filter): Filter {
 /** Groups that have `memberDn` as a member at any depth of nesting. */
 export function groupsContaining(memberDn: string): Filter {
   return and(equals('objectClass', 'group'), new ExtensibleFilter({ matchType: 'member', rule: IN_CHAIN, value: memberDn }));
+}
+
+/**
+ * Groups that a configured reference names: by SID (S-1-5-…), by DN (CN=…), else every group
+ * whose cn or sAMAccountName is the name. A name can match several; the caller decides.
+ */
+export function groupsNamed(reference: string): Filter {
+  const text = reference.trim();
+  const match = SID_TEXT.test(text)
+    ? equals('objectSid', sidToBytes(text.toUpperCase()))
+    : DN_LIKE.test(text)
+      ? equals('distinguishedName', text)
+      : or(equals('cn', text), equals('sAMAccountName', text));
+  return and(equals('objectClass', 'group'), match);
 }

@@ -5,7 +5,9 @@
  */
 import type { AuditRecorder } from '../audit/recorder.ts';
 import type { DirectoryUser } from '../directory/directory.ts';
-import { createError, type LatchkeyError } from '../errors.ts';
+import { holdsGroup } from '../directory/group-identity.ts';
+import { pinnedIdentity } from '../settings/helpdesk-groups.ts';
+import { createError, LatchkeyError } from '../errors.ts';
 import { SignInRequired } from './account.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { type Credentials, signIn } from './sign-in.ts';
@@ -16,6 +18,12 @@ export const NotAdmin = createError(
   403,
 );
 
+export const AdminGroupUnidentified = createError(
+  'LK_ADMIN_GROUP_UNIDENTIFIED',
+  'The admin console cannot tell which group its administrators are in, so nobody can sign in now. An administrator should fix admin.group as the Latchkey log says.',
+  503,
+);
+
 /** A signed-in administrator, kept server-side in the session. */
 export interface AdminSession {
   guid: string;
@@ -24,16 +32,14 @@ export interface AdminSession {
   lastSeen: number;
 }
 
-/** Whether `user` is, at any depth, a member of `group` (a DN or a group name). */
-export async function isMember(ctx: FlowContext, user: DirectoryUser, group: string): Promise<boolean> {
-  const wanted = group.toLowerCase();
-  return (await ctx.directory.groupsOf(user)).some((held) => held.dn.toLowerCase() === wanted || held.name.toLowerCase() === wanted);
+/** Whether `user` is, at any depth, a member of the admin group (by its SID). */
+async function isAdmin(ctx: FlowContext, user: DirectoryUser): Promise<boolean> {
+  return holdsGroup(await ctx.directory.groupsOf(user), await ctx.adminGroup());
 }
 
 export async function signInToAdmin(
   ctx: FlowContext,
   audit: AuditRecorder,
-  group: string,
   input: Credentials,
   requester: Requester,
 ): Promise<{ ok: true; session: AdminSession } | { ok: false; error: LatchkeyError }> {
@@ -44,8 +50,17 @@ export async function signInToAdmin(
     await record('refused', result.reason);
     return { ok: false, error: result.error };
   }
-  if (!(await isMember(ctx, result.user, group))) {
-    await record('refused', `not a member of ${group}`);
+  const admins = await ctx.adminGroup().catch((error: unknown) => {
+    if (!(error instanceof LatchkeyError)) throw error;
+    ctx.log.error({ err: error }, 'admin.group cannot be identified: nobody can sign in to the admin console until it names exactly one group');
+    return error;
+  });
+  if (admins instanceof LatchkeyError) {
+    await record('refused', `admin group not identified: ${admins.code}`);
+    return { ok: false, error: AdminGroupUnidentified({}) };
+  }
+  if (!holdsGroup(await ctx.directory.groupsOf(result.user), admins)) {
+    await record('refused', `not a member of ${admins.dn}`);
     return { ok: false, error: NotAdmin({}) };
   }
   await record('success');
@@ -53,10 +68,18 @@ export async function signInToAdmin(
 }
 
 /** The live administrator: idle sessions end, and so do those of people who left the group. */
-export async function activeAdmin(ctx: FlowContext, group: string, session: AdminSession | undefined): Promise<AdminSession> {
+export async function activeAdmin(ctx: FlowContext, session: AdminSession | undefined): Promise<AdminSession> {
   if (!session || ctx.now() - session.lastSeen > ctx.policy.selfService.idleMinutes * 60_000) throw new SignInRequired();
   const user = await ctx.directory.getUser(session.guid, [(await ctx.directory.domain()).baseDn]);
-  if (!user || !(await isMember(ctx, user, group))) throw new SignInRequired();
+  if (!user || !(await isAdmin(ctx, user))) throw new SignInRequired();
   session.lastSeen = ctx.now();
   return session;
+}
+
+/** The groups that grant access, as the console shows them: each by the DN its SID was resolved to (null: not identified). */
+export async function configuredGroups(ctx: FlowContext): Promise<{ admin: string | null; helpdesk: { group: string; dn: string | null }[] }> {
+  return {
+    admin: await ctx.adminGroup().then((group) => group.dn, () => null),
+    helpdesk: ctx.policy.helpdesk.groups.map((entry) => ({ group: entry.group, dn: pinnedIdentity(entry)?.dn ?? null })),
+  };
 }

@@ -4,7 +4,7 @@
  */
 import type { AuditRecorder } from '../audit/recorder.ts';
 import type { Config, RuntimeSettings } from '../config/schema.ts';
-import type { Directory } from '../directory/directory.ts';
+import type { Directory, GroupIdentity } from '../directory/directory.ts';
 import type { ServerKeys } from '../security/keys.ts';
 import type { Store } from '../store/store.ts';
 
@@ -41,6 +41,8 @@ export interface FlowContext {
   sms: SmsPort | null;
   keys: ServerKeys;
   policy: Policy;
+  /** The admin group of the start-up configuration, pinned to its SID (src/settings/admin-group.ts). */
+  adminGroup(): Promise<GroupIdentity>;
   t: Translate;
   log: Log;
   now(): number;

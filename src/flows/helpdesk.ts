@@ -1,99 +1,40 @@
 /**
- * Helpdesk-delegated resets (seed 002): members of a configured helpdesk group act, through the
- * service account, on users inside the OUs assigned to their group — never outside them, never
- * on privileged accounts unless allowed. Every request is authorised again on the server
- * (membership, scope, protection), and every action is audited with operator and target.
+ * Helpdesk-delegated resets: members of a configured helpdesk group act, through the
+ * service account, on users inside the OUs assigned to their group. Every request is authorised
+ * again on the server (membership, then the account: see helpdesk-guard.ts), and every action is
+ * audited with operator and target. Verifying the caller is in caller-verification.ts.
  */
-import { randomBytes, randomInt } from 'node:crypto';
-import type { AuditAction, AuditOutcome } from '../audit/recorder.ts';
+import { randomInt } from 'node:crypto';
+import type { AuditAction } from '../audit/recorder.ts';
 import type { DirectoryUser, WriteReceipt } from '../directory/directory.ts';
-import { AccountProtected } from '../directory/errors.ts';
 import { checkPassword } from '../directory/password-policy.ts';
-import { withinAny } from '../directory/scope.ts';
 import { failedWriteOutcome, writeDetail } from '../directory/write-outcome.ts';
-import { createError, LatchkeyError } from '../errors.ts';
-import { verifyAnswer } from '../security/answers.ts';
-import { maskEmail, maskPhone } from '../notify/masking.ts';
+import { createError, type LatchkeyError } from '../errors.ts';
 import type { AuditEntry } from '../store/audit.ts';
 import type { Enrollment } from '../store/enrollments.ts';
 import { SignInRequired } from './account.ts';
+import {
+  callerChannels,
+  callerChecksExhausted,
+  CallerNotVerified,
+  callerQuestions,
+  callerVerified,
+  maskedChannels,
+  verificationInProgress,
+} from './caller-verification.ts';
 import type { FlowContext, Requester } from './context.ts';
-import { type Delivery, SendCapped, sendCodeMessage } from './code-delivery.ts';
-import { checkTypedCode } from './one-time-codes.ts';
+import { clearFailures, portalLockoutKey } from './failure-limits.ts';
+import { accountNameKeys } from './typed-name.ts';
+import { authorisedTarget, authorityOf, type Desk, NotHelpdesk, type OperatorSession, record } from './helpdesk-guard.ts';
 import { type FieldError, newPasswordErrors, policyFieldError } from './recover.ts';
-import { describeCap } from './send-caps.ts';
 import { type Credentials, signIn } from './sign-in.ts';
 import type { Channel } from './verification.ts';
 
-export const NotHelpdesk = createError(
-  'LK_NOT_HELPDESK',
-  'This account is not a member of a helpdesk group. Ask your administrator for access.',
-  403,
+export const LockoutClearDuringVerification = createError(
+  'LK_LOCKOUT_CLEAR_DURING_VERIFICATION',
+  'You started verifying this caller, so you cannot end their self-service lockout now. Finish the verification, or wait until it expires.',
+  409,
 );
-
-export const OutOfScope = createError(
-  'LK_OUT_OF_SCOPE',
-  'This account is outside the OUs your helpdesk group may manage.',
-  403,
-);
-
-export const CallerNotVerified = createError(
-  'LK_CALLER_NOT_VERIFIED',
-  'Verify the caller first: send them a code and type the one they read out, or ask their security questions.',
-  403,
-);
-
-/** How long a passed caller verification allows resets for that account. */
-const CALLER_VERIFIED_MS = 15 * 60_000;
-/** How many enrolled questions the operator asks the caller. */
-const CALLER_QUESTIONS = 2;
-
-/** A signed-in operator, kept server-side in the session. */
-export interface OperatorSession {
-  guid: string;
-  sam: string;
-  displayName: string | null;
-  lastSeen: number;
-  /** Accounts whose caller passed verification, until when. */
-  verified: Record<string, number>;
-  /** Code verifications in progress, by account GUID. */
-  pending: Record<string, { flowId: string; channel: Channel }>;
-}
-
-/** What an operator may do, from the helpdesk groups they belong to (read afresh for each request). */
-export interface Authority {
-  scopes: string[];
-  allowProtected: boolean;
-}
-
-/** The operator's authority, or null when they are in no configured helpdesk group. */
-async function authorityOf(ctx: FlowContext, operator: DirectoryUser): Promise<Authority | null> {
-  const groups = await ctx.directory.groupsOf(operator);
-  const held = (name: string) => groups.some((group) => group.dn.toLowerCase() === name.toLowerCase() || group.name.toLowerCase() === name.toLowerCase());
-  const matched = ctx.policy.helpdesk.groups.filter((entry) => held(entry.group));
-  if (!matched.length) return null;
-  return { scopes: matched.flatMap((entry) => entry.scopes), allowProtected: matched.some((entry) => entry.allowProtected) };
-}
-
-function record(
-  ctx: FlowContext,
-  operator: { sam: string; guid: string },
-  target: { samAccountName: string; guid: string } | null,
-  action: AuditAction,
-  outcome: AuditOutcome,
-  requester: Requester,
-  detail?: string,
-) {
-  return ctx.helpdeskAudit.record({
-    actor: operator.sam,
-    actorGuid: operator.guid,
-    target: target && { sam: target.samAccountName, guid: target.guid },
-    action,
-    outcome,
-    sourceIp: requester.ip,
-    ...(detail ? { detail } : {}),
-  });
-}
 
 export type OperatorSignIn = { ok: true; session: OperatorSession } | { ok: false; error: LatchkeyError };
 
@@ -111,14 +52,8 @@ export async function signInToHelpdesk(ctx: FlowContext, input: Credentials, req
   await record(ctx, operator, null, 'sign-in', 'success', requester);
   return {
     ok: true,
-    session: { guid: result.user.guid, sam: result.user.samAccountName, displayName: result.user.displayName, lastSeen: ctx.now(), verified: {}, pending: {} },
+    session: { guid: result.user.guid, sam: result.user.samAccountName, displayName: result.user.displayName, lastSeen: ctx.now(), verified: {}, pending: {}, questions: {} },
   };
-}
-
-/** A live operator with their current authority; membership is checked again on every request. */
-export interface Desk {
-  session: OperatorSession;
-  authority: Authority;
 }
 
 export async function activeOperator(ctx: FlowContext, session: OperatorSession | undefined, requester: Requester): Promise<Desk> {
@@ -130,6 +65,8 @@ export async function activeOperator(ctx: FlowContext, session: OperatorSession 
     throw new SignInRequired();
   }
   session.lastSeen = ctx.now();
+  // A session signed in before questions were drawn per caller has no place for them yet.
+  session.questions ??= {};
   return { session, authority };
 }
 
@@ -140,28 +77,13 @@ export async function searchUsers(ctx: FlowContext, desk: Desk, query: string, a
   return page;
 }
 
-/**
- * The account `guid` if this operator may act on it; otherwise a refusal, audited. Looked up in
- * the whole domain so that a request for an account outside the scopes is seen and recorded.
- */
-async function target(ctx: FlowContext, desk: Desk, guid: string, action: AuditAction, requester: Requester): Promise<DirectoryUser> {
-  const user = await ctx.directory.getUser(guid, [(await ctx.directory.domain()).baseDn]);
-  if (!user || !withinAny(user.dn, desk.authority.scopes)) {
-    await record(ctx, desk.session, user, 'refused', 'refused', requester, `${action}: out of scope`);
-    throw OutOfScope({});
-  }
-  if (!desk.authority.allowProtected && (await ctx.directory.protection(user)).protected) {
-    await record(ctx, desk.session, user, 'refused', 'refused', requester, `${action}: privileged account`);
-    throw AccountProtected({});
-  }
-  return user;
-}
-
 export interface UserDetails {
   user: DirectoryUser;
   enrollment: Enrollment | null;
   portalLockedOut: boolean;
   callerVerified: boolean;
+  /** Too many wrong caller checks for this account: none is possible until the cool-down ends. */
+  callerChecksStopped: boolean;
   /** Where a caller-verification code can go, masked. */
   channels: { channel: Channel; masked: string }[];
   /** The enrolled questions the operator asks (positions and texts; never the answers). */
@@ -171,83 +93,21 @@ export interface UserDetails {
 
 /** Everything the operator needs to help the caller. Audited. */
 export async function userDetails(ctx: FlowContext, desk: Desk, guid: string, requester: Requester): Promise<UserDetails> {
-  const user = await target(ctx, desk, guid, 'user-view', requester);
+  const user = await authorisedTarget(ctx, desk, guid, 'user-view', requester);
   const enrollment = await ctx.store.enrollments.get(user.guid);
-  const lockouts = await ctx.store.throttle.peek(`answers:${user.guid}`, ctx.now());
+  const lockouts = await ctx.store.throttle.peek(portalLockoutKey(user.guid), ctx.now());
   const activity = await ctx.store.audit.query({ actor: user.samAccountName, limit: 20 });
   await record(ctx, desk.session, user, 'user-view', 'success', requester);
-  const addresses = callerAddresses(ctx, user, enrollment);
   return {
     user,
     enrollment,
     portalLockedOut: lockouts >= ctx.policy.protection.portalLockout.maxWrongAnswers,
-    callerVerified: (desk.session.verified[user.guid] ?? 0) > ctx.now(),
-    channels: Object.entries(addresses).map(([channel, address]) => ({
-      channel: channel as Channel,
-      masked: channel === 'email' ? maskEmail(address) : maskPhone(address),
-    })),
-    questions: (enrollment?.answers ?? []).slice(0, CALLER_QUESTIONS).map(({ question }, position) => ({ position, text: question })),
+    callerVerified: callerVerified(ctx, desk, user),
+    callerChecksStopped: await callerChecksExhausted(ctx, user),
+    channels: maskedChannels(callerChannels(ctx, user, enrollment)),
+    questions: callerQuestions(desk, user, enrollment),
     activity,
   };
-}
-
-/** Where a caller code can go: the enrolled addresses, else the directory's. */
-function callerAddresses(ctx: FlowContext, user: DirectoryUser, enrollment: Enrollment | null): Partial<Record<Channel, string>> {
-  const email = enrollment?.email ?? user.mail;
-  const mobile = enrollment?.mobile ?? user.mobile;
-  return { ...(email && ctx.mail ? { email } : {}), ...(mobile && ctx.sms ? { sms: mobile } : {}) };
-}
-
-/** Sends the account's owner a code to read out to the operator, who never sees it. */
-export async function sendCallerCode(ctx: FlowContext, desk: Desk, guid: string, channel: Channel, requester: Requester): Promise<void> {
-  const user = await target(ctx, desk, guid, 'caller-verification', requester);
-  const address = callerAddresses(ctx, user, await ctx.store.enrollments.get(user.guid))[channel];
-  if (!address) throw CallerNotVerified({});
-  const flowId = randomBytes(16).toString('hex');
-  const params = { organisation: ctx.policy.ui.organisation, operator: desk.session.displayName ?? desk.session.sam };
-  let sent: Delivery;
-  try {
-    sent = await sendCodeMessage(ctx, flowId, { accountGuid: user.guid, channel, address }, 'callerCode', params);
-  } catch (error) {
-    await record(ctx, desk.session, user, 'caller-verification', 'failure', requester, `code by ${channel}: ${(error as LatchkeyError).code ?? 'error'}`);
-    throw error;
-  }
-  if (sent.outcome === 'capped') {
-    await record(ctx, desk.session, user, 'send-capped', 'refused', requester, `code by ${channel}: ${describeCap(sent.cap)}`);
-    throw SendCapped({});
-  }
-  desk.session.pending[user.guid] = { flowId, channel };
-  await record(ctx, desk.session, user, 'caller-verification', 'success', requester, `code sent by ${channel}`);
-}
-
-/** Checks the code the caller read out; passing marks the caller verified for a while. */
-export async function checkCallerCode(ctx: FlowContext, desk: Desk, guid: string, typed: string, requester: Requester): Promise<boolean> {
-  const user = await target(ctx, desk, guid, 'caller-verification', requester);
-  const pending = desk.session.pending[user.guid];
-  if (!pending) return false;
-  const result = await checkTypedCode(ctx, pending.flowId, typed);
-  const passed = result === 'accepted';
-  if (passed || result === 'locked' || result === 'expired') delete desk.session.pending[user.guid];
-  if (passed) desk.session.verified[user.guid] = ctx.now() + CALLER_VERIFIED_MS;
-  await record(ctx, desk.session, user, 'caller-verification', passed ? 'success' : 'refused', requester, `code: ${result}`);
-  return passed;
-}
-
-/**
- * Checks the answers the caller gives to their enrolled questions, typed by the operator. Wrong
- * answers count toward the same portal lockout as on the public pages.
- */
-export async function checkCallerAnswers(ctx: FlowContext, desk: Desk, guid: string, answers: string[], requester: Requester): Promise<boolean> {
-  const user = await target(ctx, desk, guid, 'caller-verification', requester);
-  const { maxWrongAnswers, coolDownMinutes } = ctx.policy.protection.portalLockout;
-  const lockout = `answers:${user.guid}`;
-  const enrolled = (await ctx.store.enrollments.get(user.guid))?.answers.slice(0, CALLER_QUESTIONS) ?? [];
-  let passed = enrolled.length > 0 && (await ctx.store.throttle.peek(lockout, ctx.now())) < maxWrongAnswers;
-  for (const [i, answer] of enrolled.entries()) passed = (await verifyAnswer(answer.answerHash, answers[i] ?? '')) && passed;
-  if (passed) desk.session.verified[user.guid] = ctx.now() + CALLER_VERIFIED_MS;
-  else if (enrolled.length) await ctx.store.throttle.hit(lockout, coolDownMinutes * 60_000, ctx.now());
-  await record(ctx, desk.session, user, 'caller-verification', passed ? 'success' : 'refused', requester, passed ? 'answers' : 'answers: wrong or locked');
-  return passed;
 }
 
 /** Letters and digits that cannot be mistaken for one another when read out or typed. */
@@ -273,8 +133,8 @@ export type HelpdeskResetOutcome = { outcome: 'done'; generated: string | null }
 
 /** Resets the account's password (and unlocks it); the generated password is returned once, never kept. */
 export async function resetForCaller(ctx: FlowContext, desk: Desk, guid: string, input: HelpdeskResetInput, requester: Requester): Promise<HelpdeskResetOutcome> {
-  const user = await target(ctx, desk, guid, 'reset', requester);
-  const verified = (desk.session.verified[user.guid] ?? 0) > ctx.now();
+  const user = await authorisedTarget(ctx, desk, guid, 'reset', requester);
+  const verified = callerVerified(ctx, desk, user);
   if (ctx.policy.helpdesk.requireCallerVerification && !verified) {
     await record(ctx, desk.session, user, 'reset', 'refused', requester, 'caller not verified');
     throw CallerNotVerified({});
@@ -304,8 +164,23 @@ export async function resetForCaller(ctx: FlowContext, desk: Desk, guid: string,
 }
 
 /** Runs one directory write (which gives a receipt) or store change on an authorised account, audited either way. */
-async function act(ctx: FlowContext, desk: Desk, guid: string, action: AuditAction, detail: string, requester: Requester, change: (user: DirectoryUser) => Promise<WriteReceipt | void>) {
-  const user = await target(ctx, desk, guid, action, requester);
+async function act(
+  ctx: FlowContext,
+  desk: Desk,
+  guid: string,
+  action: AuditAction,
+  detail: string,
+  requester: Requester,
+  change: (user: DirectoryUser) => Promise<WriteReceipt | void>,
+  /** A reason this action must not be done on this account now, checked before the change. */
+  refusal?: (user: DirectoryUser) => Promise<{ reason: string; error: LatchkeyError } | null>,
+) {
+  const user = await authorisedTarget(ctx, desk, guid, action, requester);
+  const refused = await refusal?.(user);
+  if (refused) {
+    await record(ctx, desk.session, user, 'refused', 'refused', requester, `${action}: ${refused.reason}`);
+    throw refused.error;
+  }
   let receipt: WriteReceipt | void;
   try {
     receipt = await change(user);
@@ -327,5 +202,20 @@ export const clearEnrollment = (ctx: FlowContext, desk: Desk, guid: string, requ
     await ctx.store.enrollments.remove(user.guid);
   });
 
+/**
+ * Ends the account's portal lockout and its run of failures, but not while this operator is
+ * verifying its caller: wrong answers would otherwise be tried in batches. The helpdesk's own
+ * count of wrong caller checks stays as it is.
+ */
 export const clearPortalLockout = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
-  act(ctx, desk, guid, 'clear-lockout', 'portal lockout cleared', requester, (user) => ctx.store.throttle.reset(`answers:${user.guid}`));
+  act(
+    ctx,
+    desk,
+    guid,
+    'clear-lockout',
+    'portal lockout cleared',
+    requester,
+    // Under the account and under its own names: failures of a spelling count under both.
+    async (user) => clearFailures(ctx, [user.guid, ...(await accountNameKeys(ctx, { sam: user.samAccountName, upn: user.userPrincipalName }))]),
+    async (user) => ((await verificationInProgress(ctx, desk, user)) ? { reason: 'verification in progress', error: LockoutClearDuringVerification({}) } : null),
+  );

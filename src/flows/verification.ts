@@ -99,7 +99,7 @@ function e164OrNull(number: string): string | null {
 }
 
 /** `count` items of `items` in a random order (a new draw for every flow). */
-function randomSubset<T>(items: readonly T[], count: number): T[] {
+export function randomSubset<T>(items: readonly T[], count: number): T[] {
   const pool = [...items];
   const picked: T[] = [];
   while (picked.length < count && pool.length) picked.push(pool.splice(randomInt(pool.length), 1)[0]!);

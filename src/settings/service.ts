@@ -14,6 +14,7 @@ import { createError } from '../errors.ts';
 import type { FieldError } from '../flows/recover.ts';
 import type { Tables } from '../store/schema.ts';
 import { createSettings, type Settings } from '../store/settings.ts';
+import { pinHelpdeskGroups, pinnedIdentity, type ResolveGroup } from './helpdesk-groups.ts';
 import type { MasterKey } from './master-key.ts';
 
 export const SettingsMissing = createError<{ problems: string[] }>(
@@ -39,7 +40,8 @@ const SERVER_SECRET_KEY = 'server-secret';
 /** Who changed settings, for the audit trail. */
 export interface Editor {
   sam: string;
-  guid: string;
+  /** null for Latchkey itself. */
+  guid: string | null;
   ip: string;
 }
 
@@ -86,6 +88,8 @@ export class SettingsService {
     private readonly key: MasterKey,
     private readonly audit: AuditRecorder,
     private readonly now: () => number,
+    /** Where helpdesk group names are resolved when saved (the directory); only the portal saves them. */
+    private readonly resolveGroup?: ResolveGroup,
   ) {}
 
   /** The settings now in force (after load()). */
@@ -130,10 +134,38 @@ export class SettingsService {
    * section). An empty secret keeps the stored one, unless the section changed provider.
    */
   async save(section: RuntimeSection, submitted: Section | null, editor: Editor): Promise<SaveResult> {
-    const before = (this.current()[section] ?? {}) as Section;
     const parsed = runtimeSchema.shape[section].safeParse(this.withStoredSecrets(section, submitted));
     if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error.issues) };
-    const after = (parsed.data ?? {}) as Section;
+    if (section === 'helpdesk') {
+      const helpdesk = parsed.data as RuntimeSettings['helpdesk'];
+      const pinned = await pinHelpdeskGroups(helpdesk.groups, this.current().helpdesk.groups, this.groupResolver());
+      if (pinned.errors.length) return { ok: false, errors: pinned.errors };
+      return { ok: true, changes: await this.commit(section, { ...helpdesk, groups: pinned.groups }, editor) };
+    }
+    return { ok: true, changes: await this.commit(section, parsed.data as Section | undefined, editor) };
+  }
+
+  /**
+   * Pins the stored helpdesk groups that have no SID yet (imported from the config file, or saved
+   * before groups were pinned) and stores those it could; returns the names it could not.
+   */
+  async pinStoredHelpdeskGroups(): Promise<FieldError[]> {
+    const helpdesk = this.current().helpdesk;
+    if (helpdesk.groups.every(pinnedIdentity)) return [];
+    const pinned = await pinHelpdeskGroups(helpdesk.groups, helpdesk.groups, this.groupResolver());
+    await this.commit('helpdesk', { ...helpdesk, groups: pinned.groups }, { sam: 'latchkey', guid: null, ip: '-' });
+    return pinned.errors;
+  }
+
+  private groupResolver(): ResolveGroup {
+    if (!this.resolveGroup) throw new Error('this settings service was made without a directory to resolve groups in');
+    return this.resolveGroup;
+  }
+
+  /** Stores `value` as the whole section (undefined removes it) and audits each changed setting. */
+  private async commit(section: RuntimeSection, value: Section | undefined, editor: Editor): Promise<SettingChange[]> {
+    const before = (this.current()[section] ?? {}) as Section;
+    const after = value ?? {};
     const old = leaves(before, '');
     const changes: SettingChange[] = [];
     for (const [path, value] of leaves(after, '')) {
@@ -141,8 +173,8 @@ export class SettingsService {
         changes.push({ path: `${section}.${path}`, secret: isSecret(section, path.split('.')[0]!), old: old.get(path), new: value });
       }
     }
-    if (!changes.length) return { ok: true, changes };
-    await this.db.transaction().execute(async (trx) => this.write(createSettings(trx), section, parsed.data === undefined ? undefined : after, editor.sam));
+    if (!changes.length) return changes;
+    await this.db.transaction().execute(async (trx) => this.write(createSettings(trx), section, value, editor.sam));
     for (const change of changes) {
       await this.audit.record({
         actor: editor.sam,
@@ -154,7 +186,7 @@ export class SettingsService {
       });
     }
     await this.load();
-    return { ok: true, changes };
+    return changes;
   }
 
   /** `submitted` with each secret left empty filled from the stored section (same provider only). */

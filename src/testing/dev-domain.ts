@@ -116,14 +116,21 @@ export async function createUser(admin: Client, ou: OuKey = 'staff', extra: Reco
   return { dn, sam, upn, password, displayName };
 }
 
-/** A throwaway group, optionally with members. */
-export async function createGroup(admin: Client, members: string[] = []): Promise<string> {
+/** A throwaway group, optionally with members; in OU=Groups with a random name unless told otherwise. */
+export async function createGroup(admin: Client, members: string[] = [], where: { name?: string; container?: string } = {}): Promise<string> {
   const facts = devDomain();
-  const dn = `CN=tg-${randomBytes(5).toString('hex')},${facts.ous.groups}`;
+  const dn = `CN=${where.name ?? `tg-${randomBytes(5).toString('hex')}`},${where.container ?? facts.ous.groups}`;
   await admin.add(dn, [
     new Attribute({ type: 'objectClass', values: ['top', 'group'] }),
     ...(members.length ? [new Attribute({ type: 'member', values: members })] : []),
   ]);
+  return dn;
+}
+
+/** A throwaway OU at the top of the domain (nothing is delegated on it). Remove it after what it holds. */
+export async function createOu(admin: Client): Promise<string> {
+  const dn = `OU=tou-${randomBytes(5).toString('hex')},${devDomain().baseDn}`;
+  await admin.add(dn, [new Attribute({ type: 'objectClass', values: ['top', 'organizationalUnit'] })]);
   return dn;
 }
 

@@ -70,6 +70,12 @@ export async function startTestPortal(settings: Settings = {}): Promise<TestPort
     env: {},
     now: () => Date.now() + offset,
     logger: { level: 'info', stream: { write: (line: string) => logLines.push(line) } },
+  }).catch(async (error: unknown) => {
+    // A portal that refuses to start leaves nothing running behind it.
+    await outbox.close();
+    await twilio.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
   });
   return {
     app,

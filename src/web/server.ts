@@ -53,7 +53,7 @@ export interface WebOptions {
   /** Present only in demo mode: the captured e-mails and texts, shown at /dev/outbox. */
   outbox?: Outbox;
   /** The admin console's parts. */
-  admin: { runtime: Runtime; audit: AuditRecorder; group: string; certificates: () => Promise<CertificateStatus[]> };
+  admin: { runtime: Runtime; audit: AuditRecorder; certificates: () => Promise<CertificateStatus[]> };
   metrics: Metrics;
   /** TLS options when Latchkey serves HTTPS itself. */
   https?: ServerOptions;

@@ -7,7 +7,7 @@ import type { Session } from 'fastify';
 import type { AccountSession } from '../flows/account.ts';
 import type { AdminSession } from '../flows/admin.ts';
 import type { EnrollState } from '../flows/enroll.ts';
-import type { OperatorSession } from '../flows/helpdesk.ts';
+import type { OperatorSession } from '../flows/helpdesk-guard.ts';
 import type { VerificationState } from '../flows/verification.ts';
 import type { Sessions } from '../store/sessions.ts';
 

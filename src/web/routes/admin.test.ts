@@ -9,6 +9,7 @@ import ExcelJS from 'exceljs';
 import { devDomain, type TestUser } from '../../testing/dev-domain.ts';
 import { answerAll, codeSentTo, enroll } from '../../testing/journeys.ts';
 import { portalFixture } from '../../testing/portal.ts';
+import { saveSettings } from '../../testing/admin-console.ts';
 import { csrfOf, type Page, webClient, type WebClient } from '../../testing/web-client.ts';
 
 const facts = devDomain();
@@ -26,17 +27,6 @@ async function admin(): Promise<WebClient> {
   const page = await signInAs(facts.admins.member, facts.userPassword);
   assert.match(page.body, /Dashboard/, 'the admin is in');
   return page.client;
-}
-
-/** Posts a settings form as the page would: every field as shown, with `changes` applied. */
-async function saveSettings(client: WebClient, section: string, changes: Record<string, string>, action = ''): Promise<Page> {
-  const page = await client.get(`/admin/settings/${section}`);
-  const fields: Record<string, string> = {};
-  for (const [, name, value] of page.body.matchAll(/<input type="(?:text|number)" id="[^"]+" name="([^"]+)" value="([^"]*)"/g)) fields[name!] = value!.replace(/&amp;/g, '&');
-  for (const [, name, value] of page.body.matchAll(/<textarea id="[^"]+" name="([^"]+)"[^>]*>([^<]*)<\/textarea>/g)) fields[name!] = value!.replace(/&#39;/g, "'").replace(/&amp;/g, '&');
-  for (const [, name] of page.body.matchAll(/<input type="checkbox" id="[^"]+" name="([^"]+)" checked/g)) fields[name!] = 'on';
-  for (const [, name, selected] of page.body.matchAll(/<select id="[^"]+" name="([^"]+)">(?:(?!<\/select>)[\s\S])*?<option selected>([^<]*)<\/option>/g)) fields[name!] = selected!;
-  return client.post(`/admin/settings/${section}${action}`, { ...fields, ...changes }, { csrf: csrfOf(page.body) ?? false });
 }
 
 const adminTrail = (action: string) => fixture.portal.app.store.audit.query({ category: 'admin', action });

@@ -8,7 +8,7 @@ import type { AuditRecorder } from '../../audit/recorder.ts';
 import type { CertificateStatus } from '../../certificates.ts';
 import { type RuntimeSection, RUNTIME_SECTIONS } from '../../config/schema.ts';
 import { LatchkeyError } from '../../errors.ts';
-import { activeAdmin, type AdminSession, signInToAdmin } from '../../flows/admin.ts';
+import { activeAdmin, type AdminSession, configuredGroups, signInToAdmin } from '../../flows/admin.ts';
 import type { FlowContext } from '../../flows/context.ts';
 import type { FieldError } from '../../flows/recover.ts';
 import type { Runtime } from '../../runtime.ts';
@@ -24,17 +24,15 @@ export interface AdminOptions {
   store: Store;
   runtime: Runtime;
   audit: AuditRecorder;
-  /** The AD group whose members may sign in. */
-  group: string;
   /** The web and DC certificates' health (cached by the app). */
   certificates: () => Promise<CertificateStatus[]>;
 }
 
 export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
-  const { ctx, runtime, audit, group } = options;
+  const { ctx, runtime, audit } = options;
   const { t } = ctx;
   const { form, message, advance, finish } = pageKit(t);
-  const admin = (request: FastifyRequest): Promise<AdminSession> => activeAdmin(ctx, group, request.session.get('admin'));
+  const admin = (request: FastifyRequest): Promise<AdminSession> => activeAdmin(ctx, request.session.get('admin'));
   const signInPage = (reply: FastifyReply, values: Record<string, string> = {}, errors: FieldError[] = []) =>
     form(reply, 'sign-in', { action: '/admin/sign-in', heading: t('admin.heading'), intro: t('admin.signInIntro'), values, errors });
 
@@ -47,7 +45,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
 
   app.post('/admin/sign-in', { preHandler: app.csrfProtection }, async (request, reply) => {
     const { values, credentials } = credentialsOf(request.body);
-    const result = await signInToAdmin(ctx, audit, group, credentials, requester(request));
+    const result = await signInToAdmin(ctx, audit, credentials, requester(request));
     if (!result.ok) return signInPage(reply, values, [{ field: 'password', code: result.error.code }]);
     await advance(request, 'admin', result.session);
     return reply.redirect('/admin', 303);
@@ -73,12 +71,13 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
     );
   };
 
-  const settingsPage = (reply: FastifyReply, session: AdminSession, section: RuntimeSection, extra: { errors?: FieldError[]; notice?: string; tested?: string; testFailed?: boolean; submitted?: Record<string, unknown> } = {}) =>
+  const settingsPage = async (reply: FastifyReply, session: AdminSession, section: RuntimeSection, extra: { errors?: FieldError[]; notice?: string; tested?: string; testFailed?: boolean; submitted?: Record<string, unknown> } = {}) =>
     form(reply, 'admin-settings', {
       session,
       section,
       sections: RUNTIME_SECTIONS,
       fields: formFields(section, extra.submitted),
+      groups: section === 'helpdesk' ? await configuredGroups(ctx) : null,
       ...extra,
       errors: (extra.errors ?? []).map((error) => ({ ...error, field: `field:${error.field}` })),
     });

@@ -6,8 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Attribute, Change } from 'ldapts';
-import { addMember, bindAs, devDomain, freshPassword, type TestUser } from '../../testing/dev-domain.ts';
-import { ANSWERS, codeSentTo, enroll } from '../../testing/journeys.ts';
+import { activeOperator, signInToHelpdesk, userDetails } from '../../flows/helpdesk.ts';
+import { addMember, bindAs, createGroup, devDomain, freshPassword, readAttribute, removeEntries, type TestUser } from '../../testing/dev-domain.ts';
+import { ANSWERS, answerAll, codeSentTo, enroll } from '../../testing/journeys.ts';
 import { portalFixture } from '../../testing/portal.ts';
 import { csrfOf, type Page, webClient, type WebClient } from '../../testing/web-client.ts';
 
@@ -183,6 +184,23 @@ describe('reset and unlock', () => {
   });
 });
 
+test('ending a portal lockout lets the owner in again, whatever spelling the wrong answers came under', async () => {
+  const user = await fixture.person();
+  await enroll(webClient(fixture.portal.app.server), user);
+  const guid = await guidOf(user.sam);
+  const stranger = webClient(fixture.portal.app.server, { ip: '10.90.0.1' });
+  await stranger.get('/reset');
+  await stranger.submit('/reset', { username: `${facts.netbiosDomain}\\${user.sam}`, domain: '' });
+  let page: Page | undefined;
+  for (let i = 0; i < fixture.portal.config.protection.portalLockout.maxWrongAnswers; i++) page = await stranger.submit('/reset/answer', { answer: 'not the answer' });
+  assert.match(page!.body, /paused for it/);
+  await act(await operator(), guid, 'clear-lockout');
+  const owner = webClient(fixture.portal.app.server, { ip: '10.90.0.2' });
+  await owner.get('/reset');
+  const first = await owner.submit('/reset', { username: user.sam, domain: '' });
+  assert.match((await answerAll(owner, 'reset', first)).body, /Where should we send your code/);
+});
+
 describe('refusals, enforced on the server', () => {
   test("a user of another helpdesk group's OU is out of scope: refused, audited, unchanged", async () => {
     const contractor = await fixture.person('contractors');
@@ -222,3 +240,134 @@ describe('refusals, enforced on the server', () => {
     assert.equal(await bindAs(user.dn, user.password), 'ok');
   });
 });
+
+/** The questions on a user's page, and the right answers to them in the fields the page names. */
+function rightAnswers(page: Page): Record<string, string> {
+  const questions = [...page.body.matchAll(/<p class="question">([^<]+)<\/p>/g)].map((m) => m[1]!.replace(/&#39;/g, "'"));
+  return Object.fromEntries(questions.map((question, i) => [`answer${i}`, ANSWERS[question]!]));
+}
+
+/** Another member of the helpdesk group, signed in. */
+async function colleague(): Promise<WebClient> {
+  const member = await fixture.person();
+  await addMember(fixture.admin, facts.helpdesk.group, member.dn);
+  return operator(member.sam, member.password);
+}
+
+describe('a rogue operator', () => {
+  test('wrong answers count per account, whoever clears the lockout: after 10, even the right answers verify nobody', async () => {
+    const user = await fixture.person();
+    await enroll(webClient(fixture.portal.app.server), user);
+    const guid = await guidOf(user.sam);
+    const [rogue, other] = [await operator(), await colleague()];
+    let ownClear: Page | undefined;
+    for (let batch = 0; batch < 3; batch++) {
+      for (let i = 0; i < 5; i++) await act(rogue, guid, 'check-answers', { answer0: 'wrong', answer1: 'wrong' });
+      ownClear ??= await act(rogue, guid, 'clear-lockout');
+      await act(other, guid, 'clear-lockout');
+    }
+    assert.equal(ownClear?.status, 409, 'the operator who is verifying the caller cannot end their lockout');
+    assert.match(ownClear?.body ?? '', /You started verifying this caller/);
+    const page = await rogue.get(`/helpdesk/users/${guid}`);
+    assert.match(page.body, /Caller checks stopped/);
+    const right = await rogue.post(`/helpdesk/users/${guid}/check-answers`, rightAnswers(page), { csrf: csrfOf(page.body) ?? false });
+    assert.equal(right.status, 429);
+    assert.match(right.body, /caller checks for it are stopped/);
+    const reset = await act(rogue, guid, 'reset', { mode: 'generated' });
+    assert.match(reset.body, /Verify the caller first/);
+    assert.equal(await bindAs(user.dn, user.password), 'ok');
+    const refused = await helpdeskAudit('refused');
+    assert.ok(refused.some((entry) => entry.target === user.sam && entry.actor === facts.helpdesk.member && /clear-lockout: verification in progress/.test(entry.detail ?? '')));
+  });
+
+  test('new codes give no new tries: after 10 wrong codes over two codes, no third code is sent', async () => {
+    const user = await fixture.person();
+    const guid = await guidOf(user.sam);
+    const client = await operator();
+    for (let send = 0; send < 2; send++) {
+      const sent = await act(client, guid, 'send-code', { channel: 'email' });
+      assert.match(sent.body, /A code was sent/);
+      for (let i = 0; i < 5; i++) await client.post(`/helpdesk/users/${guid}/check-code`, { code: '000000' }, { csrf: csrfOf(sent.body) ?? false });
+    }
+    const third = await act(client, guid, 'send-code', { channel: 'email' });
+    assert.equal(third.status, 429);
+    assert.match(third.body, /caller checks for it are stopped/);
+    assert.equal(fixture.portal.outbox.messages().filter((message) => message.to.includes(mailOf(user))).length, 2, 'only two codes were sent');
+    assert.match((await act(client, guid, 'reset', { mode: 'generated' })).body, /Verify the caller first/);
+    assert.equal(await bindAs(user.dn, user.password), 'ok');
+  });
+
+  test("the operator's own account, admins (also through a nested group) and other operators are refused for every tool, audited", async () => {
+    const nested = await fixture.person();
+    const group = await createGroup(fixture.admin, [nested.dn]);
+    await addMember(fixture.admin, facts.admins.group, group);
+    const peer = await fixture.person();
+    await addMember(fixture.admin, facts.helpdesk.group, peer.dn);
+    try {
+      const client = await operator();
+      const targets = { 'own account': facts.helpdesk.memberDn, admin: facts.admins.memberDn, 'nested admin': nested.dn, operator: peer.dn };
+      const page = await client.get('/helpdesk');
+      const next = freshPassword();
+      for (const [who, dn] of Object.entries(targets)) {
+        const sam = who === 'own account' ? facts.helpdesk.member : who === 'admin' ? facts.admins.member : who === 'nested admin' ? nested.sam : peer.sam;
+        const guid = await guidOf(sam);
+        const view = await client.get(`/helpdesk/users/${guid}`);
+        assert.equal(view.status, 403, who);
+        assert.match(view.body, who === 'own account' ? /do not work on your own account/ : /belongs to a Latchkey administrator or helpdesk operator/, who);
+        for (const action of ['reset', 'unlock', 'must-change', 'clear-enrollment', 'clear-lockout', 'send-code', 'check-code', 'check-answers']) {
+          const crafted = await client.post(`/helpdesk/users/${guid}/${action}`, { mode: 'typed', password: next, confirm: next, on: '1', channel: 'email', code: '000000' }, { csrf: csrfOf(page.body) ?? false });
+          assert.equal(crafted.status, 403, `${action} on ${who}`);
+        }
+        assert.notEqual(await readAttribute(fixture.admin, dn, 'pwdLastSet'), '0', `${who}: not made to change the password`);
+      }
+      assert.equal(await bindAs(facts.admins.memberDn, facts.userPassword), 'ok', 'the admin keeps the password');
+      const refused = await helpdeskAudit('refused');
+      assert.ok(refused.some((entry) => entry.target === facts.helpdesk.member && entry.detail === 'reset: own account'));
+      assert.ok(refused.some((entry) => entry.target === nested.sam && entry.detail === `reset: staff account (member of the admin group ${facts.admins.group})`));
+      assert.ok(refused.some((entry) => entry.target === peer.sam && entry.detail === `unlock: staff account (member of the helpdesk group ${facts.helpdesk.group})`));
+    } finally {
+      await removeEntries(fixture.admin, [group]);
+    }
+  });
+
+  test('the admin may let operators help the members of a helpdesk group; never the admins, never themselves', async () => {
+    const peer = await fixture.person();
+    await addMember(fixture.admin, facts.helpdesk.group, peer.dn);
+    const { settings } = fixture.portal.app.runtime;
+    const before = settings.current().helpdesk;
+    const allow = (on: boolean) => settings.save('helpdesk', { ...before, groups: before.groups.map((entry) => ({ ...entry, membersMayBeHelped: on })) }, { sam: 'test', guid: null, ip: '-' });
+    assert.ok((await allow(true)).ok);
+    fixture.portal.app.runtime.apply();
+    try {
+      const client = await operator();
+      assert.match((await act(client, await guidOf(peer.sam), 'must-change', { on: '1' })).body, /must change the password at next logon/);
+      assert.equal(await bindAs(peer.dn, peer.password), '773');
+      assert.equal((await client.get(`/helpdesk/users/${await guidOf(facts.helpdesk.member)}`)).status, 403, 'not the own account');
+      // The admin group is configured as a helpdesk group too here, and it is allowed: admins stay refused.
+      assert.equal((await client.get(`/helpdesk/users/${await guidOf(facts.admins.member)}`)).status, 403);
+    } finally {
+      await allow(false);
+      fixture.portal.app.runtime.apply();
+    }
+  });
+
+  test("the caller's questions are drawn at random from all the enrolled ones, and a reload does not draw again", async () => {
+    const user = await fixture.person();
+    await enroll(webClient(fixture.portal.app.server), user);
+    const { ctx } = fixture.portal.app;
+    const requester = { ip: '127.0.0.1' };
+    const signedIn = await signInToHelpdesk(ctx, { name: facts.helpdesk.member, password: facts.userPassword }, requester);
+    assert.ok(signedIn.ok);
+    const desk = await activeOperator(ctx, signedIn.session, requester);
+    const guid = await guidOf(user.sam);
+    const first = (await userDetails(ctx, desk, guid, requester)).questions;
+    assert.deepEqual((await userDetails(ctx, desk, guid, requester)).questions, first, 'the same questions until they are checked');
+    const seen = new Set<number>();
+    for (let draw = 0; draw < 30; draw++) {
+      desk.session.questions = {};
+      for (const question of (await userDetails(ctx, desk, guid, requester)).questions) seen.add(question.position);
+    }
+    assert.deepEqual([...seen].sort(), [0, 1, 2], 'every enrolled question is asked sometimes');
+  });
+});
+

@@ -5,17 +5,15 @@
  * the flows; nothing here relies on hidden buttons.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CALLER_QUESTIONS, checkCallerAnswers, checkCallerCode, sendCallerCode } from '../../flows/caller-verification.ts';
 import type { FlowContext } from '../../flows/context.ts';
+import type { Desk } from '../../flows/helpdesk-guard.ts';
 import {
   activeOperator,
-  checkCallerAnswers,
-  checkCallerCode,
   clearEnrollment,
   clearPortalLockout,
-  type Desk,
   resetForCaller,
   searchUsers,
-  sendCallerCode,
   setMustChange,
   signInToHelpdesk,
   unlockForCaller,
@@ -78,7 +76,7 @@ export async function helpdeskRoutes(app: FastifyInstance, { ctx }: { ctx: FlowC
   });
 
   post('check-answers', async (request, reply, current, guid) => {
-    const answers = [0, 1].map((i) => secret(request.body, `answer${i}`));
+    const answers = Array.from({ length: CALLER_QUESTIONS }, (_, i) => secret(request.body, `answer${i}`));
     const passed = await checkCallerAnswers(ctx, current, guid, answers, requester(request));
     return userPage(reply, request, current, passed ? { notice: t('helpdesk.verified') } : { errors: [{ field: 'answer0', code: 'helpdesk.answersWrong' }] });
   });
