@@ -160,18 +160,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       log,
       now,
     };
-    server = await buildServer({
-      config,
-      ctx,
-      store,
-      keys,
-      strings,
-      admin: { runtime, audit: adminAudit, certificates },
-      metrics,
-      ...(tls ? { https: readTlsOptions(tls) } : {}),
-      logger: options.logger ?? { level: config.log.level },
-      ...(options.outbox ? { outbox: options.outbox } : {}),
-    });
+    try {
+      server = await buildServer({
+        config,
+        ctx,
+        store,
+        keys,
+        strings,
+        admin: { runtime, audit: adminAudit, certificates },
+        metrics,
+        ...(tls ? { https: readTlsOptions(tls) } : {}),
+        logger: options.logger ?? { level: config.log.level },
+        ...(options.outbox ? { outbox: options.outbox } : {}),
+      });
+    } catch (error) {
+      // A server that cannot be built (a PFX with the wrong password, say) leaves no connection open.
+      await runtime.close();
+      throw error;
+    }
     if (Array.isArray(unpinnedHelpdeskGroups)) {
       for (const problem of unpinnedHelpdeskGroups) server.log.error({ code: problem.code, ...problem.params }, 'a helpdesk group names no group or several: it grants nothing until it is saved naming exactly one');
     } else {
