@@ -12,7 +12,7 @@ import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { createApp, masterKeyFile } from '../app.ts';
 import { devDirectorySettings } from '../cli/demo.ts';
-import { rotateMasterKey } from '../cli/rotate.ts';
+import { retireMasterKey, rotateMasterKey } from '../cli/rotate.ts';
 import { loadConfig } from '../config/load.ts';
 import { rejectsWithCode } from '../testing/assertions.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../testing/databases.ts';
@@ -90,13 +90,23 @@ describe('the master key', () => {
     const config = configFor(dataDir);
     await (await createApp(config, { logger: false, env: {} })).close();
     const before = readFileSync(masterKeyFile(config), 'utf8');
-    const { rotated } = await rotateMasterKey(config, {});
+    const staged = await rotateMasterKey(config, {});
+    assert.equal(staged.rotated, 0, 'the first step re-encrypts nothing');
+    const started = await createApp(config, { logger: false, env: {} });
+    try {
+      assert.ok(await started.directory.findUser(facts.users.staff[0]!), 'between the steps');
+      assert.ok((await started.store.audit.query({ action: 'key-rotation' })).length === 1);
+    } finally {
+      await started.close();
+    }
+    const { rotated, keyId } = await retireMasterKey(config, {});
     assert.ok(rotated >= 4, `directory, SMTP, SMS secrets and the server secret: ${rotated}`);
+    assert.equal(keyId, staged.keyId);
     assert.notEqual(readFileSync(masterKeyFile(config), 'utf8'), before);
     const app = await createApp(config, { logger: false, env: {} });
     try {
       assert.ok(await app.directory.findUser(facts.users.staff[0]!));
-      assert.ok((await app.store.audit.query({ action: 'key-rotation' })).length === 1);
+      assert.equal((await app.store.audit.query({ action: 'key-rotation' })).length, 2, 'started and finished');
     } finally {
       await app.close();
     }
