@@ -1,11 +1,12 @@
 /**
  * Secrets at rest, attacked: a database copied without the master key yields no secret (raw
- * SQLite files and PostgreSQL tables scanned), rotation keeps the service working, and a wrong
- * key stops the start with a clear message instead of running with secrets it cannot read.
+ * SQLite files and PostgreSQL tables scanned), rotation keeps the service working (key file or
+ * LATCHKEY_MASTER_KEY; the file keeps its owner and mode), and a wrong key stops the start
+ * with a clear message instead of running with secrets it cannot read.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -15,6 +16,7 @@ import { devDirectorySettings } from '../cli/demo.ts';
 import { retireMasterKey, rotateMasterKey } from '../cli/rotate.ts';
 import { loadConfig } from '../config/load.ts';
 import { rejectsWithCode } from '../testing/assertions.ts';
+import { parseKeyRing } from './key-ring.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../testing/databases.ts';
 import { devDomain } from '../testing/dev-domain.ts';
 
@@ -89,8 +91,18 @@ describe('the master key', () => {
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const config = configFor(dataDir);
     await (await createApp(config, { logger: false, env: {} })).close();
-    const before = readFileSync(masterKeyFile(config), 'utf8');
+    const file = masterKeyFile(config);
+    // Run as root, a rotation must leave the file to the service's user (another uid here).
+    const owner = process.getuid?.() === 0 ? { uid: 4242, gid: 4343 } : { uid: process.getuid!(), gid: process.getgid!() };
+    chownSync(file, owner.uid, owner.gid);
+    chmodSync(file, 0o640);
+    const ownerAndMode = () => {
+      const stats = statSync(file);
+      return { uid: stats.uid, gid: stats.gid, mode: stats.mode & 0o777 };
+    };
+    const before = readFileSync(file, 'utf8');
     const staged = await rotateMasterKey(config, {});
+    assert.deepEqual(ownerAndMode(), { ...owner, mode: 0o640 }, 'the first step keeps owner, group and mode');
     assert.equal(staged.rotated, 0, 'the first step re-encrypts nothing');
     const started = await createApp(config, { logger: false, env: {} });
     try {
@@ -103,6 +115,7 @@ describe('the master key', () => {
     assert.ok(rotated >= 4, `directory, SMTP, SMS secrets and the server secret: ${rotated}`);
     assert.equal(keyId, staged.keyId);
     assert.notEqual(readFileSync(masterKeyFile(config), 'utf8'), before);
+    assert.deepEqual(ownerAndMode(), { ...owner, mode: 0o640 }, 'and so does the second');
     const app = await createApp(config, { logger: false, env: {} });
     try {
       assert.ok(await app.directory.findUser(facts.users.staff[0]!));
@@ -110,6 +123,30 @@ describe('the master key', () => {
     } finally {
       await app.close();
     }
+  });
+
+  test('with LATCHKEY_MASTER_KEY, each step prints the value to set, and no key file is written', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-rotate-env-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const config = configFor(dataDir);
+    const old = { LATCHKEY_MASTER_KEY: randomBytes(32).toString('base64') };
+    await (await createApp(config, { logger: false, env: old })).close();
+    const staged = await rotateMasterKey(config, old);
+    const both = { LATCHKEY_MASTER_KEY: staged.keyValue! };
+    assert.equal(parseKeyRing(both.LATCHKEY_MASTER_KEY, 'printed').keys.length, 2);
+    await (await createApp(config, { logger: false, env: old })).close();
+    await rejectsWithCode(retireMasterKey(config, old), 'LK_MASTER_KEY_NEXT_KEY_ABSENT');
+    const retired = await retireMasterKey(config, both);
+    assert.equal(parseKeyRing(retired.keyValue!, 'printed').id, staged.keyId);
+    for (const env of [both, { LATCHKEY_MASTER_KEY: retired.keyValue! }]) {
+      const app = await createApp(config, { logger: false, env });
+      try {
+        assert.ok(await app.directory.findUser(facts.users.staff[0]!));
+      } finally {
+        await app.close();
+      }
+    }
+    assert.ok(!existsSync(masterKeyFile(config)));
   });
 
   test('with the wrong key the service refuses to start, saying why', async () => {
