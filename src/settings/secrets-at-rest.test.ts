@@ -1,7 +1,8 @@
 /**
  * Secrets at rest, attacked: a database copied without the master key yields no secret (raw
  * SQLite files and PostgreSQL tables scanned), rotation keeps the service working (key file or
- * LATCHKEY_MASTER_KEY; the file keeps its owner and mode), and a wrong key stops the start
+ * LATCHKEY_MASTER_KEY; the file keeps its owner and mode), files and databases from before key
+ * rings are upgraded in place, and a wrong key stops the start
  * with a clear message instead of running with secrets it cannot read.
  */
 import assert from 'node:assert/strict';
@@ -11,12 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
-import { createApp, masterKeyFile } from '../app.ts';
+import { createApp, databaseOptions, masterKeyFile } from '../app.ts';
 import { devDirectorySettings } from '../cli/demo.ts';
 import { retireMasterKey, rotateMasterKey } from '../cli/rotate.ts';
 import { loadConfig } from '../config/load.ts';
 import { rejectsWithCode } from '../testing/assertions.ts';
-import { parseKeyRing } from './key-ring.ts';
+import { openStore } from '../store/store.ts';
+import { keyFileText, keyRing, parseKeyRing } from './key-ring.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../testing/databases.ts';
 import { devDomain } from '../testing/dev-domain.ts';
 
@@ -147,6 +149,29 @@ describe('the master key', () => {
       }
     }
     assert.ok(!existsSync(masterKeyFile(config)));
+  });
+
+  test('a key file and a database from before key rings are upgraded in place at the first start', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-upgrade-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const config = configFor(dataDir);
+    await (await createApp(config, { logger: false, env: {} })).close();
+    const file = masterKeyFile(config);
+    const [key] = parseKeyRing(readFileSync(file, 'utf8'), file).keys;
+    // As an older Latchkey left them: the bare key in the file, no key state in the database.
+    writeFileSync(file, `${key!.entry.split(':')[1]}\n`);
+    const store = await openStore(databaseOptions(config));
+    await store.settings.remove('master-keys');
+    await store.close();
+    const app = await createApp(config, { logger: false, env: {} });
+    try {
+      assert.ok(await app.directory.findUser(facts.users.staff[0]!));
+      assert.equal(readFileSync(file, 'utf8'), keyFileText(keyRing([key!])), 'the key file now names its key');
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      assert.deepEqual((await app.store.settings.get('master-keys'))?.value, { active: key!.id, next: null });
+    } finally {
+      await app.close();
+    }
   });
 
   test('with the wrong key the service refuses to start, saying why', async () => {
