@@ -74,6 +74,14 @@ for (const dialect of TEST_DIALECTS) {
       });
       return store;
     };
+    /** Instances A and B on hosts with the old key; step 1 of a rotation done on A's host. */
+    const rotatedOnA = async () => {
+      const store = await fresh();
+      const old = newMasterKey();
+      const [fileA, fileB] = [host([old]), host([old])];
+      const [a, b] = [await instance(store, fileA), await instance(store, fileB)];
+      return { store, old, fileA, fileB, a, b, next: await rotate(a, fileA, [old]) };
+    };
 
     test('a database from before key rings keeps sealing with the key its secrets use', async () => {
       const store = await fresh();
@@ -88,13 +96,7 @@ for (const dialect of TEST_DIALECTS) {
     });
 
     test('between the steps every value stays under the old key: an instance with only the old key file reads, saves and restarts', async () => {
-      const store = await fresh();
-      const old = newMasterKey();
-      const fileA = host([old]);
-      const fileB = host([old]);
-      const a = await instance(store, fileA);
-      const b = await instance(store, fileB);
-      const next = await rotate(a, fileA, [old]);
+      const { store, old, fileA, fileB, a, b, next } = await rotatedOnA();
       const saved = await a.save('directory', bindPassword('saved-on-a'), EDITOR);
       assert.ok(saved.ok && !saved.auditFailed);
       assert.equal(a.current().directory.bindPassword, 'saved-on-a');
@@ -107,13 +109,7 @@ for (const dialect of TEST_DIALECTS) {
     });
 
     test('retiring waits until every running instance holds the new key, then moves every secret at once', async () => {
-      const store = await fresh();
-      const old = newMasterKey();
-      const fileA = host([old]);
-      const fileB = host([old]);
-      const a = await instance(store, fileA);
-      const b = await instance(store, fileB);
-      const next = await rotate(a, fileA, [old]);
+      const { store, old, fileA, fileB, a, b, next } = await rotatedOnA();
       await a.reportKeys();
       await b.reportKeys();
       const refused = await rejectsWithCode(a.retireKey(), 'LK_MASTER_KEY_NOT_EVERYWHERE');

@@ -2,8 +2,8 @@
  * Secrets at rest, attacked: a database copied without the master key yields no secret (raw
  * SQLite files and PostgreSQL tables scanned), rotation keeps the service working (key file or
  * LATCHKEY_MASTER_KEY; the file keeps its owner and mode), files and databases from before key
- * rings are upgraded in place, and a wrong key stops the start
- * with a clear message instead of running with secrets it cannot read.
+ * rings are upgraded in place, and a wrong key stops the start with a clear message instead of
+ * running with secrets it cannot read.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -44,6 +44,13 @@ function configFor(dataDir: string, databaseUrl?: string) {
   });
 }
 
+/** A fresh data folder, removed after the tests. */
+function scratchDir(prefix: string): string {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  return dataDir;
+}
+
 function assertNoSecret(where: string, bytes: Buffer) {
   for (const secret of SECRETS) {
     for (const encoding of ['utf8', 'utf16le', 'base64'] as const) {
@@ -54,8 +61,7 @@ function assertNoSecret(where: string, bytes: Buffer) {
 
 describe('a stolen database yields no secret', () => {
   test('SQLite: the raw files', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-secrets-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const dataDir = scratchDir('latchkey-secrets-');
     const app = await createApp(configFor(dataDir), { logger: false, env: {} });
     assert.equal(app.runtime.settings.current().directory.bindPassword, facts.serviceAccount.password, 'the secrets were imported');
     assert.ok(await app.directory.findUser(facts.users.staff[0]!), 'and the service account binds with the decrypted password');
@@ -68,8 +74,7 @@ describe('a stolen database yields no secret', () => {
   test('PostgreSQL: every table', async () => {
     const scratch: ScratchDatabase = await createScratchDatabase('postgres');
     cleanups.push(() => scratch.drop());
-    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-secrets-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const dataDir = scratchDir('latchkey-secrets-');
     const app = await createApp(configFor(dataDir, scratch.options.databaseUrl), { logger: false, env: {} });
     await app.close();
     const client = new pg.Client({ connectionString: scratch.options.databaseUrl });
@@ -89,9 +94,7 @@ describe('a stolen database yields no secret', () => {
 
 describe('the master key', () => {
   test('after rotation the service still binds, with a new key', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-rotate-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const config = configFor(dataDir);
+    const config = configFor(scratchDir('latchkey-rotate-'));
     await (await createApp(config, { logger: false, env: {} })).close();
     const file = masterKeyFile(config);
     // Run as root, a rotation must leave the file to the service's user (another uid here).
@@ -128,9 +131,7 @@ describe('the master key', () => {
   });
 
   test('with LATCHKEY_MASTER_KEY, each step prints the value to set, and no key file is written', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-rotate-env-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const config = configFor(dataDir);
+    const config = configFor(scratchDir('latchkey-rotate-env-'));
     const old = { LATCHKEY_MASTER_KEY: randomBytes(32).toString('base64') };
     await (await createApp(config, { logger: false, env: old })).close();
     const staged = await rotateMasterKey(config, old);
@@ -152,9 +153,7 @@ describe('the master key', () => {
   });
 
   test('a key file and a database from before key rings are upgraded in place at the first start', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-upgrade-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const config = configFor(dataDir);
+    const config = configFor(scratchDir('latchkey-upgrade-'));
     await (await createApp(config, { logger: false, env: {} })).close();
     const file = masterKeyFile(config);
     const [key] = parseKeyRing(readFileSync(file, 'utf8'), file).keys;
@@ -175,9 +174,7 @@ describe('the master key', () => {
   });
 
   test('with the wrong key the service refuses to start, saying why', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-wrongkey-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const config = configFor(dataDir);
+    const config = configFor(scratchDir('latchkey-wrongkey-'));
     await (await createApp(config, { logger: false, env: {} })).close();
     writeFileSync(masterKeyFile(config), `${randomBytes(32).toString('base64')}\n`);
     const error = await rejectsWithCode(createApp(config, { logger: false, env: {} }), 'LK_MASTER_KEY_MISMATCH');
