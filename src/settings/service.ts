@@ -18,7 +18,7 @@ import { createError } from '../errors.ts';
 import type { FieldError } from '../flows/recover.ts';
 import type { Tables } from '../store/schema.ts';
 import { createSettings, type Settings } from '../store/settings.ts';
-import { keyState, liveHolders, NextKeyAbsent, NoRotation, HOLDER_REPORT_MS, KEY_STATE_KEY, reportHolder, requireEverywhere, RotationUnderWay, withdrawHolder } from './key-state.ts';
+import { HOLDER_REPORT_MS, KEY_STATE_KEY, keyState, liveHolders, NextKeyAbsent, NoRotation, reportHolder, requireEverywhere, RotationUnderWay, withdrawHolder } from './key-state.ts';
 import { type MasterKey, MasterKeyMismatch } from './key-ring.ts';
 import type { MasterKeys } from './master-key.ts';
 
