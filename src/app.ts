@@ -88,7 +88,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   try {
     // A key file is made only for a database that holds no secret yet; a lost key is not replaced silently.
     const hasSecrets = (await store.settings.all()).some((row) => row.secret);
-    const key = loadMasterKey(masterKeyFile(config), { env: options.env, create: !hasSecrets });
+    const masterKeys = loadMasterKey(masterKeyFile(config), { env: options.env, create: !hasSecrets });
     let certificatesSeen: { at: number; statuses: CertificateStatus[] } | null = null;
     const certificates = async () => {
       // Cached: a scrape of /metrics must not open a TLS connection to every DC each time.
@@ -101,8 +101,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       Object.fromEntries((await certificates()).filter((status) => status.daysLeft !== null).map((status) => [status.name, status.daysLeft!])),
     );
     const adminAudit = counted(createAuditRecorder(store.audit, 'admin', now), 'admin', metrics.events);
-    const settings = new SettingsService(store.db, key, adminAudit, now, (reference): Promise<GroupIdentity> => runtime.directory.resolveGroup(reference));
+    const settings = new SettingsService(store.db, masterKeys, adminAudit, now, (reference): Promise<GroupIdentity> => runtime.directory.resolveGroup(reference));
     await settings.load(initialSettings(config));
+    masterKeys.upgradeFile();
+    await settings.reportKeys();
     const keys = deriveKeys(await settings.serverSecret());
     const tls = certificateFiles(config);
     const { strings, unknownOverrides } = loadStrings(config.ui.language, config.ui.overridesDir);
@@ -230,6 +232,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         clearInterval(jobTimer);
         await server!.close();
         await runtime.close();
+        await settings.withdrawKeys();
         await store.close();
       },
     };

@@ -1,19 +1,22 @@
 /**
  * Two Latchkey instances on one PostgreSQL behave as one portal: a flow started on A continues
  * on B and its code verifies there, limits (per name, per address) and the portal lockout count
- * across both, a setting saved on A reaches B within seconds, and the jobs run once.
+ * across both, a setting saved on A reaches B within seconds, the jobs run once, and the master
+ * key is rotated on A's host while both serve, by the README's procedure.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Client } from 'ldapts';
 import { type App, createApp, masterKeyFile } from './app.ts';
 import { devDirectorySettings } from './cli/demo.ts';
+import { retireMasterKey, rotateMasterKey } from './cli/rotate.ts';
 import { loadConfig } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { type Outbox, startOutbox } from './notify/outbox.ts';
+import { rejectsWithCode } from './testing/assertions.ts';
 import { createScratchDatabase, type ScratchDatabase } from './testing/databases.ts';
 import { adminClient, createUser, devDomain, removeEntries, type TestUser } from './testing/dev-domain.ts';
 import { ANSWERS, answerAll, codeSentTo, enroll, questionOf } from './testing/journeys.ts';
@@ -25,6 +28,11 @@ let outbox: Outbox;
 let admin: Client;
 let a: App;
 let b: App;
+let configA: Config;
+let configB: Config;
+/** What both instances log (warnings and errors). */
+const logs: string[] = [];
+const logger = { level: 'warn', stream: { write: (line: string) => logs.push(line) } };
 const dirs: string[] = [];
 const users: string[] = [];
 
@@ -49,11 +57,12 @@ before(async () => {
   scratch = await createScratchDatabase('postgres');
   outbox = await startOutbox();
   admin = await adminClient();
-  const configA = configFor(scratch.options.databaseUrl!);
-  a = await createApp(configA, { logger: false, env: {}, settingsPollMs: 200 });
-  // B shares the database and the master key, not the data folder.
-  const key = readFileSync(masterKeyFile(configA), 'utf8').trim();
-  b = await createApp(configFor(scratch.options.databaseUrl!), { logger: false, env: { LATCHKEY_MASTER_KEY: key }, settingsPollMs: 200 });
+  configA = configFor(scratch.options.databaseUrl!);
+  a = await createApp(configA, { logger, env: {}, settingsPollMs: 200 });
+  // B shares the database and the master key (its own copy of the key file), not the data folder.
+  configB = configFor(scratch.options.databaseUrl!);
+  copyFileSync(masterKeyFile(configA), masterKeyFile(configB));
+  b = await startB();
 });
 
 after(async () => {
@@ -65,6 +74,10 @@ after(async () => {
   await scratch?.drop();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
+
+function startB(): Promise<App> {
+  return createApp(configB, { logger, env: {}, settingsPollMs: 200 });
+}
 
 async function person(): Promise<TestUser> {
   const user = await createUser(admin);
@@ -197,4 +210,71 @@ test('expired sessions, codes and counters are purged hourly by one instance; li
   assert.equal(await b.store.codes.remove('purge-live'), true, 'the live code stayed');
   assert.equal(await b.store.throttle.peek('purge-live', at), 1);
   assert.equal(await a.jobs.purgeExpired(), null, 'not again within the hour');
+});
+
+/** Waits until `done()` holds, for at most `ms`. */
+async function until(done: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const started = Date.now();
+  while (!(await done()) && Date.now() - started < ms) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+/** Signs in to `app`'s admin console and saves the codes section with `lifetimeMinutes`. */
+async function saveCodeLifetimeInConsole(app: App, lifetimeMinutes: number) {
+  const console = webClient(app.server);
+  await console.get('/admin');
+  assert.match((await console.submit('/admin/sign-in', { username: facts.admins.member, domain: '', password: facts.userPassword })).body, /Dashboard/);
+  await console.get('/admin/settings/codes');
+  const { codes } = app.runtime.settings.current();
+  return console.submit('/admin/settings/codes', {
+    'field:lifetimeMinutes': String(lifetimeMinutes),
+    'field:maxFailures': String(codes.maxFailures),
+    'field:resendCooldownSeconds': String(codes.resendCooldownSeconds),
+  });
+}
+
+test('the master key is rotated on A while A and B serve: nothing is lost, no error, B restarts on either key file copy', async () => {
+  const oldCopyOfB = `${masterKeyFile(configB)}.old`;
+  copyFileSync(masterKeyFile(configB), oldCopyOfB);
+  const staged = await rotateMasterKey(configA, {});
+
+  // A setting and a secret saved on A after the rotation reach B, which still has only the old key.
+  const saved = await saveCodeLifetimeInConsole(a, 7);
+  assert.equal(saved.status, 200);
+  assert.match(saved.body, /Saved: 1 settings changed/);
+  const smtp = { ...a.runtime.settings.current().smtp!, password: 'smtp-after-rotation' };
+  assert.ok((await a.runtime.settings.save('smtp', smtp, { sam: 'tester', guid: '', ip: '127.0.0.1' })).ok);
+  await until(() => b.ctx.policy.codes.lifetimeMinutes === 7 && b.runtime.settings.current().smtp?.password === 'smtp-after-rotation');
+  assert.equal(b.ctx.policy.codes.lifetimeMinutes, 7, 'applied on B within seconds');
+  assert.equal(b.runtime.settings.current().smtp?.password, 'smtp-after-rotation', 'B decrypts what A sealed after the rotation');
+
+  // Before --retire, B restarts on its old key file.
+  await b.close();
+  b = await startB();
+  assert.equal(b.runtime.settings.current().smtp?.password, 'smtp-after-rotation');
+
+  // --retire waits for B; once the new key file is copied there, B reads it and the rotation ends.
+  await until(async () => (await a.store.settings.all()).some((row) => row.key.startsWith('key-holder:') && JSON.stringify(row.value).includes(staged.keyId)));
+  await rejectsWithCode(retireMasterKey(configA, {}), 'LK_MASTER_KEY_NOT_EVERYWHERE');
+  copyFileSync(masterKeyFile(configA), masterKeyFile(configB));
+  await until(async () => (await a.store.settings.all()).filter((row) => row.key.startsWith('key-holder:') && JSON.stringify(row.value).includes(staged.keyId)).length === 2);
+  const retired = await retireMasterKey(configA, {});
+  assert.equal(retired.keyId, staged.keyId);
+  assert.equal(retired.rotated, 3, 'the directory and SMTP passwords and the server secret');
+  const again = await saveCodeLifetimeInConsole(a, 8);
+  assert.match(again.body, /Saved: 1 settings changed/);
+  await until(() => b.ctx.policy.codes.lifetimeMinutes === 8);
+  assert.equal(b.ctx.policy.codes.lifetimeMinutes, 8, 'B follows after the retirement too');
+  assert.ok(await b.directory.findUser(facts.users.staff[0]!), 'B binds with the re-encrypted service password');
+
+  // After --retire, B restarts on the new copy; the old copy is refused, saying which key it lacks.
+  await b.close();
+  b = await startB();
+  assert.equal(b.runtime.settings.current().smtp?.password, 'smtp-after-rotation');
+  await b.close();
+  copyFileSync(oldCopyOfB, masterKeyFile(configB));
+  const refused = await rejectsWithCode(startB(), 'LK_MASTER_KEY_MISMATCH');
+  assert.match(refused.message, new RegExp(`holds key ${staged.keyId}`));
+  copyFileSync(masterKeyFile(configA), masterKeyFile(configB));
+  b = await startB();
+  assert.deepEqual(logs.filter((line) => /LK_MASTER_KEY|LK_SECRET/.test(line)), [], 'no key error was logged');
 });

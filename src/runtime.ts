@@ -85,13 +85,17 @@ export class Runtime {
     this.policy = { ...current, server: this.options.server, ui: this.options.ui };
   }
 
-  /** Looks for settings saved elsewhere every few seconds. */
+  /**
+   * Every few seconds: looks for settings saved elsewhere, and for a changed key file (and
+   * tells the other instances which keys this one holds). Each failure is logged on its own.
+   */
   startPolling(intervalMs = SETTINGS_POLL_MS): void {
     this.poller = setInterval(() => {
       this.settings.refresh().then(
         (changed) => changed && this.apply(),
         (error: unknown) => this.options.log.error({ err: error }, 'could not reload the settings'),
       );
+      this.settings.reportKeys().catch((error: unknown) => this.options.log.error({ err: error }, 'could not read the key file again or report its keys'));
     }, intervalMs);
     this.poller.unref();
   }

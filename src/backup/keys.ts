@@ -1,38 +1,28 @@
 /**
- * The master key travels with the database (seeds 000 and 003): a backup without it would
- * restore secrets nobody can read. These helpers read the key as configured, check that it
- * opens the secrets it travels with, and compare it with a key set on the restoring side,
- * all through the master-key module so that the key's text format is known in one place.
+ * The master keys travel with the database: a backup without them would restore secrets nobody
+ * can read. These helpers read the whole key ring as configured (every key, so that a backup
+ * made during a rotation opens values sealed with either), check that it opens the secrets it
+ * travels with, and compare it with keys set on the restoring side, all through the key-ring
+ * module so that the ring's text format is known in one place.
  */
-import { readFileSync } from 'node:fs';
 import { masterKeyFile } from '../app.ts';
 import type { Config } from '../config/schema.ts';
-import { loadMasterKey, type MasterKey } from '../settings/master-key.ts';
+import { type KeyRing, parseKeyRing } from '../settings/key-ring.ts';
+import { loadMasterKey } from '../settings/master-key.ts';
 import type { Row, TableShape } from './records.ts';
 
 /** The table and columns where the settings keep secrets (the settings store's layout). */
 const SETTINGS = { table: 'settings', key: 'key', value: 'value', secret: 'secret' } as const;
 
-/** The configured master key, and its text as the key file or LATCHKEY_MASTER_KEY gives it. */
-export function readMasterKey(config: Config, env: NodeJS.ProcessEnv): { key: MasterKey; text: string } {
-  const file = masterKeyFile(config);
-  // Decoded first: LK_MASTER_KEY_INVALID names the problem (missing file, wrong length).
-  const key = loadMasterKey(file, { env });
-  return { key, text: (env.LATCHKEY_MASTER_KEY || readFileSync(file, 'utf8')).trim() };
+/** The configured key ring: the key file's or LATCHKEY_MASTER_KEY's, every key of it. */
+export function readMasterKey(config: Config, env: NodeJS.ProcessEnv): KeyRing {
+  // LK_MASTER_KEY_INVALID names the problem (missing file, wrong length).
+  return loadMasterKey(masterKeyFile(config), { env }).inSource;
 }
 
-/** The master key of `text` (a backup's record): decoded exactly as LATCHKEY_MASTER_KEY would be. */
-export function keyFromText(text: string): MasterKey {
-  return loadMasterKey('(the backup)', { env: { LATCHKEY_MASTER_KEY: text } });
-}
-
-/** Whether `a` and `b` are the same key: one's ciphertext opens with the other (ids alone are short). */
-export function sameKey(a: MasterKey, b: MasterKey): boolean {
-  try {
-    return b.decrypt('latchkey-backup-probe', a.encrypt('latchkey-backup-probe', 'probe')) === 'probe';
-  } catch {
-    return false;
-  }
+/** The key ring of `text` (a backup's record: a key file's text, or a single key from before rings). */
+export function keyFromText(text: string): KeyRing {
+  return parseKeyRing(text, '(the backup)');
 }
 
 /**
@@ -40,7 +30,7 @@ export function sameKey(a: MasterKey, b: MasterKey): boolean {
  * Throws the settings' own LK_MASTER_KEY_MISMATCH or LK_SECRET_CORRUPT, so that a backup made
  * with the wrong key is refused when it is made, not discovered when it is needed.
  */
-export function checkSecrets(key: MasterKey, table: TableShape, rows: readonly Row[]): void {
+export function checkSecrets(key: KeyRing, table: TableShape, rows: readonly Row[]): void {
   if (table.name !== SETTINGS.table) return;
   const [name, value, secret] = [SETTINGS.key, SETTINGS.value, SETTINGS.secret].map((column) => table.columns.indexOf(column)) as [number, number, number];
   for (const row of rows) {

@@ -34,7 +34,7 @@ const manifestSchema = z.strictObject({
 
 const masterKeySchema = z.strictObject({
   type: z.literal('master-key'),
-  /** The key as its file (or LATCHKEY_MASTER_KEY) gives it: 32 bytes in hex or base64. */
+  /** The whole key ring as a key file holds it (a backup from before rings: the one key, hex or base64). */
   text: z.string().min(1),
 });
 

@@ -22,8 +22,10 @@ import { hashAnswer, verifyAnswer } from '../security/answers.ts';
 import type { AuditEntry, AuditEvent } from '../store/audit.ts';
 import { rejectsWithCode } from '../testing/assertions.ts';
 import { createScratchDatabase } from '../testing/databases.ts';
+import { parseKeyRing } from '../settings/key-ring.ts';
 import { devDomain } from '../testing/dev-domain.ts';
 import { nonSecretConfig, runBackup, runRestore, verifyBackup } from './backup.ts';
+import { retireMasterKey, rotateMasterKey } from './rotate.ts';
 import { devDirectorySettings } from './demo.ts';
 
 const facts = devDomain();
@@ -145,7 +147,8 @@ describe('backup and restore', () => {
       { audit: made.tables.audit_events, enrollments: made.tables.enrollments, answers: made.tables.enrollment_answers, throttle: made.tables.throttle_counters },
       { audit: seeded.audit.length, enrollments: 1, answers: 2, throttle: 1 },
     );
-    const key = readFileSync(masterKeyFile(seeded.config), 'utf8').trim();
+    // The key itself, as its file holds it (after its id).
+    const key = parseKeyRing(readFileSync(masterKeyFile(seeded.config), 'utf8'), 'key file').keys[0]!.entry.split(':')[1]!;
     assertNoSecret(readFileSync(file), [facts.serviceAccount.password, key, Buffer.from(key, 'base64')]);
 
     const target = configFor(join(folder('target'), 'data'), await postgres());
@@ -224,7 +227,36 @@ describe('backup and restore', () => {
     // Without the variable, the key file a restore writes is that same key.
     const other = configFor(join(folder('target'), 'data'));
     await runRestore(other, { file, password: PASSWORD, env: {} });
-    assert.equal(readFileSync(masterKeyFile(other), 'utf8').trim(), keyText);
+    const entries = (text: string) => parseKeyRing(text, 'key').keys.map((key) => key.entry);
+    assert.deepEqual(entries(readFileSync(masterKeyFile(other), 'utf8')), entries(keyText));
+  });
+
+  test('a backup made during a key rotation carries the whole ring: the restored portal works and can finish the rotation', async () => {
+    const seeded = await seed(configFor(folder('source')));
+    const staged = await rotateMasterKey(seeded.config, {});
+    const app = await createApp(seeded.config, { logger: false, env: {} });
+    const server = (await app.runtime.settings.serverSecret()).toString('base64');
+    await app.close();
+    const file = join(folder('files'), 'latchkey.lkbackup');
+    await runBackup(seeded.config, { file, password: PASSWORD, env: {} });
+    assert.equal((await verifyBackup(file, PASSWORD)).keyId, parseKeyRing(readFileSync(masterKeyFile(seeded.config), 'utf8'), 'key file').id);
+    assert.match((await verifyBackup(file, PASSWORD)).keyId, new RegExp(`\\+${staged.keyId}$`));
+
+    const target = configFor(join(folder('target'), 'data'));
+    await runRestore(target, { file, password: PASSWORD, env: {} });
+    assert.equal(readFileSync(masterKeyFile(target), 'utf8'), readFileSync(masterKeyFile(seeded.config), 'utf8'), 'both keys travelled');
+    const opens = async (when: string) => {
+      const restored = await createApp(target, { logger: false, env: {} });
+      try {
+        assert.ok(await restored.directory.findUser(facts.users.staff[0]!), `the service account binds ${when}`);
+        assert.equal((await restored.runtime.settings.serverSecret()).toString('base64'), server, `the server secret is the same ${when}`);
+      } finally {
+        await restored.close();
+      }
+    };
+    await opens('after the restore');
+    assert.equal((await retireMasterKey(target, {})).keyId, staged.keyId, 'the rotation is finished on the restored portal');
+    await opens('after the rotation');
   });
 
   test('a backup refuses a short password, and a master key that does not open the secrets', async () => {

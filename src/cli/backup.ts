@@ -23,13 +23,14 @@ import { masterKeyFile } from '../app.ts';
 import { type BackupFile, openBackupFile, writeBackupFile } from '../backup/backup-file.ts';
 import { dataFilePath, databaseOptions, existing, readDataFiles, sqliteFiles, StagedFiles } from '../backup/data-files.ts';
 import { BackupFileError, BackupPasswordWeak, BackupTooNew, RestoreKeyMismatch, RestoreNotEmpty } from '../backup/errors.ts';
-import { checkSecrets, keyFromText, readMasterKey, sameKey } from '../backup/keys.ts';
+import { checkSecrets, keyFromText, readMasterKey } from '../backup/keys.ts';
 import { loadDatabase, unknownMigrations } from '../backup/load.ts';
 import type { BackupRecord, FileRecord, Manifest } from '../backup/records.ts';
 import { type Snapshot, withSnapshot } from '../backup/snapshot.ts';
 import { openTarget } from '../backup/target.ts';
 import type { Config } from '../config/schema.ts';
-import { loadMasterKey, type MasterKey } from '../settings/master-key.ts';
+import { holdsAll, type KeyRing, keyFileText } from '../settings/key-ring.ts';
+import { loadMasterKey } from '../settings/master-key.ts';
 
 /** What backup and restore are given: the file, the admin's password, the environment (LATCHKEY_MASTER_KEY). */
 export interface BackupOptions {
@@ -49,7 +50,7 @@ const ROWS_PER_RECORD = 500;
  */
 export async function runBackup(config: Config, options: BackupOptions): Promise<{ bytes: number; tables: Record<string, number> }> {
   if ([...options.password].length < MIN_PASSWORD_LENGTH) throw BackupPasswordWeak({ minimum: MIN_PASSWORD_LENGTH });
-  const { key, text } = readMasterKey(config, options.env ?? process.env);
+  const key = readMasterKey(config, options.env ?? process.env);
   const files = await readDataFiles(config.dataDir);
   const file = resolve(options.file);
   const workDir = await mkdtemp(join(dirname(file), '.latchkey-backup-')).catch((error: NodeJS.ErrnoException) => {
@@ -58,7 +59,7 @@ export async function runBackup(config: Config, options: BackupOptions): Promise
   try {
     return await withSnapshot(databaseOptions(config), workDir, async (snapshot) => {
       const tables: Record<string, number> = {};
-      const bytes = await writeBackupFile(file, options.password, backupRecords({ snapshot, config, key, keyText: text, files, tables }));
+      const bytes = await writeBackupFile(file, options.password, backupRecords({ snapshot, config, key, files, tables }));
       return { bytes, tables };
     });
   } finally {
@@ -67,8 +68,8 @@ export async function runBackup(config: Config, options: BackupOptions): Promise
 }
 
 /** The records of a backup, in their order; `tables` is filled with the row counts as they go. */
-async function* backupRecords(parts: { snapshot: Snapshot; config: Config; key: MasterKey; keyText: string; files: FileRecord[]; tables: Record<string, number> }): AsyncGenerator<BackupRecord> {
-  const { snapshot, config, key, keyText, files, tables } = parts;
+async function* backupRecords(parts: { snapshot: Snapshot; config: Config; key: KeyRing; files: FileRecord[]; tables: Record<string, number> }): AsyncGenerator<BackupRecord> {
+  const { snapshot, config, key, files, tables } = parts;
   yield {
     type: 'manifest',
     createdAt: new Date().toISOString(),
@@ -78,7 +79,7 @@ async function* backupRecords(parts: { snapshot: Snapshot; config: Config; key: 
     sequences: snapshot.sequences,
     config: nonSecretConfig(config),
   };
-  yield { type: 'master-key', text: keyText };
+  yield { type: 'master-key', text: keyFileText(key) };
   yield* files;
   for (const table of snapshot.tables) {
     tables[table.name] = 0;
@@ -110,7 +111,7 @@ export function nonSecretConfig(config: Config): Record<string, unknown> {
 /** What a backup holds, as checked by reading all of it. */
 export interface BackupSummary {
   manifest: Manifest;
-  /** The master key's public fingerprint (as the settings show it). */
+  /** The master keys' public fingerprints (as the settings show them), oldest first, joined by "+". */
   keyId: string;
   /** The data folder's files it carries (tls/cert.pem, tls/key.pem). */
   files: string[];
@@ -125,8 +126,7 @@ export async function verifyBackup(file: string, password: string): Promise<Back
 
 interface Contents {
   manifest: Manifest;
-  key: MasterKey;
-  keyText: string;
+  key: KeyRing;
   files: FileRecord[];
   tables: Record<string, number>;
 }
@@ -141,7 +141,6 @@ async function readContents(backup: BackupFile): Promise<Contents> {
       contents.manifest = record;
     } else if (record.type === 'master-key') {
       contents.key = keyFromText(record.text);
-      contents.keyText = record.text;
     } else if (record.type === 'file') {
       contents.files!.push(record);
     } else if (record.type === 'rows') {
@@ -170,15 +169,15 @@ export async function runRestore(config: Config, options: BackupOptions): Promis
   refuseExisting([...sqliteFiles(config.dataDir), keyFile]);
   const backup = await openBackupFile(resolve(options.file), options.password);
   const contents = await readContents(backup);
-  const envKey = env.LATCHKEY_MASTER_KEY ? loadMasterKey(keyFile, { env }) : null;
-  if (envKey && !sameKey(envKey, contents.key)) throw RestoreKeyMismatch({ backupKeyId: contents.key.id });
+  const envKey = env.LATCHKEY_MASTER_KEY ? loadMasterKey(keyFile, { env }).ring : null;
+  if (envKey && !holdsAll(envKey, contents.key)) throw RestoreKeyMismatch({ backupKeyId: contents.key.id });
   refuseExisting(contents.files.map((record) => dataFilePath(config.dataDir, record)));
 
   const target = await openTarget(config, contents.manifest);
   const staged = new StagedFiles();
   let finished = false;
   try {
-    if (!envKey) await staged.add(keyFile, `${contents.keyText}\n`, 0o600);
+    if (!envKey) await staged.add(keyFile, keyFileText(contents.key), 0o600);
     for (const record of contents.files) await staged.add(dataFilePath(config.dataDir, record), Buffer.from(record.data, 'base64'), record.mode);
     const tables = await loadDatabase(target.connection, contents.manifest, backup.records());
     await target.finish();

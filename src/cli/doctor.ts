@@ -21,7 +21,7 @@ import { createMailer } from '../notify/mailer.ts';
 import { twilioGateway } from '../notify/sms-twilio.ts';
 import { httpGateway } from '../notify/sms-http.ts';
 import { directoryFor } from '../runtime.ts';
-import { loadMasterKey, type MasterKey } from '../settings/master-key.ts';
+import { loadMasterKey, type MasterKeys } from '../settings/master-key.ts';
 import { SettingsMissing, SettingsService } from '../settings/service.ts';
 import { connectDatabase } from '../store/database.ts';
 import { openStore, type Store } from '../store/store.ts';
@@ -144,7 +144,7 @@ async function loadSettings(config: Config, store: Store, env: NodeJS.ProcessEnv
   const rows = await store.settings.all();
   const secrets = rows.filter((row) => row.secret);
   const inDatabase = rows.some((row) => row.key.startsWith('section:'));
-  let key: MasterKey | null = null;
+  let key: MasterKeys | null = null;
   if (secrets.length === 0 && !env.LATCHKEY_MASTER_KEY && !existsSync(file)) {
     report(result('WARN', 'master-key', `no master key yet (${source})`, ['the database holds no secret yet: the first start creates the key; back it up apart from the database']));
   } else {

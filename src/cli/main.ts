@@ -6,7 +6,7 @@ import { createApp } from '../app.ts';
 import { loadConfig } from '../config/load.ts';
 import { LatchkeyError } from '../errors.ts';
 import { runDemo } from './demo.ts';
-import { rotateMasterKey } from './rotate.ts';
+import { retiredMessage, retireMasterKey, rotatedMessage, rotateMasterKey } from './rotate.ts';
 import { runInit } from './init.ts';
 import { runDoctor } from './doctor.ts';
 import { runBackup, runRestore } from './backup.ts';
@@ -22,7 +22,8 @@ Commands:
   backup         write an encrypted backup (database, master key, web certificate) to --file; asks a password
   restore        restore --file onto an empty data folder / database; asks the password
   doctor         check the database, master key, DCs, certificates, the service account's rights, mail and SMS
-  rotate-master-key  re-encrypt every stored secret under a new master key
+  rotate-master-key  add a new master key beside the old one (instances keep running); --retire, once every
+                 instance has the new key file, re-encrypts every secret under it and drops the old key
   demo           start against the dev domain of scripts/dev-ad, with a captured outbox (development only)
 
 Options:
@@ -31,6 +32,7 @@ Options:
   --host ADDR    demo: the loopback address (default 127.0.0.1); init: the name for the certificate
   --force        init: replace an existing generated certificate
   --file FILE    backup, restore: the backup file (the password may come from LATCHKEY_BACKUP_PASSWORD)
+  --retire       rotate-master-key: finish the rotation under way
   -h, --help     this text
 `;
 
@@ -45,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       force: { type: 'boolean' },
       file: { type: 'string' },
+      retire: { type: 'boolean' },
     },
   });
   const [command] = positionals;
@@ -90,11 +93,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'rotate-master-key': {
       const config = loadConfig({ file: values.config });
-      const { rotated, printedKey } = await rotateMasterKey(config);
-      process.stdout.write(`${rotated} secrets re-encrypted under the new master key.\n`);
-      if (printedKey) {
-        process.stdout.write(`The key comes from LATCHKEY_MASTER_KEY: set it to this new value on every instance now:\n${printedKey}\n`);
-      }
+      process.stdout.write(values.retire ? retiredMessage(await retireMasterKey(config)) : rotatedMessage(await rotateMasterKey(config)));
       return 0;
     }
     case 'demo':

@@ -1,20 +1,24 @@
 /**
  * Secrets at rest, attacked: a database copied without the master key yields no secret (raw
- * SQLite files and PostgreSQL tables scanned), rotation keeps the service working, and a wrong
- * key stops the start with a clear message instead of running with secrets it cannot read.
+ * SQLite files and PostgreSQL tables scanned), rotation keeps the service working (key file or
+ * LATCHKEY_MASTER_KEY; the file keeps its owner and mode), files and databases from before key
+ * rings are upgraded in place, and a wrong key stops the start with a clear message instead of
+ * running with secrets it cannot read.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
-import { createApp, masterKeyFile } from '../app.ts';
+import { createApp, databaseOptions, masterKeyFile } from '../app.ts';
 import { devDirectorySettings } from '../cli/demo.ts';
-import { rotateMasterKey } from '../cli/rotate.ts';
+import { retireMasterKey, rotateMasterKey } from '../cli/rotate.ts';
 import { loadConfig } from '../config/load.ts';
 import { rejectsWithCode } from '../testing/assertions.ts';
+import { openStore } from '../store/store.ts';
+import { keyFileText, keyRing, parseKeyRing } from './key-ring.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../testing/databases.ts';
 import { devDomain } from '../testing/dev-domain.ts';
 
@@ -40,6 +44,13 @@ function configFor(dataDir: string, databaseUrl?: string) {
   });
 }
 
+/** A fresh data folder, removed after the tests. */
+function scratchDir(prefix: string): string {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  return dataDir;
+}
+
 function assertNoSecret(where: string, bytes: Buffer) {
   for (const secret of SECRETS) {
     for (const encoding of ['utf8', 'utf16le', 'base64'] as const) {
@@ -50,8 +61,7 @@ function assertNoSecret(where: string, bytes: Buffer) {
 
 describe('a stolen database yields no secret', () => {
   test('SQLite: the raw files', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-secrets-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const dataDir = scratchDir('latchkey-secrets-');
     const app = await createApp(configFor(dataDir), { logger: false, env: {} });
     assert.equal(app.runtime.settings.current().directory.bindPassword, facts.serviceAccount.password, 'the secrets were imported');
     assert.ok(await app.directory.findUser(facts.users.staff[0]!), 'and the service account binds with the decrypted password');
@@ -64,8 +74,7 @@ describe('a stolen database yields no secret', () => {
   test('PostgreSQL: every table', async () => {
     const scratch: ScratchDatabase = await createScratchDatabase('postgres');
     cleanups.push(() => scratch.drop());
-    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-secrets-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const dataDir = scratchDir('latchkey-secrets-');
     const app = await createApp(configFor(dataDir, scratch.options.databaseUrl), { logger: false, env: {} });
     await app.close();
     const client = new pg.Client({ connectionString: scratch.options.databaseUrl });
@@ -85,27 +94,87 @@ describe('a stolen database yields no secret', () => {
 
 describe('the master key', () => {
   test('after rotation the service still binds, with a new key', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-rotate-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const config = configFor(dataDir);
+    const config = configFor(scratchDir('latchkey-rotate-'));
     await (await createApp(config, { logger: false, env: {} })).close();
-    const before = readFileSync(masterKeyFile(config), 'utf8');
-    const { rotated } = await rotateMasterKey(config, {});
+    const file = masterKeyFile(config);
+    // Run as root, a rotation must leave the file to the service's user (another uid here).
+    const owner = process.getuid?.() === 0 ? { uid: 4242, gid: 4343 } : { uid: process.getuid!(), gid: process.getgid!() };
+    chownSync(file, owner.uid, owner.gid);
+    chmodSync(file, 0o640);
+    const ownerAndMode = () => {
+      const stats = statSync(file);
+      return { uid: stats.uid, gid: stats.gid, mode: stats.mode & 0o777 };
+    };
+    const before = readFileSync(file, 'utf8');
+    const staged = await rotateMasterKey(config, {});
+    assert.deepEqual(ownerAndMode(), { ...owner, mode: 0o640 }, 'the first step keeps owner, group and mode');
+    assert.equal(staged.rotated, 0, 'the first step re-encrypts nothing');
+    const started = await createApp(config, { logger: false, env: {} });
+    try {
+      assert.ok(await started.directory.findUser(facts.users.staff[0]!), 'between the steps');
+      assert.ok((await started.store.audit.query({ action: 'key-rotation' })).length === 1);
+    } finally {
+      await started.close();
+    }
+    const { rotated, keyId } = await retireMasterKey(config, {});
     assert.ok(rotated >= 4, `directory, SMTP, SMS secrets and the server secret: ${rotated}`);
+    assert.equal(keyId, staged.keyId);
     assert.notEqual(readFileSync(masterKeyFile(config), 'utf8'), before);
+    assert.deepEqual(ownerAndMode(), { ...owner, mode: 0o640 }, 'and so does the second');
     const app = await createApp(config, { logger: false, env: {} });
     try {
       assert.ok(await app.directory.findUser(facts.users.staff[0]!));
-      assert.ok((await app.store.audit.query({ action: 'key-rotation' })).length === 1);
+      assert.equal((await app.store.audit.query({ action: 'key-rotation' })).length, 2, 'started and finished');
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('with LATCHKEY_MASTER_KEY, each step prints the value to set, and no key file is written', async () => {
+    const config = configFor(scratchDir('latchkey-rotate-env-'));
+    const old = { LATCHKEY_MASTER_KEY: randomBytes(32).toString('base64') };
+    await (await createApp(config, { logger: false, env: old })).close();
+    const staged = await rotateMasterKey(config, old);
+    const both = { LATCHKEY_MASTER_KEY: staged.keyValue! };
+    assert.equal(parseKeyRing(both.LATCHKEY_MASTER_KEY, 'printed').keys.length, 2);
+    await (await createApp(config, { logger: false, env: old })).close();
+    await rejectsWithCode(retireMasterKey(config, old), 'LK_MASTER_KEY_NEXT_KEY_ABSENT');
+    const retired = await retireMasterKey(config, both);
+    assert.equal(parseKeyRing(retired.keyValue!, 'printed').id, staged.keyId);
+    for (const env of [both, { LATCHKEY_MASTER_KEY: retired.keyValue! }]) {
+      const app = await createApp(config, { logger: false, env });
+      try {
+        assert.ok(await app.directory.findUser(facts.users.staff[0]!));
+      } finally {
+        await app.close();
+      }
+    }
+    assert.ok(!existsSync(masterKeyFile(config)));
+  });
+
+  test('a key file and a database from before key rings are upgraded in place at the first start', async () => {
+    const config = configFor(scratchDir('latchkey-upgrade-'));
+    await (await createApp(config, { logger: false, env: {} })).close();
+    const file = masterKeyFile(config);
+    const [key] = parseKeyRing(readFileSync(file, 'utf8'), file).keys;
+    // As an older Latchkey left them: the bare key in the file, no key state in the database.
+    writeFileSync(file, `${key!.entry.split(':')[1]}\n`);
+    const store = await openStore(databaseOptions(config));
+    await store.settings.remove('master-keys');
+    await store.close();
+    const app = await createApp(config, { logger: false, env: {} });
+    try {
+      assert.ok(await app.directory.findUser(facts.users.staff[0]!));
+      assert.equal(readFileSync(file, 'utf8'), keyFileText(keyRing([key!])), 'the key file now names its key');
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      assert.deepEqual((await app.store.settings.get('master-keys'))?.value, { active: key!.id, next: null });
     } finally {
       await app.close();
     }
   });
 
   test('with the wrong key the service refuses to start, saying why', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-wrongkey-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const config = configFor(dataDir);
+    const config = configFor(scratchDir('latchkey-wrongkey-'));
     await (await createApp(config, { logger: false, env: {} })).close();
     writeFileSync(masterKeyFile(config), `${randomBytes(32).toString('base64')}\n`);
     const error = await rejectsWithCode(createApp(config, { logger: false, env: {} }), 'LK_MASTER_KEY_MISMATCH');

@@ -4,6 +4,10 @@
  * bad field, writes in one transaction, audits every change (secrets as "changed", never their
  * values) and bumps a version that other instances poll, so a change takes effect everywhere
  * without a restart.
+ *
+ * Each secret is opened with the master key whose id it carries and sealed with the key the
+ * database names as active (see key-state.ts); a rotation re-encrypts under the next key only
+ * once every running instance holds it.
  */
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -15,7 +19,9 @@ import type { FieldError } from '../flows/recover.ts';
 import type { Tables } from '../store/schema.ts';
 import { createSettings, type Settings } from '../store/settings.ts';
 import { pinHelpdeskGroups, pinnedIdentity, type ResolveGroup } from './helpdesk-groups.ts';
-import type { MasterKey } from './master-key.ts';
+import { HOLDER_REPORT_MS, KEY_STATE_KEY, keyState, liveHolders, NextKeyAbsent, NoRotation, reportHolder, requireEverywhere, RotationUnderWay, withdrawHolder } from './key-state.ts';
+import { type MasterKey, MasterKeyMismatch } from './key-ring.ts';
+import type { MasterKeys } from './master-key.ts';
 
 export const SettingsMissing = createError<{ problems: string[] }>(
   'LK_SETTINGS_MISSING',
@@ -53,7 +59,11 @@ export interface SettingChange {
   new: unknown;
 }
 
-export type SaveResult = { ok: true; changes: SettingChange[] } | { ok: false; errors: FieldError[] };
+/**
+ * What a save did. `auditFailed` is set when the change was saved but its audit entries could
+ * not be written afterwards: the change stands, and the admin must be told so.
+ */
+export type SaveResult = { ok: true; changes: SettingChange[]; auditFailed?: unknown } | { ok: false; errors: FieldError[] };
 
 type Section = Record<string, unknown>;
 
@@ -82,10 +92,13 @@ function fieldErrors(issues: z.core.$ZodIssue[]): FieldError[] {
 export class SettingsService {
   private settings: RuntimeSettings | null = null;
   private version = -1;
+  /** This process among the instances that report their keys. */
+  private readonly instance = randomBytes(8).toString('hex');
+  private reportedAt: number | null = null;
 
   constructor(
     private readonly db: Kysely<Tables>,
-    private readonly key: MasterKey,
+    private readonly keys: MasterKeys,
     private readonly audit: AuditRecorder,
     private readonly now: () => number,
     /** Where helpdesk group names are resolved when saved (the directory); only the portal saves them. */
@@ -112,7 +125,7 @@ export class SettingsService {
     for (const row of rows) {
       if (!row.key.startsWith('secret:')) continue;
       const [section, field] = row.key.slice('secret:'.length).split('.') as [string, string];
-      raw[section] = { ...(raw[section] ?? {}), [field]: JSON.parse(this.key.decrypt(row.key, row.value as string)) };
+      raw[section] = { ...(raw[section] ?? {}), [field]: JSON.parse(this.keys.decrypt(row.key, row.value as string)) };
     }
     const parsed = runtimeSchema.safeParse(raw);
     if (!parsed.success) throw SettingsMissing({ problems: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) });
@@ -140,9 +153,9 @@ export class SettingsService {
       const helpdesk = parsed.data as RuntimeSettings['helpdesk'];
       const pinned = await pinHelpdeskGroups(helpdesk.groups, this.current().helpdesk.groups, this.groupResolver());
       if (pinned.errors.length) return { ok: false, errors: pinned.errors };
-      return { ok: true, changes: await this.commit(section, { ...helpdesk, groups: pinned.groups }, editor) };
+      return this.commit(section, { ...helpdesk, groups: pinned.groups }, editor);
     }
-    return { ok: true, changes: await this.commit(section, parsed.data as Section | undefined, editor) };
+    return this.commit(section, parsed.data as Section | undefined, editor);
   }
 
   /**
@@ -163,7 +176,7 @@ export class SettingsService {
   }
 
   /** Stores `value` as the whole section (undefined removes it) and audits each changed setting. */
-  private async commit(section: RuntimeSection, value: Section | undefined, editor: Editor): Promise<SettingChange[]> {
+  private async commit(section: RuntimeSection, value: Section | undefined, editor: Editor): Promise<Extract<SaveResult, { ok: true }>> {
     const before = (this.current()[section] ?? {}) as Section;
     const after = value ?? {};
     const old = leaves(before, '');
@@ -173,20 +186,31 @@ export class SettingsService {
         changes.push({ path: `${section}.${path}`, secret: isSecret(section, path.split('.')[0]!), old: old.get(path), new: value });
       }
     }
-    if (!changes.length) return changes;
-    await this.db.transaction().execute(async (trx) => this.write(createSettings(trx), section, value, editor.sam));
-    for (const change of changes) {
-      await this.audit.record({
-        actor: editor.sam,
-        actorGuid: editor.guid,
-        action: 'settings-change',
-        outcome: 'success',
-        sourceIp: editor.ip,
-        detail: change.secret ? `${change.path}: changed` : `${change.path}: ${JSON.stringify(change.old)} → ${JSON.stringify(change.new)}`,
-      });
+    if (!changes.length) return { ok: true, changes };
+    const seen = this.version;
+    const written = await this.db.transaction().execute(async (trx) => {
+      const store = createSettings(trx);
+      return this.write(store, await this.sealingKey(store), section, value, editor.sam);
+    });
+    // Committed: from here on nothing may fail the save. The values are known, so nothing is
+    // decrypted again; when another instance saved in between, the next refresh reloads.
+    this.settings = { ...this.current(), [section]: value } as RuntimeSettings;
+    if (written === seen + 1) this.version = written;
+    try {
+      for (const change of changes) {
+        await this.audit.record({
+          actor: editor.sam,
+          actorGuid: editor.guid,
+          action: 'settings-change',
+          outcome: 'success',
+          sourceIp: editor.ip,
+          detail: change.secret ? `${change.path}: changed` : `${change.path}: ${JSON.stringify(change.old)} → ${JSON.stringify(change.new)}`,
+        });
+      }
+    } catch (error) {
+      return { ok: true, changes, auditFailed: error };
     }
-    await this.load();
-    return changes;
+    return { ok: true, changes };
   }
 
   /** `submitted` with each secret left empty filled from the stored section (same provider only). */
@@ -202,27 +226,98 @@ export class SettingsService {
 
   /** The server secret (codes, cookies), shared by every instance; made once, at the first start. */
   async serverSecret(): Promise<Buffer> {
-    const store = createSettings(this.db);
-    const existing = await store.get(SERVER_SECRET_KEY);
-    if (existing) return Buffer.from(this.key.decrypt(SERVER_SECRET_KEY, existing.value as string), 'base64');
+    const existing = await createSettings(this.db).get(SERVER_SECRET_KEY);
+    if (existing) return Buffer.from(this.keys.decrypt(SERVER_SECRET_KEY, existing.value as string), 'base64');
     const secret = randomBytes(32).toString('base64');
-    await store.set(SERVER_SECRET_KEY, this.key.encrypt(SERVER_SECRET_KEY, secret), { secret: true, now: this.now() });
-    // Another instance may have written its own at the same moment: the stored one wins.
+    await this.db.transaction().execute(async (trx) => {
+      const store = createSettings(trx);
+      const key = await this.sealingKey(store);
+      // Another instance may have written its own meanwhile: the stored one wins.
+      if (!(await store.get(SERVER_SECRET_KEY))) await store.set(SERVER_SECRET_KEY, key.encrypt(SERVER_SECRET_KEY, secret), { secret: true, now: this.now() });
+    });
     return this.serverSecret();
   }
 
-  /** Re-encrypts every secret under `next`, in one transaction; returns how many. */
-  async rotate(next: MasterKey): Promise<number> {
+  /**
+   * Starts a rotation to the key `next` (already in this process's key source): the database
+   * records it as the next key; values stay sealed with the active key until retireKey().
+   */
+  async stageKey(next: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const store = createSettings(trx);
+      await store.lock(KEY_STATE_KEY);
+      const state = await keyState(store, this.keys.ring, this.now());
+      // A next key this host lacks belongs to a rotation begun elsewhere and lost: this one replaces it.
+      if (state.next && this.keys.key(state.next)) throw RotationUnderWay({ next: state.next });
+      await store.set(KEY_STATE_KEY, { active: state.active, next }, { by: 'latchkey (cli)', now: this.now() });
+    });
+  }
+
+  /**
+   * Ends the rotation under way: refuses while a running instance's key source lacks the next
+   * key, else re-encrypts every secret under it and makes it the active key, in one transaction
+   * that other instances see as a settings change. Returns how many secrets and the new key.
+   */
+  async retireKey(): Promise<{ rotated: number; active: MasterKey; retired: string }> {
     return this.db.transaction().execute(async (trx) => {
       const store = createSettings(trx);
-      let count = 0;
+      await store.lock(KEY_STATE_KEY);
+      const state = await keyState(store, this.keys.ring, this.now());
+      if (!state.next) throw NoRotation({});
+      const next = this.keys.key(state.next);
+      if (!next) throw NextKeyAbsent({ next: state.next, source: this.keys.source });
+      requireEverywhere(await liveHolders(store, this.now()), next.id);
+      let rotated = 0;
       for (const row of await store.all()) {
         if (!row.secret) continue;
-        await store.set(row.key, next.encrypt(row.key, this.key.decrypt(row.key, row.value as string)), { secret: true, by: row.updatedBy, now: this.now() });
-        count++;
+        await store.set(row.key, next.encrypt(row.key, this.keys.decrypt(row.key, row.value as string)), { secret: true, by: row.updatedBy, now: this.now() });
+        rotated++;
       }
-      return count;
+      await store.set(KEY_STATE_KEY, { active: next.id, next: null }, { by: 'latchkey (cli)', now: this.now() });
+      await this.bumpVersion(store, 'latchkey (cli)');
+      return { rotated, active: next, retired: state.active };
     });
+  }
+
+  /**
+   * Tells the other instances which keys this one holds: at the start, when the key file
+   * changed (it is read again here), and every HOLDER_REPORT_MS. Records the key state of a
+   * database from before key rings on the way.
+   */
+  async reportKeys(): Promise<void> {
+    const changed = this.keys.reload();
+    const at = this.now();
+    if (!changed && this.reportedAt !== null && at - this.reportedAt < HOLDER_REPORT_MS) return;
+    await this.db.transaction().execute(async (trx) => {
+      const store = createSettings(trx);
+      await keyState(store, this.keys.ring, at);
+      await reportHolder(store, this.instance, this.keys.inSource, at);
+    });
+    this.reportedAt = at;
+  }
+
+  /** Takes this instance off the list of key holders (it stops). */
+  async withdrawKeys(): Promise<void> {
+    if (this.reportedAt !== null) await withdrawHolder(createSettings(this.db), this.instance);
+  }
+
+  /**
+   * Inside a write transaction: the key new values are sealed with, as the database names it
+   * now. The key state's row is locked first, so a rotation's re-encryption and a save never
+   * interleave and a save never seals with a key just retired.
+   */
+  private async sealingKey(store: Settings): Promise<MasterKey> {
+    await store.lock(KEY_STATE_KEY);
+    const { active } = await keyState(store, this.keys.ring, this.now());
+    const key = this.keys.key(active);
+    if (!key) throw MasterKeyMismatch({ keyId: this.keys.id, expected: active });
+    return key;
+  }
+
+  private async bumpVersion(store: Settings, by: string): Promise<number> {
+    const version = Number((await store.get(VERSION_KEY))?.value ?? 0) + 1;
+    await store.set(VERSION_KEY, version, { by, now: this.now() });
+    return version;
   }
 
   private async importInitial(initial: Record<string, unknown>): Promise<void> {
@@ -230,25 +325,31 @@ export class SettingsService {
     if (!parsed.success) throw SettingsMissing({ problems: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) });
     await this.db.transaction().execute(async (trx) => {
       const store = createSettings(trx);
+      const key = await this.sealingKey(store);
       for (const [section, value] of Object.entries(parsed.data)) {
-        if (value !== undefined) await this.write(store, section as RuntimeSection, value as Section, 'config file', false);
+        if (value !== undefined) await this.write(store, key, section as RuntimeSection, value as Section, 'config file', false);
       }
     });
     await this.audit.record({ actor: 'config file', action: 'settings-import', outcome: 'success', sourceIp: '-', detail: 'initial settings taken from the configuration file' });
   }
 
-  /** Writes a section (undefined: removes it): the plain part, each secret encrypted on its own row, a new version. */
-  private async write(store: Settings, section: RuntimeSection, value: Section | undefined, by: string, bump = true): Promise<void> {
+  /**
+   * Writes a section (undefined: removes it): the plain part, each secret sealed with `key` on
+   * its own row, and (with `bump`) a new version, which it returns.
+   */
+  private async write(store: Settings, key: MasterKey, section: RuntimeSection, value: Section | undefined, by: string, bump = true): Promise<number> {
     const plain: Section = {};
     for (const field of SECRET_FIELDS[section] ?? []) {
       const name = SECRET_KEY(`${section}.${field}`);
       if (value?.[field] === undefined) await store.remove(name);
-      else await store.set(name, this.key.encrypt(name, JSON.stringify(value[field])), { secret: true, by, now: this.now() });
+      else await store.set(name, key.encrypt(name, JSON.stringify(value[field])), { secret: true, by, now: this.now() });
     }
     for (const [field, inner] of Object.entries(value ?? {})) if (!isSecret(section, field)) plain[field] = inner;
     if (value === undefined) await store.remove(SECTION_KEY(section));
     else await store.set(SECTION_KEY(section), plain, { by, now: this.now() });
+    if (bump) return this.bumpVersion(store, by);
     const version = Number((await store.get(VERSION_KEY))?.value ?? 0);
-    await store.set(VERSION_KEY, bump ? version + 1 : version, { by, now: this.now() });
+    await store.set(VERSION_KEY, version, { by, now: this.now() });
+    return version;
   }
 }

@@ -1,11 +1,13 @@
 /**
  * Settings on both databases: JSON values of every shape round-trip, updates replace, the
- * secret flag and the author are kept, and what JSON cannot hold is refused with a coded error.
+ * secret flag and the author are kept, what JSON cannot hold is refused with a coded error, and
+ * a lock keeps read-modify-write transactions apart.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LatchkeyError } from '../errors.ts';
 import { forEachDatabase } from '../testing/databases.ts';
+import { createSettings } from './settings.ts';
 
 forEachDatabase('settings', (database) => {
   test('JSON values of every shape read back equal', async () => {
@@ -77,5 +79,21 @@ forEachDatabase('settings', (database) => {
       assert.match(error.message, /hand\.edited/);
       return true;
     });
+  });
+
+  test('transactions that lock a setting first run one after the other: no update is lost', async () => {
+    const { settings, db } = await database.store();
+    await settings.set('lock.counter', 0, { now: 1 });
+    const increment = () =>
+      db.transaction().execute(async (trx) => {
+        const inside = createSettings(trx);
+        await inside.lock('lock.counter');
+        const value = (await inside.get('lock.counter'))!.value as number;
+        // Long enough for the others to read the same value, were they not held back.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await inside.set('lock.counter', value + 1, { now: 2 });
+      });
+    await Promise.all([increment(), increment(), increment()]);
+    assert.equal((await settings.get('lock.counter'))?.value, 3);
   });
 });

@@ -32,6 +32,12 @@ export interface Settings {
   all(): Promise<Array<Setting & { key: string }>>;
   /** Removes a setting; true when there was one. */
   remove(key: string): Promise<boolean>;
+  /**
+   * Inside a transaction: holds the setting's row until the transaction ends (a row lock on
+   * PostgreSQL, the write lock on SQLite), so that transactions which lock it first run one
+   * after the other and each sees what the one before committed. The row must exist.
+   */
+  lock(key: string): Promise<void>;
 }
 
 function toSetting(row: Selectable<SettingsTable>): Setting & { key: string } {
@@ -77,6 +83,11 @@ export function createSettings(db: Kysely<Tables>): Settings {
 
     async remove(key) {
       return (await deleted(db.deleteFrom('settings').where('key', '=', key))) > 0;
+    },
+
+    async lock(key) {
+      // A write that changes nothing: the one statement that takes a lock on both databases.
+      await db.updateTable('settings').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('key', '=', key).execute();
     },
   };
 }

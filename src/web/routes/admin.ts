@@ -82,6 +82,9 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
       errors: (extra.errors ?? []).map((error) => ({ ...error, field: `field:${error.field}` })),
     });
 
+  /** An error as the admin reads it: its code and message. */
+  const explain = (error: unknown) => (error instanceof LatchkeyError ? `${error.code}: ${error.message}` : (error as Error).message);
+
   app.get('/admin/settings', async (request, reply) => reply.redirect('/admin/settings/directory', 303));
 
   app.get('/admin/settings/:section', async (request, reply) => settingsPage(reply, await admin(request), sectionOf(request)));
@@ -94,6 +97,9 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
     const result = await runtime.settings.save(section, values, { sam: session.sam, guid: session.guid, ip: request.ip });
     if (!result.ok) return settingsPage(reply, session, section, { errors: result.errors, submitted: values ?? undefined });
     runtime.apply();
+    if (result.auditFailed) {
+      return settingsPage(reply, session, section, { notice: t('admin.saved-not-audited', { count: result.changes.length, reason: explain(result.auditFailed) }) });
+    }
     return settingsPage(reply, session, section, { notice: t(result.changes.length ? 'admin.saved' : 'admin.unchanged', { count: result.changes.length }) });
   });
 
@@ -107,7 +113,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
       await audit.record({ actor: session.sam, actorGuid: session.guid, action: 'settings-test', outcome: 'success', sourceIp: request.ip, detail: `${section}: ${outcome}` });
       return settingsPage(reply, session, section, { tested: outcome, submitted: values ?? undefined });
     } catch (error) {
-      const reason = error instanceof LatchkeyError ? `${error.code}: ${error.message}` : (error as Error).message;
+      const reason = explain(error);
       await audit.record({ actor: session.sam, actorGuid: session.guid, action: 'settings-test', outcome: 'failure', sourceIp: request.ip, detail: `${section}: ${reason}` });
       return settingsPage(reply, session, section, { tested: reason, testFailed: true, submitted: values ?? undefined });
     }
