@@ -1,12 +1,13 @@
 /**
  * Running the portal for real: HTTPS (or plain HTTP only when a TLS proxy is declared), the
- * HTTP-to-HTTPS redirect, certificate reloads, and a graceful stop: on SIGTERM new connections
+ * HTTP-to-HTTPS redirect, certificate reloads, what the start-up log warns about, and a graceful stop: on SIGTERM new connections
  * are refused, requests in flight finish, then the database and directory connections close.
  */
 import { createServer, type Server } from 'node:http';
 import type { App } from './app.ts';
 import type { Config } from './config/schema.ts';
-import { TlsRequired, watchCertificate } from './web/tls.ts';
+import { describeDrift, settingsDrift } from './config/drift.ts';
+import { generatedCertificate, hasGeneratedCertificate, TlsRequired, watchCertificate } from './web/tls.ts';
 
 export interface Running {
   /** The HTTP redirect listener, when configured. */
@@ -20,11 +21,27 @@ function redirectTarget(config: Config): URL {
   return new URL(`https://${config.server.host === '0.0.0.0' ? 'localhost' : config.server.host}:${config.server.port}/`);
 }
 
+/** What the start-up log says before listening: plain HTTP, an unused certificate, ignored file settings. */
+function startupWarnings(app: App, config: Config): void {
+  const log = app.server.log;
+  if (!app.tls) {
+    log.warn('serving plain HTTP because server.behindTlsProxy is set: the proxy in front must terminate TLS, and only it may reach this port');
+    if (hasGeneratedCertificate(config)) {
+      log.warn({ certFile: generatedCertificate(config).certFile }, 'server.behindTlsProxy wins over the certificate `latchkey init` made: it is not used (remove it, or the setting, to silence this)');
+    }
+  }
+  const drift = settingsDrift(config, app.runtime.settings.current());
+  if (drift.length) {
+    log.warn(
+      { settings: describeDrift(drift) },
+      'the config file sets these settings differently from the database; the database\'s are in force (change them in the admin console, or remove them from the file)',
+    );
+  }
+}
+
 export async function serve(app: App, config: Config): Promise<Running> {
   if (!app.tls && !config.server.behindTlsProxy) throw TlsRequired({});
-  if (!app.tls) {
-    app.server.log.warn('serving plain HTTP because server.behindTlsProxy is set: the proxy in front must terminate TLS, and only it may reach this port');
-  }
+  startupWarnings(app, config);
   await app.server.listen({ host: config.server.host, port: config.server.port });
   const stopWatching = app.tls ? watchCertificate(app.server.server as unknown as { setSecureContext: (o: object) => void }, app.tls, app.server.log) : () => undefined;
   let redirect: Server | null = null;

@@ -42,7 +42,8 @@ after(async () => {
 function configFor(directory: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Config {
   const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-doctor-'));
   folders.push(dataDir);
-  return loadConfig({ env: {}, base: { dataDir, directory: { ...devDirectorySettings(facts), ...directory }, ...extra } });
+  // Plain HTTP behind a proxy: a healthy installation needs that or a web certificate (see init.test.ts).
+  return loadConfig({ env: {}, base: { dataDir, server: { behindTlsProxy: true }, directory: { ...devDirectorySettings(facts), ...directory }, ...extra } });
 }
 
 interface Report {
@@ -80,7 +81,7 @@ describe('a healthy installation', () => {
     const report = await doctor(await installed(configFor()));
     assert.equal(report.code, 0, report.text);
     assert.deepEqual(report.lines.filter((line) => /^[A-Z]{4}  /.test(line)).map((line) => line.slice(6, 16).trim()), [
-      'config', 'database', 'master-key', 'settings', 'directory', 'service', 'privileges', 'delegation', 'lockout', 'delegation', 'lockout', 'policy', 'smtp', 'sms',
+      'config', 'web', 'database', 'master-key', 'settings', 'directory', 'service', 'privileges', 'delegation', 'lockout', 'delegation', 'lockout', 'policy', 'smtp', 'sms',
     ]);
     assert.equal(report.lines.filter((line) => line.startsWith('FAIL')).length, 0, report.text);
     assert.match(report.line('PASS', 'master-key')[0]!, /decrypts all [1-9]\d* stored secrets/);
@@ -102,7 +103,7 @@ describe('a healthy installation', () => {
     assert.equal(report.line('WARN', 'sms').length, 1);
   });
 
-  test('a mail server and an SMS gateway that answer pass, and no message is sent', async () => {
+  test('a mail server and an SMS gateway that answer pass (SMTP without encryption only with a warning), and no message is sent', async () => {
     const outbox = await startOutbox();
     const twilio = await startTwilioFake();
     try {
@@ -112,7 +113,9 @@ describe('a healthy installation', () => {
       });
       const report = await doctor(config);
       assert.equal(report.code, 0, report.text);
-      assert.match(report.line('PASS', 'smtp')[0]!, new RegExp(`127\\.0\\.0\\.1:${outbox.port} answers`));
+      // The test outbox speaks no TLS: security none, which the doctor warns about.
+      assert.match(report.line('WARN', 'smtp')[0]!, new RegExp(`127\\.0\\.0\\.1:${outbox.port} answers \\(none\\), unencrypted: codes and notices cross the network readable`));
+      assert.match(report.text, /fix: set security to starttls \(port 587\) or tls \(port 465\)/);
       assert.match(report.line('PASS', 'sms')[0]!, /twilio gateway http:\/\/127\.0\.0\.1:\d+ answers .*no message was sent/);
       assert.equal(outbox.messages().length, 0);
       assert.equal(twilio.sent.length, 0);

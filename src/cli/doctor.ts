@@ -1,13 +1,17 @@
 /**
  * `latchkey doctor`: checks an installation from the configuration to the mail server and says,
  * one line per check, what passed, what deserves a look (WARN) and what is broken (FAIL), each
- * failure with the fix. Nothing is changed on the way: the settings are read, not imported; no
- * key file is created; the delegation is read from the directory, never tried on an account;
- * no message is sent.
+ * failure with the fix. Nothing is changed on the way: a missing database is not created, an
+ * old one not migrated; the settings are read, not imported; no key file is created; the
+ * delegation is read from the directory, never tried on an account; no message is sent.
  */
-import { existsSync } from 'node:fs';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { databaseOptions, initialSettings, masterKeyFile } from '../app.ts';
 import { createAuditRecorder } from '../audit/recorder.ts';
+import { describeDrift, settingsDrift } from '../config/drift.ts';
+import { ConfigInvalid, describeIssue } from '../config/load.ts';
 import { type Config, type RuntimeSettings, runtimeSchema } from '../config/schema.ts';
 import { downLevelName, type Grantee, grantInstructions, powershellString } from '../directory/delegation-commands.ts';
 import { assessDelegation, REQUIRED_RIGHTS, type RightFinding, tokenSids } from '../directory/delegation.ts';
@@ -22,9 +26,10 @@ import { twilioGateway } from '../notify/sms-twilio.ts';
 import { httpGateway } from '../notify/sms-http.ts';
 import { directoryFor } from '../runtime.ts';
 import { loadMasterKey, type MasterKeys } from '../settings/master-key.ts';
-import { SettingsMissing, SettingsService } from '../settings/service.ts';
+import { SettingsService } from '../settings/service.ts';
 import { connectDatabase } from '../store/database.ts';
-import { openStore, type Store } from '../store/store.ts';
+import { certificateFiles, generatedCertificate, hasGeneratedCertificate, TlsFilesUnreadable, TlsRequired } from '../web/tls.ts';
+import { type DatabaseLocation, exists, type ExistingDatabase, holdsSettings, openExistingDatabase } from './existing-database.ts';
 
 const DAY_MS = 86_400_000;
 /** A DC certificate with fewer days left than this is a warning. */
@@ -75,18 +80,21 @@ export async function runDoctor(config: Config, options: DoctorOptions = {}): Pr
     for (const line of formatResult(result)) out(line);
   };
 
-  const database = databaseOptions(config);
-  report(await configCheck(config, database));
-  let store: Store;
+  report(await configCheck(config));
+  report(webCertificateCheck(config, now()));
+  let database: ExistingDatabase | DatabaseLocation;
   try {
-    store = await openStore(database);
+    database = await openExistingDatabase(config);
   } catch (error) {
-    report(failure('database', error, ['fix: check database.url (DATABASE_URL) or that the data folder is writable, then run the doctor again']));
+    report(failure('database', error, ['fix: check database.url (DATABASE_URL), and that the server answers, then run the doctor again']));
     return 1;
   }
+  const existing = exists(database) ? database : null;
   try {
-    report(result('PASS', 'database', `${store.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite'} reachable, schema migrated to the latest version`));
-    const loaded = await loadSettings(config, store, options.env ?? process.env, now, report);
+    const verdict = databaseCheck(database);
+    report(verdict);
+    if (verdict.status === 'FAIL') return 1;
+    const loaded = await loadSettings(config, existing, options.env ?? process.env, now, report);
     if (!loaded) {
       skip(report, ['directory', 'smtp', 'sms'], 'the settings could not be read');
       return 1;
@@ -95,7 +103,7 @@ export async function runDoctor(config: Config, options: DoctorOptions = {}): Pr
     report(await smtpCheck(loaded.settings));
     report(await smsCheck(loaded.settings));
   } finally {
-    await store.close();
+    await existing?.close();
   }
   return failed ? 1 : 0;
 }
@@ -125,8 +133,8 @@ function describeError(error: unknown): string {
 }
 
 /** Check 1: the config was validated when loaded; say which data folder and database it points at. */
-async function configCheck(config: Config, database: { databaseUrl?: string; sqliteFile: string }): Promise<CheckResult> {
-  const connection = connectDatabase(database);
+async function configCheck(config: Config): Promise<CheckResult> {
+  const connection = connectDatabase(databaseOptions(config));
   // Only the label (no password in it) is wanted; both dialects connect lazily, so nothing was opened.
   await connection.db.destroy();
   const kind = connection.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite';
@@ -134,16 +142,87 @@ async function configCheck(config: Config, database: { databaseUrl?: string; sql
 }
 
 /**
- * Check 3: the master key decrypts every stored secret, and the settings the rest of the checks
+ * Check 2: the web certificate browsers are shown: its subject, names and expiry, and whether it
+ * is valid for server.publicUrl's host. Behind a TLS proxy the proxy's certificate is not ours to check.
+ */
+export function webCertificateCheck(config: Config, now: number): CheckResult {
+  const files = certificateFiles(config);
+  if (!files) {
+    if (!config.server.behindTlsProxy) {
+      return failure('web', TlsRequired({}), ['fix: run `latchkey init` for a self-signed certificate, or set server.tls to yours']);
+    }
+    const unused = hasGeneratedCertificate(config) ? [`the certificate \`latchkey init\` made (${generatedCertificate(config).certFile}) is not used: server.behindTlsProxy wins`] : [];
+    return result('PASS', 'web', "plain HTTP behind a TLS-terminating proxy (server.behindTlsProxy): the proxy's certificate is what browsers see", unused);
+  }
+  if (!files.certFile) {
+    return result('WARN', 'web', `${files.pfxFile}: a PKCS#12 file, whose certificate the doctor does not read`, [
+      `see it with: openssl pkcs12 -in ${files.pfxFile} -nokeys | openssl x509 -noout -subject -ext subjectAltName -enddate -fingerprint -sha256`,
+    ]);
+  }
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(readFileSync(files.certFile));
+    if (files.keyFile && !cert.checkPrivateKey(createPrivateKey(readFileSync(files.keyFile)))) throw new Error(`the key in ${files.keyFile} is not this certificate's`);
+  } catch (error) {
+    return failure('web', TlsFilesUnreadable({ file: files.certFile, reason: describeError(error) }));
+  }
+  const facts: CertificateFacts = {
+    subject: cert.subject.replace(/\n/g, ', '),
+    issuer: cert.issuer.replace(/\n/g, ', '),
+    altNames: (cert.subjectAltName ?? '').split(', ').filter(Boolean),
+    validTo: new Date(cert.validTo),
+    fingerprint: cert.fingerprint256,
+  };
+  const expiry = expiryStatus(facts.validTo, now);
+  const lines = [`file: ${files.certFile}`, ...certificateLines(facts, expiry.daysLeft)];
+  const host = config.server.publicUrl ? new URL(config.server.publicUrl).hostname.replace(/^\[|\]$/g, '') : null;
+  const matches = host && (isIP(host) ? cert.checkIP(host) : cert.checkHost(host));
+  const summary = `${facts.subject}, ${expiry.daysLeft} days left`;
+  if (expiry.status === 'FAIL') return result('FAIL', 'web', `${files.certFile} expired on ${facts.validTo.toISOString().slice(0, 10)}`, [...lines, 'fix: replace it (`latchkey init --force` for a new self-signed one)']);
+  if (!host) return result('WARN', 'web', `${summary}; server.publicUrl is not set, so its host cannot be compared`, [...lines, 'fix: set server.publicUrl to the address users reach the portal at']);
+  if (!matches) {
+    return result('FAIL', 'web', `${summary}; not valid for ${host}, the host of server.publicUrl: browsers will refuse it`, [
+      ...lines,
+      `fix: a certificate that names ${host} (\`latchkey init --force\` makes one), or correct server.publicUrl`,
+    ]);
+  }
+  if (expiry.status === 'WARN') return result('WARN', 'web', `${summary}; valid for ${host}`, [...lines, 'fix: replace it before it expires']);
+  return result('PASS', 'web', `${summary}; valid for ${host}`, lines);
+}
+
+/** Check 3: whether the database exists and has this Latchkey's schema; nothing is created or migrated. */
+function databaseCheck(database: ExistingDatabase | DatabaseLocation): CheckResult {
+  const kind = database.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite';
+  if (!exists(database)) {
+    return result('WARN', 'database', `no Latchkey database at ${database.label} yet`, [
+      'the first `latchkey serve` creates it; the doctor creates nothing, and checks the rest with the config file\'s settings',
+      'fix: if the portal has run before, check dataDir and DATABASE_URL (relative paths are taken from the config file\'s folder)',
+    ]);
+  }
+  if (database.unknown.length) {
+    return result('FAIL', 'database', `${kind} ${database.label} was updated by a newer Latchkey (migrations ${database.unknown.join(', ')})`, [
+      'fix: run the Latchkey version that updated it, or restore a backup made by this one',
+    ]);
+  }
+  if (database.pending.length) {
+    return result('WARN', 'database', `${kind} ${database.label} reachable; ${database.pending.length} migration(s) pending (${database.pending.join(', ')})`, [
+      'the next `latchkey serve` applies them; the doctor does not',
+    ]);
+  }
+  return result('PASS', 'database', `${kind} ${database.label} reachable, schema migrated to the latest version`);
+}
+
+/**
+ * Check 4: the master key decrypts every stored secret, and the settings the rest of the checks
  * use (the database's, or the config file's when the database holds none yet). Reads only: a
  * database without settings is not imported into, a missing key file is not created.
  */
-async function loadSettings(config: Config, store: Store, env: NodeJS.ProcessEnv, now: () => number, report: (check: CheckResult) => void): Promise<LoadedSettings | null> {
+async function loadSettings(config: Config, database: ExistingDatabase | null, env: NodeJS.ProcessEnv, now: () => number, report: (check: CheckResult) => void): Promise<LoadedSettings | null> {
   const file = masterKeyFile(config);
   const source = env.LATCHKEY_MASTER_KEY ? 'LATCHKEY_MASTER_KEY' : file;
-  const rows = await store.settings.all();
+  const rows = database ? await database.settingRows() : [];
   const secrets = rows.filter((row) => row.secret);
-  const inDatabase = rows.some((row) => row.key.startsWith('section:'));
+  const inDatabase = holdsSettings(rows);
   let key: MasterKeys | null = null;
   if (secrets.length === 0 && !env.LATCHKEY_MASTER_KEY && !existsSync(file)) {
     report(result('WARN', 'master-key', `no master key yet (${source})`, ['the database holds no secret yet: the first start creates the key; back it up apart from the database']));
@@ -159,13 +238,21 @@ async function loadSettings(config: Config, store: Store, env: NodeJS.ProcessEnv
     report(result('PASS', 'master-key', `${source} (key ${key.id}) ${decrypts}`));
   }
   try {
-    if (inDatabase && key) {
-      const settings = await new SettingsService(store.db, key, createAuditRecorder(store.audit, 'admin', now), now).load();
-      report(result('PASS', 'settings', 'read from the database (the admin console edits them)'));
+    if (database && inDatabase && key) {
+      const settings = await new SettingsService(database.db, key, createAuditRecorder(database.audit, 'admin', now), now).load();
+      const drift = describeDrift(settingsDrift(config, settings));
+      if (drift.length) {
+        report(result('WARN', 'settings', `read from the database; ${drift.length} setting(s) in the config file differ and are ignored`, [
+          ...drift,
+          'fix: change them in the admin console (the database\'s are in force since the first start), or remove them from the file',
+        ]));
+      } else {
+        report(result('PASS', 'settings', 'read from the database (the admin console edits them)'));
+      }
       return { settings, from: 'database' };
     }
     const parsed = runtimeSchema.safeParse(initialSettings(config));
-    if (!parsed.success) throw SettingsMissing({ problems: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) });
+    if (!parsed.success) throw ConfigInvalid({ source: "the settings the first start imports from the config file", problems: parsed.error.issues.map(describeIssue) });
     report(result('PASS', 'settings', "read from the config file (the database holds none yet; the first start imports them)"));
     return { settings: parsed.data, from: 'config file' };
   } catch (error) {
@@ -181,7 +268,7 @@ function settingPlace(loaded: LoadedSettings, field: string): string {
     : `directory.${field} (config file, or LATCHKEY_DIRECTORY__${field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()})`;
 }
 
-/** Checks 4 to 8, on one directory connection. */
+/** Checks 5 to 9, on one directory connection. */
 async function directoryChecks(loaded: LoadedSettings, now: () => number, report: (check: CheckResult) => void): Promise<void> {
   const directory: DoctorDirectory = directoryFor(loaded.settings.directory);
   try {
@@ -209,7 +296,7 @@ async function directoryChecks(loaded: LoadedSettings, now: () => number, report
   }
 }
 
-/** Checks 6 and 7: what the service account is, and what it may do on each search base. */
+/** Checks 7 and 8: what the service account is, and what it may do on each search base. */
 async function accountChecks(directory: DoctorDirectory, info: DomainInfo, settings: RuntimeSettings['directory'], report: (check: CheckResult) => void): Promise<void> {
   // A DC lost half-way fails the check under way, not the whole report.
   let step = 'privileges';
@@ -251,7 +338,7 @@ function certificateLines(cert: CertificateFacts, daysLeft: number): string[] {
 }
 
 /**
- * Check 4, for one DC: a connection with the configured trust, and the certificate's facts.
+ * Check 5, for one DC: a connection with the configured trust, and the certificate's facts.
  * An untrusted certificate is shown as SSH shows an unknown host key: by its fingerprint, to be
  * compared on the DC itself before it is pinned.
  */
@@ -303,7 +390,7 @@ const SEED_000_ADVICE = [
 ];
 
 /**
- * Check 6: the service account must not be privileged. A protected group (nested or primary
+ * Check 7: the service account must not be privileged. A protected group (nested or primary
  * included) is a loud failure; adminCount alone, left behind by an old membership, a warning.
  */
 async function privilegeCheck(directory: DoctorDirectory, account: DirectoryUser, grantee: Grantee, bases: string[]): Promise<CheckResult> {
@@ -334,7 +421,7 @@ async function privilegeCheck(directory: DoctorDirectory, account: DirectoryUser
   ]);
 }
 
-/** On one search base: the delegated rights (check 7) and whether the lockout guard can work. */
+/** On one search base: the delegated rights (check 8) and whether the lockout guard can work. */
 async function baseChecks(directory: DoctorDirectory, base: string, sids: ReadonlySet<string>, grantee: Grantee): Promise<CheckResult[]> {
   let findings: RightFinding[];
   let sample: WritableAttributes | null;
@@ -352,7 +439,7 @@ async function baseChecks(directory: DoctorDirectory, base: string, sids: Readon
   return [delegationResult(base, findings, grantee), lockoutGuardResult(base, sample, grantee)];
 }
 
-/** Check 7, for one search base: the three rights, as read from the directory. */
+/** Check 8, for one search base: the three rights, as read from the directory. */
 function delegationResult(base: string, findings: RightFinding[], grantee: Grantee): CheckResult {
   const evidence = findings.map((finding) => `${finding.right.name}: ${finding.state} (${finding.evidence})`);
   const missing = findings.filter((finding) => finding.state === 'missing').map((finding) => finding.right);
@@ -385,7 +472,7 @@ function lockoutGuardResult(base: string, sample: WritableAttributes | null, gra
   ]);
 }
 
-/** Check 8: whether resets can be checked against the password history. */
+/** Check 9: whether resets can be checked against the password history. */
 function policyHintsCheck(oid: string | null): CheckResult {
   if (oid) return result('PASS', 'policy', `the DC supports the password-policy-hints control (${oid}): resets keep to the password history`);
   return result('WARN', 'policy', 'the DC lists no password-policy-hints control: resets by Latchkey are not checked against the password history', [
@@ -393,14 +480,20 @@ function policyHintsCheck(oid: string | null): CheckResult {
   ]);
 }
 
-/** Check 9a: the mail server answers (and accepts the login, when one is set). */
+/** Check 10a: the mail server answers (and accepts the login, when one is set). */
 async function smtpCheck(settings: RuntimeSettings): Promise<CheckResult> {
   const smtp = settings.smtp;
   if (!smtp) return result('WARN', 'smtp', 'not configured: no codes or notices by e-mail', ['fix: configure SMTP in the admin console if users should get codes by e-mail']);
   const mailer = createMailer(smtp);
   try {
     await mailer.verify();
-    return result('PASS', 'smtp', `${smtp.host}:${smtp.port} answers (${smtp.security}${smtp.user ? `, signed in as ${smtp.user}` : ''})`);
+    const summary = `${smtp.host}:${smtp.port} answers (${smtp.security}${smtp.user ? `, signed in as ${smtp.user}` : ''})`;
+    if (smtp.security === 'none') {
+      return result('WARN', 'smtp', `${summary}, unencrypted: codes and notices cross the network readable${smtp.user ? ', and so does the SMTP password' : ''}`, [
+        'fix: set security to starttls (port 587) or tls (port 465) in the admin console, if the mail server offers it',
+      ]);
+    }
+    return result('PASS', 'smtp', summary);
   } catch (error) {
     return failure('smtp', error, ['fix: check the SMTP host, port, security and login in the admin console']);
   } finally {
@@ -409,7 +502,7 @@ async function smtpCheck(settings: RuntimeSettings): Promise<CheckResult> {
 }
 
 /**
- * Check 9b: the SMS gateway is configured and its host answers. Nothing is sent: a HEAD request
+ * Check 10b: the SMS gateway is configured and its host answers. Nothing is sent: a HEAD request
  * to the gateway's origin carries neither the credentials nor a message, and any HTTP answer
  * shows that the name resolves and the TLS certificate is trusted.
  */

@@ -1,26 +1,20 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { runCli, scratchFolder, spawnCli, writeConfig } from '../testing/cli.ts';
+import { devDomain } from '../testing/dev-domain.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const { dir, remove } = scratchFolder();
+after(remove);
 
-function latchkey(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts'), ...args], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, ...env },
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const latchkey = (args: string[], env: Record<string, string> = {}) => runCli(args, { env, cwd: dir });
 
-test('a bad configuration stops the start with every problem named, and no stack trace', () => {
+test('a bad configuration stops the start with every problem named, and no stack trace', async () => {
   const file = join(dir, 'bad.yaml');
   writeFileSync(file, 'server:\n  port: 70000\ndirectory:\n  urls: [https://dc1]\n  bindDn: svc\n');
   for (const command of ['check-config', 'serve']) {
-    const { code, stderr } = latchkey([command, '--config', file]);
+    const { code, stderr } = await latchkey([command, '--config', file]);
     assert.equal(code, 1, command);
     assert.match(stderr, /LK_CONFIG_INVALID/);
     assert.match(stderr, /server\.port/);
@@ -30,16 +24,38 @@ test('a bad configuration stops the start with every problem named, and no stack
   }
 });
 
-test('a good configuration passes the check', () => {
+test('a good configuration passes the check', async () => {
   const file = join(dir, 'good.yaml');
   writeFileSync(file, 'directory:\n  urls: [ldaps://dc1.corp.example]\n  bindDn: svc@corp.example\n');
-  const { code, stdout } = latchkey(['check-config', '--config', file], { LATCHKEY_DIRECTORY__BIND_PASSWORD: 'from-env' });
+  const { code, stdout } = await latchkey(['check-config', '--config', file], { LATCHKEY_DIRECTORY__BIND_PASSWORD: 'from-env' });
   assert.equal(code, 0);
   assert.match(stdout, /valid/);
 });
 
-test('an unknown command shows the usage and fails', () => {
-  const { code, stderr } = latchkey(['frobnicate']);
+test('an unknown command shows the usage and fails', async () => {
+  const { code, stderr } = await latchkey(['frobnicate']);
   assert.equal(code, 2);
   assert.match(stderr, /Usage: latchkey/);
+});
+
+test('a missing --file or an unknown option is a coded usage error, not a stack trace', async () => {
+  for (const args of [['backup'], ['doctor', '--verbose']]) {
+    const { code, stderr } = await latchkey(args);
+    assert.equal(code, 2, args.join(' '));
+    assert.match(stderr, /LK_CLI_USAGE/);
+    assert.doesNotMatch(stderr, /\s+at \S+:\d+:\d+/, 'no stack trace');
+  }
+});
+
+test('output piped into a reader that stops early (`latchkey doctor | head -1`) ends the command quietly', async () => {
+  const config = writeConfig(join(dir, 'piped.yaml'), { server: { behindTlsProxy: true } });
+  // With the password the doctor goes on to the DC, so that it writes long after the pipe closed.
+  const child = spawnCli(['doctor', '--config', config], { cwd: dir, env: { LATCHKEY_DIRECTORY__BIND_PASSWORD: devDomain().serviceAccount.password } });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
+  // Like head: read the first line, then close the pipe while the doctor still has lines to write.
+  child.stdout!.once('data', () => child.stdout!.destroy());
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  assert.equal(stderr, '', 'no EPIPE trace');
+  assert.equal(code, 141, 'the exit code of a writer whose pipe closed (128 + SIGPIPE)');
 });

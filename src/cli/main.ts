@@ -1,33 +1,39 @@
 /**
- * The command line: `latchkey serve | demo | check-config`.
+ * The command line: `latchkey serve | init | check-config | doctor | backup | restore |
+ * rotate-master-key | demo`. Exit codes: 0 done, 1 failed (a coded error says why), 2 bad usage;
+ * 141 when the reader of the output went away (`latchkey doctor | head`), as for a Unix tool
+ * stopped by SIGPIPE.
  */
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.ts';
 import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
 import { LatchkeyError } from '../errors.ts';
 import { runDemo } from './demo.ts';
 import { retiredMessage, retireMasterKey, rotatedMessage, rotateMasterKey } from './rotate.ts';
 import { runInit } from './init.ts';
 import { runDoctor } from './doctor.ts';
 import { runBackup, runRestore } from './backup.ts';
+import { UsageInvalid } from './errors.ts';
+import { settingsImported } from './existing-database.ts';
 import { askPassword } from './password-prompt.ts';
 import { serve } from '../serve.ts';
 
 const USAGE = `Usage: latchkey <command> [options]
 
 Commands:
-  init           make a self-signed web certificate (host name and local addresses) and show the DC certificates to pin
+  init           make a self-signed web certificate (public URL's host, host name, local addresses) and show the DC certificates to pin
   serve          start the portal (configuration: --config FILE or LATCHKEY_CONFIG, and LATCHKEY_* variables)
   check-config   validate the configuration and name every problem
   backup         write an encrypted backup (database, master key, web certificate) to --file; asks a password
   restore        restore --file onto an empty data folder / database; asks the password
-  doctor         check the database, master key, DCs, certificates, the service account's rights, mail and SMS
+  doctor         check the database, master key, certificates, DCs, the service account's rights, mail and SMS
   rotate-master-key  add a new master key beside the old one (instances keep running); --retire, once every
                  instance has the new key file, re-encrypts every secret under it and drops the old key
   demo           start against the dev domain of scripts/dev-ad, with a captured outbox (development only)
 
 Options:
-  --config FILE  the YAML configuration file
+  --config FILE  the YAML configuration file; relative paths in it are taken from its folder
   --port N       demo: the port (default 8080)
   --host ADDR    demo: the loopback address (default 127.0.0.1); init: the name for the certificate
   --force        init: replace an existing generated certificate
@@ -36,20 +42,58 @@ Options:
   -h, --help     this text
 `;
 
+/** The exit code of a process whose output pipe was closed (128 + SIGPIPE). */
+const EXIT_BROKEN_PIPE = 141;
+
+// A reader that stops early closes the pipe: stop quietly instead of dying with an EPIPE trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(EXIT_BROKEN_PIPE);
+});
+
+/**
+ * The configuration for a start: the file's directory section must be complete only while the
+ * database holds no settings yet, because only the first start imports it.
+ */
+async function startConfig(file: string | undefined): Promise<{ config: Config; imported: boolean }> {
+  let lenient: Config;
+  try {
+    lenient = loadConfig({ file, importsSettings: false });
+  } catch {
+    // Without a usable file the database cannot be found: name every problem, a first start's included.
+    return { config: loadConfig({ file }), imported: false };
+  }
+  const imported = await settingsImported(lenient);
+  return { config: imported ? lenient : loadConfig({ file }), imported };
+}
+
+/** The configuration for a command that never imports the file's settings. */
+function commandConfig(file: string | undefined): Config {
+  return loadConfig({ file, importsSettings: false });
+}
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        force: { type: 'boolean' },
+        file: { type: 'string' },
+        retire: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw UsageInvalid({ problem: (error as Error).message.split('\n')[0]!.replace(/\.$/, '') });
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      force: { type: 'boolean' },
-      file: { type: 'string' },
-      retire: { type: 'boolean' },
-    },
-  });
+  const { values, positionals } = parse(argv);
   const [command] = positionals;
   if (values.help || !command) {
     process.stdout.write(USAGE);
@@ -57,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'serve': {
-      const config = loadConfig({ file: values.config });
+      const { config } = await startConfig(values.config);
       const running = await serve(await createApp(config), config);
       const stop = () => void running.stop().then(() => process.exit(0));
       process.once('SIGINT', stop);
@@ -65,18 +109,24 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keep running
     }
     case 'init': {
-      const config = loadConfig({ file: values.config });
+      const config = commandConfig(values.config);
       await runInit(config, { hosts: values.host ? [values.host] : undefined, force: Boolean(values.force) });
       return 0;
     }
-    case 'check-config':
-      loadConfig({ file: values.config });
-      process.stdout.write('The configuration is valid.\n');
+    case 'check-config': {
+      const { config, imported } = await startConfig(values.config);
+      process.stdout.write(
+        `The configuration is valid. Data folder: ${config.dataDir}.\n` +
+          (imported
+            ? "The database holds the settings (the admin console edits them); the file's values of them are not used.\n"
+            : "The database holds no settings yet: the first start imports the file's.\n"),
+      );
       return 0;
+    }
     case 'backup':
     case 'restore': {
-      const config = loadConfig({ file: values.config });
-      if (!values.file) throw new Error(`${command} needs --file FILE`);
+      const config = commandConfig(values.config);
+      if (!values.file) throw UsageInvalid({ problem: `${command} needs --file FILE` });
       const password = await askPassword('Backup password', { confirm: command === 'backup', variable: 'LATCHKEY_BACKUP_PASSWORD' });
       if (command === 'backup') {
         const { bytes, tables } = await runBackup(config, { file: values.file, password });
@@ -87,12 +137,10 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    case 'doctor': {
-      const config = loadConfig({ file: values.config });
-      return runDoctor(config);
-    }
+    case 'doctor':
+      return runDoctor(commandConfig(values.config));
     case 'rotate-master-key': {
-      const config = loadConfig({ file: values.config });
+      const config = commandConfig(values.config);
       process.stdout.write(values.retire ? retiredMessage(await retireMasterKey(config)) : rotatedMessage(await rotateMasterKey(config)));
       return 0;
     }
@@ -112,6 +160,6 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     // A coded error says what to do; anything else is a bug, reported with its stack.
     process.stderr.write(`latchkey: ${error instanceof LatchkeyError ? `${error.message} [${error.code}]` : (error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
+    process.exit(UsageInvalid.is(error) ? 2 : 1);
   },
 );

@@ -3,6 +3,7 @@
  * variable, for scripts). For a new password it asks twice.
  */
 import { createInterface } from 'node:readline';
+import { PasswordsDiffer, PasswordUnavailable } from './errors.ts';
 
 /** Reads one line from the terminal with the typed characters hidden. */
 function hiddenQuestion(prompt: string): Promise<string> {
@@ -26,8 +27,8 @@ function hiddenQuestion(prompt: string): Promise<string> {
 export async function askPassword(what: string, options: { confirm?: boolean; env?: NodeJS.ProcessEnv; variable: string }): Promise<string> {
   const fromEnv = (options.env ?? process.env)[options.variable];
   if (fromEnv) return fromEnv;
-  if (!process.stdin.isTTY) throw new Error(`no terminal to ask for the ${what}: set ${options.variable}`);
+  if (!process.stdin.isTTY) throw PasswordUnavailable({ what: what.toLowerCase(), variable: options.variable });
   const first = await hiddenQuestion(`${what}: `);
-  if (options.confirm && (await hiddenQuestion(`${what} again: `)) !== first) throw new Error(`the two ${what}s differ; nothing was done`);
+  if (options.confirm && (await hiddenQuestion(`${what} again: `)) !== first) throw PasswordsDiffer({ what: what.toLowerCase() });
   return first;
 }

@@ -135,3 +135,13 @@ test("relative paths are taken from the file's folder", () => {
   assert.equal(config.directory!.caFile, join(dir, 'certs', 'ca.pem'));
   assert.equal(config.dataDir, join(dir, 'state'));
 });
+
+test("defaults are paths too: the data folder is beside the file; without a file, under the working directory", () => {
+  assert.equal(loadConfig({ file: configFile(minimal), env: {} }).dataDir, join(dir, 'data'));
+  assert.equal(loadConfig({ env: {}, cwd: '/srv/latchkey' }).dataDir, '/srv/latchkey/data');
+});
+
+test('the variables that are not settings are skipped; the file may lack the directory password once the settings are imported', () => {
+  const env = { LATCHKEY_MASTER_KEY: 'k', LATCHKEY_BACKUP_PASSWORD: 'p', LATCHKEY_CONFIG: configFile('directory: { bindDn: svc }\n') };
+  assert.equal(loadConfig({ env, importsSettings: false }).directory!.bindDn, 'svc');
+});

@@ -2,14 +2,16 @@
  * Loads the configuration: a YAML file, then environment variables on top, validated against
  * the schema. Environment names follow the setting's path: `LATCHKEY_DIRECTORY__BIND_PASSWORD`
  * sets directory.bindPassword (`__` between levels, `_` between words); `DATABASE_URL` sets
- * database.url. Relative paths in the file are relative to the file's folder.
+ * database.url; the variables of NON_SETTING_VARIABLES are not settings. Every relative path,
+ * defaults included, is taken from the config file's folder (the working directory when there
+ * is no file), so that the service and a command run from elsewhere use the same files.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { createError } from '../errors.ts';
-import { type Config, configSchema } from './schema.ts';
+import { type Config, configSchema, RUNTIME_SECTIONS, runtimeSchema } from './schema.ts';
 
 export const ConfigInvalid = createError<{ source: string; problems: string[] }>(
   'LK_CONFIG_INVALID',
@@ -18,6 +20,15 @@ export const ConfigInvalid = createError<{ source: string; problems: string[] }>
 );
 
 const ENV_PREFIX = 'LATCHKEY_';
+
+/** The LATCHKEY_ variables that are not settings, and what each is for; any other must name a setting. */
+export const NON_SETTING_VARIABLES: Readonly<Record<string, string>> = {
+  LATCHKEY_CONFIG: 'the config file, when --config is not given',
+  LATCHKEY_MASTER_KEY: 'the master key (32 bytes, hex or base64) instead of the key file',
+  LATCHKEY_BACKUP_PASSWORD: 'the password of backup and restore, instead of asking for it',
+  LATCHKEY_DEV_AD_DIR: 'the dev domain of scripts/dev-ad (demo and tests)',
+};
+
 /** Settings that name files or folders, resolved against the config file's folder. */
 const PATH_SETTINGS = [
   ['dataDir'],
@@ -36,6 +47,14 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Settings applied under the file and the environment (the demo's, for instance). */
   base?: Record<string, unknown>;
+  /**
+   * Whether this run may import the file's settings into the database (the first start; the
+   * default): the directory section, when given, must then be complete. Commands that never
+   * import, or a start on a database that holds the settings, pass false.
+   */
+  importsSettings?: boolean;
+  /** Where relative paths are taken from without a file (default: the working directory). */
+  cwd?: string;
 }
 
 /** Reads, merges and validates the configuration, or throws LK_CONFIG_INVALID naming each problem. */
@@ -47,15 +66,46 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const merged = structuredClone(options.base ?? {});
   if (file) deepMerge(merged, readConfigFile(source, problems));
   for (const [name, value] of Object.entries(env)) {
-    if (value === undefined || name === 'LATCHKEY_CONFIG') continue;
+    if (value === undefined || Object.hasOwn(NON_SETTING_VARIABLES, name)) continue;
     if (name === 'DATABASE_URL') setPath(merged, ['database', 'url'], value);
     else if (name.startsWith(ENV_PREFIX)) applyEnv(merged, name, value, problems);
   }
-  if (file) resolvePaths(merged, dirname(source));
   if (problems.length) throw ConfigInvalid({ source, problems });
   const result = configSchema.safeParse(merged);
-  if (!result.success) throw ConfigInvalid({ source, problems: result.error.issues.map(describeIssue) });
-  return result.data;
+  if (!result.success) problems.push(...result.error.issues.map(describeIssue));
+  if (options.importsSettings !== false && merged.directory !== undefined) problems.push(...firstStartProblems(merged.directory, problems));
+  if (problems.length || !result.success) throw ConfigInvalid({ source, problems });
+  const config = result.data as Config & Record<string, unknown>;
+  resolvePaths(config, file ? dirname(source) : resolve(options.cwd ?? process.cwd()));
+  return { ...config, givenSettings: runtimeLeaves(merged) };
+}
+
+/**
+ * What the first start's import needs of the directory section beyond what the file must hold
+ * anyway (the account and its password): named as required, and why.
+ */
+function firstStartProblems(directory: unknown, known: string[]): string[] {
+  const parsed = runtimeSchema.shape.directory.safeParse(directory);
+  if (parsed.success) return [];
+  return parsed.error.issues
+    .map((issue) => describeIssue({ ...issue, path: ['directory', ...issue.path] }))
+    .filter((problem) => !known.includes(problem))
+    .map((problem) => `${problem} (the first start imports the directory section into the database)`);
+}
+
+/**
+ * The leaf paths of the database-kept settings in `given` (a list is one leaf), for comparing
+ * the file with the database.
+ */
+function runtimeLeaves(given: Record<string, unknown>): string[][] {
+  const out: string[][] = [];
+  const walk = (value: unknown, path: string[]) => {
+    // An empty section names no setting.
+    if (isRecord(value)) for (const [key, inner] of Object.entries(value)) walk(inner, [...path, key]);
+    else out.push(path);
+  };
+  for (const section of RUNTIME_SECTIONS) if (given[section] !== undefined) walk(given[section], [section]);
+  return out;
 }
 
 function readConfigFile(path: string, problems: string[]): Record<string, unknown> {
@@ -161,6 +211,7 @@ function unwrap(schema: z.core.$ZodType): z.core.$ZodType {
   }
 }
 
+/** Makes every path setting absolute, taken from `base`. */
 function resolvePaths(config: Record<string, unknown>, base: string): void {
   for (const path of PATH_SETTINGS) {
     const value = getPath(config, path);
@@ -168,7 +219,8 @@ function resolvePaths(config: Record<string, unknown>, base: string): void {
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** A schema problem in the words of the configuration: the setting's path, then what is wrong. */
+export function describeIssue(issue: z.core.$ZodIssue): string {
   const path = issue.path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`)).join('');
   if (issue.code === 'unrecognized_keys') {
     const where = path ? `${path}: ` : '';

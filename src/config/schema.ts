@@ -305,11 +305,29 @@ export const runtimeSchema = z.strictObject(runtimeShape);
 /** The names of the settings sections the console edits. */
 export const RUNTIME_SECTIONS = Object.keys(runtimeShape) as (keyof typeof runtimeShape)[];
 
+/**
+ * The directory section as the config file may hold it once the database has the settings: the
+ * file's values are then ignored, so nothing in it is required (the first start's import checks
+ * the whole section with runtimeSchema).
+ */
+export const fileDirectorySchema = runtimeShape.directory.partial({ urls: true, bindDn: true, bindPassword: true });
+
 /** The config file and environment: start-up settings, and initial values of the others. */
-export const configSchema = z.strictObject({ ...bootstrapShape, ...runtimeShape, directory: runtimeShape.directory.optional() });
+export const configSchema = z
+  .strictObject({ ...bootstrapShape, ...runtimeShape, directory: fileDirectorySchema.optional() })
+  .refine((config) => !(config.server.tls && config.server.behindTlsProxy), {
+    message: 'cannot be true together with server.tls (HTTPS by Latchkey, or plain HTTP behind a TLS-terminating proxy): keep one',
+    path: ['server', 'behindTlsProxy'],
+  });
 
 /** The validated configuration file and environment. */
-export type Config = z.infer<typeof configSchema>;
+export type Config = z.infer<typeof configSchema> & {
+  /**
+   * The database-kept settings the file or environment names, as leaf paths: after the first
+   * start they are compared with the database's, which are in force.
+   */
+  readonly givenSettings?: readonly (readonly string[])[];
+};
 /** The validated settings kept in the database. */
 export type RuntimeSettings = z.infer<typeof runtimeSchema>;
 /** One configured helpdesk group. */

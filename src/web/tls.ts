@@ -4,8 +4,10 @@
  * never a wildcard). TLS 1.2 at least; certificates replaced on disk are picked up without a
  * restart (on change, or on SIGHUP).
  */
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
 import type { ServerOptions } from 'node:https';
+import { isIP } from 'node:net';
 import { networkInterfaces, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { SecureContextOptions } from 'node:tls';
@@ -32,11 +34,21 @@ export function generatedCertificate(config: Config) {
   return { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') };
 }
 
-/** The certificate files in use: the configured ones, else the generated ones if present, else none. */
+/** Whether `latchkey init`'s certificate is in the data folder (in use unless behindTlsProxy says otherwise). */
+export function hasGeneratedCertificate(config: Config): boolean {
+  const generated = generatedCertificate(config);
+  return existsSync(generated.certFile) && existsSync(generated.keyFile);
+}
+
+/**
+ * The certificate files in use: the configured ones, else the generated ones if present, else
+ * none. A setting beats a file: with server.behindTlsProxy the generated certificate is not
+ * used (the proxy speaks plain HTTP to Latchkey); server.tls with it is refused by the schema.
+ */
 export function certificateFiles(config: Config): NonNullable<Config['server']['tls']> | null {
   if (config.server.tls) return config.server.tls;
-  const generated = generatedCertificate(config);
-  return existsSync(generated.certFile) && existsSync(generated.keyFile) ? generated : null;
+  if (config.server.behindTlsProxy) return null;
+  return hasGeneratedCertificate(config) ? generatedCertificate(config) : null;
 }
 
 /** The TLS options (key and chain, or PFX) read from `files`; TLS 1.2 at least. */
@@ -97,12 +109,19 @@ export function localAddresses(): string[] {
     .map((address) => address.address.replace(/%.*$/, ''));
 }
 
-/** Makes a self-signed certificate for `names` (DNS) and `addresses` (IP); never a wildcard. */
+/**
+ * Makes a self-signed certificate for server.publicUrl's host (its subject, and first SAN) and
+ * `names` (DNS, default the machine's host name) and `addresses` (IP); never a wildcard.
+ */
 export async function makeSelfSigned(config: Config, names: string[] = [hostname()], addresses: string[] = localAddresses(), days = 825) {
   const files = generatedCertificate(config);
-  const dnsNames = [...new Set(names.filter((name) => name && !name.includes('*')))];
-  const ips = [...new Set(addresses)];
-  const pems = await generate([{ name: 'commonName', value: dnsNames[0] ?? 'latchkey' }], {
+  // URL keeps an IPv6 address in brackets.
+  const publicHost = config.server.publicUrl ? new URL(config.server.publicUrl).hostname.replace(/^\[|\]$/g, '') : null;
+  const publicName = publicHost && !isIP(publicHost) ? [publicHost] : [];
+  const publicAddress = publicHost && isIP(publicHost) ? [publicHost] : [];
+  const dnsNames = [...new Set([...publicName, ...names].filter((name) => name && !name.includes('*')))];
+  const ips = [...new Set([...publicAddress, ...addresses])];
+  const pems = await generate([{ name: 'commonName', value: publicHost ?? dnsNames[0] ?? 'latchkey' }], {
     keySize: 2048,
     notAfterDate: new Date(Date.now() + days * 86_400_000),
     algorithm: 'sha256',
@@ -116,5 +135,6 @@ export async function makeSelfSigned(config: Config, names: string[] = [hostname
   mkdirSync(join(config.dataDir, 'tls'), { recursive: true, mode: 0o700 });
   writeFileSync(files.keyFile, pems.private, { mode: 0o600 });
   writeFileSync(files.certFile, pems.cert, { mode: 0o644 });
-  return { ...files, fingerprint: pems.fingerprint, dnsNames, ips };
+  // selfsigned's own fingerprint is SHA-1; pinning and the doctor speak SHA-256.
+  return { ...files, fingerprint: new X509Certificate(pems.cert).fingerprint256, dnsNames, ips };
 }

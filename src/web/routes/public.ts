@@ -79,7 +79,8 @@ export async function publicRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
       count: ctx.policy.enrollment.questionsToEnroll,
       custom: ctx.policy.enrollment.customQuestions,
       collectEmail: ctx.policy.verification.channels.includes('email'),
-      collectMobile: ctx.policy.verification.channels.includes('sms'),
+      // A number is worth asking for only when a text message can be sent to it.
+      collectMobile: ctx.sms !== null && ctx.policy.verification.channels.includes('sms'),
     });
 
   app.get('/enroll/questions', (request, reply) => {

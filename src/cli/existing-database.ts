@@ -1,0 +1,94 @@
+/**
+ * The configured database as the read-only commands see it: opened only when it exists, never
+ * created, never migrated. A SQLite file that is not there stays not there; a PostgreSQL
+ * database without Latchkey's schema is reported as empty, not filled.
+ */
+import { existsSync } from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { databaseOptions } from '../app.ts';
+import { appliedMigrations, ensureReachable } from '../backup/catalog.ts';
+import type { Config } from '../config/schema.ts';
+import { createAudit, type Audit } from '../store/audit.ts';
+import { connectDatabase } from '../store/database.ts';
+import { MIGRATIONS } from '../store/migrations/index.ts';
+import type { DatabaseDialect, Tables } from '../store/schema.ts';
+import { createSettings, type Settings } from '../store/settings.ts';
+
+/** Where the database is, whether or not it exists. */
+export interface DatabaseLocation {
+  dialect: DatabaseDialect;
+  /** The file, or the server and database without credentials. */
+  label: string;
+}
+
+/** An existing Latchkey database, open for reading. */
+export interface ExistingDatabase extends DatabaseLocation {
+  readonly db: Kysely<Tables>;
+  readonly audit: Audit;
+  /** Migrations this Latchkey has that the database lacks (the next start applies them). */
+  readonly pending: string[];
+  /** Migrations the database has that this Latchkey does not know (a newer one made them). */
+  readonly unknown: string[];
+  /** Every stored setting (none before the first migration). */
+  settingRows(): ReturnType<Settings['all']>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database `config` names if it holds Latchkey's schema; otherwise returns where it
+ * would be. Fails with LK_STORE_UNAVAILABLE when a PostgreSQL server does not answer.
+ */
+export async function openExistingDatabase(config: Config): Promise<ExistingDatabase | DatabaseLocation> {
+  const options = databaseOptions(config);
+  const connection = options.databaseUrl ? connectDatabase({ databaseUrl: options.databaseUrl }) : null;
+  const dialect: DatabaseDialect = connection ? 'postgres' : 'sqlite';
+  const label = connection?.label ?? options.sqliteFile;
+  // Opening a missing SQLite file, even read-only through Kysely's dialect, would create it.
+  if (!connection && !existsSync(options.sqliteFile)) return { dialect, label };
+  const db = connection?.db ?? new Kysely<Tables>({ dialect: new SqliteDialect({ database: new BetterSqlite3(options.sqliteFile, { readonly: true, fileMustExist: true }) }) });
+  try {
+    await ensureReachable(db, label);
+    const applied = await appliedMigrations(db, dialect);
+    if (!applied) {
+      await db.destroy();
+      return { dialect, label };
+    }
+    const settings = createSettings(db);
+    return {
+      dialect,
+      label,
+      db,
+      audit: createAudit(db),
+      pending: Object.keys(MIGRATIONS).filter((name) => !applied.includes(name)),
+      unknown: applied.filter((name) => !Object.hasOwn(MIGRATIONS, name)),
+      // Without the first migration there is no settings table to ask.
+      settingRows: async () => (applied.length > 0 ? settings.all() : []),
+      close: () => db.destroy(),
+    };
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+}
+
+/** Whether `database` is open (it exists) rather than only located. */
+export function exists(database: ExistingDatabase | DatabaseLocation): database is ExistingDatabase {
+  return 'db' in database;
+}
+
+/** Whether `rows` hold the settings sections the first start imports. */
+export function holdsSettings(rows: ReadonlyArray<{ key: string }>): boolean {
+  return rows.some((row) => row.key.startsWith('section:'));
+}
+
+/** Whether the first start has imported the settings into the database `config` names. */
+export async function settingsImported(config: Config): Promise<boolean> {
+  const database = await openExistingDatabase(config);
+  if (!exists(database)) return false;
+  try {
+    return holdsSettings(await database.settingRows());
+  } finally {
+    await database.close();
+  }
+}
