@@ -150,7 +150,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       strings,
       admin: { runtime, audit: adminAudit, group: config.admin.group, certificates },
       metrics,
-      ...(tls ? { https: readTlsOptions(tls) } : {}),
+      ...(tls ? { https: readTlsOptions(tls, config.server.tlsProfile) } : {}),
       logger: options.logger ?? { level: config.log.level },
       ...(options.outbox ? { outbox: options.outbox } : {}),
     });

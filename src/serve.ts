@@ -26,7 +26,7 @@ export async function serve(app: App, config: Config): Promise<Running> {
     app.server.log.warn('serving plain HTTP because server.behindTlsProxy is set: the proxy in front must terminate TLS, and only it may reach this port');
   }
   await app.server.listen({ host: config.server.host, port: config.server.port });
-  const stopWatching = app.tls ? watchCertificate(app.server.server as unknown as { setSecureContext: (o: object) => void }, app.tls, app.server.log) : () => undefined;
+  const stopWatching = app.tls ? watchCertificate(app.server.server as unknown as { setSecureContext: (o: object) => void }, app.tls, config.server.tlsProfile, app.server.log) : () => undefined;
   let redirect: Server | null = null;
   if (config.server.httpRedirectPort) {
     const target = redirectTarget(config);
