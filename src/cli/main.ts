@@ -11,7 +11,7 @@ import { runInit } from './init.ts';
 import { runDoctor } from './doctor.ts';
 import { runBackup, runRestore } from './backup.ts';
 import { askPassword } from './password-prompt.ts';
-import { serve } from '../serve.ts';
+import { exitOnStopSignals, serve } from '../serve.ts';
 
 const USAGE = `Usage: latchkey <command> [options]
 
@@ -55,10 +55,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve': {
       const config = loadConfig({ file: values.config });
-      const running = await serve(await createApp(config), config);
-      const stop = () => void running.stop().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      exitOnStopSignals(await serve(await createApp(config), config));
       return -1; // keep running
     }
     case 'init': {

@@ -4,14 +4,14 @@
  * Node's defaults (which accepts them all) so that a refusal is the profile's doing.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import tls from 'node:tls';
 import { loadConfig } from '../config/load.ts';
-import { makeSelfSigned, readTlsOptions, type TlsProfile } from './tls.ts';
+import { makeSelfSigned, readTlsOptions, type TlsProfile, watchCertificate } from './tls.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-tls-'));
 const servers: tls.Server[] = [];
@@ -76,5 +76,28 @@ describe('TLS profiles', () => {
     const { port } = await profileServer('modern');
     assert.match(await handshake(port, { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' }), /^refused/);
     assert.match(await handshake(port, {}), /^TLSv1\.3 /);
+  });
+
+  test('a reloaded certificate keeps the profile; a bad one is refused with its code and the old one stays', async () => {
+    const { server, port } = await profileServer('intermediate');
+    const logged: { level: string; details: object }[] = [];
+    const log = { info: (details: object) => logged.push({ level: 'info', details }), error: (details: object) => logged.push({ level: 'error', details }) };
+    let swaps = 0;
+    const reloader = watchCertificate(server, files, 'intermediate', log, () => swaps++);
+    after(() => reloader.stop());
+    assert.equal(reloader.reload('test'), true);
+    assert.equal(swaps, 1);
+    assert.match(await handshake(port, OBSOLETE['TLS 1.2, static RSA with CBC (TLS_RSA_WITH_AES_256_CBC_SHA)']!), /^refused/);
+
+    const other = await makeSelfSigned(loadConfig({ env: {}, base: { dataDir: join(dataDir, 'other') } }), ['other.latchkey.test'], []);
+    const mismatched = { certFile: files.certFile, keyFile: other.keyFile };
+    assert.throws(() => readTlsOptions(mismatched, 'intermediate'), (error: Error & { code?: string }) => error.code === 'LK_TLS_FILES' && /key values mismatch/.test(error.message));
+    writeFileSync(join(dataDir, 'bad.pem'), 'not a key');
+    const broken = watchCertificate(server, { certFile: files.certFile, keyFile: join(dataDir, 'bad.pem') }, 'intermediate', log, () => swaps++);
+    after(() => broken.stop());
+    assert.equal(broken.reload('test'), false);
+    assert.equal(swaps, 1);
+    assert.match(JSON.stringify(logged.at(-1)), /"level":"error".*LK_TLS_FILES/);
+    assert.equal(await handshake(port, {}), 'TLSv1.3 TLS_AES_256_GCM_SHA384', 'the previous certificate is still served');
   });
 });

@@ -2,10 +2,9 @@
  * HTTPS served by Latchkey itself (seed 003): the admin's PEM key and chain or PFX, or the
  * self-signed certificate `latchkey init` makes (SANs: the host name and every local address,
  * never a wildcard). Protocols and ciphers follow Mozilla's server-side TLS profiles;
- * certificates replaced on disk are picked up without a restart (on change, or on SIGHUP).
+ * certificates replaced on disk are swapped in without a restart.
  */
 import { existsSync, mkdirSync, readFileSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
-import type { ServerOptions } from 'node:https';
 import { networkInterfaces, hostname } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
@@ -90,40 +89,43 @@ export function readTlsOptions(files: NonNullable<Config['server']['tls']>, prof
   return options;
 }
 
-/** The https option for Fastify, or undefined for plain HTTP (only allowed behind a TLS proxy). */
-export function httpsFor(config: Config, { demo = false } = {}): ServerOptions | undefined {
-  const files = certificateFiles(config);
-  if (files) return readTlsOptions(files, config.server.tlsProfile);
-  if (!config.server.behindTlsProxy && !demo) throw TlsRequired({});
-  return undefined;
+/** Swaps in the certificate on demand; a bad new file is reported and the old certificate stays. */
+export interface CertificateReloader {
+  /** Reads the files again; false (and logged) when they cannot be used. */
+  reload(why: string): boolean;
+  stop(): void;
 }
 
 /**
- * Swaps in a replaced certificate without dropping a connection: when a file changes on disk,
- * or on SIGHUP. A bad new file is reported and the old certificate stays.
+ * Swaps in a replaced certificate without dropping a connection, when a file changes on disk
+ * or on `reload()`. `onReloaded` hears of every swap (the expiry gauge is refreshed from it).
  */
 export function watchCertificate(
   server: { setSecureContext(options: SecureContextOptions): void },
   files: NonNullable<Config['server']['tls']>,
   profile: TlsProfile,
   log: { info(details: object, message: string): void; error(details: object, message: string): void },
-): () => void {
+  onReloaded: () => void,
+): CertificateReloader {
   const reload = (why: string) => {
     try {
       server.setSecureContext(readTlsOptions(files, profile));
-      log.info({ why }, 'web certificate reloaded');
     } catch (error) {
       log.error({ err: error, why }, 'the new web certificate could not be loaded; the previous one stays in use');
+      return false;
     }
+    onReloaded();
+    log.info({ why }, 'web certificate reloaded');
+    return true;
   };
   const watched = [files.certFile, files.keyFile, files.pfxFile].filter((file): file is string => Boolean(file));
   // Polling survives the rename-over that certificate tools (certbot, acme.sh) do.
   for (const file of watched) watchFile(file, { interval: 2_000 }, () => reload(`${file} changed`));
-  const onHup = () => reload('SIGHUP');
-  process.on('SIGHUP', onHup);
-  return () => {
-    for (const file of watched) unwatchFile(file);
-    process.off('SIGHUP', onHup);
+  return {
+    reload,
+    stop: () => {
+      for (const file of watched) unwatchFile(file);
+    },
   };
 }
 
