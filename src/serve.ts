@@ -31,8 +31,6 @@ const NOT_RELOADED = 'the configuration file and environment (server, database, 
 export interface Running {
   /** The HTTP redirect listener, when configured. */
   redirect: Server | null;
-  /** Reloads the web certificate (when serving HTTPS) and the settings from the database; logged. */
-  reload(why: string): Promise<void>;
   /** Stops gracefully; `signal` is logged as the reason. */
   stop(signal?: string): Promise<void>;
 }
@@ -94,6 +92,7 @@ export async function serve(app: App, config: Config): Promise<Running> {
     ? watchCertificate(app.server.server as unknown as { setSecureContext: (o: object) => void }, app.tls, config.server.tlsProfile, log, app.certificates.forget)
     : null;
 
+  // The web certificate (when serving HTTPS) and the settings from the database; logged.
   const reload = async (why: string) => {
     if (stopping) {
       log.info({ why }, 'reload ignored: the portal is stopping');
@@ -120,7 +119,6 @@ export async function serve(app: App, config: Config): Promise<Running> {
   log.info(startUpFacts(app, config, redirect ? (redirect.address() as AddressInfo) : null), 'Latchkey is serving');
   return {
     redirect,
-    reload,
     async stop(signal = 'stop requested') {
       stopping = true;
       const started = Date.now();
@@ -146,9 +144,16 @@ export async function serve(app: App, config: Config): Promise<Running> {
   };
 }
 
-/** For the service: SIGTERM and SIGINT stop gracefully, then the process ends (1 when the stop failed). */
+/**
+ * For the service: SIGTERM or SIGINT stops gracefully, then the process ends (1 when the stop
+ * failed). A second signal during the stop meets no handler and ends the process at once.
+ */
 export function exitOnStopSignals(running: Running): void {
-  const stop = (signal: NodeJS.Signals) => void running.stop(signal).then(() => process.exit(0), () => process.exit(1));
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  const stop = (signal: NodeJS.Signals) => {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+    void running.stop(signal).then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
