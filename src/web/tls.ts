@@ -1,5 +1,5 @@
 /**
- * HTTPS served by Latchkey itself (seed 003): the admin's PEM key and chain or PFX, or the
+ * HTTPS served by Latchkey itself: the admin's PEM key and chain or PFX, or the
  * self-signed certificate `latchkey init` makes (SANs: the host name and every local address,
  * never a wildcard). Protocols and ciphers follow Mozilla's server-side TLS profiles;
  * certificates replaced on disk are swapped in without a restart.
