@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { type AuditRecorder, createAuditRecorder } from './audit/recorder.ts';
 import { type Config, RUNTIME_SECTIONS } from './config/schema.ts';
 import type { FlowContext, Log, MailPort, SmsPort } from './flows/context.ts';
-import { type CertificateStatus, certificateStatuses, checkCertificates } from './certificates.ts';
+import { type CertificateCache, type CertificateStatus, certificateCache, certificateStatuses, checkCertificates } from './certificates.ts';
 import { Runtime } from './runtime.ts';
 import { counted, createMetrics, type Metrics } from './web/metrics.ts';
 import { certificateFiles, readTlsOptions } from './web/tls.ts';
@@ -62,6 +62,10 @@ export interface App {
   };
   /** The web certificate files when Latchkey serves HTTPS itself; null for plain HTTP. */
   tls: ReturnType<typeof certificateFiles>;
+  /** The web and DC certificates' facts, as /metrics and the dashboard see them. */
+  certificates: CertificateCache;
+  /** The master key's public fingerprint (the id its ciphertexts carry). */
+  masterKeyId: string;
   metrics: Metrics;
   close(): Promise<void>;
 }
@@ -89,16 +93,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // A key file is made only for a database that holds no secret yet; a lost key is not replaced silently.
     const hasSecrets = (await store.settings.all()).some((row) => row.secret);
     const masterKeys = loadMasterKey(masterKeyFile(config), { env: options.env, create: !hasSecrets });
-    let certificatesSeen: { at: number; statuses: CertificateStatus[] } | null = null;
-    const certificates = async () => {
-      // Cached: a scrape of /metrics must not open a TLS connection to every DC each time.
-      if (!certificatesSeen || now() - certificatesSeen.at > CERTIFICATE_CACHE_MS) {
-        certificatesSeen = { at: now(), statuses: await certificateStatuses(config, runtime.settings.current().directory.urls) };
-      }
-      return certificatesSeen.statuses;
-    };
+    const certificates = certificateCache(() => certificateStatuses(config, runtime.settings.current().directory.urls), CERTIFICATE_CACHE_MS, now);
     const metrics = createMetrics(async () =>
-      Object.fromEntries((await certificates()).filter((status) => status.daysLeft !== null).map((status) => [status.name, status.daysLeft!])),
+      Object.fromEntries((await certificates.statuses()).filter((status) => status.daysLeft !== null).map((status) => [status.name, status.daysLeft!])),
     );
     const adminAudit = counted(createAuditRecorder(store.audit, 'admin', now), 'admin', metrics.events);
     const settings = new SettingsService(store.db, masterKeys, adminAudit, now, (reference): Promise<GroupIdentity> => runtime.directory.resolveGroup(reference));
@@ -169,9 +166,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         store,
         keys,
         strings,
-        admin: { runtime, audit: adminAudit, certificates },
+        admin: { runtime, audit: adminAudit, certificates: certificates.statuses },
         metrics,
-        ...(tls ? { https: readTlsOptions(tls) } : {}),
+        ...(tls ? { https: readTlsOptions(tls, config.server.tlsProfile) } : {}),
         logger: options.logger ?? { level: config.log.level },
         ...(options.outbox ? { outbox: options.outbox } : {}),
       });
@@ -206,8 +203,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     };
     const checkCertificatesDaily = async () => {
       if (!(await firstInWindow('certificate-check', DAY_MS))) return [];
-      certificatesSeen = null;
-      return checkCertificates(await certificates(), adminAudit, runtime.mail, runtime.settings.current().notifications.adminEmails);
+      certificates.forget();
+      return checkCertificates(await certificates.statuses(), adminAudit, runtime.mail, runtime.settings.current().notifications.adminEmails);
     };
     const jobTimer = setInterval(() => {
       const failed = (job: string) => (error: unknown) => log.error({ err: error }, `${job} failed`);
@@ -227,6 +224,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       },
       jobs: { purgeAudit, purgeExpired, checkCertificates: checkCertificatesDaily },
       tls,
+      certificates,
+      get masterKeyId() {
+        return masterKeys.ring.id;
+      },
       metrics,
       async close() {
         clearInterval(jobTimer);

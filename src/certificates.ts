@@ -56,6 +56,30 @@ export async function certificateStatuses(config: Config, directoryUrls: string[
   return statuses;
 }
 
+/** Certificate facts reused for a while, and forgotten when a certificate is swapped. */
+export interface CertificateCache {
+  statuses(): Promise<CertificateStatus[]>;
+  /** The next read looks again (after a reload, and before the daily check). */
+  forget(): void;
+}
+
+/**
+ * Caches `read` for `maxAgeMs`: a scrape of /metrics must not open a TLS connection to every DC
+ * each time.
+ */
+export function certificateCache(read: () => Promise<CertificateStatus[]>, maxAgeMs: number, now: () => number): CertificateCache {
+  let seen: { at: number; statuses: CertificateStatus[] } | null = null;
+  return {
+    async statuses() {
+      if (!seen || now() - seen.at > maxAgeMs) seen = { at: now(), statuses: await read() };
+      return seen.statuses;
+    },
+    forget() {
+      seen = null;
+    },
+  };
+}
+
 /** One line per certificate, for logs, e-mails and doctor. */
 export function describeCertificate(status: CertificateStatus): string {
   if (status.error) return `${status.name}: cannot be read (${status.error})`;

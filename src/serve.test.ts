@@ -8,7 +8,6 @@ import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir, hostname } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ import type { Config } from './config/schema.ts';
 import { serve } from './serve.ts';
 import { rejectsWithCode } from './testing/assertions.ts';
 import { devDomain } from './testing/dev-domain.ts';
+import { httpsGet, resetInFlight } from './testing/https.ts';
 import { freePort } from './testing/ports.ts';
 import { generatedCertificate, makeSelfSigned } from './web/tls.ts';
 
@@ -48,19 +48,6 @@ function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-serve-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** GET over HTTPS trusting only `ca`; status, headers and the presented certificate's fingerprint. */
-function httpsGet(port: number, path: string, ca: Buffer): Promise<{ status: number; headers: Record<string, unknown>; fingerprint: string }> {
-  return new Promise((resolve, reject) => {
-    const request = httpsRequest({ host: '127.0.0.1', port, path, ca, servername: undefined, agent: false }, (response) => {
-      const fingerprint = (response.socket as tls.TLSSocket).getPeerCertificate().fingerprint256;
-      response.resume();
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, fingerprint }));
-    });
-    request.on('error', reject);
-    request.end();
-  });
 }
 
 describe('HTTPS served by Latchkey', () => {
@@ -235,14 +222,7 @@ describe('operations endpoints', () => {
     const app = await createApp(config, { logger: false, env: {} });
     const running = await serve(app, config);
     const port = (app.server.server.address() as AddressInfo).port;
-    const form = await fetch(`http://127.0.0.1:${port}/reset`);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-    const inFlight = fetch(`http://127.0.0.1:${port}/reset`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: form.headers.get('set-cookie')!.split(';')[0]!, 'content-type': 'application/x-www-form-urlencoded' },
-      body: `username=someone&domain=&_csrf=${encodeURIComponent(csrf)}`,
-    });
+    const { answer: inFlight } = await resetInFlight(`http://127.0.0.1:${port}`);
     await new Promise((resolve) => setTimeout(resolve, 150));
     await running.stop();
     assert.equal((await inFlight).status, 303, 'the request begun before the stop was answered');

@@ -17,7 +17,7 @@ import { runBackup, runRestore } from './backup.ts';
 import { UsageInvalid } from './errors.ts';
 import { settingsImported } from './existing-database.ts';
 import { askPassword } from './password-prompt.ts';
-import { serve } from '../serve.ts';
+import { exitOnStopSignals, serve } from '../serve.ts';
 
 const USAGE = `Usage: latchkey <command> [options]
 
@@ -102,10 +102,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve': {
       const { config } = await startConfig(values.config);
-      const running = await serve(await createApp(config), config);
-      const stop = () => void running.stop().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      exitOnStopSignals(await serve(await createApp(config), config));
       return -1; // keep running
     }
     case 'init': {

@@ -70,6 +70,8 @@ const bootstrapShape = {
             message: 'give certFile and keyFile, or pfxFile (with pfxPassword)',
           })
           .optional(),
+        /** Which clients HTTPS serves (Mozilla's profiles): intermediate = TLS 1.3, and TLS 1.2 with ECDHE and AEAD ciphers; modern = TLS 1.3 only. */
+        tlsProfile: z.enum(['intermediate', 'modern']).default('intermediate'),
         /** Also listen for plain HTTP on this port, only to redirect to HTTPS. */
         httpRedirectPort: z.number().int().min(1).max(65_535).optional(),
         /** Serve plain HTTP because a TLS-terminating proxy is in front (say so explicitly; it is logged). */

@@ -1,16 +1,15 @@
 /**
- * HTTPS served by Latchkey itself (seed 003): the admin's PEM key and chain or PFX, or the
+ * HTTPS served by Latchkey itself: the admin's PEM key and chain or PFX, or the
  * self-signed certificate `latchkey init` makes (SANs: the host name and every local address,
- * never a wildcard). TLS 1.2 at least; certificates replaced on disk are picked up without a
- * restart (on change, or on SIGHUP).
+ * never a wildcard). Protocols and ciphers follow Mozilla's server-side TLS profiles;
+ * certificates replaced on disk are swapped in without a restart.
  */
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
-import type { ServerOptions } from 'node:https';
 import { isIP } from 'node:net';
 import { networkInterfaces, hostname } from 'node:os';
 import { join } from 'node:path';
-import type { SecureContextOptions } from 'node:tls';
+import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { generate } from 'selfsigned';
 import type { Config } from '../config/schema.ts';
 import { createError } from '../errors.ts';
@@ -51,8 +50,36 @@ export function certificateFiles(config: Config): NonNullable<Config['server']['
   return hasGeneratedCertificate(config) ? generatedCertificate(config) : null;
 }
 
-/** The TLS options (key and chain, or PFX) read from `files`; TLS 1.2 at least. */
-export function readTlsOptions(files: NonNullable<Config['server']['tls']>): SecureContextOptions {
+export type TlsProfile = Config['server']['tlsProfile'];
+
+/** TLS 1.3's suites, all AEAD with forward secrecy. */
+const TLS13_SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
+
+/**
+ * Mozilla's server-side TLS profiles. Intermediate adds TLS 1.2 with ECDHE key exchange and AEAD
+ * ciphers only: no CBC (LUCKY13 and its kin), no static RSA (no forward secrecy), no DHE.
+ */
+const TLS_PROFILES: Record<TlsProfile, SecureContextOptions> = {
+  intermediate: {
+    minVersion: 'TLSv1.2',
+    ciphers: [
+      ...TLS13_SUITES,
+      'ECDHE-ECDSA-AES128-GCM-SHA256',
+      'ECDHE-RSA-AES128-GCM-SHA256',
+      'ECDHE-ECDSA-AES256-GCM-SHA384',
+      'ECDHE-RSA-AES256-GCM-SHA384',
+      'ECDHE-ECDSA-CHACHA20-POLY1305',
+      'ECDHE-RSA-CHACHA20-POLY1305',
+    ].join(':'),
+  },
+  modern: { minVersion: 'TLSv1.3', ciphers: TLS13_SUITES.join(':') },
+};
+
+/**
+ * The secure-context options (key and chain, or PFX) read from `files`, for `profile`. Checked
+ * here, so that a wrong PFX password or a key that does not match the chain is a coded error.
+ */
+export function readTlsOptions(files: NonNullable<Config['server']['tls']>, profile: TlsProfile): SecureContextOptions {
   const read = (file: string) => {
     try {
       return readFileSync(file);
@@ -60,44 +87,57 @@ export function readTlsOptions(files: NonNullable<Config['server']['tls']>): Sec
       throw TlsFilesUnreadable({ file, reason: (error as NodeJS.ErrnoException).code ?? String(error) });
     }
   };
-  const base = { minVersion: 'TLSv1.2' as const };
-  if (files.pfxFile) return { ...base, pfx: read(files.pfxFile), passphrase: files.pfxPassword ?? '' };
-  return { ...base, cert: read(files.certFile!), key: read(files.keyFile!) };
+  // Every offered suite is strong, so the client's order wins (a phone without AES hardware
+  // picks ChaCha20), as Mozilla's profiles say.
+  const base = { ...TLS_PROFILES[profile], ecdhCurve: 'X25519:prime256v1:secp384r1', honorCipherOrder: false };
+  const options = files.pfxFile
+    ? { ...base, pfx: read(files.pfxFile), passphrase: files.pfxPassword ?? '' }
+    : { ...base, cert: read(files.certFile!), key: read(files.keyFile!) };
+  try {
+    createSecureContext(options);
+  } catch (error) {
+    throw TlsFilesUnreadable({ file: files.pfxFile ?? `${files.certFile} with ${files.keyFile}`, reason: (error as Error).message });
+  }
+  return options;
 }
 
-/** The https option for Fastify, or undefined for plain HTTP (only allowed behind a TLS proxy). */
-export function httpsFor(config: Config, { demo = false } = {}): ServerOptions | undefined {
-  const files = certificateFiles(config);
-  if (files) return readTlsOptions(files);
-  if (!config.server.behindTlsProxy && !demo) throw TlsRequired({});
-  return undefined;
+/** Swaps in the certificate on demand; a bad new file is reported and the old certificate stays. */
+export interface CertificateReloader {
+  /** Reads the files again; false (and logged) when they cannot be used. */
+  reload(why: string): boolean;
+  stop(): void;
 }
 
 /**
- * Swaps in a replaced certificate without dropping a connection: when a file changes on disk,
- * or on SIGHUP. A bad new file is reported and the old certificate stays.
+ * Swaps in a replaced certificate without dropping a connection, when a file changes on disk
+ * or on `reload()`. `onReloaded` hears of every swap (the expiry gauge is refreshed from it).
  */
 export function watchCertificate(
   server: { setSecureContext(options: SecureContextOptions): void },
   files: NonNullable<Config['server']['tls']>,
+  profile: TlsProfile,
   log: { info(details: object, message: string): void; error(details: object, message: string): void },
-): () => void {
+  onReloaded: () => void,
+): CertificateReloader {
   const reload = (why: string) => {
     try {
-      server.setSecureContext(readTlsOptions(files));
-      log.info({ why }, 'web certificate reloaded');
+      server.setSecureContext(readTlsOptions(files, profile));
     } catch (error) {
       log.error({ err: error, why }, 'the new web certificate could not be loaded; the previous one stays in use');
+      return false;
     }
+    onReloaded();
+    log.info({ why }, 'web certificate reloaded');
+    return true;
   };
   const watched = [files.certFile, files.keyFile, files.pfxFile].filter((file): file is string => Boolean(file));
   // Polling survives the rename-over that certificate tools (certbot, acme.sh) do.
   for (const file of watched) watchFile(file, { interval: 2_000 }, () => reload(`${file} changed`));
-  const onHup = () => reload('SIGHUP');
-  process.on('SIGHUP', onHup);
-  return () => {
-    for (const file of watched) unwatchFile(file);
-    process.off('SIGHUP', onHup);
+  return {
+    reload,
+    stop: () => {
+      for (const file of watched) unwatchFile(file);
+    },
   };
 }
 
