@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 /** The Node.js runtime the package carries; a Node security release is a new package. */
-export const NODE_VERSION = '20.20.2';
+const NODE_VERSION = '20.20.2';
 /** Node's name for the machine's architecture → Debian's; the native modules are built here, for it. */
 const DEBIAN_ARCH = { x64: 'amd64', arm64: 'arm64' };
 /** Where the package installs the portal. */
@@ -23,7 +23,7 @@ const root = join(fileURLToPath(import.meta.url), '..', '..');
 const build = join(root, 'build');
 
 /** A package.json version as a Debian one: a pre-release sorts before its release (1.0.0~rc.1 < 1.0.0). */
-export function debianVersion(version) {
+function debianVersion(version) {
   if (!/^\d+\.\d+\.\d+([-+][0-9A-Za-z.+~-]+)?$/.test(version)) throw new Error(`package: ${version} is not a version`);
   return version.replace(/-/g, '~');
 }
@@ -163,11 +163,9 @@ function main() {
   process.stdout.write(`${relative(process.cwd(), deb)}\n`);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  try {
-    main();
-  } catch (error) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
+try {
+  main();
+} catch (error) {
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
 }
