@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, type IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,6 @@ import { type Outbox, startOutbox } from '../../src/notify/outbox.ts';
 import { adminClient, createUser, devDomain, type TestUser } from '../../src/testing/dev-domain.ts';
 import { startTwilioFake } from '../../src/testing/twilio-fake.ts';
 import type { TwilioFake } from '../../src/testing/twilio-fake.ts';
-import { browserClient, type WebClient } from '../../src/testing/web-client.ts';
 import type { FromTarget, TargetSpec, TargetStats, ToTarget } from './target.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -170,50 +169,7 @@ export function rssSampler(pid: number, everyMs = 100) {
 
 // HTTP ---------------------------------------------------------------------------------------
 
-export interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-  /** From sending the request to the last byte of the answer. */
-  ms: number;
-}
-
-/** A keep-alive agent for `sockets` concurrent connections. */
-export const keepAlive = (sockets: number) => new Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
-
-/** One request to 127.0.0.1:`port`. */
-export function send(
-  port: number,
-  agent: Agent,
-  method: 'GET' | 'POST',
-  path: string,
-  headers: Record<string, string> = {},
-  body?: string,
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const outgoing = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        agent,
-        headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) } : {}) },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }),
-        );
-        response.on('error', reject);
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
-}
+export { httpWebClient, keepAlive, type Reply, send } from '../../src/testing/http-client.ts';
 
 /** The `name=value` pairs of a response's Set-Cookie headers. */
 export function cookiesOf(headers: IncomingHttpHeaders): Map<string, string> {
@@ -224,19 +180,6 @@ export function cookiesOf(headers: IncomingHttpHeaders): Map<string, string> {
     jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
   }
   return jar;
-}
-
-/**
- * A browser-like client over real sockets with the interface of src/testing/web-client.ts
- * (cookies kept, the last page's CSRF token sent back, 303s followed by `submit`), so that
- * enroll() and answerAll() of src/testing/journeys.ts drive it. `ip` goes out as
- * X-Forwarded-For, believed because the portal trusts 127.0.0.1 as its proxy.
- */
-export function httpWebClient(port: number, agent: Agent, defaults: { ip: string }): WebClient {
-  return browserClient(async ({ method, path, headers, form, ip }) => {
-    const reply = await send(port, agent, method, path, { ...headers, 'x-forwarded-for': ip }, form);
-    return { status: reply.status, body: reply.body, headers: reply.headers };
-  }, defaults.ip);
 }
 
 /** An IPv4 address for flow number `i` in a private block: 10.`block`.x.y, 65,536 of them. */

@@ -78,3 +78,11 @@ export async function verify(
   const code = await codeSentTo(delivery.address, delivery.outbox, delivery.twilio);
   return client.submit(`/${kind}/code`, { code });
 }
+
+/** A whole reset by e-mail code, to the page that says the new password `next` is set. */
+export async function resetPassword(client: WebClient, account: { sam: string }, delivery: { address: string; outbox: Outbox }, next: string): Promise<void> {
+  const passwordPage = await verify(client, 'reset', account, { channel: 'email', ...delivery });
+  assert.match(passwordPage.body, /Choose your new password/, 'verified by answers and code');
+  const done = await client.submit('/reset/password', { password: next, confirm: next });
+  assert.match(done.body, /Your password has been changed/);
+}
