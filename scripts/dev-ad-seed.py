@@ -99,7 +99,7 @@ def seed(smb_conf, sam_ldb, seed_json, admin_password):
                   givenname="Latchkey", surname="Service")
     svc_dn = f"CN=Latchkey Service,{ous['serviceAccounts']}"
     msg = ldb.Message(ldb.Dn(samdb, svc_dn))
-    # A service account's password must not expire under it (seed 002, step 1).
+    # A service account's password must not expire under it.
     msg["userAccountControl"] = ldb.MessageElement(str(0x200 | 0x10000), ldb.FLAG_MOD_REPLACE,
                                                    "userAccountControl")
     samdb.modify(msg)

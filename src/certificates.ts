@@ -1,5 +1,5 @@
 /**
- * Certificate health (seed 003): the web certificate and each domain controller's, with subject,
+ * Certificate health: the web certificate and each domain controller's, with subject,
  * SANs, issuer and expiry. Under 30 days left is a warning, expired an error. Shown by the
  * dashboard, doctor and /metrics; a daily job audits and mails the warnings to the admins.
  */

@@ -1,7 +1,7 @@
 /**
- * `latchkey backup` and `latchkey restore` (issue 6): one password-encrypted file that holds
+ * `latchkey backup` and `latchkey restore`: one password-encrypted file that holds
  * everything a portal needs to start again elsewhere — the database, the master key that opens
- * its secrets (seeds 000 and 003: keys travel with the database), the web certificate and key,
+ * its secrets (keys travel with the database), the web certificate and key,
  * and the non-secret start-up settings for reference. A restore goes onto an empty data folder
  * and an empty database, of either kind: SQLite to PostgreSQL is the way to move to a real
  * database server.

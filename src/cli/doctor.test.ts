@@ -65,7 +65,7 @@ async function doctor(config: Config, env: NodeJS.ProcessEnv = {}): Promise<Repo
   };
 }
 
-/** The three dsacls lines of seed 000 for `ou` and `account` (DOMAIN\name). */
+/** The three dsacls lines of the delegation for `ou` and `account` (DOMAIN\name). */
 function dsacls(ou: string, account: string): string[] {
   return ['CA;Reset Password;user', 'RPWP;lockoutTime;user', 'RPWP;pwdLastSet;user'].map((grant) => `dsacls "${ou}" /I:S /G "${account}:${grant}"`);
 }
@@ -159,14 +159,14 @@ describe('the delegation', () => {
 });
 
 describe('a privileged service account', () => {
-  test('Administrator (a Domain Admins member) fails loudly, citing seed 000', async () => {
+  test('Administrator (a Domain Admins member) fails loudly, saying why', async () => {
     const report = await doctor(configFor({ bindDn: facts.admin.dn, bindPassword: facts.admin.password }));
     assert.equal(report.code, 1);
     const [failure] = report.line('FAIL', 'privileges');
     assert.match(failure!, /LATCHKEY\\Administrator is a PRIVILEGED account: .*member of Domain Admins/);
     const details = report.lines.slice(report.lines.indexOf(failure!) + 1);
-    assert.match(details[0]!, /^ {6}Seed 000 \(Securing Password Reset/);
-    assert.ok(details.some((line) => line.includes('removing the service account from the Domain Admins')));
+    assert.match(details[0]!, /^ {6}A service account in Domain Admins gives the portal far more power than it needs/);
+    assert.ok(details.some((line) => line.includes('Remove the service account from the Domain Admins')));
     assert.ok(details.includes(`        Remove-ADGroupMember -Identity 'CN=Domain Admins,CN=Users,${facts.baseDn}' -Members 'Administrator' -Confirm:$false`));
     assert.ok(details.includes(`          ${dsacls(facts.ous.staff, 'LATCHKEY\\Administrator')[0]}`), 'then the three rights to delegate instead');
   });

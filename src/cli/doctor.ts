@@ -382,11 +382,11 @@ function expiredResult(url: string, cert: CertificateFacts, facts: string[]): Ch
   return result('FAIL', 'directory', `${url} certificate expired on ${cert.validTo.toISOString().slice(0, 10)}`, [...facts, RENEW]);
 }
 
-/** Seed 000's advice on a service account in Domain Admins, quoted in the failure. */
-const SEED_000_ADVICE = [
-  'Seed 000 (Securing Password Reset, "Delegating Permissions"): a service account in Domain Admins "gives the',
-  'service excessive permissions. You can improve security by removing the service account from the Domain Admins',
-  'group and granting only the required permissions."',
+/** Why a service account in Domain Admins is a failure, said in the failure. */
+const PRIVILEGED_ADVICE = [
+  'A service account in Domain Admins gives the portal far more power than it needs: whoever takes the portal',
+  'takes the domain. Remove the service account from the Domain Admins group and grant only the required',
+  'permissions.',
 ];
 
 /**
@@ -410,13 +410,13 @@ async function privilegeCheck(directory: DoctorDirectory, account: DirectoryUser
   const primary = direct.find((group) => group.sid.endsWith(`-${account.primaryGroupId}`));
   const sam = powershellString(account.samAccountName);
   return result('FAIL', 'privileges', `${name} is a PRIVILEGED account: ${protection.reasons.join(', ')}`, [
-    ...SEED_000_ADVICE,
+    ...PRIVILEGED_ADVICE,
     'fix: run Latchkey as a dedicated account that is in no privileged group; for this one, remove it (PowerShell):',
     // A primary group cannot be left: Domain Users (which AD made a member group when the primary group changed) takes its place first.
     ...(primary ? [`  Set-ADUser -Identity ${sam} -Replace @{primaryGroupID=513}  # Domain Users instead of ${primary.name}`] : []),
     ...direct.map((group) => `  Remove-ADGroupMember -Identity ${powershellString(group.dn)} -Members ${sam} -Confirm:$false`),
     ...(direct.length ? [] : ['  (every membership is through nested groups: remove it from the group that nests it)']),
-    'then delegate only the three rights seed 000 lists, on each search base:',
+    'then delegate only the three rights it needs, on each search base:',
     ...bases.flatMap((base) => grantInstructions(base, grantee, REQUIRED_RIGHTS).map((line) => `  ${line}`)),
   ]);
 }
@@ -447,7 +447,7 @@ function delegationResult(base: string, findings: RightFinding[], grantee: Grant
   if (missing.length) {
     return result('FAIL', 'delegation', `${base}: ${name} lacks ${missing.map((right) => right.name).join(', ')}`, [
       ...evidence,
-      'fix: grant what is missing (seed 000):',
+      'fix: grant what is missing:',
       ...grantInstructions(base, grantee, missing).map((line) => `  ${line}`),
     ]);
   }

@@ -203,7 +203,7 @@ const runtimeShape = {
       .prefault({}),
     reset: z
       .strictObject({
-        /** Clear a lockout with the reset (seed 000: a reset also unlocks; needs write on lockoutTime). */
+        /** Clear a lockout with the reset (a reset also unlocks; needs write on lockoutTime). */
         unlockOnReset: z.boolean().default(true),
         /** Set "must change password at next logon" after a self-service reset. */
         mustChangeAfterReset: z.boolean().default(false),

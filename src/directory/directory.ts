@@ -121,7 +121,7 @@ export interface UserPage {
 export interface ResetOptions {
   /** Set "must change password at next logon" in the same write. */
   mustChange?: boolean;
-  /** Clear a lockout in the same write (seed 000: a reset also unlocks). Default true. */
+  /** Clear a lockout in the same write (a reset also unlocks). Default true. */
   unlock?: boolean;
 }
 

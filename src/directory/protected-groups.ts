@@ -1,6 +1,6 @@
 /**
  * AD's protected groups: members (transitively) are privileged, AdminSDHolder guards them, and
- * self-service refuses them by default (seed 000). Matched by SID, never by name: names are
+ * self-service refuses them by default. Matched by SID, never by name: names are
  * localised and can be renamed, SIDs cannot.
  */
 import { ridOf } from './ad-values.ts';
