@@ -1,8 +1,9 @@
 /**
  * Proving who you are, for reset and unlock: the enrolled questions (some, at random, one at a
  * time), then a one-time code sent to an enrolled address. Anyone can start it with any name;
- * for a name that must not be told apart from a real, usable account (unknown, not enrolled,
- * rate limited, a bot) the flow is a decoy that looks and behaves the same but can never pass.
+ * for a name that must not be told apart from a real, usable account (unknown, not enrolled, a
+ * bot) the flow is a decoy that looks and behaves the same but can never pass. Wrong answers
+ * and codes count against the account (failure-limits.ts), never the starts.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { AuditAction, AuditOutcome } from '../audit/recorder.ts';
