@@ -40,6 +40,13 @@ test('too few questions, bad addresses, and no address at all when codes are req
   assert.deepEqual(codes({ ...good, email: '', mobile: '' }), ['email:LK_CONTACT_REQUIRED']);
 });
 
+test('a mobile number is refused unless a text could be sent to it: with its country code (+ or 00)', () => {
+  for (const mobile of ['555 010 0999', '07700 900123', '+0 7700 900123', '+44 (0)7700 900123x', '+1234567']) {
+    assert.deepEqual(codes({ ...good, mobile }), ['mobile:LK_MOBILE_INVALID'], mobile);
+  }
+  for (const mobile of ['+44 7700 900123', '0044 7700 900123', '+1 (555) 010-0999']) assert.deepEqual(codes({ ...good, mobile }), [], mobile);
+});
+
 test('an address is one bare address: no display name hiding another, no list, no group', () => {
   for (const email of ['x<evil@example.org>', 'jo@corp.example <evil@example.org>', 'jo@corp.example, evil@example.org', 'g: evil@example.org;', 'jo@corp.example (me)']) {
     assert.deepEqual(codes({ ...good, email }), ['email:LK_EMAIL_INVALID'], email);

@@ -6,6 +6,7 @@
 import { AccountProtected } from '../directory/errors.ts';
 import type { LatchkeyError } from '../errors.ts';
 import { bareAddress } from '../notify/address.ts';
+import { normalizePhone } from '../notify/phone.ts';
 import { hashAnswer, normalizeAnswer } from '../security/answers.ts';
 import type { FlowContext, Policy, Requester } from './context.ts';
 import { clearFailures } from './failure-limits.ts';
@@ -60,7 +61,14 @@ export interface EnrollmentAnswers {
   mobile: string;
 }
 
-const PHONE_CHARACTERS = /^\+?[\d\s().-]+$/;
+/** The number as texts are sent to it (E.164), or null when a text could not be sent to it. */
+function textableNumber(typed: string): string | null {
+  try {
+    return normalizePhone(typed);
+  } catch {
+    return null;
+  }
+}
 
 /** What is wrong with the submitted answers and addresses; empty when they can be saved. */
 export function enrollmentErrors(policy: Pick<Policy, 'enrollment' | 'verification'>, input: EnrollmentAnswers): FieldError[] {
@@ -84,8 +92,8 @@ export function enrollmentErrors(policy: Pick<Policy, 'enrollment' | 'verificati
   const email = input.email.trim();
   const mobile = input.mobile.trim();
   if (email && !bareAddress(email)) errors.push({ field: 'email', code: 'LK_EMAIL_INVALID' });
-  const digits = mobile.replace(/\D/g, '');
-  if (mobile && (!PHONE_CHARACTERS.test(mobile) || digits.length < 8 || digits.length > 15)) errors.push({ field: 'mobile', code: 'LK_MOBILE_INVALID' });
+  // The rule the SMS sender applies: a number it would refuse at reset time is refused now.
+  if (mobile && !textableNumber(mobile)) errors.push({ field: 'mobile', code: 'LK_MOBILE_INVALID' });
   if (policy.verification.requireCode && !email && !mobile) errors.push({ field: 'email', code: 'LK_CONTACT_REQUIRED' });
   return errors;
 }
@@ -108,7 +116,7 @@ export async function saveEnrollment(ctx: FlowContext, state: EnrollState, input
     userGuid: state.user.guid,
     username: state.user.sam,
     email: bareAddress(input.email),
-    mobile: mobile ? `${mobile.startsWith('+') ? '+' : ''}${mobile.replace(/\D/g, '')}` : null,
+    mobile: mobile ? textableNumber(mobile) : null,
     answers,
     now: ctx.now(),
   });
