@@ -76,13 +76,30 @@ async function installed(config: Config): Promise<Config> {
   return config;
 }
 
+describe('the groups that grant power', () => {
+  test('an admin group name that finds several groups fails, naming each; an unknown helpdesk group warns', async () => {
+    const name = `Doctor Twins ${Date.now().toString(36)}`;
+    const first = await createGroup(admin, [], { name, container: facts.ous.groups });
+    const second = await createGroup(admin, [], { name, container: facts.ous.staff });
+    users.push(first, second);
+    const config = configFor({}, { admin: { group: name }, helpdesk: { groups: [{ group: 'No Such Helpdesk Group', scopes: [facts.ous.staff] }] } });
+    const report = await doctor(config);
+    assert.equal(report.code, 1, report.text);
+    assert.equal(report.line('FAIL', 'groups').length, 1, report.text);
+    assert.ok(report.lines.some((line) => line.includes(`admin group ${JSON.stringify(name)}`) && line.includes(first) && line.includes(second)), report.text);
+    assert.ok(report.lines.some((line) => line.includes('helpdesk group "No Such Helpdesk Group"') && /No group/.test(line)), report.text);
+  });
+});
+
 describe('a healthy installation', () => {
   test('passes every check that matters: exit 0, the delegation verified on both OUs, SMTP unconfigured only a warning', async () => {
     const report = await doctor(await installed(configFor()));
     assert.equal(report.code, 0, report.text);
     assert.deepEqual(report.lines.filter((line) => /^[A-Z]{4}  /.test(line)).map((line) => line.slice(6, 16).trim()), [
-      'config', 'web', 'database', 'master-key', 'settings', 'directory', 'service', 'privileges', 'delegation', 'lockout', 'delegation', 'lockout', 'policy', 'smtp', 'sms',
+      'config', 'web', 'database', 'master-key', 'settings', 'directory', 'service', 'privileges', 'delegation', 'lockout', 'delegation', 'lockout', 'groups', 'policy', 'smtp', 'sms',
     ]);
+    assert.match(report.line('PASS', 'groups')[0]!, /each names exactly one group/);
+    assert.ok(report.lines.some((line) => line.startsWith('      admin group "') && line.endsWith(`: ${facts.admins.group}`)), report.text);
     assert.equal(report.lines.filter((line) => line.startsWith('FAIL')).length, 0, report.text);
     assert.match(report.line('PASS', 'master-key')[0]!, /decrypts all [1-9]\d* stored secrets/);
     assert.match(report.line('PASS', 'settings')[0]!, /from the database/);

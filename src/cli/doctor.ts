@@ -16,7 +16,7 @@ import { type Config, type RuntimeSettings, runtimeSchema } from '../config/sche
 import { downLevelName, type Grantee, grantInstructions, powershellString } from '../directory/delegation-commands.ts';
 import { assessDelegation, REQUIRED_RIGHTS, type RightFinding, tokenSids } from '../directory/delegation.ts';
 import type { Directory, DirectoryDiagnostics, DirectoryUser, DomainInfo, WritableAttributes } from '../directory/directory.ts';
-import { DirectoryTlsFailed, ServiceAccountRejected, UserNotFound } from '../directory/errors.ts';
+import { DirectoryTlsFailed, GroupAmbiguous, GroupNotFound, ServiceAccountRejected, UserNotFound } from '../directory/errors.ts';
 import { protectedGroupName } from '../directory/protected-groups.ts';
 import { parseSecurityDescriptor } from '../directory/security-descriptor.ts';
 import { type CertificateFacts, peerCertificate } from '../directory/tls.ts';
@@ -25,6 +25,7 @@ import { createMailer } from '../notify/mailer.ts';
 import { twilioGateway } from '../notify/sms-twilio.ts';
 import { httpGateway } from '../notify/sms-http.ts';
 import { directoryFor } from '../runtime.ts';
+import { ADMIN_GROUP_KEY, pinnedAdminSid } from '../settings/admin-group.ts';
 import { loadMasterKey, type MasterKeys } from '../settings/master-key.ts';
 import { SettingsService } from '../settings/service.ts';
 import { connectDatabase } from '../store/database.ts';
@@ -65,6 +66,8 @@ type DoctorDirectory = Directory & DirectoryDiagnostics;
 interface LoadedSettings {
   settings: RuntimeSettings;
   from: 'database' | 'config file';
+  /** The SID an earlier start pinned `admin.group` to, if any. */
+  adminGroupSid?: string;
 }
 
 /**
@@ -99,7 +102,7 @@ export async function runDoctor(config: Config, options: DoctorOptions = {}): Pr
       skip(report, ['directory', 'smtp', 'sms'], 'the settings could not be read');
       return 1;
     }
-    await directoryChecks(loaded, now, report);
+    await directoryChecks(config, loaded, now, report);
     report(await smtpCheck(loaded.settings));
     report(await smsCheck(loaded.settings));
   } finally {
@@ -249,7 +252,8 @@ async function loadSettings(config: Config, database: ExistingDatabase | null, e
       } else {
         report(result('PASS', 'settings', 'read from the database (the admin console edits them)'));
       }
-      return { settings, from: 'database' };
+      const adminGroupSid = pinnedAdminSid(rows.find((row) => row.key === ADMIN_GROUP_KEY)?.value, config.admin.group);
+      return { settings, from: 'database', ...(adminGroupSid ? { adminGroupSid } : {}) };
     }
     const parsed = runtimeSchema.safeParse(initialSettings(config));
     if (!parsed.success) throw ConfigInvalid({ source: "the settings the first start imports from the config file", problems: parsed.error.issues.map(describeIssue) });
@@ -269,7 +273,7 @@ function settingPlace(loaded: LoadedSettings, field: string): string {
 }
 
 /** Checks 5 to 9, on one directory connection. */
-async function directoryChecks(loaded: LoadedSettings, now: () => number, report: (check: CheckResult) => void): Promise<void> {
+async function directoryChecks(config: Config, loaded: LoadedSettings, now: () => number, report: (check: CheckResult) => void): Promise<void> {
   const directory: DoctorDirectory = directoryFor(loaded.settings.directory);
   try {
     let connected = false;
@@ -278,7 +282,7 @@ async function directoryChecks(loaded: LoadedSettings, now: () => number, report
       connected ||= check.connected;
       report(check.result);
     }
-    const later = ['privileges', 'delegation', 'lockout', 'policy'];
+    const later = ['privileges', 'delegation', 'lockout', 'groups', 'policy'];
     if (!connected) return skip(report, ['service', ...later], 'no DC could be reached over trusted TLS');
     let info: DomainInfo;
     try {
@@ -290,6 +294,7 @@ async function directoryChecks(loaded: LoadedSettings, now: () => number, report
       return skip(report, later, 'the service account did not bind');
     }
     await accountChecks(directory, info, loaded.settings.directory, report);
+    report(await groupsCheck(directory, { group: config.admin.group, sid: loaded.adminGroupSid }, loaded.settings.helpdesk.groups));
     report(policyHintsCheck(info.policyHintsOid));
   } finally {
     await directory.close();
@@ -315,6 +320,43 @@ async function accountChecks(directory: DoctorDirectory, info: DomainInfo, setti
   } catch (error) {
     report(failure(step, error));
   }
+}
+
+/**
+ * The groups that grant power, looked up as the portal does: the admin group (a name that finds
+ * no group, or several, stops the portal's start unless an earlier start pinned it) and each
+ * helpdesk group (one that is not pinned grants nothing). A pinned group whose name now finds
+ * another group is told too: the pin still holds, but the setting says something else.
+ */
+async function groupsCheck(
+  directory: DoctorDirectory,
+  admin: { group: string; sid: string | undefined },
+  helpdesk: RuntimeSettings['helpdesk']['groups'],
+): Promise<CheckResult> {
+  const lines: string[] = [];
+  let status: CheckStatus = 'PASS';
+  const worse = (next: CheckStatus) => (status = status === 'FAIL' || next === 'PASS' ? status : next);
+  const look = async (role: string, reference: string, pinnedSid: string | undefined, unresolved: CheckStatus) => {
+    try {
+      const found = await directory.resolveGroup(reference);
+      if (pinnedSid && pinnedSid !== found.sid) {
+        worse('WARN');
+        lines.push(`${role} ${JSON.stringify(reference)} is pinned to ${pinnedSid}, but the name now finds ${found.dn} (${found.sid}): save it again naming the one meant`);
+      } else lines.push(`${role} ${JSON.stringify(reference)}: ${found.dn}`);
+    } catch (error) {
+      if (!GroupNotFound.is(error) && !GroupAmbiguous.is(error)) throw error;
+      worse(pinnedSid ? 'WARN' : unresolved);
+      lines.push(`${role} ${JSON.stringify(reference)}: ${error.message}${pinnedSid ? ` (still pinned to ${pinnedSid})` : ''}`);
+    }
+  };
+  try {
+    await look('admin group', admin.group, admin.sid, 'FAIL');
+    for (const entry of helpdesk) await look('helpdesk group', entry.group, entry.sid, 'WARN');
+  } catch (error) {
+    return failure('groups', error);
+  }
+  const summary = status === 'PASS' ? `each names exactly one group (${1 + helpdesk.length})` : 'a group setting does not name exactly one group';
+  return result(status, 'groups', summary, lines);
 }
 
 /**

@@ -8,7 +8,8 @@ import type { AuditRecorder } from '../audit/recorder.ts';
 import type { GroupIdentity } from '../directory/directory.ts';
 import type { Settings } from '../store/settings.ts';
 
-const PINNED_KEY = 'admin-group';
+/** The settings row the pin is kept in. */
+export const ADMIN_GROUP_KEY = 'admin-group';
 
 interface Pinned extends GroupIdentity {
   /** `admin.group` as it was when resolved. */
@@ -32,10 +33,10 @@ export function pinnedAdminGroup(options: AdminGroupOptions): () => Promise<Grou
   let known: GroupIdentity | null = null;
   return async () => {
     if (known) return known;
-    const stored = (await options.settings.get(PINNED_KEY))?.value as Pinned | undefined;
-    if (stored?.reference === options.reference) return (known = { sid: stored.sid, dn: stored.dn });
+    const stored = (await options.settings.get(ADMIN_GROUP_KEY))?.value as Pinned | undefined;
+    if (stored && pinnedAdminSid(stored, options.reference)) return (known = { sid: stored.sid, dn: stored.dn });
     const identity = await options.resolve(options.reference);
-    await options.settings.set(PINNED_KEY, { reference: options.reference, ...identity } satisfies Pinned, { by: 'latchkey', now: options.now() });
+    await options.settings.set(ADMIN_GROUP_KEY, { reference: options.reference, ...identity } satisfies Pinned, { by: 'latchkey', now: options.now() });
     await options.audit.record({
       actor: 'latchkey',
       action: 'group-resolved',
@@ -45,4 +46,10 @@ export function pinnedAdminGroup(options: AdminGroupOptions): () => Promise<Grou
     });
     return (known = identity);
   };
+}
+
+/** The SID `reference` is pinned to in a stored pin row's value, or undefined (none, or pinned for another reference). */
+export function pinnedAdminSid(stored: unknown, reference: string): string | undefined {
+  const pin = stored as Partial<Pinned> | undefined;
+  return pin?.reference === reference ? pin.sid : undefined;
 }
