@@ -158,7 +158,8 @@ async function readXlsx(file: Buffer): Promise<{ sheet: ExcelJS.Worksheet; rows:
 
 /** The text items of each page, in the order pdfjs reads them. */
 async function readPdf(file: Buffer): Promise<string[][]> {
-  const document = await getDocument({ data: new Uint8Array(file), verbosity: 0 }).promise;
+  const loading = getDocument({ data: new Uint8Array(file), verbosity: 0 });
+  const document = await loading.promise;
   try {
     const pages: string[][] = [];
     for (let number = 1; number <= document.numPages; number++) {
@@ -167,7 +168,7 @@ async function readPdf(file: Buffer): Promise<string[][]> {
     }
     return pages;
   } finally {
-    await document.destroy();
+    await loading.destroy();
   }
 }
 

@@ -2,7 +2,8 @@
  * Runs the migrations with Kysely's Migrator and turns any failure into one coded error that
  * names the migration, so that an administrator sees what broke instead of a stack trace.
  */
-import { type Kysely, type Migration, Migrator } from 'kysely';
+import type { Kysely } from 'kysely';
+import { type Migration, Migrator } from 'kysely/migration';
 import { reasonOf, StoreMigrationFailed } from './errors.ts';
 import { MIGRATIONS, type StoreMigration } from './migrations/index.ts';
 import type { DatabaseDialect, Tables } from './schema.ts';
