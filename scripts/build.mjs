@@ -12,6 +12,6 @@ const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript'
   stdio: 'inherit',
 });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
-for (const assets of ['views', 'strings', 'static']) {
-  cpSync(join(root, 'src', 'web', assets), join(root, 'dist', 'web', assets), { recursive: true });
+for (const assets of ['web/views', 'web/static', 'i18n/strings']) {
+  cpSync(join(root, 'src', assets), join(root, 'dist', assets), { recursive: true });
 }

@@ -3,15 +3,19 @@
  * opened, the settings are loaded from it (imported from the config file at the first start)
  * and decrypted with the master key, and everything that talks to the outside is built from them.
  */
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type AuditRecorder, createAuditRecorder } from './audit/recorder.ts';
-import { type Config, RUNTIME_SECTIONS } from './config/schema.ts';
-import type { FlowContext, Log, MailPort, SmsPort } from './flows/context.ts';
-import { type CertificateCache, type CertificateStatus, certificateCache, certificateStatuses, checkCertificates } from './certificates.ts';
+import { initialSettings } from './config/initial-settings.ts';
+import { databaseOptions, masterKeyFile } from './config/paths.ts';
+import type { Config } from './config/schema.ts';
+import type { FlowContext } from './flows/context.ts';
+import type { Log } from './log.ts';
+import type { MailPort, SmsPort } from './notify/ports.ts';
+import { type CertificateCache, certificateCache, certificateStatuses } from './certificates/health.ts';
+import { createJobs, type Jobs, scheduleJobs } from './jobs/jobs.ts';
 import { Runtime } from './runtime.ts';
-import { counted, createMetrics, type Metrics } from './web/metrics.ts';
-import { certificateFiles, readTlsOptions } from './web/tls.ts';
+import { counted, createMetrics, type Metrics } from './metrics/metrics.ts';
+import { certificateFiles, readTlsOptions } from './certificates/serving.ts';
 import { deriveKeys } from './security/keys.ts';
 import type { GroupIdentity } from './directory/directory.ts';
 import { GroupAmbiguous, GroupNotFound } from './directory/errors.ts';
@@ -19,13 +23,10 @@ import { pinnedAdminGroup } from './settings/admin-group.ts';
 import { loadMasterKey } from './settings/master-key.ts';
 import { SettingsService } from './settings/service.ts';
 import { openStore, type Store } from './store/store.ts';
-import { loadStrings } from './web/i18n.ts';
+import { loadStrings } from './i18n/translate.ts';
 import type { Outbox } from './web/routes/demo.ts';
 import { buildServer } from './web/server.ts';
 
-const DAY_MS = 86_400_000;
-/** How often the jobs are tried: the purge of expired rows runs hourly, audit purge and certificate check daily. */
-const JOB_TRY_MS = 3_600_000;
 /** How long certificate facts are reused between checks. */
 const CERTIFICATE_CACHE_MS = 10 * 60_000;
 
@@ -54,12 +55,7 @@ export interface App {
   /** The live directory (rebuilt when its settings change). */
   readonly directory: Runtime['directory'];
   /** Scheduled work, callable directly (tests, the CLI). */
-  jobs: {
-    purgeAudit(): Promise<number>;
-    /** Removes expired sessions, codes and rate-limit counters; null when another run had it this hour. */
-    purgeExpired(): Promise<{ sessions: number; codes: number; counters: number } | null>;
-    checkCertificates(): Promise<CertificateStatus[]>;
-  };
+  jobs: Jobs;
   /** The web certificate files when Latchkey serves HTTPS itself; null for plain HTTP. */
   tls: ReturnType<typeof certificateFiles>;
   /** The web and DC certificates' facts, as /metrics and the dashboard see them. */
@@ -68,21 +64,6 @@ export interface App {
   masterKeyId: string;
   metrics: Metrics;
   close(): Promise<void>;
-}
-
-/** Where `config`'s data lives: its PostgreSQL, or the SQLite file in the data folder. */
-export function databaseOptions(config: Config): { databaseUrl?: string; sqliteFile: string } {
-  return { ...(config.database.url ? { databaseUrl: config.database.url } : {}), sqliteFile: join(config.dataDir, 'latchkey.sqlite') };
-}
-
-/** The master key's file for `config`. */
-export function masterKeyFile(config: Config): string {
-  return config.masterKeyFile ?? join(config.dataDir, 'master.key');
-}
-
-/** The config file's values of the database-kept settings: the initial ones. */
-export function initialSettings(config: Config): Record<string, unknown> {
-  return Object.fromEntries(RUNTIME_SECTIONS.map((section) => [section, config[section]]).filter(([, value]) => value !== undefined));
 }
 
 /** Builds the portal for `config`; nothing listens until `server.listen()`. */
@@ -185,34 +166,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (adminGroupPending) server.log.warn({ err: adminGroupPending }, 'admin.group could not be looked up in the directory yet; the first admin sign-in tries again');
     if (unknownOverrides.length) server.log.warn({ keys: unknownOverrides }, 'the overrides name strings that do not exist');
     runtime.startPolling(options.settingsPollMs);
-    // Every instance tries each job on its timer; the first to count a hit in the job's window
-    // runs it. The throttle counter is a lock kept in the database, so it holds across instances.
-    const firstInWindow = async (job: string, windowMs: number) => (await store.throttle.hit(`job:${job}`, windowMs, now())) === 1;
-    const purgeAudit = async () => {
-      const days = runtime.settings.current().audit.retentionDays;
-      if (!days || !(await firstInWindow('audit-purge', DAY_MS))) return 0;
-      const removed = await store.audit.purgeOlderThan(now() - days * DAY_MS);
-      await adminAudit.record({ actor: 'latchkey', action: 'audit-purge', outcome: 'success', sourceIp: '-', detail: `${removed} entries older than ${days} days removed` });
-      return removed;
-    };
-    const purgeExpired = async () => {
-      // Every first step leaves a session row and counters; without this they pile up for ever.
-      if (!(await firstInWindow('expired-purge', JOB_TRY_MS))) return null;
-      const at = now();
-      return { sessions: await store.sessions.purgeExpired(at), codes: await store.codes.purgeExpired(at), counters: await store.throttle.purgeExpired(at) };
-    };
-    const checkCertificatesDaily = async () => {
-      if (!(await firstInWindow('certificate-check', DAY_MS))) return [];
-      certificates.forget();
-      return checkCertificates(await certificates.statuses(), adminAudit, runtime.mail, runtime.settings.current().notifications.adminEmails);
-    };
-    const jobTimer = setInterval(() => {
-      const failed = (job: string) => (error: unknown) => log.error({ err: error }, `${job} failed`);
-      void purgeAudit().catch(failed('audit purge'));
-      void purgeExpired().catch(failed('purge of expired sessions, codes and counters'));
-      void checkCertificatesDaily().catch(failed('certificate check'));
-    }, JOB_TRY_MS);
-    jobTimer.unref();
+    const jobs = createJobs({ store, settings: () => runtime.settings.current(), adminAudit, certificates, mail: () => runtime.mail, now });
+    const stopJobs = scheduleJobs(jobs, log);
     return {
       server,
       store,
@@ -222,7 +177,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       get directory() {
         return runtime.directory;
       },
-      jobs: { purgeAudit, purgeExpired, checkCertificates: checkCertificatesDaily },
+      jobs,
       tls,
       certificates,
       get masterKeyId() {
@@ -230,7 +185,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       },
       metrics,
       async close() {
-        clearInterval(jobTimer);
+        stopJobs();
         await server!.close();
         await runtime.close();
         await settings.withdrawKeys();

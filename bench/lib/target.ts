@@ -97,7 +97,7 @@ try {
     const { sql } = await import('kysely');
     const { createApp } = await import('../../src/app.ts');
     const { loadConfig } = await import('../../src/config/load.ts');
-    const { serve } = await import('../../src/serve.ts');
+    const { serve } = await import('../../src/cli/serve.ts');
     const config = loadConfig({ env: {}, base: spec.base ?? {} });
     const devNull = spec.log === 'info' ? openSync('/dev/null', 'w') : -1;
     const stream =

@@ -5,7 +5,7 @@
  * travels with, and compare it with keys set on the restoring side, all through the key-ring
  * module so that the ring's text format is known in one place.
  */
-import { masterKeyFile } from '../app.ts';
+import { masterKeyFile } from '../config/paths.ts';
 import type { Config } from '../config/schema.ts';
 import { type KeyRing, parseKeyRing } from '../settings/key-ring.ts';
 import { loadMasterKey } from '../settings/master-key.ts';

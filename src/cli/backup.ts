@@ -19,7 +19,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { masterKeyFile } from '../app.ts';
+import { masterKeyFile } from '../config/paths.ts';
 import { type BackupFile, openBackupFile, writeBackupFile } from '../backup/backup-file.ts';
 import { dataFilePath, databaseOptions, existing, readDataFiles, sqliteFiles, StagedFiles } from '../backup/data-files.ts';
 import { BackupFileError, BackupPasswordWeak, BackupTooNew, RestoreKeyMismatch, RestoreNotEmpty } from '../backup/errors.ts';

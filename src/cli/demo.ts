@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../app.ts';
 import { loadConfig } from '../config/load.ts';
-import type { SmsPort } from '../flows/context.ts';
+import type { SmsPort } from '../notify/ports.ts';
 import type { CapturedMessage } from '../web/routes/demo.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

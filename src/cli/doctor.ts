@@ -8,7 +8,8 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { databaseOptions, initialSettings, masterKeyFile } from '../app.ts';
+import { initialSettings } from '../config/initial-settings.ts';
+import { databaseOptions, masterKeyFile } from '../config/paths.ts';
 import { createAuditRecorder } from '../audit/recorder.ts';
 import { describeDrift, settingsDrift } from '../config/drift.ts';
 import { ConfigInvalid, describeIssue } from '../config/load.ts';
@@ -29,7 +30,8 @@ import { ADMIN_GROUP_KEY, pinnedAdminSid } from '../settings/admin-group.ts';
 import { loadMasterKey, type MasterKeys } from '../settings/master-key.ts';
 import { SettingsService } from '../settings/service.ts';
 import { connectDatabase } from '../store/database.ts';
-import { certificateFiles, generatedCertificate, hasGeneratedCertificate, TlsFilesUnreadable, TlsRequired } from '../web/tls.ts';
+import { certificateFiles, TlsFilesUnreadable, TlsRequired } from '../certificates/serving.ts';
+import { generatedCertificate, hasGeneratedCertificate } from '../certificates/self-signed.ts';
 import { type DatabaseLocation, exists, type ExistingDatabase, holdsSettings, openExistingDatabase } from './existing-database.ts';
 
 const DAY_MS = 86_400_000;

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { databaseOptions } from '../app.ts';
+import { databaseOptions } from '../config/paths.ts';
 import { appliedMigrations, ensureReachable } from '../backup/catalog.ts';
 import type { Config } from '../config/schema.ts';
 import { createAudit, type Audit } from '../store/audit.ts';

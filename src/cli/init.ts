@@ -8,13 +8,13 @@
  * imported the settings (the file's are ignored from then on), else the config file's.
  */
 import { existsSync } from 'node:fs';
-import { initialSettings } from '../app.ts';
-import { type CertificateStatus, certificateStatuses, describeCertificate } from '../certificates.ts';
+import { initialSettings } from '../config/initial-settings.ts';
+import { type CertificateStatus, certificateStatuses, describeCertificate } from '../certificates/health.ts';
 import { type Config, fileDirectorySchema } from '../config/schema.ts';
 import { DirectoryTlsFailed } from '../directory/errors.ts';
 import { peerCertificate } from '../directory/tls.ts';
 import { directoryFor } from '../runtime.ts';
-import { generatedCertificate, makeSelfSigned } from '../web/tls.ts';
+import { generatedCertificate, makeSelfSigned } from '../certificates/self-signed.ts';
 import { exists, openExistingDatabase } from './existing-database.ts';
 
 type FileDirectory = NonNullable<Config['directory']>;

@@ -17,7 +17,7 @@ import { runBackup, runRestore } from './backup.ts';
 import { UsageInvalid } from './errors.ts';
 import { settingsImported } from './existing-database.ts';
 import { askPassword } from './password-prompt.ts';
-import { exitOnStopSignals, serve } from '../serve.ts';
+import { exitOnStopSignals, serve } from './serve.ts';
 
 const USAGE = `Usage: latchkey <command> [options]
 

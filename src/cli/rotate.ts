@@ -10,7 +10,7 @@
  *    key in one transaction (refused while a running instance lacks it), makes it the active
  *    key, and drops the old key from this host's ring.
  */
-import { databaseOptions, masterKeyFile } from '../app.ts';
+import { databaseOptions, masterKeyFile } from '../config/paths.ts';
 import { type AuditRecorder, createAuditRecorder } from '../audit/recorder.ts';
 import type { Config } from '../config/schema.ts';
 import { keyRing, keyRingValue, type KeyRing, newMasterKey } from '../settings/key-ring.ts';

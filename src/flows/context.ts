@@ -3,32 +3,13 @@
  * clock. Plain values and interfaces, so flows run the same behind the web, the CLI or a test.
  */
 import type { AuditRecorder } from '../audit/recorder.ts';
-import type { Config, RuntimeSettings } from '../config/schema.ts';
 import type { Directory, GroupIdentity } from '../directory/directory.ts';
+import type { Translate } from '../i18n/translate.ts';
+import type { Log } from '../log.ts';
+import type { MailPort, SmsPort } from '../notify/ports.ts';
 import type { ServerKeys } from '../security/keys.ts';
+import type { Policy } from '../settings/policy.ts';
 import type { Store } from '../store/store.ts';
-
-/** Sends e-mail (src/notify/mailer.ts implements it over SMTP). */
-export interface MailPort {
-  send(message: { to: string[]; subject: string; text: string }): Promise<void>;
-}
-
-/** Sends text messages (src/notify/sms.ts implements it for Twilio and HTTP gateways). */
-export interface SmsPort {
-  send(message: { to: string; body: string }): Promise<void>;
-}
-
-/** User-facing text from the resource file (overridable by the admin). */
-export type Translate = (key: string, params?: Record<string, string | number>) => string;
-
-/** Where problems that need an administrator are written (pino-compatible). */
-export interface Log {
-  warn(details: object, message: string): void;
-  error(details: object, message: string): void;
-}
-
-/** What the flows follow: the database-kept settings, and the public URL and wording from the start-up configuration. */
-export type Policy = RuntimeSettings & Pick<Config, 'server' | 'ui'>;
 
 export interface FlowContext {
   directory: Directory;

@@ -5,7 +5,7 @@
  * address alone) then starts exactly like an enrolled one, and the questions of an enrolled
  * account follow the accepted code.
  */
-import type { Policy } from './context.ts';
+import type { Policy } from '../settings/policy.ts';
 import type { VerificationState } from './verification.ts';
 
 type StepPolicy = Pick<Policy, 'enrollment' | 'verification'>;

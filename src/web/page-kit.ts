@@ -3,7 +3,8 @@
  * a fresh CSRF token and the typed values and errors, and replacing the session at a boundary.
  */
 import type { FastifyReply, FastifyRequest, Session } from 'fastify';
-import type { Requester, Translate } from '../flows/context.ts';
+import type { Requester } from '../flows/context.ts';
+import type { Translate } from '../i18n/translate.ts';
 import type { FieldError } from '../flows/recover.ts';
 import type { Credentials } from '../flows/sign-in.ts';
 

@@ -3,7 +3,7 @@
  * users are enrolled, and whether the directory, mail and SMS connections and the DC
  * certificates are healthy.
  */
-import type { CertificateStatus } from '../../certificates.ts';
+import type { CertificateStatus } from '../../certificates/health.ts';
 import type { FlowContext } from '../../flows/context.ts';
 import type { Runtime } from '../../runtime.ts';
 import { countsByDay, failureReasons } from '../../store/audit-stats.ts';

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditRecorder } from '../../audit/recorder.ts';
-import type { CertificateStatus } from '../../certificates.ts';
+import type { CertificateStatus } from '../../certificates/health.ts';
 import { type RuntimeSection, RUNTIME_SECTIONS } from '../../config/schema.ts';
 import { LatchkeyError } from '../../errors.ts';
 import { activeAdmin, type AdminSession, configuredGroups, signInToAdmin } from '../../flows/admin.ts';

@@ -7,7 +7,7 @@ import { BlockList, isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Runtime } from '../../runtime.ts';
 import type { Store } from '../../store/store.ts';
-import type { Metrics } from '../metrics.ts';
+import type { Metrics } from '../../metrics/metrics.ts';
 
 /** How long /readyz waits for each dependency. */
 const READY_TIMEOUT_MS = 3_000;

@@ -6,7 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createError } from '../errors.ts';
-import type { Translate } from '../flows/context.ts';
+
+/** User-facing text from the resource file (overridable by the admin). */
+export type Translate = (key: string, params?: Record<string, string | number>) => string;
 
 export const StringsInvalid = createError<{ file: string; reason: string }>(
   'LK_STRINGS_INVALID',

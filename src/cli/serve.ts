@@ -7,12 +7,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { App } from './app.ts';
-import type { Config } from './config/schema.ts';
-import { describeDrift, settingsDrift } from './config/drift.ts';
-import { createError } from './errors.ts';
+import type { App } from '../app.ts';
+import type { Config } from '../config/schema.ts';
+import { describeDrift, settingsDrift } from '../config/drift.ts';
+import { createError } from '../errors.ts';
 import { startUpFacts } from './start-up-facts.ts';
-import { type CertificateReloader, generatedCertificate, hasGeneratedCertificate, TlsRequired, watchCertificate } from './web/tls.ts';
+import { type CertificateReloader, TlsRequired, watchCertificate } from '../certificates/serving.ts';
+import { generatedCertificate, hasGeneratedCertificate } from '../certificates/self-signed.ts';
 
 const LISTEN_HINTS: Record<string, string> = {
   EADDRINUSE: 'another process holds that port: stop it, or choose another port',

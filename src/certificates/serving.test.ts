@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import tls from 'node:tls';
 import { loadConfig } from '../config/load.ts';
-import { makeSelfSigned, readTlsOptions, type TlsProfile, watchCertificate } from './tls.ts';
+import { readTlsOptions, type TlsProfile, watchCertificate } from './serving.ts';
+import { makeSelfSigned } from './self-signed.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-tls-'));
 const servers: tls.Server[] = [];

@@ -13,17 +13,17 @@ import { tmpdir, hostname } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { after, describe, test } from 'node:test';
-import { type App, createApp } from './app.ts';
-import { devDirectorySettings } from './cli/demo.ts';
-import { runInit } from './cli/init.ts';
-import { loadConfig } from './config/load.ts';
-import type { Config } from './config/schema.ts';
+import { type App, createApp } from '../app.ts';
+import { devDirectorySettings } from './demo.ts';
+import { runInit } from './init.ts';
+import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
 import { serve } from './serve.ts';
-import { rejectsWithCode } from './testing/assertions.ts';
-import { devDomain } from './testing/dev-domain.ts';
-import { httpsGet, resetInFlight } from './testing/https.ts';
-import { freePort } from './testing/ports.ts';
-import { generatedCertificate, makeSelfSigned } from './web/tls.ts';
+import { rejectsWithCode } from '../testing/assertions.ts';
+import { devDomain } from '../testing/dev-domain.ts';
+import { httpsGet, resetInFlight } from '../testing/https.ts';
+import { freePort } from '../testing/ports.ts';
+import { generatedCertificate, makeSelfSigned } from '../certificates/self-signed.ts';
 
 const facts = devDomain();
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -151,7 +151,7 @@ describe('HTTPS served by Latchkey', () => {
 
 describe('certificate health', () => {
   test('a web certificate about to expire is audited and mailed to the admins by the daily job', async () => {
-    const { startOutbox } = await import('./notify/outbox.ts');
+    const { startOutbox } = await import('../notify/outbox.ts');
     const outbox = await startOutbox();
     cleanups.push(() => outbox.close());
     const config = configFor(tempDir(), {}, {

@@ -5,11 +5,11 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { AuditRecorder } from './audit/recorder.ts';
-import type { Config } from './config/schema.ts';
-import { peerCertificate } from './directory/tls.ts';
-import type { MailPort } from './flows/context.ts';
-import { certificateFiles } from './web/tls.ts';
+import type { AuditRecorder } from '../audit/recorder.ts';
+import type { Config } from '../config/schema.ts';
+import { peerCertificate } from '../directory/tls.ts';
+import type { MailPort } from '../notify/ports.ts';
+import { certificateFiles } from './serving.ts';
 
 const DAY_MS = 86_400_000;
 /** Fewer days left than this is a warning. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadConfig } from './config/load.ts';
+import { loadConfig } from '../config/load.ts';
 import { describeDatabase } from './start-up-facts.ts';
 
 test('the database is described without its password, even one in the query string', () => {

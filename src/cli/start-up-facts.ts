@@ -4,8 +4,9 @@
  * is a secret: the database URL loses its password, the key is shown by its fingerprint.
  */
 import type { AddressInfo } from 'node:net';
-import { databaseOptions, type App } from './app.ts';
-import type { Config } from './config/schema.ts';
+import { type App } from '../app.ts';
+import { databaseOptions } from '../config/paths.ts';
+import type { Config } from '../config/schema.ts';
 
 export type DatabaseDescription = { kind: 'sqlite'; file: string } | { kind: 'postgresql'; host: string; port: number; database: string; user: string };
 

@@ -1,0 +1,13 @@
+/** Where a configuration keeps its data: the database and the master key's file. */
+import { join } from 'node:path';
+import type { Config } from './schema.ts';
+
+/** Where `config`'s data lives: its PostgreSQL, or the SQLite file in the data folder. */
+export function databaseOptions(config: Config): { databaseUrl?: string; sqliteFile: string } {
+  return { ...(config.database.url ? { databaseUrl: config.database.url } : {}), sqliteFile: join(config.dataDir, 'latchkey.sqlite') };
+}
+
+/** The master key's file for `config`. */
+export function masterKeyFile(config: Config): string {
+  return config.masterKeyFile ?? join(config.dataDir, 'master.key');
+}

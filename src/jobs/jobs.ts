@@ -1,0 +1,69 @@
+/**
+ * Scheduled work. Every instance tries each job on its timer; the first to count a hit in the
+ * job's window runs it. The counter is a lock kept in the database, so a job runs once across
+ * instances.
+ */
+import type { AuditRecorder } from '../audit/recorder.ts';
+import { type CertificateCache, type CertificateStatus, checkCertificates } from '../certificates/health.ts';
+import type { RuntimeSettings } from '../config/schema.ts';
+import type { Log } from '../log.ts';
+import type { MailPort } from '../notify/ports.ts';
+import type { Store } from '../store/store.ts';
+
+const DAY_MS = 86_400_000;
+/** How often the jobs are tried: the purge of expired rows runs hourly, audit purge and certificate check daily. */
+export const JOB_TRY_MS = 3_600_000;
+
+export interface Jobs {
+  /** Removes audit entries older than the retention; 0 when another run had it today. */
+  purgeAudit(): Promise<number>;
+  /** Removes expired sessions, codes and rate-limit counters; null when another run had it this hour. */
+  purgeExpired(): Promise<{ sessions: number; codes: number; counters: number } | null>;
+  /** Audits the certificates' health and mails the admins about those expiring; [] when another run had it today. */
+  checkCertificates(): Promise<CertificateStatus[]>;
+}
+
+export interface JobDependencies {
+  store: Pick<Store, 'throttle' | 'audit' | 'sessions' | 'codes'>;
+  settings: () => RuntimeSettings;
+  adminAudit: AuditRecorder;
+  certificates: CertificateCache;
+  mail: () => MailPort | null;
+  now: () => number;
+}
+
+export function createJobs({ store, settings, adminAudit, certificates, mail, now }: JobDependencies): Jobs {
+  const firstInWindow = async (job: string, windowMs: number) => (await store.throttle.hit(`job:${job}`, windowMs, now())) === 1;
+  return {
+    async purgeAudit() {
+      const days = settings().audit.retentionDays;
+      if (!days || !(await firstInWindow('audit-purge', DAY_MS))) return 0;
+      const removed = await store.audit.purgeOlderThan(now() - days * DAY_MS);
+      await adminAudit.record({ actor: 'latchkey', action: 'audit-purge', outcome: 'success', sourceIp: '-', detail: `${removed} entries older than ${days} days removed` });
+      return removed;
+    },
+    async purgeExpired() {
+      // Every first step leaves a session row and counters; without this they pile up for ever.
+      if (!(await firstInWindow('expired-purge', JOB_TRY_MS))) return null;
+      const at = now();
+      return { sessions: await store.sessions.purgeExpired(at), codes: await store.codes.purgeExpired(at), counters: await store.throttle.purgeExpired(at) };
+    },
+    async checkCertificates() {
+      if (!(await firstInWindow('certificate-check', DAY_MS))) return [];
+      certificates.forget();
+      return checkCertificates(await certificates.statuses(), adminAudit, mail(), settings().notifications.adminEmails);
+    },
+  };
+}
+
+/** Tries every job each `everyMs`; a failure is logged and the next try comes as usual. Returns the stop. */
+export function scheduleJobs(jobs: Jobs, log: Log, everyMs = JOB_TRY_MS): () => void {
+  const timer = setInterval(() => {
+    const failed = (job: string) => (error: unknown) => log.error({ err: error }, `${job} failed`);
+    void jobs.purgeAudit().catch(failed('audit purge'));
+    void jobs.purgeExpired().catch(failed('purge of expired sessions, codes and counters'));
+    void jobs.checkCertificates().catch(failed('certificate check'));
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
