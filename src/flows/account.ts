@@ -11,24 +11,13 @@ import { LatchkeyError } from '../errors.ts';
 import { bareAddress } from '../notify/address.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { ENROLL_LIFETIME_MS, type EnrollState } from './enroll.ts';
-import { type FieldError, newPasswordErrors, policyFieldError } from './recover.ts';
+import type { FieldError } from '../field-errors.ts';
+import { newPasswordErrors, policyFieldError } from './new-password.ts';
 import { type Credentials, recordSignInFailure, signIn, tryPassword } from './sign-in.ts';
+import { openSession, sessionUser, type SignedInSession, touch } from './signed-in.ts';
 
 /** A signed-in user, kept server-side in the session. */
-export interface AccountSession {
-  guid: string;
-  sam: string;
-  displayName: string | null;
-  /** Last request; the session ends after selfService.idleMinutes without one. */
-  lastSeen: number;
-}
-
-/** Refused because the session is missing or has been idle too long: sign in again. */
-export class SignInRequired extends Error {
-  constructor() {
-    super('signing in is required');
-  }
-}
+export type AccountSession = SignedInSession;
 
 export type AccountSignIn = { ok: true; session: AccountSession } | { ok: false; error: LatchkeyError };
 
@@ -40,16 +29,14 @@ export async function signInToAccount(ctx: FlowContext, input: Credentials, requ
   }
   const { user } = result;
   await ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action: 'sign-in', outcome: 'success', sourceIp: requester.ip });
-  return { ok: true, session: { guid: user.guid, sam: user.samAccountName, displayName: user.displayName, lastSeen: ctx.now() } };
+  return { ok: true, session: openSession(ctx, user) };
 }
 
 /** Checks the session is live and touches it; the user, read again from the directory. */
 export async function activeUser(ctx: FlowContext, session: AccountSession | undefined): Promise<DirectoryUser> {
-  if (!session || ctx.now() - session.lastSeen > ctx.policy.selfService.idleMinutes * 60_000) throw new SignInRequired();
-  const user = await ctx.directory.getUser(session.guid);
-  if (!user) throw new SignInRequired();
-  session.lastSeen = ctx.now();
-  return user;
+  const live = await sessionUser(ctx, session);
+  touch(ctx, live.session);
+  return live.user;
 }
 
 export interface ProfileAttribute {

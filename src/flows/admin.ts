@@ -5,12 +5,11 @@
  */
 import type { AuditRecorder } from '../audit/recorder.ts';
 import type { DirectoryUser } from '../directory/directory.ts';
-import { holdsGroup } from '../directory/group-identity.ts';
 import { pinnedIdentity } from '../settings/helpdesk-groups.ts';
 import { createError, LatchkeyError } from '../errors.ts';
-import { SignInRequired } from './account.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { type Credentials, signIn } from './sign-in.ts';
+import { groupsHeld, openSession, SignInRequired, type SignedInSession, sessionUser, touch, wholeDomain } from './signed-in.ts';
 
 export const NotAdmin = createError(
   'LK_NOT_ADMIN',
@@ -25,16 +24,11 @@ export const AdminGroupUnidentified = createError(
 );
 
 /** A signed-in administrator, kept server-side in the session. */
-export interface AdminSession {
-  guid: string;
-  sam: string;
-  displayName: string | null;
-  lastSeen: number;
-}
+export type AdminSession = SignedInSession;
 
 /** Whether `user` is, at any depth, a member of the admin group (by its SID). */
 async function isAdmin(ctx: FlowContext, user: DirectoryUser): Promise<boolean> {
-  return holdsGroup(await ctx.directory.groupsOf(user), await ctx.adminGroup());
+  return (await groupsHeld(ctx, user, [await ctx.adminGroup()], (group) => group)).length > 0;
 }
 
 export async function signInToAdmin(
@@ -59,21 +53,20 @@ export async function signInToAdmin(
     await record('refused', `admin group not identified: ${admins.code}`);
     return { ok: false, error: AdminGroupUnidentified({}) };
   }
-  if (!holdsGroup(await ctx.directory.groupsOf(result.user), admins)) {
+  if (!(await groupsHeld(ctx, result.user, [admins], (group) => group)).length) {
     await record('refused', `not a member of ${admins.dn}`);
     return { ok: false, error: NotAdmin({}) };
   }
   await record('success');
-  return { ok: true, session: { guid: result.user.guid, sam: result.user.samAccountName, displayName: result.user.displayName, lastSeen: ctx.now() } };
+  return { ok: true, session: openSession(ctx, result.user) };
 }
 
 /** The live administrator: idle sessions end, and so do those of people who left the group. */
 export async function activeAdmin(ctx: FlowContext, session: AdminSession | undefined): Promise<AdminSession> {
-  if (!session || ctx.now() - session.lastSeen > ctx.policy.selfService.idleMinutes * 60_000) throw new SignInRequired();
-  const user = await ctx.directory.getUser(session.guid, [(await ctx.directory.domain()).baseDn]);
-  if (!user || !(await isAdmin(ctx, user))) throw new SignInRequired();
-  session.lastSeen = ctx.now();
-  return session;
+  const live = await sessionUser(ctx, session, await wholeDomain(ctx));
+  if (!(await isAdmin(ctx, live.user))) throw SignInRequired({});
+  touch(ctx, live.session);
+  return live.session;
 }
 
 /** The groups that grant access, as the console shows them: each by the DN its SID was resolved to (null: not identified). */

@@ -13,12 +13,13 @@ import { maskEmail, maskPhone } from '../notify/masking.ts';
 import { verifyAnswer } from '../security/answers.ts';
 import type { Enrollment } from '../store/enrollments.ts';
 import type { FlowContext, Requester } from './context.ts';
-import { portalLockoutKey } from './failure-limits.ts';
+import { limitKeys } from './limit-keys.ts';
+
 import { authorisedTarget, type Desk, record } from './helpdesk-guard.ts';
 import { type Delivery, SendCapped, sendCodeMessage } from './code-delivery.ts';
 import { checkTypedCode } from './one-time-codes.ts';
 import { describeCap } from './send-caps.ts';
-import { type Channel, randomSubset } from './verification.ts';
+import { type Channel, randomSubset } from './verification-state.ts';
 
 export const CallerNotVerified = createError(
   'LK_CALLER_NOT_VERIFIED',
@@ -39,9 +40,9 @@ export const CALLER_VERIFIED_MS = 15 * 60_000;
 export const CALLER_QUESTIONS = 2;
 
 /** Wrong caller checks of an account, from any operator; not cleared by ending a portal lockout. */
-const wrongChecksKey = (user: { guid: string }) => `caller-checks:${user.guid}`;
+const wrongChecksKey = (user: { guid: string }) => limitKeys.callerChecks(user.guid);
 /** A verification of the caller that this operator started and that has not passed yet. */
-const inProgressKey = (desk: Desk, user: { guid: string }) => `caller-verifying:${desk.session.guid}:${user.guid}`;
+const inProgressKey = (desk: Desk, user: { guid: string }) => limitKeys.callerVerifying(desk.session.guid, user.guid);
 
 /** How long a verification in progress lasts: at least as long as the code it may have sent. */
 function inProgressMs(ctx: FlowContext): number {
@@ -163,14 +164,14 @@ export async function checkCallerAnswers(ctx: FlowContext, desk: Desk, guid: str
   const enrolled = (await ctx.store.enrollments.get(user.guid))?.answers ?? [];
   if (!asked.length || !enrolled.length) return false;
   await begin(ctx, desk, user, requester, 'answers');
-  let passed = (await ctx.store.throttle.peek(portalLockoutKey(user.guid), ctx.now())) < maxWrongAnswers;
+  let passed = (await ctx.store.throttle.peek(limitKeys.portalLockout(user.guid), ctx.now())) < maxWrongAnswers;
   for (const [i, question] of asked.entries()) {
     const stored = enrolled[question.position];
     const hash = stored?.question === question.text ? stored.answerHash : null;
     passed = (await verifyAnswer(hash, answers[i] ?? '')) && passed;
   }
   await conclude(ctx, desk, user, passed);
-  if (!passed) await ctx.store.throttle.hit(portalLockoutKey(user.guid), coolDownMinutes * 60_000, ctx.now());
+  if (!passed) await ctx.store.throttle.hit(limitKeys.portalLockout(user.guid), coolDownMinutes * 60_000, ctx.now());
   await record(ctx, desk.session, user, 'caller-verification', passed ? 'success' : 'refused', requester, passed ? 'answers' : 'answers: wrong or locked');
   return passed;
 }

@@ -9,7 +9,8 @@ import { writeDetail } from '../directory/write-outcome.ts';
 import { LatchkeyError } from '../errors.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { FlowContext, Requester } from './context.ts';
-import { type FieldError, newPasswordErrors, policyFieldError, typedPasswordErrors } from './recover.ts';
+import type { FieldError } from '../field-errors.ts';
+import { newPasswordErrors, policyFieldError, typedPasswordErrors } from './new-password.ts';
 import { tryPassword } from './sign-in.ts';
 
 export interface ChangeInput {

@@ -11,7 +11,7 @@ import { hashAnswer, normalizeAnswer } from '../security/answers.ts';
 import type { Policy } from '../settings/policy.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { clearFailures } from './failure-limits.ts';
-import type { FieldError } from './recover.ts';
+import type { FieldError } from '../field-errors.ts';
 import { accountNameKeys } from './typed-name.ts';
 import { type Credentials, recordSignInFailure, signIn } from './sign-in.ts';
 

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { portalFixture } from '../testing/portal.ts';
-import { answerQuestion, startVerification, type VerificationState } from './verification.ts';
+import { answerQuestion, startVerification } from './verification.ts';
+import type { VerificationState } from './verification-state.ts';
 
 const fixture = portalFixture();
 

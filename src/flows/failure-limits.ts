@@ -11,6 +11,7 @@
  * account answers to is counted exactly as a real one would be.
  */
 import type { FlowContext, Requester } from './context.ts';
+import { limitKeys } from './limit-keys.ts';
 
 /** What failures are counted against: the account (null for a decoy) and the typed name's key. */
 export interface FailureSubject {
@@ -30,10 +31,7 @@ export function isStop(outcome: string): outcome is Stop {
 
 const DAY_MS = 24 * 60 * 60_000;
 
-/** The portal lockout's counter for an account's objectGUID or a name key (the helpdesk reads and clears it). */
-export const portalLockoutKey = (id: string) => `answers:${id}`;
-const runKey = (id: string) => `failure-run:${id}`;
-const addressKey = (ip: string) => `failures-ip:${ip}`;
+const { portalLockout: portalLockoutKey, failureRun: runKey, failuresFromAddress: addressKey } = limitKeys;
 
 /** The ids failures are counted under: the account's objectGUID (when there is one) and the name key. */
 export function failureIds(subject: FailureSubject): string[] {

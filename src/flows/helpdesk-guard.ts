@@ -14,7 +14,8 @@ import { withinAny } from '../directory/scope.ts';
 import { createError } from '../errors.ts';
 import { pinnedIdentity } from '../settings/helpdesk-groups.ts';
 import type { FlowContext, Requester } from './context.ts';
-import type { Channel } from './verification.ts';
+import { groupsHeld, type SignedInSession } from './signed-in.ts';
+import type { Channel } from './verification-state.ts';
 
 export const NotHelpdesk = createError(
   'LK_NOT_HELPDESK',
@@ -41,11 +42,7 @@ export const StaffAccount = createError(
 );
 
 /** A signed-in operator, kept server-side in the session. */
-export interface OperatorSession {
-  guid: string;
-  sam: string;
-  displayName: string | null;
-  lastSeen: number;
+export interface OperatorSession extends SignedInSession {
   /** Accounts whose caller passed verification, until when. */
   verified: Record<string, number>;
   /** Code verifications in progress, by account GUID. */
@@ -68,11 +65,7 @@ export interface Desk {
 
 /** The operator's authority, or null when they hold no configured (and identified) helpdesk group. */
 export async function authorityOf(ctx: FlowContext, operator: DirectoryUser): Promise<Authority | null> {
-  const groups = await ctx.directory.groupsOf(operator);
-  const matched = ctx.policy.helpdesk.groups.filter((entry) => {
-    const identity = pinnedIdentity(entry);
-    return identity !== null && holdsGroup(groups, identity);
-  });
+  const matched = await groupsHeld(ctx, operator, ctx.policy.helpdesk.groups, pinnedIdentity);
   if (!matched.length) return null;
   return { scopes: matched.flatMap((entry) => entry.scopes), allowProtected: matched.some((entry) => entry.allowProtected) };
 }

@@ -12,23 +12,17 @@ import { failedWriteOutcome, writeDetail } from '../directory/write-outcome.ts';
 import { createError, type LatchkeyError } from '../errors.ts';
 import type { AuditEntry } from '../store/audit.ts';
 import type { Enrollment } from '../store/enrollments.ts';
-import { SignInRequired } from './account.ts';
-import {
-  callerChannels,
-  callerChecksExhausted,
-  CallerNotVerified,
-  callerQuestions,
-  callerVerified,
-  maskedChannels,
-  verificationInProgress,
-} from './caller-verification.ts';
+import { callerChannels, callerChecksExhausted, CallerNotVerified, callerQuestions, callerVerified, maskedChannels, verificationInProgress } from './caller-verification.ts';
 import type { FlowContext, Requester } from './context.ts';
-import { clearFailures, portalLockoutKey } from './failure-limits.ts';
+import { limitKeys } from './limit-keys.ts';
+import { clearFailures } from './failure-limits.ts';
 import { accountNameKeys } from './typed-name.ts';
 import { authorisedTarget, authorityOf, type Desk, NotHelpdesk, type OperatorSession, record } from './helpdesk-guard.ts';
-import { type FieldError, newPasswordErrors, policyFieldError } from './recover.ts';
+import type { FieldError } from '../field-errors.ts';
+import { newPasswordErrors, policyFieldError } from './new-password.ts';
 import { type Credentials, signIn } from './sign-in.ts';
-import type { Channel } from './verification.ts';
+import { openSession, SignInRequired, sessionUser, touch, wholeDomain } from './signed-in.ts';
+import type { Channel } from './verification-state.ts';
 
 export const LockoutClearDuringVerification = createError(
   'LK_LOCKOUT_CLEAR_DURING_VERIFICATION',
@@ -52,22 +46,21 @@ export async function signInToHelpdesk(ctx: FlowContext, input: Credentials, req
   await record(ctx, operator, null, 'sign-in', 'success', requester);
   return {
     ok: true,
-    session: { guid: result.user.guid, sam: result.user.samAccountName, displayName: result.user.displayName, lastSeen: ctx.now(), verified: {}, pending: {}, questions: {} },
+    session: { ...openSession(ctx, result.user), verified: {}, pending: {}, questions: {} },
   };
 }
 
 export async function activeOperator(ctx: FlowContext, session: OperatorSession | undefined, requester: Requester): Promise<Desk> {
-  if (!session || ctx.now() - session.lastSeen > ctx.policy.selfService.idleMinutes * 60_000) throw new SignInRequired();
-  const operator = await ctx.directory.getUser(session.guid, [(await ctx.directory.domain()).baseDn]);
-  const authority = operator && (await authorityOf(ctx, operator));
+  const live = await sessionUser(ctx, session, await wholeDomain(ctx));
+  const authority = await authorityOf(ctx, live.user);
   if (!authority) {
-    await record(ctx, session, null, 'refused', 'refused', requester, 'no longer in a helpdesk group');
-    throw new SignInRequired();
+    await record(ctx, live.session, null, 'refused', 'refused', requester, 'no longer in a helpdesk group');
+    throw SignInRequired({});
   }
-  session.lastSeen = ctx.now();
+  touch(ctx, live.session);
   // A session signed in before questions were drawn per caller has no place for them yet.
-  session.questions ??= {};
-  return { session, authority };
+  live.session.questions ??= {};
+  return { session: live.session, authority };
 }
 
 /** Users matching `query` inside the operator's scopes, a page at a time. */
@@ -95,7 +88,7 @@ export interface UserDetails {
 export async function userDetails(ctx: FlowContext, desk: Desk, guid: string, requester: Requester): Promise<UserDetails> {
   const user = await authorisedTarget(ctx, desk, guid, 'user-view', requester);
   const enrollment = await ctx.store.enrollments.get(user.guid);
-  const lockouts = await ctx.store.throttle.peek(portalLockoutKey(user.guid), ctx.now());
+  const lockouts = await ctx.store.throttle.peek(limitKeys.portalLockout(user.guid), ctx.now());
   const activity = await ctx.store.audit.query({ actor: user.samAccountName, limit: 20 });
   await record(ctx, desk.session, user, 'user-view', 'success', requester);
   return {

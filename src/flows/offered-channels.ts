@@ -6,7 +6,7 @@
 import { hiddenEmail, maskEmail, maskPhone } from '../notify/masking.ts';
 import { decoyDigits } from '../security/decoy.ts';
 import type { FlowContext } from './context.ts';
-import type { Channel, VerificationState } from './verification.ts';
+import type { Channel, VerificationState } from './verification-state.ts';
 
 const PAGE_ORDER: readonly Channel[] = ['email', 'sms'];
 

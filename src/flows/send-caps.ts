@@ -6,8 +6,9 @@
  */
 import { createHmac } from 'node:crypto';
 import { normalizePhone } from '../notify/phone.ts';
+import { limitKeys } from './limit-keys.ts';
 import type { FlowContext } from './context.ts';
-import type { Channel } from './verification.ts';
+import type { Channel } from './verification-state.ts';
 
 /** One of the four caps: whose sends it counts, and over which window. */
 export interface SendCap {
@@ -47,7 +48,7 @@ function counters(ctx: CapContext, send: PlannedSend) {
   return (['destination', 'account'] as const).flatMap((scope) =>
     (['hour', 'day'] as const).map((window) => ({
       cap: { scope, window },
-      key: `sends-${scope}-${window}:${subjects[scope]}`,
+      key: limitKeys.sends(scope, window, subjects[scope]),
       max: settings[scope][PER_WINDOW[window]],
       windowMs: WINDOW_MS[window],
     })),

@@ -11,6 +11,7 @@ import { lockoutImminent } from '../directory/password-policy.ts';
 import { createError, type LatchkeyError } from '../errors.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { FlowContext, Requester } from './context.ts';
+import { limitKeys } from './limit-keys.ts';
 import { typedNameKey } from './typed-name.ts';
 
 export const RateLimited = createError(
@@ -21,9 +22,6 @@ export const RateLimited = createError(
 
 /** Why a sign-in failed, for the audit trail. */
 export type SignInFailure = 'bot' | 'rate-limited' | 'unknown-name' | 'lockout-imminent' | BindFailure;
-
-/** The throttle scope of every page that tries a user's AD password: one limit across them all. */
-export const PASSWORD_ATTEMPTS = 'password';
 
 export type SignInResult =
   | { ok: true; user: DirectoryUser }
@@ -37,8 +35,8 @@ export interface Credentials {
 }
 
 /** The keys of the password-try limits: per source address, and per canonical name (every spelling alike). */
-const addressKey = (requester: Requester) => `${PASSWORD_ATTEMPTS}-ip:${requester.ip}`;
-const nameLimitKey = (key: string) => `${PASSWORD_ATTEMPTS}-name:${key}`;
+const addressKey = (requester: Requester) => limitKeys.passwordTriesFromAddress(requester.ip);
+const nameLimitKey = limitKeys.passwordTriesForName;
 
 /** Bind refusals AD gives only for the right password. */
 const EXPIRED_BUT_RIGHT: ReadonlySet<BindFailure> = new Set(['password-expired', 'must-change']);

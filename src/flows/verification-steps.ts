@@ -6,7 +6,7 @@
  * account follow the accepted code.
  */
 import type { Policy } from '../settings/policy.ts';
-import type { VerificationState } from './verification.ts';
+import type { VerificationState } from './verification-state.ts';
 
 type StepPolicy = Pick<Policy, 'enrollment' | 'verification'>;
 

@@ -5,7 +5,7 @@
  * bot) the flow is a decoy that looks and behaves the same but can never pass. Wrong answers
  * and codes count against the account (failure-limits.ts), never the starts.
  */
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AuditAction, AuditOutcome } from '../audit/recorder.ts';
 import type { DirectoryUser } from '../directory/directory.ts';
 import { LatchkeyError } from '../errors.ts';
@@ -16,42 +16,14 @@ import { withUniformDelay } from '../security/timing.ts';
 import type { Enrollment } from '../store/enrollments.ts';
 import { sendCodeMessage } from './code-delivery.ts';
 import type { FlowContext, Requester } from './context.ts';
+import { type Channel, type DecoyReason, expectStage, FLOW_LIFETIME_MS, randomSubset, StepOutOfOrder, type VerificationKind, type VerificationState } from './verification-state.ts';
+import { limitKeys } from './limit-keys.ts';
 import { type Attempt, beginAttempt, clearFailures, failureIds, type Stop } from './failure-limits.ts';
 import { configuredChannels, offeredChannels } from './offered-channels.ts';
 import { checkTypedCode, issueCode } from './one-time-codes.ts';
 import { describeCap } from './send-caps.ts';
 import { typedName } from './typed-name.ts';
 import { canVerify, firstStage, stageAfterCode, stageAfterQuestions } from './verification-steps.ts';
-
-export type VerificationKind = 'reset' | 'unlock';
-export type Channel = 'email' | 'sms';
-
-/** Why a flow is a decoy; recorded in the audit trail, never shown. */
-export type DecoyReason = 'unknown-name' | 'not-enrolled' | 'bot';
-
-/** A verification in progress, kept server-side in the session. */
-export interface VerificationState {
-  kind: VerificationKind;
-  /** Random id: keys the code and ties a code to this attempt only. */
-  flowId: string;
-  /** The account; null in a decoy flow. */
-  user: { guid: string; sam: string } | null;
-  decoy: DecoyReason | null;
-  /** Keyed fingerprint of the typed name: decoy seed, and the lockout key of unknown names. */
-  nameKey: string;
-  /** The questions to ask, in order; `position` is the enrolled answer's position. */
-  questions: { position: number; text: string }[];
-  questionIndex: number;
-  stage: 'question' | 'channel' | 'code' | 'verified';
-  /** Where a code can go, masked for display. */
-  channels: { channel: Channel; masked: string }[];
-  codeChannel: Channel | null;
-  codeSentAt: number | null;
-  expiresAt: number;
-}
-
-/** How long a verification may take from start to finish. */
-export const FLOW_LIFETIME_MS = 20 * 60_000;
 
 const REQUESTED: Record<VerificationKind, AuditAction> = { reset: 'reset-requested', unlock: 'unlock-requested' };
 
@@ -99,14 +71,6 @@ function e164OrNull(number: string): string | null {
   }
 }
 
-/** `count` items of `items` in a random order (a new draw for every flow). */
-export function randomSubset<T>(items: readonly T[], count: number): T[] {
-  const pool = [...items];
-  const picked: T[] = [];
-  while (picked.length < count && pool.length) picked.push(pool.splice(randomInt(pool.length), 1)[0]!);
-  return picked;
-}
-
 export interface StartInput {
   kind: VerificationKind;
   name: string;
@@ -130,7 +94,7 @@ export async function startVerification(ctx: FlowContext, input: StartInput, req
 async function begin(ctx: FlowContext, input: StartInput, requester: Requester): Promise<StartOutcome> {
   const { policy } = ctx;
   // Starts are limited per address only: a stranger starting flows for a name costs its owner nothing.
-  if (await overLimit(ctx, `verify-ip:${requester.ip}`, policy.protection.perIp)) {
+  if (await overLimit(ctx, limitKeys.verificationStarts(requester.ip), policy.protection.perIp)) {
     await record(ctx, { user: null, decoy: null }, requester, 'rate-limited', 'refused', 'per address');
     return { ok: false, stop: 'address' };
   }
@@ -184,17 +148,6 @@ async function decoyPlan(ctx: FlowContext, name: { key: string; typed: string })
     verification.questionsToAsk,
   );
   return { questions, channels: await offeredChannels(ctx, name, {}, true) };
-}
-
-/** Refused because the state is not at the step being posted (skipped, replayed or expired). */
-export class StepOutOfOrder extends Error {
-  constructor() {
-    super('this step does not follow from where the flow is');
-  }
-}
-
-function expectStage(ctx: FlowContext, state: VerificationState, stage: VerificationState['stage']) {
-  if (state.stage !== stage || ctx.now() > state.expiresAt) throw new StepOutOfOrder();
 }
 
 export type AnswerOutcome = 'next' | 'wrong' | Stop;
@@ -254,9 +207,9 @@ type Delivered = { outcome: 'sent' } | { outcome: 'withheld'; action: AuditActio
 
 /** Sends a code to the chosen destination (a decoy sends nothing, in the same time). */
 export async function sendCode(ctx: FlowContext, state: VerificationState, channel: Channel, requester: Requester): Promise<SendOutcome> {
-  if (state.stage !== 'channel' && state.stage !== 'code') throw new StepOutOfOrder();
+  if (state.stage !== 'channel' && state.stage !== 'code') throw StepOutOfOrder({});
   expectStage(ctx, state, state.stage);
-  if (!state.channels.some((offered) => offered.channel === channel)) throw new StepOutOfOrder();
+  if (!state.channels.some((offered) => offered.channel === channel)) throw StepOutOfOrder({});
   const cooldownMs = ctx.policy.codes.resendCooldownSeconds * 1000;
   if (state.codeSentAt !== null && ctx.now() - state.codeSentAt < cooldownMs) {
     return { outcome: 'too-soon', waitSeconds: Math.ceil((state.codeSentAt + cooldownMs - ctx.now()) / 1000) };

@@ -7,7 +7,7 @@
 import type { HelpdeskGroup } from '../config/schema.ts';
 import type { GroupIdentity } from '../directory/directory.ts';
 import { GroupAmbiguous, GroupNotFound } from '../directory/errors.ts';
-import type { FieldError } from '../flows/recover.ts';
+import type { FieldError } from '../field-errors.ts';
 
 /** Finds the one group a reference names (Directory.resolveGroup). */
 export type ResolveGroup = (reference: string) => Promise<GroupIdentity>;

@@ -15,7 +15,7 @@ import type { z } from 'zod';
 import type { AuditRecorder } from '../audit/recorder.ts';
 import { type RuntimeSection, type RuntimeSettings, runtimeSchema } from '../config/schema.ts';
 import { createError } from '../errors.ts';
-import type { FieldError } from '../flows/recover.ts';
+import type { FieldError } from '../field-errors.ts';
 import type { Tables } from '../store/schema.ts';
 import { createSettings, type Settings } from '../store/settings.ts';
 import { pinHelpdeskGroups, pinnedIdentity, type ResolveGroup } from './helpdesk-groups.ts';

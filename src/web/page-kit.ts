@@ -5,7 +5,7 @@
 import type { FastifyReply, FastifyRequest, Session } from 'fastify';
 import type { Requester } from '../flows/context.ts';
 import type { Translate } from '../i18n/translate.ts';
-import type { FieldError } from '../flows/recover.ts';
+import type { FieldError } from '../field-errors.ts';
 import type { Credentials } from '../flows/sign-in.ts';
 
 /** The honeypot's field name: plausible to a bot, hidden from people. */

@@ -23,8 +23,8 @@ import type { Config } from '../config/schema.ts';
 import type { Runtime } from '../runtime.ts';
 import { LatchkeyError } from '../errors.ts';
 import type { FlowContext } from '../flows/context.ts';
-import { SignInRequired } from '../flows/account.ts';
-import { StepOutOfOrder } from '../flows/verification.ts';
+import { SignInRequired } from '../flows/signed-in.ts';
+import { StepOutOfOrder } from '../flows/verification-state.ts';
 import type { ServerKeys } from '../security/keys.ts';
 import type { Store } from '../store/store.ts';
 import { staticAssets } from './assets.ts';
@@ -179,9 +179,9 @@ function errorPage(reply: FastifyReply, status: number, message: string, referen
 }
 
 function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply, t: (key: string, params?: Record<string, string | number>) => string) {
-  if (error instanceof StepOutOfOrder) return errorPage(reply, 409, t('flow.stale'));
+  if (StepOutOfOrder.is(error)) return errorPage(reply, 409, t('flow.stale'));
   // A signed-in page without a live session: back to its sign-in form.
-  if (error instanceof SignInRequired) {
+  if (SignInRequired.is(error)) {
     const [area, home] = request.url.startsWith('/helpdesk') ? (['operator', '/helpdesk'] as const) : request.url.startsWith('/admin') ? (['admin', '/admin'] as const) : (['account', '/me'] as const);
     request.session.set(area, undefined);
     return reply.redirect(home, 303);

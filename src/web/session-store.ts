@@ -8,7 +8,7 @@ import type { AccountSession } from '../flows/account.ts';
 import type { AdminSession } from '../flows/admin.ts';
 import type { EnrollState } from '../flows/enroll.ts';
 import type { OperatorSession } from '../flows/helpdesk-guard.ts';
-import type { VerificationState } from '../flows/verification.ts';
+import type { VerificationState } from '../flows/verification-state.ts';
 import type { Sessions } from '../store/sessions.ts';
 
 declare module 'fastify' {

@@ -6,7 +6,7 @@
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import type { z } from 'zod';
 import { type RuntimeSection, runtimeSchema } from '../config/schema.ts';
-import type { FieldError } from '../flows/recover.ts';
+import type { FieldError } from '../field-errors.ts';
 import { SECRET_FIELDS } from '../settings/service.ts';
 
 export type FieldKind = 'text' | 'multiline' | 'number' | 'boolean' | 'choice' | 'list' | 'yaml' | 'secret';

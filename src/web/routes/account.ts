@@ -14,7 +14,7 @@ import {
   viewProfile,
 } from '../../flows/account.ts';
 import type { FlowContext } from '../../flows/context.ts';
-import type { FieldError } from '../../flows/recover.ts';
+import type { FieldError } from '../../field-errors.ts';
 import { LatchkeyError } from '../../errors.ts';
 import { credentialsOf, pageKit, requester, secret, text } from '../page-kit.ts';
 

@@ -10,7 +10,7 @@ import { type RuntimeSection, RUNTIME_SECTIONS } from '../../config/schema.ts';
 import { LatchkeyError } from '../../errors.ts';
 import { activeAdmin, type AdminSession, configuredGroups, signInToAdmin } from '../../flows/admin.ts';
 import type { FlowContext } from '../../flows/context.ts';
-import type { FieldError } from '../../flows/recover.ts';
+import type { FieldError } from '../../field-errors.ts';
 import type { Runtime } from '../../runtime.ts';
 import type { Store } from '../../store/store.ts';
 import { auditViewerRoutes } from '../admin/audit-viewer.ts';

@@ -10,6 +10,7 @@ import { activeOperator, signInToHelpdesk, userDetails } from '../../flows/helpd
 import { addMember, bindAs, createGroup, devDomain, freshPassword, readAttribute, removeEntries, type TestUser } from '../../testing/dev-domain.ts';
 import { ANSWERS, answerAll, codeSentTo, enroll } from '../../testing/journeys.ts';
 import { portalFixture } from '../../testing/portal.ts';
+import { limitKeys } from '../../flows/limit-keys.ts';
 import { csrfOf, type Page, webClient, type WebClient } from '../../testing/web-client.ts';
 
 const facts = devDomain();
@@ -175,10 +176,10 @@ describe('reset and unlock', () => {
     const user = await fixture.person();
     await enroll(webClient(fixture.portal.app.server), user);
     const guid = await guidOf(user.sam);
-    await fixture.portal.app.store.throttle.hit(`answers:${guid}`, 60_000, Date.now());
+    await fixture.portal.app.store.throttle.hit(limitKeys.portalLockout(guid), 60_000, Date.now());
     const client = await operator();
     await act(client, guid, 'clear-lockout');
-    assert.equal(await fixture.portal.app.store.throttle.peek(`answers:${guid}`, Date.now()), 0);
+    assert.equal(await fixture.portal.app.store.throttle.peek(limitKeys.portalLockout(guid), Date.now()), 0);
     await act(client, guid, 'clear-enrollment');
     assert.equal(await fixture.portal.app.store.enrollments.get(guid), null);
   });

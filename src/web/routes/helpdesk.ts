@@ -19,8 +19,8 @@ import {
   unlockForCaller,
   userDetails,
 } from '../../flows/helpdesk.ts';
-import type { FieldError } from '../../flows/recover.ts';
-import type { Channel } from '../../flows/verification.ts';
+import type { FieldError } from '../../field-errors.ts';
+import type { Channel } from '../../flows/verification-state.ts';
 import { credentialsOf, pageKit, requester, secret, text } from '../page-kit.ts';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -8,18 +8,12 @@ import type { FlowContext } from '../../flows/context.ts';
 import { credentialsOf, HONEYPOT, pageKit, requester, secret, text } from '../page-kit.ts';
 import { changePassword } from '../../flows/change.ts';
 import { type EnrollState, saveEnrollment, startEnrollment } from '../../flows/enroll.ts';
-import { completeReset, completeUnlock, type FieldError, passwordRules } from '../../flows/recover.ts';
+import { completeReset, passwordRules } from '../../flows/reset.ts';
+import { completeUnlock } from '../../flows/unlock.ts';
+import type { FieldError } from '../../field-errors.ts';
 import { isStop, type Stop } from '../../flows/failure-limits.ts';
-import {
-  answerQuestion,
-  type Channel,
-  checkCode,
-  sendCode,
-  startVerification,
-  StepOutOfOrder,
-  type VerificationKind,
-  type VerificationState,
-} from '../../flows/verification.ts';
+import { answerQuestion, checkCode, sendCode, startVerification } from '../../flows/verification.ts';
+import { type Channel, StepOutOfOrder, type VerificationKind, type VerificationState } from '../../flows/verification-state.ts';
 
 type Form = Record<string, unknown>;
 const KINDS: readonly VerificationKind[] = ['reset', 'unlock'];
@@ -32,7 +26,7 @@ export async function publicRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
 
   function flow(request: FastifyRequest, kind: VerificationKind): VerificationState {
     const state = request.session.get('flow');
-    if (!state || state.kind !== kind) throw new StepOutOfOrder();
+    if (!state || state.kind !== kind) throw StepOutOfOrder({});
     return state;
   }
 
@@ -66,7 +60,7 @@ export async function publicRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
 
   function enrollment(request: FastifyRequest): EnrollState {
     const state = request.session.get('enroll');
-    if (!state || state.expiresAt < ctx.now()) throw new StepOutOfOrder();
+    if (!state || state.expiresAt < ctx.now()) throw StepOutOfOrder({});
     return state;
   }
 

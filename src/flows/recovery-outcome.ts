@@ -1,0 +1,45 @@
+/**
+ * What reset and unlock share once verification passed: their outcome, their audit entry, and
+ * the notice that tells the owner what was done.
+ */
+import type { AuditAction, AuditOutcome } from '../audit/recorder.ts';
+import type { DirectoryUser } from '../directory/directory.ts';
+import type { LatchkeyError } from '../errors.ts';
+import type { FieldError } from '../field-errors.ts';
+import type { FlowContext, Requester } from './context.ts';
+import type { VerifiedRefusal } from './verification.ts';
+
+export type RecoverOutcome =
+  | { outcome: 'done'; wasLocked: boolean }
+  | { outcome: 'invalid'; errors: FieldError[] }
+  | { outcome: 'refused'; refusal: VerifiedRefusal };
+
+export function recordRecovery(ctx: FlowContext, user: DirectoryUser, requester: Requester, action: AuditAction, outcome: AuditOutcome, detail?: string) {
+  return ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action, outcome, sourceIp: requester.ip, ...(detail ? { detail } : {}) });
+}
+
+/**
+ * Tells the account's owner, at every address we know, what was done, when and from where, so
+ * that a reset they did not make does not go unnoticed. A failed notice is audited, not fatal:
+ * the change is already made.
+ */
+export async function notifyOwner(ctx: FlowContext, user: DirectoryUser, what: 'reset' | 'unlock', requester: Requester): Promise<void> {
+  if (!ctx.policy.reset.notifyUser || !ctx.mail) return;
+  const enrollment = await ctx.store.enrollments.get(user.guid);
+  const addresses = [...new Map([user.mail, enrollment?.email].filter((a): a is string => !!a).map((a) => [a.toLowerCase(), a])).values()];
+  if (!addresses.length) return;
+  const params = {
+    organisation: ctx.policy.ui.organisation,
+    account: user.samAccountName,
+    name: user.displayName ?? user.samAccountName,
+    when: new Date(ctx.now()).toUTCString(),
+    ip: requester.ip,
+    url: ctx.policy.server.publicUrl ?? '',
+  };
+  try {
+    await ctx.mail.send({ to: addresses, subject: ctx.t(`mail.${what}.subject`, params), text: ctx.t(`mail.${what}.body`, params) });
+  } catch (error) {
+    await recordRecovery(ctx, user, requester, 'delivery-failed', 'failure', `notice: ${(error as LatchkeyError).code ?? 'error'}`);
+    ctx.log.error({ err: error, account: user.samAccountName }, 'could not send the account-change notice');
+  }
+}

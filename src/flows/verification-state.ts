@@ -1,0 +1,53 @@
+/** A reset or unlock verification in progress: its shape, and the rule that its steps come in order. */
+import { randomInt } from 'node:crypto';
+import { createError } from '../errors.ts';
+import type { FlowContext } from './context.ts';
+
+export type VerificationKind = 'reset' | 'unlock';
+export type Channel = 'email' | 'sms';
+
+/** Why a flow is a decoy; recorded in the audit trail, never shown. */
+export type DecoyReason = 'unknown-name' | 'not-enrolled' | 'bot';
+
+/** A verification in progress, kept server-side in the session. */
+export interface VerificationState {
+  kind: VerificationKind;
+  /** Random id: keys the code and ties a code to this attempt only. */
+  flowId: string;
+  /** The account; null in a decoy flow. */
+  user: { guid: string; sam: string } | null;
+  decoy: DecoyReason | null;
+  /** Keyed fingerprint of the typed name: decoy seed, and the lockout key of unknown names. */
+  nameKey: string;
+  /** The questions to ask, in order; `position` is the enrolled answer's position. */
+  questions: { position: number; text: string }[];
+  questionIndex: number;
+  stage: 'question' | 'channel' | 'code' | 'verified';
+  /** Where a code can go, masked for display. */
+  channels: { channel: Channel; masked: string }[];
+  codeChannel: Channel | null;
+  codeSentAt: number | null;
+  expiresAt: number;
+}
+
+/** How long a verification may take from start to finish. */
+export const FLOW_LIFETIME_MS = 20 * 60_000;
+
+export const StepOutOfOrder = createError(
+  'LK_STEP_OUT_OF_ORDER',
+  'This page does not follow from where you were (a step was skipped, sent twice or has expired). Start again.',
+  409,
+);
+
+/** Refuses a step the state is not at (skipped, replayed or expired). */
+export function expectStage(ctx: FlowContext, state: VerificationState, stage: VerificationState['stage']): void {
+  if (state.stage !== stage || ctx.now() > state.expiresAt) throw StepOutOfOrder({});
+}
+
+/** `count` items of `items` in a random order (a new draw for every flow). */
+export function randomSubset<T>(items: readonly T[], count: number): T[] {
+  const pool = [...items];
+  const picked: T[] = [];
+  while (picked.length < count && pool.length) picked.push(pool.splice(randomInt(pool.length), 1)[0]!);
+  return picked;
+}
