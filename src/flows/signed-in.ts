@@ -20,7 +20,7 @@ export interface SignedInSession {
 /** Refused because the session is missing, idle too long, or its person may no longer be here. */
 export const SignInRequired = createError(
   'LK_SIGN_IN_REQUIRED',
-  'Your session has ended: you signed out, or it was idle too long. Sign in again.',
+  'Please sign in again; your session ended after a while without use.',
   401,
 );
 

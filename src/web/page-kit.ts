@@ -1,34 +1,51 @@
 /**
- * What every route needs: reading form fields safely, the requester, rendering a form page with
+ * What every route needs: reading sign-in forms and prefilled links, the requester, rendering a form page with
  * a fresh CSRF token and the typed values and errors, and replacing the session at a boundary.
  */
 import type { FastifyReply, FastifyRequest, Session } from 'fastify';
+import { z } from 'zod';
 import type { Requester } from '../flows/context.ts';
 import type { Translate } from '../i18n/translate.ts';
 import type { FieldError } from '../field-errors.ts';
 import type { Credentials } from '../flows/sign-in.ts';
+import { readForm, secretField, textField, typedValues } from './form-schema.ts';
 
 /** The honeypot's field name: plausible to a bot, hidden from people. */
 export const HONEYPOT = 'website';
 
-/** A text field of a form or query, at most `max` characters (longer input is cut, never an error page). */
+/** A text field of a form or query, at most `max` characters (longer input is cut). Being replaced by form-schema.ts. */
 export function text(form: unknown, name: string, max = 256): string {
   const value = (form as Record<string, unknown> | undefined)?.[name];
   return typeof value === 'string' ? value.slice(0, max) : '';
 }
 
-/** A password field: not trimmed (spaces may be part of it), but bounded. */
+/** A password field: not trimmed, but bounded. Being replaced by form-schema.ts. */
 export function secret(form: unknown, name: string): string {
   return text(form, name, 512);
 }
 
-/** The account name as typed (kept to show again) and the credentials of a sign-in form. */
-export function credentialsOf(body: unknown): { values: { username: string; domain: string }; credentials: Credentials } {
-  const values = { username: text(body, 'username'), domain: text(body, 'domain', 64) };
-  return {
-    values,
-    credentials: { name: values.username, domain: values.domain || undefined, password: secret(body, 'password'), honeypot: text(body, HONEYPOT) },
-  };
+const credentialsForm = z.object({ username: textField(), domain: textField(64), password: secretField(), [HONEYPOT]: textField() });
+
+/**
+ * A sign-in form read by its schema: the name as typed (kept to show again) and the
+ * credentials, or the errors of the fields that could not be read.
+ */
+export function credentialsOf(
+  body: unknown,
+): { values: { username: string; domain: string } } & ({ credentials: Credentials; errors?: never } | { credentials?: never; errors: FieldError[] }) {
+  const values = typedValues(body, ['username', 'domain']) as { username: string; domain: string };
+  const read = readForm(credentialsForm, body);
+  if (!read.ok) return { values, errors: read.errors };
+  const { username, domain, password } = read.values;
+  return { values, credentials: { name: username, domain: domain || undefined, password, honeypot: read.values[HONEYPOT] } };
+}
+
+const prefillQuery = z.object({ username: textField(), domain: textField(64) });
+
+/** The name and domain a link may carry to fill in a first step (`?username=jsmith&domain=CORP`); nothing when unreadable. */
+export function prefilled(request: FastifyRequest): { username: string; domain: string } {
+  const read = readForm(prefillQuery, request.query);
+  return read.ok ? read.values : { username: '', domain: '' };
 }
 
 export function requester(request: FastifyRequest): Requester {

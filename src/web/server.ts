@@ -36,7 +36,11 @@ import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { demoRoutes, type Outbox } from './routes/demo.ts';
 import { helpdeskRoutes } from './routes/helpdesk.ts';
-import { publicRoutes } from './routes/public.ts';
+import { changeRoutes } from './routes/change.ts';
+import { enrollRoutes } from './routes/enroll.ts';
+import { menuRoutes } from './routes/menu.ts';
+import { resetRoutes } from './routes/reset.ts';
+import { unlockRoutes } from './routes/unlock.ts';
 import { sessionStore } from './session-store.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -144,7 +148,11 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   app.addHook('onSend', async (request, reply) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
-  await app.register(publicRoutes, { ctx: options.ctx });
+  await app.register(menuRoutes);
+  await app.register(enrollRoutes, { ctx: options.ctx });
+  await app.register(resetRoutes, { ctx: options.ctx });
+  await app.register(unlockRoutes, { ctx: options.ctx });
+  await app.register(changeRoutes, { ctx: options.ctx });
   await app.register(accountRoutes, { ctx: options.ctx });
   await app.register(helpdeskRoutes, { ctx: options.ctx });
   await app.register(adminRoutes, { ctx: options.ctx, store, ...options.admin });

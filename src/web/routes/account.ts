@@ -3,6 +3,7 @@
  * Every request re-checks the session and reads the user again from the directory.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import {
   activeUser,
   changeOwnPassword,
@@ -16,10 +17,21 @@ import {
 import type { FlowContext } from '../../flows/context.ts';
 import type { FieldError } from '../../field-errors.ts';
 import { LatchkeyError } from '../../errors.ts';
-import { credentialsOf, pageKit, requester, secret, text } from '../page-kit.ts';
+import { optionalTextField, readForm, secretField } from '../form-schema.ts';
+import { credentialsOf, pageKit, requester } from '../page-kit.ts';
 
 /** Form fields that carry profile attributes: `attr.<name>`. */
-const ATTRIBUTE_FIELD = /^attr\.(.+)$/;
+const ATTRIBUTE_PREFIX = 'attr.';
+/** Longest value a profile attribute takes from the form. */
+const ATTRIBUTE_MAX = 1024;
+
+/** The profile form: every `attr.` field posted (the flow refuses those the admin does not let users edit). */
+function profileForm(body: unknown) {
+  const posted = Object.keys(body !== null && typeof body === 'object' ? body : {}).filter((field) => field.startsWith(ATTRIBUTE_PREFIX));
+  return z.object(Object.fromEntries(posted.map((field) => [field, optionalTextField(ATTRIBUTE_MAX)])));
+}
+
+const passwordForm = z.object({ oldPassword: secretField(), newPassword: secretField(), confirm: secretField() });
 
 export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
   const { t } = ctx;
@@ -37,7 +49,8 @@ export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCo
   app.get('/me', (request, reply) => (request.session.get('account') ? profilePage(reply, request) : signInPage(reply)));
 
   app.post('/me/sign-in', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const { values, credentials } = credentialsOf(request.body);
+    const { values, credentials, errors } = credentialsOf(request.body);
+    if (errors) return signInPage(reply, values, errors);
     const result = await signInToAccount(ctx, credentials, requester(request));
     if (!result.ok) return signInPage(reply, values, [{ field: 'password', code: result.error.code }]);
     await advance(request, 'account', result.session);
@@ -46,11 +59,9 @@ export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCo
 
   app.post('/me/profile', { preHandler: app.csrfProtection }, async (request, reply) => {
     const user = await activeUser(ctx, request.session.get('account'));
-    const submitted: Record<string, string> = {};
-    for (const [field, value] of Object.entries((request.body as Record<string, unknown>) ?? {})) {
-      const name = ATTRIBUTE_FIELD.exec(field)?.[1];
-      if (name && typeof value === 'string') submitted[name] = value.slice(0, 1024);
-    }
+    const read = readForm(profileForm(request.body), request.body);
+    if (!read.ok) return profilePage(reply, request, { errors: read.errors });
+    const submitted = Object.fromEntries(Object.entries(read.values as Record<string, string | undefined>).flatMap(([field, value]) => (value === undefined ? [] : [[field.slice(ATTRIBUTE_PREFIX.length), value]])));
     const result = await editProfile(ctx, user, submitted, requester(request));
     if (result.outcome === 'invalid') return profilePage(reply, request, { errors: result.errors.map((error) => ({ ...error, field: `attr.${error.field}` })) });
     return profilePage(reply, request, { notice: t(result.changed.length ? 'account.saved' : 'account.nothingChanged') });
@@ -63,12 +74,9 @@ export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCo
 
   app.post('/me/password', { preHandler: app.csrfProtection }, async (request, reply) => {
     const user = await activeUser(ctx, request.session.get('account'));
-    const result = await changeOwnPassword(
-      ctx,
-      user,
-      { oldPassword: secret(request.body, 'oldPassword'), newPassword: secret(request.body, 'newPassword'), confirm: secret(request.body, 'confirm') },
-      requester(request),
-    );
+    const read = readForm(passwordForm, request.body);
+    if (!read.ok) return profilePage(reply, request, { errors: read.errors });
+    const result = await changeOwnPassword(ctx, user, read.values, requester(request));
     if (result.outcome === 'invalid') return profilePage(reply, request, { errors: result.errors });
     return profilePage(reply, request, { notice: t('account.passwordChanged') });
   });

@@ -44,7 +44,8 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
   });
 
   app.post('/admin/sign-in', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const { values, credentials } = credentialsOf(request.body);
+    const { values, credentials, errors } = credentialsOf(request.body);
+    if (errors) return signInPage(reply, values, errors);
     const result = await signInToAdmin(ctx, audit, credentials, requester(request));
     if (!result.ok) return signInPage(reply, values, [{ field: 'password', code: result.error.code }]);
     await advance(request, 'admin', result.session);

@@ -5,6 +5,7 @@
  * the flows; nothing here relies on hidden buttons.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { CALLER_QUESTIONS, checkCallerAnswers, checkCallerCode, sendCallerCode } from '../../flows/caller-verification.ts';
 import type { FlowContext } from '../../flows/context.ts';
 import type { Desk } from '../../flows/helpdesk-guard.ts';
@@ -20,8 +21,15 @@ import {
   userDetails,
 } from '../../flows/helpdesk.ts';
 import type { FieldError } from '../../field-errors.ts';
-import type { Channel } from '../../flows/verification-state.ts';
-import { credentialsOf, pageKit, requester, secret, text } from '../page-kit.ts';
+import { checkboxField, choiceField, FIELD_CODES, readForm, secretField, textField } from '../form-schema.ts';
+import { credentialsOf, pageKit, requester } from '../page-kit.ts';
+
+const searchQuery = z.object({ q: textField(64), after: textField(64) });
+const channelForm = z.object({ channel: choiceField(['email', 'sms']) });
+const codeForm = z.object({ code: textField(32) });
+const answersForm = z.object(Object.fromEntries(Array.from({ length: CALLER_QUESTIONS }, (_, i) => [`answer${i}`, secretField()])));
+const resetForm = z.object({ mode: choiceField(['typed', 'generated']), password: secretField(), confirm: secretField(), mustChange: checkboxField() });
+const mustChangeForm = z.object({ on: choiceField(['0', '1']) });
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -31,7 +39,7 @@ export async function helpdeskRoutes(app: FastifyInstance, { ctx }: { ctx: FlowC
 
   const desk = (request: FastifyRequest) => activeOperator(ctx, request.session.get('operator'), requester(request));
   const guidOf = (request: FastifyRequest) => {
-    const guid = text(request.params, 'guid', 36);
+    const guid = (request.params as { guid?: string }).guid ?? '';
     return GUID.test(guid) ? guid : '00000000-0000-0000-0000-000000000000';
   };
 
@@ -45,74 +53,89 @@ export async function helpdeskRoutes(app: FastifyInstance, { ctx }: { ctx: FlowC
       return form(reply, 'sign-in', { action: '/helpdesk/sign-in', heading: t('helpdesk.heading'), intro: t('helpdesk.signInIntro'), values: {} });
     }
     const current = await desk(request);
-    const query = text(request.query, 'q', 64).trim();
-    const page = query ? await searchUsers(ctx, current, query, text(request.query, 'after', 64) || undefined, requester(request)) : null;
+    const read = readForm(searchQuery, request.query);
+    if (!read.ok) return form(reply, 'helpdesk-search', { query: '', page: null, operator: current.session, errors: read.errors });
+    const query = read.values.q.trim();
+    const page = query ? await searchUsers(ctx, current, query, read.values.after || undefined, requester(request)) : null;
     return form(reply, 'helpdesk-search', { query, page, operator: current.session });
   });
 
   app.post('/helpdesk/sign-in', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const { values, credentials } = credentialsOf(request.body);
+    const { values, credentials, errors } = credentialsOf(request.body);
+    const signInPage = (fieldErrors: FieldError[]) =>
+      form(reply, 'sign-in', { action: '/helpdesk/sign-in', heading: t('helpdesk.heading'), intro: t('helpdesk.signInIntro'), values, errors: fieldErrors });
+    if (errors) return signInPage(errors);
     const result = await signInToHelpdesk(ctx, credentials, requester(request));
-    if (!result.ok) {
-      return form(reply, 'sign-in', { action: '/helpdesk/sign-in', heading: t('helpdesk.heading'), intro: t('helpdesk.signInIntro'), values, errors: [{ field: 'password', code: result.error.code }] });
-    }
+    if (!result.ok) return signInPage([{ field: 'password', code: result.error.code }]);
     await advance(request, 'operator', result.session);
     return reply.redirect('/helpdesk', 303);
   });
 
   app.get('/helpdesk/users/:guid', async (request, reply) => userPage(reply, request, await desk(request)));
 
-  const post = (path: string, handler: (request: FastifyRequest, reply: FastifyReply, current: Desk, guid: string) => Promise<unknown>) =>
-    app.post(`/helpdesk/users/:guid/${path}`, { preHandler: app.csrfProtection }, async (request, reply) => handler(request, reply, await desk(request), guidOf(request)));
+  /** The operator, and the account the action is about. */
+  const target = async (request: FastifyRequest) => ({ current: await desk(request), guid: guidOf(request) });
+  const csrf = { preHandler: app.csrfProtection };
 
-  post('send-code', async (request, reply, current, guid) => {
-    await sendCallerCode(ctx, current, guid, text(request.body, 'channel') as Channel, requester(request));
+  app.post('/helpdesk/users/:guid/send-code', csrf, async (request, reply) => {
+    const { current, guid } = await target(request);
+    const read = readForm(channelForm, request.body);
+    if (!read.ok || !read.values.channel) return userPage(reply, request, current, { errors: read.ok ? [{ field: 'channel', code: FIELD_CODES.invalid }] : read.errors });
+    await sendCallerCode(ctx, current, guid, read.values.channel, requester(request));
     return userPage(reply, request, current, { codeSent: true });
   });
 
-  post('check-code', async (request, reply, current, guid) => {
-    const passed = await checkCallerCode(ctx, current, guid, text(request.body, 'code', 32), requester(request));
+  app.post('/helpdesk/users/:guid/check-code', csrf, async (request, reply) => {
+    const { current, guid } = await target(request);
+    const read = readForm(codeForm, request.body);
+    if (!read.ok) return userPage(reply, request, current, { errors: read.errors, codeSent: true });
+    const passed = await checkCallerCode(ctx, current, guid, read.values.code, requester(request));
     return userPage(reply, request, current, passed ? { notice: t('helpdesk.verified') } : { errors: [{ field: 'code', code: 'helpdesk.codeWrong' }], codeSent: true });
   });
 
-  post('check-answers', async (request, reply, current, guid) => {
-    const answers = Array.from({ length: CALLER_QUESTIONS }, (_, i) => secret(request.body, `answer${i}`));
+  app.post('/helpdesk/users/:guid/check-answers', csrf, async (request, reply) => {
+    const { current, guid } = await target(request);
+    const read = readForm(answersForm, request.body);
+    if (!read.ok) return userPage(reply, request, current, { errors: read.errors });
+    const answers = Array.from({ length: CALLER_QUESTIONS }, (_, i) => (read.values as Record<string, string>)[`answer${i}`] ?? '');
     const passed = await checkCallerAnswers(ctx, current, guid, answers, requester(request));
     return userPage(reply, request, current, passed ? { notice: t('helpdesk.verified') } : { errors: [{ field: 'answer0', code: 'helpdesk.answersWrong' }] });
   });
 
-  post('reset', async (request, reply, current, guid) => {
-    const mustChange = text(request.body, 'mustChange') === 'on';
-    const result = await resetForCaller(
-      ctx,
-      current,
-      guid,
-      text(request.body, 'mode') === 'typed'
-        ? { mode: 'typed', password: secret(request.body, 'password'), confirm: secret(request.body, 'confirm'), mustChange }
-        : { mode: 'generated', mustChange },
-      requester(request),
-    );
+  app.post('/helpdesk/users/:guid/reset', csrf, async (request, reply) => {
+    const { current, guid } = await target(request);
+    const read = readForm(resetForm, request.body);
+    if (!read.ok) return userPage(reply, request, current, { errors: read.errors });
+    const { mode, password, confirm, mustChange } = read.values;
+    const choice = mode === 'typed' ? { mode: 'typed' as const, password, confirm, mustChange } : { mode: 'generated' as const, mustChange };
+    const result = await resetForCaller(ctx, current, guid, choice, requester(request));
     if (result.outcome === 'invalid') return userPage(reply, request, current, { errors: result.errors });
     return userPage(reply, request, current, { notice: t('helpdesk.resetDone'), ...(result.generated ? { generated: result.generated } : {}) });
   });
 
-  post('unlock', async (request, reply, current, guid) => {
+  app.post('/helpdesk/users/:guid/unlock', csrf, async (request, reply) => {
+    const { current, guid } = await target(request);
     await unlockForCaller(ctx, current, guid, requester(request));
     return userPage(reply, request, current, { notice: t('helpdesk.unlocked') });
   });
 
-  post('must-change', async (request, reply, current, guid) => {
-    const on = text(request.body, 'on') === '1';
+  app.post('/helpdesk/users/:guid/must-change', csrf, async (request, reply) => {
+    const { current, guid } = await target(request);
+    const read = readForm(mustChangeForm, request.body);
+    if (!read.ok) return userPage(reply, request, current, { errors: read.errors });
+    const on = read.values.on === '1';
     await setMustChange(ctx, current, guid, on, requester(request));
     return userPage(reply, request, current, { notice: t(on ? 'helpdesk.mustChangeSet' : 'helpdesk.mustChangeCleared') });
   });
 
-  post('clear-enrollment', async (request, reply, current, guid) => {
+  app.post('/helpdesk/users/:guid/clear-enrollment', csrf, async (request, reply) => {
+    const { current, guid } = await target(request);
     await clearEnrollment(ctx, current, guid, requester(request));
     return userPage(reply, request, current, { notice: t('helpdesk.enrollmentCleared') });
   });
 
-  post('clear-lockout', async (request, reply, current, guid) => {
+  app.post('/helpdesk/users/:guid/clear-lockout', csrf, async (request, reply) => {
+    const { current, guid } = await target(request);
     await clearPortalLockout(ctx, current, guid, requester(request));
     return userPage(reply, request, current, { notice: t('helpdesk.lockoutCleared') });
   });

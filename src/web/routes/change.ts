@@ -1,0 +1,34 @@
+/** Change: a person who knows their password sets a new one, without signing in first. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { FlowContext } from '../../flows/context.ts';
+import { changePassword } from '../../flows/change.ts';
+import { readForm, secretField, textField, typedValues } from '../form-schema.ts';
+import { HONEYPOT, pageKit, prefilled, requester } from '../page-kit.ts';
+
+const changeForm = z.object({
+  username: textField(),
+  domain: textField(64),
+  oldPassword: secretField(),
+  newPassword: secretField(),
+  confirm: secretField(),
+  [HONEYPOT]: textField(),
+});
+
+export async function changeRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
+  const { t } = ctx;
+  const { form, message } = pageKit(t);
+
+  app.get('/change', (request, reply) => form(reply, 'change', { values: prefilled(request) }));
+
+  app.post('/change', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const values = typedValues(request.body, ['username', 'domain']);
+    const read = readForm(changeForm, request.body);
+    if (!read.ok) return form(reply, 'change', { values, errors: read.errors });
+    const { username, domain, oldPassword, newPassword, confirm } = read.values;
+    const input = { name: username, domain: domain || undefined, oldPassword, newPassword, confirm, honeypot: read.values[HONEYPOT] };
+    const result = await changePassword(ctx, input, requester(request));
+    if (result.outcome === 'invalid') return form(reply, 'change', { values, errors: result.errors });
+    return message(reply, t('change.heading'), t('change.done'), 'success');
+  });
+}

@@ -1,0 +1,78 @@
+/** Enroll: sign in with the AD password, then choose and answer questions and give addresses for codes. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { FieldError } from '../../field-errors.ts';
+import type { FlowContext } from '../../flows/context.ts';
+import { type EnrollState, saveEnrollment, startEnrollment } from '../../flows/enroll.ts';
+import { StepOutOfOrder } from '../../flows/verification-state.ts';
+import { readForm, secretField, textField, typedValues } from '../form-schema.ts';
+import { credentialsOf, pageKit, prefilled, requester } from '../page-kit.ts';
+
+/** Longest question a person may write themselves. */
+const QUESTION_MAX = 200;
+
+/** The questions form for `count` slots: question{i} (or custom{i}), answer{i}, and the addresses. */
+function questionsForm(count: number) {
+  const slots = Array.from({ length: count }, (_, i) => ({ [`question${i}`]: textField(QUESTION_MAX), [`custom${i}`]: textField(QUESTION_MAX), [`answer${i}`]: secretField() }));
+  return z.object({ ...Object.assign({}, ...slots), email: textField(), mobile: textField(32) } as Record<string, ReturnType<typeof textField>>);
+}
+
+export async function enrollRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
+  const { t } = ctx;
+  const { form, message, advance, finish } = pageKit(t);
+
+  app.get('/enroll', (request, reply) => form(reply, 'enroll', { values: prefilled(request) }));
+
+  app.post('/enroll', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const { values, credentials, errors } = credentialsOf(request.body);
+    if (errors) return form(reply, 'enroll', { values, errors });
+    const result = await startEnrollment(ctx, credentials, requester(request));
+    if (!result.ok) return form(reply, 'enroll', { values, errors: [{ field: 'password', code: result.error.code }] }, 200);
+    await advance(request, 'enroll', result.state);
+    return reply.redirect('/enroll/questions', 303);
+  });
+
+  function enrollment(request: FastifyRequest): EnrollState {
+    const state = request.session.get('enroll');
+    if (!state || state.expiresAt < ctx.now()) throw StepOutOfOrder({});
+    return state;
+  }
+
+  const questionsPage = (reply: FastifyReply, state: EnrollState, values: Record<string, unknown>, errors: FieldError[] = []) =>
+    form(reply, 'enroll-questions', {
+      state,
+      values,
+      errors,
+      questions: ctx.policy.enrollment.questions,
+      count: ctx.policy.enrollment.questionsToEnroll,
+      custom: ctx.policy.enrollment.customQuestions,
+      collectEmail: ctx.policy.verification.channels.includes('email'),
+      // A number is worth asking for only when a text message can be sent to it.
+      collectMobile: ctx.sms !== null && ctx.policy.verification.channels.includes('sms'),
+    });
+
+  app.get('/enroll/questions', (request, reply) => {
+    const state = enrollment(request);
+    return questionsPage(reply, state, { email: state.directoryEmail ?? '', mobile: state.directoryMobile ?? '' });
+  });
+
+  app.post('/enroll/questions', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const state = enrollment(request);
+    const count = ctx.policy.enrollment.questionsToEnroll;
+    const slotIndexes = Array.from({ length: count }, (_, i) => i);
+    // Questions and addresses are shown again; answers are not sent back to the browser.
+    const typed = typedValues(request.body, ['email', 'mobile', ...slotIndexes.flatMap((i) => [`question${i}`, `custom${i}`])]);
+    const read = readForm(questionsForm(count), request.body);
+    if (!read.ok) return questionsPage(reply, state, typed, read.errors);
+    const fields = read.values as Record<string, string>;
+    const answers = slotIndexes.map((i) => ({ question: fields[`custom${i}`]!.trim() || fields[`question${i}`]!, answer: fields[`answer${i}`]! }));
+    const result = await saveEnrollment(ctx, state, { answers, email: fields.email!, mobile: fields.mobile! }, requester(request));
+    if (result.outcome === 'invalid') {
+      const values: Record<string, string> = { email: fields.email!, mobile: fields.mobile! };
+      answers.forEach((slot, i) => (values[`question${i}`] = slot.question));
+      return questionsPage(reply, state, values, result.errors);
+    }
+    await finish(request, 'enroll');
+    return message(reply, t('enroll.heading'), t('enroll.done'), 'success');
+  });
+}

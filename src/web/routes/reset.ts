@@ -1,0 +1,35 @@
+/** Reset: prove who you are (verification-pages.ts), then set a new password, which also unlocks. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { FlowContext } from '../../flows/context.ts';
+import { completeReset } from '../../flows/reset.ts';
+import { readForm, secretField } from '../form-schema.ts';
+import { pageKit, requester } from '../page-kit.ts';
+import { verificationPages } from './verification-pages.ts';
+
+const newPasswordForm = z.object({ password: secretField(), confirm: secretField() });
+
+export async function resetRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
+  const { t } = ctx;
+  const { message, finish } = pageKit(t);
+  const pages = verificationPages(ctx, 'reset');
+
+  app.get('/reset', pages.startPage);
+  app.post('/reset', { preHandler: app.csrfProtection }, pages.start);
+  app.get('/reset/verify', pages.verify);
+  app.post('/reset/answer', { preHandler: app.csrfProtection }, pages.answer);
+  app.post('/reset/send', { preHandler: app.csrfProtection }, pages.send);
+  app.post('/reset/code', { preHandler: app.csrfProtection }, pages.code);
+
+  app.post('/reset/password', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const state = pages.flow(request);
+    const read = readForm(newPasswordForm, request.body);
+    if (!read.ok) return pages.stagePage(reply, state, read.errors);
+    const result = await completeReset(ctx, state, read.values, requester(request));
+    if (result.outcome === 'invalid') return pages.stagePage(reply, state, result.errors);
+    await finish(request, 'flow');
+    if (result.outcome === 'refused') return message(reply, t('reset.heading'), t(`refused.${result.refusal}`));
+    const done = ctx.policy.reset.mustChangeAfterReset ? t('reset.doneMustChange') : t('reset.done');
+    return message(reply, t('reset.heading'), result.wasLocked ? `${done} ${t('reset.doneUnlocked')}` : done, 'success');
+  });
+}

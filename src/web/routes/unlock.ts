@@ -1,0 +1,27 @@
+/** Unlock: prove who you are (verification-pages.ts), then confirm; the password stays as it is. */
+import type { FastifyInstance } from 'fastify';
+import type { FlowContext } from '../../flows/context.ts';
+import { completeUnlock } from '../../flows/unlock.ts';
+import { pageKit, requester } from '../page-kit.ts';
+import { verificationPages } from './verification-pages.ts';
+
+export async function unlockRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
+  const { t } = ctx;
+  const { message, finish } = pageKit(t);
+  const pages = verificationPages(ctx, 'unlock');
+
+  app.get('/unlock', pages.startPage);
+  app.post('/unlock', { preHandler: app.csrfProtection }, pages.start);
+  app.get('/unlock/verify', pages.verify);
+  app.post('/unlock/answer', { preHandler: app.csrfProtection }, pages.answer);
+  app.post('/unlock/send', { preHandler: app.csrfProtection }, pages.send);
+  app.post('/unlock/code', { preHandler: app.csrfProtection }, pages.code);
+
+  app.post('/unlock/confirm', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const state = pages.flow(request);
+    const result = await completeUnlock(ctx, state, requester(request));
+    await finish(request, 'flow');
+    if (result.outcome === 'refused') return message(reply, t('unlock.heading'), t(`refused.${result.refusal}`));
+    return message(reply, t('unlock.heading'), result.outcome === 'done' && !result.wasLocked ? t('unlock.doneNotLocked') : t('unlock.done'), 'success');
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * The steps reset and unlock share, as route handlers: the first step (a name), then the
+ * questions, the channel, the code, each posted to its own address and redirected back to the
+ * page for where the flow stands. reset.ts and unlock.ts declare the routes.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { FieldError } from '../../field-errors.ts';
+import type { FlowContext } from '../../flows/context.ts';
+import { isStop, type Stop } from '../../flows/failure-limits.ts';
+import { passwordRules } from '../../flows/reset.ts';
+import { answerQuestion, checkCode, sendCode, startVerification } from '../../flows/verification.ts';
+import { StepOutOfOrder, type VerificationKind, type VerificationState } from '../../flows/verification-state.ts';
+import { choiceField, readForm, secretField, TEXT_MAX, textField, typedValues } from '../form-schema.ts';
+import { HONEYPOT, pageKit, prefilled, requester } from '../page-kit.ts';
+
+const startForm = z.object({ username: textField(TEXT_MAX), domain: textField(64), [HONEYPOT]: textField() });
+const answerForm = z.object({ answer: secretField() });
+const channelForm = z.object({ channel: choiceField(['email', 'sms']) });
+const codeForm = z.object({ code: textField(32) });
+
+export function verificationPages(ctx: FlowContext, kind: VerificationKind) {
+  const { t } = ctx;
+  const { form, message, advance, finish } = pageKit(t);
+  const verifyAddress = `/${kind}/verify`;
+
+  /** The flow of this kind in the session, or StepOutOfOrder. */
+  function flow(request: FastifyRequest): VerificationState {
+    const state = request.session.get('flow');
+    if (!state || state.kind !== kind) throw StepOutOfOrder({});
+    return state;
+  }
+
+  /** Says plainly that self-service stopped for now, and what to do; the same for every name. */
+  function stoppedPage(reply: FastifyReply, stop: Stop) {
+    const { portalLockout, perIp } = ctx.policy.protection;
+    const minutes = stop === 'address' ? perIp.windowMinutes : portalLockout.coolDownMinutes;
+    return message(reply, t(`${kind}.heading`), t(`verify.stopped.${stop}`, { minutes }));
+  }
+
+  /** The page for where the flow stands. */
+  async function stagePage(reply: FastifyReply, state: VerificationState, errors: FieldError[] = []) {
+    const common = { kind: state.kind, state, errors, minutes: ctx.policy.codes.lifetimeMinutes };
+    switch (state.stage) {
+      case 'question':
+        return form(reply, 'question', { ...common, question: state.questions[state.questionIndex], number: state.questionIndex + 1, count: state.questions.length });
+      case 'channel':
+        return form(reply, 'channel', common);
+      case 'code':
+        return form(reply, 'code', { ...common, channelName: t(`verify.channelName.${state.codeChannel}`) });
+      case 'verified':
+        if (state.kind === 'unlock') return form(reply, 'unlock-confirm', common);
+        return form(reply, 'new-password', { ...common, policy: await passwordRules(ctx, state) });
+    }
+  }
+
+  /** After a step that moved the flow on: a new session id, and the page for the new stage. */
+  async function next(request: FastifyRequest, reply: FastifyReply, state: VerificationState) {
+    await advance(request, 'flow', state);
+    return reply.redirect(verifyAddress, 303);
+  }
+
+  /** A bound was reached: the flow ends, and the page says why. */
+  async function stopped(request: FastifyRequest, reply: FastifyReply, stop: Stop) {
+    await finish(request, 'flow');
+    return stoppedPage(reply, stop);
+  }
+
+  return {
+    flow,
+    stagePage,
+
+    startPage: (request: FastifyRequest, reply: FastifyReply) => form(reply, 'start', { kind, values: prefilled(request) }),
+
+    async start(request: FastifyRequest, reply: FastifyReply) {
+      const read = readForm(startForm, request.body);
+      const values = typedValues(request.body, ['username', 'domain']);
+      if (!read.ok) return form(reply, 'start', { kind, values, errors: read.errors });
+      const { username, domain } = read.values;
+      if (!username.trim()) return form(reply, 'start', { kind, values, errors: [{ field: 'username', code: 'LK_USERNAME_REQUIRED' }] });
+      const started = await startVerification(ctx, { kind, name: username, domain: domain || undefined, honeypot: read.values[HONEYPOT] }, requester(request));
+      if (!started.ok) return stoppedPage(reply, started.stop);
+      return next(request, reply, started.state);
+    },
+
+    verify: (request: FastifyRequest, reply: FastifyReply) => stagePage(reply, flow(request)),
+
+    async answer(request: FastifyRequest, reply: FastifyReply) {
+      const state = flow(request);
+      const read = readForm(answerForm, request.body);
+      if (!read.ok) return stagePage(reply, state, read.errors);
+      const outcome = await answerQuestion(ctx, state, read.values.answer, requester(request));
+      if (isStop(outcome)) return stopped(request, reply, outcome);
+      if (outcome === 'wrong') return stagePage(reply, state, [{ field: 'answer', code: 'verify.wrongAnswer' }]);
+      return next(request, reply, state);
+    },
+
+    async send(request: FastifyRequest, reply: FastifyReply) {
+      const state = flow(request);
+      const read = readForm(channelForm, request.body);
+      if (!read.ok) return stagePage(reply, state, read.errors);
+      if (!read.values.channel) throw StepOutOfOrder({});
+      const sent = await sendCode(ctx, state, read.values.channel, requester(request));
+      if (sent.outcome === 'too-soon') return stagePage(reply, state, [{ field: 'code', code: 'verify.resendTooSoon', params: { seconds: sent.waitSeconds } }]);
+      if (sent.outcome === 'failed') return stagePage(reply, state, [{ field: 'channel', code: sent.error.code }]);
+      return next(request, reply, state);
+    },
+
+    async code(request: FastifyRequest, reply: FastifyReply) {
+      const state = flow(request);
+      const read = readForm(codeForm, request.body);
+      if (!read.ok) return stagePage(reply, state, read.errors);
+      const outcome = await checkCode(ctx, state, read.values.code, requester(request));
+      if (isStop(outcome)) return stopped(request, reply, outcome);
+      if (outcome === 'locked') {
+        await finish(request, 'flow');
+        return message(reply, t(`${kind}.heading`), t('verify.locked'));
+      }
+      if (outcome !== 'accepted') return stagePage(reply, state, [{ field: 'code', code: outcome === 'expired' ? 'verify.codeExpired' : 'verify.wrongCode' }]);
+      return next(request, reply, state);
+    },
+  };
+}
