@@ -76,6 +76,7 @@ test('numbers known to be landlines or service numbers are refused; where mobile
   assert.equal(read('+49 30 1234567'), 'not-mobile LK_MOBILE_NOT_MOBILE', 'a Berlin landline');
   assert.equal(read('1-800-555-0199', 'US'), 'not-mobile LK_MOBILE_NOT_MOBILE', 'toll-free');
   assert.equal(read('+1 201 555 0123'), '+12015550123', 'the US numbers fixed lines and mobiles alike');
+  assert.equal(read('+1 500 555 0001'), '+15005550001', 'a personal (follow-me) number: the gateway decides');
 });
 
 test('the error for an unreadable number shows the default region’s way of writing one, or + and the country code', () => {

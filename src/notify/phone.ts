@@ -34,8 +34,12 @@ export type ParsedMobile =
 const MAX_TYPED_LENGTH = 40;
 /** The signs people write between digits; anything else (letters, `;ext=`, `#`) is refused. */
 const ALLOWED = /^\+?[\d\s\u00a0().\-/]+$/;
-/** The types a text can go to; many regions (the US among them) cannot tell mobile from landline. */
-const TEXTABLE: ReadonlySet<NumberType> = new Set<NumberType>(['MOBILE', 'FIXED_LINE_OR_MOBILE']);
+/**
+ * The types no text reaches a person at: landlines, and numbers that ring a service. Mobile
+ * numbers, and fixed-line-or-mobile (where a region, the US among them, cannot tell the two
+ * apart) pass; so do pagers, personal (follow-me) and VoIP numbers, which some gateways reach.
+ */
+const UNTEXTABLE: ReadonlySet<NumberType> = new Set<NumberType>(['FIXED_LINE', 'TOLL_FREE', 'PREMIUM_RATE', 'SHARED_COST', 'UAN', 'VOICEMAIL']);
 
 /** `defaultRegion` when it names a region numbers can be read in; anything else is no region. */
 function regionOf(defaultRegion: string | null | undefined): PhoneRegion | undefined {
@@ -73,7 +77,7 @@ export function parseMobile(typed: string, defaultRegion?: string | null): Parse
   if (!number.isPossible()) return refuse('length');
   // A number the metadata knows for sure is a landline or a service number cannot take texts.
   const type = number.isValid() ? number.getType() : undefined;
-  if (type !== undefined && !TEXTABLE.has(type)) return refuse('not-mobile');
+  if (type !== undefined && UNTEXTABLE.has(type)) return refuse('not-mobile');
   return { ok: true, e164: number.number };
 }
 
