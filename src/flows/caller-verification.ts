@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { DirectoryUser } from '../directory/directory.ts';
 import { createError, type LatchkeyError } from '../errors.ts';
 import { maskEmail, maskPhone } from '../notify/masking.ts';
+import { storedMobile } from '../notify/phone.ts';
 import { verifyAnswer } from '../security/answers.ts';
 import type { Enrollment } from '../store/enrollments.ts';
 import type { FlowContext, Requester } from './context.ts';
@@ -83,10 +84,14 @@ async function conclude(ctx: FlowContext, desk: Desk, user: DirectoryUser, passe
   }
 }
 
-/** Where a caller code can go: the enrolled addresses, else the directory's. */
+/**
+ * Where a caller code can go: the enrolled addresses, else the directory's. The mobile number is
+ * read by the one rule (phone.ts) as E.164, whatever form it was stored in; one that cannot take
+ * a text is not offered.
+ */
 export function callerChannels(ctx: FlowContext, user: DirectoryUser, enrollment: Enrollment | null): Partial<Record<Channel, string>> {
   const email = enrollment?.email ?? user.mail;
-  const mobile = enrollment?.mobile ?? user.mobile;
+  const mobile = storedMobile(enrollment?.mobile ?? user.mobile, ctx.policy.phone.defaultRegion);
   return { ...(email && ctx.mail ? { email } : {}), ...(mobile && ctx.sms ? { sms: mobile } : {}) };
 }
 

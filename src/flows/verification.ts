@@ -9,7 +9,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { AuditAction, AuditOutcome } from '../audit/recorder.ts';
 import type { DirectoryUser } from '../directory/directory.ts';
 import { LatchkeyError } from '../errors.ts';
-import { normalizePhone } from '../notify/phone.ts';
+import { storedMobile } from '../notify/phone.ts';
 import { verifyAnswer } from '../security/answers.ts';
 import { decoyPick } from '../security/decoy.ts';
 import { withUniformDelay } from '../security/timing.ts';
@@ -81,22 +81,15 @@ async function overLimit(ctx: FlowContext, key: string, limit: { max: number; wi
 
 /**
  * Where codes can go for a real user: enrolled addresses, or the directory's with auto-enrollment.
- * A mobile number is one only in E.164 form: texts to anything else fail, and a decoy's never do.
+ * A mobile number is read as E.164 by the one rule (phone.ts), so one stored in an older form
+ * still gets its code; one that cannot take a text is not offered, as a decoy's never fails.
  */
 export function destinations(ctx: FlowContext, user: DirectoryUser, enrollment: Enrollment | null): Partial<Record<Channel, string>> {
   const auto = ctx.policy.enrollment.autoEnroll;
   const email = enrollment?.email ?? (auto ? user.mail : null);
   const mobile = enrollment?.mobile ?? (auto ? user.mobile : null);
-  const addresses: Record<Channel, string | null> = { email: email || null, sms: mobile ? e164OrNull(mobile) : null };
+  const addresses: Record<Channel, string | null> = { email: email || null, sms: storedMobile(mobile, ctx.policy.phone.defaultRegion) };
   return Object.fromEntries(configuredChannels(ctx).flatMap((channel) => (addresses[channel] ? [[channel, addresses[channel]]] : [])));
-}
-
-function e164OrNull(number: string): string | null {
-  try {
-    return normalizePhone(number);
-  } catch {
-    return null;
-  }
 }
 
 /** `count` items of `items` in a random order (a new draw for every flow). */
