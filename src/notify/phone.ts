@@ -21,11 +21,13 @@ export function isPhoneRegion(value: string): value is PhoneRegion {
   return /^[A-Z]{2}$/.test(value) && isSupportedCountry(value);
 }
 
+/** Why a number cannot take a text (declared with the error that carries it). */
 export type { PhoneProblem };
 
 /** The field error codes of a refused mobile number; each has its words in the strings. */
 export type MobileErrorCode = 'LK_MOBILE_INVALID' | 'LK_MOBILE_INVALID_LOCAL' | 'LK_MOBILE_COUNTRY_CODE' | 'LK_MOBILE_NOT_MOBILE';
 
+/** A typed or stored number read by the rule: its E.164 form, or why not and the field error to show. */
 export type ParsedMobile =
   | { ok: true; e164: string }
   | { ok: false; problem: PhoneProblem; code: MobileErrorCode; params?: Record<string, string> };
