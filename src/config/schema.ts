@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { bareAddress } from '../notify/address.ts';
+import { isPhoneRegion } from '../notify/phone.ts';
 
 const minutes = (fallback: number) => z.number().int().min(1).max(7 * 24 * 60).default(fallback);
 const limit = (max: number, windowMinutes: number) =>
@@ -285,6 +286,17 @@ const runtimeShape = {
         }),
       ])
       .optional(),
+    phone: z
+      .strictObject({
+        /** The country (US, GB, DE …) of mobile numbers typed without + and a country code; unset: every number needs its country code. */
+        defaultRegion: z
+          .string()
+          .trim()
+          .toUpperCase()
+          .refine(isPhoneRegion, 'must be a two-letter country code (ISO 3166-1 alpha-2) such as US, GB or DE')
+          .optional(),
+      })
+      .prefault({}),
     audit: z
       .strictObject({
         /** Audit entries older than this are purged by a daily job (0 keeps them for ever). */

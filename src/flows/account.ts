@@ -9,6 +9,7 @@ import { AccountProtected, WriteOutcomeUnknown } from '../directory/errors.ts';
 import { writeDetail } from '../directory/write-outcome.ts';
 import { LatchkeyError } from '../errors.ts';
 import { bareAddress } from '../notify/address.ts';
+import { parseMobile, storedMobile } from '../notify/phone.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { ENROLL_LIFETIME_MS, type EnrollState } from './enroll.ts';
 import type { FieldError } from '../field-errors.ts';
@@ -64,25 +65,37 @@ export async function viewProfile(ctx: FlowContext, user: DirectoryUser, request
     user,
     policy: await ctx.directory.passwordPolicy(user),
     attributes: names.map((name) => ({ name, values: values[name] ?? [], editable: editableAttributes.includes(name) })),
-    enrolled: enrollment && { questions: enrollment.answers.length, email: enrollment.email, mobile: enrollment.mobile },
+    enrolled: enrollment && {
+      questions: enrollment.answers.length,
+      email: enrollment.email,
+      // The number codes go to, as E.164, when one stored in an older form can be read.
+      mobile: storedMobile(enrollment.mobile, ctx.policy.phone.defaultRegion) ?? enrollment.mobile,
+    },
   };
 }
 
-/** Attribute values a user may type: phone numbers look like phone numbers, nothing is long. */
-const PHONE_ATTRIBUTES = new Set(['mobile', 'telephonenumber', 'homephone', 'ipphone', 'pager', 'facsimiletelephonenumber']);
+/**
+ * Attribute values a user may type: the mobile number follows the one rule of numbers that
+ * codes are texted to (phone.ts) and is written as E.164, since codes may go to it; other phone
+ * numbers (a desk phone, an extension, a fax) only look like phone numbers; nothing is long.
+ */
+const MOBILE_ATTRIBUTE = 'mobile';
+const PHONE_ATTRIBUTES = new Set(['telephonenumber', 'homephone', 'ipphone', 'pager', 'facsimiletelephonenumber']);
 const PHONE = /^\+?[\d\s().-]{6,30}$/;
 /** Attribute values that are e-mail addresses: one bare address each, as at enrollment. */
 const MAIL_ATTRIBUTES = new Set(['mail', 'othermailbox']);
 const MAX_VALUE_LENGTH = 128;
 
 /** What is wrong with the submitted profile values; empty when they can be written. */
-export function profileErrors(changes: Record<string, string>): FieldError[] {
+export function profileErrors(changes: Record<string, string>, defaultRegion?: string | null): FieldError[] {
   const errors: FieldError[] = [];
   for (const [name, value] of Object.entries(changes)) {
+    const mobile = value && name.toLowerCase() === MOBILE_ATTRIBUTE ? parseMobile(value, defaultRegion) : null;
     if (value.length > MAX_VALUE_LENGTH) errors.push({ field: name, code: 'LK_VALUE_TOO_LONG', params: { max: MAX_VALUE_LENGTH } });
     // No line breaks or other invisible characters in a value.
     else if (/[\u0000-\u001f\u007f]/.test(value)) errors.push({ field: name, code: 'LK_VALUE_INVALID' });
-    else if (value && PHONE_ATTRIBUTES.has(name.toLowerCase()) && !PHONE.test(value)) errors.push({ field: name, code: 'LK_MOBILE_INVALID' });
+    else if (mobile && !mobile.ok) errors.push({ field: name, code: mobile.code, ...(mobile.params ? { params: mobile.params } : {}) });
+    else if (value && PHONE_ATTRIBUTES.has(name.toLowerCase()) && !PHONE.test(value)) errors.push({ field: name, code: 'LK_PHONE_INVALID' });
     else if (value && MAIL_ATTRIBUTES.has(name.toLowerCase()) && bareAddress(value) !== value) errors.push({ field: name, code: 'LK_EMAIL_INVALID' });
   }
   return errors;
@@ -104,10 +117,18 @@ export async function editProfile(ctx: FlowContext, user: DirectoryUser, submitt
     return { outcome: 'invalid', errors: forbidden.map((field) => ({ field, code: 'LK_ATTRIBUTE_NOT_EDITABLE' })) };
   }
   const trimmed = Object.fromEntries(Object.entries(submitted).map(([name, value]) => [name, value.trim()]));
-  const errors = profileErrors(trimmed);
+  const { defaultRegion } = ctx.policy.phone;
+  const errors = profileErrors(trimmed, defaultRegion);
   if (errors.length) return { outcome: 'invalid', errors };
   const before = await ctx.directory.readAttributes(user, Object.keys(trimmed));
-  const changes = Object.fromEntries(Object.entries(trimmed).filter(([name, value]) => (before[name]?.[0] ?? '') !== value));
+  // The mobile number is written as codes are texted to it (E.164); the one already there, in
+  // whatever form, is no change.
+  const asWritten = (name: string, value: string) => (value && name.toLowerCase() === MOBILE_ATTRIBUTE ? (storedMobile(value, defaultRegion) ?? value) : value);
+  const changes = Object.fromEntries(
+    Object.entries(trimmed)
+      .map(([name, value]) => [name, asWritten(name, value)] as const)
+      .filter(([name, value]) => asWritten(name, before[name]?.[0] ?? '') !== value),
+  );
   if (!Object.keys(changes).length) return { outcome: 'done', changed: [] };
   try {
     await ctx.directory.updateAttributes(user, Object.fromEntries(Object.entries(changes).map(([name, value]) => [name, value || null])));

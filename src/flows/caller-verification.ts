@@ -9,9 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import type { DirectoryUser } from '../directory/directory.ts';
 import { createError, type LatchkeyError } from '../errors.ts';
-import { maskEmail, maskPhone } from '../notify/masking.ts';
 import { verifyAnswer } from '../security/answers.ts';
 import type { Enrollment } from '../store/enrollments.ts';
+import { codeDestinations } from './code-destinations.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { limitKeys } from './limit-keys.ts';
 
@@ -84,19 +84,9 @@ async function conclude(ctx: FlowContext, desk: Desk, user: DirectoryUser, passe
   }
 }
 
-/** Where a caller code can go: the enrolled addresses, else the directory's. */
+/** Where a caller code can go: the enrolled addresses, else the directory's (the operator confirms the caller). */
 export function callerChannels(ctx: FlowContext, user: DirectoryUser, enrollment: Enrollment | null): Partial<Record<Channel, string>> {
-  const email = enrollment?.email ?? user.mail;
-  const mobile = enrollment?.mobile ?? user.mobile;
-  return { ...(email && ctx.mail ? { email } : {}), ...(mobile && ctx.sms ? { sms: mobile } : {}) };
-}
-
-/** The channels, masked for the operator. */
-export function maskedChannels(addresses: Partial<Record<Channel, string>>): { channel: Channel; masked: string }[] {
-  return Object.entries(addresses).map(([channel, address]) => ({
-    channel: channel as Channel,
-    masked: channel === 'email' ? maskEmail(address) : maskPhone(address),
-  }));
+  return codeDestinations(ctx, user, enrollment, { directoryFallback: true });
 }
 
 /**

@@ -36,15 +36,28 @@ test('repeated questions, repeated or short answers and unlisted questions are n
 
 test('too few questions, bad addresses, and no address at all when codes are required', () => {
   assert.deepEqual(codes({ ...good, answers: good.answers.slice(0, 2) }), ['question2:LK_QUESTION_MISSING']);
-  assert.deepEqual(codes({ ...good, email: 'not-an-address', mobile: '12' }), ['email:LK_EMAIL_INVALID', 'mobile:LK_MOBILE_INVALID']);
+  assert.deepEqual(codes({ ...good, email: 'not-an-address', mobile: '12' }), ['email:LK_EMAIL_INVALID', 'mobile:LK_MOBILE_COUNTRY_CODE']);
   assert.deepEqual(codes({ ...good, email: '', mobile: '' }), ['email:LK_CONTACT_REQUIRED']);
 });
 
-test('a mobile number is refused unless a text could be sent to it: with its country code (+ or 00)', () => {
-  for (const mobile of ['555 010 0999', '07700 900123', '+0 7700 900123', '+44 (0)7700 900123x', '+1234567']) {
-    assert.deepEqual(codes({ ...good, mobile }), ['mobile:LK_MOBILE_INVALID'], mobile);
+test('a mobile number is refused unless a text could be sent to it, with the reason named', () => {
+  for (const [mobile, code] of [
+    ['555 010 0999', 'LK_MOBILE_COUNTRY_CODE'],
+    ['07700 900123', 'LK_MOBILE_COUNTRY_CODE'],
+    ['+0 7700 900123', 'LK_MOBILE_INVALID'],
+    ['+44 (0)7700 900123x', 'LK_MOBILE_INVALID'],
+    ['+1234567', 'LK_MOBILE_INVALID'],
+    ['+44 20 7946 0000', 'LK_MOBILE_NOT_MOBILE'],
+  ]) {
+    assert.deepEqual(codes({ ...good, mobile: mobile! }), [`mobile:${code}`], mobile);
   }
-  for (const mobile of ['+44 7700 900123', '0044 7700 900123', '+1 (555) 010-0999']) assert.deepEqual(codes({ ...good, mobile }), [], mobile);
+  for (const mobile of ['+44 7700 900123', '0044 7700 900123', '+1 (555) 010-0999', '+44 (0)7700 900123']) assert.deepEqual(codes({ ...good, mobile }), [], mobile);
+});
+
+test('with a default region, a number without its country code is read in it; an unreadable one is shown that region’s way', () => {
+  const us = { ...config, phone: { defaultRegion: 'US' as const } };
+  assert.deepEqual(enrollmentErrors(us, { ...good, mobile: '555 010 0999' }), []);
+  assert.deepEqual(enrollmentErrors(us, { ...good, mobile: '555 010' }), [{ field: 'mobile', code: 'LK_MOBILE_INVALID_LOCAL', params: { example: '(201) 555-0123' } }]);
 });
 
 test('an address is one bare address: no display name hiding another, no list, no group', () => {

@@ -6,7 +6,7 @@
 import { AccountProtected } from '../directory/errors.ts';
 import type { LatchkeyError } from '../errors.ts';
 import { bareAddress } from '../notify/address.ts';
-import { normalizePhone } from '../notify/phone.ts';
+import { parseMobile } from '../notify/phone.ts';
 import { hashAnswer, normalizeAnswer } from '../security/answers.ts';
 import type { Policy } from '../settings/policy.ts';
 import type { FlowContext, Requester } from './context.ts';
@@ -62,17 +62,8 @@ export interface EnrollmentAnswers {
   mobile: string;
 }
 
-/** The number as texts are sent to it (E.164), or null when a text could not be sent to it. */
-function textableNumber(typed: string): string | null {
-  try {
-    return normalizePhone(typed);
-  } catch {
-    return null;
-  }
-}
-
 /** What is wrong with the submitted answers and addresses; empty when they can be saved. */
-export function enrollmentErrors(policy: Pick<Policy, 'enrollment' | 'verification'>, input: EnrollmentAnswers): FieldError[] {
+export function enrollmentErrors(policy: Pick<Policy, 'enrollment' | 'verification' | 'phone'>, input: EnrollmentAnswers): FieldError[] {
   const { questions, questionsToEnroll, customQuestions, minAnswerLength } = policy.enrollment;
   const errors: FieldError[] = [];
   const seenQuestions = new Set<string>();
@@ -93,8 +84,9 @@ export function enrollmentErrors(policy: Pick<Policy, 'enrollment' | 'verificati
   const email = input.email.trim();
   const mobile = input.mobile.trim();
   if (email && !bareAddress(email)) errors.push({ field: 'email', code: 'LK_EMAIL_INVALID' });
-  // The rule the SMS sender applies: a number it would refuse at reset time is refused now.
-  if (mobile && !textableNumber(mobile)) errors.push({ field: 'mobile', code: 'LK_MOBILE_INVALID' });
+  // The rule every code by text follows (phone.ts): a number that could not take one is refused now.
+  const parsed = mobile ? parseMobile(mobile, policy.phone.defaultRegion) : null;
+  if (parsed && !parsed.ok) errors.push({ field: 'mobile', code: parsed.code, ...(parsed.params ? { params: parsed.params } : {}) });
   if (policy.verification.requireCode && !email && !mobile) errors.push({ field: 'email', code: 'LK_CONTACT_REQUIRED' });
   return errors;
 }
@@ -113,11 +105,12 @@ export async function saveEnrollment(ctx: FlowContext, state: EnrollState, input
     })),
   );
   const mobile = input.mobile.trim();
+  const parsed = mobile ? parseMobile(mobile, ctx.policy.phone.defaultRegion) : null;
   await ctx.store.enrollments.save({
     userGuid: state.user.guid,
     username: state.user.sam,
     email: bareAddress(input.email),
-    mobile: mobile ? textableNumber(mobile) : null,
+    mobile: parsed?.ok ? parsed.e164 : null,
     answers,
     now: ctx.now(),
   });

@@ -12,7 +12,8 @@ import { failedWriteOutcome, writeDetail } from '../directory/write-outcome.ts';
 import { createError, type LatchkeyError } from '../errors.ts';
 import type { AuditEntry } from '../store/audit.ts';
 import type { Enrollment } from '../store/enrollments.ts';
-import { callerChannels, callerChecksExhausted, CallerNotVerified, callerQuestions, callerVerified, maskedChannels, verificationInProgress } from './caller-verification.ts';
+import { callerChannels, callerChecksExhausted, CallerNotVerified, callerQuestions, callerVerified, verificationInProgress } from './caller-verification.ts';
+import { maskedDestinations } from './code-destinations.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { limitKeys } from './limit-keys.ts';
 import { clearFailures } from './failure-limits.ts';
@@ -97,7 +98,7 @@ export async function userDetails(ctx: FlowContext, desk: Desk, guid: string, re
     portalLockedOut: lockouts >= ctx.policy.protection.portalLockout.maxWrongAnswers,
     callerVerified: callerVerified(ctx, desk, user),
     callerChecksStopped: await callerChecksExhausted(ctx, user),
-    channels: maskedChannels(callerChannels(ctx, user, enrollment)),
+    channels: maskedDestinations(callerChannels(ctx, user, enrollment)),
     questions: callerQuestions(desk, user, enrollment),
     activity,
   };

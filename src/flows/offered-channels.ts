@@ -3,18 +3,11 @@
  * +•••••••0999"). When the page comes before anything is proven, it must look the same for every
  * name: every configured channel, in one order, in one masking format, real or stand-in.
  */
-import { hiddenEmail, maskEmail, maskPhone } from '../notify/masking.ts';
+import { hiddenEmail, maskPhone } from '../notify/masking.ts';
 import { decoyDigits } from '../security/decoy.ts';
+import { configuredChannels, maskedAddress } from './code-destinations.ts';
 import type { FlowContext } from './context.ts';
 import type { Channel, VerificationState } from './verification-state.ts';
-
-const PAGE_ORDER: readonly Channel[] = ['email', 'sms'];
-
-/** The channels codes can go by now (allowed by the policy, with a sender set up), in page order. */
-export function configuredChannels(ctx: FlowContext): Channel[] {
-  const senders: Record<Channel, unknown> = { email: ctx.mail, sms: ctx.sms };
-  return PAGE_ORDER.filter((channel) => senders[channel] && ctx.policy.verification.channels.includes(channel));
-}
 
 /** What a name with no address for `channel` is shown: fixed per name, like a real address. */
 function standIn(ctx: FlowContext, key: string, channel: Channel): string {
@@ -36,7 +29,7 @@ export async function offeredChannels(
   for (const channel of configuredChannels(ctx)) {
     const address = found[channel];
     // Before proof an e-mail address shows nothing of itself: its letters and domain are not the typed name's.
-    if (address) offered.push({ channel, masked: channel === 'sms' ? maskPhone(address) : standIns ? hiddenEmail() : maskEmail(address) });
+    if (address) offered.push({ channel, masked: channel === 'email' && standIns ? hiddenEmail() : maskedAddress(channel, address) });
     else if (standIns) offered.push({ channel, masked: standIn(ctx, name.key, channel) });
   }
   return offered;

@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import type { AuditAction, AuditOutcome } from '../audit/recorder.ts';
 import type { DirectoryUser } from '../directory/directory.ts';
 import { LatchkeyError } from '../errors.ts';
-import { normalizePhone } from '../notify/phone.ts';
 import { verifyAnswer } from '../security/answers.ts';
 import { decoyPick } from '../security/decoy.ts';
 import { withUniformDelay } from '../security/timing.ts';
@@ -19,7 +18,8 @@ import type { FlowContext, Requester } from './context.ts';
 import { type Channel, type DecoyReason, expectStage, FLOW_LIFETIME_MS, randomSubset, StepOutOfOrder, type VerificationKind, type VerificationState } from './verification-state.ts';
 import { limitKeys } from './limit-keys.ts';
 import { type Attempt, beginAttempt, clearFailures, failureIds, type Stop } from './failure-limits.ts';
-import { configuredChannels, offeredChannels } from './offered-channels.ts';
+import { codeDestinations } from './code-destinations.ts';
+import { offeredChannels } from './offered-channels.ts';
 import { checkTypedCode, issueCode } from './one-time-codes.ts';
 import { describeCap } from './send-caps.ts';
 import { typedName } from './typed-name.ts';
@@ -51,24 +51,9 @@ async function overLimit(ctx: FlowContext, key: string, limit: { max: number; wi
   return (await ctx.store.throttle.hit(key, limit.windowMinutes * 60_000, ctx.now())) > limit.max;
 }
 
-/**
- * Where codes can go for a real user: enrolled addresses, or the directory's with auto-enrollment.
- * A mobile number is one only in E.164 form: texts to anything else fail, and a decoy's never do.
- */
+/** Where codes can go for a real user: enrolled addresses, or the directory's with auto-enrollment. */
 export function destinations(ctx: FlowContext, user: DirectoryUser, enrollment: Enrollment | null): Partial<Record<Channel, string>> {
-  const auto = ctx.policy.enrollment.autoEnroll;
-  const email = enrollment?.email ?? (auto ? user.mail : null);
-  const mobile = enrollment?.mobile ?? (auto ? user.mobile : null);
-  const addresses: Record<Channel, string | null> = { email: email || null, sms: mobile ? e164OrNull(mobile) : null };
-  return Object.fromEntries(configuredChannels(ctx).flatMap((channel) => (addresses[channel] ? [[channel, addresses[channel]]] : [])));
-}
-
-function e164OrNull(number: string): string | null {
-  try {
-    return normalizePhone(number);
-  } catch {
-    return null;
-  }
+  return codeDestinations(ctx, user, enrollment, { directoryFallback: ctx.policy.enrollment.autoEnroll });
 }
 
 export interface StartInput {

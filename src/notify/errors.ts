@@ -76,9 +76,23 @@ export const SmsFailed = createError<SmsFailureDetails>(
   502,
 );
 
-export const SmsNumberInvalid = createError<{ reason: 'characters' | 'no-country-code' | 'length'; digits: number }>(
+/** Why a typed number cannot take a text message. */
+export type PhoneProblem =
+  /** Letters (a vanity number, an extension) or signs other than spaces, dashes, dots, slashes and brackets. */
+  | 'characters'
+  /** Too few or too many digits for a phone number of its country. */
+  | 'length'
+  /** Written without + and a country code, and no default region to read it in. */
+  | 'no-country-code'
+  /** + followed by digits that are no country's calling code. */
+  | 'unknown-country-code'
+  /** A landline, toll-free, premium or other number that cannot receive texts. */
+  | 'not-mobile';
+
+/** A number a text was to go to that cannot take one (phone.ts says why). */
+export const SmsNumberInvalid = createError<{ reason: PhoneProblem; digits: number }>(
   'LK_SMS_NUMBER_INVALID',
-  'This phone number cannot receive text messages: write it in international format, with + and the country code ' +
+  'This phone number cannot receive text messages: write it with + and the country code ' +
     '(for example +44 7700 900123), using only digits, spaces, dashes, dots and brackets.',
   422,
 );

@@ -17,7 +17,7 @@ export type SmsSettings = TwilioSettings | HttpGatewaySettings;
 
 /** One text message. */
 export interface OutgoingSms {
-  /** A phone number as people write it; sent as E.164. */
+  /** A phone number with its country code (the flows give E.164); checked by phone.ts's rule, sent as E.164. */
   to: string;
   body: string;
 }

@@ -5,6 +5,7 @@
 import type { RuntimeSection, RuntimeSettings } from '../../config/schema.ts';
 import { runtimeSchema } from '../../config/schema.ts';
 import { createMailer } from '../../notify/mailer.ts';
+import { normalizePhone } from '../../notify/phone.ts';
 import { createSmsSender } from '../../notify/sms.ts';
 import { directoryFor, type Runtime } from '../../runtime.ts';
 
@@ -37,8 +38,10 @@ export async function testSection(runtime: Runtime, section: RuntimeSection, val
     case 'sms': {
       const settings = parsed.data as RuntimeSettings['sms'];
       if (!settings) return 'text messages are switched off';
-      const to = typeof form.testNumber === 'string' ? form.testNumber : '';
-      if (!to.trim()) throw new Error('type a mobile number to send the test message to');
+      const typed = typeof form.testNumber === 'string' ? form.testNumber : '';
+      if (!typed.trim()) throw new Error('type a mobile number to send the test message to');
+      // Read as every number is (phone.ts), in the default region saved under Phone numbers.
+      const to = normalizePhone(typed, runtime.settings.current().phone.defaultRegion);
       await createSmsSender(settings).send({ to, body: 'Latchkey: this is a test message from the admin console.' });
       return `a test message was accepted by the gateway for ${to}`;
     }
