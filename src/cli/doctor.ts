@@ -15,7 +15,8 @@ import { ConfigInvalid, describeIssue } from '../config/load.ts';
 import { type Config, type RuntimeSettings, runtimeSchema } from '../config/schema.ts';
 import { downLevelName, type Grantee, grantInstructions, powershellString } from '../directory/delegation-commands.ts';
 import { assessDelegation, REQUIRED_RIGHTS, type RightFinding, tokenSids } from '../directory/delegation.ts';
-import type { Directory, DirectoryDiagnostics, DirectoryUser, DomainInfo, WritableAttributes } from '../directory/directory.ts';
+import type { DirectoryDiagnostics, WritableAttributes } from '../directory/diagnostics.ts';
+import type { Directory, DirectoryUser, DomainInfo } from '../directory/directory.ts';
 import { DirectoryTlsFailed, GroupAmbiguous, GroupNotFound, ServiceAccountRejected, UserNotFound } from '../directory/errors.ts';
 import { protectedGroupName } from '../directory/protected-groups.ts';
 import { parseSecurityDescriptor } from '../directory/security-descriptor.ts';
@@ -58,9 +59,6 @@ export interface DoctorOptions {
   /** The clock for certificate expiry (tests). */
   now?: () => number;
 }
-
-/** The directory as the doctor uses it: the port and the diagnostics (ActiveDirectory has both). */
-type DoctorDirectory = Directory & DirectoryDiagnostics;
 
 /** The settings the checks run with, and where an administrator changes them. */
 interface LoadedSettings {
@@ -274,11 +272,12 @@ function settingPlace(loaded: LoadedSettings, field: string): string {
 
 /** Checks 5 to 9, on one directory connection. */
 async function directoryChecks(config: Config, loaded: LoadedSettings, now: () => number, report: (check: CheckResult) => void): Promise<void> {
-  const directory: DoctorDirectory = directoryFor(loaded.settings.directory);
+  const directory = directoryFor(loaded.settings.directory);
+  const diagnostics = directory.diagnostics();
   try {
     let connected = false;
     for (const url of loaded.settings.directory.urls) {
-      const check = await serverCheck(directory, url, loaded, now);
+      const check = await serverCheck(diagnostics, url, loaded, now);
       connected ||= check.connected;
       report(check.result);
     }
@@ -293,7 +292,7 @@ async function directoryChecks(config: Config, loaded: LoadedSettings, now: () =
       report(failure('service', error, ServiceAccountRejected.is(error) ? [fix] : []));
       return skip(report, later, 'the service account did not bind');
     }
-    await accountChecks(directory, info, loaded.settings.directory, report);
+    await accountChecks(directory, diagnostics, info, loaded.settings.directory, report);
     report(await groupsCheck(directory, { group: config.admin.group, sid: loaded.adminGroupSid }, loaded.settings.helpdesk.groups));
     report(policyHintsCheck(info.policyHintsOid));
   } finally {
@@ -302,11 +301,11 @@ async function directoryChecks(config: Config, loaded: LoadedSettings, now: () =
 }
 
 /** Checks 7 and 8: what the service account is, and what it may do on each search base. */
-async function accountChecks(directory: DoctorDirectory, info: DomainInfo, settings: RuntimeSettings['directory'], report: (check: CheckResult) => void): Promise<void> {
+async function accountChecks(directory: Directory, diagnostics: DirectoryDiagnostics, info: DomainInfo, settings: RuntimeSettings['directory'], report: (check: CheckResult) => void): Promise<void> {
   // A DC lost half-way fails the check under way, not the whole report.
   let step = 'privileges';
   try {
-    const account = await directory.serviceAccount();
+    const account = await diagnostics.serviceAccount();
     if (!account) {
       report(result('FAIL', 'privileges', `the service account ${settings.bindDn} cannot read its own entry`, ['fix: let it read its own user object (in AD, Authenticated Users may read users by default)']));
       return skip(report, ['delegation', 'lockout'], 'the service account is unknown');
@@ -315,8 +314,8 @@ async function accountChecks(directory: DoctorDirectory, info: DomainInfo, setti
     const bases = settings.searchBases.length ? settings.searchBases : [info.baseDn];
     report(await privilegeCheck(directory, account, grantee, bases));
     step = 'delegation';
-    const sids = tokenSids(account.sid, await directory.tokenGroups(account));
-    for (const base of bases) for (const check of await baseChecks(directory, base, sids, grantee)) report(check);
+    const sids = tokenSids(account.sid, await diagnostics.tokenGroups(account));
+    for (const base of bases) for (const check of await baseChecks(diagnostics, base, sids, grantee)) report(check);
   } catch (error) {
     report(failure(step, error));
   }
@@ -329,7 +328,7 @@ async function accountChecks(directory: DoctorDirectory, info: DomainInfo, setti
  * another group is told too: the pin still holds, but the setting says something else.
  */
 async function groupsCheck(
-  directory: DoctorDirectory,
+  directory: Directory,
   admin: { group: string; sid: string | undefined },
   helpdesk: RuntimeSettings['helpdesk']['groups'],
 ): Promise<CheckResult> {
@@ -384,13 +383,13 @@ function certificateLines(cert: CertificateFacts, daysLeft: number): string[] {
  * An untrusted certificate is shown as SSH shows an unknown host key: by its fingerprint, to be
  * compared on the DC itself before it is pinned.
  */
-async function serverCheck(directory: DoctorDirectory, url: string, loaded: LoadedSettings, now: () => number): Promise<{ result: CheckResult; connected: boolean }> {
+async function serverCheck(diagnostics: DirectoryDiagnostics, url: string, loaded: LoadedSettings, now: () => number): Promise<{ result: CheckResult; connected: boolean }> {
   // Read without trusting it, so that an untrusted certificate can be shown; only ldaps:// (peerCertificate speaks no StartTLS).
   const cert = url.toLowerCase().startsWith('ldaps://') ? await peerCertificate(url).catch(() => null) : null;
   const expiry = cert && expiryStatus(cert.validTo, now());
   const facts = cert && expiry ? certificateLines(cert, expiry.daysLeft) : [`certificate details: openssl s_client -starttls ldap -connect ${new URL(url).host} </dev/null | openssl x509 -noout -text -fingerprint -sha256`];
   try {
-    await directory.checkServer(url);
+    await diagnostics.checkServer(url);
   } catch (error) {
     if (!DirectoryTlsFailed.is(error)) {
       return { connected: false, result: failure('directory', error, ['fix: check that the DC is running and that this machine reaches it on that port']) };
@@ -435,7 +434,7 @@ const PRIVILEGED_ADVICE = [
  * Check 7: the service account must not be privileged. A protected group (nested or primary
  * included) is a loud failure; adminCount alone, left behind by an old membership, a warning.
  */
-async function privilegeCheck(directory: DoctorDirectory, account: DirectoryUser, grantee: Grantee, bases: string[]): Promise<CheckResult> {
+async function privilegeCheck(directory: Directory, account: DirectoryUser, grantee: Grantee, bases: string[]): Promise<CheckResult> {
   const protection = await directory.protection(account);
   const name = downLevelName(grantee);
   if (!protection.protected) return result('PASS', 'privileges', `${name} is in no privileged group`);
@@ -464,12 +463,12 @@ async function privilegeCheck(directory: DoctorDirectory, account: DirectoryUser
 }
 
 /** On one search base: the delegated rights (check 8) and whether the lockout guard can work. */
-async function baseChecks(directory: DoctorDirectory, base: string, sids: ReadonlySet<string>, grantee: Grantee): Promise<CheckResult[]> {
+async function baseChecks(diagnostics: DirectoryDiagnostics, base: string, sids: ReadonlySet<string>, grantee: Grantee): Promise<CheckResult[]> {
   let findings: RightFinding[];
   let sample: WritableAttributes | null;
   try {
-    const descriptor = await directory.securityDescriptor(base);
-    sample = await directory.writableAttributes(base);
+    const descriptor = await diagnostics.securityDescriptor(base);
+    sample = await diagnostics.writableAttributes(base);
     findings = assessDelegation(
       { dacl: descriptor ? parseSecurityDescriptor(descriptor).dacl : 'unreadable', sample: sample && { dn: sample.dn, writable: sample.attributes } },
       sids,
