@@ -20,7 +20,7 @@ import { startOutbox } from '../notify/outbox.ts';
 import { addMember, adminClient, createGroup, createUser, devDomain, removeEntries } from '../testing/dev-domain.ts';
 import { startTwilioFake } from '../testing/twilio-fake.ts';
 import { devDirectorySettings } from './demo.ts';
-import { CERTIFICATE_WARN_DAYS, expiryStatus, formatResult, runDoctor } from './doctor/directory.ts';
+import { CERTIFICATE_WARN_DAYS, expiryStatus, formatResult, runDoctor } from './doctor.ts';
 
 const facts = devDomain();
 const DAY_MS = 86_400_000;

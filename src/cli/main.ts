@@ -12,7 +12,7 @@ import { LatchkeyError } from '../errors.ts';
 import { runDemo } from './demo.ts';
 import { retiredMessage, retireMasterKey, rotatedMessage, rotateMasterKey } from './rotate.ts';
 import { runInit } from './init.ts';
-import { runDoctor } from './doctor/directory.ts';
+import { runDoctor } from './doctor.ts';
 import { runBackup, runRestore } from './backup.ts';
 import { UsageInvalid } from './errors.ts';
 import { settingsImported } from './existing-database.ts';
