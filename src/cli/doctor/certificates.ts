@@ -5,14 +5,17 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { type CertificateStatus, certificateExpiry, WARN_DAYS } from '../../certificates.ts';
 import type { Config } from '../../config/schema.ts';
 import type { CertificateFacts } from '../../directory/tls.ts';
 import { certificateFiles, generatedCertificate, hasGeneratedCertificate, TlsFilesUnreadable, TlsRequired } from '../../web/tls.ts';
 import { type CheckResult, type CheckStatus, describeError, failure, result } from './report.ts';
 
-const DAY_MS = 86_400_000;
-/** A DC certificate with fewer days left than this is a warning. */
-export const CERTIFICATE_WARN_DAYS = 30;
+/** A certificate with fewer days left than this is a warning. */
+export const CERTIFICATE_WARN_DAYS = WARN_DAYS;
+
+/** The doctor's status for each expiry state of certificates.ts. */
+const EXPIRY_STATUS = { ok: 'PASS', warn: 'WARN', fail: 'FAIL' } as const satisfies Record<CertificateStatus['state'], CheckStatus>;
 
 /**
  * The web certificate browsers are shown: its subject, names and expiry, and whether it
@@ -64,12 +67,12 @@ export function webCertificateCheck(config: Config, now: number): CheckResult {
 }
 
 /**
- * What a certificate's expiry means: expired is a failure, under CERTIFICATE_WARN_DAYS days a
- * warning. Pure, for tests.
+ * What a certificate's expiry means, by certificates.ts's rule: expired is a failure, under
+ * CERTIFICATE_WARN_DAYS days a warning. Pure, for tests.
  */
 export function expiryStatus(validTo: Date, now: number): { status: CheckStatus; daysLeft: number } {
-  const daysLeft = Math.floor((validTo.getTime() - now) / DAY_MS);
-  return { status: validTo.getTime() <= now ? 'FAIL' : daysLeft < CERTIFICATE_WARN_DAYS ? 'WARN' : 'PASS', daysLeft };
+  const { daysLeft, state } = certificateExpiry(validTo, now);
+  return { status: EXPIRY_STATUS[state], daysLeft };
 }
 
 /** The lines that describe a certificate. */
