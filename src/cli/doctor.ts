@@ -2,12 +2,14 @@
  * `latchkey doctor`: checks an installation from the configuration to the mail server and says,
  * one line per check, what passed, what deserves a look (WARN) and what is broken (FAIL), each
  * failure with the fix. Nothing is changed on the way: a missing database is not created, an
- * old one not migrated; the settings are read, not imported; no key file is created; the
+ * old one not migrated (it is opened read-only, and pending migrations are reported for
+ * `latchkey serve` to apply); the settings are read, not imported; no key file is created; the
  * delegation is read from the directory, never tried on an account; no message is sent.
  *
  * The checks, by area, are in doctor/; this runs them in order and prints each line.
  */
 import type { Config } from '../config/schema.ts';
+import type { StoreMigration } from '../store/migrations/index.ts';
 import { type DatabaseLocation, exists, type ExistingDatabase, openExistingDatabase } from './existing-database.ts';
 import { webCertificateCheck } from './doctor/certificates.ts';
 import { configCheck, databaseCheck } from './doctor/database.ts';
@@ -25,6 +27,8 @@ export interface DoctorOptions {
   out?: (line: string) => void;
   /** The clock for certificate expiry (tests). */
   now?: () => number;
+  /** The migrations this Latchkey has (tests: one more leaves the database a migration behind). */
+  migrations?: Readonly<Record<string, StoreMigration>>;
 }
 
 /**
@@ -44,7 +48,7 @@ export async function runDoctor(config: Config, options: DoctorOptions = {}): Pr
   report(webCertificateCheck(config, now()));
   let database: ExistingDatabase | DatabaseLocation;
   try {
-    database = await openExistingDatabase(config);
+    database = await openExistingDatabase(config, options.migrations ? { migrations: options.migrations } : {});
   } catch (error) {
     report(failure('database', error, ['fix: check database.url (DATABASE_URL), and that the server answers, then run the doctor again']));
     return 1;

@@ -14,7 +14,7 @@ export async function configCheck(config: Config): Promise<CheckResult> {
   return result('PASS', 'config', `valid; data folder ${config.dataDir}; database ${kind} ${connection.label}`);
 }
 
-/** Whether the database exists and has this Latchkey's schema; nothing is created or migrated. */
+/** Whether the database exists and has this Latchkey's schema; nothing is created or migrated (pending migrations are a warning). */
 export function databaseCheck(database: ExistingDatabase | DatabaseLocation): CheckResult {
   const kind = database.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite';
   if (!exists(database)) {
@@ -30,7 +30,8 @@ export function databaseCheck(database: ExistingDatabase | DatabaseLocation): Ch
   }
   if (database.pending.length) {
     return result('WARN', 'database', `${kind} ${database.label} reachable; ${database.pending.length} migration(s) pending (${database.pending.join(', ')})`, [
-      'the next `latchkey serve` applies them; the doctor does not',
+      'the doctor changes nothing, so it has not applied them',
+      'fix: run `latchkey serve`: it applies them as it starts, before anything else uses the database',
     ]);
   }
   return result('PASS', 'database', `${kind} ${database.label} reachable, schema migrated to the latest version`);
