@@ -28,9 +28,18 @@ export interface CertificateStatus {
   error?: string;
 }
 
+/**
+ * What a certificate's expiry means at `now`: the whole days left (negative once it has expired),
+ * and whether that is fine, a warning (under WARN_DAYS days left) or a failure (expired). The one
+ * rule for every certificate Latchkey reports on: the dashboard, /metrics, the daily check, doctor.
+ */
+export function certificateExpiry(validTo: Date, now: number): { daysLeft: number; state: CertificateStatus['state'] } {
+  const daysLeft = Math.floor((validTo.getTime() - now) / DAY_MS);
+  return { daysLeft, state: daysLeft < 0 ? 'fail' : daysLeft < WARN_DAYS ? 'warn' : 'ok' };
+}
+
 function judge(name: string, facts: { subject: string; issuer: string; altNames: string[]; validTo: Date }, now: number): CertificateStatus {
-  const daysLeft = Math.floor((facts.validTo.getTime() - now) / DAY_MS);
-  return { name, ...facts, daysLeft, state: daysLeft < 0 ? 'fail' : daysLeft < WARN_DAYS ? 'warn' : 'ok' };
+  return { name, ...facts, ...certificateExpiry(facts.validTo, now) };
 }
 
 /** The web certificate (when Latchkey serves HTTPS itself) and every LDAPS domain controller's. */

@@ -1,7 +1,9 @@
 /**
  * The configured database as the read-only commands see it: opened only when it exists, never
- * created, never migrated. A SQLite file that is not there stays not there; a PostgreSQL
- * database without Latchkey's schema is reported as empty, not filled.
+ * created, never migrated, and read-only (a SQLite file opened read-only; PostgreSQL sessions
+ * whose transactions are read-only), so that nothing written by mistake can reach it. A SQLite
+ * file that is not there stays not there; a PostgreSQL database without Latchkey's schema is
+ * reported as empty, not filled.
  */
 import { existsSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
@@ -11,7 +13,7 @@ import { appliedMigrations, ensureReachable } from '../backup/catalog.ts';
 import type { Config } from '../config/schema.ts';
 import { createAudit, type Audit } from '../store/audit.ts';
 import { connectDatabase } from '../store/database.ts';
-import { MIGRATIONS } from '../store/migrations/index.ts';
+import { MIGRATIONS, type StoreMigration } from '../store/migrations/index.ts';
 import type { DatabaseDialect, Tables } from '../store/schema.ts';
 import { createSettings, type Settings } from '../store/settings.ts';
 
@@ -35,13 +37,19 @@ export interface ExistingDatabase extends DatabaseLocation {
   close(): Promise<void>;
 }
 
+/** What openExistingDatabase compares the database with. */
+export interface ExistingDatabaseOptions {
+  /** The migrations this Latchkey has (default: all of them; tests add one to leave one pending). */
+  migrations?: Readonly<Record<string, StoreMigration>>;
+}
+
 /**
- * Opens the database `config` names if it holds Latchkey's schema; otherwise returns where it
- * would be. Fails with LK_STORE_UNAVAILABLE when a PostgreSQL server does not answer.
+ * Opens the database `config` names, read-only, if it holds Latchkey's schema; otherwise returns
+ * where it would be. Fails with LK_STORE_UNAVAILABLE when a PostgreSQL server does not answer.
  */
-export async function openExistingDatabase(config: Config): Promise<ExistingDatabase | DatabaseLocation> {
+export async function openExistingDatabase(config: Config, { migrations = MIGRATIONS }: ExistingDatabaseOptions = {}): Promise<ExistingDatabase | DatabaseLocation> {
   const options = databaseOptions(config);
-  const connection = options.databaseUrl ? connectDatabase({ databaseUrl: options.databaseUrl }) : null;
+  const connection = options.databaseUrl ? connectDatabase({ databaseUrl: readOnlySessions(options.databaseUrl) }) : null;
   const dialect: DatabaseDialect = connection ? 'postgres' : 'sqlite';
   const label = connection?.label ?? options.sqliteFile;
   // Opening a missing SQLite file, even read-only through Kysely's dialect, would create it.
@@ -60,8 +68,8 @@ export async function openExistingDatabase(config: Config): Promise<ExistingData
       label,
       db,
       audit: createAudit(db),
-      pending: Object.keys(MIGRATIONS).filter((name) => !applied.includes(name)),
-      unknown: applied.filter((name) => !Object.hasOwn(MIGRATIONS, name)),
+      pending: Object.keys(migrations).filter((name) => !applied.includes(name)),
+      unknown: applied.filter((name) => !Object.hasOwn(migrations, name)),
       // Without the first migration there is no settings table to ask.
       settingRows: async () => (applied.length > 0 ? settings.all() : []),
       close: () => db.destroy(),
@@ -70,6 +78,18 @@ export async function openExistingDatabase(config: Config): Promise<ExistingData
     await db.destroy();
     throw error;
   }
+}
+
+/**
+ * The PostgreSQL URL with every session's transactions read-only by default (the server's
+ * default_transaction_read_only, set at connection start through the `options` parameter, added
+ * to any the URL already gives): a write, a migration included, fails instead of changing anything.
+ */
+export function readOnlySessions(url: string): string {
+  const at = url.indexOf('?');
+  const params = new URLSearchParams(at < 0 ? '' : url.slice(at + 1));
+  params.set('options', [params.get('options'), '-c default_transaction_read_only=on'].filter(Boolean).join(' '));
+  return `${at < 0 ? url : url.slice(0, at)}?${params}`;
 }
 
 /** Whether `database` is open (it exists) rather than only located. */

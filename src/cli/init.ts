@@ -77,7 +77,7 @@ async function trustVerdict(settings: FileDirectory, url: string): Promise<strin
   // checkServer binds anonymously: the account and its password play no part.
   const probe = directoryFor({ ...settings, urls: [url], bindDn: '', bindPassword: '' });
   try {
-    await probe.checkServer(url);
+    await probe.diagnostics().checkServer(url);
     return `trusted by ${trust}.`;
   } catch (error) {
     if (DirectoryTlsFailed.is(error)) return `NOT trusted by ${trust}: ${String(error.details.reason)}.`;

@@ -16,6 +16,7 @@ import { rejectsWithCode } from '../testing/assertions.ts';
 import { addMember, adminClient, createGroup, createUser, devDirectory, devDomain, freshPassword, removeEntries } from '../testing/dev-domain.ts';
 import type { ActiveDirectory } from './active-directory.ts';
 import { assessDelegation, inheritedAccess, LOCKOUT_TIME_GUID, PWD_LAST_SET_GUID, REQUIRED_RIGHTS, RESET_PASSWORD_GUID, tokenSids, USER_CLASS_GUID } from './delegation.ts';
+import type { DirectoryDiagnostics } from './diagnostics.ts';
 import type { DirectoryUser } from './directory.ts';
 import { SdFlagsControl } from './sd-flags-control.ts';
 import {
@@ -35,6 +36,8 @@ import { peerCertificate } from './tls.ts';
 const facts = devDomain();
 let admin: Client;
 let service: ActiveDirectory;
+/** The diagnostics of `service`, on its connection. */
+let diagnostics: DirectoryDiagnostics;
 let serviceUser: DirectoryUser;
 const created: string[] = [];
 const directories: ActiveDirectory[] = [];
@@ -43,7 +46,8 @@ const scratch = mkdtempSync(join(tmpdir(), 'latchkey-diagnostics-'));
 before(async () => {
   admin = await adminClient();
   service = directory();
-  const found = await service.serviceAccount();
+  diagnostics = service.diagnostics();
+  const found = await diagnostics.serviceAccount();
   assert.ok(found, 'the service account finds itself');
   serviceUser = found;
 });
@@ -65,43 +69,43 @@ function directory(...args: Parameters<typeof devDirectory>): ActiveDirectory {
 
 /** The service account's token, as the doctor builds it. */
 async function serviceToken(): Promise<Set<string>> {
-  return tokenSids(serviceUser.sid, await service.tokenGroups(serviceUser));
+  return tokenSids(serviceUser.sid, await diagnostics.tokenGroups(serviceUser));
 }
 
 /** The DACL of `dn` as the service account reads it. */
 async function dacl(dn: string): Promise<Ace[] | null> {
-  const bytes = await service.securityDescriptor(dn);
+  const bytes = await diagnostics.securityDescriptor(dn);
   assert.ok(bytes, `the service account reads the DACL of ${dn}`);
   return parseSecurityDescriptor(bytes).dacl;
 }
 
 describe('checkServer', () => {
   test('connects to the DC with the configured CA, over LDAPS and StartTLS', async () => {
-    await service.checkServer(facts.url);
-    await directory({ urls: [facts.startTlsUrl] }).checkServer(facts.startTlsUrl);
+    await diagnostics.checkServer(facts.url);
+    await directory({ urls: [facts.startTlsUrl] }).diagnostics().checkServer(facts.startTlsUrl);
   });
 
   test('refuses a certificate the configured CA did not issue, with LK_DIRECTORY_TLS', async () => {
     const otherCa = join(scratch, 'other-ca.pem');
     writeFileSync(otherCa, rootCertificates[0]!);
-    await rejectsWithCode(directory({ trust: { caFile: otherCa } }).checkServer(facts.url), 'LK_DIRECTORY_TLS');
+    await rejectsWithCode(directory({ trust: { caFile: otherCa } }).diagnostics().checkServer(facts.url), 'LK_DIRECTORY_TLS');
   });
 
   test('accepts the pinned fingerprint and refuses another', async () => {
     const { fingerprint } = await peerCertificate(facts.url);
-    await directory({ trust: { fingerprint } }).checkServer(facts.url);
-    await rejectsWithCode(directory({ trust: { fingerprint: 'AB'.repeat(32) } }).checkServer(facts.url), 'LK_DIRECTORY_TLS');
+    await directory({ trust: { fingerprint } }).diagnostics().checkServer(facts.url);
+    await rejectsWithCode(directory({ trust: { fingerprint: 'AB'.repeat(32) } }).diagnostics().checkServer(facts.url), 'LK_DIRECTORY_TLS');
   });
 
   test('names a DC that does not answer as unreachable', async () => {
-    await rejectsWithCode(service.checkServer('ldaps://127.0.0.1:1'), 'LK_DIRECTORY_UNREACHABLE');
+    await rejectsWithCode(diagnostics.checkServer('ldaps://127.0.0.1:1'), 'LK_DIRECTORY_UNREACHABLE');
   });
 });
 
 describe('serviceAccount and tokenGroups', () => {
   test('the bind name is found in any of its forms, outside the search bases', async () => {
     for (const bindDn of [facts.serviceAccount.dn, facts.serviceAccount.upn, `${facts.netbiosDomain}\\${facts.serviceAccount.sam}`]) {
-      const found = await directory({ bindDn }).serviceAccount();
+      const found = await directory({ bindDn }).diagnostics().serviceAccount();
       assert.equal(found?.sid, facts.serviceAccount.sid, bindDn);
     }
   });
@@ -112,9 +116,9 @@ describe('serviceAccount and tokenGroups', () => {
     const inner = await createGroup(admin, [user.dn]);
     const outer = await createGroup(admin, [inner]);
     created.push(inner, outer);
-    const account = await directory({ bindDn: user.dn, bindPassword: user.password }).serviceAccount();
+    const account = await directory({ bindDn: user.dn, bindPassword: user.password }).diagnostics().serviceAccount();
     assert.ok(account);
-    const groups = await service.tokenGroups(account);
+    const groups = await diagnostics.tokenGroups(account);
     assert.ok(groups.includes(`${facts.domainSid}-513`), 'Domain Users, the primary group');
     const sidOf = async (dn: string) => (await directory({ searchBases: [facts.baseDn] }).groupsOf(account)).find((group) => group.dn === dn)?.sid;
     assert.ok(groups.includes((await sidOf(inner))!), 'the direct group');
@@ -126,7 +130,7 @@ describe('the delegation as seeded', () => {
   test('svc-latchkey effectively holds the three rights on OU=Staff and OU=Contractors', async () => {
     const sids = await serviceToken();
     for (const ou of facts.delegatedOus) {
-      const sample = await service.writableAttributes(ou);
+      const sample = await diagnostics.writableAttributes(ou);
       assert.ok(sample && sample.dn.endsWith(ou), `a user in ${ou}`);
       assert.ok(sample.attributes.includes('lockoutTime') && sample.attributes.includes('pwdLastSet'), sample.attributes.join());
       assert.equal(sample.lockoutCountReadable, true, `badPwdCount readable in ${ou}`);
@@ -137,7 +141,7 @@ describe('the delegation as seeded', () => {
 
   test('OU=Vendors gives it none of them, and hides badPwdCount from it', async () => {
     const sids = await serviceToken();
-    const sample = await service.writableAttributes(facts.ous.vendors);
+    const sample = await diagnostics.writableAttributes(facts.ous.vendors);
     assert.ok(sample);
     const findings = assessDelegation({ dacl: await dacl(facts.ous.vendors), sample: { dn: sample.dn, writable: sample.attributes } }, sids);
     assert.deepEqual(findings.map((finding) => finding.state), ['missing', 'missing', 'missing']);
@@ -147,7 +151,7 @@ describe('the delegation as seeded', () => {
   test('a fresh account holds none of them on the delegated OUs', async () => {
     const user = await createUser(admin, 'vendors');
     created.push(user.dn);
-    const fresh = directory({ bindDn: user.dn, bindPassword: user.password });
+    const fresh = directory({ bindDn: user.dn, bindPassword: user.password }).diagnostics();
     const account = (await fresh.serviceAccount())!;
     const sids = tokenSids(account.sid, await fresh.tokenGroups(account));
     for (const ou of facts.delegatedOus) {
@@ -160,7 +164,7 @@ describe('the delegation as seeded', () => {
   });
 
   test('a search base that does not exist is LK_USER_NOT_FOUND (noSuchObject)', async () => {
-    await rejectsWithCode(service.securityDescriptor(`OU=Nowhere,${facts.baseDn}`), 'LK_USER_NOT_FOUND');
+    await rejectsWithCode(diagnostics.securityDescriptor(`OU=Nowhere,${facts.baseDn}`), 'LK_USER_NOT_FOUND');
   });
 });
 
@@ -222,7 +226,7 @@ describe('the evaluator agrees with the DC', () => {
     assert.deepEqual([RESET, LOCKOUT, PWD_LAST_SET].map((right) => inheritedAccess(ouDacl, sids, right).granted), [false, false, true]);
 
     const user = await userIn(ou);
-    const sample = await service.writableAttributes(ou);
+    const sample = await diagnostics.writableAttributes(ou);
     assert.equal(sample?.dn, user.dn);
     assert.deepEqual(sample.attributes.filter((name) => ['lockoutTime', 'pwdLastSet'].includes(name)), ['pwdLastSet'], 'the DC agrees on both attributes');
     // The test, unlike the doctor, tries: the DC refuses the reset and allows the pwdLastSet write.
@@ -246,9 +250,9 @@ describe('the evaluator agrees with the DC', () => {
   test('an OU with only a protected user (adminCount = 1) gives no sample: its ACL would mislead', async () => {
     const ou = await scratchOu();
     await userIn(ou, [new Attribute({ type: 'adminCount', values: ['1'] })]);
-    assert.equal(await service.writableAttributes(ou), null);
+    assert.equal(await diagnostics.writableAttributes(ou), null);
     await userIn(ou);
-    assert.ok(await service.writableAttributes(ou));
+    assert.ok(await diagnostics.writableAttributes(ou));
   });
 });
 
@@ -258,10 +262,10 @@ describe('a Domain Admins member as the service account', () => {
     created.push(user.dn);
     await addMember(admin, `CN=Domain Admins,CN=Users,${facts.baseDn}`, user.dn);
     const privileged = directory({ bindDn: user.dn, bindPassword: user.password });
-    const account = (await privileged.serviceAccount())!;
+    const account = (await privileged.diagnostics().serviceAccount())!;
     const { reasons } = await privileged.protection(account);
     assert.ok(reasons.includes('member of Domain Admins'), reasons.join());
-    assert.ok((await privileged.tokenGroups(account)).includes(`${facts.domainSid}-512`));
+    assert.ok((await privileged.diagnostics().tokenGroups(account)).includes(`${facts.domainSid}-512`));
     // Removed from the group before the user is deleted, so Domain Admins is left as it was.
     await admin.modify(`CN=Domain Admins,CN=Users,${facts.baseDn}`, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [user.dn] }) }));
   });

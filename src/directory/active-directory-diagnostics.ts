@@ -1,0 +1,83 @@
+/**
+ * DirectoryDiagnostics over LDAP: what `latchkey doctor` reads about the DCs and the service
+ * account. Nothing here changes the directory: no password is tried, no right is tested by use.
+ */
+import { NotFilter } from 'ldapts';
+import { type AdConnection, readOne } from './active-directory-connection.ts';
+import { type FindOneUser, findOneUser, findUserNamed } from './active-directory-users.ts';
+import { translateLdapError } from './ad-errors.ts';
+import { sidToString } from './ad-values.ts';
+import type { DirectoryDiagnostics, WritableAttributes } from './diagnostics.ts';
+import type { DirectoryUser, DomainInfo } from './directory.ts';
+import { DN_LIKE, equals, userAccount } from './filters.ts';
+import { readEntry } from './ldap-entry.ts';
+import { DACL_SECURITY_INFORMATION, SdFlagsControl } from './sd-flags-control.ts';
+
+/** The diagnostics of one directory, on its service-account connection. */
+export class ActiveDirectoryDiagnostics implements DirectoryDiagnostics {
+  constructor(
+    private readonly connection: AdConnection,
+    /** The directory's domain facts (cached by the directory). */
+    private readonly domain: () => Promise<DomainInfo>,
+  ) {}
+
+  async checkServer(url: string): Promise<void> {
+    try {
+      // Only this DC: opening would otherwise move on to the next one. An empty name and
+      // password is an anonymous bind: the DC answers it without any credential.
+      const session = await this.connection.only(url).open('', '');
+      await session.client.unbind().catch(() => undefined);
+    } catch (error) {
+      throw translateLdapError(error, { operation: 'connect', server: url });
+    }
+  }
+
+  async serviceAccount(): Promise<DirectoryUser | null> {
+    const { baseDn } = await this.domain();
+    const { bindDn } = this.connection.options;
+    // The account usually lives outside the search bases (OU=Service Accounts), so the whole domain is searched.
+    const inDomain: FindOneUser = (match) => findOneUser(this.connection, match, [baseDn]);
+    if (DN_LIKE.test(bindDn)) return inDomain(equals('distinguishedName', bindDn));
+    return findUserNamed(bindDn, undefined, this.domain, inDomain);
+  }
+
+  async tokenGroups(user: DirectoryUser): Promise<string[]> {
+    return this.connection.asService({ operation: 'read the token groups', dn: user.dn }, async (client) => {
+      // A constructed attribute: the DC computes it only when the entry itself is read (base scope).
+      const entry = await readOne(client, user.dn, ['tokenGroups'], ['tokenGroups']);
+      return (entry?.allBytes('tokenGroups') ?? []).map(sidToString);
+    });
+  }
+
+  async securityDescriptor(dn: string): Promise<Buffer | null> {
+    return this.connection.asService({ operation: 'read the security descriptor', dn }, async (client) => {
+      const { searchEntries } = await client.search(
+        dn,
+        { scope: 'base', attributes: ['nTSecurityDescriptor'], explicitBufferAttributes: ['nTSecurityDescriptor'] },
+        new SdFlagsControl(DACL_SECURITY_INFORMATION),
+      );
+      const bytes = searchEntries[0] ? readEntry(searchEntries[0]).bytes('nTSecurityDescriptor') : undefined;
+      return bytes?.length ? bytes : null;
+    });
+  }
+
+  async writableAttributes(base: string): Promise<WritableAttributes | null> {
+    return this.connection.asService({ operation: 'read the effective rights', dn: base }, async (client) => {
+      // Not a protected user: on AD, AdminSDHolder's ACL replaces the OU's on those, on purpose.
+      const filter = userAccount(new NotFilter({ filter: equals('adminCount', '1') }));
+      const pages = client.searchPaginated(base, { scope: 'sub', filter, attributes: ['1.1'], paged: { pageSize: 1 } });
+      let dn: string | undefined;
+      try {
+        const first = await pages.next();
+        dn = first.done ? undefined : first.value.searchEntries[0]?.dn;
+      } finally {
+        await pages.return(undefined);
+      }
+      if (!dn) return null;
+      // Read on the entry itself, where every DC computes constructed attributes.
+      const entry = await readOne(client, dn, ['allowedAttributesEffective', 'badPwdCount']);
+      // Every user has a badPwdCount (0 until a wrong password); absent means it may not be read.
+      return { dn, attributes: entry?.texts('allowedAttributesEffective') ?? [], lockoutCountReadable: entry?.text('badPwdCount') !== undefined };
+    });
+  }
+}
