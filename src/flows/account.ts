@@ -7,7 +7,7 @@ import type { DirectoryUser, GroupMembership, WriteReceipt } from '../directory/
 import type { PasswordPolicy } from '../directory/password-policy.ts';
 import { AccountProtected, WriteOutcomeUnknown } from '../directory/errors.ts';
 import { writeDetail } from '../directory/write-outcome.ts';
-import { LatchkeyError } from '../errors.ts';
+import { createError, LatchkeyError } from '../errors.ts';
 import { bareAddress } from '../notify/address.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { ENROLL_LIFETIME_MS, type EnrollState } from './enroll.ts';
@@ -24,11 +24,11 @@ export interface AccountSession {
 }
 
 /** Refused because the session is missing or has been idle too long: sign in again. */
-export class SignInRequired extends Error {
-  constructor() {
-    super('signing in is required');
-  }
-}
+export const SignInRequired = createError(
+  'LK_SIGN_IN_REQUIRED',
+  'Signing in is required: there is no session, or it ended after a while without use. Sign in again.',
+  401,
+);
 
 export type AccountSignIn = { ok: true; session: AccountSession } | { ok: false; error: LatchkeyError };
 
@@ -45,9 +45,9 @@ export async function signInToAccount(ctx: FlowContext, input: Credentials, requ
 
 /** Checks the session is live and touches it; the user, read again from the directory. */
 export async function activeUser(ctx: FlowContext, session: AccountSession | undefined): Promise<DirectoryUser> {
-  if (!session || ctx.now() - session.lastSeen > ctx.policy.selfService.idleMinutes * 60_000) throw new SignInRequired();
+  if (!session || ctx.now() - session.lastSeen > ctx.policy.selfService.idleMinutes * 60_000) throw SignInRequired({});
   const user = await ctx.directory.getUser(session.guid);
-  if (!user) throw new SignInRequired();
+  if (!user) throw SignInRequired({});
   session.lastSeen = ctx.now();
   return user;
 }

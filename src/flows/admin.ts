@@ -69,9 +69,9 @@ export async function signInToAdmin(
 
 /** The live administrator: idle sessions end, and so do those of people who left the group. */
 export async function activeAdmin(ctx: FlowContext, session: AdminSession | undefined): Promise<AdminSession> {
-  if (!session || ctx.now() - session.lastSeen > ctx.policy.selfService.idleMinutes * 60_000) throw new SignInRequired();
+  if (!session || ctx.now() - session.lastSeen > ctx.policy.selfService.idleMinutes * 60_000) throw SignInRequired({});
   const user = await ctx.directory.getUser(session.guid, [(await ctx.directory.domain()).baseDn]);
-  if (!user || !(await isAdmin(ctx, user))) throw new SignInRequired();
+  if (!user || !(await isAdmin(ctx, user))) throw SignInRequired({});
   session.lastSeen = ctx.now();
   return session;
 }

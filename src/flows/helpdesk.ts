@@ -57,12 +57,12 @@ export async function signInToHelpdesk(ctx: FlowContext, input: Credentials, req
 }
 
 export async function activeOperator(ctx: FlowContext, session: OperatorSession | undefined, requester: Requester): Promise<Desk> {
-  if (!session || ctx.now() - session.lastSeen > ctx.policy.selfService.idleMinutes * 60_000) throw new SignInRequired();
+  if (!session || ctx.now() - session.lastSeen > ctx.policy.selfService.idleMinutes * 60_000) throw SignInRequired({});
   const operator = await ctx.directory.getUser(session.guid, [(await ctx.directory.domain()).baseDn]);
   const authority = operator && (await authorityOf(ctx, operator));
   if (!authority) {
     await record(ctx, session, null, 'refused', 'refused', requester, 'no longer in a helpdesk group');
-    throw new SignInRequired();
+    throw SignInRequired({});
   }
   session.lastSeen = ctx.now();
   // A session signed in before questions were drawn per caller has no place for them yet.

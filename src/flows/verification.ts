@@ -8,7 +8,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { AuditAction, AuditOutcome } from '../audit/recorder.ts';
 import type { DirectoryUser } from '../directory/directory.ts';
-import { LatchkeyError } from '../errors.ts';
+import { createError, LatchkeyError } from '../errors.ts';
 import { normalizePhone } from '../notify/phone.ts';
 import { verifyAnswer } from '../security/answers.ts';
 import { decoyPick } from '../security/decoy.ts';
@@ -187,14 +187,14 @@ async function decoyPlan(ctx: FlowContext, name: { key: string; typed: string })
 }
 
 /** Refused because the state is not at the step being posted (skipped, replayed or expired). */
-export class StepOutOfOrder extends Error {
-  constructor() {
-    super('this step does not follow from where the flow is');
-  }
-}
+export const StepOutOfOrder = createError(
+  'LK_STEP_OUT_OF_ORDER',
+  'This step does not follow from where the flow is (skipped, sent twice or expired). Start again.',
+  409,
+);
 
 function expectStage(ctx: FlowContext, state: VerificationState, stage: VerificationState['stage']) {
-  if (state.stage !== stage || ctx.now() > state.expiresAt) throw new StepOutOfOrder();
+  if (state.stage !== stage || ctx.now() > state.expiresAt) throw StepOutOfOrder({});
 }
 
 export type AnswerOutcome = 'next' | 'wrong' | Stop;
@@ -254,9 +254,9 @@ type Delivered = { outcome: 'sent' } | { outcome: 'withheld'; action: AuditActio
 
 /** Sends a code to the chosen destination (a decoy sends nothing, in the same time). */
 export async function sendCode(ctx: FlowContext, state: VerificationState, channel: Channel, requester: Requester): Promise<SendOutcome> {
-  if (state.stage !== 'channel' && state.stage !== 'code') throw new StepOutOfOrder();
+  if (state.stage !== 'channel' && state.stage !== 'code') throw StepOutOfOrder({});
   expectStage(ctx, state, state.stage);
-  if (!state.channels.some((offered) => offered.channel === channel)) throw new StepOutOfOrder();
+  if (!state.channels.some((offered) => offered.channel === channel)) throw StepOutOfOrder({});
   const cooldownMs = ctx.policy.codes.resendCooldownSeconds * 1000;
   if (state.codeSentAt !== null && ctx.now() - state.codeSentAt < cooldownMs) {
     return { outcome: 'too-soon', waitSeconds: Math.ceil((state.codeSentAt + cooldownMs - ctx.now()) / 1000) };

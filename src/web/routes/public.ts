@@ -32,7 +32,7 @@ export async function publicRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
 
   function flow(request: FastifyRequest, kind: VerificationKind): VerificationState {
     const state = request.session.get('flow');
-    if (!state || state.kind !== kind) throw new StepOutOfOrder();
+    if (!state || state.kind !== kind) throw StepOutOfOrder({});
     return state;
   }
 
@@ -66,7 +66,7 @@ export async function publicRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
 
   function enrollment(request: FastifyRequest): EnrollState {
     const state = request.session.get('enroll');
-    if (!state || state.expiresAt < ctx.now()) throw new StepOutOfOrder();
+    if (!state || state.expiresAt < ctx.now()) throw StepOutOfOrder({});
     return state;
   }
 
