@@ -72,13 +72,13 @@ export async function helpdeskRoutes(app: FastifyInstance, { ctx }: { ctx: FlowC
 
   post('check-code', async (request, reply, current, guid) => {
     const passed = await checkCallerCode(ctx, current, guid, text(request.body, 'code', 32), requester(request));
-    return userPage(reply, request, current, passed ? { notice: t('helpdesk.verified') } : { errors: [{ field: 'code', code: 'helpdesk.codeWrong' }], codeSent: true });
+    return userPage(reply, request, current, passed ? { notice: t('helpdesk.verified') } : { errors: [{ field: 'code', code: 'LK_CALLER_CODE_WRONG' }], codeSent: true });
   });
 
   post('check-answers', async (request, reply, current, guid) => {
     const answers = Array.from({ length: CALLER_QUESTIONS }, (_, i) => secret(request.body, `answer${i}`));
     const passed = await checkCallerAnswers(ctx, current, guid, answers, requester(request));
-    return userPage(reply, request, current, passed ? { notice: t('helpdesk.verified') } : { errors: [{ field: 'answer0', code: 'helpdesk.answersWrong' }] });
+    return userPage(reply, request, current, passed ? { notice: t('helpdesk.verified') } : { errors: [{ field: 'answer0', code: 'LK_CALLER_ANSWERS_WRONG' }] });
   });
 
   post('reset', async (request, reply, current, guid) => {

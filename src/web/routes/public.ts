@@ -132,7 +132,7 @@ export async function publicRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
         await finish(request, 'flow');
         return stoppedPage(reply, kind, outcome);
       }
-      if (outcome === 'wrong') return stagePage(reply, state, [{ field: 'answer', code: 'verify.wrongAnswer' }]);
+      if (outcome === 'wrong') return stagePage(reply, state, [{ field: 'answer', code: 'LK_ANSWER_WRONG' }]);
       await advance(request, 'flow', state);
       return reply.redirect(`/${kind}/verify`, 303);
     });
@@ -141,7 +141,7 @@ export async function publicRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
       const state = flow(request, kind);
       const channel = text(request.body, 'channel') as Channel;
       const sent = await sendCode(ctx, state, channel, requester(request));
-      if (sent.outcome === 'too-soon') return stagePage(reply, state, [{ field: 'code', code: 'verify.resendTooSoon', params: { seconds: sent.waitSeconds } }]);
+      if (sent.outcome === 'too-soon') return stagePage(reply, state, [{ field: 'code', code: 'LK_CODE_RESEND_TOO_SOON', params: { seconds: sent.waitSeconds } }]);
       if (sent.outcome === 'failed') return stagePage(reply, state, [{ field: 'channel', code: sent.error.code }]);
       await advance(request, 'flow', state);
       return reply.redirect(`/${kind}/verify`, 303);
@@ -159,7 +159,7 @@ export async function publicRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
         return message(reply, t(`${kind}.heading`), t('verify.locked'));
       }
       if (outcome !== 'accepted') {
-        return stagePage(reply, state, [{ field: 'code', code: outcome === 'expired' ? 'verify.codeExpired' : 'verify.wrongCode' }]);
+        return stagePage(reply, state, [{ field: 'code', code: outcome === 'expired' ? 'LK_CODE_EXPIRED' : 'LK_CODE_WRONG' }]);
       }
       await advance(request, 'flow', state);
       return reply.redirect(`/${kind}/verify`, 303);
