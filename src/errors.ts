@@ -25,6 +25,8 @@ export class LatchkeyError extends Error {
 export interface ErrorFactory<Details extends Record<string, unknown>> {
   (details: Details, options?: { cause?: unknown }): LatchkeyError;
   readonly code: string;
+  /** The HTTP status its errors carry. */
+  readonly status: number;
   /** True when `error` was made by this factory. */
   is(error: unknown): error is LatchkeyError & { details: Details };
 }
@@ -42,6 +44,7 @@ export function createError<Details extends Record<string, unknown> = Record<str
     new LatchkeyError(code, typeof message === 'function' ? message(details) : message, status, details, options);
   return Object.assign(make, {
     code,
+    status,
     is: (error: unknown): error is LatchkeyError & { details: Details } =>
       error instanceof LatchkeyError && error.code === code,
   });

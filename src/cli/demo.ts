@@ -10,10 +10,23 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../app.ts';
 import { loadConfig } from '../config/load.ts';
+import { createError } from '../errors.ts';
 import type { SmsPort } from '../notify/ports.ts';
 import type { CapturedMessage } from '../web/routes/demo.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const DevDomainMissing = createError<{ file: string }>(
+  'LK_DEMO_NO_DEV_DOMAIN',
+  (d) => `There is no dev domain at ${d.file}. Run scripts/dev-ad up first (npm run demo does), or point LATCHKEY_DEV_AD_DIR at its folder.`,
+  500,
+);
+
+export const DemoNotLoopback = createError(
+  'LK_DEMO_NOT_LOOPBACK',
+  'Demo mode runs only against a loopback directory and on a loopback address. Use 127.0.0.1 (or ::1) for both.',
+  400,
+);
 
 interface DevFacts {
   url: string;
@@ -44,10 +57,10 @@ function isLoopback(host: string): boolean {
 
 export async function runDemo(options: { port: number; host: string }): Promise<void> {
   const factsFile = join(process.env.LATCHKEY_DEV_AD_DIR ?? join(root, '.dev-ad'), 'connection.json');
-  if (!existsSync(factsFile)) throw new Error(`no dev domain at ${factsFile}: run scripts/dev-ad up first (npm run demo does)`);
+  if (!existsSync(factsFile)) throw DevDomainMissing({ file: factsFile });
   const facts = JSON.parse(readFileSync(factsFile, 'utf8')) as DevFacts;
   if (!isLoopback(new URL(facts.url).hostname) || !isLoopback(options.host)) {
-    throw new Error('demo mode runs only against a loopback directory and on a loopback address');
+    throw DemoNotLoopback({});
   }
   // The SMTP sink is a development tool; it is loaded only here.
   const { startOutbox } = await import('../notify/outbox.ts');

@@ -7,7 +7,7 @@ import type { DirectoryUser, GroupMembership, WriteReceipt } from '../directory/
 import type { PasswordPolicy } from '../directory/password-policy.ts';
 import { AccountProtected, WriteOutcomeUnknown } from '../directory/errors.ts';
 import { writeDetail } from '../directory/write-outcome.ts';
-import { LatchkeyError } from '../errors.ts';
+import { createError, LatchkeyError } from '../errors.ts';
 import { bareAddress } from '../notify/address.ts';
 import { parseMobile, storedMobile } from '../notify/phone.ts';
 import type { FlowContext, Requester } from './context.ts';

@@ -24,10 +24,11 @@ import type { Runtime } from '../runtime.ts';
 import { LatchkeyError } from '../errors.ts';
 import type { FlowContext } from '../flows/context.ts';
 import { SignInRequired } from '../flows/signed-in.ts';
-import { StepOutOfOrder } from '../flows/verification-state.ts';
+import { RateLimited } from '../flows/sign-in.ts';
 import type { ServerKeys } from '../security/keys.ts';
 import type { Store } from '../store/store.ts';
 import { staticAssets } from './assets.ts';
+import { BadRequest, FormExpired, NotFound } from './errors.ts';
 import { translator } from '../i18n/translate.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -136,7 +137,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
     production: true,
   });
 
-  app.setNotFoundHandler((request, reply) => errorPage(reply, 404, t('error.notFound')));
+  app.setNotFoundHandler((request, reply) => errorPage(reply, NotFound.status, t(NotFound.code)));
   app.setErrorHandler((error, request, reply) => handleError(error, request, reply, t));
 
   app.addHook('onResponse', async (request, reply) => {
@@ -187,20 +188,20 @@ function errorPage(reply: FastifyReply, status: number, message: string, referen
 }
 
 function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply, t: (key: string, params?: Record<string, string | number>) => string) {
-  if (StepOutOfOrder.is(error)) return errorPage(reply, 409, t('flow.stale'));
   // A signed-in page without a live session: back to its sign-in form.
   if (SignInRequired.is(error)) {
     const [area, home] = request.url.startsWith('/helpdesk') ? (['operator', '/helpdesk'] as const) : request.url.startsWith('/admin') ? (['admin', '/admin'] as const) : (['account', '/me'] as const);
     request.session.set(area, undefined);
     return reply.redirect(home, 303);
   }
-  // A refusal the person can understand (out of scope, privileged, not verified): no reference needed.
+  // A refusal the person can understand (out of scope, privileged, not verified, a step out of order): no reference needed.
   if (error instanceof LatchkeyError && error.status < 500) return errorPage(reply, error.status, t(error.code));
   const status = (error as { statusCode?: number }).statusCode;
   const code = (error as { code?: string }).code;
-  if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET') return errorPage(reply, 403, t('flow.stale'));
-  if (status === 429) return errorPage(reply, 429, t('LK_RATE_LIMITED'));
-  if (status && status >= 400 && status < 500 && !(error instanceof LatchkeyError)) return errorPage(reply, status, t('error.badRequest'));
+  // Fastify's own refusals, each shown as one of ours.
+  if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET') return errorPage(reply, FormExpired.status, t(FormExpired.code));
+  if (status === 429) return errorPage(reply, 429, t(RateLimited.code));
+  if (status && status >= 400 && status < 500 && !(error instanceof LatchkeyError)) return errorPage(reply, status, t(BadRequest.code));
   // A critical error: a plain page for the user, the details under the same reference in the log.
   const reference = String(request.id);
   request.log.error({ err: error, reference }, 'request failed');

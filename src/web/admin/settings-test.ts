@@ -4,15 +4,28 @@
  */
 import type { RuntimeSection, RuntimeSettings } from '../../config/schema.ts';
 import { runtimeSchema } from '../../config/schema.ts';
+import { createError } from '../../errors.ts';
 import { createMailer } from '../../notify/mailer.ts';
 import { normalizePhone } from '../../notify/phone.ts';
 import { createSmsSender } from '../../notify/sms.ts';
 import { directoryFor, type Runtime } from '../../runtime.ts';
 
+export const SettingsUntestable = createError<{ problems: string }>(
+  'LK_SETTINGS_TEST_INVALID',
+  (d) => `These settings cannot be tested until they are valid: ${d.problems}. Correct them and test again.`,
+  400,
+);
+
+export const TestNumberMissing = createError(
+  'LK_SMS_TEST_NUMBER_REQUIRED',
+  'Type a mobile number to send the test message to, then test again.',
+  400,
+);
+
 /** Tests `section` with the submitted values (stored secrets fill empty secret fields). */
 export async function testSection(runtime: Runtime, section: RuntimeSection, values: Record<string, unknown> | null, form: Record<string, unknown>): Promise<string> {
   const parsed = runtimeSchema.shape[section].safeParse(runtime.settings.withStoredSecrets(section, values));
-  if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+  if (!parsed.success) throw SettingsUntestable({ problems: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') });
   switch (section) {
     case 'directory': {
       const directory = directoryFor(parsed.data as RuntimeSettings['directory']);
@@ -39,7 +52,7 @@ export async function testSection(runtime: Runtime, section: RuntimeSection, val
       const settings = parsed.data as RuntimeSettings['sms'];
       if (!settings) return 'text messages are switched off';
       const typed = typeof form.testNumber === 'string' ? form.testNumber : '';
-      if (!typed.trim()) throw new Error('type a mobile number to send the test message to');
+      if (!typed.trim()) throw TestNumberMissing({});
       // Read as every number is (phone.ts), in the default region saved under Phone numbers.
       const to = normalizePhone(typed, runtime.settings.current().phone.defaultRegion);
       await createSmsSender(settings).send({ to, body: 'Latchkey: this is a test message from the admin console.' });

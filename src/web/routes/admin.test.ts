@@ -63,6 +63,13 @@ describe('settings', () => {
     assert.equal(fixture.portal.app.runtime.settings.current().codes.lifetimeMinutes, 10);
   });
 
+  test('a settings section that does not exist is a 404 that says so in words', async () => {
+    const page = await (await admin()).get('/admin/settings/no-such-section');
+    assert.equal(page.status, 404);
+    assert.match(page.body, /There is no page here/);
+    assert.doesNotMatch(page.body, /LK_|could not be read|Error:/);
+  });
+
   test('a CA certificate pasted as PEM is trusted', async () => {
     const console = await admin();
     const { readFileSync } = await import('node:fs');

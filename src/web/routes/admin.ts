@@ -16,6 +16,7 @@ import type { Store } from '../../store/store.ts';
 import { auditViewerRoutes } from '../admin/audit-viewer.ts';
 import { dashboard } from '../admin/dashboard.ts';
 import { testSection } from '../admin/settings-test.ts';
+import { NotFound } from '../errors.ts';
 import { credentialsOf, pageKit, requester } from '../page-kit.ts';
 import { readSectionForm, sectionFields } from '../settings-form.ts';
 
@@ -60,7 +61,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
   // Settings ----------------------------------------------------------------------------------
   const sectionOf = (request: FastifyRequest): RuntimeSection => {
     const section = (request.params as { section?: string }).section as RuntimeSection;
-    if (!RUNTIME_SECTIONS.includes(section)) throw Object.assign(new Error('no such settings section'), { statusCode: 404 });
+    if (!RUNTIME_SECTIONS.includes(section)) throw NotFound({});
     return section;
   };
 

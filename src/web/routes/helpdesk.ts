@@ -90,7 +90,7 @@ export async function helpdeskRoutes(app: FastifyInstance, { ctx }: { ctx: FlowC
     const read = readForm(codeForm, request.body);
     if (!read.ok) return userPage(reply, request, current, { errors: read.errors, codeSent: true });
     const passed = await checkCallerCode(ctx, current, guid, read.values.code, requester(request));
-    return userPage(reply, request, current, passed ? { notice: t('helpdesk.verified') } : { errors: [{ field: 'code', code: 'helpdesk.codeWrong' }], codeSent: true });
+    return userPage(reply, request, current, passed ? { notice: t('helpdesk.verified') } : { errors: [{ field: 'code', code: 'LK_CALLER_CODE_WRONG' }], codeSent: true });
   });
 
   app.post('/helpdesk/users/:guid/check-answers', csrf, async (request, reply) => {
@@ -99,7 +99,7 @@ export async function helpdeskRoutes(app: FastifyInstance, { ctx }: { ctx: FlowC
     if (!read.ok) return userPage(reply, request, current, { errors: read.errors });
     const answers = Array.from({ length: CALLER_QUESTIONS }, (_, i) => (read.values as Record<string, string>)[`answer${i}`] ?? '');
     const passed = await checkCallerAnswers(ctx, current, guid, answers, requester(request));
-    return userPage(reply, request, current, passed ? { notice: t('helpdesk.verified') } : { errors: [{ field: 'answer0', code: 'helpdesk.answersWrong' }] });
+    return userPage(reply, request, current, passed ? { notice: t('helpdesk.verified') } : { errors: [{ field: 'answer0', code: 'LK_CALLER_ANSWERS_WRONG' }] });
   });
 
   app.post('/helpdesk/users/:guid/reset', csrf, async (request, reply) => {

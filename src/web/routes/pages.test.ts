@@ -200,6 +200,13 @@ describe('errors', () => {
     }
   });
 
+  test('an address with no page is a 404 that says so in words, without the code or a stack', async () => {
+    const page = await webClient(fixture.portal.app.server).get('/no-such-page');
+    assert.equal(page.status, 404);
+    assert.match(page.body, /There is no page here/);
+    assert.doesNotMatch(page.body, /LK_|at \S+\.ts:\d+|Error:/);
+  });
+
   test('an oversized or malformed form is a plain refusal', async () => {
     const response = await fixture.portal.app.server.inject({
       method: 'POST',

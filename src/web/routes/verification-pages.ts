@@ -91,7 +91,7 @@ export function verificationPages(ctx: FlowContext, kind: VerificationKind) {
       if (!read.ok) return stagePage(reply, state, read.errors);
       const outcome = await answerQuestion(ctx, state, read.values.answer, requester(request));
       if (isStop(outcome)) return stopped(request, reply, outcome);
-      if (outcome === 'wrong') return stagePage(reply, state, [{ field: 'answer', code: 'verify.wrongAnswer' }]);
+      if (outcome === 'wrong') return stagePage(reply, state, [{ field: 'answer', code: 'LK_ANSWER_WRONG' }]);
       return next(request, reply, state);
     },
 
@@ -101,7 +101,7 @@ export function verificationPages(ctx: FlowContext, kind: VerificationKind) {
       if (!read.ok) return stagePage(reply, state, read.errors);
       if (!read.values.channel) throw StepOutOfOrder({});
       const sent = await sendCode(ctx, state, read.values.channel, requester(request));
-      if (sent.outcome === 'too-soon') return stagePage(reply, state, [{ field: 'code', code: 'verify.resendTooSoon', params: { seconds: sent.waitSeconds } }]);
+      if (sent.outcome === 'too-soon') return stagePage(reply, state, [{ field: 'code', code: 'LK_CODE_RESEND_TOO_SOON', params: { seconds: sent.waitSeconds } }]);
       if (sent.outcome === 'failed') return stagePage(reply, state, [{ field: 'channel', code: sent.error.code }]);
       return next(request, reply, state);
     },
@@ -116,7 +116,7 @@ export function verificationPages(ctx: FlowContext, kind: VerificationKind) {
         await finish(request, 'flow');
         return message(reply, t(`${kind}.heading`), t('verify.locked'));
       }
-      if (outcome !== 'accepted') return stagePage(reply, state, [{ field: 'code', code: outcome === 'expired' ? 'verify.codeExpired' : 'verify.wrongCode' }]);
+      if (outcome !== 'accepted') return stagePage(reply, state, [{ field: 'code', code: outcome === 'expired' ? 'LK_CODE_EXPIRED' : 'LK_CODE_WRONG' }]);
       return next(request, reply, state);
     },
   };
