@@ -1,10 +1,10 @@
 /**
  * Backup and restore end to end, on real databases and the dev domain. A portal on one database
- * is given an enrollment (argon2 answer hashes), audit events and a throttle counter; its backup
- * is restored onto an empty folder and an empty database of the same or the other kind, and a
- * portal started there must work as the first did: the answers verify, the service account's
- * password decrypts and binds, the audit is the same row for row, and a new event gets an id
- * never used before. Then every way a restore must be refused, each leaving the target as it was.
+ * is given an enrollment (argon2 answer hashes), audit events, a throttle counter and an admin's
+ * preference; its backup is restored onto an empty folder and an empty database of the same or
+ * the other kind, and a portal started there must work as the first did: the answers verify, the
+ * service account's password decrypts and binds, the audit is the same row for row, the
+ * preference is there, and a new event gets an id never used before. Then every way a restore must be refused, each leaving the target as it was.
  */
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -35,6 +35,8 @@ const ANSWERS: ReadonlyArray<[string, string]> = [
   ['In which town or city did your parents meet?', 'Leeds'],
 ];
 const THROTTLE_KEY = `user:${facts.users.staff[0]}`;
+/** An admin's column choices in the audit viewer: their own table, which a backup carries too. */
+const PREFERENCE = { owner: randomUUID(), name: 'audit-columns', value: { hidden: ['sourceIp'], widths: { actor: 210 } } };
 const cleanups: Array<() => unknown> = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
@@ -74,7 +76,7 @@ interface Seeded {
   keyText: string;
 }
 
-/** Starts a portal on `config` and gives it an enrollment, audit events and a throttle counter. */
+/** Starts a portal on `config` and gives it an enrollment, audit events, a throttle counter and a preference. */
 async function seed(config: Config): Promise<Seeded> {
   const app = await createApp(config, { logger: false, env: {} });
   try {
@@ -85,6 +87,7 @@ async function seed(config: Config): Promise<Seeded> {
     const deletedId = await app.store.audit.record(event('deleted'));
     await app.store.db.deleteFrom('audit_events').where('id', '=', deletedId).execute();
     for (let hit = 0; hit < 3; hit++) await app.store.throttle.hit(THROTTLE_KEY, 3_600_000, Date.now());
+    await app.store.preferences.set(PREFERENCE.owner, PREFERENCE.name, PREFERENCE.value, Date.now());
     return { config, userGuid, deletedId, audit: await app.store.audit.query(), keyText: readFileSync(masterKeyFile(config), 'utf8').trim() };
   } finally {
     await app.close();
@@ -102,6 +105,7 @@ async function assertRestored(config: Config, seeded: Seeded, env: NodeJS.Proces
     assert.ok(await app.directory.findUser(facts.users.staff[0]!), 'the service account binds with the restored secret');
     assert.deepEqual(await app.store.audit.query(), seeded.audit, 'the audit, row for row');
     assert.equal(await app.store.throttle.peek(THROTTLE_KEY, Date.now()), 3);
+    assert.deepEqual(await app.store.preferences.get(PREFERENCE.owner, PREFERENCE.name), PREFERENCE.value, 'the preferences travelled');
     const fresh = await app.store.audit.record(event('after the restore'));
     assert.ok(fresh > seeded.deletedId, `a new event gets a fresh id (${fresh} > ${seeded.deletedId}, the highest ever used)`);
   } finally {
@@ -144,8 +148,8 @@ describe('backup and restore', () => {
     const [made, backupMs] = await timed(runBackup(seeded.config, { file, password: PASSWORD, env: {} }));
     assert.equal(made.bytes, statSync(file).size);
     assert.deepEqual(
-      { audit: made.tables.audit_events, enrollments: made.tables.enrollments, answers: made.tables.enrollment_answers, throttle: made.tables.throttle_counters },
-      { audit: seeded.audit.length, enrollments: 1, answers: 2, throttle: 1 },
+      { audit: made.tables.audit_events, enrollments: made.tables.enrollments, answers: made.tables.enrollment_answers, throttle: made.tables.throttle_counters, preferences: made.tables.preferences },
+      { audit: seeded.audit.length, enrollments: 1, answers: 2, throttle: 1, preferences: 1 },
     );
     // The key itself, as its file holds it (after its id).
     const key = parseKeyRing(readFileSync(masterKeyFile(seeded.config), 'utf8'), 'key file').keys[0]!.entry.split(':')[1]!;
@@ -190,7 +194,7 @@ describe('backup and restore', () => {
     const summary = await verifyBackup(file, PASSWORD);
     assert.equal(summary.manifest.source.dialect, 'postgres');
     assert.equal(summary.manifest.source.database, `postgres://127.0.0.1:5432${new URL(sourceUrl).pathname}`, 'named without user or password');
-    assert.deepEqual(summary.manifest.migrations, ['0001-initial']);
+    assert.deepEqual(summary.manifest.migrations, ['0001-initial', '0002-preferences']);
     assert.deepEqual(Object.keys(summary.manifest.config), ['server', 'ui', 'admin'], 'the non-secret start-up settings, not the database URL');
     assert.deepEqual(summary.manifest.config.ui, seeded.config.ui);
     // A secret among those settings (a PFX password) stays out; the file's path goes in.

@@ -32,7 +32,7 @@ interface ColumnPrefs {
   widths: Partial<Record<Column, number>>;
 }
 
-const prefsKey = (admin: AdminSession) => `prefs:audit:${admin.guid}`;
+const PREFERENCE = 'audit-columns';
 
 /** The filter a query string describes; dates are whole UTC days, `to` inclusive. */
 export function filterOf(query: Record<string, unknown>): { tab: AuditCategory; filter: AuditFilter } {
@@ -62,7 +62,7 @@ export async function auditViewerRoutes(
 ) {
   const { form } = pageKit(ctx.t);
   const prefsOf = async (session: AdminSession): Promise<ColumnPrefs> =>
-    ((await store.settings.get(prefsKey(session)))?.value as ColumnPrefs | undefined) ?? { hidden: [], widths: {} };
+    ((await store.preferences.get(session.guid, PREFERENCE)) as ColumnPrefs | null) ?? { hidden: [], widths: {} };
 
   app.get('/admin/audit', async (request, reply) => {
     const session = await admin(request);
@@ -112,7 +112,7 @@ export async function auditViewerRoutes(
       const width = Number(body[`width:${column}`]);
       if (Number.isFinite(width) && width >= 40 && width <= 2000) prefs.widths[column] = Math.round(width);
     }
-    await store.settings.set(prefsKey(session), prefs, { by: session.sam, now: ctx.now() });
+    await store.preferences.set(session.guid, PREFERENCE, prefs, ctx.now());
     if (!('chooser' in body)) return reply.code(204).send();
     return reply.redirect(`/admin/audit?${new URLSearchParams(Object.entries(body).filter(([key]) => ['tab'].includes(key)) as [string, string][])}`, 303);
   });

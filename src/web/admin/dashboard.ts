@@ -6,7 +6,6 @@
 import type { CertificateStatus } from '../../certificates.ts';
 import type { FlowContext } from '../../flows/context.ts';
 import type { Runtime } from '../../runtime.ts';
-import { countsByDay, failureReasons } from '../../store/audit-stats.ts';
 import type { Store } from '../../store/store.ts';
 
 const DAY_MS = 86_400_000;
@@ -65,7 +64,7 @@ export async function dashboard(ctx: FlowContext, store: Store, runtime: Runtime
   const to = ctx.now();
   const firstDay = Math.floor(to / DAY_MS) - days + 1;
   const range = { from: firstDay * DAY_MS, to };
-  const counts = await countsByDay(store.db, range);
+  const counts = await store.auditStats.countsByDay(range);
   const total = (action: string, outcome?: string) =>
     counts.filter((c) => c.action === action && (!outcome || c.outcome === outcome)).reduce((sum, c) => sum + c.count, 0);
   const totals: Record<string, number> = {
@@ -111,7 +110,7 @@ export async function dashboard(ctx: FlowContext, store: Store, runtime: Runtime
   }
   return {
     totals,
-    reasons: await failureReasons(store.db, ['reset', 'unlock', 'change', 'enroll'], range),
+    reasons: await store.auditStats.failureReasons(['reset', 'unlock', 'change', 'enroll'], range),
     charts,
     coverage: { enrolled, users, percent: users ? Math.round((enrolled / users) * 1000) / 10 : null },
     health,
