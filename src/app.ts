@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type AuditRecorder, createAuditRecorder } from './audit/recorder.ts';
 import { type Config, RUNTIME_SECTIONS } from './config/schema.ts';
+import { type AdminContext, adminContext } from './flows/admin/context.ts';
 import type { FlowContext, Log, MailPort, SmsPort } from './flows/context.ts';
 import { type CertificateCache, type CertificateStatus, certificateCache, certificateStatuses, checkCertificates } from './certificates.ts';
-import { Runtime } from './runtime.ts';
+import { Runtime, trialConnections } from './runtime.ts';
 import { counted, createMetrics, type Metrics } from './web/metrics.ts';
 import { certificateFiles, readTlsOptions } from './web/tls.ts';
 import { deriveKeys } from './security/keys.ts';
@@ -49,6 +50,8 @@ export interface App {
   store: Store;
   runtime: Runtime;
   ctx: FlowContext;
+  /** What the admin console's flows work with (the FlowContext and more). */
+  admin: AdminContext;
   /** The admin trail. */
   adminAudit: AuditRecorder;
   /** The live directory (rebuilt when its settings change). */
@@ -159,14 +162,26 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       log,
       now,
     };
+    const admin = adminContext(ctx, {
+      store,
+      adminAudit,
+      settings,
+      applySettings: () => runtime.apply(),
+      get mailer() {
+        return runtime.mailer;
+      },
+      trial: trialConnections,
+      certificates: certificates.statuses,
+    });
     try {
       server = await buildServer({
         config,
         ctx,
-        store,
+        sessions: store.sessions,
+        readiness: { database: () => store.ping(), directory: () => runtime.directory.domain() },
         keys,
         strings,
-        admin: { runtime, audit: adminAudit, certificates: certificates.statuses },
+        admin,
         metrics,
         ...(tls ? { https: readTlsOptions(tls, config.server.tlsProfile) } : {}),
         logger: options.logger ?? { level: config.log.level },
@@ -218,6 +233,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       store,
       runtime,
       ctx,
+      admin,
       adminAudit,
       get directory() {
         return runtime.directory;

@@ -5,6 +5,7 @@
  */
 import type { Config, RuntimeSettings } from './config/schema.ts';
 import { ActiveDirectory } from './directory/active-directory.ts';
+import type { TrialConnections } from './flows/admin/context.ts';
 import type { Log, MailPort, Policy, SmsPort, Translate } from './flows/context.ts';
 import { createMailer, type Mailer } from './notify/mailer.ts';
 import { createSmsSender } from './notify/sms.ts';
@@ -41,6 +42,13 @@ export function directoryFor(settings: RuntimeSettings['directory'], onOperation
     timeoutMs: settings.timeoutMs,
   });
 }
+
+/** Connections made from settings as typed, not yet in force: the admin console's tests. */
+export const trialConnections: TrialConnections = {
+  directory: (settings) => directoryFor(settings),
+  mailer: (settings) => createMailer(settings),
+  sms: (settings) => createSmsSender(settings),
+};
 
 export class Runtime {
   directory!: ActiveDirectory;

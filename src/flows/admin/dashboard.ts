@@ -1,16 +1,16 @@
 /**
- * The console's home: what happened in a period (numbers and server-drawn SVG charts), how many
- * users are enrolled, and whether the directory, mail and SMS connections and the DC
- * certificates are healthy.
+ * The console's home: what happened in a period (numbers and the bars of server-drawn SVG
+ * charts), how many users are enrolled, and whether the directory, mail and SMS connections and
+ * the certificates are healthy. The counting is the database's (src/store/audit-stats.ts).
  */
-import type { CertificateStatus } from '../../certificates.ts';
-import type { FlowContext } from '../../flows/context.ts';
-import type { Runtime } from '../../runtime.ts';
-import type { Store } from '../../store/store.ts';
+import type { AdminContext } from './context.ts';
 
 const DAY_MS = 86_400_000;
 /** The series the charts draw: successful resets, unlocks, changes and enrollments per day. */
 const SERIES = ['reset', 'unlock', 'change', 'enroll'] as const;
+/** The period shown when none (or nonsense) is asked for, and the longest one. */
+const DEFAULT_DAYS = 30;
+const MAX_DAYS = 366;
 
 export interface Health {
   name: string;
@@ -34,7 +34,15 @@ export interface Board {
   health: Health[];
 }
 
-/** Bars for one series over `days` days ending today, in a 600×120 box. */
+/** What the dashboard reads. */
+export type DashboardContext = Pick<AdminContext, 'store' | 'directory' | 'policy' | 'mail' | 'mailer' | 'certificates' | 'now'>;
+
+/** The period in days for a requested number: 30 for none or nonsense, else within 1..366. */
+export function dashboardDays(requested: number): number {
+  return Math.min(Math.max(requested || DEFAULT_DAYS, 1), MAX_DAYS);
+}
+
+/** Bars for one series over `days` days from `firstDay`, in a 600×120 box. */
 function chart(perDay: Map<number, number>, firstDay: number, days: number): { max: number; bars: Bar[] } {
   const max = Math.max(1, ...perDay.values());
   const width = 600 / days;
@@ -56,15 +64,40 @@ async function check(name: string, probe: () => Promise<string>): Promise<Health
   try {
     return { name, state: 'ok', detail: await probe() };
   } catch (error) {
-    return { name, state: 'fail', detail: (error as Error).message };
+    return { name, state: 'fail', detail: error instanceof Error ? error.message : String(error) };
   }
 }
 
-export async function dashboard(ctx: FlowContext, store: Store, runtime: Runtime, certificates: () => Promise<CertificateStatus[]>, days: number): Promise<Board> {
+/** The connections' and certificates' health, each in words. */
+async function health(ctx: DashboardContext): Promise<Health[]> {
+  const { smtp, sms } = ctx.policy;
+  const mailer = ctx.mailer;
+  const items: Health[] = [
+    await check('directory', async () => `${(await ctx.directory.domain()).dnsDomain}: service account bound`),
+    mailer
+      ? await check('mail', async () => {
+          await mailer.verify();
+          return `${smtp?.host}:${smtp?.port} answers`;
+        })
+      : { name: 'mail', state: ctx.mail ? 'ok' : 'off', detail: ctx.mail ? 'captured (demo)' : 'not configured' },
+    { name: 'sms', state: sms ? 'ok' : 'off', detail: sms ? `${sms.provider} configured` : 'not configured' },
+  ];
+  const certificates = await ctx.certificates();
+  for (const status of certificates) {
+    items.push({ name: `certificate ${status.name}`, state: status.state, detail: status.error ?? `${status.daysLeft} days left (${status.subject})` });
+  }
+  if (!certificates.some((status) => status.name === 'web')) {
+    items.push({ name: 'web certificate', state: 'off', detail: 'TLS is terminated by a proxy in front of Latchkey' });
+  }
+  return items;
+}
+
+/** The dashboard for the last `days` days (today included; see dashboardDays). */
+export async function dashboard(ctx: DashboardContext, days: number): Promise<Board> {
   const to = ctx.now();
   const firstDay = Math.floor(to / DAY_MS) - days + 1;
   const range = { from: firstDay * DAY_MS, to };
-  const counts = await store.auditStats.countsByDay(range);
+  const counts = await ctx.store.auditStats.countsByDay(range);
   const total = (action: string, outcome?: string) =>
     counts.filter((c) => c.action === action && (!outcome || c.outcome === outcome)).reduce((sum, c) => sum + c.count, 0);
   const totals: Record<string, number> = {
@@ -81,38 +114,13 @@ export async function dashboard(ctx: FlowContext, store: Store, runtime: Runtime
     for (const c of counts) if (c.action === series && c.outcome === 'success') perDay.set(c.day, (perDay.get(c.day) ?? 0) + c.count);
     return { series, ...chart(perDay, firstDay, days) };
   });
-
-  const settings = runtime.settings.current();
-  const enrolled = await store.enrollments.count();
-  const users = await runtime.directory.countUsers(settings.directory.searchBases).catch(() => null);
-  const health: Health[] = [
-    await check('directory', async () => {
-      const info = await runtime.directory.domain();
-      return `${info.dnsDomain}: service account bound`;
-    }),
-    runtime.mailer
-      ? await check('mail', async () => {
-          await runtime.mailer!.verify();
-          return `${settings.smtp?.host}:${settings.smtp?.port} answers`;
-        })
-      : { name: 'mail', state: runtime.mail ? 'ok' : 'off', detail: runtime.mail ? 'captured (demo)' : 'not configured' },
-    { name: 'sms', state: settings.sms ? 'ok' : 'off', detail: settings.sms ? `${settings.sms.provider} configured` : 'not configured' },
-  ];
-  for (const status of await certificates()) {
-    health.push({
-      name: `certificate ${status.name}`,
-      state: status.state,
-      detail: status.error ?? `${status.daysLeft} days left (${status.subject})`,
-    });
-  }
-  if (!(await certificates()).some((status) => status.name === 'web')) {
-    health.push({ name: 'web certificate', state: 'off', detail: 'TLS is terminated by a proxy in front of Latchkey' });
-  }
+  const enrolled = await ctx.store.enrollments.count();
+  const users = await ctx.directory.countUsers(ctx.policy.directory.searchBases).catch(() => null);
   return {
     totals,
-    reasons: await store.auditStats.failureReasons(['reset', 'unlock', 'change', 'enroll'], range),
+    reasons: await ctx.store.auditStats.failureReasons(SERIES, range),
     charts,
     coverage: { enrolled, users, percent: users ? Math.round((enrolled / users) * 1000) / 10 : null },
-    health,
+    health: await health(ctx),
   };
 }
