@@ -13,12 +13,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { createApp, masterKeyFile } from '../app.ts';
 import { HEADER_BYTES } from '../backup/envelope.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { hashAnswer, verifyAnswer } from '../security/answers.ts';
+import { connectDatabase } from '../store/database.ts';
 import type { AuditEntry, AuditEvent } from '../store/audit.ts';
 import { rejectsWithCode } from '../testing/assertions.ts';
 import { createScratchDatabase } from '../testing/databases.ts';
@@ -261,6 +263,34 @@ describe('backup and restore', () => {
     await opens('after the restore');
     assert.equal((await retireMasterKey(target, {})).keyId, staged.keyId, 'the rotation is finished on the restored portal');
     await opens('after the rotation');
+  });
+
+  test('a backup from before the preferences table restores, and its column choices move out of the settings', async () => {
+    const source = configFor(folder('source'));
+    await (await createApp(source, { logger: false, env: {} })).close();
+    // The database as the previous schema step left it: column choices kept among the settings.
+    const old = connectDatabase({ sqliteFile: join(source.dataDir, 'latchkey.sqlite') }).db;
+    try {
+      await sql`drop table preferences`.execute(old);
+      await sql`delete from kysely_migration where name = ${'0002-preferences'}`.execute(old);
+      await old.insertInto('settings').values({ key: `prefs:audit:${PREFERENCE.owner}`, value: JSON.stringify(PREFERENCE.value), updated_at: 1 }).execute();
+    } finally {
+      await old.destroy();
+    }
+    const file = join(folder('files'), 'latchkey.lkbackup');
+    await runBackup(source, { file, password: PASSWORD, env: {} });
+    assert.deepEqual((await verifyBackup(file, PASSWORD)).manifest.migrations, ['0001-initial']);
+
+    const target = configFor(join(folder('target'), 'data'), await postgres());
+    await runRestore(target, { file, password: PASSWORD, env: {} });
+    const app = await createApp(target, { logger: false, env: {} });
+    try {
+      assert.deepEqual(await app.store.preferences.get(PREFERENCE.owner, 'audit-columns'), PREFERENCE.value);
+      assert.ok(!(await app.store.settings.all()).some((setting) => setting.key.startsWith('prefs:')), 'the settings keep only settings');
+      assert.ok(await app.directory.findUser(facts.users.staff[0]!), 'the restored portal works');
+    } finally {
+      await app.close();
+    }
   });
 
   test('a backup refuses a short password, and a master key that does not open the secrets', async () => {
