@@ -8,12 +8,15 @@ import { type AuditRecorder, createAuditRecorder } from './audit/recorder.ts';
 import { initialSettings } from './config/initial-settings.ts';
 import { databaseOptions, masterKeyFile } from './config/paths.ts';
 import type { Config } from './config/schema.ts';
+import { type AdminContext, adminContext, type TrialConnections } from './flows/admin/context.ts';
 import type { FlowContext } from './flows/context.ts';
 import type { Log } from './log.ts';
 import type { MailPort, SmsPort } from './notify/ports.ts';
 import { type CertificateCache, certificateCache, certificateStatuses } from './certificates/health.ts';
 import { createJobs, type Jobs, scheduleJobs } from './jobs/jobs.ts';
-import { Runtime } from './runtime.ts';
+import { directoryFor, Runtime } from './runtime.ts';
+import { createMailer } from './notify/mailer.ts';
+import { createSmsSender } from './notify/sms.ts';
 import { counted, createMetrics, type Metrics } from './metrics/metrics.ts';
 import { certificateFiles, readTlsOptions } from './certificates/serving.ts';
 import { deriveKeys } from './security/keys.ts';
@@ -50,6 +53,8 @@ export interface App {
   store: Store;
   runtime: Runtime;
   ctx: FlowContext;
+  /** What the admin console's flows work with (the FlowContext and more). */
+  admin: AdminContext;
   /** The admin trail. */
   adminAudit: AuditRecorder;
   /** The live directory (rebuilt when its settings change). */
@@ -65,6 +70,13 @@ export interface App {
   metrics: Metrics;
   close(): Promise<void>;
 }
+
+/** Connections made from settings as typed, not yet in force: the admin console's tests. */
+const trialConnections: TrialConnections = {
+  directory: (settings) => directoryFor(settings),
+  mailer: (settings) => createMailer(settings),
+  sms: (settings) => createSmsSender(settings),
+};
 
 /** Builds the portal for `config`; nothing listens until `server.listen()`. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -140,14 +152,26 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       log,
       now,
     };
+    const admin = adminContext(ctx, {
+      store,
+      adminAudit,
+      settings,
+      applySettings: () => runtime.apply(),
+      get mailer() {
+        return runtime.mailer;
+      },
+      trial: trialConnections,
+      certificates: certificates.statuses,
+    });
     try {
       server = await buildServer({
         config,
         ctx,
-        store,
+        sessions: store.sessions,
+        readiness: { database: () => store.ping(), directory: () => runtime.directory.domain() },
         keys,
         strings,
-        admin: { runtime, audit: adminAudit, certificates: certificates.statuses },
+        admin,
         metrics,
         ...(tls ? { https: readTlsOptions(tls, config.server.tlsProfile) } : {}),
         logger: options.logger ?? { level: config.log.level },
@@ -173,6 +197,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       store,
       runtime,
       ctx,
+      admin,
       adminAudit,
       get directory() {
         return runtime.directory;

@@ -1,10 +1,10 @@
 /**
  * Backup and restore end to end, on real databases and the dev domain. A portal on one database
- * is given an enrollment (argon2 answer hashes), audit events and a throttle counter; its backup
- * is restored onto an empty folder and an empty database of the same or the other kind, and a
- * portal started there must work as the first did: the answers verify, the service account's
- * password decrypts and binds, the audit is the same row for row, and a new event gets an id
- * never used before. Then every way a restore must be refused, each leaving the target as it was.
+ * is given an enrollment (argon2 answer hashes), audit events, a throttle counter and an admin's
+ * preference; its backup is restored onto an empty folder and an empty database of the same or
+ * the other kind, and a portal started there must work as the first did: the answers verify, the
+ * service account's password decrypts and binds, the audit is the same row for row, the
+ * preference is there, and a new event gets an id never used before. Then every way a restore must be refused, each leaving the target as it was.
  */
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { createApp } from '../app.ts';
 import { masterKeyFile } from '../config/paths.ts';
@@ -20,6 +21,7 @@ import { HEADER_BYTES } from '../backup/envelope.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { hashAnswer, verifyAnswer } from '../security/answers.ts';
+import { connectDatabase } from '../store/database.ts';
 import type { AuditEntry, AuditEvent } from '../store/audit.ts';
 import { rejectsWithCode } from '../testing/assertions.ts';
 import { createScratchDatabase } from '../testing/databases.ts';
@@ -36,6 +38,8 @@ const ANSWERS: ReadonlyArray<[string, string]> = [
   ['In which town or city did your parents meet?', 'Leeds'],
 ];
 const THROTTLE_KEY = `user:${facts.users.staff[0]}`;
+/** An admin's column choices in the audit viewer: their own table, which a backup carries too. */
+const PREFERENCE = { owner: randomUUID(), name: 'audit-columns', value: { hidden: ['sourceIp'], widths: { actor: 210 } } };
 const cleanups: Array<() => unknown> = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
@@ -75,7 +79,7 @@ interface Seeded {
   keyText: string;
 }
 
-/** Starts a portal on `config` and gives it an enrollment, audit events and a throttle counter. */
+/** Starts a portal on `config` and gives it an enrollment, audit events, a throttle counter and a preference. */
 async function seed(config: Config): Promise<Seeded> {
   const app = await createApp(config, { logger: false, env: {} });
   try {
@@ -86,6 +90,7 @@ async function seed(config: Config): Promise<Seeded> {
     const deletedId = await app.store.audit.record(event('deleted'));
     await app.store.db.deleteFrom('audit_events').where('id', '=', deletedId).execute();
     for (let hit = 0; hit < 3; hit++) await app.store.throttle.hit(THROTTLE_KEY, 3_600_000, Date.now());
+    await app.store.preferences.set(PREFERENCE.owner, PREFERENCE.name, PREFERENCE.value, Date.now());
     return { config, userGuid, deletedId, audit: await app.store.audit.query(), keyText: readFileSync(masterKeyFile(config), 'utf8').trim() };
   } finally {
     await app.close();
@@ -103,6 +108,7 @@ async function assertRestored(config: Config, seeded: Seeded, env: NodeJS.Proces
     assert.ok(await app.directory.findUser(facts.users.staff[0]!), 'the service account binds with the restored secret');
     assert.deepEqual(await app.store.audit.query(), seeded.audit, 'the audit, row for row');
     assert.equal(await app.store.throttle.peek(THROTTLE_KEY, Date.now()), 3);
+    assert.deepEqual(await app.store.preferences.get(PREFERENCE.owner, PREFERENCE.name), PREFERENCE.value, 'the preferences travelled');
     const fresh = await app.store.audit.record(event('after the restore'));
     assert.ok(fresh > seeded.deletedId, `a new event gets a fresh id (${fresh} > ${seeded.deletedId}, the highest ever used)`);
   } finally {
@@ -145,8 +151,8 @@ describe('backup and restore', () => {
     const [made, backupMs] = await timed(runBackup(seeded.config, { file, password: PASSWORD, env: {} }));
     assert.equal(made.bytes, statSync(file).size);
     assert.deepEqual(
-      { audit: made.tables.audit_events, enrollments: made.tables.enrollments, answers: made.tables.enrollment_answers, throttle: made.tables.throttle_counters },
-      { audit: seeded.audit.length, enrollments: 1, answers: 2, throttle: 1 },
+      { audit: made.tables.audit_events, enrollments: made.tables.enrollments, answers: made.tables.enrollment_answers, throttle: made.tables.throttle_counters, preferences: made.tables.preferences },
+      { audit: seeded.audit.length, enrollments: 1, answers: 2, throttle: 1, preferences: 1 },
     );
     // The key itself, as its file holds it (after its id).
     const key = parseKeyRing(readFileSync(masterKeyFile(seeded.config), 'utf8'), 'key file').keys[0]!.entry.split(':')[1]!;
@@ -191,7 +197,7 @@ describe('backup and restore', () => {
     const summary = await verifyBackup(file, PASSWORD);
     assert.equal(summary.manifest.source.dialect, 'postgres');
     assert.equal(summary.manifest.source.database, `postgres://127.0.0.1:5432${new URL(sourceUrl).pathname}`, 'named without user or password');
-    assert.deepEqual(summary.manifest.migrations, ['0001-initial']);
+    assert.deepEqual(summary.manifest.migrations, ['0001-initial', '0002-preferences']);
     assert.deepEqual(Object.keys(summary.manifest.config), ['server', 'ui', 'admin'], 'the non-secret start-up settings, not the database URL');
     assert.deepEqual(summary.manifest.config.ui, seeded.config.ui);
     // A secret among those settings (a PFX password) stays out; the file's path goes in.
@@ -258,6 +264,34 @@ describe('backup and restore', () => {
     await opens('after the restore');
     assert.equal((await retireMasterKey(target, {})).keyId, staged.keyId, 'the rotation is finished on the restored portal');
     await opens('after the rotation');
+  });
+
+  test('a backup from before the preferences table restores, and its column choices move out of the settings', async () => {
+    const source = configFor(folder('source'));
+    await (await createApp(source, { logger: false, env: {} })).close();
+    // The database as the previous schema step left it: column choices kept among the settings.
+    const old = connectDatabase({ sqliteFile: join(source.dataDir, 'latchkey.sqlite') }).db;
+    try {
+      await sql`drop table preferences`.execute(old);
+      await sql`delete from kysely_migration where name = ${'0002-preferences'}`.execute(old);
+      await old.insertInto('settings').values({ key: `prefs:audit:${PREFERENCE.owner}`, value: JSON.stringify(PREFERENCE.value), updated_at: 1 }).execute();
+    } finally {
+      await old.destroy();
+    }
+    const file = join(folder('files'), 'latchkey.lkbackup');
+    await runBackup(source, { file, password: PASSWORD, env: {} });
+    assert.deepEqual((await verifyBackup(file, PASSWORD)).manifest.migrations, ['0001-initial']);
+
+    const target = configFor(join(folder('target'), 'data'), await postgres());
+    await runRestore(target, { file, password: PASSWORD, env: {} });
+    const app = await createApp(target, { logger: false, env: {} });
+    try {
+      assert.deepEqual(await app.store.preferences.get(PREFERENCE.owner, 'audit-columns'), PREFERENCE.value);
+      assert.ok(!(await app.store.settings.all()).some((setting) => setting.key.startsWith('prefs:')), 'the settings keep only settings');
+      assert.ok(await app.directory.findUser(facts.users.staff[0]!), 'the restored portal works');
+    } finally {
+      await app.close();
+    }
   });
 
   test('a backup refuses a short password, and a master key that does not open the secrets', async () => {

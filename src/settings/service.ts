@@ -219,7 +219,9 @@ export class SettingsService {
     const before = (this.current()[section] ?? {}) as Section;
     const merged = { ...submitted };
     for (const field of SECRET_FIELDS[section] ?? []) {
-      if ((merged[field] === undefined || merged[field] === '') && merged.provider === before.provider) merged[field] = before[field];
+      // Only a secret that is stored: a key left holding undefined is one the other SMS provider's schema refuses.
+      const stored = before[field];
+      if ((merged[field] === undefined || merged[field] === '') && merged.provider === before.provider && stored !== undefined) merged[field] = stored;
     }
     return merged;
   }

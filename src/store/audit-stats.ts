@@ -21,30 +21,47 @@ export interface ReasonCount {
   count: number;
 }
 
-/** Events per day, action and outcome between `from` and `to` (inclusive). */
-export async function countsByDay(db: Kysely<Tables>, range: { from: number; to: number }): Promise<DailyCount[]> {
-  const rows = await db
-    .selectFrom('audit_events')
-    .select((eb) => [sql<number>`at / ${sql.lit(DAY_MS)}`.as('day'), 'action', 'outcome', eb.fn.countAll<number>().as('count')])
-    .where('at', '>=', range.from)
-    .where('at', '<=', range.to)
-    .groupBy([sql`at / ${sql.lit(DAY_MS)}`, 'action', 'outcome'])
-    .execute();
-  return rows.map((row) => ({ day: Math.floor(Number(row.day)), action: row.action, outcome: row.outcome, count: Number(row.count) }));
+/** A period of the trail: `from` and `to` in epoch milliseconds, both inclusive. */
+export interface AuditRange {
+  from: number;
+  to: number;
 }
 
-/** Failed, refused or unknown-outcome events of `actions`, by their detail (the reason), most frequent first. */
-export async function failureReasons(db: Kysely<Tables>, actions: string[], range: { from: number; to: number }, limit = 10): Promise<ReasonCount[]> {
-  const rows = await db
-    .selectFrom('audit_events')
-    .select((eb) => ['action', 'detail', eb.fn.countAll<number>().as('count')])
-    .where('at', '>=', range.from)
-    .where('at', '<=', range.to)
-    .where('action', 'in', actions)
-    .where('outcome', 'in', ['failure', 'refused', 'unknown'])
-    .groupBy(['action', 'detail'])
-    .orderBy('count', 'desc')
-    .limit(limit)
-    .execute();
-  return rows.map((row) => ({ action: row.action, detail: row.detail ?? '', count: Number(row.count) }));
+/** The audit statistics repository (read-only). */
+export interface AuditStats {
+  /** Events per day, action and outcome in `range`. */
+  countsByDay(range: AuditRange): Promise<DailyCount[]>;
+  /** Failed, refused or unknown-outcome events of `actions` in `range`, by their detail (the reason), most frequent first. */
+  failureReasons(actions: readonly string[], range: AuditRange, limit?: number): Promise<ReasonCount[]>;
+}
+
+/** Audit statistics over `db`. */
+export function createAuditStats(db: Kysely<Tables>): AuditStats {
+  return {
+    async countsByDay(range) {
+      const rows = await db
+        .selectFrom('audit_events')
+        .select((eb) => [sql<number>`at / ${sql.lit(DAY_MS)}`.as('day'), 'action', 'outcome', eb.fn.countAll<number>().as('count')])
+        .where('at', '>=', range.from)
+        .where('at', '<=', range.to)
+        .groupBy([sql`at / ${sql.lit(DAY_MS)}`, 'action', 'outcome'])
+        .execute();
+      return rows.map((row) => ({ day: Math.floor(Number(row.day)), action: row.action, outcome: row.outcome, count: Number(row.count) }));
+    },
+
+    async failureReasons(actions, range, limit = 10) {
+      const rows = await db
+        .selectFrom('audit_events')
+        .select((eb) => ['action', 'detail', eb.fn.countAll<number>().as('count')])
+        .where('at', '>=', range.from)
+        .where('at', '<=', range.to)
+        .where('action', 'in', [...actions])
+        .where('outcome', 'in', ['failure', 'refused', 'unknown'])
+        .groupBy(['action', 'detail'])
+        .orderBy('count', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map((row) => ({ action: row.action, detail: row.detail ?? '', count: Number(row.count) }));
+    },
+  };
 }

@@ -14,10 +14,14 @@ import { createScratchDatabase, forEachDatabase, type ScratchDatabase, TEST_DIAL
 import { openDatabase } from './database.ts';
 import type { Tables } from './schema.ts';
 
+/** Every schema step of this version, in order. */
+const MIGRATIONS = ['0001-initial', '0002-preferences'];
+
 const TABLES = [
   'audit_events',
   'enrollment_answers',
   'enrollments',
+  'preferences',
   'sessions',
   'settings',
   'throttle_counters',
@@ -45,7 +49,7 @@ forEachDatabase('opening the database', (database) => {
     try {
       assert.equal(dialect, database.dialect);
       assert.deepEqual(Object.keys(await describeSchema(db)), TABLES);
-      assert.deepEqual(await migrationNames(db), ['0001-initial']);
+      assert.deepEqual(await migrationNames(db), MIGRATIONS);
     } finally {
       await close();
     }
@@ -60,7 +64,7 @@ forEachDatabase('opening the database', (database) => {
     const second = await openDatabase(database.options);
     try {
       assert.deepEqual(await describeSchema(second.db), schema);
-      assert.deepEqual(await migrationNames(second.db), ['0001-initial']);
+      assert.deepEqual(await migrationNames(second.db), MIGRATIONS);
       const row = await second.db.selectFrom('sessions').select('id').where('id', '=', 's1').executeTakeFirst();
       assert.equal(row?.id, 's1');
     } finally {

@@ -81,6 +81,14 @@ export interface SessionsTable {
   expires_at: number;
 }
 
+/** One person's choice for themselves (the audit table's columns) as JSON, by owner (objectGUID) and name. */
+export interface PreferencesTable {
+  owner: string;
+  name: string;
+  value: string;
+  updated_at: number;
+}
+
 /** Every table, for Kysely<Tables>. */
 export interface Tables {
   enrollments: EnrollmentsTable;
@@ -90,4 +98,5 @@ export interface Tables {
   audit_events: AuditEventsTable;
   settings: SettingsTable;
   sessions: SessionsTable;
+  preferences: PreferencesTable;
 }

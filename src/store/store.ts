@@ -3,9 +3,11 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { type Audit, createAudit } from './audit.ts';
+import { type AuditStats, createAuditStats } from './audit-stats.ts';
 import { type Codes, createCodes } from './codes.ts';
 import { type DatabaseOptions, openDatabase } from './database.ts';
 import { createEnrollments, type Enrollments } from './enrollments.ts';
+import { createPreferences, type Preferences } from './preferences.ts';
 import type { DatabaseDialect, Tables } from './schema.ts';
 import { createSessions, type Sessions } from './sessions.ts';
 import { createSettings, type Settings } from './settings.ts';
@@ -18,7 +20,11 @@ export interface Store {
   readonly codes: Codes;
   readonly throttle: Throttle;
   readonly audit: Audit;
+  /** Counts over the audit trail (the dashboard's figures). */
+  readonly auditStats: AuditStats;
   readonly settings: Settings;
+  /** Each person's own choices in the console; not settings. */
+  readonly preferences: Preferences;
   readonly sessions: Sessions;
   /** Resolves once the database answers a query: for /readyz. */
   ping(): Promise<void>;
@@ -37,7 +43,9 @@ export async function openStore(options: DatabaseOptions): Promise<Store> {
     codes: createCodes(db),
     throttle: createThrottle(db),
     audit: createAudit(db),
+    auditStats: createAuditStats(db),
     settings: createSettings(db),
+    preferences: createPreferences(db),
     sessions: createSessions(db),
     ping: async () => {
       await sql`select 1`.execute(db);

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { FieldError } from '../field-errors.ts';
 
 /** The codes of the field errors a schema gives; each has a string saying what to type instead. */
-export const FIELD_CODES = { repeated: 'LK_FIELD_REPEATED', tooLong: 'LK_FIELD_TOO_LONG', invalid: 'LK_FIELD_INVALID' } as const;
+export const FIELD_CODES = { repeated: 'LK_FIELD_REPEATED', tooLong: 'LK_FIELD_TOO_LONG', invalid: 'LK_FIELD_INVALID', unknown: 'LK_FIELD_UNKNOWN' } as const;
 
 /** Longest account name or other one-line text a public form takes. */
 export const TEXT_MAX = 256;
@@ -37,6 +37,14 @@ export function optionalTextField(max = TEXT_MAX) {
   return z.unknown().optional().transform((value, context): string | undefined => (value === undefined ? undefined : checkedText(value, max, context)));
 }
 
+/** The CSRF token the forms carry (checked before the handler; here only bounded), for strict schemas. */
+export const csrfField = z.string().max(256).optional();
+
+/** A query parameter of at most `max` characters; absent, repeated or not text reads as '' (a link is not a form). */
+export function queryText(max: number) {
+  return textField(max).catch('');
+}
+
 /** A password, answer or code field. */
 export const secretField = () => textField(SECRET_MAX);
 
@@ -56,15 +64,26 @@ export function checkboxField() {
 
 export type FormRead<Values> = { ok: true; values: Values } | { ok: false; errors: FieldError[] };
 
-/** Reads `body` with `schema`: the typed values, or an error for each field that is wrong. */
-export function readForm<Shape extends z.ZodRawShape>(schema: z.ZodObject<Shape>, body: unknown): FormRead<z.infer<z.ZodObject<Shape>>> {
-  const parsed = schema.safeParse(body !== null && typeof body === 'object' ? body : {});
+/** A field's error from a zod issue: the code a field helper named, or the one the issue's kind means. */
+function issueError(issue: z.core.$ZodIssue, raw: Record<string, unknown>): FieldError[] {
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((field) => ({ field, code: FIELD_CODES.unknown }));
+  const field = String(issue.path[0] ?? 'form');
+  const params = (issue as { params?: Record<string, number> }).params;
+  if (issue.message.startsWith('LK_')) return [{ field, code: issue.message, ...(params ? { params } : {}) }];
+  if (Array.isArray(raw[field])) return [{ field, code: FIELD_CODES.repeated }];
+  if (issue.code === 'too_big') return [{ field, code: FIELD_CODES.tooLong, params: { max: Number(issue.maximum) } }];
+  return [{ field, code: FIELD_CODES.invalid }];
+}
+
+/**
+ * Reads `body` with `schema`: the typed values, or an error for each field that is wrong (the
+ * first thing wrong with it). A strict schema also refuses fields the form does not have.
+ */
+export function readForm<Schema extends z.ZodType>(schema: Schema, body: unknown): FormRead<z.infer<Schema>> {
+  const raw = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const parsed = schema.safeParse(raw);
   if (parsed.success) return { ok: true, values: parsed.data };
-  const errors = parsed.error.issues.map((issue): FieldError => {
-    const params = (issue as { params?: Record<string, number> }).params;
-    return { field: String(issue.path[0] ?? 'form'), code: issue.message.startsWith('LK_') ? issue.message : FIELD_CODES.invalid, ...(params ? { params } : {}) };
-  });
-  // One error per field: the first thing wrong with it.
+  const errors = parsed.error.issues.flatMap((issue) => issueError(issue, raw));
   return { ok: false, errors: errors.filter((error, i) => errors.findIndex((other) => other.field === error.field) === i) };
 }
 

@@ -17,22 +17,19 @@ import fastifySession from '@fastify/session';
 import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { AuditRecorder } from '../audit/recorder.ts';
-import type { CertificateStatus } from '../certificates/health.ts';
 import type { Config } from '../config/schema.ts';
-import type { Runtime } from '../runtime.ts';
 import { LatchkeyError } from '../errors.ts';
+import type { AdminContext } from '../flows/admin/context.ts';
 import type { FlowContext } from '../flows/context.ts';
 import { SignInRequired } from '../flows/signed-in.ts';
 import { RateLimited } from '../flows/sign-in.ts';
 import type { ServerKeys } from '../security/keys.ts';
-import type { Store } from '../store/store.ts';
 import { staticAssets } from './assets.ts';
 import { BadRequest, FormExpired, NotFound } from './errors.ts';
 import { translator } from '../i18n/translate.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
-import { operationsRoutes } from './routes/operations.ts';
+import { operationsRoutes, type ReadinessChecks } from './routes/operations.ts';
 import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { demoRoutes, type Outbox } from './routes/demo.ts';
@@ -42,7 +39,7 @@ import { enrollRoutes } from './routes/enroll.ts';
 import { menuRoutes } from './routes/menu.ts';
 import { resetRoutes } from './routes/reset.ts';
 import { unlockRoutes } from './routes/unlock.ts';
-import { sessionStore } from './session-store.ts';
+import { type SessionRows, sessionStore } from './session-store.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const VIEWS = join(here, 'views');
@@ -50,15 +47,18 @@ const VIEWS = join(here, 'views');
 export interface WebOptions {
   config: Config;
   ctx: FlowContext;
-  store: Store;
+  /** Where the web sessions are kept (the store's sessions). */
+  sessions: SessionRows;
+  /** What /readyz checks. */
+  readiness: ReadinessChecks;
   keys: ServerKeys;
   strings: Record<string, string>;
   /** Fastify's logger: pino options, or false. */
   logger?: boolean | object;
   /** Present only in demo mode: the captured e-mails and texts, shown at /dev/outbox. */
   outbox?: Outbox;
-  /** The admin console's parts. */
-  admin: { runtime: Runtime; audit: AuditRecorder; certificates: () => Promise<CertificateStatus[]> };
+  /** What the admin console's flows work with. */
+  admin: AdminContext;
   metrics: Metrics;
   /** TLS options when Latchkey serves HTTPS itself. */
   https?: ServerOptions;
@@ -70,7 +70,7 @@ const BODY_LIMIT = 16 * 1024;
 const FLOOD_LIMIT_PER_MINUTE = 300;
 
 export async function buildServer(options: WebOptions): Promise<FastifyInstance> {
-  const { config, store, keys } = options;
+  const { config, keys } = options;
   // One answer for the whole portal, never 'auto': 'auto' believes what each request says of its
   // scheme (through a proxy not in trustedProxies: http), and @fastify/session then also turns
   // SameSite=Strict into Lax.
@@ -125,7 +125,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
     saveUninitialized: false,
     rolling: false,
     cookie: { httpOnly: true, sameSite: 'strict', secure: overHttps, path: '/', maxAge: 20 * 60_000 },
-    store: sessionStore(store.sessions, () => Date.now()),
+    store: sessionStore(options.sessions, () => Date.now()),
   });
   const assets = await staticAssets(app, join(here, 'static'));
   await app.register(fastifyView, {
@@ -143,7 +143,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   app.addHook('onResponse', async (request, reply) => {
     options.metrics.requests.inc({ route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) });
   });
-  await app.register(operationsRoutes, { store, runtime: options.admin.runtime, metrics: options.metrics, metricsAllowFrom: config.server.metricsAllowFrom });
+  await app.register(operationsRoutes, { readiness: options.readiness, metrics: options.metrics, metricsAllowFrom: config.server.metricsAllowFrom });
   // Pages hold CSRF tokens and personal data: never cached by the browser or a proxy. Only the
   // hashed static files say otherwise.
   app.addHook('onSend', async (request, reply) => {
@@ -156,7 +156,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   await app.register(changeRoutes, { ctx: options.ctx });
   await app.register(accountRoutes, { ctx: options.ctx });
   await app.register(helpdeskRoutes, { ctx: options.ctx });
-  await app.register(adminRoutes, { ctx: options.ctx, store, ...options.admin });
+  await app.register(adminRoutes, { admin: options.admin });
   if (options.outbox) await app.register(demoRoutes, { outbox: options.outbox });
   return app;
 }

@@ -1,15 +1,15 @@
 /**
  * Flow state lives server-side, in the store's sessions table, behind a random session id in
- * a signed cookie. The adapter below is the store @fastify/session expects.
+ * a signed cookie. The adapter below is the store @fastify/session expects; the rows it keeps
+ * them in are given by the composition root (the store's sessions repository).
  */
 import type { SessionStore } from '@fastify/session';
 import type { Session } from 'fastify';
 import type { AccountSession } from '../flows/account.ts';
-import type { AdminSession } from '../flows/admin.ts';
+import type { AdminSession } from '../flows/admin/sign-in.ts';
 import type { EnrollState } from '../flows/enroll.ts';
 import type { OperatorSession } from '../flows/helpdesk-guard.ts';
 import type { VerificationState } from '../flows/verification-state.ts';
-import type { Sessions } from '../store/sessions.ts';
 
 declare module 'fastify' {
   interface Session {
@@ -26,10 +26,20 @@ declare module 'fastify' {
   }
 }
 
+/** Where sessions are kept: their data as JSON-compatible values, with an expiry. */
+export interface SessionRows {
+  /** Creates or replaces a session's data and expiry. */
+  set(id: string, data: unknown, expiresAt: number): Promise<void>;
+  /** The session's data, or null when it is absent or has expired. */
+  get(id: string, now: number): Promise<unknown>;
+  /** Ends a session. */
+  destroy(id: string): Promise<void>;
+}
+
 /** Fallback lifetime for a session whose cookie has no expiry. */
 const DEFAULT_LIFETIME_MS = 20 * 60_000;
 
-export function sessionStore(sessions: Sessions, now: () => number): SessionStore {
+export function sessionStore(sessions: SessionRows, now: () => number): SessionStore {
   return {
     set(id, session, callback) {
       const expires = session.cookie.expires ? new Date(session.cookie.expires).getTime() : now() + DEFAULT_LIFETIME_MS;

@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { DatabaseDialect } from '../schema.ts';
 import * as initial from './0001-initial.ts';
+import * as preferences from './0002-preferences.ts';
 
 /** One schema change; `up` branches on the dialect only where the SQL must differ. */
 export interface StoreMigration {
@@ -15,4 +16,5 @@ export interface StoreMigration {
 /** Migrations by name. Names sort in the order they run and never change once released. */
 export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   '0001-initial': initial,
+  '0002-preferences': preferences,
 };

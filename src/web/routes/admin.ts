@@ -1,54 +1,54 @@
 /**
- * The admin console (/admin): sign-in for members of the admin group, the dashboard, the
- * settings (validated per field, secrets write-only, tested before saving, effective at once)
- * and the audit viewer with its exports. Every request re-checks the admin's membership.
+ * The admin console (/admin): sign-in for members of the admin group, the dashboard, and (in
+ * their own plugins) the settings and the audit viewer. Every request re-checks the admin's
+ * membership; the work is the flows' (src/flows/admin/), this file reads requests and renders.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuditRecorder } from '../../audit/recorder.ts';
-import type { CertificateStatus } from '../../certificates/health.ts';
-import { type RuntimeSection, RUNTIME_SECTIONS } from '../../config/schema.ts';
-import { LatchkeyError } from '../../errors.ts';
-import { activeAdmin, type AdminSession, configuredGroups, signInToAdmin } from '../../flows/admin.ts';
-import type { FlowContext } from '../../flows/context.ts';
+import { z } from 'zod';
+import type { AdminContext } from '../../flows/admin/context.ts';
+import { dashboard, dashboardDays } from '../../flows/admin/dashboard.ts';
+import { AdminPageNotFound } from '../../flows/admin/settings.ts';
+import { activeAdmin, type AdminSession, signInToAdmin } from '../../flows/admin/sign-in.ts';
 import type { FieldError } from '../../field-errors.ts';
-import type { Runtime } from '../../runtime.ts';
-import type { Store } from '../../store/store.ts';
-import { auditViewerRoutes } from '../admin/audit-viewer.ts';
-import { dashboard } from '../admin/dashboard.ts';
-import { testSection } from '../admin/settings-test.ts';
-import { NotFound } from '../errors.ts';
-import { credentialsOf, pageKit, requester } from '../page-kit.ts';
-import { readSectionForm, sectionFields } from '../settings-form.ts';
+import { csrfField, readForm } from '../form-schema.ts';
+import { HONEYPOT, pageKit, requester, text } from '../page-kit.ts';
+import { adminAuditRoutes } from './admin-audit.ts';
+import { adminSettingsRoutes } from './admin-settings.ts';
 
 export interface AdminOptions {
-  ctx: FlowContext;
-  store: Store;
-  runtime: Runtime;
-  audit: AuditRecorder;
-  /** The web and DC certificates' health (cached by the app). */
-  certificates: () => Promise<CertificateStatus[]>;
+  admin: AdminContext;
 }
 
-export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
-  const { ctx, runtime, audit } = options;
+/** The sign-in form: the lengths the public sign-in pages cut to, refused here instead. */
+const signInBody = z.strictObject({
+  _csrf: csrfField,
+  [HONEYPOT]: z.string().max(256).optional(),
+  username: z.string().max(256).optional(),
+  domain: z.string().max(64).optional(),
+  password: z.string().max(512).optional(),
+});
+
+export async function adminRoutes(app: FastifyInstance, { admin: ctx }: AdminOptions) {
   const { t } = ctx;
   const { form, message, advance, finish } = pageKit(t);
+  // The admin signed in to the request's session, checked again (idle time, group membership).
   const admin = (request: FastifyRequest): Promise<AdminSession> => activeAdmin(ctx, request.session.get('admin'));
-  const signInPage = (reply: FastifyReply, values: Record<string, string> = {}, errors: FieldError[] = []) =>
-    form(reply, 'sign-in', { action: '/admin/sign-in', heading: t('admin.heading'), intro: t('admin.signInIntro'), values, errors });
+  const signInPage = (reply: FastifyReply, values: Record<string, string> = {}, errors: FieldError[] = [], status = 200) =>
+    form(reply, 'sign-in', { action: '/admin/sign-in', heading: t('admin.heading'), intro: t('admin.signInIntro'), values, errors }, status);
 
   app.get('/admin', async (request, reply) => {
     if (!request.session.get('admin')) return signInPage(reply);
     const session = await admin(request);
-    const days = Math.min(Math.max(Number((request.query as Record<string, string>).days) || 30, 1), 366);
-    return form(reply, 'admin-dashboard', { session, days, board: await dashboard(ctx, options.store, runtime, options.certificates, days) });
+    const days = dashboardDays(Number(text(request.query, 'days', 16)));
+    return form(reply, 'admin-dashboard', { session, days, board: await dashboard(ctx, days) });
   });
 
   app.post('/admin/sign-in', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const { values, credentials, errors } = credentialsOf(request.body);
-    if (errors) return signInPage(reply, values, errors);
-    const result = await signInToAdmin(ctx, audit, credentials, requester(request));
-    if (!result.ok) return signInPage(reply, values, [{ field: 'password', code: result.error.code }]);
+    const body = readForm(signInBody, request.body);
+    if (!body.ok) return signInPage(reply, { username: text(request.body, 'username'), domain: text(request.body, 'domain', 64) }, body.errors, 400);
+    const { username = '', domain = '', password = '', [HONEYPOT]: honeypot = '' } = body.values;
+    const result = await signInToAdmin(ctx, ctx.adminAudit, { name: username, domain: domain || undefined, password, honeypot }, requester(request));
+    if (!result.ok) return signInPage(reply, { username, domain }, [{ field: 'password', code: result.error.code }]);
     await advance(request, 'admin', result.session);
     return reply.redirect('/admin', 303);
   });
@@ -58,68 +58,12 @@ export async function adminRoutes(app: FastifyInstance, options: AdminOptions) {
     return message(reply, t('admin.heading'), t('account.signedOut'));
   });
 
-  // Settings ----------------------------------------------------------------------------------
-  const sectionOf = (request: FastifyRequest): RuntimeSection => {
-    const section = (request.params as { section?: string }).section as RuntimeSection;
-    if (!RUNTIME_SECTIONS.includes(section)) throw NotFound({});
-    return section;
-  };
+  await app.register(adminSettingsRoutes, { admin: ctx });
+  await app.register(adminAuditRoutes, { admin: ctx });
 
-  /** The section's fields showing what was submitted (or what is stored); secrets show only whether one is stored. */
-  const formFields = (section: RuntimeSection, submitted?: Record<string, unknown>) => {
-    const stored = sectionFields(section, runtime.settings.current()[section]);
-    return sectionFields(section, submitted ?? runtime.settings.current()[section]).map((field) =>
-      field.kind === 'secret' ? { ...field, value: '', isSet: stored.find((s) => s.path === field.path)?.isSet ?? false } : field,
-    );
-  };
-
-  const settingsPage = async (reply: FastifyReply, session: AdminSession, section: RuntimeSection, extra: { errors?: FieldError[]; notice?: string; tested?: string; testFailed?: boolean; submitted?: Record<string, unknown> } = {}) =>
-    form(reply, 'admin-settings', {
-      session,
-      section,
-      sections: RUNTIME_SECTIONS,
-      fields: formFields(section, extra.submitted),
-      groups: section === 'helpdesk' ? await configuredGroups(ctx) : null,
-      ...extra,
-      errors: (extra.errors ?? []).map((error) => ({ ...error, field: `field:${error.field}` })),
-    });
-
-  /** An error as the admin reads it: its code and message. */
-  const explain = (error: unknown) => (error instanceof LatchkeyError ? `${error.code}: ${error.message}` : (error as Error).message);
-
-  app.get('/admin/settings', async (request, reply) => reply.redirect('/admin/settings/directory', 303));
-
-  app.get('/admin/settings/:section', async (request, reply) => settingsPage(reply, await admin(request), sectionOf(request)));
-
-  app.post('/admin/settings/:section', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const session = await admin(request);
-    const section = sectionOf(request);
-    const { values, errors } = readSectionForm(section, request.body as Record<string, unknown>);
-    if (errors.length) return settingsPage(reply, session, section, { errors, submitted: values ?? undefined });
-    const result = await runtime.settings.save(section, values, { sam: session.sam, guid: session.guid, ip: request.ip });
-    if (!result.ok) return settingsPage(reply, session, section, { errors: result.errors, submitted: values ?? undefined });
-    runtime.apply();
-    if (result.auditFailed) {
-      return settingsPage(reply, session, section, { notice: t('admin.saved-not-audited', { count: result.changes.length, reason: explain(result.auditFailed) }) });
-    }
-    return settingsPage(reply, session, section, { notice: t(result.changes.length ? 'admin.saved' : 'admin.unchanged', { count: result.changes.length }) });
+  // Any other page under /admin: signed-in admins learn that it does not exist.
+  app.get('/admin/*', async (request) => {
+    await admin(request);
+    throw AdminPageNotFound({ page: request.url.split('?')[0]! });
   });
-
-  app.post('/admin/settings/:section/test', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const session = await admin(request);
-    const section = sectionOf(request);
-    const { values, errors } = readSectionForm(section, request.body as Record<string, unknown>);
-    if (errors.length) return settingsPage(reply, session, section, { errors, submitted: values ?? undefined });
-    try {
-      const outcome = await testSection(runtime, section, values, request.body as Record<string, unknown>);
-      await audit.record({ actor: session.sam, actorGuid: session.guid, action: 'settings-test', outcome: 'success', sourceIp: request.ip, detail: `${section}: ${outcome}` });
-      return settingsPage(reply, session, section, { tested: outcome, submitted: values ?? undefined });
-    } catch (error) {
-      const reason = explain(error);
-      await audit.record({ actor: session.sam, actorGuid: session.guid, action: 'settings-test', outcome: 'failure', sourceIp: request.ip, detail: `${section}: ${reason}` });
-      return settingsPage(reply, session, section, { tested: reason, testFailed: true, submitted: values ?? undefined });
-    }
-  });
-
-  await app.register(auditViewerRoutes, { ctx, store: options.store, audit, admin });
 }

@@ -5,9 +5,13 @@
  */
 import { BlockList, isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Runtime } from '../../runtime.ts';
-import type { Store } from '../../store/store.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
+
+/** What /readyz asks: each dependency's check, which resolves once it answers. */
+export interface ReadinessChecks {
+  database(): Promise<unknown>;
+  directory(): Promise<unknown>;
+}
 
 /** How long /readyz waits for each dependency. */
 const READY_TIMEOUT_MS = 3_000;
@@ -28,7 +32,7 @@ function within<T>(promise: Promise<T>): Promise<T> {
   return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), READY_TIMEOUT_MS).unref())]);
 }
 
-export async function operationsRoutes(app: FastifyInstance, { store, runtime, metrics, metricsAllowFrom }: { store: Store; runtime: Runtime; metrics: Metrics; metricsAllowFrom: string[] }) {
+export async function operationsRoutes(app: FastifyInstance, { readiness, metrics, metricsAllowFrom }: { readiness: ReadinessChecks; metrics: Metrics; metricsAllowFrom: string[] }) {
   const allowed = addressList(metricsAllowFrom);
   // The connection's own address: a proxy's X-Forwarded-For must not open the details.
   const fromAllowedAddress = (request: FastifyRequest) => {
@@ -40,8 +44,8 @@ export async function operationsRoutes(app: FastifyInstance, { store, runtime, m
 
   app.get('/readyz', async (request, reply) => {
     const checks = {
-      database: await within(store.ping()).then(() => 'ok', (error: Error) => error.message),
-      directory: await within(runtime.directory.domain()).then(() => 'ok', (error: Error) => error.message),
+      database: await within(readiness.database()).then(() => 'ok', (error: Error) => error.message),
+      directory: await within(readiness.directory()).then(() => 'ok', (error: Error) => error.message),
     };
     const ready = Object.values(checks).every((state) => state === 'ok');
     const status = ready ? 'ready' : 'not ready';

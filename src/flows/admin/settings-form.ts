@@ -5,9 +5,9 @@
  */
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import type { z } from 'zod';
-import { type RuntimeSection, runtimeSchema } from '../config/schema.ts';
-import type { FieldError } from '../field-errors.ts';
-import { SECRET_FIELDS } from '../settings/service.ts';
+import { type RuntimeSection, runtimeSchema } from '../../config/schema.ts';
+import type { FieldError } from '../../field-errors.ts';
+import { SECRET_FIELDS } from '../../settings/service.ts';
 
 export type FieldKind = 'text' | 'multiline' | 'number' | 'boolean' | 'choice' | 'list' | 'yaml' | 'secret';
 
@@ -96,20 +96,25 @@ export function sectionFields(section: RuntimeSection, current: unknown): Settin
   return fields;
 }
 
+/**
+ * A settings form as submitted: the text of each field by its path (`perIp.max`). A ticked box
+ * sends 'on'; an unticked one, like an empty field, may be absent.
+ */
+export type SettingsForm = Readonly<Record<string, string>>;
+
 /** The form's values as the section's input, or the fields that cannot be read (bad YAML). */
-export function readSectionForm(section: RuntimeSection, form: Record<string, unknown>): { values: Record<string, unknown> | null; errors: FieldError[] } {
-  const provider = typeof form['field:provider'] === 'string' ? form['field:provider'] : undefined;
+export function readSectionForm(section: RuntimeSection, form: SettingsForm): { values: Record<string, unknown> | null; errors: FieldError[] } {
+  const provider = form.provider;
   if (provider === 'none') return { values: null, errors: [] };
   const values: Record<string, unknown> = {};
   const errors: FieldError[] = [];
   for (const field of sectionFields(section, undefined)) {
     if (field.variant && field.variant !== provider) continue;
-    const raw = form[`field:${field.path}`];
-    const text = typeof raw === 'string' ? raw : '';
+    const text = form[field.path] ?? '';
     let value: unknown;
     switch (field.kind) {
       case 'boolean':
-        value = raw === 'on';
+        value = text === 'on';
         break;
       case 'number':
         value = text.trim() === '' ? undefined : Number(text);

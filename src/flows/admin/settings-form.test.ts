@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runtimeSchema } from '../config/schema.ts';
+import { runtimeSchema } from '../../config/schema.ts';
 import { readSectionForm, sectionFields } from './settings-form.ts';
 
 test('a section becomes typed fields, nested paths included', () => {
@@ -29,21 +29,21 @@ test('a union section (sms) is a choice of provider and each provider’s fields
 
 test('a submitted form reads back into the section, lists and YAML included', () => {
   const { values, errors } = readSectionForm('helpdesk', {
-    'field:groups': '- group: Desk\n  scopes: ["OU=Staff,DC=x"]\n',
-    'field:requireCallerVerification': 'on',
-    'field:generatedPasswordLength': '20',
+    groups: '- group: Desk\n  scopes: ["OU=Staff,DC=x"]\n',
+    requireCallerVerification: 'on',
+    generatedPasswordLength: '20',
   });
   assert.deepEqual(errors, []);
   assert.deepEqual(values, { groups: [{ group: 'Desk', scopes: ['OU=Staff,DC=x'] }], requireCallerVerification: true, generatedPasswordLength: 20 });
-  const unticked = readSectionForm('helpdesk', { 'field:groups': '' });
+  const unticked = readSectionForm('helpdesk', { groups: '' });
   assert.equal(unticked.values?.requireCallerVerification, false, 'an unticked box is false');
 });
 
 test('bad YAML is named on its field; an empty optional section is switched off', () => {
-  const { errors } = readSectionForm('helpdesk', { 'field:groups': 'groups: [unclosed' });
+  const { errors } = readSectionForm('helpdesk', { groups: 'groups: [unclosed' });
   assert.equal(errors[0]?.field, 'groups');
   assert.equal(readSectionForm('smtp', {}).values, null);
-  assert.equal(readSectionForm('sms', { 'field:provider': 'none' }).values, null);
+  assert.equal(readSectionForm('sms', { provider: 'none' }).values, null);
 });
 
 test('the default region of phone numbers is a text field; empty means none', () => {

@@ -3,13 +3,13 @@
  * over the encrypted directory connection. Everyone else is refused; both are audited. The
  * membership is checked again on every request of the console.
  */
-import type { AuditRecorder } from '../audit/recorder.ts';
-import type { DirectoryUser } from '../directory/directory.ts';
-import { pinnedIdentity } from '../settings/helpdesk-groups.ts';
-import { createError, LatchkeyError } from '../errors.ts';
-import type { FlowContext, Requester } from './context.ts';
-import { type Credentials, signIn } from './sign-in.ts';
-import { groupsHeld, openSession, SignInRequired, type SignedInSession, sessionUser, touch, wholeDomain } from './signed-in.ts';
+import type { AuditRecorder } from '../../audit/recorder.ts';
+import type { DirectoryUser } from '../../directory/directory.ts';
+import { pinnedIdentity } from '../../settings/helpdesk-groups.ts';
+import { createError, LatchkeyError } from '../../errors.ts';
+import type { FlowContext, Requester } from '../context.ts';
+import { type Credentials, signIn } from '../sign-in.ts';
+import { groupsHeld, openSession, SignInRequired, type SignedInSession, sessionUser, touch, wholeDomain } from '../signed-in.ts';
 
 export const NotAdmin = createError(
   'LK_NOT_ADMIN',
@@ -70,7 +70,7 @@ export async function activeAdmin(ctx: FlowContext, session: AdminSession | unde
 }
 
 /** The groups that grant access, as the console shows them: each by the DN its SID was resolved to (null: not identified). */
-export async function configuredGroups(ctx: FlowContext): Promise<{ admin: string | null; helpdesk: { group: string; dn: string | null }[] }> {
+export async function configuredGroups(ctx: Pick<FlowContext, 'adminGroup' | 'policy'>): Promise<{ admin: string | null; helpdesk: { group: string; dn: string | null }[] }> {
   return {
     admin: await ctx.adminGroup().then((group) => group.dn, () => null),
     helpdesk: ctx.policy.helpdesk.groups.map((entry) => ({ group: entry.group, dn: pinnedIdentity(entry)?.dn ?? null })),

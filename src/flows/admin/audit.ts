@@ -1,0 +1,136 @@
+/**
+ * The audit viewer: a tab per trail (self-service, helpdesk, administration), newest first. A
+ * listing shows the newest 1,000 entries of the search, older ones page by page; the search
+ * reaches the whole trail (username regardless of case, action, outcome, source address, dates).
+ * The searched entries export (streamed) to CSV, Excel or PDF, and each export is audited.
+ */
+import { PassThrough, type Readable } from 'node:stream';
+import { contentType, type ExportFormat, exportAudit, fileExtension } from '../../audit/export.ts';
+import { ADMIN_ACTIONS, HELPDESK_ACTIONS, SELF_SERVICE_ACTIONS } from '../../audit/recorder.ts';
+import type { AuditCategory, AuditEntry, AuditFilter } from '../../store/audit.ts';
+import { AUDIT_CATEGORIES } from '../../store/schema.ts';
+import type { Log } from '../../log.ts';
+import type { Requester } from '../context.ts';
+import { isAuditViewColumn } from './columns.ts';
+import type { AdminContext } from './context.ts';
+import type { AdminSession } from './sign-in.ts';
+
+/** The viewer's tabs, one per trail, and the actions each can be searched for. */
+export const AUDIT_TABS = AUDIT_CATEGORIES;
+const ACTIONS: Readonly<Record<AuditCategory, readonly string[]>> = {
+  'self-service': SELF_SERVICE_ACTIONS,
+  helpdesk: HELPDESK_ACTIONS,
+  admin: ADMIN_ACTIONS,
+};
+/** The outcomes that can be searched for. */
+export const AUDIT_OUTCOMES = ['success', 'refused', 'failure', 'unknown'] as const;
+const DAY_MS = 86_400_000;
+/** Entries per page of a listing. */
+export const AUDIT_PAGE = 1000;
+
+/**
+ * A search as typed: a tab and text per filter ('' for any). A value the tab does not offer
+ * (an action of another trail, a date that is none) searches for anything.
+ */
+export interface AuditSearch {
+  tab: AuditCategory;
+  user: string;
+  action: string;
+  outcome: string;
+  ip: string;
+  /** First and last day, YYYY-MM-DD (UTC), both included. */
+  from: string;
+  to: string;
+}
+
+/** Which page of a listing, and its order on the page. */
+export interface AuditPaging {
+  /** The id of the last entry of the page before. */
+  before?: number;
+  /** A column to sort the page by ('at', or one unknown: newest first). */
+  sort: string;
+  descending: boolean;
+}
+
+/** One page of a listing. */
+export interface AuditListing {
+  actions: readonly string[];
+  entries: AuditEntry[];
+  /** How many entries the whole search matches. */
+  total: number;
+  /** The `before` of the next page, or null on the last. */
+  next: number | null;
+}
+
+/** The actions a search of `tab` may name. */
+export function auditActions(tab: AuditCategory): readonly string[] {
+  return ACTIONS[tab];
+}
+
+/** The store's filter for `search`; dates are whole UTC days, `to` inclusive. */
+export function auditFilter(search: AuditSearch): AuditFilter {
+  const day = (value: string) => (/^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : Number.NaN);
+  const from = day(search.from);
+  const to = day(search.to);
+  const filter: AuditFilter = { category: search.tab };
+  if (search.user.trim()) filter.actor = search.user.trim();
+  if (ACTIONS[search.tab].includes(search.action)) filter.action = search.action;
+  if (AUDIT_OUTCOMES.some((outcome) => outcome === search.outcome)) filter.outcome = search.outcome;
+  if (search.ip.trim()) filter.sourceIp = search.ip.trim();
+  if (!Number.isNaN(from)) filter.from = from;
+  if (!Number.isNaN(to)) filter.to = to + DAY_MS - 1;
+  return filter;
+}
+
+function sortEntries(entries: AuditEntry[], column: string, descending: boolean): AuditEntry[] {
+  if (!isAuditViewColumn(column) || column === 'at') return descending ? entries : [...entries].reverse();
+  const key = (entry: AuditEntry) => String(entry[column] ?? '').toLowerCase();
+  return [...entries].sort((a, b) => key(a).localeCompare(key(b)) * (descending ? -1 : 1) || b.id - a.id);
+}
+
+/** One page of the entries `search` finds, sorted as asked. */
+export async function auditListing(ctx: Pick<AdminContext, 'store'>, search: AuditSearch, paging: AuditPaging): Promise<AuditListing> {
+  const filter = auditFilter(search);
+  const entries = await ctx.store.audit.query({ ...filter, limit: AUDIT_PAGE, ...(paging.before ? { beforeId: paging.before } : {}) });
+  return {
+    actions: ACTIONS[search.tab],
+    entries: sortEntries(entries, paging.sort, paging.descending),
+    total: await ctx.store.audit.count(filter),
+    next: entries.length === AUDIT_PAGE ? entries.at(-1)!.id : null,
+  };
+}
+
+/** An export under way: its file's name and type, and its bytes as they are written. */
+export interface AuditDownload {
+  fileName: string;
+  contentType: string;
+  body: Readable;
+}
+
+/**
+ * Starts exporting what `search` finds as `format` for `admin`. The body ends when the last
+ * entry is written, or breaks off (destroyed) on a failure, which `log` is told of; either way
+ * the export is audited with the search and how many rows it held.
+ */
+export function exportAuditTrail(
+  ctx: Pick<AdminContext, 'store' | 'adminAudit' | 'now'>,
+  admin: AdminSession,
+  search: AuditSearch,
+  format: ExportFormat,
+  requester: Requester,
+  log: Log,
+): AuditDownload {
+  const filter = auditFilter(search);
+  const stamp = new Date(ctx.now()).toISOString().slice(0, 10);
+  const body = new PassThrough();
+  const record = (outcome: 'success' | 'failure', detail: string) =>
+    ctx.adminAudit.record({ actor: admin.sam, actorGuid: admin.guid, action: 'audit-export', outcome, sourceIp: requester.ip, detail });
+  void exportAudit(ctx.store.audit, filter, format, body, { title: `Latchkey audit: ${search.tab}`, now: ctx.now }).then(
+    ({ rows }) => record('success', `${format}, ${rows} rows: ${JSON.stringify(filter)}`),
+    async (error: unknown) => {
+      log.error({ err: error }, 'audit export failed');
+      await record('failure', `${format}: ${error instanceof Error ? error.message : String(error)}`);
+    },
+  );
+  return { fileName: `latchkey-audit-${search.tab}-${stamp}.${fileExtension(format)}`, contentType: contentType(format), body };
+}

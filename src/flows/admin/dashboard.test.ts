@@ -1,0 +1,67 @@
+/**
+ * The dashboard's figures without HTTP: counted by each database from the audit trail, the
+ * enrollment coverage against the dev domain's users, and the health of the real connections.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import { devDomain } from '../../testing/dev-domain.ts';
+import { forEachPortalDatabase } from '../../testing/portal-databases.ts';
+import { dashboard, dashboardDays } from './dashboard.ts';
+
+const facts = devDomain();
+
+test('the period: 30 days for none or nonsense, else within 1 to 366', () => {
+  assert.equal(dashboardDays(Number.NaN), 30);
+  assert.equal(dashboardDays(0), 30);
+  assert.equal(dashboardDays(7), 7);
+  assert.equal(dashboardDays(-3), 1);
+  assert.equal(dashboardDays(5000), 366);
+});
+
+forEachPortalDatabase('the dashboard', {}, (fixture) => {
+  test('the period’s numbers, a bar per day, failures by reason, and the coverage', async () => {
+    const { admin, store } = fixture.portal.app;
+    const now = admin.now();
+    // Today's events at the start of today, so that none falls into yesterday whenever this runs.
+    const today = Math.floor(now / 86_400_000) * 86_400_000;
+    const event = (at: number, action: string, outcome = 'success', detail: string | null = null) =>
+      store.audit.record({ at, category: 'self-service', actor: 'someone', action, outcome, sourceIp: '10.62.0.1', detail });
+    await event(today, 'reset');
+    await event(today, 'reset');
+    await event(today, 'unlock');
+    await event(now - 3 * 86_400_000, 'change');
+    await event(today, 'reset', 'failure', 'LK_PASSWORD_TOO_SHORT');
+    await event(today, 'portal-lockout', 'refused');
+    await event(today, 'verification-locked', 'refused');
+    await event(now - 40 * 86_400_000, 'reset'); // before the period
+    await store.enrollments.save({ userGuid: randomUUID(), username: facts.users.staff[0]!, answers: [], now });
+
+    const board = await dashboard(admin, 7);
+    assert.deepEqual(
+      { reset: board.totals.reset, unlock: board.totals.unlock, change: board.totals.change, locked: board.totals['verification-locked'] },
+      { reset: 2, unlock: 1, change: 1, locked: 2 },
+    );
+    assert.deepEqual(board.reasons, [{ action: 'reset', detail: 'LK_PASSWORD_TOO_SHORT', count: 1 }]);
+    assert.deepEqual(board.charts.map((chart) => chart.series), ['reset', 'unlock', 'change', 'enroll']);
+    const resets = board.charts[0]!;
+    assert.equal(resets.bars.length, 7);
+    assert.equal(resets.bars.at(-1)!.label, `${new Date(now).toISOString().slice(0, 10)}: 2`, 'today is the last bar');
+    assert.equal(resets.bars.at(-1)!.height, 110, 'the highest day fills the chart');
+    assert.equal(board.coverage.enrolled, 1);
+    assert.ok(board.coverage.users !== null && board.coverage.users > 1, 'the users in the search bases are counted by the directory');
+    assert.equal(board.coverage.percent, Math.round((1 / board.coverage.users!) * 1000) / 10);
+    assert.equal((await dashboard(admin, 30)).totals.reset, 2, 'a longer period, the same events');
+  });
+
+  test('the health of the directory, mail, SMS and certificates, each in words', async () => {
+    const board = await dashboard(fixture.portal.app.admin, 7);
+    const health = Object.fromEntries(board.health.map((item) => [item.name, item]));
+    assert.deepEqual(health.directory, { name: 'directory', state: 'ok', detail: `${facts.dnsDomain}: service account bound` });
+    assert.equal(health.mail?.state, 'ok');
+    assert.match(health.mail?.detail ?? '', /^127\.0\.0\.1:\d+ answers$/);
+    assert.deepEqual(health.sms, { name: 'sms', state: 'ok', detail: 'twilio configured' });
+    assert.equal(health['certificate 127.0.0.1:636']?.state, 'ok');
+    assert.equal(health['web certificate']?.state, 'off', 'the test portal serves plain HTTP');
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * The console's home: what happened in a period (numbers and the bars of server-drawn SVG
+ * charts), how many users are enrolled, and whether the directory, mail and SMS connections and
+ * the certificates are healthy. The counting is the database's (src/store/audit-stats.ts).
+ */
+import type { AdminContext } from './context.ts';
+
+const DAY_MS = 86_400_000;
+/** The series the charts draw: successful resets, unlocks, changes and enrollments per day. */
+const SERIES = ['reset', 'unlock', 'change', 'enroll'] as const;
+/** The period shown when none (or nonsense) is asked for, and the longest one. */
+const DEFAULT_DAYS = 30;
+const MAX_DAYS = 366;
+
+export interface Health {
+  name: string;
+  state: 'ok' | 'warn' | 'fail' | 'off';
+  detail: string;
+}
+
+export interface Bar {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  label: string;
+}
+
+export interface Board {
+  totals: Record<string, number>;
+  reasons: { action: string; detail: string; count: number }[];
+  charts: { series: string; max: number; bars: Bar[] }[];
+  coverage: { enrolled: number; users: number | null; percent: number | null };
+  health: Health[];
+}
+
+/** What the dashboard reads. */
+export type DashboardContext = Pick<AdminContext, 'store' | 'directory' | 'policy' | 'mail' | 'mailer' | 'certificates' | 'now'>;
+
+/** The period in days for a requested number: 30 for none or nonsense, else within 1..366. */
+export function dashboardDays(requested: number): number {
+  return Math.min(Math.max(requested || DEFAULT_DAYS, 1), MAX_DAYS);
+}
+
+/** Bars for one series over `days` days from `firstDay`, in a 600×120 box. */
+function chart(perDay: Map<number, number>, firstDay: number, days: number): { max: number; bars: Bar[] } {
+  const max = Math.max(1, ...perDay.values());
+  const width = 600 / days;
+  const bars = Array.from({ length: days }, (_, i) => {
+    const count = perDay.get(firstDay + i) ?? 0;
+    const height = Math.round((count / max) * 110);
+    return {
+      x: Math.round(i * width * 10) / 10,
+      y: 120 - height,
+      width: Math.max(1, Math.round((width - 1) * 10) / 10),
+      height,
+      label: `${new Date((firstDay + i) * DAY_MS).toISOString().slice(0, 10)}: ${count}`,
+    };
+  });
+  return { max, bars };
+}
+
+async function check(name: string, probe: () => Promise<string>): Promise<Health> {
+  try {
+    return { name, state: 'ok', detail: await probe() };
+  } catch (error) {
+    return { name, state: 'fail', detail: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** The connections' and certificates' health, each in words. */
+async function health(ctx: DashboardContext): Promise<Health[]> {
+  const { smtp, sms } = ctx.policy;
+  const mailer = ctx.mailer;
+  const items: Health[] = [
+    await check('directory', async () => `${(await ctx.directory.domain()).dnsDomain}: service account bound`),
+    mailer
+      ? await check('mail', async () => {
+          await mailer.verify();
+          return `${smtp?.host}:${smtp?.port} answers`;
+        })
+      : { name: 'mail', state: ctx.mail ? 'ok' : 'off', detail: ctx.mail ? 'captured (demo)' : 'not configured' },
+    { name: 'sms', state: sms ? 'ok' : 'off', detail: sms ? `${sms.provider} configured` : 'not configured' },
+  ];
+  const certificates = await ctx.certificates();
+  for (const status of certificates) {
+    items.push({ name: `certificate ${status.name}`, state: status.state, detail: status.error ?? `${status.daysLeft} days left (${status.subject})` });
+  }
+  if (!certificates.some((status) => status.name === 'web')) {
+    items.push({ name: 'web certificate', state: 'off', detail: 'TLS is terminated by a proxy in front of Latchkey' });
+  }
+  return items;
+}
+
+/** The dashboard for the last `days` days (today included; see dashboardDays). */
+export async function dashboard(ctx: DashboardContext, days: number): Promise<Board> {
+  const to = ctx.now();
+  const firstDay = Math.floor(to / DAY_MS) - days + 1;
+  const range = { from: firstDay * DAY_MS, to };
+  const counts = await ctx.store.auditStats.countsByDay(range);
+  const total = (action: string, outcome?: string) =>
+    counts.filter((c) => c.action === action && (!outcome || c.outcome === outcome)).reduce((sum, c) => sum + c.count, 0);
+  const totals: Record<string, number> = {
+    reset: total('reset', 'success'),
+    unlock: total('unlock', 'success'),
+    change: total('change', 'success'),
+    enroll: total('enroll', 'success'),
+    'verification-locked': total('verification-locked') + total('portal-lockout'),
+    'rate-limited': total('rate-limited'),
+    bot: total('bot'),
+  };
+  const charts = SERIES.map((series) => {
+    const perDay = new Map<number, number>();
+    for (const c of counts) if (c.action === series && c.outcome === 'success') perDay.set(c.day, (perDay.get(c.day) ?? 0) + c.count);
+    return { series, ...chart(perDay, firstDay, days) };
+  });
+  const enrolled = await ctx.store.enrollments.count();
+  const users = await ctx.directory.countUsers(ctx.policy.directory.searchBases).catch(() => null);
+  return {
+    totals,
+    reasons: await ctx.store.auditStats.failureReasons(SERIES, range),
+    charts,
+    coverage: { enrolled, users, percent: users ? Math.round((enrolled / users) * 1000) / 10 : null },
+    health: await health(ctx),
+  };
+}
