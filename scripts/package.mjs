@@ -3,8 +3,9 @@
 // production node_modules, the Node.js runtime it was built against, the `latchkey` command,
 // the systemd unit (docs/latchkey.service) and the maintainer scripts of packaging/deb/.
 //   npm run package [-- --version 0.1.0+2]
-// Debian 12 ships Node 18, and better-sqlite3 is compiled for one Node ABI: the package carries
-// the exact runtime (the npm registry's node-linux-<arch>) its native modules were built for.
+// Debian 12 ships Node 18, which Latchkey does not support: the package carries the newest LTS
+// runtime CI tests (scripts/node-versions; the npm registry's node-linux-<arch>), the one its
+// native modules were installed for.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -12,8 +13,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-/** The Node.js runtime the package carries; a Node security release is a new package. */
-const NODE_VERSION = '20.20.2';
+/** The Node.js runtime the package carries (the newest tested); a Node security release is a new package. */
+const NODE_VERSION = /^newest=(\S+)$/m.exec(readFileSync(join(fileURLToPath(import.meta.url), '..', 'node-versions'), 'utf8'))[1];
 /** Node's name for the machine's architecture → Debian's; the native modules are built here, for it. */
 const DEBIAN_ARCH = { x64: 'amd64', arm64: 'arm64' };
 /** Where the package installs the portal. */

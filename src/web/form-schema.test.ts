@@ -22,8 +22,8 @@ test('a repeated field, a value of the wrong type, an over-long value and a choi
   assert.deepEqual(!read.ok && read.errors, [
     { field: 'name', code: FIELD_CODES.repeated },
     { field: 'secret', code: FIELD_CODES.tooLong, params: { max: 512 } },
-    { field: 'pick', code: FIELD_CODES.invalid },
-    { field: 'extra', code: FIELD_CODES.invalid },
+    { field: 'pick', code: FIELD_CODES.invalid, params: { reason: 'not one of the choices offered' } },
+    { field: 'extra', code: FIELD_CODES.invalid, params: { reason: 'not text' } },
   ]);
 });
 
@@ -34,4 +34,15 @@ test('the longest allowed value passes; one more character is refused', () => {
 
 test('a form shown again keeps what was typed in its text fields, and nothing that is not text', () => {
   assert.deepEqual(typedValues({ username: 'jsmith', domain: ['a', 'b'] }, ['username', 'domain', 'missing']), { username: 'jsmith', domain: '', missing: '' });
+});
+
+test('a strict schema refuses a field the form does not have; a plain zod rule gives its own reason', () => {
+  const strict = z.strictObject({ age: z.string().regex(/^\d+$/, 'expected a number') });
+  assert.deepEqual(readForm(strict, { age: 'x', other: '1' }), {
+    ok: false,
+    errors: [
+      { field: 'age', code: FIELD_CODES.invalid, params: { reason: 'expected a number' } },
+      { field: 'other', code: FIELD_CODES.unknown },
+    ],
+  });
 });

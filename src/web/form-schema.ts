@@ -15,14 +15,14 @@ export const TEXT_MAX = 256;
 /** Longest password or answer; AD's own limit is lower, and says so itself. */
 export const SECRET_MAX = 512;
 
-function refuse(context: z.RefinementCtx, code: string, params?: Record<string, number>) {
+function refuse(context: z.RefinementCtx, code: string, params?: Record<string, string | number>) {
   context.addIssue({ code: 'custom', message: code, ...(params ? { params } : {}) });
   return z.NEVER;
 }
 
 function checkedText(value: unknown, max: number, context: z.RefinementCtx): string {
   if (Array.isArray(value)) return refuse(context, FIELD_CODES.repeated);
-  if (typeof value !== 'string') return refuse(context, FIELD_CODES.invalid);
+  if (typeof value !== 'string') return refuse(context, FIELD_CODES.invalid, { reason: 'not text' });
   if (value.length > max) return refuse(context, FIELD_CODES.tooLong, { max });
   return value;
 }
@@ -53,7 +53,7 @@ export function choiceField<const Choice extends string>(choices: readonly Choic
   return textField(64).transform((value, context): Choice | '' => {
     if (value === '') return '';
     if ((choices as readonly string[]).includes(value)) return value as Choice;
-    return refuse(context, FIELD_CODES.invalid);
+    return refuse(context, FIELD_CODES.invalid, { reason: 'not one of the choices offered' });
   });
 }
 
@@ -68,11 +68,11 @@ export type FormRead<Values> = { ok: true; values: Values } | { ok: false; error
 function issueError(issue: z.core.$ZodIssue, raw: Record<string, unknown>): FieldError[] {
   if (issue.code === 'unrecognized_keys') return issue.keys.map((field) => ({ field, code: FIELD_CODES.unknown }));
   const field = String(issue.path[0] ?? 'form');
-  const params = (issue as { params?: Record<string, number> }).params;
+  const params = (issue as { params?: Record<string, string | number> }).params;
   if (issue.message.startsWith('LK_')) return [{ field, code: issue.message, ...(params ? { params } : {}) }];
   if (Array.isArray(raw[field])) return [{ field, code: FIELD_CODES.repeated }];
   if (issue.code === 'too_big') return [{ field, code: FIELD_CODES.tooLong, params: { max: Number(issue.maximum) } }];
-  return [{ field, code: FIELD_CODES.invalid }];
+  return [{ field, code: FIELD_CODES.invalid, params: { reason: issue.message } }];
 }
 
 /**

@@ -48,7 +48,7 @@ test('bad YAML is named on its field; an empty optional section is switched off'
 
 test('the default region of phone numbers is a text field; empty means none', () => {
   assert.deepEqual(sectionFields('phone', { defaultRegion: 'US' }), [{ path: 'defaultRegion', kind: 'text', value: 'US' }]);
-  assert.deepEqual(readSectionForm('phone', { 'field:defaultRegion': ' gb ' }).values, { defaultRegion: 'gb' });
-  assert.deepEqual(runtimeSchema.shape.phone.parse(readSectionForm('phone', { 'field:defaultRegion': ' gb ' }).values), { defaultRegion: 'GB' });
-  assert.deepEqual(readSectionForm('phone', { 'field:defaultRegion': '' }).values, {});
+  assert.deepEqual(readSectionForm('phone', { defaultRegion: ' gb ' }).values, { defaultRegion: 'gb' });
+  assert.deepEqual(runtimeSchema.shape.phone.parse(readSectionForm('phone', { defaultRegion: ' gb ' }).values), { defaultRegion: 'GB' });
+  assert.deepEqual(readSectionForm('phone', { defaultRegion: '' }).values, {});
 });

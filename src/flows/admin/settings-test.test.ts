@@ -59,7 +59,7 @@ forEachPortalDatabase('settings tests', {}, (fixture) => {
   test('SMS: a test message goes to the number typed, and without one the test says so', async () => {
     const { admin: ctx, twilio } = { admin: fixture.portal.app.admin, twilio: fixture.portal.twilio };
     const without = await testSettings(ctx, admin, 'sms', await formOf('sms'), ' ', requester);
-    assert.deepEqual(without.ok && [without.failed, without.tested], [true, 'type a mobile number to send the test message to']);
+    assert.deepEqual(without.ok && [without.failed, without.tested], [true, 'LK_SMS_TEST_NUMBER_REQUIRED: Type a mobile number to send the test message to, then test again.']);
     const sent = await testSettings(ctx, admin, 'sms', await formOf('sms'), '+15550100123', requester);
     assert.deepEqual(sent.ok && [sent.failed, sent.tested], [false, 'a test message was accepted by the gateway for +15550100123']);
     assert.equal(twilio.sent.at(-1)?.to, '+15550100123');

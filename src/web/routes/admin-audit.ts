@@ -92,7 +92,7 @@ export async function adminAuditRoutes(app: FastifyInstance, { admin: ctx }: { a
   app.post('/admin/audit/columns', { preHandler: app.csrfProtection }, async (request, reply) => {
     const session = await admin(request);
     const body = readForm(columnsBody, request.body);
-    if (!body.ok) return reply.code(400).view('error', { message: body.errors.map((error) => ctx.t(error.code, error.params)).join(' ') });
+    if (!body.ok) return reply.code(400).view('error', { message: body.errors.map((error) => `${error.field}: ${ctx.t(error.code, error.params)}`).join(' ') });
     const fields: Record<string, string | undefined> = body.values;
     const widths: Partial<Record<AuditViewColumn, number>> = {};
     for (const column of AUDIT_VIEW_COLUMNS) if (fields[`width:${column}`] !== undefined) widths[column] = Number(fields[`width:${column}`]);

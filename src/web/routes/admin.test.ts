@@ -66,7 +66,7 @@ describe('settings', () => {
   test('a settings section that does not exist is a 404 that says so in words', async () => {
     const page = await (await admin()).get('/admin/settings/no-such-section');
     assert.equal(page.status, 404);
-    assert.match(page.body, /There is no page here/);
+    assert.match(page.body, /The admin console has no such page/);
     assert.doesNotMatch(page.body, /LK_|could not be read|Error:/);
   });
 
