@@ -111,15 +111,18 @@ export interface FlowFixture {
   readonly admin: Client;
   /** A new user of the dev domain, deleted when the suite ends. */
   person(ou?: OuKey, extra?: Record<string, string>): Promise<TestUser>;
+  /** Removes the entry `dn` (a group, say) when the suite ends, with the users. */
+  removeAfter(dn: string): void;
   /** `person` as the directory reads it. */
   account(user: TestUser): Promise<DirectoryUser>;
 }
 
 /**
  * Declares the hooks of a suite over `store` (e.g. `() => database.store()` of forEachDatabase):
- * call it inside the suite, reach `harness()` from tests.
+ * call it inside the suite, reach `harness()` from tests. `settings` may be a function, read when
+ * the harness is built (after the suite's before hooks), for settings naming fixtures.
  */
-export function flowFixture(store: () => Promise<Store>, settings: Settings = {}): FlowFixture {
+export function flowFixture(store: () => Promise<Store>, settings: Settings | (() => Settings) = {}): FlowFixture {
   let admin: Client | undefined;
   let built: Promise<FlowHarness & { directory: ActiveDirectory }> | undefined;
   const created: string[] = [];
@@ -134,7 +137,7 @@ export function flowFixture(store: () => Promise<Store>, settings: Settings = {}
       await admin.unbind();
     }
   });
-  const harness = () => (built ??= store().then((opened) => buildFlowHarness(opened, settings)));
+  const harness = () => (built ??= store().then((opened) => buildFlowHarness(opened, typeof settings === 'function' ? settings() : settings)));
   return {
     harness,
     get admin() {
@@ -144,6 +147,9 @@ export function flowFixture(store: () => Promise<Store>, settings: Settings = {}
       const user = await createUser(admin!, ou, extra);
       created.push(user.dn);
       return user;
+    },
+    removeAfter(dn) {
+      created.push(dn);
     },
     async account(user) {
       const found = await (await harness()).ctx.directory.findUser(user.sam);
