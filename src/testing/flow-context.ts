@@ -100,7 +100,10 @@ export async function buildFlowHarness(store: Store, settings: Settings = {}): P
     },
     now,
   };
-  return { ctx, directory, mail, texts, logs, advanceClock: (ms) => void (offset += ms) };
+  const advanceClock = (ms: number) => {
+    offset += ms;
+  };
+  return { ctx, directory, mail, texts, logs, advanceClock };
 }
 
 /** The hooks of a suite that drives the flows: its harness, built at first use, and throwaway users. */
