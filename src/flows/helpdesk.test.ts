@@ -122,7 +122,22 @@ forEachDatabase('helpdesk', (database) => {
     await lockInAd(caller);
     await unlockForCaller(harness.ctx, atDesk, await guidOf(caller), requester);
     assert.equal(await bindAs(caller.dn, caller.password), 'ok');
-    assert.deepEqual(await trail(harness, caller, 'unlock'), [{ actor: operator.sam, action: 'unlock', outcome: 'success', detail: 'unlocked' }]);
+    const entries = await trail(harness, caller, 'unlock');
+    assert.deepEqual(entries.map((e) => [e.actor, e.outcome]), [[operator.sam, 'success']]);
+    assert.match(entries[0]?.detail ?? '', /^unlocked/);
+  });
+
+  // README ("Helpdesk"): "Every action is in the Helpdesk trail with operator, account, outcome
+  // and whether the caller was verified." Only the reset's entry says it; unlock, must-change,
+  // clear-enrollment and clear-lockout record e.g. "unlocked" alone (helpdesk.ts act()).
+  test('KNOWN BUG: an unlock on the helpdesk trail says whether the caller was verified', { todo: 'act() in helpdesk.ts records no "caller verified" detail' }, async () => {
+    const harness = await flows.harness();
+    const requester = someone();
+    const atDesk = await desk(harness, requester);
+    const caller = await flows.person();
+    await unlockForCaller(harness.ctx, atDesk, await guidOf(caller), requester);
+    const [entry] = await trail(harness, caller, 'unlock');
+    assert.match(entry?.detail ?? '', /caller verified: (yes|no)/);
   });
 
   test('a user outside the scopes is refused for every tool, is not found by a search, and is left as it was', async () => {
