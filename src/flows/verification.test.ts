@@ -8,19 +8,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { bindAs } from '../testing/dev-domain.ts';
+import { rejectsWithCode } from '../testing/assertions.ts';
 import { forEachDatabase } from '../testing/databases.ts';
-import { codeMailedTo, enrollInStore, flowFixture, rightAnswer, someone, verifiedFlow } from '../testing/flow-context.ts';
-import { completeReset, completeUnlock } from './recover.ts';
-import {
-  answerQuestion,
-  checkCode,
-  sendCode,
-  startVerification,
-  StepOutOfOrder,
-  type VerificationKind,
-  type VerificationState,
-  verifiedUser,
-} from './verification.ts';
+import { codeMailedTo, enrollInStore, type FlowFixture, flowFixture, rightAnswer, someone, verifiedFlow } from '../testing/flow-context.ts';
+import { completeReset } from './reset.ts';
+import { completeUnlock } from './unlock.ts';
+import { answerQuestion, checkCode, sendCode, startVerification, verifiedUser } from './verification.ts';
+import type { VerificationKind, VerificationState } from './verification-state.ts';
 
 const MINUTE = 60_000;
 const unknownName = () => `nosuch-${randomBytes(4).toString('hex')}`;
@@ -41,25 +35,25 @@ function outward(state: VerificationState) {
 /** A code of six digits that is not `code`. */
 const otherThan = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
-forEachDatabase('verification', (database) => {
-  const flows = flowFixture(() => database.store());
+/** An enrolled account of the dev domain and a flow for it, answered up to the code step. */
+async function atCodeStep(flows: FlowFixture, kind: VerificationKind = 'reset') {
+  const harness = await flows.harness();
+  const { ctx } = harness;
+  const user = await flows.account(await flows.person());
+  await enrollInStore(ctx, user);
+  const requester = someone();
+  const started = await startVerification(ctx, { kind, name: user.samAccountName }, requester);
+  assert.ok(started.ok);
+  const { state } = started;
+  while (state.stage === 'question') assert.equal(await answerQuestion(ctx, state, rightAnswer(state), requester), 'next');
+  assert.equal(state.stage, 'channel');
+  assert.deepEqual(await sendCode(ctx, state, 'email', requester), { outcome: 'sent' });
+  assert.equal(state.stage, 'code');
+  return { harness, ctx, user, requester, state, code: codeMailedTo(harness, user.mail!) };
+}
 
-  /** An enrolled account of the dev domain and a flow for it, answered up to the code step. */
-  async function atCodeStep(kind: VerificationKind = 'reset') {
-    const harness = await flows.harness();
-    const { ctx } = harness;
-    const user = await flows.account(await flows.person());
-    await enrollInStore(ctx, user);
-    const requester = someone();
-    const started = await startVerification(ctx, { kind, name: user.samAccountName }, requester);
-    assert.ok(started.ok);
-    const { state } = started;
-    while (state.stage === 'question') assert.equal(await answerQuestion(ctx, state, rightAnswer(state), requester), 'next');
-    assert.equal(state.stage, 'channel');
-    assert.deepEqual(await sendCode(ctx, state, 'email', requester), { outcome: 'sent' });
-    assert.equal(state.stage, 'code');
-    return { harness, ctx, user, requester, state, code: codeMailedTo(harness, user.mail!) };
-  }
+forEachDatabase('verification: the first step', (database) => {
+  const flows = flowFixture(() => database.store());
 
   test('an enrolled account, a name nobody has and an account never enrolled start alike', async () => {
     const { ctx } = await flows.harness();
@@ -107,6 +101,11 @@ forEachDatabase('verification', (database) => {
     assert.ok(asked.real.size <= ctx.policy.enrollment.questionsToEnroll, [...asked.real].join(' | '));
     assert.ok(asked.unknown.size <= ctx.policy.enrollment.questionsToEnroll, `a decoy draws from its own enrollment: ${[...asked.unknown].join(' | ')}`);
   });
+
+});
+
+forEachDatabase('verification: answers and the portal lockout', (database) => {
+  const flows = flowFixture(() => database.store());
 
   test('the right answers, however typed, lead to the code step; a wrong one is refused and asked again', async () => {
     const { ctx } = await flows.harness();
@@ -188,8 +187,13 @@ forEachDatabase('verification', (database) => {
     assert.equal(await oneMoreWrong(through), 'wrong', 'the owner proving who they are ends the run');
   });
 
+});
+
+forEachDatabase('verification: codes by e-mail', (database) => {
+  const flows = flowFixture(() => database.store());
+
   test('a code by e-mail: sent to the enrolled address; a wrong code is refused, the right one passes', async () => {
-    const { ctx, state, code, user, requester, harness } = await atCodeStep();
+    const { ctx, state, code, user, requester, harness } = await atCodeStep(flows);
     const message = harness.mail.at(-1)!;
     assert.deepEqual(message.to, [user.mail]);
     assert.match(message.text, new RegExp(`works for ${ctx.policy.codes.lifetimeMinutes} minutes`));
@@ -207,7 +211,7 @@ forEachDatabase('verification', (database) => {
   });
 
   test('an expired code is refused even when right; a new code then works', async () => {
-    const { ctx, state, code, user, requester, harness } = await atCodeStep();
+    const { ctx, state, code, user, requester, harness } = await atCodeStep(flows);
     harness.advanceClock(ctx.policy.codes.lifetimeMinutes * MINUTE + 1000);
     assert.equal(await checkCode(ctx, state, code, requester), 'expired');
     assert.equal(state.stage, 'code');
@@ -218,7 +222,7 @@ forEachDatabase('verification', (database) => {
   });
 
   test('a code cannot be used twice, nor in another flow of the same account', async () => {
-    const { ctx, state, code, user, requester, harness } = await atCodeStep('unlock');
+    const { ctx, state, code, user, requester, harness } = await atCodeStep(flows, 'unlock');
     const other = await startVerification(ctx, { kind: 'unlock', name: user.samAccountName }, requester);
     assert.ok(other.ok);
     while (other.state.stage === 'question') await answerQuestion(ctx, other.state, rightAnswer(other.state), requester);
@@ -229,9 +233,14 @@ forEachDatabase('verification', (database) => {
     const replay = structuredClone(state);
     assert.equal(await checkCode(ctx, state, code, requester), 'accepted');
     assert.equal(await checkCode(ctx, replay, code, requester), 'wrong', 'a copy of the flow at the code step gets nothing from it');
-    await assert.rejects(checkCode(ctx, state, code, requester), StepOutOfOrder, 'the flow itself is past the code');
+    await rejectsWithCode(checkCode(ctx, state, code, requester), 'LK_STEP_OUT_OF_ORDER'); // the flow itself is past the code
     assert.equal(await checkCode(ctx, other.state, otherCode, requester), 'accepted', 'each flow has its own code');
   });
+
+});
+
+forEachDatabase('verification: the order of the steps', (database) => {
+  const flows = flowFixture(() => database.store());
 
   test('no step can be skipped: each step refuses a flow that is not at it, and nothing changes', async () => {
     const { ctx, advanceClock } = await flows.harness();
@@ -243,15 +252,15 @@ forEachDatabase('verification', (database) => {
       const started = await startVerification(ctx, { kind, name: user.samAccountName }, requester);
       assert.ok(started.ok);
       const { state } = started;
-      await assert.rejects(completeReset(ctx, state, { password: 'Skipped-Ahead-9', confirm: 'Skipped-Ahead-9' }, requester), StepOutOfOrder);
-      await assert.rejects(completeUnlock(ctx, state, requester), StepOutOfOrder);
-      await assert.rejects(verifiedUser(ctx, state, requester), StepOutOfOrder);
-      await assert.rejects(checkCode(ctx, state, '123456', requester), StepOutOfOrder);
-      await assert.rejects(sendCode(ctx, state, 'email', requester), StepOutOfOrder);
+      await rejectsWithCode(completeReset(ctx, state, { password: 'Skipped-Ahead-9', confirm: 'Skipped-Ahead-9' }, requester), 'LK_STEP_OUT_OF_ORDER');
+      await rejectsWithCode(completeUnlock(ctx, state, requester), 'LK_STEP_OUT_OF_ORDER');
+      await rejectsWithCode(verifiedUser(ctx, state, requester), 'LK_STEP_OUT_OF_ORDER');
+      await rejectsWithCode(checkCode(ctx, state, '123456', requester), 'LK_STEP_OUT_OF_ORDER');
+      await rejectsWithCode(sendCode(ctx, state, 'email', requester), 'LK_STEP_OUT_OF_ORDER');
       while (state.stage === 'question') await answerQuestion(ctx, state, rightAnswer(state), requester);
-      await assert.rejects(answerQuestion(ctx, state, 'again', requester), StepOutOfOrder, 'no answers after the questions');
-      await assert.rejects(sendCode(ctx, state, 'sms', requester), StepOutOfOrder, 'a channel that was not offered');
-      await assert.rejects(completeReset(ctx, state, { password: 'Skipped-Ahead-9', confirm: 'Skipped-Ahead-9' }, requester), StepOutOfOrder, 'not without the code');
+      await rejectsWithCode(answerQuestion(ctx, state, 'again', requester), 'LK_STEP_OUT_OF_ORDER'); // no answers after the questions
+      await rejectsWithCode(sendCode(ctx, state, 'sms', requester), 'LK_STEP_OUT_OF_ORDER'); // a channel that was not offered
+      await rejectsWithCode(completeReset(ctx, state, { password: 'Skipped-Ahead-9', confirm: 'Skipped-Ahead-9' }, requester), 'LK_STEP_OUT_OF_ORDER'); // not without the code
     }
     assert.equal(await bindAs(person.dn, person.password), 'ok', 'the password is unchanged');
     assert.equal((await ctx.store.audit.query({ actor: user.samAccountName, action: 'reset' })).length, 0);
@@ -259,7 +268,7 @@ forEachDatabase('verification', (database) => {
     const stale = await startVerification(ctx, { kind: 'reset', name: user.samAccountName }, requester);
     assert.ok(stale.ok);
     advanceClock(21 * MINUTE);
-    await assert.rejects(answerQuestion(ctx, stale.state, rightAnswer(stale.state), requester), StepOutOfOrder, 'an expired flow');
+    await rejectsWithCode(answerQuestion(ctx, stale.state, rightAnswer(stale.state), requester), 'LK_STEP_OUT_OF_ORDER'); // an expired flow
   });
 });
 

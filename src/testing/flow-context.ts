@@ -14,13 +14,14 @@ import { configSchema, runtimeSchema } from '../config/schema.ts';
 import type { ActiveDirectory } from '../directory/active-directory.ts';
 import type { DirectoryUser, GroupIdentity } from '../directory/directory.ts';
 import type { FlowContext, Requester } from '../flows/context.ts';
-import { answerQuestion, checkCode, sendCode, startVerification, type VerificationKind, type VerificationState } from '../flows/verification.ts';
+import { answerQuestion, checkCode, sendCode, startVerification } from '../flows/verification.ts';
+import type { VerificationKind, VerificationState } from '../flows/verification-state.ts';
 import { loadStrings, translator } from '../i18n/translate.ts';
 import { hashAnswer } from '../security/answers.ts';
 import { deriveKeys } from '../security/keys.ts';
 import { pinHelpdeskGroups } from '../settings/helpdesk-groups.ts';
 import type { Store } from '../store/store.ts';
-import { adminClient, createUser, devDirectory, devDomain, type OuKey, removeEntries, type TestUser } from './dev-domain.ts';
+import { adminClient, bindAs, createUser, devDirectory, devDomain, type OuKey, removeEntries, type TestUser } from './dev-domain.ts';
 import { ANSWERS } from './journeys.ts';
 
 type Settings = Record<string, unknown>;
@@ -207,4 +208,24 @@ export async function verifiedFlow(harness: FlowHarness, kind: VerificationKind,
   assert.equal(await checkCode(ctx, state, codeMailedTo(harness, address), requester), 'accepted');
   assert.equal(state.stage, 'verified');
   return state;
+}
+
+/** Wrong binds up to the domain's threshold (5), outside Latchkey: AD then refuses even the right password. */
+export async function lockInAd(user: TestUser): Promise<void> {
+  for (let i = 0; i < 5; i++) assert.equal(await bindAs(user.dn, 'Wrong-password-1'), '52e');
+  assert.equal(await bindAs(user.dn, user.password), '775', 'locked out in AD');
+}
+
+/** A new user of the dev domain enrolled in the suite's store, with its directory entry. */
+export async function enrolledPerson(flows: FlowFixture, ou: OuKey = 'staff', extra: Record<string, string> = {}) {
+  const harness = await flows.harness();
+  const person = await flows.person(ou, extra);
+  const user = await flows.account(person);
+  await enrollInStore(harness.ctx, user);
+  return { harness, ctx: harness.ctx, person, user };
+}
+
+/** The self-service entries of `sam` for `action`, newest first, as what matters: outcome and detail. */
+export async function auditOf(ctx: FlowContext, sam: string, action: string) {
+  return (await ctx.store.audit.query({ actor: sam, action })).map((entry) => ({ category: entry.category, outcome: entry.outcome, detail: entry.detail }));
 }

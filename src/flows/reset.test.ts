@@ -1,60 +1,44 @@
 /**
- * The end of reset and unlock, after a passed verification, against the real dev domain and both
- * databases: the new password is what AD then accepts, a lockout is cleared, an unlock keeps the
- * password, a refused password changes nothing, self-service refuses what it must, and the audit
+ * The end of a reset, after a passed verification, against the real dev domain and both
+ * databases: the new password is what AD then accepts (a lockout cleared with it), a refused
+ * password changes nothing, self-service refuses what it must (for an unlock too), and the audit
  * trail and the owner's notice say what happened.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Attribute, Change } from 'ldapts';
-import { addMember, bindAs, devDomain, freshPassword, readAttribute, type TestUser } from '../testing/dev-domain.ts';
+import { addMember, bindAs, devDomain, freshPassword, readAttribute } from '../testing/dev-domain.ts';
 import { forEachDatabase } from '../testing/databases.ts';
-import { enrollInStore, flowFixture, someone, verifiedFlow } from '../testing/flow-context.ts';
-import { completeReset, completeUnlock } from './recover.ts';
+import { auditOf, enrolledPerson, enrollInStore, flowFixture, lockInAd, someone, verifiedFlow } from '../testing/flow-context.ts';
+import { completeReset } from './reset.ts';
+import { completeUnlock } from './unlock.ts';
 
 const facts = devDomain();
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Wrong binds up to the domain's threshold (5): AD then refuses even the right password. */
-async function lockInAd(user: TestUser): Promise<void> {
-  for (let i = 0; i < 5; i++) assert.equal(await bindAs(user.dn, 'Wrong-password-1'), '52e');
-  assert.equal(await bindAs(user.dn, user.password), '775', 'locked out in AD');
-}
-
-forEachDatabase('reset and unlock completion', (database) => {
+forEachDatabase('reset completion', (database) => {
   const flows = flowFixture(() => database.store());
 
-  /** A new enrolled user of the dev domain, and its directory entry. */
-  async function enrolled(extra: Record<string, string> = {}) {
-    const harness = await flows.harness();
-    const person = await flows.person('staff', extra);
-    const user = await flows.account(person);
-    await enrollInStore(harness.ctx, user);
-    return { harness, ctx: harness.ctx, person, user };
-  }
-
-  const entriesOf = async (ctx: Awaited<ReturnType<typeof enrolled>>['ctx'], sam: string, action: string) =>
-    (await ctx.store.audit.query({ actor: sam, action })).map((entry) => ({ outcome: entry.outcome, detail: entry.detail, category: entry.category }));
-
   test('a reset sets the new password in AD: it binds and the old one does not; audited, and the owner told', async () => {
-    const { harness, ctx, person, user } = await enrolled();
+    const { harness, ctx, person, user } = await enrolledPerson(flows);
     const requester = someone();
     const state = await verifiedFlow(harness, 'reset', user, requester);
     const next = freshPassword();
     assert.deepEqual(await completeReset(ctx, state, { password: next, confirm: next }, requester), { outcome: 'done', wasLocked: false });
     assert.equal(await bindAs(person.dn, next), 'ok');
     assert.equal(await bindAs(person.dn, person.password), '52e');
-    assert.deepEqual(await entriesOf(ctx, user.samAccountName, 'reset'), [{ outcome: 'success', detail: null, category: 'self-service' }]);
-    const notice = harness.mail.filter((message) => /was reset/.test(message.subject));
-    assert.equal(notice.length, 1, 'one notice');
-    assert.deepEqual(notice[0]!.to, [user.mail]);
-    assert.match(notice[0]!.text, new RegExp(`${user.samAccountName}.*from the address ${requester.ip.replace(/\./g, '\\.')}`, 's'));
-    // Neither the password nor any part of the flow's secrets is kept in readable form.
+    assert.deepEqual(await auditOf(ctx, user.samAccountName, 'reset'), [{ category: 'self-service', outcome: 'success', detail: null }]);
+    const notices = harness.mail.filter((message) => /was reset/.test(message.subject));
+    assert.equal(notices.length, 1, 'one notice');
+    assert.deepEqual(notices[0]?.to, [user.mail]);
+    assert.match(notices[0]?.text ?? '', new RegExp(`${user.samAccountName}.*from the address ${escaped(requester.ip)}`, 's'));
+    // The password is kept nowhere in readable form.
     assert.ok((await ctx.store.audit.query({})).every((entry) => !JSON.stringify(entry).includes(next)));
     assert.ok(!JSON.stringify(await ctx.store.enrollments.get(user.guid)).includes(next));
   });
 
   test('a reset of an account locked out in AD unlocks it too', async () => {
-    const { harness, ctx, person, user } = await enrolled();
+    const { harness, ctx, person, user } = await enrolledPerson(flows);
     await lockInAd(person);
     const requester = someone();
     const state = await verifiedFlow(harness, 'reset', user, requester);
@@ -64,32 +48,8 @@ forEachDatabase('reset and unlock completion', (database) => {
     assert.equal((await ctx.directory.getUser(user.guid))?.state.lockedOut, false);
   });
 
-  test('an unlock clears the lockout and leaves the password as it was', async () => {
-    const { harness, ctx, person, user } = await enrolled();
-    await lockInAd(person);
-    const pwdLastSet = await readAttribute(flows.admin, person.dn, 'pwdLastSet');
-    const requester = someone();
-    const state = await verifiedFlow(harness, 'unlock', user, requester);
-    assert.deepEqual(await completeUnlock(ctx, state, requester), { outcome: 'done', wasLocked: true });
-    assert.equal(await bindAs(person.dn, person.password), 'ok', 'the old password signs in again');
-    assert.equal(await readAttribute(flows.admin, person.dn, 'pwdLastSet'), pwdLastSet, 'the password was not touched');
-    assert.equal(await readAttribute(flows.admin, person.dn, 'lockoutTime'), '0');
-    assert.deepEqual(await entriesOf(ctx, user.samAccountName, 'unlock'), [{ outcome: 'success', detail: null, category: 'self-service' }]);
-    assert.equal(harness.mail.filter((message) => message.to.includes(user.mail!) && /was unlocked/.test(message.subject)).length, 1);
-  });
-
-  test('an unlock of an account that is not locked changes nothing and is audited as such', async () => {
-    const { harness, ctx, person, user } = await enrolled();
-    const pwdLastSet = await readAttribute(flows.admin, person.dn, 'pwdLastSet');
-    const state = await verifiedFlow(harness, 'unlock', user);
-    assert.deepEqual(await completeUnlock(ctx, state, someone()), { outcome: 'done', wasLocked: false });
-    assert.equal(await bindAs(person.dn, person.password), 'ok');
-    assert.equal(await readAttribute(flows.admin, person.dn, 'pwdLastSet'), pwdLastSet);
-    assert.deepEqual(await entriesOf(ctx, user.samAccountName, 'unlock'), [{ outcome: 'success', detail: 'was not locked', category: 'self-service' }]);
-  });
-
   test('a password the rules refuse gets a field error and changes nothing; the flow stays verified', async () => {
-    const { harness, ctx, person, user } = await enrolled();
+    const { harness, ctx, person, user } = await enrolledPerson(flows);
     const pwdLastSet = await readAttribute(flows.admin, person.dn, 'pwdLastSet');
     const requester = someone();
     const state = await verifiedFlow(harness, 'reset', user, requester);
@@ -101,15 +61,15 @@ forEachDatabase('reset and unlock completion', (database) => {
     assert.deepEqual(await attempt(''), { outcome: 'invalid', errors: [{ field: 'password', code: 'LK_PASSWORD_REQUIRED' }] });
     assert.equal(await bindAs(person.dn, person.password), 'ok', 'the old password still signs in');
     assert.equal(await readAttribute(flows.admin, person.dn, 'pwdLastSet'), pwdLastSet);
-    assert.deepEqual(await entriesOf(ctx, user.samAccountName, 'reset'), [], 'no reset was made');
-    assert.equal(harness.mail.filter((message) => /was reset/.test(message.subject) && message.to.includes(user.mail!)).length, 0, 'no notice');
+    assert.deepEqual(await auditOf(ctx, user.samAccountName, 'reset'), [], 'no reset was made');
+    assert.equal(harness.mail.filter((message) => /was reset/.test(message.subject) && message.to.includes(user.mail ?? '')).length, 0, 'no notice');
     const next = freshPassword();
     assert.equal((await attempt(next)).outcome, 'done', 'a good password then goes through');
     assert.equal(await bindAs(person.dn, next), 'ok');
   });
 
   test("a password only the DC refuses (a stricter fine-grained policy) comes back as the DC's rule, audited as refused", async () => {
-    const { harness, ctx, person, user } = await enrolled();
+    const { harness, ctx, person, user } = await enrolledPerson(flows);
     await addMember(flows.admin, facts.strictPasswordGroup, person.dn);
     const requester = someone();
     const state = await verifiedFlow(harness, 'reset', user, requester);
@@ -117,23 +77,29 @@ forEachDatabase('reset and unlock completion', (database) => {
     const outcome = await completeReset(ctx, state, { password: 'Abcdef-123', confirm: 'Abcdef-123' }, requester);
     assert.deepEqual(outcome, { outcome: 'invalid', errors: [{ field: 'password', code: 'LK_PASSWORD_TOO_SHORT', params: { minLength: 12 } }] });
     assert.equal(await bindAs(person.dn, person.password), 'ok');
-    assert.deepEqual(await entriesOf(ctx, user.samAccountName, 'reset'), [{ outcome: 'refused', detail: 'LK_PASSWORD_TOO_SHORT', category: 'self-service' }]);
+    assert.deepEqual(await auditOf(ctx, user.samAccountName, 'reset'), [{ category: 'self-service', outcome: 'refused', detail: 'LK_PASSWORD_TOO_SHORT' }]);
   });
+});
+
+forEachDatabase('reset and unlock: refused after verification', (database) => {
+  const flows = flowFixture(() => database.store());
 
   test('a verified account disabled meanwhile is refused, audited, and left alone', async () => {
-    const { harness, ctx, person, user } = await enrolled();
+    const { harness, ctx, person, user } = await enrolledPerson(flows);
     const requester = someone();
     const state = await verifiedFlow(harness, 'reset', user, requester);
-    await flows.admin.modify(person.dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: ['514'] }) }));
+    const setControl = (value: string) => flows.admin.modify(person.dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: [value] }) }));
+    await setControl('514');
     const next = freshPassword();
     assert.deepEqual(await completeReset(ctx, state, { password: next, confirm: next }, requester), { outcome: 'refused', refusal: 'disabled' });
-    assert.deepEqual(await entriesOf(ctx, user.samAccountName, 'reset'), [{ outcome: 'refused', detail: 'account disabled', category: 'self-service' }]);
-    await flows.admin.modify(person.dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: ['512'] }) }));
+    assert.deepEqual(await auditOf(ctx, user.samAccountName, 'reset'), [{ category: 'self-service', outcome: 'refused', detail: 'account disabled' }]);
+    await setControl('512');
     assert.equal(await bindAs(person.dn, person.password), 'ok', 'the password was not set');
   });
 
   test('a privileged account is refused even after verification, and its password is untouched', async () => {
-    const { harness, ctx } = await enrolled();
+    const harness = await flows.harness();
+    const { ctx } = harness;
     const admin = await ctx.directory.findUser(facts.protectedUser.sam);
     assert.ok(admin);
     await enrollInStore(ctx, admin, { email: 'it-admin-private@latchkey.test' });
@@ -146,7 +112,7 @@ forEachDatabase('reset and unlock completion', (database) => {
     }
     const refused = await ctx.store.audit.query({ actor: admin.samAccountName, action: 'protected-refused' });
     assert.equal(refused.length, 2);
-    assert.match(refused[0]!.detail ?? '', /adminCount is 1/);
+    assert.match(refused[0]?.detail ?? '', /adminCount is 1/);
     assert.equal(await bindAs(facts.protectedUser.dn, facts.userPassword), 'ok');
   });
 });
