@@ -1,0 +1,248 @@
+/**
+ * The helpdesk as plain functions, against the real dev domain and both databases: an operator
+ * of a helpdesk group resets and unlocks users of the OUs assigned to it (a reset only once the
+ * caller is verified), and is refused, on the helpdesk trail, for anyone out of scope, a fellow
+ * operator, an admin, a privileged account, and their own account.
+ */
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { Attribute, Change } from 'ldapts';
+import { rejectsWithCode } from '../testing/assertions.ts';
+import { bindAs, createGroup, devDomain, freshPassword, readAttribute, type TestUser } from '../testing/dev-domain.ts';
+import { forEachDatabase } from '../testing/databases.ts';
+import { codeMailedTo, type FlowFixture, type FlowHarness, flowFixture, lockInAd, someone } from '../testing/flow-context.ts';
+import { checkCallerCode, sendCallerCode } from './caller-verification.ts';
+import type { Requester } from './context.ts';
+import type { Desk } from './helpdesk-guard.ts';
+import { activeOperator, resetForCaller, searchUsers, signInToHelpdesk, unlockForCaller, userDetails } from './helpdesk.ts';
+
+const facts = devDomain();
+
+interface HelpdeskSuite {
+  readonly flows: FlowFixture;
+  /** An operator and a colleague, in a helpdesk group of their own scoped to OU=Staff. */
+  readonly operator: TestUser;
+  readonly colleague: TestUser;
+  readonly group: string;
+  /** The operator signed in at the desk, from `requester`. */
+  desk(harness: FlowHarness, requester: Requester): Promise<Desk>;
+  guidOf(user: TestUser): Promise<string>;
+  /** The helpdesk trail's entries about `target` (newest first). */
+  trail(harness: FlowHarness, target: { sam: string }, action?: string): Promise<{ actor: string; action: string; outcome: string; detail: string | null }[]>;
+}
+
+/** A suite on each database with its own operator, colleague and helpdesk group. */
+function helpdeskSuite(name: string, declare: (hd: HelpdeskSuite) => void): void {
+  forEachDatabase(name, (database) => {
+    let operator: TestUser;
+    let colleague: TestUser;
+    let group: string;
+    const flows = flowFixture(() => database.store(), () => ({ helpdesk: { groups: [{ group, scopes: [facts.ous.staff] }] } }));
+    before(async () => {
+      operator = await flows.person();
+      colleague = await flows.person();
+      group = await createGroup(flows.admin, [operator.dn, colleague.dn]);
+      flows.removeAfter(group);
+    });
+    declare({
+      flows,
+      get operator() {
+        return operator;
+      },
+      get colleague() {
+        return colleague;
+      },
+      get group() {
+        return group;
+      },
+      async desk(harness, requester) {
+        const signed = await signInToHelpdesk(harness.ctx, { name: operator.sam, password: operator.password }, requester);
+        assert.ok(signed.ok, 'the operator signs in');
+        return activeOperator(harness.ctx, signed.session, requester);
+      },
+      guidOf: async (user) => (await flows.account(user)).guid,
+      trail: async (harness, target, action) =>
+        (await harness.ctx.store.audit.query({ category: 'helpdesk', ...(action ? { action } : {}) }))
+          .filter((entry) => entry.target === target.sam)
+          .map((entry) => ({ actor: entry.actor, action: entry.action, outcome: entry.outcome, detail: entry.detail })),
+    });
+  });
+}
+
+helpdeskSuite('helpdesk: who gets a desk, and unlocks', (hd) => {
+  test('only a member of a helpdesk group gets a desk; a refusal is audited', async () => {
+    const harness = await hd.flows.harness();
+    const plain = await hd.flows.person();
+    const refused = await signInToHelpdesk(harness.ctx, { name: plain.sam, password: plain.password }, someone());
+    assert.equal(refused.ok === false && refused.error.code, 'LK_NOT_HELPDESK');
+    const entries = await harness.ctx.store.audit.query({ category: 'helpdesk', actor: plain.sam, action: 'sign-in' });
+    assert.deepEqual(entries.map((e) => [e.outcome, e.detail]), [['refused', 'not in a helpdesk group']]);
+    const wrong = await signInToHelpdesk(harness.ctx, { name: hd.operator.sam, password: 'Wrong-password-1' }, someone());
+    assert.equal(wrong.ok === false && wrong.error.code, 'LK_INVALID_CREDENTIALS');
+    const { session, authority } = await hd.desk(harness, someone());
+    assert.equal(session.sam, hd.operator.sam);
+    assert.deepEqual(authority.scopes, [facts.ous.staff]);
+  });
+
+  test('an unlock in scope clears the AD lockout and keeps the password; audited with operator and target', async () => {
+    const harness = await hd.flows.harness();
+    const requester = someone();
+    const atDesk = await hd.desk(harness, requester);
+    const caller = await hd.flows.person();
+    await lockInAd(caller);
+    await unlockForCaller(harness.ctx, atDesk, await hd.guidOf(caller), requester);
+    assert.equal(await bindAs(caller.dn, caller.password), 'ok');
+    const entries = await hd.trail(harness, caller, 'unlock');
+    assert.deepEqual(entries.map((e) => [e.actor, e.outcome]), [[hd.operator.sam, 'success']]);
+    assert.match(entries[0]?.detail ?? '', /^unlocked/);
+  });
+
+  // README ("Helpdesk"): "Every action is in the Helpdesk trail with hd.operator, account, outcome
+  // and whether the caller was verified." Only the reset's entry says it; unlock, must-change,
+  // clear-enrollment and clear-lockout record e.g. "unlocked" alone (helpdesk.ts act()).
+  test('KNOWN BUG: an unlock on the helpdesk trail says whether the caller was verified', { todo: 'act() in helpdesk.ts records no "caller verified" detail' }, async () => {
+    const harness = await hd.flows.harness();
+    const requester = someone();
+    const atDesk = await hd.desk(harness, requester);
+    const caller = await hd.flows.person();
+    await unlockForCaller(harness.ctx, atDesk, await hd.guidOf(caller), requester);
+    const [entry] = await hd.trail(harness, caller, 'unlock');
+    assert.match(entry?.detail ?? '', /caller verified: (yes|no)/);
+  });
+});
+
+helpdeskSuite('helpdesk: resets', (hd) => {
+  test('a reset in scope waits for the caller to be verified; then the new password binds and the lockout is gone', async () => {
+    const harness = await hd.flows.harness();
+    const { ctx } = harness;
+    const requester = someone();
+    const atDesk = await hd.desk(harness, requester);
+    const caller = await hd.flows.person();
+    const guid = await hd.guidOf(caller);
+    await lockInAd(caller);
+    const pwdLastSet = await readAttribute(hd.flows.admin, caller.dn, 'pwdLastSet');
+    const next = freshPassword();
+    const typed = { mode: 'typed', password: next, confirm: next, mustChange: false } as const;
+    await rejectsWithCode(resetForCaller(ctx, atDesk, guid, typed, requester), 'LK_CALLER_NOT_VERIFIED');
+    assert.equal(await readAttribute(hd.flows.admin, caller.dn, 'pwdLastSet'), pwdLastSet, 'no password was set');
+    assert.equal(await bindAs(caller.dn, caller.password), '775', 'still locked');
+
+    await sendCallerCode(ctx, atDesk, guid, 'email', requester);
+    const code = codeMailedTo(harness, `${caller.sam}@${facts.dnsDomain}`);
+    assert.equal(await checkCallerCode(ctx, atDesk, guid, code, requester), true, 'the caller read out the code');
+    assert.deepEqual(await resetForCaller(ctx, atDesk, guid, typed, requester), { outcome: 'done', generated: null });
+    assert.equal(await bindAs(caller.dn, next), 'ok', 'set, and unlocked');
+    assert.equal(await bindAs(caller.dn, caller.password), '52e');
+
+    assert.deepEqual((await hd.trail(harness, caller)).reverse(), [
+      { actor: hd.operator.sam, action: 'reset', outcome: 'refused', detail: 'caller not verified' },
+      { actor: hd.operator.sam, action: 'caller-verification', outcome: 'success', detail: 'code sent by email' },
+      { actor: hd.operator.sam, action: 'caller-verification', outcome: 'success', detail: 'code: accepted' },
+      { actor: hd.operator.sam, action: 'reset', outcome: 'success', detail: 'caller verified: yes; typed; must change: no' },
+    ]);
+    const selfService = await ctx.store.audit.query({ category: 'self-service', actor: caller.sam });
+    assert.deepEqual(selfService, [], 'nothing on the self-service trail: the operator acted');
+    assert.ok((await ctx.store.audit.query({})).every((entry) => !JSON.stringify(entry).includes(next) && !JSON.stringify(entry).includes(code)));
+  });
+
+  test('a generated password is handed out once, meets the policy and must be changed; it is kept nowhere', async () => {
+    const harness = await hd.flows.harness();
+    const { ctx } = harness;
+    const requester = someone();
+    const atDesk = await hd.desk(harness, requester);
+    const caller = await hd.flows.person();
+    const guid = await hd.guidOf(caller);
+    await sendCallerCode(ctx, atDesk, guid, 'email', requester);
+    assert.equal(await checkCallerCode(ctx, atDesk, guid, codeMailedTo(harness, `${caller.sam}@${facts.dnsDomain}`), requester), true);
+    const done = await resetForCaller(ctx, atDesk, guid, { mode: 'generated', mustChange: true }, requester);
+    assert.equal(done.outcome, 'done');
+    const generated = done.outcome === 'done' ? done.generated : null;
+    assert.ok(generated && generated.replace(/-/g, '').length >= ctx.policy.helpdesk.generatedPasswordLength, String(generated));
+    assert.equal(await bindAs(caller.dn, generated), '773', 'the generated password is set, to be changed at next logon');
+    assert.ok((await ctx.store.audit.query({})).every((entry) => !JSON.stringify(entry).includes(generated)));
+  });
+});
+
+helpdeskSuite('helpdesk: what an operator may not touch', (hd) => {
+  test('a user outside the scopes is refused for every tool, is not found by a search, and is left as it was', async () => {
+    const harness = await hd.flows.harness();
+    const { ctx } = harness;
+    const requester = someone();
+    const atDesk = await hd.desk(harness, requester);
+    const outsider = await hd.flows.person('contractors');
+    const guid = await hd.guidOf(outsider);
+    await lockInAd(outsider);
+    await rejectsWithCode(userDetails(ctx, atDesk, guid, requester), 'LK_OUT_OF_SCOPE');
+    await rejectsWithCode(unlockForCaller(ctx, atDesk, guid, requester), 'LK_OUT_OF_SCOPE');
+    await rejectsWithCode(resetForCaller(ctx, atDesk, guid, { mode: 'generated', mustChange: false }, requester), 'LK_OUT_OF_SCOPE');
+    await rejectsWithCode(sendCallerCode(ctx, atDesk, guid, 'email', requester), 'LK_OUT_OF_SCOPE');
+    assert.equal(harness.mail.filter((message) => message.to.includes(`${outsider.sam}@${facts.dnsDomain}`)).length, 0, 'no code sent');
+    assert.deepEqual((await searchUsers(ctx, atDesk, outsider.sam, undefined, requester)).users, []);
+    assert.equal(await bindAs(outsider.dn, outsider.password), '775', 'still locked: nothing was done');
+    assert.deepEqual((await hd.trail(harness, outsider)).map((e) => `${e.action}:${e.outcome}:${e.detail}`).reverse(), [
+      'refused:refused:user-view: out of scope',
+      'refused:refused:unlock: out of scope',
+      'refused:refused:reset: out of scope',
+      'refused:refused:caller-verification: out of scope',
+    ]);
+  });
+
+  test('a fellow operator, an admin and a privileged account in scope are refused, audited, and left alone', async () => {
+    const harness = await hd.flows.harness();
+    const { ctx } = harness;
+    const requester = someone();
+    const atDesk = await hd.desk(harness, requester);
+    const admin = { sam: facts.admins.member, dn: facts.admins.memberDn };
+    const privileged = { sam: facts.protectedUser.sam, dn: facts.protectedUser.dn };
+    const refusedWith: [{ sam: string; dn: string }, string][] = [
+      [hd.colleague, 'LK_HELPDESK_STAFF_ACCOUNT'],
+      [admin, 'LK_HELPDESK_STAFF_ACCOUNT'],
+      [privileged, 'LK_ACCOUNT_PROTECTED'],
+    ];
+    for (const [account, code] of refusedWith) {
+      const target = await ctx.directory.findUser(account.sam);
+      assert.ok(target, account.sam);
+      assert.ok(target.dn.endsWith(facts.ous.staff), `${account.sam} is in scope`);
+      await rejectsWithCode(userDetails(ctx, atDesk, target.guid, requester), code);
+      await rejectsWithCode(unlockForCaller(ctx, atDesk, target.guid, requester), code);
+      await rejectsWithCode(resetForCaller(ctx, atDesk, target.guid, { mode: 'generated', mustChange: false }, requester), code);
+      const refusals = await hd.trail(harness, account);
+      assert.equal(refusals.length, 3, account.sam);
+      assert.ok(refusals.every((e) => e.actor === hd.operator.sam && e.action === 'refused' && e.outcome === 'refused'), JSON.stringify(refusals));
+    }
+    assert.match((await hd.trail(harness, hd.colleague))[0]!.detail ?? '', /staff account \(member of the helpdesk group/);
+    assert.match((await hd.trail(harness, admin))[0]!.detail ?? '', /staff account \(member of the admin group/);
+    assert.match((await hd.trail(harness, privileged))[0]!.detail ?? '', /privileged account/);
+    assert.equal(await bindAs(hd.colleague.dn, hd.colleague.password), 'ok');
+    assert.equal(await bindAs(facts.protectedUser.dn, facts.userPassword), 'ok');
+  });
+
+  test('the operator cannot act on their own account', async () => {
+    const harness = await hd.flows.harness();
+    const { ctx } = harness;
+    const requester = someone();
+    const atDesk = await hd.desk(harness, requester);
+    const own = atDesk.session.guid;
+    await rejectsWithCode(userDetails(ctx, atDesk, own, requester), 'LK_HELPDESK_OWN_ACCOUNT');
+    await rejectsWithCode(resetForCaller(ctx, atDesk, own, { mode: 'generated', mustChange: false }, requester), 'LK_HELPDESK_OWN_ACCOUNT');
+    await rejectsWithCode(unlockForCaller(ctx, atDesk, own, requester), 'LK_HELPDESK_OWN_ACCOUNT');
+    const refusals = await hd.trail(harness, hd.operator, 'refused');
+    assert.deepEqual(refusals.map((e) => e.detail).reverse(), ['user-view: own account', 'reset: own account', 'unlock: own account']);
+    assert.equal(await bindAs(hd.operator.dn, hd.operator.password), 'ok');
+  });
+
+  test('an operator taken out of the group loses the desk at the next request', async () => {
+    const harness = await hd.flows.harness();
+    const requester = someone();
+    const signed = await signInToHelpdesk(harness.ctx, { name: hd.colleague.sam, password: hd.colleague.password }, requester);
+    assert.ok(signed.ok);
+    await hd.flows.admin.modify(hd.group, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [hd.colleague.dn] }) }));
+    try {
+      await rejectsWithCode(activeOperator(harness.ctx, signed.session, requester), 'LK_SIGN_IN_REQUIRED');
+      const entries = await harness.ctx.store.audit.query({ category: 'helpdesk', actor: hd.colleague.sam, action: 'refused' });
+      assert.deepEqual(entries.map((e) => e.detail), ['no longer in a helpdesk group']);
+    } finally {
+      await hd.flows.admin.modify(hd.group, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [hd.colleague.dn] }) }));
+    }
+  });
+});
