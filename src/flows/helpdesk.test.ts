@@ -94,20 +94,20 @@ helpdeskSuite('helpdesk: who gets a desk, and unlocks', (hd) => {
     assert.equal(await bindAs(caller.dn, caller.password), 'ok');
     const entries = await hd.trail(harness, caller, 'unlock');
     assert.deepEqual(entries.map((e) => [e.actor, e.outcome]), [[hd.operator.sam, 'success']]);
-    assert.match(entries[0]?.detail ?? '', /^unlocked/);
+    assert.match(entries[0]?.detail ?? '', /^caller verified: no; unlocked/);
   });
 
   // README ("Helpdesk"): "Every action is in the Helpdesk trail with hd.operator, account, outcome
   // and whether the caller was verified." Only the reset's entry says it; unlock, must-change,
   // clear-enrollment and clear-lockout record e.g. "unlocked" alone (helpdesk.ts act()).
-  test('KNOWN BUG: an unlock on the helpdesk trail says whether the caller was verified', { todo: 'act() in helpdesk.ts records no "caller verified" detail' }, async () => {
+  test('an unlock on the helpdesk trail says whether the caller was verified', async () => {
     const harness = await hd.flows.harness();
     const requester = someone();
     const atDesk = await hd.desk(harness, requester);
     const caller = await hd.flows.person();
     await unlockForCaller(harness.ctx, atDesk, await hd.guidOf(caller), requester);
     const [entry] = await hd.trail(harness, caller, 'unlock');
-    assert.match(entry?.detail ?? '', /caller verified: (yes|no)/);
+    assert.match(entry?.detail ?? '', /caller verified: no/);
   });
 });
 

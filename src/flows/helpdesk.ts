@@ -170,6 +170,8 @@ async function act(
   refusal?: (user: DirectoryUser) => Promise<{ reason: string; error: LatchkeyError } | null>,
 ) {
   const user = await authorisedTarget(ctx, desk, guid, action, requester);
+  // Every entry on the trail says whether the operator had verified the caller, as a reset's does.
+  const told = `caller verified: ${callerVerified(ctx, desk, user) ? 'yes' : 'no'}; ${detail}`;
   const refused = await refusal?.(user);
   if (refused) {
     await record(ctx, desk.session, user, 'refused', 'refused', requester, `${action}: ${refused.reason}`);
@@ -179,10 +181,10 @@ async function act(
   try {
     receipt = await change(user);
   } catch (error) {
-    await record(ctx, desk.session, user, action, failedWriteOutcome(error), requester, `${detail}; ${(error as LatchkeyError).code ?? 'error'}`);
+    await record(ctx, desk.session, user, action, failedWriteOutcome(error), requester, `${told}; ${(error as LatchkeyError).code ?? 'error'}`);
     throw error;
   }
-  await record(ctx, desk.session, user, action, 'success', requester, receipt ? writeDetail(receipt, detail) : detail);
+  await record(ctx, desk.session, user, action, 'success', requester, receipt ? writeDetail(receipt, told) : told);
 }
 
 export const unlockForCaller = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
