@@ -13,7 +13,7 @@ import { Writable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type Insertable, sql } from 'kysely';
-import { exportAudit, type ExportFormat } from '../src/audit/export.ts';
+import { type ExportFormat, exportAudit } from '../src/audit/export.ts';
 import { HELPDESK_ACTIONS, SELF_SERVICE_ACTIONS } from '../src/audit/recorder.ts';
 import type { AuditFilter, AuditQuery } from '../src/store/audit.ts';
 import type { AuditCategory, AuditEventsTable } from '../src/store/schema.ts';
@@ -48,8 +48,50 @@ function random(seed: number): () => number {
   };
 }
 
-const FIRST = ['anna', 'ben', 'carla', 'dev', 'elif', 'femi', 'gus', 'hana', 'ivo', 'jin', 'kai', 'lena', 'mo', 'nora', 'omar', 'pia', 'quinn', 'rui', 'sara', 'tom'];
-const LAST = ['adams', 'berg', 'costa', 'dahl', 'evans', 'fox', 'garcia', 'huber', 'ito', 'jensen', 'khan', 'lopez', 'meyer', 'novak', 'olsen', 'park', 'quist', 'rossi', 'smith', 'tanaka'];
+const FIRST = [
+  'anna',
+  'ben',
+  'carla',
+  'dev',
+  'elif',
+  'femi',
+  'gus',
+  'hana',
+  'ivo',
+  'jin',
+  'kai',
+  'lena',
+  'mo',
+  'nora',
+  'omar',
+  'pia',
+  'quinn',
+  'rui',
+  'sara',
+  'tom',
+];
+const LAST = [
+  'adams',
+  'berg',
+  'costa',
+  'dahl',
+  'evans',
+  'fox',
+  'garcia',
+  'huber',
+  'ito',
+  'jensen',
+  'khan',
+  'lopez',
+  'meyer',
+  'novak',
+  'olsen',
+  'park',
+  'quist',
+  'rossi',
+  'smith',
+  'tanaka',
+];
 const OPERATORS = ['hd-olivia', 'hd-marc', 'hd-sven', 'hd-aiko', 'hd-lucas', 'hd-noor', 'hd-pablo', 'hd-wen', 'hd-zoe', 'hd-ravi', 'hd-ines', 'hd-tariq'];
 const ADMINS = ['lk-admin', 'lk-ops', 'lk-security'];
 const ADMIN_ACTIONS = ['sign-in', 'settings-change', 'settings-test', 'audit-export', 'audit-purge'];
@@ -243,8 +285,6 @@ const lines = [
   '',
   `| | ${sqlite.get('version')} | ${postgres.get('version')} |`,
   '|---|---|---|',
-  ...[...sqlite.keys()]
-    .filter((key) => !['version', 'export rows'].includes(key))
-    .map((key) => `| ${key} | ${sqlite.get(key)} | ${postgres.get(key) ?? ''} |`),
+  ...[...sqlite.keys()].filter((key) => !['version', 'export rows'].includes(key)).map((key) => `| ${key} | ${sqlite.get(key)} | ${postgres.get(key) ?? ''} |`),
 ];
 console.log(`\n${lines.join('\n')}`);

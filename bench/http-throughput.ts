@@ -154,7 +154,9 @@ async function measure(label: string, spec: TargetSpec, paths: { path: string; e
       for (const connections of LEVELS) {
         const figure = await runNode(target, path, connections, WARMUP_SECONDS, SECONDS);
         figures.set(`${path} ${connections}`, figure);
-        console.log(`  ${label}, GET ${path}, ${connections} conn: ${whole(figure.rps)} req/s, p50 ${fixed(figure.p50, 2)} ms, p99 ${fixed(figure.p99, 2)} ms, CPU ${whole(figure.cpuUs)} µs/request, errors ${figure.errors}`);
+        console.log(
+          `  ${label}, GET ${path}, ${connections} conn: ${whole(figure.rps)} req/s, p50 ${fixed(figure.p50, 2)} ms, p99 ${fixed(figure.p99, 2)} ms, CPU ${whole(figure.cpuUs)} µs/request, errors ${figure.errors}`,
+        );
       }
       if (useWrk) {
         await runWrk(target.port, path, WRK_CONNECTIONS, WARMUP_SECONDS);
@@ -162,7 +164,9 @@ async function measure(label: string, spec: TargetSpec, paths: { path: string; e
         const figure = await runWrk(target.port, path, WRK_CONNECTIONS, SECONDS);
         figure.cpuUs = ((cpuMs(target.pid) - cpuBefore) * 1000) / figure.requests;
         wrk.set(path, figure);
-        console.log(`  ${label}, GET ${path}, wrk ${WRK_CONNECTIONS} conn: ${whole(figure.rps)} req/s, p50 ${fixed(figure.p50, 2)} ms, CPU ${whole(figure.cpuUs)} µs/request, errors ${figure.errors}`);
+        console.log(
+          `  ${label}, GET ${path}, wrk ${WRK_CONNECTIONS} conn: ${whole(figure.rps)} req/s, p50 ${fixed(figure.p50, 2)} ms, CPU ${whole(figure.cpuUs)} µs/request, errors ${figure.errors}`,
+        );
       }
     }
   } finally {
@@ -178,7 +182,9 @@ const PAGES = [
   { path: '/reset', expect: /name="_csrf" value="[^"]+"/ },
 ];
 
-console.log(`${cpus().length} cores, Node ${process.version}; load from node:http in the bench process${useWrk ? ', and wrk (1 thread)' : ' (wrk is not installed)'}; ${SECONDS} s per level after ${WARMUP_SECONDS} s warm-up`);
+console.log(
+  `${cpus().length} cores, Node ${process.version}; load from node:http in the bench process${useWrk ? ', and wrk (1 thread)' : ' (wrk is not installed)'}; ${SECONDS} s per level after ${WARMUP_SECONDS} s warm-up`,
+);
 const configs: { cleanup(): void }[] = [];
 try {
   const bareBefore = await measure('bare Fastify', bareSpec, HELLO);
@@ -219,7 +225,10 @@ try {
     for (const run of latchkeyRuns) for (const path of run.paths) rows.push(row(`${run.label}, GET ${path}`, run.figures.get(`${path} ${connections}`)!, true));
   }
   console.log(`\nnode:http client. Ratios are to the mean of the two bare runs at the same concurrency.\n`);
-  printTable(['server, page', 'connections', 'req/s', 'p50 ms', 'p99 ms', 'req/s ÷ bare', 'p99 ÷ bare', 'server CPU µs / request', 'CPU ÷ bare', 'errors'], rows);
+  printTable(
+    ['server, page', 'connections', 'req/s', 'p50 ms', 'p99 ms', 'req/s ÷ bare', 'p99 ÷ bare', 'server CPU µs / request', 'CPU ÷ bare', 'errors'],
+    rows,
+  );
 
   if (useWrk) {
     const before = bareBefore.wrk.get('/')!;

@@ -18,15 +18,15 @@
  *   node --import tsx bench/journeys-vs-ldap.ts [users, default 48]
  */
 import assert from 'node:assert/strict';
-import { cpus } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { Attribute, Change, Client } from 'ldapts';
 import { encodeUnicodePwd } from '../src/directory/ad-values.ts';
 import type { Outbox } from '../src/notify/outbox.ts';
 import { bindAs, devDomain, freshPassword, type TestUser } from '../src/testing/dev-domain.ts';
 import { enroll } from '../src/testing/journeys.ts';
 import { journey, newSteps, STEPS, type Steps } from './lib/flows.ts';
-import { addressOf, cpuMs, openBenchWorld, fixed, httpWebClient, keepAlive, latchkeyConfig, pool, printTable, quantile, startTarget } from './lib/harness.ts';
+import { addressOf, cpuMs, fixed, httpWebClient, keepAlive, latchkeyConfig, openBenchWorld, pool, printTable, quantile, startTarget } from './lib/harness.ts';
 
 const USERS = Number(process.argv[2] ?? 48);
 /** Concurrency levels, and journeys (and raw resets) at each. */
@@ -69,7 +69,10 @@ async function rawResets(users: TestUser[], concurrency: number, count: number, 
       const user = users[i % users.length]!;
       const password = freshPassword();
       const t = performance.now();
-      await client.modify(user.dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'unicodePwd', values: [encodeUnicodePwd(password)] }) }));
+      await client.modify(
+        user.dn,
+        new Change({ operation: 'replace', modification: new Attribute({ type: 'unicodePwd', values: [encodeUnicodePwd(password)] }) }),
+      );
       latencies.push(performance.now() - t);
       passwords.set(user.dn, password);
     }
@@ -107,7 +110,7 @@ async function journeys(
 }
 
 const world = await openBenchWorld();
-const { admin, outbox, twilio } = world;
+const { outbox, twilio } = world;
 let users: TestUser[] = [];
 const rows: string[][] = [];
 /** Step breakdown: mode → concurrency → steps. */
@@ -118,7 +121,10 @@ try {
   for (const user of users) passwords.set(user.dn, user.password);
   let block = 10;
   for (const mode of MODES) {
-    const config = latchkeyConfig({ server: { trustedProxies: TRUSTED }, ...(mode.delay ? { protection: { responseDelayMs: mode.delay } } : {}) }, { outbox, twilio });
+    const config = latchkeyConfig(
+      { server: { trustedProxies: TRUSTED }, ...(mode.delay ? { protection: { responseDelayMs: mode.delay } } : {}) },
+      { outbox, twilio },
+    );
     const target = await startTarget({ kind: 'latchkey', base: config.base });
     try {
       const agent = keepAlive(8);

@@ -29,14 +29,15 @@ import { enroll } from '../src/testing/journeys.ts';
 import { flood, journey, newSteps } from './lib/flows.ts';
 import {
   addressOf,
-  openBenchWorld, fixed,
+  fixed,
   httpWebClient,
   keepAlive,
   latchkeyConfig,
+  openBenchWorld,
   pool,
   printTable,
-  rssSampler,
   type RssWindow,
+  rssSampler,
   startTarget,
   whole,
 } from './lib/harness.ts';
@@ -52,7 +53,7 @@ const UNKNOWN = 200;
 const TRUSTED = ['127.0.0.1'];
 
 const world = await openBenchWorld();
-const { admin, outbox, twilio } = world;
+const { outbox, twilio } = world;
 let users: TestUser[] = [];
 /** Typed in the flood: not the journeys' users, whose flows would mix with the flood's. */
 let flooded: TestUser[] = [];
@@ -79,7 +80,14 @@ async function measure(kind: 'bare' | 'latchkey'): Promise<void> {
     await phase('idle', () => sleep(IDLE_SECONDS * 1000));
     keptIdle.set(kind, await target.stats());
     await phase('flood', async () => {
-      const result = await flood(target, CLIENTS, kind === 'bare', (flow) => ({ ip: addressOf(1, flow % 8192), name: names[flow % names.length]! }), FLOOD_SECONDS, 0);
+      const result = await flood(
+        target,
+        CLIENTS,
+        kind === 'bare',
+        (flow) => ({ ip: addressOf(1, flow % 8192), name: names[flow % names.length]! }),
+        FLOOD_SECONDS,
+        0,
+      );
       notes.push(`${kind} flood: ${whole(result.flows)} first steps (${whole(result.flows / result.seconds)}/s), ${result.errors} errors`);
     });
     await phase('after flood', () => sleep(SETTLE_SECONDS * 1000));
@@ -145,7 +153,8 @@ printTable(
     row(`${SETTLE_SECONDS} s after the journeys`, 'after journeys', 'last', bareAfter, 'after flood'),
   ],
 );
-const heapOf = (map: typeof kept, kind: string) => `heap ${fixed(map.get(kind)?.heapMb ?? Number.NaN)} MB + ${fixed(map.get(kind)?.externalMb ?? Number.NaN)} MB outside it`;
+const heapOf = (map: typeof kept, kind: string) =>
+  `heap ${fixed(map.get(kind)?.heapMb ?? Number.NaN)} MB + ${fixed(map.get(kind)?.externalMb ?? Number.NaN)} MB outside it`;
 console.log(
   `\nHeld after a full garbage collection, idle: bare ${heapOf(keptIdle, 'bare')}; Latchkey ${heapOf(keptIdle, 'latchkey')}. ` +
     `At the end: bare ${heapOf(kept, 'bare')}; Latchkey ${heapOf(kept, 'latchkey')}.`,

@@ -38,8 +38,8 @@ import { cpus } from 'node:os';
 import type { Outbox } from '../src/notify/outbox.ts';
 import type { TestUser } from '../src/testing/dev-domain.ts';
 import { enroll } from '../src/testing/journeys.ts';
-import { flood, type FloodFigures, journey, newSteps } from './lib/flows.ts';
-import { addressOf, openBenchWorld, fixed, httpWebClient, keepAlive, latchkeyConfig, pool, printTable, quantile, startTarget, whole } from './lib/harness.ts';
+import { type FloodFigures, flood, journey, newSteps } from './lib/flows.ts';
+import { addressOf, fixed, httpWebClient, keepAlive, latchkeyConfig, openBenchWorld, pool, printTable, quantile, startTarget, whole } from './lib/harness.ts';
 import type { TargetStats } from './lib/target.ts';
 
 const SECONDS = Number(process.argv[2] ?? 12);
@@ -103,7 +103,7 @@ function messagesSince(newest: ReturnType<Outbox['messages']>[number] | undefine
 }
 
 const world = await openBenchWorld();
-const { admin, outbox, twilio } = world;
+const { outbox, twilio } = world;
 let users: TestUser[] = [];
 const results: Result[] = [];
 try {
@@ -120,13 +120,23 @@ try {
     if (run.server === 'bare') {
       const target = await startTarget({ kind: 'bare', trustedProxies: TRUSTED });
       try {
-        const a = await flood(target, run.concurrency, true, (flow) => ({ ip: addressOf(1, flow % ADDRESSES), name: names[flow % names.length]! }), SECONDS, WARMUP_SECONDS);
+        const a = await flood(
+          target,
+          run.concurrency,
+          true,
+          (flow) => ({ ip: addressOf(1, flow % ADDRESSES), name: names[flow % names.length]! }),
+          SECONDS,
+          WARMUP_SECONDS,
+        );
         results.push({ run, a });
       } finally {
         await target.stop();
       }
     } else {
-      const config = latchkeyConfig({ server: { trustedProxies: TRUSTED }, ...(run.delay ? { protection: { responseDelayMs: run.delay } } : {}) }, { outbox, twilio });
+      const config = latchkeyConfig(
+        { server: { trustedProxies: TRUSTED }, ...(run.delay ? { protection: { responseDelayMs: run.delay } } : {}) },
+        { outbox, twilio },
+      );
       const target = await startTarget({ kind: 'latchkey', base: config.base });
       try {
         // The enrolled accounts' flows are real ones (questions, then a code, had the flood gone on).
@@ -140,7 +150,14 @@ try {
         const newestBefore = outbox.messages()[0];
         const textsBefore = twilio.sent.length;
 
-        const a = await flood(target, run.concurrency, false, (flow) => ({ ip: addressOf(1, flow % ADDRESSES), name: names[flow % names.length]! }), SECONDS, WARMUP_SECONDS);
+        const a = await flood(
+          target,
+          run.concurrency,
+          false,
+          (flow) => ({ ip: addressOf(1, flow % ADDRESSES), name: names[flow % names.length]! }),
+          SECONDS,
+          WARMUP_SECONDS,
+        );
         const b = await flood(
           target,
           16,
@@ -185,7 +202,9 @@ try {
       }
     }
     const { a } = results.at(-1)!;
-    console.log(`  ${run.label}, ${run.concurrency} clients: ${whole(a.measured / a.seconds)} first steps/s, POST p99 ${fixed(quantile(a.post, 0.99))} ms, errors ${a.errors}`);
+    console.log(
+      `  ${run.label}, ${run.concurrency} clients: ${whole(a.measured / a.seconds)} first steps/s, POST p99 ${fixed(quantile(a.post, 0.99))} ms, errors ${a.errors}`,
+    );
   }
 } finally {
   await world.close();
@@ -219,7 +238,22 @@ const rows = results.map(({ run, a }) => {
   ];
 });
 printTable(
-  ['server', 'clients', 'first steps measured', 'first steps/s', 'HTTP req/s', 'GET p50 ms', 'GET p99 ms', 'POST p50 ms', 'POST p99 ms', 'rate ÷ bare', 'POST p99 ÷ bare', 'server CPU ms / first step', 'CPU ÷ bare', 'errors'],
+  [
+    'server',
+    'clients',
+    'first steps measured',
+    'first steps/s',
+    'HTTP req/s',
+    'GET p50 ms',
+    'GET p99 ms',
+    'POST p50 ms',
+    'POST p99 ms',
+    'rate ÷ bare',
+    'POST p99 ÷ bare',
+    'server CPU ms / first step',
+    'CPU ÷ bare',
+    'errors',
+  ],
   rows,
 );
 
@@ -267,5 +301,6 @@ printTable(
   proofRows,
 );
 for (const { run, proof } of results) {
-  if (proof?.stats.messages.length && run.delay?.max !== 0) console.log(`\n${run.label}, ${run.concurrency} clients, logged: ${proof.stats.messages.join(' | ')}`);
+  if (proof?.stats.messages.length && run.delay?.max !== 0)
+    console.log(`\n${run.label}, ${run.concurrency} clients, logged: ${proof.stats.messages.join(' | ')}`);
 }

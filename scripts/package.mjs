@@ -93,7 +93,14 @@ function productionModules(runtime, arch) {
     cpSync(compiled, join(sqlite, 'build', 'Release', 'better_sqlite3.node'));
   }
   // What the compiler left behind: only the addon itself is loaded.
-  for (const leftover of ['deps', 'src', join('build', 'Release', 'obj'), join('build', 'Release', 'obj.target'), join('build', 'Release', 'test_extension.node'), join('build', 'deps')]) {
+  for (const leftover of [
+    'deps',
+    'src',
+    join('build', 'Release', 'obj'),
+    join('build', 'Release', 'obj.target'),
+    join('build', 'Release', 'test_extension.node'),
+    join('build', 'deps'),
+  ]) {
     rmSync(join(sqlite, leftover), { recursive: true, force: true });
   }
   renameSync(installing, dir);
@@ -156,7 +163,10 @@ function main() {
   for (const script of ['postinst', 'prerm', 'postrm', 'conffiles']) place(join(root, 'packaging', 'deb', script), join('DEBIAN', script));
   const fields = { VERSION: version, ARCH: arch, INSTALLED_SIZE: String(installedSizeKiB(tree) - installedSizeKiB(control)), NODE_VERSION };
   const template = readFileSync(join(root, 'packaging', 'deb', 'control'), 'utf8');
-  writeFileSync(join(control, 'control'), template.replace(/@([A-Z_]+)@/g, (_, name) => fields[name]));
+  writeFileSync(
+    join(control, 'control'),
+    template.replace(/@([A-Z_]+)@/g, (_, name) => fields[name]),
+  );
 
   const deb = join(build, `latchkey_${version}_${arch}.deb`);
   // gzip: xz would make the file a third smaller and the build several times slower.

@@ -53,7 +53,11 @@ async function ok(command: string, args: string[]): Promise<string> {
 /** Builds the package (at `packageVersion`, else package.json's); its file and how long the build took. */
 function buildPackage(packageVersion?: string): { deb: string; seconds: number } {
   const started = performance.now();
-  const result = spawnSync('npm', ['run', '--silent', 'package', ...(packageVersion ? ['--', '--version', packageVersion] : [])], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const result = spawnSync('npm', ['run', '--silent', 'package', ...(packageVersion ? ['--', '--version', packageVersion] : [])], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   assert.equal(result.status, 0, 'npm run package');
   return { deb: join(root, result.stdout.trim().split('\n').at(-1)!), seconds: (performance.now() - started) / 1000 };
 }
@@ -113,14 +117,33 @@ describe('the Debian package', () => {
     deb = built.deb;
     t.diagnostic(`npm run package: ${built.seconds.toFixed(0)} s, ${(statSync(deb).size / 1e6).toFixed(0)} MB`);
     version = (await ok('dpkg-deb', ['-f', deb, 'Version'])).trim();
-    assert.equal(version, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version.replace(/-/g, '~'), "package.json's version, a pre-release before its release");
-    assert.equal((await ok('dpkg-deb', ['-f', deb, 'Package', 'Architecture', 'Depends'])).trim(), 'Package: latchkey\nArchitecture: amd64\nDepends: adduser, libc6 (>= 2.28), libstdc++6, libgcc-s1');
+    assert.equal(
+      version,
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version.replace(/-/g, '~'),
+      "package.json's version, a pre-release before its release",
+    );
+    assert.equal(
+      (await ok('dpkg-deb', ['-f', deb, 'Package', 'Architecture', 'Depends'])).trim(),
+      'Package: latchkey\nArchitecture: amd64\nDepends: adduser, libc6 (>= 2.28), libstdc++6, libgcc-s1',
+    );
     const listing = await ok('dpkg-deb', ['-c', deb]);
     // path → "mode owner/group", from lines like `-rwxr-xr-x root/root 389 2026-12-01 22:34 ./usr/bin/latchkey`.
-    const entries = new Map(listing.split('\n').filter(Boolean).map((line) => line.split(/\s+/)).map((fields) => [fields[5], `${fields[0]} ${fields[1]}`]));
+    const entries = new Map(
+      listing
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split(/\s+/))
+        .map((fields) => [fields[5], `${fields[0]} ${fields[1]}`]),
+    );
     assert.deepEqual(
       Object.fromEntries(
-        ['./usr/bin/latchkey', './usr/lib/latchkey/node/bin/node', './usr/lib/latchkey/dist/cli/main.js', './lib/systemd/system/latchkey.service', './etc/latchkey/latchkey.yaml'].map((path) => [path, entries.get(path)]),
+        [
+          './usr/bin/latchkey',
+          './usr/lib/latchkey/node/bin/node',
+          './usr/lib/latchkey/dist/cli/main.js',
+          './lib/systemd/system/latchkey.service',
+          './etc/latchkey/latchkey.yaml',
+        ].map((path) => [path, entries.get(path)]),
       ),
       {
         './usr/bin/latchkey': '-rwxr-xr-x root/root',
@@ -192,6 +215,7 @@ describe('the Debian package', () => {
     const built = buildPackage(next);
     t.diagnostic(`npm run package (runtime and modules cached): ${built.seconds.toFixed(0)} s`);
     await ok('dpkg', ['-i', built.deb]);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format, not a template literal
     assert.equal(await ok('dpkg-query', ['-W', '-f', '${Version}', 'latchkey']), next);
     assert.equal(sha256('/var/lib/latchkey/master.key'), key, 'the master key is the same file');
     assert.equal(readFileSync('/etc/latchkey/latchkey.yaml', 'utf8'), config, "the admin's configuration is kept");

@@ -5,28 +5,29 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { type AuditRecorder, createAuditRecorder } from './audit/recorder.ts';
+import { type CertificateCache, certificateCache, certificateStatuses } from './certificates/health.ts';
+import { certificateFiles, readTlsOptions } from './certificates/serving.ts';
 import { initialSettings } from './config/initial-settings.ts';
 import { databaseOptions, masterKeyFile } from './config/paths.ts';
 import type { Config } from './config/schema.ts';
-import { type AdminContext, adminContext, type TrialConnections } from './flows/admin/context.ts';
-import type { FlowContext } from './flows/context.ts';
-import type { Log } from './log.ts';
-import type { MailPort, SmsPort } from './notify/ports.ts';
-import { type CertificateCache, certificateCache, certificateStatuses } from './certificates/health.ts';
-import { createJobs, type Jobs, scheduleJobs } from './jobs/jobs.ts';
-import { directoryFor, Runtime } from './runtime.ts';
-import { createMailer } from './notify/mailer.ts';
-import { createSmsSender } from './notify/sms.ts';
-import { counted, createMetrics, type Metrics } from './metrics/metrics.ts';
-import { certificateFiles, readTlsOptions } from './certificates/serving.ts';
-import { deriveKeys } from './security/keys.ts';
 import type { GroupIdentity } from './directory/directory.ts';
 import { GroupAmbiguous, GroupNotFound } from './directory/errors.ts';
+import { type AdminContext, adminContext, type TrialConnections } from './flows/admin/context.ts';
+import type { FlowContext } from './flows/context.ts';
+import { loadStrings } from './i18n/translate.ts';
+import { createJobs, type Jobs, scheduleJobs } from './jobs/jobs.ts';
+import type { Log } from './log.ts';
+import { counted, createMetrics, type Metrics } from './metrics/metrics.ts';
+import { createMailer } from './notify/mailer.ts';
+import type { MailPort, SmsPort } from './notify/ports.ts';
+import { createSmsSender } from './notify/sms.ts';
+import { directoryFor, Runtime } from './runtime.ts';
+import { deriveKeys } from './security/keys.ts';
 import { pinnedAdminGroup } from './settings/admin-group.ts';
+import type { ResolveGroup } from './settings/helpdesk-groups.ts';
 import { loadMasterKey } from './settings/master-key.ts';
 import { SettingsService } from './settings/service.ts';
 import { openStore, type Store } from './store/store.ts';
-import { loadStrings } from './i18n/translate.ts';
 import type { Outbox } from './web/routes/demo.ts';
 import { buildServer } from './web/server.ts';
 
@@ -78,93 +79,194 @@ const trialConnections: TrialConnections = {
   sms: (settings) => createSmsSender(settings),
 };
 
+/**
+ * The flows' view of the running portal. The live parts (directory, senders, policy, wording) are
+ * getters: they follow the runtime when settings change, on this instance or another.
+ */
+function flowContext(
+  runtime: Runtime,
+  parts: Pick<FlowContext, 'adminGroup' | 'store' | 'keys' | 'log' | 'now'> & { recorder: (category: 'self-service' | 'helpdesk') => AuditRecorder },
+): FlowContext {
+  return {
+    get directory() {
+      return runtime.directory;
+    },
+    get mail() {
+      return runtime.mail;
+    },
+    get sms() {
+      return runtime.sms;
+    },
+    get policy() {
+      return runtime.policy;
+    },
+    get t() {
+      return runtime.t;
+    },
+    adminGroup: parts.adminGroup,
+    store: parts.store,
+    audit: parts.recorder('self-service'),
+    helpdeskAudit: parts.recorder('helpdesk'),
+    keys: parts.keys,
+    log: parts.log,
+    now: parts.now,
+  };
+}
+
+/** What the start found wrong without refusing to start: said once in the log, each with what follows from it. */
+function reportStartUpProblems(
+  log: FastifyInstance['log'],
+  found: { unpinnedHelpdeskGroups: unknown; adminGroupPending: unknown; unknownOverrides: string[] },
+): void {
+  if (Array.isArray(found.unpinnedHelpdeskGroups)) {
+    for (const problem of found.unpinnedHelpdeskGroups as { code: string; params: object }[]) {
+      log.error(
+        { code: problem.code, ...problem.params },
+        'a helpdesk group names no group or several: it grants nothing until it is saved naming exactly one',
+      );
+    }
+  } else {
+    log.warn(
+      { err: found.unpinnedHelpdeskGroups },
+      'the helpdesk groups could not be looked up in the directory: those not identified yet grant nothing until saved again or the next start',
+    );
+  }
+  if (found.adminGroupPending)
+    log.warn({ err: found.adminGroupPending }, 'admin.group could not be looked up in the directory yet; the first admin sign-in tries again');
+  if (found.unknownOverrides.length) log.warn({ keys: found.unknownOverrides }, 'the overrides name strings that do not exist');
+}
+
+/**
+ * Looks the admin group up once at the start. A name that matches no group, or several, is a
+ * configuration error: the start is refused. A directory that does not answer yet is not: the
+ * problem is returned, and the first admin sign-in tries again.
+ */
+async function adminGroupAtStart(adminGroup: () => Promise<GroupIdentity>, runtime: Runtime): Promise<unknown> {
+  return adminGroup().then(
+    () => null,
+    async (error: unknown) => {
+      if (!GroupNotFound.is(error) && !GroupAmbiguous.is(error)) return error;
+      await runtime.close();
+      throw error;
+    },
+  );
+}
+
+/** The senders the options put in place of those built from the settings (the demo captures). */
+function senderReplacements(options: AppOptions): { mail?: MailPort | null; sms?: SmsPort | null } {
+  return { ...(options.mail !== undefined ? { mail: options.mail } : {}), ...(options.sms !== undefined ? { sms: options.sms } : {}) };
+}
+
+/** Days left per certificate, for the metrics (those whose expiry is unknown are left out). */
+async function certificateDaysLeft(certificates: CertificateCache): Promise<Record<string, number>> {
+  return Object.fromEntries((await certificates.statuses()).flatMap((status) => (status.daysLeft === null ? [] : [[status.name, status.daysLeft]])));
+}
+
+/** Flows log through the server's logger once it exists. */
+function laterLog(server: () => FastifyInstance | undefined): Log {
+  return {
+    warn: (details, message) => server()?.log.warn(details, message),
+    error: (details, message) => server()?.log.error(details, message),
+  };
+}
+
+/**
+ * The settings kept in the database, decrypted with the master key (imported from the config
+ * file at the first start), and the server keys derived from their secret. A key file is made
+ * only for a database that holds no secret yet: a lost key is not replaced silently.
+ */
+async function openSettings(
+  config: Config,
+  store: Store,
+  adminAudit: AuditRecorder,
+  env: NodeJS.ProcessEnv | undefined,
+  now: () => number,
+  resolve: ResolveGroup,
+) {
+  const hasSecrets = (await store.settings.all()).some((row) => row.secret);
+  const masterKeys = loadMasterKey(masterKeyFile(config), { env, create: !hasSecrets });
+  const settings = new SettingsService(store.settings, masterKeys, adminAudit, now, resolve);
+  await settings.load(initialSettings(config));
+  masterKeys.upgradeFile();
+  await settings.reportKeys();
+  return { masterKeys, settings, keys: deriveKeys(await settings.serverSecret()) };
+}
+
+/** A server that cannot be built (a PFX with the wrong password, say) leaves no connection open. */
+async function closingOnFailure(runtime: Runtime, build: () => Promise<FastifyInstance>): Promise<FastifyInstance> {
+  try {
+    return await build();
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+}
+
+/** The admin console's context: the flows' one, plus the settings it edits, the admin trail and the certificates' health. */
+function consoleContext(
+  ctx: FlowContext,
+  parts: { runtime: Runtime; store: Store; adminAudit: AuditRecorder; settings: SettingsService; certificates: CertificateCache },
+): AdminContext {
+  const { runtime } = parts;
+  return adminContext(ctx, {
+    store: parts.store,
+    adminAudit: parts.adminAudit,
+    settings: parts.settings,
+    applySettings: () => runtime.apply(),
+    get mailer() {
+      return runtime.mailer;
+    },
+    trial: trialConnections,
+    certificates: parts.certificates.statuses,
+  });
+}
+
 /** Builds the portal for `config`; nothing listens until `server.listen()`. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const now = options.now ?? (() => Date.now());
   const store = await openStore(databaseOptions(config));
   try {
-    // A key file is made only for a database that holds no secret yet; a lost key is not replaced silently.
-    const hasSecrets = (await store.settings.all()).some((row) => row.secret);
-    const masterKeys = loadMasterKey(masterKeyFile(config), { env: options.env, create: !hasSecrets });
     const certificates = certificateCache(() => certificateStatuses(config, runtime.settings.current().directory.urls), CERTIFICATE_CACHE_MS, now);
-    const metrics = createMetrics(async () =>
-      Object.fromEntries((await certificates.statuses()).filter((status) => status.daysLeft !== null).map((status) => [status.name, status.daysLeft!])),
-    );
+    const metrics = createMetrics(() => certificateDaysLeft(certificates));
     const adminAudit = counted(createAuditRecorder(store.audit, 'admin', now), 'admin', metrics.events);
-    const settings = new SettingsService(store.db, masterKeys, adminAudit, now, (reference): Promise<GroupIdentity> => runtime.directory.resolveGroup(reference));
-    await settings.load(initialSettings(config));
-    masterKeys.upgradeFile();
-    await settings.reportKeys();
-    const keys = deriveKeys(await settings.serverSecret());
+    const { masterKeys, settings, keys } = await openSettings(config, store, adminAudit, options.env, now, (reference) =>
+      runtime.directory.resolveGroup(reference),
+    );
     const tls = certificateFiles(config);
     const { strings, unknownOverrides } = loadStrings(config.ui.language, config.ui.overridesDir);
 
     let server: FastifyInstance | undefined;
-    // Flows log through the server's logger once it exists.
-    const log: Log = {
-      warn: (details, message) => server?.log.warn(details, message),
-      error: (details, message) => server?.log.error(details, message),
-    };
+    const log = laterLog(() => server);
     const runtime = new Runtime(settings, {
       server: config.server,
       ui: config.ui,
       strings,
       log,
-      ...(options.mail !== undefined ? { mail: options.mail } : {}),
-      ...(options.sms !== undefined ? { sms: options.sms } : {}),
+      ...senderReplacements(options),
       onDirectoryOperation: (operation, seconds, ok) => metrics.directory.observe({ operation, outcome: ok ? 'ok' : 'error' }, seconds),
     });
-    const adminGroup = pinnedAdminGroup({ settings: store.settings, reference: config.admin.group, resolve: (reference) => runtime.directory.resolveGroup(reference), audit: adminAudit, now });
-    // A name that matches no group, or several, is a configuration error: refuse to start. A
-    // directory that does not answer yet is not; the first admin sign-in tries again.
-    const adminGroupPending = await adminGroup().then(
-      () => null,
-      async (error: unknown) => {
-        if (!GroupNotFound.is(error) && !GroupAmbiguous.is(error)) return error;
-        await runtime.close();
-        throw error;
-      },
-    );
+    const adminGroup = pinnedAdminGroup({
+      settings: store.settings,
+      reference: config.admin.group,
+      resolve: (reference) => runtime.directory.resolveGroup(reference),
+      audit: adminAudit,
+      now,
+    });
+    const adminGroupPending = await adminGroupAtStart(adminGroup, runtime);
     // Entries that cannot be pinned grant nothing until the admin saves them naming one group.
     const unpinnedHelpdeskGroups = await settings.pinStoredHelpdeskGroups().catch((error: unknown) => error);
     runtime.apply();
-    const ctx: FlowContext = {
-      get directory() {
-        return runtime.directory;
-      },
-      get mail() {
-        return runtime.mail;
-      },
-      get sms() {
-        return runtime.sms;
-      },
-      get policy() {
-        return runtime.policy;
-      },
-      get t() {
-        return runtime.t;
-      },
+    const ctx = flowContext(runtime, {
       adminGroup,
       store,
-      audit: counted(createAuditRecorder(store.audit, 'self-service', now), 'self-service', metrics.events),
-      helpdeskAudit: counted(createAuditRecorder(store.audit, 'helpdesk', now), 'helpdesk', metrics.events),
       keys,
       log,
       now,
-    };
-    const admin = adminContext(ctx, {
-      store,
-      adminAudit,
-      settings,
-      applySettings: () => runtime.apply(),
-      get mailer() {
-        return runtime.mailer;
-      },
-      trial: trialConnections,
-      certificates: certificates.statuses,
+      recorder: (category) => counted(createAuditRecorder(store.audit, category, now), category, metrics.events),
     });
-    try {
-      server = await buildServer({
+    const admin = consoleContext(ctx, { runtime, store, adminAudit, settings, certificates });
+    server = await closingOnFailure(runtime, () =>
+      buildServer({
         config,
         ctx,
         sessions: store.sessions,
@@ -176,19 +278,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         ...(tls ? { https: readTlsOptions(tls, config.server.tlsProfile) } : {}),
         logger: options.logger ?? { level: config.log.level },
         ...(options.outbox ? { outbox: options.outbox } : {}),
-      });
-    } catch (error) {
-      // A server that cannot be built (a PFX with the wrong password, say) leaves no connection open.
-      await runtime.close();
-      throw error;
-    }
-    if (Array.isArray(unpinnedHelpdeskGroups)) {
-      for (const problem of unpinnedHelpdeskGroups) server.log.error({ code: problem.code, ...problem.params }, 'a helpdesk group names no group or several: it grants nothing until it is saved naming exactly one');
-    } else {
-      server.log.warn({ err: unpinnedHelpdeskGroups }, 'the helpdesk groups could not be looked up in the directory: those not identified yet grant nothing until saved again or the next start');
-    }
-    if (adminGroupPending) server.log.warn({ err: adminGroupPending }, 'admin.group could not be looked up in the directory yet; the first admin sign-in tries again');
-    if (unknownOverrides.length) server.log.warn({ keys: unknownOverrides }, 'the overrides name strings that do not exist');
+      }),
+    );
+    reportStartUpProblems(server.log, { unpinnedHelpdeskGroups, adminGroupPending, unknownOverrides });
     runtime.startPolling(options.settingsPollMs);
     const jobs = createJobs({ store, settings: () => runtime.settings.current(), adminAudit, certificates, mail: () => runtime.mail, now });
     const stopJobs = scheduleJobs(jobs, log);

@@ -45,7 +45,6 @@ export function createError<Details extends Record<string, unknown> = Record<str
   return Object.assign(make, {
     code,
     status,
-    is: (error: unknown): error is LatchkeyError & { details: Details } =>
-      error instanceof LatchkeyError && error.code === code,
+    is: (error: unknown): error is LatchkeyError & { details: Details } => error instanceof LatchkeyError && error.code === code,
   });
 }

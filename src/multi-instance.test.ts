@@ -11,17 +11,17 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Client } from 'ldapts';
 import { type App, createApp } from './app.ts';
-import { masterKeyFile } from './config/paths.ts';
 import { devDirectorySettings } from './cli/demo.ts';
 import { retireMasterKey, rotateMasterKey } from './cli/rotate.ts';
 import { loadConfig } from './config/load.ts';
+import { masterKeyFile } from './config/paths.ts';
 import type { Config } from './config/schema.ts';
 import { type Outbox, startOutbox } from './notify/outbox.ts';
 import { rejectsWithCode } from './testing/assertions.ts';
 import { createScratchDatabase, type ScratchDatabase } from './testing/databases.ts';
 import { adminClient, createUser, devDomain, removeEntries, type TestUser } from './testing/dev-domain.ts';
 import { ANSWERS, answerAll, codeSentTo, enroll, questionOf } from './testing/journeys.ts';
-import { webClient, type WebClient } from './testing/web-client.ts';
+import { type WebClient, webClient } from './testing/web-client.ts';
 
 const facts = devDomain();
 let scratch: ScratchDatabase;
@@ -176,7 +176,11 @@ test('the per-address limit counts across both instances', async () => {
 });
 
 test('a setting saved on A is in force on B within seconds', async () => {
-  const result = await a.runtime.settings.save('codes', { ...a.runtime.settings.current().codes, lifetimeMinutes: 4 }, { sam: 'tester', guid: '', ip: '127.0.0.1' });
+  const result = await a.runtime.settings.save(
+    'codes',
+    { ...a.runtime.settings.current().codes, lifetimeMinutes: 4 },
+    { sam: 'tester', guid: '', ip: '127.0.0.1' },
+  );
   assert.ok(result.ok);
   a.runtime.apply();
   const started = Date.now();
@@ -185,7 +189,14 @@ test('a setting saved on A is in force on B within seconds', async () => {
 });
 
 test('the daily jobs run once, not once per instance', async () => {
-  await a.store.audit.record({ at: Date.now() - 1000 * 86_400_000, category: 'self-service', actor: 'ancient', action: 'reset', outcome: 'success', sourceIp: '10.0.0.1' });
+  await a.store.audit.record({
+    at: Date.now() - 1000 * 86_400_000,
+    category: 'self-service',
+    actor: 'ancient',
+    action: 'reset',
+    outcome: 'success',
+    sourceIp: '10.0.0.1',
+  });
   const [fromA, fromB] = await Promise.all([a.jobs.purgeAudit(), b.jobs.purgeAudit()]);
   assert.equal((fromA > 0 ? 1 : 0) + (fromB > 0 ? 1 : 0), 1, `one purge: ${fromA}, ${fromB}`);
   assert.equal((await a.store.audit.query({ action: 'audit-purge' })).length, 1);
@@ -257,7 +268,10 @@ test('the master key is rotated on A while A and B serve: nothing is lost, no er
   await until(async () => (await a.store.settings.all()).some((row) => row.key.startsWith('key-holder:') && JSON.stringify(row.value).includes(staged.keyId)));
   await rejectsWithCode(retireMasterKey(configA, {}), 'LK_MASTER_KEY_NOT_EVERYWHERE');
   copyFileSync(masterKeyFile(configA), masterKeyFile(configB));
-  await until(async () => (await a.store.settings.all()).filter((row) => row.key.startsWith('key-holder:') && JSON.stringify(row.value).includes(staged.keyId)).length === 2);
+  await until(
+    async () =>
+      (await a.store.settings.all()).filter((row) => row.key.startsWith('key-holder:') && JSON.stringify(row.value).includes(staged.keyId)).length === 2,
+  );
   const retired = await retireMasterKey(configA, {});
   assert.equal(retired.keyId, staged.keyId);
   assert.equal(retired.rotated, 3, 'the directory and SMTP passwords and the server secret');
@@ -277,5 +291,9 @@ test('the master key is rotated on A while A and B serve: nothing is lost, no er
   assert.match(refused.message, new RegExp(`holds key ${staged.keyId}`));
   copyFileSync(masterKeyFile(configA), masterKeyFile(configB));
   b = await startB();
-  assert.deepEqual(logs.filter((line) => /LK_MASTER_KEY|LK_SECRET/.test(line)), [], 'no key error was logged');
+  assert.deepEqual(
+    logs.filter((line) => /LK_MASTER_KEY|LK_SECRET/.test(line)),
+    [],
+    'no key error was logged',
+  );
 });

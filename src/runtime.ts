@@ -5,14 +5,14 @@
  */
 import type { Config, RuntimeSettings } from './config/schema.ts';
 import { ActiveDirectory } from './directory/active-directory.ts';
-import type { Log } from './log.ts';
-import type { MailPort, SmsPort } from './notify/ports.ts';
-import type { Policy } from './settings/policy.ts';
 import type { Translate } from './i18n/translate.ts';
-import { createMailer, type Mailer } from './notify/mailer.ts';
-import { createSmsSender } from './notify/sms.ts';
-import type { SettingsService } from './settings/service.ts';
 import { translator } from './i18n/translate.ts';
+import type { Log } from './log.ts';
+import { createMailer, type Mailer } from './notify/mailer.ts';
+import type { MailPort, SmsPort } from './notify/ports.ts';
+import { createSmsSender } from './notify/sms.ts';
+import type { Policy } from './settings/policy.ts';
+import type { SettingsService } from './settings/service.ts';
 
 /** How long a replaced directory connection stays open for operations already under way. */
 const RETIRE_AFTER_MS = 30_000;

@@ -35,7 +35,7 @@ export interface FloodFigures {
 /** One first step: the form (CSRF cookie and token), then the name. */
 export async function firstStep(port: number, agent: Agent, ip: string, name: string, bare: boolean, figures: FloodFigures, measured: boolean): Promise<void> {
   const page = await send(port, agent, 'GET', '/reset', { 'x-forwarded-for': ip }).catch(() => null);
-  if (!page || page.status !== 200) {
+  if (page?.status !== 200) {
     figures.errors += 1;
     return;
   }
@@ -47,7 +47,9 @@ export async function firstStep(port: number, agent: Agent, ip: string, name: st
     return;
   }
   const body = new URLSearchParams({ username: name, domain: '', ...(token ? { _csrf: token } : {}) }).toString();
-  const posted = await send(port, agent, 'POST', '/reset', { 'x-forwarded-for': ip, ...(cookie ? { cookie: `lk_csrf=${cookie}` } : {}) }, body).catch(() => null);
+  const posted = await send(port, agent, 'POST', '/reset', { 'x-forwarded-for': ip, ...(cookie ? { cookie: `lk_csrf=${cookie}` } : {}) }, body).catch(
+    () => null,
+  );
   if (!posted) {
     figures.errors += 1;
     return;
@@ -73,7 +75,18 @@ export async function flood(
   seconds: number,
   warmup: number,
 ): Promise<FloodFigures> {
-  const figures: FloodFigures = { flows: 0, measured: 0, seconds: 0, post: [], get: [], errors: 0, refused: 0, hits: new Map(), byAddress: new Map(), cpuMs: 0 };
+  const figures: FloodFigures = {
+    flows: 0,
+    measured: 0,
+    seconds: 0,
+    post: [],
+    get: [],
+    errors: 0,
+    refused: 0,
+    hits: new Map(),
+    byAddress: new Map(),
+    cpuMs: 0,
+  };
   const cpuBefore = cpuMs(target.pid);
   const agent = keepAlive(concurrency);
   const started = performance.now();

@@ -14,8 +14,8 @@ import type { Client } from 'ldapts';
 import { devDirectorySettings } from '../../src/cli/demo.ts';
 import { type Outbox, startOutbox } from '../../src/notify/outbox.ts';
 import { adminClient, createUser, devDomain, type TestUser } from '../../src/testing/dev-domain.ts';
-import { startTwilioFake } from '../../src/testing/twilio-fake.ts';
 import type { TwilioFake } from '../../src/testing/twilio-fake.ts';
+import { startTwilioFake } from '../../src/testing/twilio-fake.ts';
 import type { FromTarget, TargetSpec, TargetStats, ToTarget } from './target.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -101,7 +101,15 @@ export function latchkeyConfig(
     directory: devDirectorySettings(facts),
     ...(fakes.outbox ? { smtp: { host: '127.0.0.1', port: fakes.outbox.port, security: 'none', from: 'Latchkey <noreply@latchkey.test>' } } : {}),
     ...(fakes.twilio
-      ? { sms: { provider: 'twilio', accountSid: fakes.twilio.accountSid, authToken: fakes.twilio.authToken, from: '+15550000000', apiBase: fakes.twilio.apiBase } }
+      ? {
+          sms: {
+            provider: 'twilio',
+            accountSid: fakes.twilio.accountSid,
+            authToken: fakes.twilio.authToken,
+            from: '+15550000000',
+            apiBase: fakes.twilio.apiBase,
+          },
+        }
       : {}),
     ...rest,
   };

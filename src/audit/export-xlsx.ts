@@ -88,9 +88,7 @@ function sheetBacklog(sheet: ExcelJS.Worksheet): Backlog {
   const internals = sheet as unknown as { stream?: { pipes?: Partial<Backlog>[] } };
   const target = internals.stream?.pipes?.[0];
   if (typeof target?._writableState?.needDrain !== 'boolean' || typeof target.once !== 'function') {
-    throw new Error(
-      'exceljs no longer pipes a worksheet into a stream whose backlog can be watched; see src/audit/export-xlsx.ts',
-    );
+    throw new Error('exceljs no longer pipes a worksheet into a stream whose backlog can be watched; see src/audit/export-xlsx.ts');
   }
   return target as Backlog;
 }

@@ -6,13 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
-import { parse } from 'csv-parse/sync';
+import { setTimeout as sleep } from 'node:timers/promises';
 import ExcelJS from 'exceljs';
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { type Audit, type AuditEvent, type AuditFilter, auditPages, createAudit } from '../store/audit.ts';
 import { forEachDatabase, type TestDatabase } from '../testing/databases.ts';
+import { assertExported, collector, readCsv, readPdf, readXlsx } from '../testing/export-readers.ts';
 import { AUDIT_COLUMNS, type AuditColumn, contentType, type ExportFormat, exportAudit, fileExtension } from './export.ts';
 
 const T0 = Date.UTC(2024, 2, 1);
@@ -61,12 +60,57 @@ function bulkEvent(i: number): AuditEvent {
 /** Hand-made events; their times fall between the bulk's minutes, after minute 600. */
 const SPECIAL: readonly AuditEvent[] = [
   // Inside FILTER: formula starts in several columns, and a value with every CSV hazard.
-  { at: T0 + 700 * MINUTE + 1, category: 'helpdesk', actor: 'HD.OLIVIA', target: INJECTION, action: 'reset', outcome: 'success', sourceIp: '10.9.9.9', detail: '+41 20 000 00 00' },
-  { at: T0 + 700 * MINUTE + 2, category: 'helpdesk', actor: 'hd.olivia', target: '-2+3', action: 'search', outcome: 'refused', sourceIp: null, detail: '@SUM(A1:A9)' },
-  { at: T0 + 700 * MINUTE + 3, category: 'helpdesk', actor: 'hd.olivia', target: AWKWARD, action: 'unlock', outcome: 'success', sourceIp: '2001:db8::7', detail: '\tindented' },
+  {
+    at: T0 + 700 * MINUTE + 1,
+    category: 'helpdesk',
+    actor: 'HD.OLIVIA',
+    target: INJECTION,
+    action: 'reset',
+    outcome: 'success',
+    sourceIp: '10.9.9.9',
+    detail: '+41 20 000 00 00',
+  },
+  {
+    at: T0 + 700 * MINUTE + 2,
+    category: 'helpdesk',
+    actor: 'hd.olivia',
+    target: '-2+3',
+    action: 'search',
+    outcome: 'refused',
+    sourceIp: null,
+    detail: '@SUM(A1:A9)',
+  },
+  {
+    at: T0 + 700 * MINUTE + 3,
+    category: 'helpdesk',
+    actor: 'hd.olivia',
+    target: AWKWARD,
+    action: 'unlock',
+    outcome: 'success',
+    sourceIp: '2001:db8::7',
+    detail: '\tindented',
+  },
   // Outside FILTER: the injection as a user name, and the right operator at the wrong time.
-  { at: T0 + 700 * MINUTE + 4, category: 'self-service', actor: INJECTION, target: null, action: 'reset', outcome: 'refused', sourceIp: '10.6.6.6', detail: 'sly' },
-  { at: T0 + 1300 * MINUTE + 5, category: 'helpdesk', actor: 'hd.olivia', target: 'too-late', action: 'reset', outcome: 'success', sourceIp: '10.0.0.1', detail: 'late' },
+  {
+    at: T0 + 700 * MINUTE + 4,
+    category: 'self-service',
+    actor: INJECTION,
+    target: null,
+    action: 'reset',
+    outcome: 'refused',
+    sourceIp: '10.6.6.6',
+    detail: 'sly',
+  },
+  {
+    at: T0 + 1300 * MINUTE + 5,
+    category: 'helpdesk',
+    actor: 'hd.olivia',
+    target: 'too-late',
+    action: 'reset',
+    outcome: 'success',
+    sourceIp: '10.0.0.1',
+    detail: 'late',
+  },
 ];
 
 interface Seeded {
@@ -112,18 +156,6 @@ function expectedCells(event: AuditEvent): string[] {
 
 const HEADER = AUDIT_COLUMNS.map((column) => column.label);
 
-/** A Writable that keeps what it is given. */
-function collector() {
-  const chunks: Buffer[] = [];
-  const output = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk);
-      done();
-    },
-  });
-  return { output, bytes: () => Buffer.concat(chunks) };
-}
-
 /** Exports into memory; returns the row count and the file. */
 async function exported(audit: Audit, filter: AuditFilter, format: ExportFormat, columns?: AuditColumn[]) {
   const { output, bytes } = collector();
@@ -132,70 +164,13 @@ async function exported(audit: Audit, filter: AuditFilter, format: ExportFormat,
   return { rows, file: bytes() };
 }
 
-/** The CSV's records, header included. */
-function readCsv(file: Buffer): string[][] {
-  return parse(file, { bom: true }) as string[][];
-}
-
-/** The workbook's cells as text (dates in ISO 8601), with the first sheet for closer looks. */
-async function readXlsx(file: Buffer): Promise<{ sheet: ExcelJS.Worksheet; rows: string[][] }> {
-  const workbook = new ExcelJS.Workbook();
-  // exceljs declares its own Buffer (an ArrayBuffer); it reads Node's Buffers all the same.
-  await workbook.xlsx.load(file as unknown as ArrayBuffer);
-  const sheet = workbook.worksheets[0];
-  assert.ok(sheet, 'the workbook has a sheet');
-  const rows: string[][] = [];
-  sheet.eachRow({ includeEmpty: true }, (row) => {
-    const cells: string[] = [];
-    for (let column = 1; column <= sheet.columnCount; column++) {
-      const { value } = row.getCell(column);
-      cells.push(value instanceof Date ? value.toISOString() : value === null || value === undefined ? '' : String(value));
-    }
-    rows.push(cells);
-  });
-  return { sheet, rows };
-}
-
-/** The text items of each page, in the order pdfjs reads them. */
-async function readPdf(file: Buffer): Promise<string[][]> {
-  const loading = getDocument({ data: new Uint8Array(file), verbosity: 0 });
-  const document = await loading.promise;
-  try {
-    const pages: string[][] = [];
-    for (let number = 1; number <= document.numPages; number++) {
-      const content = await (await document.getPage(number)).getTextContent();
-      pages.push(content.items.flatMap((item) => ('str' in item && item.str.trim() !== '' ? [item.str] : [])));
-    }
-    return pages;
-  } finally {
-    await loading.destroy();
-  }
-}
-
-const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-
 /** Asserts that `file` holds exactly `events` in that order, in the way of its format. */
-async function assertHolds(format: ExportFormat, file: Buffer, events: AuditEvent[]): Promise<void> {
-  const cells = events.map(expectedCells);
-  if (format === 'csv') {
-    assert.deepEqual(readCsv(file), [HEADER, ...cells]);
-  } else if (format === 'xlsx') {
-    // XML keeps no CR: a line break in a cell is a lone LF, as spreadsheets store it.
-    const lf = cells.map((row) => row.map((cell) => cell.replace(/\r\n?/g, '\n')));
-    assert.deepEqual((await readXlsx(file)).rows, [HEADER, ...lf]);
-  } else {
-    // A PDF has no cells to read back; the times and the per-event details, read in page order,
-    // show that every event is there, once, in order, and that no other event is.
-    const items = (await readPdf(file)).flat();
-    assert.deepEqual(
-      items.filter((item) => ISO_TIME.test(item)),
-      events.map((event) => new Date(event.at).toISOString()),
-    );
-    assert.deepEqual(
-      items.filter((item) => /^n\d+$/.test(item)),
-      events.flatMap((event) => (event.detail && /^n\d+$/.test(event.detail) ? [event.detail] : [])),
-    );
-  }
+function assertHolds(format: ExportFormat, file: Buffer, events: AuditEvent[]): Promise<void> {
+  const pdfMarks = events.flatMap((event) => (event.detail && /^n\d+$/.test(event.detail) ? [event.detail] : []));
+  return assertExported(format, file, [HEADER, ...events.map(expectedCells)], {
+    times: events.map((event) => new Date(event.at).toISOString()),
+    marks: pdfMarks,
+  });
 }
 
 describe('audit export formats', () => {
@@ -308,10 +283,7 @@ forEachDatabase('audit export', (database) => {
     const seeded = await trail();
     const { file } = await exported(seeded.audit, FILTER, 'csv', ['action', 'at']);
     const events = expected(seeded, FILTER);
-    assert.deepEqual(readCsv(file), [
-      ['Action', 'Time (UTC, ISO 8601)'],
-      ...events.map((event) => [event.action, new Date(event.at).toISOString()]),
-    ]);
+    assert.deepEqual(readCsv(file), [['Action', 'Time (UTC, ISO 8601)'], ...events.map((event) => [event.action, new Date(event.at).toISOString()])]);
     // As a form would send them, past the type.
     for (const columns of [['at', 'password'], ['at', 'at'], []] as AuditColumn[][]) {
       const { output, bytes } = collector();
@@ -386,7 +358,13 @@ forEachDatabase('audit export', (database) => {
   test('a failing output ends the export with its error', async () => {
     const seeded = await trail();
     let queries = 0;
-    const audit: Audit = { ...seeded.audit, query: (query) => (queries++, seeded.audit.query(query)) };
+    const audit: Audit = {
+      ...seeded.audit,
+      query: (query) => {
+        queries++;
+        return seeded.audit.query(query);
+      },
+    };
     const output = new Writable({
       write(_chunk, _encoding, done) {
         done(new Error('the client went away'));

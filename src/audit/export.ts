@@ -28,7 +28,11 @@ interface FormatEntry {
 
 const FORMATS: Readonly<Record<ExportFormat, FormatEntry>> = {
   csv: { writer: async () => csvWriter, contentType: 'text/csv; charset=utf-8', extension: 'csv' },
-  xlsx: { writer: async () => (await import('./export-xlsx.ts')).xlsxWriter, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', extension: 'xlsx' },
+  xlsx: {
+    writer: async () => (await import('./export-xlsx.ts')).xlsxWriter,
+    contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    extension: 'xlsx',
+  },
   pdf: { writer: async () => (await import('./export-pdf.ts')).pdfWriter, contentType: 'application/pdf', extension: 'pdf' },
 };
 

@@ -19,7 +19,15 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A manifest and enough rows (incompressible text) to span several 1 MiB parts. */
 async function* records(fail = false): AsyncGenerator<BackupRecord> {
-  yield { type: 'manifest', createdAt: '', source: { dialect: 'sqlite', database: 'x' }, migrations: [], tables: [{ name: 't', columns: ['v'] }], sequences: [], config: {} };
+  yield {
+    type: 'manifest',
+    createdAt: '',
+    source: { dialect: 'sqlite', database: 'x' },
+    migrations: [],
+    tables: [{ name: 't', columns: ['v'] }],
+    sequences: [],
+    config: {},
+  };
   yield { type: 'master-key', text: 'k' };
   for (let batch = 0; batch < 30; batch++) {
     if (fail && batch === 20) throw new Error('the database went away');
@@ -50,7 +58,10 @@ describe('backup file', () => {
     writeFileSync(file, 'the previous backup');
     await assert.rejects(writeBackupFile(file, PASSWORD, records(true)), /the database went away/);
     assert.equal(readFileSync(file, 'utf8'), 'the previous backup');
-    assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith('kept')), ['kept.lkbackup']);
+    assert.deepEqual(
+      readdirSync(dir).filter((name) => name.startsWith('kept')),
+      ['kept.lkbackup'],
+    );
   });
 
   test('missing files, unwritable places and other formats are named', async () => {

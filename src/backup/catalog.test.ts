@@ -28,7 +28,9 @@ forEachDatabase('the catalog', (database) => {
   test('a migrated database without rows counts as empty; one row makes it occupied', async () => {
     const store = await database.store();
     assert.deepEqual(await occupants(store.db, database.dialect, { migrations: MIGRATED }), []);
-    assert.deepEqual(await occupants(store.db, database.dialect, { migrations: [] }), ['schema steps the backup does not have (0001-initial, 0002-preferences)']);
+    assert.deepEqual(await occupants(store.db, database.dialect, { migrations: [] }), [
+      'schema steps the backup does not have (0001-initial, 0002-preferences)',
+    ]);
     await store.throttle.hit('k', 60_000, 0);
     assert.deepEqual(await occupants(store.db, database.dialect, { migrations: MIGRATED }), ['rows in table throttle_counters']);
     await store.throttle.reset('k');
@@ -38,7 +40,16 @@ forEachDatabase('the catalog', (database) => {
     const store = await database.store();
     const { dialect } = database;
     const tables = parentsFirst((await listTables(store.db, dialect)).filter(isDataTable), await listReferences(store.db, dialect));
-    assert.deepEqual([...tables].sort(), ['audit_events', 'enrollment_answers', 'enrollments', 'preferences', 'sessions', 'settings', 'throttle_counters', 'verification_codes']);
+    assert.deepEqual([...tables].sort(), [
+      'audit_events',
+      'enrollment_answers',
+      'enrollments',
+      'preferences',
+      'sessions',
+      'settings',
+      'throttle_counters',
+      'verification_codes',
+    ]);
     assert.ok(tables.indexOf('enrollments') < tables.indexOf('enrollment_answers'));
     assert.deepEqual(await listColumns(store.db, dialect, 'throttle_counters'), ['key', 'window_started_at', 'count', 'expires_at']);
     assert.deepEqual(await listColumns(store.db, dialect, 'preferences'), ['owner', 'name', 'value', 'updated_at']);

@@ -10,6 +10,7 @@ import type { DatabaseDialect } from '../store/schema.ts';
 import type { SequenceMark } from './records.ts';
 
 /** A database seen without the store's typed schema: its tables are whatever it has. */
+// biome-ignore lint/suspicious/noExplicitAny: the backup copies every table as it is, whatever its columns
 export type AnyDb = Kysely<any>;
 
 /**
@@ -35,7 +36,9 @@ export async function listTables(db: AnyDb, dialect: DatabaseDialect): Promise<s
   const query =
     dialect === 'sqlite'
       ? sql<{ name: string }>`select name from sqlite_master where type = 'table' order by name`
-      : sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`;
+      : sql<{
+          name: string;
+        }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`;
   return (await query.execute(db)).rows.map((row) => row.name);
 }
 
@@ -44,7 +47,9 @@ export async function listColumns(db: AnyDb, dialect: DatabaseDialect, table: st
   const query =
     dialect === 'sqlite'
       ? sql<{ name: string }>`select name from pragma_table_info(${table}) order by cid`
-      : sql<{ name: string }>`select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = ${table} order by ordinal_position`;
+      : sql<{
+          name: string;
+        }>`select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = ${table} order by ordinal_position`;
   return (await query.execute(db)).rows.map((row) => row.name);
 }
 
@@ -52,8 +57,14 @@ export async function listColumns(db: AnyDb, dialect: DatabaseDialect, table: st
 export async function listReferences(db: AnyDb, dialect: DatabaseDialect): Promise<Array<{ child: string; parent: string }>> {
   const query =
     dialect === 'sqlite'
-      ? sql<{ child: string; parent: string }>`select m.name as child, f."table" as parent from sqlite_master m join pragma_foreign_key_list(m.name) f where m.type = 'table'`
-      : sql<{ child: string; parent: string }>`select c.relname as child, p.relname as parent from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_class p on p.oid = k.confrelid where k.contype = 'f' and c.relnamespace = (select oid from pg_namespace where nspname = current_schema())`;
+      ? sql<{
+          child: string;
+          parent: string;
+        }>`select m.name as child, f."table" as parent from sqlite_master m join pragma_foreign_key_list(m.name) f where m.type = 'table'`
+      : sql<{
+          child: string;
+          parent: string;
+        }>`select c.relname as child, p.relname as parent from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_class p on p.oid = k.confrelid where k.contype = 'f' and c.relnamespace = (select oid from pg_namespace where nspname = current_schema())`;
   return (await query.execute(db)).rows;
 }
 
@@ -72,13 +83,18 @@ export async function appliedMigrations(db: AnyDb, dialect: DatabaseDialect): Pr
 export async function sequenceMarks(db: AnyDb, dialect: DatabaseDialect): Promise<SequenceMark[]> {
   if (dialect === 'sqlite') {
     if (!(await listTables(db, dialect)).includes('sqlite_sequence')) return [];
-    const { rows } = await sql<SequenceMark>`select s.name as "table", c.name as "column", s.seq as value from sqlite_sequence s join pragma_table_info(s.name) c on c.pk = 1`.execute(db);
+    const { rows } =
+      await sql<SequenceMark>`select s.name as "table", c.name as "column", s.seq as value from sqlite_sequence s join pragma_table_info(s.name) c on c.pk = 1`.execute(
+        db,
+      );
     return rows.filter((row) => isDataTable(row.table));
   }
   const marks: SequenceMark[] = [];
   for (const { table, column, sequence } of await serialColumns(db)) {
     // A sequence never called still holds its start value; nothing was handed out yet.
-    const { rows } = await sql<{ value: number }>`select case when is_called then last_value else last_value - 1 end as value from ${sql.raw(sequence)}`.execute(db);
+    const { rows } = await sql<{
+      value: number;
+    }>`select case when is_called then last_value else last_value - 1 end as value from ${sql.raw(sequence)}`.execute(db);
     marks.push({ table, column, value: Number(rows[0]!.value) });
   }
   return marks;

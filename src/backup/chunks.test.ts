@@ -17,7 +17,7 @@ const body = (aad = Buffer.from('header')): BodyKey => ({ key: randomBytes(32), 
 /** Runs `input` through `transform`, fed in uneven pieces; the output so far, and the error if any. */
 async function run(transform: NodeJS.ReadWriteStream, input: Buffer): Promise<{ output: Buffer; error?: unknown }> {
   const pieces: Buffer[] = [];
-  for (let at = 0, size = 1; at < input.length; at += size, size = (size * 7) % 23 + 1) pieces.push(input.subarray(at, at + size));
+  for (let at = 0, size = 1; at < input.length; at += size, size = ((size * 7) % 23) + 1) pieces.push(input.subarray(at, at + size));
   const output: Buffer[] = [];
   try {
     for await (const chunk of Readable.from(pieces).pipe(transform)) output.push(chunk as Buffer);
@@ -57,7 +57,7 @@ describe('sealed parts', () => {
     const sealed = await seal(key, plaintext);
     for (let at = 0; at < sealed.length; at++) {
       const altered = Buffer.from(sealed);
-      altered[at]! ^= 0x01 << at % 8;
+      altered[at]! ^= 0x01 << (at % 8);
       assertDamaged(await run(openChunks(key, 'f'), altered), plaintext, `byte ${at}`);
     }
   });

@@ -20,10 +20,13 @@ describe('data folder files', () => {
     writeFileSync(join(dataDir, 'tls', 'cert.pem'), 'CERT');
     writeFileSync(join(dataDir, 'tls', 'key.pem'), 'KEY');
     const records = await readDataFiles(dataDir);
-    assert.deepEqual(records.map(({ path, mode, data }) => [path, mode, Buffer.from(data, 'base64').toString()]), [
-      ['tls/cert.pem', 0o644, 'CERT'],
-      ['tls/key.pem', 0o600, 'KEY'],
-    ]);
+    assert.deepEqual(
+      records.map(({ path, mode, data }) => [path, mode, Buffer.from(data, 'base64').toString()]),
+      [
+        ['tls/cert.pem', 0o644, 'CERT'],
+        ['tls/key.pem', 0o600, 'KEY'],
+      ],
+    );
     assert.deepEqual(existing(records.map((record) => dataFilePath(dataDir, record))), [join(dataDir, 'tls', 'cert.pem'), join(dataDir, 'tls', 'key.pem')]);
   });
 

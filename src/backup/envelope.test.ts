@@ -15,7 +15,10 @@ const PASSWORD = 'a long backup passphrase';
 function rewritten(header: Buffer, offset: number, value: number): Buffer {
   const copy = Buffer.from(header);
   copy[offset] = value;
-  createHash('sha256').update(copy.subarray(0, HEADER_BYTES - 16)).digest().copy(copy, HEADER_BYTES - 16, 0, 16);
+  createHash('sha256')
+    .update(copy.subarray(0, HEADER_BYTES - 16))
+    .digest()
+    .copy(copy, HEADER_BYTES - 16, 0, 16);
   return copy;
 }
 

@@ -50,7 +50,8 @@ export const BackupSourceMissing = createError<{ database: string }>(
 /** The backup's schema has migrations this version of Latchkey does not know: it was made by a newer one. */
 export const BackupTooNew = createError<{ file: string; unknown: string[] }>(
   'LK_BACKUP_TOO_NEW',
-  (d) => `The backup ${d.file} was made by a newer Latchkey (schema steps ${d.unknown.join(', ')} are unknown here). Restore it with that version or a later one. Nothing was changed.`,
+  (d) =>
+    `The backup ${d.file} was made by a newer Latchkey (schema steps ${d.unknown.join(', ')} are unknown here). Restore it with that version or a later one. Nothing was changed.`,
   400,
 );
 
@@ -68,6 +69,6 @@ export const RestoreKeyMismatch = createError<{ backupKeyId: string }>(
   'LK_RESTORE_KEY_MISMATCH',
   (d) =>
     `LATCHKEY_MASTER_KEY is set, but not to the master key of this backup (${d.backupKeyId}); the restored secrets could not be read with it. ` +
-    'Unset it (the key file is then restored) or set it to the backup\'s key. Nothing was changed.',
+    "Unset it (the key file is then restored) or set it to the backup's key. Nothing was changed.",
   409,
 );

@@ -82,7 +82,9 @@ async function advanceSequences(db: AnyDb, dialect: DatabaseDialect, marks: read
   if (dialect === 'postgres') {
     // Explicit ids do not move a PostgreSQL sequence: without this the next insert would collide.
     for (const { table, column, sequence } of await serialColumns(db)) {
-      await sql`select setval(${sequence}, high, true) from (select greatest(${markOf(table, column)}, coalesce(max(${sql.id(column)}), 0)) as high from ${sql.id(table)}) as t where high > 0`.execute(db);
+      await sql`select setval(${sequence}, high, true) from (select greatest(${markOf(table, column)}, coalesce(max(${sql.id(column)}), 0)) as high from ${sql.id(table)}) as t where high > 0`.execute(
+        db,
+      );
     }
     return;
   }

@@ -18,7 +18,14 @@ const manifest: Manifest = {
 };
 const key: BackupRecord = { type: 'master-key', text: 'a2V5' };
 const file: BackupRecord = { type: 'file', path: 'tls/cert.pem', mode: 0o644, data: Buffer.from('PEM').toString('base64') };
-const rows: BackupRecord = { type: 'rows', table: 'notes', rows: [[1, 'naïve ✓'], [3, null]] };
+const rows: BackupRecord = {
+  type: 'rows',
+  table: 'notes',
+  rows: [
+    [1, 'naïve ✓'],
+    [3, null],
+  ],
+};
 const end: BackupRecord = { type: 'end', tables: { notes: 2 } };
 const whole = [manifest, key, file, rows, end];
 
@@ -53,7 +60,8 @@ describe('backup records', () => {
       ['no end record', [manifest, key, rows]],
       ['records after the end', [...whole, rows]],
     ];
-    for (const [what, records] of cases) await rejectsWithCode(decode(await bytes(records)), 'LK_BACKUP_DAMAGED').catch((error: Error) => assert.fail(`${what}: ${error.message}`));
+    for (const [what, records] of cases)
+      await rejectsWithCode(decode(await bytes(records)), 'LK_BACKUP_DAMAGED').catch((error: Error) => assert.fail(`${what}: ${error.message}`));
   });
 
   test('malformed records and rows that do not fit are refused', async () => {

@@ -86,7 +86,8 @@ export async function* decodeRecords(chunks: AsyncIterable<Buffer>, file: string
     if (stage === STAGE.end) throw damaged('records follow its end record');
     const record = parseRecord(line, damaged);
     const next = STAGE[record.type];
-    if (next < stage || (next === stage && ONCE.has(record.type)) || (stage === -1 && next !== STAGE.manifest)) throw damaged(`a ${record.type} record is out of order`);
+    if (next < stage || (next === stage && ONCE.has(record.type)) || (stage === -1 && next !== STAGE.manifest))
+      throw damaged(`a ${record.type} record is out of order`);
     if (next > STAGE['master-key'] && stage < STAGE['master-key']) throw damaged('the master key is missing');
     stage = next;
     if (record.type === 'manifest') tables = new Map(record.tables.map((table) => [table.name, table.columns.length]));
@@ -96,7 +97,8 @@ export async function* decodeRecords(chunks: AsyncIterable<Buffer>, file: string
     }
     if (record.type === 'end') {
       for (const table of tables!.keys()) {
-        if ((record.tables[table] ?? 0) !== (counts.get(table) ?? 0)) throw damaged(`table ${table} has ${counts.get(table) ?? 0} rows, its end record says ${record.tables[table] ?? 0}`);
+        if ((record.tables[table] ?? 0) !== (counts.get(table) ?? 0))
+          throw damaged(`table ${table} has ${counts.get(table) ?? 0} rows, its end record says ${record.tables[table] ?? 0}`);
       }
     }
     yield record;

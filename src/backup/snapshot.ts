@@ -11,7 +11,17 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { connectDatabase, type DatabaseOptions } from '../store/database.ts';
 import type { DatabaseDialect } from '../store/schema.ts';
-import { type AnyDb, appliedMigrations, ensureReachable, isDataTable, listColumns, listReferences, listTables, parentsFirst, sequenceMarks } from './catalog.ts';
+import {
+  type AnyDb,
+  appliedMigrations,
+  ensureReachable,
+  isDataTable,
+  listColumns,
+  listReferences,
+  listTables,
+  parentsFirst,
+  sequenceMarks,
+} from './catalog.ts';
 import { BackupSourceMissing } from './errors.ts';
 import { isValue, type Row, type SequenceMark, type TableShape, type Value } from './records.ts';
 

@@ -49,7 +49,18 @@ export async function certificateStatuses(config: Config, directoryUrls: string[
   if (files?.certFile) {
     try {
       const cert = new X509Certificate(readFileSync(files.certFile));
-      statuses.push(judge('web', { subject: cert.subject.replace(/\n/g, ', '), issuer: cert.issuer.replace(/\n/g, ', '), altNames: (cert.subjectAltName ?? '').split(', ').filter(Boolean), validTo: new Date(cert.validTo) }, now));
+      statuses.push(
+        judge(
+          'web',
+          {
+            subject: cert.subject.replace(/\n/g, ', '),
+            issuer: cert.issuer.replace(/\n/g, ', '),
+            altNames: (cert.subjectAltName ?? '').split(', ').filter(Boolean),
+            validTo: new Date(cert.validTo),
+          },
+          now,
+        ),
+      );
     } catch (error) {
       statuses.push({ name: 'web', subject: '', issuer: '', altNames: [], validTo: null, daysLeft: null, state: 'fail', error: (error as Error).message });
     }
@@ -108,7 +119,13 @@ export async function checkCertificates(
 ): Promise<CertificateStatus[]> {
   const attention = statuses.filter((status) => status.state !== 'ok');
   for (const status of attention) {
-    await audit.record({ actor: 'latchkey', action: 'certificate-check', outcome: status.state === 'fail' ? 'failure' : 'refused', sourceIp: '-', detail: describeCertificate(status) });
+    await audit.record({
+      actor: 'latchkey',
+      action: 'certificate-check',
+      outcome: status.state === 'fail' ? 'failure' : 'refused',
+      sourceIp: '-',
+      detail: describeCertificate(status),
+    });
   }
   if (attention.length && mail && adminEmails.length) {
     await mail.send({

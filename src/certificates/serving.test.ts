@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import tls from 'node:tls';
 import { loadConfig } from '../config/load.ts';
-import { readTlsOptions, type TlsProfile, watchCertificate } from './serving.ts';
 import { makeSelfSigned } from './self-signed.ts';
+import { readTlsOptions, type TlsProfile, watchCertificate } from './serving.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-tls-'));
 const servers: tls.Server[] = [];
@@ -34,10 +34,13 @@ async function listen(options: tls.TlsOptions): Promise<{ server: tls.Server; po
 function handshake(port: number, offer: Pick<tls.ConnectionOptions, 'minVersion' | 'maxVersion' | 'ciphers'>): Promise<string> {
   return new Promise((resolve) => {
     // Security level 0 lets this client offer what OpenSSL 3 would not: refusals are the server's.
-    const socket = tls.connect({ host: '127.0.0.1', port, ca, servername: 'portal.latchkey.test', ...offer, ciphers: `${offer.ciphers ?? 'DEFAULT'}:@SECLEVEL=0` }, () => {
-      resolve(`${socket.getProtocol()} ${socket.getCipher().standardName}`);
-      socket.end();
-    });
+    const socket = tls.connect(
+      { host: '127.0.0.1', port, ca, servername: 'portal.latchkey.test', ...offer, ciphers: `${offer.ciphers ?? 'DEFAULT'}:@SECLEVEL=0` },
+      () => {
+        resolve(`${socket.getProtocol()} ${socket.getCipher().standardName}`);
+        socket.end();
+      },
+    );
     socket.on('error', (error) => resolve(`refused (${(error as NodeJS.ErrnoException).code ?? error.message})`));
   });
 }
@@ -55,7 +58,13 @@ const profileServer = (profile: TlsProfile) => listen(readTlsOptions(files, prof
 
 describe('TLS profiles', () => {
   test('the client can offer each obsolete handshake (Node with TLS 1.0 allowed accepts them)', async () => {
-    const { port } = await listen({ cert: readFileSync(files.certFile), key: readFileSync(files.keyFile), minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0', dhparam: 'auto' });
+    const { port } = await listen({
+      cert: readFileSync(files.certFile),
+      key: readFileSync(files.keyFile),
+      minVersion: 'TLSv1',
+      ciphers: 'DEFAULT:@SECLEVEL=0',
+      dhparam: 'auto',
+    });
     for (const [name, offer] of Object.entries(OBSOLETE)) assert.doesNotMatch(await handshake(port, offer), /refused/, name);
   });
 
@@ -64,7 +73,10 @@ describe('TLS profiles', () => {
     for (const [name, offer] of Object.entries(OBSOLETE)) assert.match(await handshake(port, offer), /^refused/, name);
     assert.equal(await handshake(port, {}), 'TLSv1.3 TLS_AES_256_GCM_SHA384');
     assert.equal(await handshake(port, { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' }), 'TLSv1.2 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256');
-    assert.equal(await handshake(port, { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-CHACHA20-POLY1305' }), 'TLSv1.2 TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256');
+    assert.equal(
+      await handshake(port, { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-CHACHA20-POLY1305' }),
+      'TLSv1.2 TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
+    );
   });
 
   test('the client chooses among the offered suites (a phone without AES hardware picks ChaCha20)', async () => {
@@ -92,7 +104,10 @@ describe('TLS profiles', () => {
 
     const other = await makeSelfSigned(loadConfig({ env: {}, base: { dataDir: join(dataDir, 'other') } }), ['other.latchkey.test'], []);
     const mismatched = { certFile: files.certFile, keyFile: other.keyFile };
-    assert.throws(() => readTlsOptions(mismatched, 'intermediate'), (error: Error & { code?: string }) => error.code === 'LK_TLS_FILES' && /key values mismatch/.test(error.message));
+    assert.throws(
+      () => readTlsOptions(mismatched, 'intermediate'),
+      (error: Error & { code?: string }) => error.code === 'LK_TLS_FILES' && /key values mismatch/.test(error.message),
+    );
     writeFileSync(join(dataDir, 'bad.pem'), 'not a key');
     const broken = watchCertificate(server, { certFile: files.certFile, keyFile: join(dataDir, 'bad.pem') }, 'intermediate', log, () => swaps++);
     after(() => broken.stop());

@@ -7,142 +7,35 @@
  * preference is there, and a new event gets an id never used before. Then every way a restore must be refused, each leaving the target as it was.
  */
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { createApp } from '../app.ts';
-import { masterKeyFile } from '../config/paths.ts';
 import { HEADER_BYTES } from '../backup/envelope.ts';
-import { loadConfig } from '../config/load.ts';
+import { masterKeyFile } from '../config/paths.ts';
 import type { Config } from '../config/schema.ts';
-import { hashAnswer, verifyAnswer } from '../security/answers.ts';
-import { connectDatabase } from '../store/database.ts';
-import type { AuditEntry, AuditEvent } from '../store/audit.ts';
-import { rejectsWithCode } from '../testing/assertions.ts';
-import { createScratchDatabase } from '../testing/databases.ts';
 import { parseKeyRing } from '../settings/key-ring.ts';
-import { devDomain } from '../testing/dev-domain.ts';
+import { connectDatabase } from '../store/database.ts';
+import { rejectsWithCode } from '../testing/assertions.ts';
+import {
+  assertNoSecret,
+  assertRestored,
+  configFor,
+  facts,
+  folder,
+  PASSWORD,
+  PREFERENCE,
+  pgTables,
+  postgres,
+  type Seeded,
+  seed,
+  timed,
+} from '../testing/backup-fixture.ts';
 import { nonSecretConfig, runBackup, runRestore, verifyBackup } from './backup.ts';
 import { retireMasterKey, rotateMasterKey } from './rotate.ts';
-import { devDirectorySettings } from './demo.ts';
-
-const facts = devDomain();
-const PASSWORD = 'correct horse battery staple';
-const ANSWERS: ReadonlyArray<[string, string]> = [
-  ['What was the name of your first pet?', 'Rex'],
-  ['In which town or city did your parents meet?', 'Leeds'],
-];
-const THROTTLE_KEY = `user:${facts.users.staff[0]}`;
-/** An admin's column choices in the audit viewer: their own table, which a backup carries too. */
-const PREFERENCE = { owner: randomUUID(), name: 'audit-columns', value: { hidden: ['sourceIp'], widths: { actor: 210 } } };
-const cleanups: Array<() => unknown> = [];
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
-
-function folder(name: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `latchkey-${name}-`));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** A fresh, empty PostgreSQL database; its URL. */
-async function postgres(): Promise<string> {
-  const scratch = await createScratchDatabase('postgres');
-  cleanups.push(() => scratch.drop());
-  return scratch.options.databaseUrl!;
-}
-
-function configFor(dataDir: string, databaseUrl?: string): Config {
-  return loadConfig({
-    env: {},
-    base: { dataDir, ...(databaseUrl ? { database: { url: databaseUrl } } : {}), directory: devDirectorySettings(facts), ui: { organisation: 'Backup Test Ltd' } },
-  });
-}
-
-function event(detail: string): AuditEvent {
-  return { at: Date.now(), category: 'self-service', actor: facts.users.staff[0]!, action: 'question-right', outcome: 'success', sourceIp: '192.0.2.7', detail };
-}
-
-/** What a seeded portal held, to compare the restored one with. */
-interface Seeded {
-  config: Config;
-  userGuid: string;
-  audit: AuditEntry[];
-  /** The id of an event deleted before the backup: it must never be handed out again. */
-  deletedId: number;
-  keyText: string;
-}
-
-/** Starts a portal on `config` and gives it an enrollment, audit events, a throttle counter and a preference. */
-async function seed(config: Config): Promise<Seeded> {
-  const app = await createApp(config, { logger: false, env: {} });
-  try {
-    const userGuid = randomUUID();
-    const answers = await Promise.all(ANSWERS.map(async ([question, answer]) => ({ question, answerHash: await hashAnswer(answer) })));
-    await app.store.enrollments.save({ userGuid, username: facts.users.staff[0]!, email: 'a@latchkey.test', mobile: '+15550100999', answers, now: Date.now() });
-    for (let step = 0; step < 5; step++) await app.store.audit.record(event(`step ${step}`));
-    const deletedId = await app.store.audit.record(event('deleted'));
-    await app.store.db.deleteFrom('audit_events').where('id', '=', deletedId).execute();
-    for (let hit = 0; hit < 3; hit++) await app.store.throttle.hit(THROTTLE_KEY, 3_600_000, Date.now());
-    await app.store.preferences.set(PREFERENCE.owner, PREFERENCE.name, PREFERENCE.value, Date.now());
-    return { config, userGuid, deletedId, audit: await app.store.audit.query(), keyText: readFileSync(masterKeyFile(config), 'utf8').trim() };
-  } finally {
-    await app.close();
-  }
-}
-
-/** Starts a portal on the restored `config` and checks that it works as the seeded one did. */
-async function assertRestored(config: Config, seeded: Seeded, env: NodeJS.ProcessEnv = {}): Promise<void> {
-  const app = await createApp(config, { logger: false, env });
-  try {
-    const enrollment = await app.store.enrollments.get(seeded.userGuid);
-    assert.deepEqual(enrollment?.answers.map((answer) => answer.question), ANSWERS.map(([question]) => question));
-    assert.equal(await verifyAnswer(enrollment!.answers[0]!.answerHash, ' REX '), true, 'the enrolled answer still verifies');
-    assert.equal(await verifyAnswer(enrollment!.answers[1]!.answerHash, 'York'), false);
-    assert.ok(await app.directory.findUser(facts.users.staff[0]!), 'the service account binds with the restored secret');
-    assert.deepEqual(await app.store.audit.query(), seeded.audit, 'the audit, row for row');
-    assert.equal(await app.store.throttle.peek(THROTTLE_KEY, Date.now()), 3);
-    assert.deepEqual(await app.store.preferences.get(PREFERENCE.owner, PREFERENCE.name), PREFERENCE.value, 'the preferences travelled');
-    const fresh = await app.store.audit.record(event('after the restore'));
-    assert.ok(fresh > seeded.deletedId, `a new event gets a fresh id (${fresh} > ${seeded.deletedId}, the highest ever used)`);
-  } finally {
-    await app.close();
-  }
-  if (env.LATCHKEY_MASTER_KEY) return;
-  assert.equal(readFileSync(masterKeyFile(config), 'utf8').trim(), seeded.keyText, 'the master key travelled');
-  assert.equal(statSync(masterKeyFile(config)).mode & 0o777, 0o600);
-}
-
-/** Fails when `bytes` hold one of `secrets` as text (UTF-8, UTF-16, base64, hex) or raw bytes. */
-function assertNoSecret(bytes: Buffer, secrets: ReadonlyArray<string | Buffer>): void {
-  for (const secret of secrets) {
-    const raw = Buffer.from(secret);
-    const forms = [raw, Buffer.from(raw.toString('base64')), Buffer.from(raw.toString('hex')), ...(typeof secret === 'string' ? [Buffer.from(secret, 'utf16le')] : [])];
-    for (const form of forms) assert.equal(bytes.indexOf(form), -1, 'the backup holds a secret in clear');
-  }
-}
-
-/** The tables of a PostgreSQL database's public schema. */
-async function pgTables(url: string): Promise<string[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<{ name: string }>("select table_name as name from information_schema.tables where table_schema = 'public' order by 1")).rows.map((row) => row.name);
-  } finally {
-    await client.end();
-  }
-}
-
-async function timed<T>(work: Promise<T>): Promise<[T, number]> {
-  const started = Date.now();
-  return [await work, Date.now() - started];
-}
 
 describe('backup and restore', () => {
   test('SQLite → PostgreSQL: the move to a database server', async (t) => {
@@ -151,7 +44,13 @@ describe('backup and restore', () => {
     const [made, backupMs] = await timed(runBackup(seeded.config, { file, password: PASSWORD, env: {} }));
     assert.equal(made.bytes, statSync(file).size);
     assert.deepEqual(
-      { audit: made.tables.audit_events, enrollments: made.tables.enrollments, answers: made.tables.enrollment_answers, throttle: made.tables.throttle_counters, preferences: made.tables.preferences },
+      {
+        audit: made.tables.audit_events,
+        enrollments: made.tables.enrollments,
+        answers: made.tables.enrollment_answers,
+        throttle: made.tables.throttle_counters,
+        preferences: made.tables.preferences,
+      },
       { audit: seeded.audit.length, enrollments: 1, answers: 2, throttle: 1, preferences: 1 },
     );
     // The key itself, as its file holds it (after its id).
@@ -175,13 +74,16 @@ describe('backup and restore', () => {
     const seeded = await seed(source);
     const file = join(folder('files'), 'latchkey.lkbackup');
     const [made, backupMs] = await timed(runBackup(source, { file, password: PASSWORD, env: {} }));
-    const tlsKeyLines = readFileSync(join(source.dataDir, 'tls', 'key.pem'), 'utf8').split('\n').filter((line) => line.length > 40);
+    const tlsKeyLines = readFileSync(join(source.dataDir, 'tls', 'key.pem'), 'utf8')
+      .split('\n')
+      .filter((line) => line.length > 40);
     assertNoSecret(readFileSync(file), [facts.serviceAccount.password, ...tlsKeyLines]);
 
     const target = configFor(join(folder('target'), 'data'));
     const [restored, restoreMs] = await timed(runRestore(target, { file, password: PASSWORD, env: {} }));
     assert.deepEqual(restored.tables, made.tables);
-    for (const name of ['cert.pem', 'key.pem']) assert.ok(readFileSync(join(target.dataDir, 'tls', name)).equals(readFileSync(join(source.dataDir, 'tls', name))), name);
+    for (const name of ['cert.pem', 'key.pem'])
+      assert.ok(readFileSync(join(target.dataDir, 'tls', name)).equals(readFileSync(join(source.dataDir, 'tls', name))), name);
     assert.equal(statSync(join(target.dataDir, 'tls', 'key.pem')).mode & 0o777, 0o600);
     await assertRestored(target, seeded);
     t.diagnostic(`backup ${backupMs} ms, restore ${restoreMs} ms`);
@@ -201,7 +103,10 @@ describe('backup and restore', () => {
     assert.deepEqual(Object.keys(summary.manifest.config), ['server', 'ui', 'admin'], 'the non-secret start-up settings, not the database URL');
     assert.deepEqual(summary.manifest.config.ui, seeded.config.ui);
     // A secret among those settings (a PFX password) stays out; the file's path goes in.
-    const withPfx = nonSecretConfig({ ...seeded.config, server: { ...seeded.config.server, tls: { pfxFile: '/etc/latchkey/web.pfx', pfxPassword: 'pfx-secret' } } } as Config);
+    const withPfx = nonSecretConfig({
+      ...seeded.config,
+      server: { ...seeded.config.server, tls: { pfxFile: '/etc/latchkey/web.pfx', pfxPassword: 'pfx-secret' } },
+    } as Config);
     assert.deepEqual((withPfx.server as Config['server']).tls, { pfxFile: '/etc/latchkey/web.pfx' });
     assert.deepEqual(summary.tables, made.tables);
 
@@ -221,7 +126,10 @@ describe('backup and restore', () => {
     assertNoSecret(readFileSync(file), [keyText, Buffer.from(keyText, 'base64')]);
 
     const target = configFor(join(folder('target'), 'data'));
-    await rejectsWithCode(runRestore(target, { file, password: PASSWORD, env: { LATCHKEY_MASTER_KEY: randomBytes(32).toString('hex') } }), 'LK_RESTORE_KEY_MISMATCH');
+    await rejectsWithCode(
+      runRestore(target, { file, password: PASSWORD, env: { LATCHKEY_MASTER_KEY: randomBytes(32).toString('hex') } }),
+      'LK_RESTORE_KEY_MISMATCH',
+    );
     assert.ok(!existsSync(target.dataDir));
     await runRestore(target, { file, password: PASSWORD, env });
     assert.deepEqual(readdirSync(target.dataDir), ['latchkey.sqlite']);
@@ -274,7 +182,10 @@ describe('backup and restore', () => {
     try {
       await sql`drop table preferences`.execute(old);
       await sql`delete from kysely_migration where name = ${'0002-preferences'}`.execute(old);
-      await old.insertInto('settings').values({ key: `prefs:audit:${PREFERENCE.owner}`, value: JSON.stringify(PREFERENCE.value), updated_at: 1 }).execute();
+      await old
+        .insertInto('settings')
+        .values({ key: `prefs:audit:${PREFERENCE.owner}`, value: JSON.stringify(PREFERENCE.value), updated_at: 1 })
+        .execute();
     } finally {
       await old.destroy();
     }
@@ -299,9 +210,19 @@ describe('backup and restore', () => {
     await (await createApp(source, { logger: false, env: {} })).close();
     const files = folder('files');
     await rejectsWithCode(runBackup(source, { file: join(files, 'a'), password: 'short', env: {} }), 'LK_BACKUP_PASSWORD_WEAK');
-    await rejectsWithCode(runBackup(source, { file: join(files, 'b'), password: PASSWORD, env: { LATCHKEY_MASTER_KEY: randomBytes(32).toString('hex') } }), 'LK_MASTER_KEY_MISMATCH');
+    await rejectsWithCode(
+      runBackup(source, { file: join(files, 'b'), password: PASSWORD, env: { LATCHKEY_MASTER_KEY: randomBytes(32).toString('hex') } }),
+      'LK_MASTER_KEY_MISMATCH',
+    );
     await rejectsWithCode(runBackup(configFor(folder('empty')), { file: join(files, 'c'), password: PASSWORD, env: {} }), 'LK_MASTER_KEY_INVALID');
-    await rejectsWithCode(runBackup(configFor(folder('empty'), await postgres()), { file: join(files, 'd'), password: PASSWORD, env: { LATCHKEY_MASTER_KEY: randomBytes(32).toString('hex') } }), 'LK_BACKUP_NO_DATABASE');
+    await rejectsWithCode(
+      runBackup(configFor(folder('empty'), await postgres()), {
+        file: join(files, 'd'),
+        password: PASSWORD,
+        env: { LATCHKEY_MASTER_KEY: randomBytes(32).toString('hex') },
+      }),
+      'LK_BACKUP_NO_DATABASE',
+    );
     assert.deepEqual(readdirSync(files), [], 'no backup file, no leftovers');
   });
 });
@@ -340,7 +261,15 @@ describe('a restore refuses, and changes nothing', () => {
   });
 
   test('a flipped byte in the header, in the first part, in the middle or at the very end', async () => {
-    const positions = [...Array.from({ length: HEADER_BYTES }, (_, at) => at), HEADER_BYTES, HEADER_BYTES + 3, HEADER_BYTES + 5, Math.floor(bytes.length / 2), bytes.length - 17, bytes.length - 1];
+    const positions = [
+      ...Array.from({ length: HEADER_BYTES }, (_, at) => at),
+      HEADER_BYTES,
+      HEADER_BYTES + 3,
+      HEADER_BYTES + 5,
+      Math.floor(bytes.length / 2),
+      bytes.length - 17,
+      bytes.length - 1,
+    ];
     for (const at of positions) {
       const altered = Buffer.from(bytes);
       altered[at]! ^= 0x04;
@@ -353,7 +282,8 @@ describe('a restore refuses, and changes nothing', () => {
   });
 
   test('a truncated file', async () => {
-    for (const length of [40, HEADER_BYTES, HEADER_BYTES + 10, Math.floor(bytes.length / 2), bytes.length - 1]) await refused(bytes.subarray(0, length), ['LK_BACKUP_DAMAGED']);
+    for (const length of [40, HEADER_BYTES, HEADER_BYTES + 10, Math.floor(bytes.length / 2), bytes.length - 1])
+      await refused(bytes.subarray(0, length), ['LK_BACKUP_DAMAGED']);
     await refused(Buffer.alloc(0), ['LK_BACKUP_FORMAT']);
   });
 

@@ -19,15 +19,15 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { masterKeyFile } from '../config/paths.ts';
 import { type BackupFile, openBackupFile, writeBackupFile } from '../backup/backup-file.ts';
-import { dataFilePath, databaseOptions, existing, readDataFiles, sqliteFiles, StagedFiles } from '../backup/data-files.ts';
+import { databaseOptions, dataFilePath, existing, readDataFiles, StagedFiles, sqliteFiles } from '../backup/data-files.ts';
 import { BackupFileError, BackupPasswordWeak, BackupTooNew, RestoreKeyMismatch, RestoreNotEmpty } from '../backup/errors.ts';
 import { checkSecrets, keyFromText, readMasterKey } from '../backup/keys.ts';
 import { loadDatabase, unknownMigrations } from '../backup/load.ts';
 import type { BackupRecord, FileRecord, Manifest } from '../backup/records.ts';
 import { type Snapshot, withSnapshot } from '../backup/snapshot.ts';
 import { openTarget } from '../backup/target.ts';
+import { masterKeyFile } from '../config/paths.ts';
 import type { Config } from '../config/schema.ts';
 import { holdsAll, type KeyRing, keyFileText } from '../settings/key-ring.ts';
 import { loadMasterKey } from '../settings/master-key.ts';
@@ -68,7 +68,13 @@ export async function runBackup(config: Config, options: BackupOptions): Promise
 }
 
 /** The records of a backup, in their order; `tables` is filled with the row counts as they go. */
-async function* backupRecords(parts: { snapshot: Snapshot; config: Config; key: KeyRing; files: FileRecord[]; tables: Record<string, number> }): AsyncGenerator<BackupRecord> {
+async function* backupRecords(parts: {
+  snapshot: Snapshot;
+  config: Config;
+  key: KeyRing;
+  files: FileRecord[];
+  tables: Record<string, number>;
+}): AsyncGenerator<BackupRecord> {
   const { snapshot, config, key, files, tables } = parts;
   yield {
     type: 'manifest',
@@ -103,7 +109,11 @@ export function nonSecretConfig(config: Config): Record<string, unknown> {
   const strip = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(strip);
     if (value === null || typeof value !== 'object') return value;
-    return Object.fromEntries(Object.entries(value).filter(([key]) => !SECRET_SETTING.test(key)).map(([key, inner]) => [key, strip(inner)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => !SECRET_SETTING.test(key))
+        .map(([key, inner]) => [key, strip(inner)]),
+    );
   };
   return strip({ server: config.server, ui: config.ui, admin: config.admin }) as Record<string, unknown>;
 }

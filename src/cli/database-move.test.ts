@@ -84,7 +84,7 @@ async function resetThroughServe(env: NodeJS.ProcessEnv): Promise<void> {
   try {
     const next = freshPassword();
     await resetPassword(httpWebClient(port, keepAlive(1), { ip: '192.0.2.10' }), user, { address: `${user.sam}@${facts.dnsDomain}`, outbox }, next);
-    assert.equal(await bindAs(user.dn, next), 'ok', 'the new password is the account\'s');
+    assert.equal(await bindAs(user.dn, next), 'ok', "the new password is the account's");
   } finally {
     assert.equal(await served.stop(), 0, `a clean stop:\n${served.output.join('')}`);
   }

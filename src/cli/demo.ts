@@ -88,7 +88,11 @@ export async function runDemo(options: { port: number; host: string }): Promise<
     outbox: {
       messages: () =>
         [
-          ...mailSink.messages().map((message): CapturedMessage => ({ kind: 'e-mail', to: message.to.join(', '), subject: message.subject, text: message.text, date: message.date })),
+          ...mailSink
+            .messages()
+            .map(
+              (message): CapturedMessage => ({ kind: 'e-mail', to: message.to.join(', '), subject: message.subject, text: message.text, date: message.date }),
+            ),
           ...texts,
         ].sort((a, b) => b.date.getTime() - a.date.getTime()),
     },

@@ -9,12 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rootCertificates } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
+import { rootCertificates } from 'node:tls';
 import { Attribute, Change, type Client } from 'ldapts';
 import { createApp } from '../app.ts';
-import { masterKeyFile } from '../config/paths.ts';
 import { loadConfig } from '../config/load.ts';
+import { masterKeyFile } from '../config/paths.ts';
 import type { Config } from '../config/schema.ts';
 import { peerCertificate } from '../directory/tls.ts';
 import { startOutbox } from '../notify/outbox.ts';
@@ -87,8 +87,14 @@ describe('the groups that grant power', () => {
     const report = await doctor(config);
     assert.equal(report.code, 1, report.text);
     assert.equal(report.line('FAIL', 'groups').length, 1, report.text);
-    assert.ok(report.lines.some((line) => line.includes(`admin group ${JSON.stringify(name)}`) && line.includes(first) && line.includes(second)), report.text);
-    assert.ok(report.lines.some((line) => line.includes('helpdesk group "No Such Helpdesk Group"') && /No group/.test(line)), report.text);
+    assert.ok(
+      report.lines.some((line) => line.includes(`admin group ${JSON.stringify(name)}`) && line.includes(first) && line.includes(second)),
+      report.text,
+    );
+    assert.ok(
+      report.lines.some((line) => line.includes('helpdesk group "No Such Helpdesk Group"') && /No group/.test(line)),
+      report.text,
+    );
   });
 });
 
@@ -96,11 +102,32 @@ describe('a healthy installation', () => {
   test('passes every check that matters: exit 0, the delegation verified on both OUs, SMTP unconfigured only a warning', async () => {
     const report = await doctor(await installed(configFor()));
     assert.equal(report.code, 0, report.text);
-    assert.deepEqual(report.lines.filter((line) => /^[A-Z]{4}  /.test(line)).map((line) => line.slice(6, 16).trim()), [
-      'config', 'web', 'database', 'master-key', 'settings', 'directory', 'service', 'privileges', 'delegation', 'lockout', 'delegation', 'lockout', 'groups', 'policy', 'smtp', 'sms',
-    ]);
+    assert.deepEqual(
+      report.lines.filter((line) => /^[A-Z]{4} {2}/.test(line)).map((line) => line.slice(6, 16).trim()),
+      [
+        'config',
+        'web',
+        'database',
+        'master-key',
+        'settings',
+        'directory',
+        'service',
+        'privileges',
+        'delegation',
+        'lockout',
+        'delegation',
+        'lockout',
+        'groups',
+        'policy',
+        'smtp',
+        'sms',
+      ],
+    );
     assert.match(report.line('PASS', 'groups')[0]!, /each names exactly one group/);
-    assert.ok(report.lines.some((line) => line.startsWith('      admin group "') && line.endsWith(`: ${facts.admins.group}`)), report.text);
+    assert.ok(
+      report.lines.some((line) => line.startsWith('      admin group "') && line.endsWith(`: ${facts.admins.group}`)),
+      report.text,
+    );
     assert.equal(report.lines.filter((line) => line.startsWith('FAIL')).length, 0, report.text);
     assert.match(report.line('PASS', 'master-key')[0]!, /decrypts all [1-9]\d* stored secrets/);
     assert.match(report.line('PASS', 'settings')[0]!, /from the database/);
@@ -110,9 +137,10 @@ describe('a healthy installation', () => {
     assert.ok(report.lines.some((line) => line.startsWith('      names: ') && line.includes('IP Address:127.0.0.1')));
     assert.match(report.line('PASS', 'privileges')[0]!, /LATCHKEY\\svc-latchkey is in no privileged group/);
     for (const ou of facts.delegatedOus) {
-      assert.deepEqual(report.line('PASS', 'delegation').filter((line) => line.includes(ou)), [
-        `PASS  delegation  ${ou}: LATCHKEY\\svc-latchkey holds Reset Password, Write lockoutTime, Write pwdLastSet`,
-      ]);
+      assert.deepEqual(
+        report.line('PASS', 'delegation').filter((line) => line.includes(ou)),
+        [`PASS  delegation  ${ou}: LATCHKEY\\svc-latchkey holds Reset Password, Write lockoutTime, Write pwdLastSet`],
+      );
       assert.deepEqual(report.line('PASS', 'lockout').filter((line) => line.includes(ou)).length, 1, `badPwdCount readable in ${ou}`);
     }
     assert.ok(!report.text.includes('dsacls'), 'no fix is offered when nothing is missing');
@@ -125,14 +153,20 @@ describe('a healthy installation', () => {
     const outbox = await startOutbox();
     const twilio = await startTwilioFake();
     try {
-      const config = configFor({}, {
-        smtp: { host: '127.0.0.1', port: outbox.port, security: 'none', from: 'doctor@latchkey.test' },
-        sms: { provider: 'twilio', accountSid: twilio.accountSid, authToken: twilio.authToken, from: '+15550000000', apiBase: twilio.apiBase },
-      });
+      const config = configFor(
+        {},
+        {
+          smtp: { host: '127.0.0.1', port: outbox.port, security: 'none', from: 'doctor@latchkey.test' },
+          sms: { provider: 'twilio', accountSid: twilio.accountSid, authToken: twilio.authToken, from: '+15550000000', apiBase: twilio.apiBase },
+        },
+      );
       const report = await doctor(config);
       assert.equal(report.code, 0, report.text);
       // The test outbox speaks no TLS: security none, which the doctor warns about.
-      assert.match(report.line('WARN', 'smtp')[0]!, new RegExp(`127\\.0\\.0\\.1:${outbox.port} answers \\(none\\), unencrypted: codes and notices cross the network readable`));
+      assert.match(
+        report.line('WARN', 'smtp')[0]!,
+        new RegExp(`127\\.0\\.0\\.1:${outbox.port} answers \\(none\\), unencrypted: codes and notices cross the network readable`),
+      );
       assert.match(report.text, /fix: set security to starttls \(port 587\) or tls \(port 465\)/);
       assert.match(report.line('PASS', 'sms')[0]!, /twilio gateway http:\/\/127\.0\.0\.1:\d+ answers .*no message was sent/);
       assert.equal(outbox.messages().length, 0);
@@ -153,9 +187,10 @@ describe('the delegation', () => {
     assert.equal(report.line('PASS', 'privileges').length, 1, 'an ordinary account is not privileged');
     const account = `${facts.netbiosDomain}\\${user.sam}`;
     for (const ou of facts.delegatedOus) {
-      assert.deepEqual(report.line('FAIL', 'delegation').filter((line) => line.includes(ou)), [
-        `FAIL  delegation  ${ou}: ${account} lacks Reset Password, Write lockoutTime, Write pwdLastSet`,
-      ]);
+      assert.deepEqual(
+        report.line('FAIL', 'delegation').filter((line) => line.includes(ou)),
+        [`FAIL  delegation  ${ou}: ${account} lacks Reset Password, Write lockoutTime, Write pwdLastSet`],
+      );
       for (const command of dsacls(ou, account)) assert.ok(report.lines.includes(`          ${command}`), `${command}\n${report.text}`);
       assert.ok(report.lines.includes(`          $ou = 'AD:\\${ou}'`), 'and the PowerShell equivalent');
     }
@@ -168,11 +203,14 @@ describe('the delegation', () => {
     assert.deepEqual(report.line('FAIL', 'delegation'), [
       `FAIL  delegation  ${facts.ous.vendors}: LATCHKEY\\svc-latchkey lacks Reset Password, Write lockoutTime, Write pwdLastSet`,
     ]);
-    assert.ok(report.lines.includes('      Reset Password: missing (no ACE of the OU\'s DACL grants it to the account or its groups)'), report.text);
+    assert.ok(report.lines.includes("      Reset Password: missing (no ACE of the OU's DACL grants it to the account or its groups)"), report.text);
     for (const command of dsacls(facts.ous.vendors, 'LATCHKEY\\svc-latchkey')) assert.ok(report.lines.includes(`          ${command}`), command);
     const [lockout] = report.line('WARN', 'lockout');
     assert.match(lockout!, /OU=Vendors.*: LATCHKEY\\svc-latchkey cannot read badPwdCount of CN=/, report.text);
-    assert.ok(report.lines.some((line) => line.trim() === `dsacls "${facts.ous.vendors}" /I:S /G "LATCHKEY\\svc-latchkey:RP;badPwdCount;user"`), report.text);
+    assert.ok(
+      report.lines.some((line) => line.trim() === `dsacls "${facts.ous.vendors}" /I:S /G "LATCHKEY\\svc-latchkey:RP;badPwdCount;user"`),
+      report.text,
+    );
   });
 });
 
@@ -230,7 +268,10 @@ describe('the DC certificate', () => {
     assert.match(report.line('FAIL', 'directory')[0]!, /ldaps:\/\/127\.0\.0\.1:636 certificate not trusted: /);
     assert.ok(report.lines.includes(`      The authenticity of ${facts.url} can't be established.`));
     assert.ok(report.lines.includes(`      SHA-256 fingerprint: ${fingerprint}`));
-    assert.ok(report.lines.some((line) => line.includes('pin the certificate') && line.endsWith(`= ${fingerprint}`)), report.text);
+    assert.ok(
+      report.lines.some((line) => line.includes('pin the certificate') && line.endsWith(`= ${fingerprint}`)),
+      report.text,
+    );
     assert.equal(report.line('SKIP', 'service').length, 1, 'nothing is sent to a DC that is not trusted');
   });
 
@@ -251,14 +292,17 @@ describe('the DC certificate', () => {
 });
 
 describe('the master key', () => {
-  test("a database whose secrets were encrypted with another key fails clearly, and nothing is checked with secrets it cannot read", async () => {
+  test('a database whose secrets were encrypted with another key fails clearly, and nothing is checked with secrets it cannot read', async () => {
     const config = await installed(configFor());
     writeFileSync(masterKeyFile(config), `${randomBytes(32).toString('base64')}\n`);
     const report = await doctor(config);
     assert.equal(report.code, 1);
     const [failure] = report.line('FAIL', 'master-key');
     assert.match(failure!, /encrypted with another master key.*\[LK_MASTER_KEY_MISMATCH\]$/);
-    assert.match(report.lines[report.lines.indexOf(failure!) + 1]!, new RegExp(`fix: .*restore ${masterKeyFile(config).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.match(
+      report.lines[report.lines.indexOf(failure!) + 1]!,
+      new RegExp(`fix: .*restore ${masterKeyFile(config).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    );
     assert.deepEqual(report.line('SKIP', 'directory').concat(report.line('SKIP', 'smtp'), report.line('SKIP', 'sms')).length, 3);
   });
 

@@ -10,13 +10,13 @@
  */
 import type { Config } from '../config/schema.ts';
 import type { StoreMigration } from '../store/migrations/index.ts';
-import { type DatabaseLocation, exists, type ExistingDatabase, openExistingDatabase } from './existing-database.ts';
 import { webCertificateCheck } from './doctor/certificates.ts';
 import { configCheck, databaseCheck } from './doctor/database.ts';
 import { directoryChecks } from './doctor/directory.ts';
 import { smsCheck, smtpCheck } from './doctor/notify.ts';
 import { type CheckResult, failure, formatResult, skip } from './doctor/report.ts';
 import { loadSettings } from './doctor/settings.ts';
+import { type DatabaseLocation, type ExistingDatabase, exists, openExistingDatabase } from './existing-database.ts';
 
 export { CERTIFICATE_WARN_DAYS, expiryStatus, webCertificateCheck } from './doctor/certificates.ts';
 export { type CheckResult, type CheckStatus, formatResult } from './doctor/report.ts';

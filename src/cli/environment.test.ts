@@ -85,8 +85,14 @@ test('restore into PostgreSQL with DATABASE_URL, LATCHKEY_BACKUP_PASSWORD and LA
   cleanups.push(target.remove);
   const database: ScratchDatabase = await createScratchDatabase('postgres');
   cleanups.push(() => database.drop());
-  const moved = { LATCHKEY_CONFIG: writeConfig(join(target.dir, 'latchkey.yaml'), { server: { behindTlsProxy: true } }), DATABASE_URL: database.options.databaseUrl! };
-  const run = await runCli(['restore', '--file', backupFile], { env: { ...env, ...moved, LATCHKEY_BACKUP_PASSWORD: 'correct horse battery' }, cwd: target.dir });
+  const moved = {
+    LATCHKEY_CONFIG: writeConfig(join(target.dir, 'latchkey.yaml'), { server: { behindTlsProxy: true } }),
+    DATABASE_URL: database.options.databaseUrl!,
+  };
+  const run = await runCli(['restore', '--file', backupFile], {
+    env: { ...env, ...moved, LATCHKEY_BACKUP_PASSWORD: 'correct horse battery' },
+    cwd: target.dir,
+  });
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /Restored \d+ rows into PostgreSQL/);
   assert.deepEqual(readdirSync(target.dir), ['latchkey.yaml'], 'the key stays in the environment; the data in PostgreSQL');

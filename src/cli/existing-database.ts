@@ -8,10 +8,10 @@
 import { existsSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { databaseOptions } from '../config/paths.ts';
 import { appliedMigrations, ensureReachable } from '../backup/catalog.ts';
+import { databaseOptions } from '../config/paths.ts';
 import type { Config } from '../config/schema.ts';
-import { createAudit, type Audit } from '../store/audit.ts';
+import { type Audit, createAudit } from '../store/audit.ts';
 import { connectDatabase } from '../store/database.ts';
 import { MIGRATIONS, type StoreMigration } from '../store/migrations/index.ts';
 import type { DatabaseDialect, Tables } from '../store/schema.ts';
@@ -47,14 +47,19 @@ export interface ExistingDatabaseOptions {
  * Opens the database `config` names, read-only, if it holds Latchkey's schema; otherwise returns
  * where it would be. Fails with LK_STORE_UNAVAILABLE when a PostgreSQL server does not answer.
  */
-export async function openExistingDatabase(config: Config, { migrations = MIGRATIONS }: ExistingDatabaseOptions = {}): Promise<ExistingDatabase | DatabaseLocation> {
+export async function openExistingDatabase(
+  config: Config,
+  { migrations = MIGRATIONS }: ExistingDatabaseOptions = {},
+): Promise<ExistingDatabase | DatabaseLocation> {
   const options = databaseOptions(config);
   const connection = options.databaseUrl ? connectDatabase({ databaseUrl: readOnlySessions(options.databaseUrl) }) : null;
   const dialect: DatabaseDialect = connection ? 'postgres' : 'sqlite';
   const label = connection?.label ?? options.sqliteFile;
   // Opening a missing SQLite file, even read-only through Kysely's dialect, would create it.
   if (!connection && !existsSync(options.sqliteFile)) return { dialect, label };
-  const db = connection?.db ?? new Kysely<Tables>({ dialect: new SqliteDialect({ database: new BetterSqlite3(options.sqliteFile, { readonly: true, fileMustExist: true }) }) });
+  const db =
+    connection?.db ??
+    new Kysely<Tables>({ dialect: new SqliteDialect({ database: new BetterSqlite3(options.sqliteFile, { readonly: true, fileMustExist: true }) }) });
   try {
     await ensureReachable(db, label);
     const applied = await appliedMigrations(db, dialect);

@@ -8,13 +8,13 @@
  * imported the settings (the file's are ignored from then on), else the config file's.
  */
 import { existsSync } from 'node:fs';
-import { initialSettings } from '../config/initial-settings.ts';
 import { type CertificateStatus, certificateStatuses, describeCertificate } from '../certificates/health.ts';
+import { generatedCertificate, makeSelfSigned } from '../certificates/self-signed.ts';
+import { initialSettings } from '../config/initial-settings.ts';
 import { type Config, fileDirectorySchema } from '../config/schema.ts';
 import { DirectoryTlsFailed } from '../directory/errors.ts';
 import { peerCertificate } from '../directory/tls.ts';
 import { directoryFor } from '../runtime.ts';
-import { generatedCertificate, makeSelfSigned } from '../certificates/self-signed.ts';
 import { exists, openExistingDatabase } from './existing-database.ts';
 
 type FileDirectory = NonNullable<Config['directory']>;
@@ -46,7 +46,8 @@ export async function runInit(config: Config, options: { hosts?: string[]; force
       out(`  SHA-256 fingerprint ${cert.fingerprint}`);
       const verdict = await trustVerdict(directory!, url);
       out(`  ${verdict}`);
-      if (!verdict.startsWith('trusted')) out(`  If this is your DC's certificate, pin it with directory.fingerprint: "${cert.fingerprint}" (or give its CA in directory.caFile).`);
+      if (!verdict.startsWith('trusted'))
+        out(`  If this is your DC's certificate, pin it with directory.fingerprint: "${cert.fingerprint}" (or give its CA in directory.caFile).`);
     } catch (error) {
       out(`Domain controller ${url}: cannot be reached over TLS (${(error as Error).message}).`);
     }
@@ -73,7 +74,11 @@ async function directorySettings(config: Config): Promise<{ directory: FileDirec
 
 /** Whether the configured trust accepts the DC's certificate, tried as the service connects (no credentials sent). */
 async function trustVerdict(settings: FileDirectory, url: string): Promise<string> {
-  const trust = settings.fingerprint ? `the pinned fingerprint` : settings.caFile || settings.caPem ? `the configured CA (${settings.caFile ?? 'directory.caPem'})` : "the system's CA store";
+  const trust = settings.fingerprint
+    ? `the pinned fingerprint`
+    : settings.caFile || settings.caPem
+      ? `the configured CA (${settings.caFile ?? 'directory.caPem'})`
+      : "the system's CA store";
   // checkServer binds anonymously: the account and its password play no part.
   const probe = directoryFor({ ...settings, urls: [url], bindDn: '', bindPassword: '' });
   try {

@@ -9,14 +9,14 @@ import { createApp } from '../app.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { LatchkeyError } from '../errors.ts';
-import { runDemo } from './demo.ts';
-import { retiredMessage, retireMasterKey, rotatedMessage, rotateMasterKey } from './rotate.ts';
-import { runInit } from './init.ts';
-import { runDoctor } from './doctor.ts';
 import { runBackup, runRestore } from './backup.ts';
+import { runDemo } from './demo.ts';
+import { runDoctor } from './doctor.ts';
 import { UsageInvalid } from './errors.ts';
 import { settingsImported } from './existing-database.ts';
+import { runInit } from './init.ts';
 import { askPassword } from './password-prompt.ts';
+import { retiredMessage, retireMasterKey, rotatedMessage, rotateMasterKey } from './rotate.ts';
 import { exitOnStopSignals, serve } from './serve.ts';
 
 const USAGE = `Usage: latchkey <command> [options]
@@ -127,10 +127,14 @@ async function main(argv: string[]): Promise<number> {
       const password = await askPassword('Backup password', { confirm: command === 'backup', variable: 'LATCHKEY_BACKUP_PASSWORD' });
       if (command === 'backup') {
         const { bytes, tables } = await runBackup(config, { file: values.file, password });
-        process.stdout.write(`Backed up ${Object.values(tables).reduce((a, b) => a + b, 0)} rows (${bytes} bytes) to ${values.file}. Keep the password: without it the file cannot be opened.\n`);
+        process.stdout.write(
+          `Backed up ${Object.values(tables).reduce((a, b) => a + b, 0)} rows (${bytes} bytes) to ${values.file}. Keep the password: without it the file cannot be opened.\n`,
+        );
       } else {
         const { tables } = await runRestore(config, { file: values.file, password });
-        process.stdout.write(`Restored ${Object.values(tables).reduce((a, b) => a + b, 0)} rows into ${config.database.url ? 'PostgreSQL' : config.dataDir}.\n`);
+        process.stdout.write(
+          `Restored ${Object.values(tables).reduce((a, b) => a + b, 0)} rows into ${config.database.url ? 'PostgreSQL' : config.dataDir}.\n`,
+        );
       }
       return 0;
     }
@@ -156,7 +160,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     // A coded error says what to do; anything else is a bug, reported with its stack.
-    process.stderr.write(`latchkey: ${error instanceof LatchkeyError ? `${error.message} [${error.code}]` : (error as Error).stack ?? String(error)}\n`);
+    process.stderr.write(`latchkey: ${error instanceof LatchkeyError ? `${error.message} [${error.code}]` : ((error as Error).stack ?? String(error))}\n`);
     process.exit(UsageInvalid.is(error) ? 2 : 1);
   },
 );

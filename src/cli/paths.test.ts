@@ -28,7 +28,7 @@ function site(extra: Record<string, unknown> = {}) {
 
 const password = { LATCHKEY_DIRECTORY__BIND_PASSWORD: facts.serviceAccount.password };
 
-test("the default data folder is beside the config file, whatever the working directory; the doctor run from elsewhere finds that database", async () => {
+test('the default data folder is beside the config file, whatever the working directory; the doctor run from elsewhere finds that database', async () => {
   const { etc, elsewhere, config } = site({ server: { behindTlsProxy: true } });
   const running = await startServe(['--config', config], { env: password, cwd: elsewhere });
   await running.stop();

@@ -10,10 +10,11 @@
  *    key in one transaction (refused while a running instance lacks it), makes it the active
  *    key, and drops the old key from this host's ring.
  */
-import { databaseOptions, masterKeyFile } from '../config/paths.ts';
+
 import { type AuditRecorder, createAuditRecorder } from '../audit/recorder.ts';
+import { databaseOptions, masterKeyFile } from '../config/paths.ts';
 import type { Config } from '../config/schema.ts';
-import { keyRing, keyRingValue, type KeyRing, newMasterKey } from '../settings/key-ring.ts';
+import { type KeyRing, keyRing, keyRingValue, newMasterKey } from '../settings/key-ring.ts';
 import { loadMasterKey, type MasterKeys, writeKeyFile } from '../settings/master-key.ts';
 import { SettingsService } from '../settings/service.ts';
 import { openStore } from '../store/store.ts';
@@ -45,7 +46,7 @@ async function withSettings(config: Config, env: NodeJS.ProcessEnv, step: (opene
     const file = masterKeyFile(config);
     const keys = loadMasterKey(file, { env });
     const audit = createAuditRecorder(store.audit, 'admin', () => Date.now());
-    const settings = new SettingsService(store.db, keys, audit, () => Date.now());
+    const settings = new SettingsService(store.settings, keys, audit, () => Date.now());
     await settings.load();
     const fromEnv = Boolean(env.LATCHKEY_MASTER_KEY);
     const replaceRing = (ring: KeyRing) => {
@@ -75,7 +76,11 @@ export function rotateMasterKey(config: Config, env: NodeJS.ProcessEnv = process
       replaceRing(before);
       throw error;
     }
-    await audit.record({ ...CLI, outcome: 'success', detail: `started: new key ${next.id} added beside ${before.id}; secrets stay under the old key until --retire` });
+    await audit.record({
+      ...CLI,
+      outcome: 'success',
+      detail: `started: new key ${next.id} added beside ${before.id}; secrets stay under the old key until --retire`,
+    });
     return { source: keys.source, keyId: next.id, rotated: 0, keyValue };
   });
 }

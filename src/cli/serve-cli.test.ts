@@ -11,8 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { devDirectorySettings } from './demo.ts';
-import { runInit } from './init.ts';
+import { generatedCertificate, makeSelfSigned } from '../certificates/self-signed.ts';
 import { loadConfig } from '../config/load.ts';
 import { keyRing, masterKey } from '../settings/key-ring.ts';
 import { writeKeyFile } from '../settings/master-key.ts';
@@ -21,7 +20,8 @@ import { devDomain } from '../testing/dev-domain.ts';
 import { httpsGet, resetInFlight } from '../testing/https.ts';
 import { freePort } from '../testing/ports.ts';
 import { type LogLine, runServe, type ServeProcess } from '../testing/serve-process.ts';
-import { generatedCertificate, makeSelfSigned } from '../certificates/self-signed.ts';
+import { devDirectorySettings } from './demo.ts';
+import { runInit } from './init.ts';
 
 const facts = devDomain();
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -66,9 +66,13 @@ describe('serve behind a TLS proxy (the docs/nginx.conf arrangement)', () => {
 
   test('start-up logs the listen address, the database without its password, the master key by fingerprint, the DCs', async () => {
     const dataDir = tempDir();
-    const config = configFile(dataDir, { port, behindTlsProxy: true, trustedProxies: ['127.0.0.1'], publicUrl: 'https://passwords.latchkey.test' }, {
-      protection: { responseDelayMs: { min: 600, max: 600 } },
-    });
+    const config = configFile(
+      dataDir,
+      { port, behindTlsProxy: true, trustedProxies: ['127.0.0.1'], publicUrl: 'https://passwords.latchkey.test' },
+      {
+        protection: { responseDelayMs: { min: 600, max: 600 } },
+      },
+    );
     writeKeyFile(join(dataDir, 'master.key'), keyRing([masterKey(key)]));
     portal = runServe(join(dataDir, 'latchkey.yaml'), config, { DATABASE_URL: databaseUrl.href });
     const startUp = await started(portal);

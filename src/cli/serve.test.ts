@@ -9,21 +9,21 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir, hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import tls from 'node:tls';
 import { after, describe, test } from 'node:test';
+import tls from 'node:tls';
 import { type App, createApp } from '../app.ts';
-import { devDirectorySettings } from './demo.ts';
-import { runInit } from './init.ts';
+import { generatedCertificate, makeSelfSigned } from '../certificates/self-signed.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { serve } from './serve.ts';
 import { rejectsWithCode } from '../testing/assertions.ts';
 import { devDomain } from '../testing/dev-domain.ts';
 import { httpsGet, resetInFlight } from '../testing/https.ts';
 import { freePort } from '../testing/ports.ts';
-import { generatedCertificate, makeSelfSigned } from '../certificates/self-signed.ts';
+import { devDirectorySettings } from './demo.ts';
+import { runInit } from './init.ts';
+import { serve } from './serve.ts';
 
 const facts = devDomain();
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -59,7 +59,10 @@ describe('HTTPS served by Latchkey', () => {
     assert.match(cert.subjectAltName ?? '', new RegExp(`DNS:${hostname()}`));
     assert.match(cert.subjectAltName ?? '', /IP Address:127\.0\.0\.1/);
     assert.doesNotMatch(cert.subjectAltName ?? '', /\*/);
-    assert.ok(lines.some((line) => /SHA-256 fingerprint [0-9A-F:]{95}/.test(line)), 'the DC certificate is shown for pinning');
+    assert.ok(
+      lines.some((line) => /SHA-256 fingerprint [0-9A-F:]{95}/.test(line)),
+      'the DC certificate is shown for pinning',
+    );
   });
 
   let app: App;
@@ -154,15 +157,22 @@ describe('certificate health', () => {
     const { startOutbox } = await import('../notify/outbox.ts');
     const outbox = await startOutbox();
     cleanups.push(() => outbox.close());
-    const config = configFor(tempDir(), {}, {
-      smtp: { host: '127.0.0.1', port: outbox.port, security: 'none', from: 'latchkey@latchkey.test' },
-      notifications: { adminEmails: ['it-team@latchkey.test'] },
-    });
+    const config = configFor(
+      tempDir(),
+      {},
+      {
+        smtp: { host: '127.0.0.1', port: outbox.port, security: 'none', from: 'latchkey@latchkey.test' },
+        notifications: { adminEmails: ['it-team@latchkey.test'] },
+      },
+    );
     await makeSelfSigned(config, ['portal.latchkey.test'], ['127.0.0.1'], 10);
     const app = await createApp(config, { logger: false, env: {} });
     cleanups.push(() => app.close());
     const attention = await app.jobs.checkCertificates();
-    assert.deepEqual(attention.map((status) => [status.name, status.state]), [['web', 'warn']]);
+    assert.deepEqual(
+      attention.map((status) => [status.name, status.state]),
+      [['web', 'warn']],
+    );
     const mail = await outbox.waitFor((message) => message.to.includes('it-team@latchkey.test'));
     assert.match(mail.text, /web: (9|10) days left/);
     assert.ok((await app.store.audit.query({ action: 'certificate-check' })).some((entry) => /web: (9|10) days left/.test(entry.detail ?? '')));
@@ -178,7 +188,10 @@ describe('operations endpoints', () => {
     const ready = await healthy.server.inject({ url: '/readyz' });
     assert.equal(ready.statusCode, 200);
     assert.deepEqual(ready.json().checks, { database: 'ok', directory: 'ok' });
-    const down = await createApp(configFor(tempDir(), {}, { directory: { ...devDirectorySettings(facts), urls: [`ldaps://127.0.0.1:${await freePort()}`] } }), { logger: false, env: {} });
+    const down = await createApp(configFor(tempDir(), {}, { directory: { ...devDirectorySettings(facts), urls: [`ldaps://127.0.0.1:${await freePort()}`] } }), {
+      logger: false,
+      env: {},
+    });
     cleanups.push(() => down.close());
     const notReady = await down.server.inject({ url: '/readyz' });
     assert.equal(notReady.statusCode, 503);

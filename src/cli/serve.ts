@@ -8,12 +8,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '../app.ts';
-import type { Config } from '../config/schema.ts';
+import { generatedCertificate, hasGeneratedCertificate } from '../certificates/self-signed.ts';
+import { type CertificateReloader, TlsRequired, watchCertificate } from '../certificates/serving.ts';
 import { describeDrift, settingsDrift } from '../config/drift.ts';
+import type { Config } from '../config/schema.ts';
 import { createError } from '../errors.ts';
 import { startUpFacts } from './start-up-facts.ts';
-import { type CertificateReloader, TlsRequired, watchCertificate } from '../certificates/serving.ts';
-import { generatedCertificate, hasGeneratedCertificate } from '../certificates/self-signed.ts';
 
 const LISTEN_HINTS: Record<string, string> = {
   EADDRINUSE: 'another process holds that port: stop it, or choose another port',
@@ -49,14 +49,17 @@ function startupWarnings(app: App, config: Config): void {
   if (!app.tls) {
     log.warn('serving plain HTTP because server.behindTlsProxy is set: the proxy in front must terminate TLS, and only it may reach this port');
     if (hasGeneratedCertificate(config)) {
-      log.warn({ certFile: generatedCertificate(config).certFile }, 'server.behindTlsProxy wins over the certificate `latchkey init` made: it is not used (remove it, or the setting, to silence this)');
+      log.warn(
+        { certFile: generatedCertificate(config).certFile },
+        'server.behindTlsProxy wins over the certificate `latchkey init` made: it is not used (remove it, or the setting, to silence this)',
+      );
     }
   }
   const drift = settingsDrift(config, app.runtime.settings.current());
   if (drift.length) {
     log.warn(
       { settings: describeDrift(drift) },
-      'the config file sets these settings differently from the database; the database\'s are in force (change them in the admin console, or remove them from the file)',
+      "the config file sets these settings differently from the database; the database's are in force (change them in the admin console, or remove them from the file)",
     );
   }
 }
@@ -99,7 +102,11 @@ export async function serve(app: App, config: Config): Promise<Running> {
   });
   let redirect: Server | null = null;
   try {
-    await listening(() => app.server.listen({ host: config.server.host, port: config.server.port }), `${config.server.host}:${config.server.port}`, 'server.host, server.port');
+    await listening(
+      () => app.server.listen({ host: config.server.host, port: config.server.port }),
+      `${config.server.host}:${config.server.port}`,
+      'server.host, server.port',
+    );
     const redirectPort = config.server.httpRedirectPort;
     if (redirectPort) redirect = await listening(() => startRedirect(config, redirectPort), `${config.server.host}:${redirectPort}`, 'server.httpRedirectPort');
   } catch (error) {
@@ -107,7 +114,13 @@ export async function serve(app: App, config: Config): Promise<Running> {
     throw error;
   }
   const certificate: CertificateReloader | null = app.tls
-    ? watchCertificate(app.server.server as unknown as { setSecureContext: (o: object) => void }, app.tls, config.server.tlsProfile, log, app.certificates.forget)
+    ? watchCertificate(
+        app.server.server as unknown as { setSecureContext: (o: object) => void },
+        app.tls,
+        config.server.tlsProfile,
+        log,
+        app.certificates.forget,
+      )
     : null;
 
   // The web certificate (when serving HTTPS) and the settings from the database; logged.
@@ -157,7 +170,10 @@ export async function serve(app: App, config: Config): Promise<Running> {
         clearInterval(sweeper);
         process.off('SIGHUP', onHangUp);
       }
-      log.info({ signal, requestsFinished: finishedWhileStopping, ms: Date.now() - started }, 'stopped: the requests in flight finished; database and directory connections closed');
+      log.info(
+        { signal, requestsFinished: finishedWhileStopping, ms: Date.now() - started },
+        'stopped: the requests in flight finished; database and directory connections closed',
+      );
     },
   };
 }
@@ -170,7 +186,10 @@ export function exitOnStopSignals(running: Running): void {
   const stop = (signal: NodeJS.Signals) => {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
-    void running.stop(signal).then(() => process.exit(0), () => process.exit(1));
+    void running.stop(signal).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

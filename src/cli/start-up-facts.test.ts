@@ -22,5 +22,8 @@ test('a PostgreSQL URL without port, database or user says what PostgreSQL will 
 });
 
 test('SQLite is described by its file', () => {
-  assert.deepEqual(describeDatabase(loadConfig({ env: {}, base: { dataDir: '/var/lib/latchkey' } })), { kind: 'sqlite', file: join('/var/lib/latchkey', 'latchkey.sqlite') });
+  assert.deepEqual(describeDatabase(loadConfig({ env: {}, base: { dataDir: '/var/lib/latchkey' } })), {
+    kind: 'sqlite',
+    file: join('/var/lib/latchkey', 'latchkey.sqlite'),
+  });
 });

@@ -4,7 +4,7 @@
  * is a secret: the database URL loses its password, the key is shown by its fingerprint.
  */
 import type { AddressInfo } from 'node:net';
-import { type App } from '../app.ts';
+import type { App } from '../app.ts';
 import { databaseOptions } from '../config/paths.ts';
 import type { Config } from '../config/schema.ts';
 

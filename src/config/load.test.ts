@@ -104,20 +104,22 @@ protection:
 test("the admins' addresses are bare addresses, as the mailer sends only to those", async () => {
   const base = { directory: { urls: ['ldaps://dc1.corp.example'], bindDn: 'svc', bindPassword: 'x' } };
   const problems = await problemsOf(() =>
-    loadConfig({ env: {}, base: { ...base, notifications: { adminEmails: ['it@corp.example', 'IT <evil@example.org>', 'a@corp.example, evil@example.org'] } } }),
+    loadConfig({
+      env: {},
+      base: { ...base, notifications: { adminEmails: ['it@corp.example', 'IT <evil@example.org>', 'a@corp.example, evil@example.org'] } },
+    }),
   );
   assert.deepEqual(problems.filter((problem) => /adminEmails/.test(problem)).length, 2, problems.join('\n'));
-  assert.deepEqual(loadConfig({ env: {}, base: { ...base, notifications: { adminEmails: [' it@corp.example '] } } }).notifications.adminEmails, ['it@corp.example']);
+  assert.deepEqual(loadConfig({ env: {}, base: { ...base, notifications: { adminEmails: [' it@corp.example '] } } }).notifications.adminEmails, [
+    'it@corp.example',
+  ]);
 });
 
 test('an environment variable for a setting that does not exist, or of the wrong type, is named', async () => {
   const problems = await problemsOf(() =>
     loadConfig({ file: configFile(minimal), env: { LATCHKEY_SERVER__PROT: '80', LATCHKEY_CODES__MAX_FAILURES: 'five' } }),
   );
-  assert.deepEqual(problems, [
-    'LATCHKEY_SERVER__PROT: no setting server.prot exists',
-    'LATCHKEY_CODES__MAX_FAILURES: expected number, got "five"',
-  ]);
+  assert.deepEqual(problems, ['LATCHKEY_SERVER__PROT: no setting server.prot exists', 'LATCHKEY_CODES__MAX_FAILURES: expected number, got "five"']);
 });
 
 test('a YAML syntax error says where', async () => {
@@ -136,7 +138,7 @@ test("relative paths are taken from the file's folder", () => {
   assert.equal(config.dataDir, join(dir, 'state'));
 });
 
-test("defaults are paths too: the data folder is beside the file; without a file, under the working directory", () => {
+test('defaults are paths too: the data folder is beside the file; without a file, under the working directory', () => {
   assert.equal(loadConfig({ file: configFile(minimal), env: {} }).dataDir, join(dir, 'data'));
   assert.equal(loadConfig({ env: {}, cwd: '/srv/latchkey' }).dataDir, '/srv/latchkey/data');
 });

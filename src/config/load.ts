@@ -156,7 +156,10 @@ function coerce(raw: string, kind: Kind): unknown {
     case 'list':
       // A JSON array, or comma-separated values.
       if (raw.trim().startsWith('[')) return parseJson(raw, Array.isArray);
-      return raw.split(',').map((item) => item.trim()).filter(Boolean);
+      return raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
     case 'object':
       return parseJson(raw, isRecord);
   }

@@ -23,7 +23,8 @@ test('the default region of phone numbers: none by default, a known ISO 3166 cou
   for (const region of ['UK', 'XX', 'USA', '+1']) {
     assert.throws(
       () => loadConfig({ env: {}, base: { directory, phone: { defaultRegion: region } } }),
-      (error: Error & { details?: { problems?: string[] } }) => /phone\.defaultRegion: must be a two-letter country code/.test(error.details?.problems?.join('\n') ?? ''),
+      (error: Error & { details?: { problems?: string[] } }) =>
+        /phone\.defaultRegion: must be a two-letter country code/.test(error.details?.problems?.join('\n') ?? ''),
       region,
     );
   }

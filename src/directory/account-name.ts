@@ -10,6 +10,7 @@ export type AccountName =
 
 /** Longest input we look up; AD's own limits are far below (sAMAccountName: 20, UPN: 1024). */
 const MAX_LENGTH = 256;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /**

@@ -7,20 +7,11 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'ldapts';
 import { rejectsWithCode } from '../testing/assertions.ts';
-import {
-  adminClient,
-  bindAs,
-  createUser,
-  devDirectory,
-  devDomain,
-  freshPassword,
-  removeEntries,
-  type TestUser,
-} from '../testing/dev-domain.ts';
+import { adminClient, bindAs, createUser, devDirectory, devDomain, freshPassword, removeEntries, type TestUser } from '../testing/dev-domain.ts';
 import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy.ts';
 import type { ActiveDirectory } from './active-directory.ts';
 
@@ -94,10 +85,7 @@ describe('certificate trust', () => {
   });
 
   test('a certificate for another name is refused', async () => {
-    const error = await rejectsWithCode(
-      directory({ trust: { caFile: facts.caFile, serverName: 'wrong.example' } }).findUser(person.sam),
-      'LK_DIRECTORY_TLS',
-    );
+    const error = await rejectsWithCode(directory({ trust: { caFile: facts.caFile, serverName: 'wrong.example' } }).findUser(person.sam), 'LK_DIRECTORY_TLS');
     assert.match(error.message, /wrong\.example|altnames/);
   });
 

@@ -152,9 +152,12 @@ export class AdConnection {
   }
 
   private dropService(session: Session): void {
-    void this.service?.then((current) => {
-      if (current === session) this.service = null;
-    }, () => undefined);
+    void this.service?.then(
+      (current) => {
+        if (current === session) this.service = null;
+      },
+      () => undefined,
+    );
     void session.client.unbind().catch(() => undefined);
   }
 }

@@ -9,13 +9,22 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rootCertificates } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
+import { rootCertificates } from 'node:tls';
 import { Attribute, Change, type Client } from 'ldapts';
 import { rejectsWithCode } from '../testing/assertions.ts';
 import { addMember, adminClient, createGroup, createUser, devDirectory, devDomain, freshPassword, removeEntries } from '../testing/dev-domain.ts';
 import type { ActiveDirectory } from './active-directory.ts';
-import { assessDelegation, inheritedAccess, LOCKOUT_TIME_GUID, PWD_LAST_SET_GUID, REQUIRED_RIGHTS, RESET_PASSWORD_GUID, tokenSids, USER_CLASS_GUID } from './delegation.ts';
+import {
+  assessDelegation,
+  inheritedAccess,
+  LOCKOUT_TIME_GUID,
+  PWD_LAST_SET_GUID,
+  REQUIRED_RIGHTS,
+  RESET_PASSWORD_GUID,
+  tokenSids,
+  USER_CLASS_GUID,
+} from './delegation.ts';
 import type { DirectoryDiagnostics } from './diagnostics.ts';
 import type { DirectoryUser } from './directory.ts';
 import { SdFlagsControl } from './sd-flags-control.ts';
@@ -82,19 +91,31 @@ async function dacl(dn: string): Promise<Ace[] | null> {
 describe('checkServer', () => {
   test('connects to the DC with the configured CA, over LDAPS and StartTLS', async () => {
     await diagnostics.checkServer(facts.url);
-    await directory({ urls: [facts.startTlsUrl] }).diagnostics().checkServer(facts.startTlsUrl);
+    await directory({ urls: [facts.startTlsUrl] })
+      .diagnostics()
+      .checkServer(facts.startTlsUrl);
   });
 
   test('refuses a certificate the configured CA did not issue, with LK_DIRECTORY_TLS', async () => {
     const otherCa = join(scratch, 'other-ca.pem');
     writeFileSync(otherCa, rootCertificates[0]!);
-    await rejectsWithCode(directory({ trust: { caFile: otherCa } }).diagnostics().checkServer(facts.url), 'LK_DIRECTORY_TLS');
+    await rejectsWithCode(
+      directory({ trust: { caFile: otherCa } })
+        .diagnostics()
+        .checkServer(facts.url),
+      'LK_DIRECTORY_TLS',
+    );
   });
 
   test('accepts the pinned fingerprint and refuses another', async () => {
     const { fingerprint } = await peerCertificate(facts.url);
     await directory({ trust: { fingerprint } }).diagnostics().checkServer(facts.url);
-    await rejectsWithCode(directory({ trust: { fingerprint: 'AB'.repeat(32) } }).diagnostics().checkServer(facts.url), 'LK_DIRECTORY_TLS');
+    await rejectsWithCode(
+      directory({ trust: { fingerprint: 'AB'.repeat(32) } })
+        .diagnostics()
+        .checkServer(facts.url),
+      'LK_DIRECTORY_TLS',
+    );
   });
 
   test('names a DC that does not answer as unreachable', async () => {
@@ -131,11 +152,16 @@ describe('the delegation as seeded', () => {
     const sids = await serviceToken();
     for (const ou of facts.delegatedOus) {
       const sample = await diagnostics.writableAttributes(ou);
-      assert.ok(sample && sample.dn.endsWith(ou), `a user in ${ou}`);
+      assert.ok(sample, `a user in ${ou}`);
+      assert.ok(sample.dn.endsWith(ou), `a user in ${ou}`);
       assert.ok(sample.attributes.includes('lockoutTime') && sample.attributes.includes('pwdLastSet'), sample.attributes.join());
       assert.equal(sample.lockoutCountReadable, true, `badPwdCount readable in ${ou}`);
       const findings = assessDelegation({ dacl: await dacl(ou), sample: { dn: sample.dn, writable: sample.attributes } }, sids);
-      assert.deepEqual(findings.map((finding) => finding.state), ['granted', 'granted', 'granted'], ou);
+      assert.deepEqual(
+        findings.map((finding) => finding.state),
+        ['granted', 'granted', 'granted'],
+        ou,
+      );
     }
   });
 
@@ -144,7 +170,10 @@ describe('the delegation as seeded', () => {
     const sample = await diagnostics.writableAttributes(facts.ous.vendors);
     assert.ok(sample);
     const findings = assessDelegation({ dacl: await dacl(facts.ous.vendors), sample: { dn: sample.dn, writable: sample.attributes } }, sids);
-    assert.deepEqual(findings.map((finding) => finding.state), ['missing', 'missing', 'missing']);
+    assert.deepEqual(
+      findings.map((finding) => finding.state),
+      ['missing', 'missing', 'missing'],
+    );
     assert.equal(sample.lockoutCountReadable, false, 'dev-ad denies it reading badPwdCount there');
   });
 
@@ -159,7 +188,11 @@ describe('the delegation as seeded', () => {
       assert.ok(bytes, 'any authenticated account reads the DACL of an OU');
       const sample = await fresh.writableAttributes(ou);
       const findings = assessDelegation({ dacl: parseSecurityDescriptor(bytes).dacl, sample: sample && { dn: sample.dn, writable: sample.attributes } }, sids);
-      assert.deepEqual(findings.map((finding) => finding.state), ['missing', 'missing', 'missing'], ou);
+      assert.deepEqual(
+        findings.map((finding) => finding.state),
+        ['missing', 'missing', 'missing'],
+        ou,
+      );
     }
   });
 
@@ -174,10 +207,18 @@ async function scratchOu(aces: Omit<Ace, 'kind'>[] = []): Promise<string> {
   await admin.add(ou, [new Attribute({ type: 'objectClass', values: ['top', 'organizationalUnit'] })]);
   created.unshift(ou); // removed last, after what is created in it
   if (aces.length) {
-    const { searchEntries } = await admin.search(ou, { scope: 'base', attributes: ['nTSecurityDescriptor'], explicitBufferAttributes: ['nTSecurityDescriptor'] }, new SdFlagsControl());
+    const { searchEntries } = await admin.search(
+      ou,
+      { scope: 'base', attributes: ['nTSecurityDescriptor'], explicitBufferAttributes: ['nTSecurityDescriptor'] },
+      new SdFlagsControl(),
+    );
     const current = parseSecurityDescriptor(searchEntries[0]!.nTSecurityDescriptor as Buffer).dacl ?? [];
     const descriptor = encodeSecurityDescriptor({ dacl: [...aces, ...current] });
-    await admin.modify(ou, new Change({ operation: 'replace', modification: new Attribute({ type: 'nTSecurityDescriptor', values: [descriptor] }) }), new SdFlagsControl());
+    await admin.modify(
+      ou,
+      new Change({ operation: 'replace', modification: new Attribute({ type: 'nTSecurityDescriptor', values: [descriptor] }) }),
+      new SdFlagsControl(),
+    );
   }
   return ou;
 }
@@ -223,18 +264,25 @@ describe('the evaluator agrees with the DC', () => {
     ]);
     const sids = await serviceToken();
     const ouDacl = await dacl(ou);
-    assert.deepEqual([RESET, LOCKOUT, PWD_LAST_SET].map((right) => inheritedAccess(ouDacl, sids, right).granted), [false, false, true]);
+    assert.deepEqual(
+      [RESET, LOCKOUT, PWD_LAST_SET].map((right) => inheritedAccess(ouDacl, sids, right).granted),
+      [false, false, true],
+    );
 
     const user = await userIn(ou);
     const sample = await diagnostics.writableAttributes(ou);
     assert.equal(sample?.dn, user.dn);
-    assert.deepEqual(sample.attributes.filter((name) => ['lockoutTime', 'pwdLastSet'].includes(name)), ['pwdLastSet'], 'the DC agrees on both attributes');
+    assert.deepEqual(
+      sample.attributes.filter((name) => ['lockoutTime', 'pwdLastSet'].includes(name)),
+      ['pwdLastSet'],
+      'the DC agrees on both attributes',
+    );
     // The test, unlike the doctor, tries: the DC refuses the reset and allows the pwdLastSet write.
     await rejectsWithCode(service.resetPassword(user, freshPassword(), { unlock: false }), 'LK_INSUFFICIENT_RIGHTS');
     await service.setMustChange(user, true);
   });
 
-  test("the three delegated allows alone: the reset the evaluator grants goes through", async () => {
+  test('the three delegated allows alone: the reset the evaluator grants goes through', async () => {
     const ou = await scratchOu([
       forService('allow', RIGHT_DS_CONTROL_ACCESS, RESET_PASSWORD_GUID),
       forService('allow', RPWP, LOCKOUT_TIME_GUID),
@@ -242,7 +290,11 @@ describe('the evaluator agrees with the DC', () => {
     ]);
     const sids = await serviceToken();
     const findings = assessDelegation({ dacl: await dacl(ou), sample: null }, sids);
-    assert.deepEqual(findings.map((finding) => finding.state), ['granted', 'granted', 'granted'], 'judged from the DACL alone: the OU holds no user yet');
+    assert.deepEqual(
+      findings.map((finding) => finding.state),
+      ['granted', 'granted', 'granted'],
+      'judged from the DACL alone: the OU holds no user yet',
+    );
     const user = await userIn(ou);
     await service.resetPassword(user, freshPassword(), { mustChange: true });
   });
@@ -267,6 +319,9 @@ describe('a Domain Admins member as the service account', () => {
     assert.ok(reasons.includes('member of Domain Admins'), reasons.join());
     assert.ok((await privileged.diagnostics().tokenGroups(account)).includes(`${facts.domainSid}-512`));
     // Removed from the group before the user is deleted, so Domain Admins is left as it was.
-    await admin.modify(`CN=Domain Admins,CN=Users,${facts.baseDn}`, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [user.dn] }) }));
+    await admin.modify(
+      `CN=Domain Admins,CN=Users,${facts.baseDn}`,
+      new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [user.dn] }) }),
+    );
   });
 });

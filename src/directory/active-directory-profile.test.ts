@@ -106,7 +106,22 @@ describe('profile attributes', () => {
   test('account and security attributes are refused before any request', async () => {
     const user = await person('staff');
     const uac = await readAttribute(admin, user.dn, 'userAccountControl');
-    for (const attribute of ['userAccountControl', 'unicodePwd', 'UnicodePwd', 'pwdLastSet', 'lockoutTime', 'memberOf', 'member', 'objectClass', 'sAMAccountName', 'userPrincipalName', 'nTSecurityDescriptor', 'msDS-AllowedToActOnBehalfOfOtherIdentity', 'ms-Mcs-AdmPwd', 'altSecurityIdentities']) {
+    for (const attribute of [
+      'userAccountControl',
+      'unicodePwd',
+      'UnicodePwd',
+      'pwdLastSet',
+      'lockoutTime',
+      'memberOf',
+      'member',
+      'objectClass',
+      'sAMAccountName',
+      'userPrincipalName',
+      'nTSecurityDescriptor',
+      'msDS-AllowedToActOnBehalfOfOtherIdentity',
+      'ms-Mcs-AdmPwd',
+      'altSecurityIdentities',
+    ]) {
       const error = await rejectsWithCode(unreachable.updateAttributes(user, { [attribute]: '514' }), 'LK_ATTRIBUTE_NOT_EDITABLE');
       assert.match(error.message, new RegExp(attribute));
     }

@@ -49,9 +49,7 @@ function tag(): string {
 async function person(ou: OuKey, names: Record<string, string> = {}): Promise<DirectoryUser> {
   const { dn, sam } = await createUser(admin, ou);
   created.push(dn);
-  const changes = Object.entries(names).map(
-    ([type, value]) => new Change({ operation: 'replace', modification: new Attribute({ type, values: [value] }) }),
-  );
+  const changes = Object.entries(names).map(([type, value]) => new Change({ operation: 'replace', modification: new Attribute({ type, values: [value] }) }));
   if (changes.length) await admin.modify(dn, changes);
   const user = await wholeDomain.findUser(names.sAMAccountName ?? sam);
   assert.ok(user, `the new user ${dn} is found`);
@@ -138,7 +136,11 @@ describe('searching users for the helpdesk', () => {
     const search = (bases: string[]) => directory.searchUsers(t, { bases, limit: 10 });
     assert.deepEqual(sams(await search(delegated)), [contractor.samAccountName, staff.samAccountName]);
     assert.deepEqual(sams(await search([facts.ous.vendors])), [vendor.samAccountName]);
-    assert.deepEqual(sams(await search([facts.ous.staff, facts.ous.staff.toLowerCase(), `OU=Sub,${facts.ous.staff}`])), [staff.samAccountName], 'each subtree once');
+    assert.deepEqual(
+      sams(await search([facts.ous.staff, facts.ous.staff.toLowerCase(), `OU=Sub,${facts.ous.staff}`])),
+      [staff.samAccountName],
+      'each subtree once',
+    );
     assert.deepEqual(sams(await search([])), []);
     assert.deepEqual(sams(await search(['', ' '])), [], 'an empty base is not the whole domain');
     assert.deepEqual(sams(await directory.searchUsers(facts.serviceAccount.sam, { bases: delegated, limit: 10 })), []);
@@ -181,16 +183,25 @@ describe('searching users for the helpdesk', () => {
     ] as const) {
       test(`7 users, 3 a page: 3, 3, 1, in order, no duplicates, no gaps (${label})`, async () => {
         const pages = await allPages(on(), t, 3);
-        assert.deepEqual(pages.map((page) => page.users.length), [3, 3, 1]);
+        assert.deepEqual(
+          pages.map((page) => page.users.length),
+          [3, 3, 1],
+        );
         assert.deepEqual(pages.flatMap(sams), ordered);
-        assert.deepEqual(pages.map((page) => page.next), [ordered[2], ordered[5], null]);
+        assert.deepEqual(
+          pages.map((page) => page.next),
+          [ordered[2], ordered[5], null],
+        );
       });
 
       test(`every page size partitions the same list, with no empty last page (${label})`, async () => {
         for (const limit of [1, 2, 4, 6, 7, 8, 200]) {
           const pages = await allPages(on(), t, limit);
           assert.deepEqual(pages.flatMap(sams), ordered, `limit ${limit}`);
-          assert.ok(pages.every((page) => page.users.length > 0), `no empty page with limit ${limit}`);
+          assert.ok(
+            pages.every((page) => page.users.length > 0),
+            `no empty page with limit ${limit}`,
+          );
           assert.equal(pages.length, Math.ceil(ordered.length / limit), `limit ${limit}`);
         }
       });
@@ -213,7 +224,10 @@ describe('searching users for the helpdesk', () => {
       const { searches } = await observeSearches(() => directory.searchUsers(t, { bases: delegated, limit: 100_000 }));
       assert.deepEqual(
         searches.map((search) => [search.sizeLimit, search.pageSize]),
-        [[201, 201], [201, 201]],
+        [
+          [201, 201],
+          [201, 201],
+        ],
         'at most 200 users and the one that tells whether more follow, per base',
       );
     });
@@ -225,22 +239,25 @@ describe('searching users for the helpdesk', () => {
     const { result: first, searches } = await observeSearches(() => directory.searchUsers(t, { bases: delegated, limit: 3 }));
     assert.deepEqual(sams(first), [`${t}m00`, `${t}m01`, `${t}m02`]);
     assert.equal(first.next, `${t}m02`);
-    assert.deepEqual(searches.map((search) => search.base), delegated, 'one search per base');
+    assert.deepEqual(
+      searches.map((search) => search.base),
+      delegated,
+      'one search per base',
+    );
     for (const search of searches) assert.ok(search.sent <= 4, `the DC sent ${search.sent} entries from ${search.base}, not all 12`);
 
-    const { result: second, searches: more } = await observeSearches(() =>
-      directory.searchUsers(t, { bases: delegated, limit: 3, after: first.next! }),
-    );
+    const { result: second, searches: more } = await observeSearches(() => directory.searchUsers(t, { bases: delegated, limit: 3, after: first.next! }));
     assert.deepEqual(sams(second), [`${t}m03`, `${t}m04`, `${t}m05`]);
     for (const search of more) assert.ok(search.sent <= 5, `the DC sent ${search.sent} entries from ${search.base}`);
 
     // The whole domain, and every user the tests made (givenName "Test"): still one page.
-    const { result: wide, searches: wideSearches } = await observeSearches(() =>
-      directory.searchUsers('Test', { bases: [facts.baseDn], limit: 5 }),
-    );
+    const { result: wide, searches: wideSearches } = await observeSearches(() => directory.searchUsers('Test', { bases: [facts.baseDn], limit: 5 }));
     assert.equal(wide.users.length, 5);
     assert.ok(wide.next);
-    assert.ok(wideSearches.every((search) => search.sent <= 6), `sent ${wideSearches.map((search) => search.sent).join(', ')}`);
+    assert.ok(
+      wideSearches.every((search) => search.sent <= 6),
+      `sent ${wideSearches.map((search) => search.sent).join(', ')}`,
+    );
     const everyone = await allPages(directory, 'Test', 200, [facts.baseDn]);
     assert.ok(everyone.flatMap(sams).length >= 12 + 7, 'many more users matched than were sent');
   });

@@ -3,9 +3,9 @@
  * subtrees (never two), one user by the name a person typed, and groups with their SIDs.
  */
 import type { Client, Entry, Filter } from 'ldapts';
+import { parseAccountName } from './account-name.ts';
 import type { AdConnection } from './active-directory-connection.ts';
 import { sidToString } from './ad-values.ts';
-import { parseAccountName } from './account-name.ts';
 import type { DirectoryUser, DomainInfo, GroupMembership } from './directory.ts';
 import { UserAmbiguous } from './errors.ts';
 import { equals, userAccount } from './filters.ts';

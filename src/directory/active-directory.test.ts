@@ -11,7 +11,6 @@ import {
   adminClient,
   bindAs,
   createGroup,
-  createOu,
   createUser,
   devDirectory,
   devDomain,
@@ -374,30 +373,5 @@ describe('protected accounts and groups', () => {
     assert.equal(byDn.get(outer.toLowerCase())?.direct, false);
     const domainUsers = groups.find((group) => group.sid === `${facts.domainSid}-513`);
     assert.equal(domainUsers?.direct, true, 'the primary group is a direct membership');
-  });
-});
-
-describe('configured groups', () => {
-  test('a group is found by name in any case, by DN and by SID, always as its SID and DN', async () => {
-    const dn = await createGroup(admin);
-    created.push(dn);
-    const name = /^CN=([^,]+)/.exec(dn)![1]!;
-    const byName = await directory.resolveGroup(name.toUpperCase());
-    assert.equal(byName.dn.toLowerCase(), dn.toLowerCase());
-    assert.match(byName.sid, new RegExp(`^${facts.domainSid}-\\d+$`));
-    assert.deepEqual(await directory.resolveGroup(dn), byName);
-    assert.deepEqual(await directory.resolveGroup(byName.sid), byName);
-  });
-
-  test('a name that no group has is refused, and so is a name two groups share, naming both', async () => {
-    await rejectsWithCode(directory.resolveGroup('no such group here'), 'LK_GROUP_NOT_FOUND');
-    const real = await createGroup(admin);
-    const name = /^CN=([^,]+)/.exec(real)![1]!;
-    const ou = await createOu(admin);
-    const forged = await createGroup(admin, [], { name, container: ou });
-    created.push(ou, real, forged); // removed in reverse: the OU once it is empty
-    const error = await rejectsWithCode(directory.resolveGroup(name), 'LK_GROUP_AMBIGUOUS');
-    assert.ok(error.message.includes(real) && error.message.includes(forged), error.message);
-    assert.equal((await directory.resolveGroup(forged)).dn.toLowerCase(), forged.toLowerCase(), 'its DN still names one');
   });
 });

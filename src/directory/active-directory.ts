@@ -7,7 +7,7 @@
  * (active-directory-writes.ts). What the doctor reads besides the port is diagnostics().
  */
 import { Attribute, Change, type Filter, ServerSideSortingRequestControl } from 'ldapts';
-import { AdConnection, type ActiveDirectoryOptions, type OperationLabel, readOne, type Session } from './active-directory-connection.ts';
+import { type ActiveDirectoryOptions, AdConnection, type OperationLabel, readOne, type Session } from './active-directory-connection.ts';
 import { ActiveDirectoryDiagnostics } from './active-directory-diagnostics.ts';
 import { searchUserPage } from './active-directory-search.ts';
 import { findOneUser, findUserNamed, searchGroups } from './active-directory-users.ts';
@@ -60,7 +60,12 @@ export class ActiveDirectory implements Directory {
   }
 
   async findUser(accountName: string, domain?: string): Promise<DirectoryUser | null> {
-    return findUserNamed(accountName, domain, () => this.domain(), (match) => this.findOneUser(match));
+    return findUserNamed(
+      accountName,
+      domain,
+      () => this.domain(),
+      (match) => this.findOneUser(match),
+    );
   }
 
   async getUser(guid: string, bases?: string[]): Promise<DirectoryUser | null> {
@@ -106,7 +111,11 @@ export class ActiveDirectory implements Directory {
 
   async setMustChange(user: DirectoryUser, mustChange: boolean): Promise<WriteReceipt> {
     // pwdLastSet accepts only 0 (must change) and -1 (now, which clears the flag).
-    const context = { operation: mustChange ? 'require a password change' : 'clear "must change password"', dn: user.dn, rights: ['Write pwdLastSet' as const] };
+    const context = {
+      operation: mustChange ? 'require a password change' : 'clear "must change password"',
+      dn: user.dn,
+      rights: ['Write pwdLastSet' as const],
+    };
     return this.asService(context, (session) =>
       confirmedModify(this.connection, session, user, context, [replace('pwdLastSet', mustChange ? '0' : '-1')], { kind: 'must-change', on: mustChange }),
     );
@@ -189,7 +198,9 @@ export class ActiveDirectory implements Directory {
 
   async resolveGroup(reference: string): Promise<GroupIdentity> {
     const { baseDn } = await this.domain();
-    const found = await this.connection.asService({ operation: 'look up the group', dn: baseDn }, (client) => searchGroups(client, baseDn, groupsNamed(reference), new Set()));
+    const found = await this.connection.asService({ operation: 'look up the group', dn: baseDn }, (client) =>
+      searchGroups(client, baseDn, groupsNamed(reference), new Set()),
+    );
     if (found.length > 1) throw GroupAmbiguous({ group: reference, dns: found.map((group) => group.dn) });
     const [group] = found;
     if (!group?.sid) throw GroupNotFound({ group: reference });
@@ -202,7 +213,12 @@ export class ActiveDirectory implements Directory {
       const seen = new Set<string>();
       for (const base of within) {
         // Paged, with no attributes: only the DNs travel, however many users there are.
-        for await (const page of client.searchPaginated(base, { scope: 'sub', filter: userAccount(equals('objectClass', 'user')), attributes: ['1.1'], paged: { pageSize: 1000 } })) {
+        for await (const page of client.searchPaginated(base, {
+          scope: 'sub',
+          filter: userAccount(equals('objectClass', 'user')),
+          attributes: ['1.1'],
+          paged: { pageSize: 1000 },
+        })) {
           for (const entry of page.searchEntries) seen.add(entry.dn.toLowerCase());
         }
       }

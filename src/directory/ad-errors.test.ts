@@ -48,8 +48,7 @@ describe('bind sub-codes', () => {
 });
 
 describe('password policy rejections', () => {
-  const samba = (text: string) =>
-    new ConstraintViolationError(`0000052D: Constraint violation - check_password_restrictions: ${text}`);
+  const samba = (text: string) => new ConstraintViolationError(`0000052D: Constraint violation - check_password_restrictions: ${text}`);
 
   test("Samba's words name the rule", () => {
     assert.equal(policyRuleOf(samba('the password is too short. It should be equal or longer than 8 characters!').message), 'too-short');
@@ -59,7 +58,9 @@ describe('password policy rejections', () => {
   });
 
   test("Windows' bare 0000052D names no rule and becomes the general rejection", () => {
-    const windows = new ConstraintViolationError('0000052D: AtrErr: DSID-03191083, #1: 0: 0000052D: DSID-03191083, problem 1005 (CONSTRAINT_ATT_TYPE), data 0, Att 9005a (unicodePwd)');
+    const windows = new ConstraintViolationError(
+      '0000052D: AtrErr: DSID-03191083, #1: 0: 0000052D: DSID-03191083, problem 1005 (CONSTRAINT_ATT_TYPE), data 0, Att 9005a (unicodePwd)',
+    );
     assert.equal(policyRuleOf(windows.message), null);
     assert.equal(codeOf(windows), 'LK_PASSWORD_REJECTED');
     // Older Windows answers unwillingToPerform with the same sub-code.
@@ -142,9 +143,7 @@ describe('other directory answers', () => {
 
 describe('refused attribute values', () => {
   test("Samba's syntax refusal names the attribute it quotes", () => {
-    const samba = new InvalidSyntaxError(
-      "0000200B: objectclass_attrs: attribute 'mobile' on entry 'CN=Jo,OU=Staff,DC=x' contains at least one invalid value!",
-    );
+    const samba = new InvalidSyntaxError("0000200B: objectclass_attrs: attribute 'mobile' on entry 'CN=Jo,OU=Staff,DC=x' contains at least one invalid value!");
     const error = attributeRejectionOf(samba, ['telephoneNumber', 'mobile']);
     assert.equal(error?.code, 'LK_ATTRIBUTE_REJECTED');
     assert.deepEqual(error?.details.attributes, ['mobile']);
@@ -152,11 +151,16 @@ describe('refused attribute values', () => {
   });
 
   test("Windows' bracketed attribute is found; without one, every changed attribute is named", () => {
-    const windows = new ConstraintViolationError('00002082: AtrErr: DSID-03151904, #1: 0: 00002082: DSID-03151904, problem 1005 (CONSTRAINT_ATT_TYPE), data 0, Att 150029 (mobile)');
+    const windows = new ConstraintViolationError(
+      '00002082: AtrErr: DSID-03151904, #1: 0: 00002082: DSID-03151904, problem 1005 (CONSTRAINT_ATT_TYPE), data 0, Att 150029 (mobile)',
+    );
     assert.deepEqual(attributeRejectionOf(windows, ['mobile', 'pager'])?.details.attributes, ['mobile']);
     const bare = new InvalidSyntaxError('00000057: LdapErr: DSID-0C090D8A, comment: Error in attribute conversion operation, data 0, v4563');
     assert.deepEqual(attributeRejectionOf(bare, ['mobile', 'pager'])?.details.attributes, ['mobile', 'pager']);
-    assert.match(attributeRejectionOf(new NoSuchAttributeError("attribute 'fooBar' was not found in the schema!"), ['fooBar'])!.message, /no attribute of that name/);
+    assert.match(
+      attributeRejectionOf(new NoSuchAttributeError("attribute 'fooBar' was not found in the schema!"), ['fooBar'])!.message,
+      /no attribute of that name/,
+    );
   });
 
   test('missing rights, password rules and other failures are not value refusals', () => {

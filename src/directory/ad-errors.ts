@@ -170,17 +170,11 @@ export function translateLdapError(error: unknown, context: OperationContext): L
     return DirectoryUnreachable({ server: context.server, reason: describe(error) }, { cause: error });
   }
   if (!(error instanceof ResultCodeError)) {
-    return DirectoryOperationFailed(
-      { operation: context.operation, resultCode: null, reason: describe(error) },
-      { cause: error },
-    );
+    return DirectoryOperationFailed({ operation: context.operation, resultCode: null, reason: describe(error) }, { cause: error });
   }
   const diagnostic = error.message;
   const insufficient = () =>
-    InsufficientRights(
-      { dn: context.dn ?? '(unknown)', operation: context.operation, rights: context.rights ?? ['Read'] },
-      { cause: error },
-    );
+    InsufficientRights({ dn: context.dn ?? '(unknown)', operation: context.operation, rights: context.rights ?? ['Read'] }, { cause: error });
   const bindFailure = bindFailureOf(error);
   if (bindFailure) return bindFailureError(bindFailure);
   if (/0000052D/i.test(diagnostic)) {
@@ -205,10 +199,7 @@ export function translateLdapError(error: unknown, context: OperationContext): L
       if (/0000001F/i.test(diagnostic)) return DirectoryNotEncrypted({ server: context.server }, { cause: error });
       break;
   }
-  return DirectoryOperationFailed(
-    { operation: context.operation, resultCode: error.code, reason: diagnostic },
-    { cause: error },
-  );
+  return DirectoryOperationFailed({ operation: context.operation, resultCode: error.code, reason: diagnostic }, { cause: error });
 }
 
 /** Why a DC refuses an attribute value, by LDAP result code. */

@@ -1,16 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  encodeUnicodePwd,
-  fileTimeToDate,
-  guidToBytes,
-  guidToString,
-  intervalToMs,
-  isGuid,
-  ridOf,
-  sidToBytes,
-  sidToString,
-} from './ad-values.ts';
+import { encodeUnicodePwd, fileTimeToDate, guidToBytes, guidToString, intervalToMs, isGuid, ridOf, sidToBytes, sidToString } from './ad-values.ts';
 
 describe('FILETIME values', () => {
   test('the Unix epoch and a later instant decode exactly', () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dsaclsCommands, downLevelName, grantInstructions, powershellCommands } from './delegation-commands.ts';
 import { LOCKOUT_TIME_GUID, PWD_LAST_SET_GUID, REQUIRED_RIGHTS, RESET_PASSWORD_GUID, USER_CLASS_GUID } from './delegation.ts';
+import { downLevelName, dsaclsCommands, grantInstructions, powershellCommands } from './delegation-commands.ts';
 
 const grantee = { netbiosDomain: 'AXS', samAccountName: 'apr' };
 
-test("dsacls lines are the documented ones, with the OU and DOMAIN\\account filled in", () => {
+test('dsacls lines are the documented ones, with the OU and DOMAIN\\account filled in', () => {
   assert.deepEqual(dsaclsCommands('OU=Staff,DC=axs,DC=net', grantee, REQUIRED_RIGHTS), [
     'dsacls "OU=Staff,DC=axs,DC=net" /I:S /G "AXS\\apr:CA;Reset Password;user"',
     'dsacls "OU=Staff,DC=axs,DC=net" /I:S /G "AXS\\apr:RPWP;lockoutTime;user"',

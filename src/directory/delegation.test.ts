@@ -17,6 +17,7 @@ import {
   USER_ACCOUNT_RESTRICTIONS_GUID,
   USER_CLASS_GUID,
 } from './delegation.ts';
+import { FIXTURE_DOMAIN_SID, FIXTURE_SERVICE_GROUPS, FIXTURE_SERVICE_SID, STAFF_DACL_BASE64 } from './security-descriptor.fixture.ts';
 import {
   ACCESS_ALLOWED_ACE_TYPE,
   ACCESS_ALLOWED_OBJECT_ACE_TYPE,
@@ -33,7 +34,6 @@ import {
   RIGHT_DS_READ_PROPERTY,
   RIGHT_DS_WRITE_PROPERTY,
 } from './security-descriptor.ts';
-import { FIXTURE_DOMAIN_SID, FIXTURE_SERVICE_GROUPS, FIXTURE_SERVICE_SID, STAFF_DACL_BASE64 } from './security-descriptor.fixture.ts';
 
 const [RESET, LOCKOUT, PWD_LAST_SET] = REQUIRED_RIGHTS as [RequiredRight, RequiredRight, RequiredRight];
 const staff = parseSecurityDescriptor(Buffer.from(STAFF_DACL_BASE64, 'base64')).dacl!;
@@ -101,7 +101,7 @@ describe('the real DACL of OU=Staff', () => {
 });
 
 describe('hand-built ACLs', () => {
-  test("the three-right grant works, for the account or for a group in its token", () => {
+  test('the three-right grant works, for the account or for a group in its token', () => {
     assert.equal(inheritedAccess(wire([ace()]), token, RESET).granted, true);
     assert.equal(inheritedAccess(wire([ace({ sid: 'S-1-5-21-1-2-3-513' })]), token, RESET).granted, true);
     assert.equal(inheritedAccess(wire([ace({ sid: 'S-1-5-21-1-2-3-9999' })]), token, RESET).granted, false);
@@ -115,7 +115,11 @@ describe('hand-built ACLs', () => {
 
   test('a deny to Everyone counts: every network logon carries that SID', () => {
     assert.equal(inheritedAccess(wire([deny({ sid: 'S-1-1-0' }), ace()]), token, RESET).granted, false);
-    assert.equal(inheritedAccess(wire([deny({ type: ACCESS_DENIED_ACE_TYPE, sid: 'S-1-5-11', objectType: null, inheritedObjectType: null }), ace()]), token, RESET).granted, false);
+    assert.equal(
+      inheritedAccess(wire([deny({ type: ACCESS_DENIED_ACE_TYPE, sid: 'S-1-5-11', objectType: null, inheritedObjectType: null }), ace()]), token, RESET)
+        .granted,
+      false,
+    );
   });
 
   test('ACEs are walked in stored order: an allow before a deny wins, as in Windows', () => {
@@ -168,7 +172,10 @@ describe('hand-built ACLs', () => {
 
 describe('the token', () => {
   test("holds the account's SID, its groups' and the logon SIDs", () => {
-    assert.deepEqual([...tokenSids('S-1-5-21-1-2-3-1105', ['S-1-5-21-1-2-3-513'])].sort(), ['S-1-1-0', 'S-1-5-11', 'S-1-5-2', 'S-1-5-21-1-2-3-1105', 'S-1-5-21-1-2-3-513'].sort());
+    assert.deepEqual(
+      [...tokenSids('S-1-5-21-1-2-3-1105', ['S-1-5-21-1-2-3-513'])].sort(),
+      ['S-1-1-0', 'S-1-5-11', 'S-1-5-2', 'S-1-5-21-1-2-3-1105', 'S-1-5-21-1-2-3-513'].sort(),
+    );
   });
 });
 
@@ -177,18 +184,34 @@ describe('assessDelegation', () => {
 
   test('attributes follow allowedAttributesEffective (any case) when the OU holds a user, Reset Password the DACL', () => {
     const findings = assessDelegation({ dacl: wire([ace()]), sample: sample(['LOCKOUTTIME', 'mobile']) }, token);
-    assert.deepEqual(findings.map((f) => [f.right.name, f.state]), [['Reset Password', 'granted'], ['Write lockoutTime', 'granted'], ['Write pwdLastSet', 'missing']]);
+    assert.deepEqual(
+      findings.map((f) => [f.right.name, f.state]),
+      [
+        ['Reset Password', 'granted'],
+        ['Write lockoutTime', 'granted'],
+        ['Write pwdLastSet', 'missing'],
+      ],
+    );
     assert.match(findings[1]!.evidence, /allowedAttributesEffective of CN=Ann/);
     assert.match(findings[0]!.evidence, /granted by an allow ACE for S-1-5-21-1-2-3-1105/);
   });
 
   test('without a user in the OU the attributes are judged from the DACL', () => {
     const dacl = wire([ace(), ace({ mask: RIGHT_DS_WRITE_PROPERTY, objectType: LOCKOUT_TIME_GUID })]);
-    assert.deepEqual(assessDelegation({ dacl, sample: null }, token).map((f) => f.state), ['granted', 'granted', 'missing']);
+    assert.deepEqual(
+      assessDelegation({ dacl, sample: null }, token).map((f) => f.state),
+      ['granted', 'granted', 'missing'],
+    );
   });
 
   test('an unreadable DACL leaves what it alone would tell unknown', () => {
-    assert.deepEqual(assessDelegation({ dacl: 'unreadable', sample: sample(['lockoutTime', 'pwdLastSet']) }, token).map((f) => f.state), ['unknown', 'granted', 'granted']);
-    assert.deepEqual(assessDelegation({ dacl: 'unreadable', sample: null }, token).map((f) => f.state), ['unknown', 'unknown', 'unknown']);
+    assert.deepEqual(
+      assessDelegation({ dacl: 'unreadable', sample: sample(['lockoutTime', 'pwdLastSet']) }, token).map((f) => f.state),
+      ['unknown', 'granted', 'granted'],
+    );
+    assert.deepEqual(
+      assessDelegation({ dacl: 'unreadable', sample: null }, token).map((f) => f.state),
+      ['unknown', 'unknown', 'unknown'],
+    );
   });
 });

@@ -171,7 +171,8 @@ export function assessDelegation(evidence: DelegationEvidence, sids: ReadonlySet
 }
 
 function describeVerdict(verdict: AccessVerdict): string {
-  if (!verdict.decidedBy) return verdict.granted ? "the OU's DACL is absent (everyone has every right)" : "no ACE of the OU's DACL grants it to the account or its groups";
+  if (!verdict.decidedBy)
+    return verdict.granted ? "the OU's DACL is absent (everyone has every right)" : "no ACE of the OU's DACL grants it to the account or its groups";
   const ace = verdict.decidedBy;
   return `${ace.kind === 'deny' ? 'denied' : 'granted'} by an ${ace.kind} ACE for ${ace.sid} in the OU's DACL`;
 }

@@ -48,17 +48,9 @@ export const AccountLocked = createError(
   403,
 );
 
-export const AccountDisabled = createError(
-  'LK_ACCOUNT_DISABLED',
-  'This account is disabled. Contact your helpdesk.',
-  403,
-);
+export const AccountDisabled = createError('LK_ACCOUNT_DISABLED', 'This account is disabled. Contact your helpdesk.', 403);
 
-export const AccountExpired = createError(
-  'LK_ACCOUNT_EXPIRED',
-  'This account has expired. Contact your helpdesk or your manager to have it extended.',
-  403,
-);
+export const AccountExpired = createError('LK_ACCOUNT_EXPIRED', 'This account has expired. Contact your helpdesk or your manager to have it extended.', 403);
 
 export const PasswordExpired = createError(
   'LK_PASSWORD_EXPIRED',
@@ -124,11 +116,7 @@ export const PasswordTooSimple = createError(
   422,
 );
 
-export const PasswordRecentlyUsed = createError(
-  'LK_PASSWORD_RECENTLY_USED',
-  'You have used this password before. Choose one you have not used recently.',
-  422,
-);
+export const PasswordRecentlyUsed = createError('LK_PASSWORD_RECENTLY_USED', 'You have used this password before. Choose one you have not used recently.', 422);
 
 export const PasswordChangedTooRecently = createError(
   'LK_PASSWORD_CHANGED_TOO_RECENTLY',
@@ -145,9 +133,7 @@ export const PasswordRejected = createError(
 
 export const UserAmbiguous = createError<{ count: number }>(
   'LK_USER_AMBIGUOUS',
-  (d) =>
-    `That name matches ${d.count} accounts. Sign in with your full name@domain instead; ` +
-    'an administrator should make the account names unique.',
+  (d) => `That name matches ${d.count} accounts. Sign in with your full name@domain instead; an administrator should make the account names unique.`,
   409,
 );
 
@@ -169,9 +155,7 @@ export const GroupAmbiguous = createError<{ group: string; dns: string[] }>(
 
 export const DirectoryOperationFailed = createError<{ operation: string; resultCode: number | null; reason: string }>(
   'LK_DIRECTORY_ERROR',
-  (d) =>
-    `The directory refused to ${d.operation}: ${d.reason}. Try again; if it persists, an administrator ` +
-    'should look up this message in the Latchkey log.',
+  (d) => `The directory refused to ${d.operation}: ${d.reason}. Try again; if it persists, an administrator should look up this message in the Latchkey log.`,
   502,
 );
 

@@ -5,10 +5,7 @@ import { atLeast, equals, groupsContaining, groupsNamed, nameStartsWith, startsW
 
 test('typed values cannot change the shape of a filter', () => {
   const filter = userAccount(equals('sAMAccountName', '*)(sAMAccountName=*'));
-  assert.equal(
-    filter.toString(),
-    '(&(objectCategory=person)(objectClass=user)(sAMAccountName=\\2a\\29\\28sAMAccountName=\\2a))',
-  );
+  assert.equal(filter.toString(), '(&(objectCategory=person)(objectClass=user)(sAMAccountName=\\2a\\29\\28sAMAccountName=\\2a))');
 });
 
 test('binary values are sent byte for byte', () => {
@@ -22,17 +19,13 @@ test('binary values are sent byte for byte', () => {
 });
 
 test('nested membership uses the in-chain matching rule', () => {
-  assert.equal(
-    groupsContaining('CN=Jo (Sales),DC=x').toString(),
-    '(&(objectClass=group)(member:1.2.840.113556.1.4.1941:=CN=Jo \\28Sales\\29,DC=x))',
-  );
+  assert.equal(groupsContaining('CN=Jo (Sales),DC=x').toString(), '(&(objectClass=group)(member:1.2.840.113556.1.4.1941:=CN=Jo \\28Sales\\29,DC=x))');
 });
 
 test('a typed name is a prefix of each naming attribute, and "Given Surname" is split', () => {
   assert.equal(
     nameStartsWith('Jo Smi').toString(),
-    '(|(sAMAccountName=Jo Smi*)(displayName=Jo Smi*)(givenName=Jo Smi*)(sn=Jo Smi*)(mail=Jo Smi*)(userPrincipalName=Jo Smi*)' +
-      '(&(givenName=Jo*)(sn=Smi*)))',
+    '(|(sAMAccountName=Jo Smi*)(displayName=Jo Smi*)(givenName=Jo Smi*)(sn=Jo Smi*)(mail=Jo Smi*)(userPrincipalName=Jo Smi*)' + '(&(givenName=Jo*)(sn=Smi*)))',
   );
   const split = (text: string) => (nameStartsWith(text) as OrFilter).filters.filter((filter) => filter instanceof AndFilter);
   assert.equal(split('jsmith').length, 0);

@@ -4,15 +4,7 @@
  * needed, and done by ldapts, for the text form), and binary values such as GUIDs and SIDs
  * are sent intact (ldapts' string parser would re-encode their bytes as UTF-8).
  */
-import {
-  AndFilter,
-  EqualityFilter,
-  ExtensibleFilter,
-  type Filter,
-  GreaterThanEqualsFilter,
-  OrFilter,
-  SubstringFilter,
-} from 'ldapts';
+import { AndFilter, EqualityFilter, ExtensibleFilter, type Filter, GreaterThanEqualsFilter, OrFilter, SubstringFilter } from 'ldapts';
 import { sidToBytes } from './ad-values.ts';
 
 /** A name that is a DN (CN=...,OU=...) rather than an account or group name. */

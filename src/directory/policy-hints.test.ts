@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BerWriter } from 'ldapts';
-import {
-  choosePolicyHintsOid,
-  POLICY_HINTS_DEPRECATED_OID,
-  POLICY_HINTS_OID,
-  PolicyHintsControl,
-  resetControls,
-} from './policy-hints.ts';
+import { choosePolicyHintsOid, POLICY_HINTS_DEPRECATED_OID, POLICY_HINTS_OID, PolicyHintsControl, resetControls } from './policy-hints.ts';
 
 test('the control encodes as SEQUENCE { oid, critical TRUE, OCTET STRING { SEQUENCE { INTEGER 1 } } }', () => {
   const writer = new BerWriter();

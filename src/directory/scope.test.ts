@@ -108,10 +108,10 @@ describe('withinAny', () => {
 
 describe('outermost bases', () => {
   test('nested bases and repeated spellings are searched once; non-DNs are dropped', () => {
-    assert.deepEqual(
-      outermostBases([`OU=Sales,${STAFF}`, STAFF, 'OU=Contractors,DC=corp,DC=example', 'ou=staff, dc=corp,dc=example', '', 'garbage']),
-      [STAFF, 'OU=Contractors,DC=corp,DC=example'],
-    );
+    assert.deepEqual(outermostBases([`OU=Sales,${STAFF}`, STAFF, 'OU=Contractors,DC=corp,DC=example', 'ou=staff, dc=corp,dc=example', '', 'garbage']), [
+      STAFF,
+      'OU=Contractors,DC=corp,DC=example',
+    ]);
   });
 
   test('siblings with similar names are both kept', () => {

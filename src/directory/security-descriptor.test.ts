@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { RESET_PASSWORD_GUID, USER_CLASS_GUID } from './delegation.ts';
+import { FIXTURE_DOMAIN_SID, FIXTURE_SERVICE_SID, STAFF_DACL_BASE64 } from './security-descriptor.fixture.ts';
 import {
   ACCESS_ALLOWED_ACE_TYPE,
   ACCESS_ALLOWED_OBJECT_ACE_TYPE,
@@ -18,7 +19,6 @@ import {
   SE_DACL_PRESENT,
   SE_SELF_RELATIVE,
 } from './security-descriptor.ts';
-import { FIXTURE_DOMAIN_SID, FIXTURE_SERVICE_SID, STAFF_DACL_BASE64 } from './security-descriptor.fixture.ts';
 
 const staff = Buffer.from(STAFF_DACL_BASE64, 'base64');
 
@@ -32,7 +32,7 @@ describe('a real descriptor (OU=Staff, DACL only)', () => {
     assert.equal(sd.dacl?.length, 34);
   });
 
-  test("reads the delegated Reset Password grant as an inheritable object ACE for user objects", () => {
+  test('reads the delegated Reset Password grant as an inheritable object ACE for user objects', () => {
     const reset = sd.dacl!.find((ace) => ace.objectType === RESET_PASSWORD_GUID);
     assert.deepEqual(reset, {
       type: ACCESS_ALLOWED_OBJECT_ACE_TYPE,
@@ -47,7 +47,15 @@ describe('a real descriptor (OU=Staff, DACL only)', () => {
 
   test('reads plain ACEs, and the ones inherited from the domain, with their flags', () => {
     const domainAdmins = sd.dacl!.find((ace) => ace.sid === `${FIXTURE_DOMAIN_SID}-512`);
-    assert.deepEqual(domainAdmins, { type: ACCESS_ALLOWED_ACE_TYPE, kind: 'allow', flags: 0, mask: 0xf01ff, sid: `${FIXTURE_DOMAIN_SID}-512`, objectType: null, inheritedObjectType: null });
+    assert.deepEqual(domainAdmins, {
+      type: ACCESS_ALLOWED_ACE_TYPE,
+      kind: 'allow',
+      flags: 0,
+      mask: 0xf01ff,
+      sid: `${FIXTURE_DOMAIN_SID}-512`,
+      objectType: null,
+      inheritedObjectType: null,
+    });
     const enterpriseAdmins = sd.dacl!.find((ace) => ace.sid === `${FIXTURE_DOMAIN_SID}-519`);
     assert.equal(enterpriseAdmins?.flags, CONTAINER_INHERIT_ACE | INHERITED_ACE);
     // Object ACEs with only an InheritedObjectType (read all properties of users, for Pre-Windows 2000 Compatible Access).
@@ -61,7 +69,14 @@ describe('a real descriptor (OU=Staff, DACL only)', () => {
 
 describe('hand-built descriptors', () => {
   test('owner, group and a deny object ACE survive a round trip', () => {
-    const ace = { type: ACCESS_DENIED_OBJECT_ACE_TYPE, flags: CONTAINER_INHERIT_ACE, mask: RIGHT_DS_CONTROL_ACCESS, sid: 'S-1-1-0', objectType: RESET_PASSWORD_GUID, inheritedObjectType: null };
+    const ace = {
+      type: ACCESS_DENIED_OBJECT_ACE_TYPE,
+      flags: CONTAINER_INHERIT_ACE,
+      mask: RIGHT_DS_CONTROL_ACCESS,
+      sid: 'S-1-1-0',
+      objectType: RESET_PASSWORD_GUID,
+      inheritedObjectType: null,
+    };
     const sd = parseSecurityDescriptor(encodeSecurityDescriptor({ owner: 'S-1-5-32-544', group: 'S-1-5-18', dacl: [ace] }));
     assert.equal(sd.owner, 'S-1-5-32-544');
     assert.equal(sd.group, 'S-1-5-18');

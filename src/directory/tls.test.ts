@@ -5,15 +5,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
+import tls from 'node:tls';
 import { normalizeFingerprint, pinnedConnect, tlsOptions } from './tls.ts';
 
 describe('fingerprints', () => {
   const hex = 'ab'.repeat(32);
 
   test('any common spelling normalises to colon-separated upper case', () => {
-    const canonical = 'AB:'.repeat(31) + 'AB';
+    const canonical = `${'AB:'.repeat(31)}AB`;
     assert.equal(normalizeFingerprint(hex), canonical);
     assert.equal(normalizeFingerprint(`SHA256:${canonical.toLowerCase()}`), canonical);
     assert.equal(normalizeFingerprint(`sha-256=${hex}`), canonical);
@@ -42,10 +42,27 @@ describe('a pinned connection against a self-signed server', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'latchkey-tls-'));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=pinned.test',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=pinned.test',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
     const cert = readFileSync(join(dir, 'cert.pem'));
     fingerprint = new X509Certificate(cert).fingerprint256;
     received = [];

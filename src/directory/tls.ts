@@ -19,7 +19,10 @@ export interface DirectoryTrust {
 
 /** A fingerprint in one canonical form: upper-case hex pairs joined by colons. */
 export function normalizeFingerprint(text: string): string {
-  const hex = text.replace(/^sha-?256[:=]?/i, '').replace(/[\s:]/g, '').toUpperCase();
+  const hex = text
+    .replace(/^sha-?256[:=]?/i, '')
+    .replace(/[\s:]/g, '')
+    .toUpperCase();
   if (!/^[0-9A-F]{64}$/.test(hex)) throw new RangeError('a SHA-256 fingerprint has 64 hex digits');
   return hex.match(/../g)!.join(':');
 }
@@ -56,9 +59,7 @@ export function pinnedConnect(fingerprint: string): SecureConnect {
       if (event === 'secureConnect') {
         const actual = socket.getPeerCertificate().fingerprint256;
         if (actual !== expected) {
-          const error = new Error(
-            `the certificate presented (SHA-256 ${actual ?? 'none'}) is not the pinned one (${expected})`,
-          );
+          const error = new Error(`the certificate presented (SHA-256 ${actual ?? 'none'}) is not the pinned one (${expected})`);
           socket.destroy(Object.assign(error, { code: 'CERT_PIN_MISMATCH' }));
           return false;
         }
@@ -90,8 +91,16 @@ export function peerCertificate(url: string, timeoutMs = 5_000): Promise<Certifi
       const cert = socket.getPeerCertificate();
       socket.end();
       resolve({
-        subject: cert.subject ? Object.entries(cert.subject).map(([k, v]) => `${k}=${v}`).join(', ') : '',
-        issuer: cert.issuer ? Object.entries(cert.issuer).map(([k, v]) => `${k}=${v}`).join(', ') : '',
+        subject: cert.subject
+          ? Object.entries(cert.subject)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')
+          : '',
+        issuer: cert.issuer
+          ? Object.entries(cert.issuer)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')
+          : '',
         altNames: (cert.subjectaltname ?? '').split(', ').filter(Boolean),
         validTo: new Date(cert.valid_to),
         fingerprint: cert.fingerprint256,

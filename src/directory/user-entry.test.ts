@@ -10,7 +10,9 @@ const entry = (values: Record<string, string | string[] | Buffer>) => readEntry(
 
 describe('account state', () => {
   test('a normal account', () => {
-    const state = accountState(entry({ userAccountControl: '512', pwdLastSet: JAN_2026, 'msDS-UserPasswordExpiryTimeComputed': JAN_2026, accountExpires: NEVER }));
+    const state = accountState(
+      entry({ userAccountControl: '512', pwdLastSet: JAN_2026, 'msDS-UserPasswordExpiryTimeComputed': JAN_2026, accountExpires: NEVER }),
+    );
     assert.deepEqual(state, {
       enabled: true,
       lockedOut: false,

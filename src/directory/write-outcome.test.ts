@@ -16,13 +16,27 @@ function metadata(entries: [number, number][]): Buffer {
   return blob;
 }
 
-const marks = (overrides: Partial<AccountMarks> = {}): AccountMarks => ({ passwordWrites: 3, pwdLastSet: '134406345364267140', lockoutTime: '0', ...overrides });
+const marks = (overrides: Partial<AccountMarks> = {}): AccountMarks => ({
+  passwordWrites: 3,
+  pwdLastSet: '134406345364267140',
+  lockoutTime: '0',
+  ...overrides,
+});
 const context = { server: 'ldaps://dc1:636', operation: 'reset the password', dn: 'CN=x' };
 const lost = DirectoryUnreachable({ server: 'ldaps://dc1:636', reason: 'Connection closed' });
 
 describe('the password write count', () => {
   test("is unicodePwd's version among the other attributes' entries", () => {
-    assert.equal(passwordWrites(metadata([[0x0, 1], [0x9005a, 7], [0x90060, 2]])), 7);
+    assert.equal(
+      passwordWrites(
+        metadata([
+          [0x0, 1],
+          [0x9005a, 7],
+          [0x90060, 2],
+        ]),
+      ),
+      7,
+    );
   });
 
   test('is 0 for an account whose password was never written, unknown for a blob of another kind', () => {
@@ -76,7 +90,10 @@ describe('settling a write whose answer was lost', () => {
   });
 
   test('not made: the connection error, as for a write that never left', async () => {
-    await assert.rejects(settleLostWrite(intended, async () => marks(), lost, context), (error) => error === lost);
+    await assert.rejects(
+      settleLostWrite(intended, async () => marks(), lost, context),
+      (error) => error === lost,
+    );
   });
 
   test('the DC cannot be asked, or the account cannot tell: the outcome is unknown, naming why', async () => {
@@ -86,7 +103,10 @@ describe('settling a write whose answer was lost', () => {
     );
     assert.match(unreachable.message, /ldaps:\/\/dc1:636.*reset the password.*CN=x.*LK_DIRECTORY_UNREACHABLE.*may or may not/s);
     const noMetadata = { kind: 'password', before: marks({ passwordWrites: null, pwdLastSet: '0' }) } as const;
-    const silent = await rejectsWithCode(settleLostWrite(noMetadata, async () => marks({ passwordWrites: null, pwdLastSet: '0' }), lost, context), 'LK_WRITE_OUTCOME_UNKNOWN');
+    const silent = await rejectsWithCode(
+      settleLostWrite(noMetadata, async () => marks({ passwordWrites: null, pwdLastSet: '0' }), lost, context),
+      'LK_WRITE_OUTCOME_UNKNOWN',
+    );
     assert.match(silent.message, /does not show/);
   });
 });

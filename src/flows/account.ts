@@ -4,18 +4,18 @@
  * manage the enrollment. Every view and change is audited.
  */
 import type { DirectoryUser, GroupMembership, WriteReceipt } from '../directory/directory.ts';
-import type { PasswordPolicy } from '../directory/password-policy.ts';
 import { AccountProtected, WriteOutcomeUnknown } from '../directory/errors.ts';
+import type { PasswordPolicy } from '../directory/password-policy.ts';
 import { writeDetail } from '../directory/write-outcome.ts';
-import { createError, LatchkeyError } from '../errors.ts';
+import { LatchkeyError } from '../errors.ts';
+import type { FieldError } from '../field-errors.ts';
 import { bareAddress } from '../notify/address.ts';
 import { parseMobile, storedMobile } from '../notify/phone.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { ENROLL_LIFETIME_MS, type EnrollState } from './enroll.ts';
-import type { FieldError } from '../field-errors.ts';
 import { newPasswordErrors, policyFieldError } from './new-password.ts';
 import { type Credentials, recordSignInFailure, signIn, tryPassword } from './sign-in.ts';
-import { openSession, sessionUser, type SignedInSession, touch } from './signed-in.ts';
+import { openSession, type SignedInSession, sessionUser, touch } from './signed-in.ts';
 
 /** A signed-in user, kept server-side in the session. */
 export type AccountSession = SignedInSession;
@@ -93,6 +93,7 @@ export function profileErrors(changes: Record<string, string>, defaultRegion?: s
     const mobile = value && name.toLowerCase() === MOBILE_ATTRIBUTE ? parseMobile(value, defaultRegion) : null;
     if (value.length > MAX_VALUE_LENGTH) errors.push({ field: name, code: 'LK_VALUE_TOO_LONG', params: { max: MAX_VALUE_LENGTH } });
     // No line breaks or other invisible characters in a value.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: a control character in a profile value is refused
     else if (/[\u0000-\u001f\u007f]/.test(value)) errors.push({ field: name, code: 'LK_VALUE_INVALID' });
     else if (mobile && !mobile.ok) errors.push({ field: name, code: mobile.code, ...(mobile.params ? { params: mobile.params } : {}) });
     else if (value && PHONE_ATTRIBUTES.has(name.toLowerCase()) && !PHONE.test(value)) errors.push({ field: name, code: 'LK_PHONE_INVALID' });
@@ -141,7 +142,12 @@ export async function editProfile(ctx: FlowContext, user: DirectoryUser, submitt
     return { outcome: 'invalid', errors: Object.keys(changes).map((field) => ({ field, code: error.code })) };
   }
   // Old and new values of profile attributes are not secrets; the audit shows the change.
-  await record('success', Object.entries(changes).map(([name, value]) => `${name}: "${before[name]?.[0] ?? ''}" → "${value}"`).join('; '));
+  await record(
+    'success',
+    Object.entries(changes)
+      .map(([name, value]) => `${name}: "${before[name]?.[0] ?? ''}" → "${value}"`)
+      .join('; '),
+  );
   return { outcome: 'done', changed: Object.keys(changes) };
 }
 
@@ -183,7 +189,10 @@ export async function changeOwnPassword(
     if (!(error instanceof LatchkeyError) || error.status >= 500) throw error;
     await record('refused', `signed in: ${error.code}`);
     const field = policyFieldError(error, 'newPassword');
-    return { outcome: 'invalid', errors: [field ?? { field: 'oldPassword', code: error.code === 'LK_ACCOUNT_LOCKED' ? 'LK_INVALID_CREDENTIALS' : error.code }] };
+    return {
+      outcome: 'invalid',
+      errors: [field ?? { field: 'oldPassword', code: error.code === 'LK_ACCOUNT_LOCKED' ? 'LK_INVALID_CREDENTIALS' : error.code }],
+    };
   }
   await record('success', writeDetail(receipt, 'signed in'));
   return { outcome: 'done' };

@@ -11,12 +11,12 @@ import type { DirectoryUser } from '../directory/directory.ts';
 import { createError, type LatchkeyError } from '../errors.ts';
 import { verifyAnswer } from '../security/answers.ts';
 import type { Enrollment } from '../store/enrollments.ts';
+import { type Delivery, SendCapped, sendCodeMessage } from './code-delivery.ts';
 import { codeDestinations } from './code-destinations.ts';
 import type { FlowContext, Requester } from './context.ts';
-import { limitKeys } from './limit-keys.ts';
 
 import { authorisedTarget, type Desk, record } from './helpdesk-guard.ts';
-import { type Delivery, SendCapped, sendCodeMessage } from './code-delivery.ts';
+import { limitKeys } from './limit-keys.ts';
 import { checkTypedCode } from './one-time-codes.ts';
 import { describeCap } from './send-caps.ts';
 import { type Channel, randomSubset } from './verification-state.ts';

@@ -7,9 +7,9 @@ import type { WriteReceipt } from '../directory/directory.ts';
 import { InvalidCredentials, WriteOutcomeUnknown } from '../directory/errors.ts';
 import { writeDetail } from '../directory/write-outcome.ts';
 import { LatchkeyError } from '../errors.ts';
+import type { FieldError } from '../field-errors.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { FlowContext, Requester } from './context.ts';
-import type { FieldError } from '../field-errors.ts';
 import { newPasswordErrors, policyFieldError, typedPasswordErrors } from './new-password.ts';
 import { tryPassword } from './sign-in.ts';
 
@@ -32,14 +32,22 @@ export function changePassword(ctx: FlowContext, input: ChangeInput, requester: 
 }
 
 async function change(ctx: FlowContext, input: ChangeInput, requester: Requester): Promise<ChangeOutcome> {
-  const refuse = async (code: string, detail: string, actor: { sam: string; guid: string } | null = null, field = 'oldPassword', action: AuditAction = 'change'): Promise<ChangeOutcome> => {
+  const refuse = async (
+    code: string,
+    detail: string,
+    actor: { sam: string; guid: string } | null = null,
+    field = 'oldPassword',
+    action: AuditAction = 'change',
+  ): Promise<ChangeOutcome> => {
     await ctx.audit.record({ actor: actor?.sam ?? null, actorGuid: actor?.guid ?? null, action, outcome: 'refused', sourceIp: requester.ip, detail });
     return { outcome: 'invalid', errors: [{ field, code }] };
   };
   // Before the old password is proven, only what depends on the typed text alone is checked.
   const typingErrors = typedPasswordErrors(input.newPassword, input.confirm, 'newPassword');
   if (typingErrors.length) return { outcome: 'invalid', errors: typingErrors };
-  const tried = await tryPassword(ctx, { name: input.name, domain: input.domain, password: input.oldPassword, honeypot: input.honeypot }, requester, { acceptExpired: true });
+  const tried = await tryPassword(ctx, { name: input.name, domain: input.domain, password: input.oldPassword, honeypot: input.honeypot }, requester, {
+    acceptExpired: true,
+  });
   if (!tried.ok) {
     const action: AuditAction = tried.reason === 'bot' ? 'bot' : tried.reason === 'rate-limited' ? 'rate-limited' : 'change';
     const actor = tried.user && { sam: tried.user.samAccountName, guid: tried.user.guid };
@@ -61,9 +69,17 @@ async function change(ctx: FlowContext, input: ChangeInput, requester: Requester
     if (CREDENTIAL_CODES.has(error.code)) return refuse(InvalidCredentials.code, error.code, actor);
     if (error.status < 500) return refuse(error.code, error.code, actor);
     // The password may have changed: the trail says so.
-    if (WriteOutcomeUnknown.is(error)) await ctx.audit.record({ actor: actor.sam, actorGuid: actor.guid, action: 'change', outcome: 'unknown', sourceIp: requester.ip, detail: error.code });
+    if (WriteOutcomeUnknown.is(error))
+      await ctx.audit.record({ actor: actor.sam, actorGuid: actor.guid, action: 'change', outcome: 'unknown', sourceIp: requester.ip, detail: error.code });
     throw error;
   }
-  await ctx.audit.record({ actor: actor.sam, actorGuid: actor.guid, action: 'change', outcome: 'success', sourceIp: requester.ip, detail: writeDetail(receipt) });
+  await ctx.audit.record({
+    actor: actor.sam,
+    actorGuid: actor.guid,
+    action: 'change',
+    outcome: 'success',
+    sourceIp: requester.ip,
+    detail: writeDetail(receipt),
+  });
   return { outcome: 'done' };
 }

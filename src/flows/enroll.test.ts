@@ -51,17 +51,26 @@ test('a mobile number is refused unless a text could be sent to it, with the rea
   ]) {
     assert.deepEqual(codes({ ...good, mobile: mobile! }), [`mobile:${code}`], mobile);
   }
-  for (const mobile of ['+44 7700 900123', '0044 7700 900123', '+1 (555) 010-0999', '+44 (0)7700 900123']) assert.deepEqual(codes({ ...good, mobile }), [], mobile);
+  for (const mobile of ['+44 7700 900123', '0044 7700 900123', '+1 (555) 010-0999', '+44 (0)7700 900123'])
+    assert.deepEqual(codes({ ...good, mobile }), [], mobile);
 });
 
 test('with a default region, a number without its country code is read in it; an unreadable one is shown that region’s way', () => {
   const us = { ...config, phone: { defaultRegion: 'US' as const } };
   assert.deepEqual(enrollmentErrors(us, { ...good, mobile: '555 010 0999' }), []);
-  assert.deepEqual(enrollmentErrors(us, { ...good, mobile: '555 010' }), [{ field: 'mobile', code: 'LK_MOBILE_INVALID_LOCAL', params: { example: '(201) 555-0123' } }]);
+  assert.deepEqual(enrollmentErrors(us, { ...good, mobile: '555 010' }), [
+    { field: 'mobile', code: 'LK_MOBILE_INVALID_LOCAL', params: { example: '(201) 555-0123' } },
+  ]);
 });
 
 test('an address is one bare address: no display name hiding another, no list, no group', () => {
-  for (const email of ['x<evil@example.org>', 'jo@corp.example <evil@example.org>', 'jo@corp.example, evil@example.org', 'g: evil@example.org;', 'jo@corp.example (me)']) {
+  for (const email of [
+    'x<evil@example.org>',
+    'jo@corp.example <evil@example.org>',
+    'jo@corp.example, evil@example.org',
+    'g: evil@example.org;',
+    'jo@corp.example (me)',
+  ]) {
     assert.deepEqual(codes({ ...good, email }), ['email:LK_EMAIL_INVALID'], email);
   }
   assert.deepEqual(codes({ ...good, email: '  jo@corp.example ' }), []);

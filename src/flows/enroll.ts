@@ -5,15 +5,15 @@
  */
 import { AccountProtected } from '../directory/errors.ts';
 import type { LatchkeyError } from '../errors.ts';
+import type { FieldError } from '../field-errors.ts';
 import { bareAddress } from '../notify/address.ts';
 import { parseMobile } from '../notify/phone.ts';
 import { hashAnswer, normalizeAnswer } from '../security/answers.ts';
 import type { Policy } from '../settings/policy.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { clearFailures } from './failure-limits.ts';
-import type { FieldError } from '../field-errors.ts';
-import { accountNameKeys } from './typed-name.ts';
 import { type Credentials, recordSignInFailure, signIn } from './sign-in.ts';
+import { accountNameKeys } from './typed-name.ts';
 
 /** A signed-in enrollment, kept server-side in the session until the answers are saved. */
 export interface EnrollState {
@@ -40,7 +40,14 @@ export async function startEnrollment(ctx: FlowContext, input: Credentials, requ
   if (!ctx.policy.protection.allowProtectedAccounts) {
     const protection = await ctx.directory.protection(user);
     if (protection.protected) {
-      await ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action: 'protected-refused', outcome: 'refused', sourceIp: requester.ip, detail: `enroll: ${protection.reasons.join(', ')}` });
+      await ctx.audit.record({
+        actor: user.samAccountName,
+        actorGuid: user.guid,
+        action: 'protected-refused',
+        outcome: 'refused',
+        sourceIp: requester.ip,
+        detail: `enroll: ${protection.reasons.join(', ')}`,
+      });
       return { ok: false, error: AccountProtected({}) };
     }
   }
@@ -116,6 +123,13 @@ export async function saveEnrollment(ctx: FlowContext, state: EnrollState, input
   });
   // Enrolling again is how a user locked out of the portal gets back in.
   await clearFailures(ctx, [state.user.guid, ...(await accountNameKeys(ctx, state.user))]);
-  await ctx.audit.record({ actor: state.user.sam, actorGuid: state.user.guid, action: 'enroll', outcome: 'success', sourceIp: requester.ip, detail: `${answers.length} questions` });
+  await ctx.audit.record({
+    actor: state.user.sam,
+    actorGuid: state.user.guid,
+    action: 'enroll',
+    outcome: 'success',
+    sourceIp: requester.ip,
+    detail: `${answers.length} questions`,
+  });
   return { outcome: 'done' };
 }

@@ -24,7 +24,10 @@ test('twenty wrong answers sent at once: no more are looked at than the lockout 
   }
   const outcomes = await Promise.all(states.map((state, i) => answerQuestion(ctx, state, 'not the answer', { ip: `10.80.0.${i + 1}` })));
   assert.equal(outcomes.filter((outcome) => outcome === 'wrong').length, max - 1, outcomes.join(' '));
-  assert.ok(outcomes.every((outcome) => outcome === 'wrong' || outcome === 'portal-lockout'), outcomes.join(' '));
+  assert.ok(
+    outcomes.every((outcome) => outcome === 'wrong' || outcome === 'portal-lockout'),
+    outcomes.join(' '),
+  );
   // Each answer looked at is audited as wrong; the others were refused before.
   const looked = (await fixture.portal.app.store.audit.query({ action: 'question-wrong' })).filter((entry) => entry.sourceIp?.startsWith('10.80.0.'));
   assert.equal(looked.length, max, `${looked.length} answers looked at, at most ${max}`);

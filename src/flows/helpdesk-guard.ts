@@ -17,17 +17,9 @@ import type { FlowContext, Requester } from './context.ts';
 import { groupsHeld, type SignedInSession } from './signed-in.ts';
 import type { Channel } from './verification-state.ts';
 
-export const NotHelpdesk = createError(
-  'LK_NOT_HELPDESK',
-  'This account is not a member of a helpdesk group. Ask your administrator for access.',
-  403,
-);
+export const NotHelpdesk = createError('LK_NOT_HELPDESK', 'This account is not a member of a helpdesk group. Ask your administrator for access.', 403);
 
-export const OutOfScope = createError(
-  'LK_OUT_OF_SCOPE',
-  'This account is outside the OUs your helpdesk group may manage.',
-  403,
-);
+export const OutOfScope = createError('LK_OUT_OF_SCOPE', 'This account is outside the OUs your helpdesk group may manage.', 403);
 
 export const OwnAccount = createError(
   'LK_HELPDESK_OWN_ACCOUNT',

@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { Attribute, Change } from 'ldapts';
 import { rejectsWithCode } from '../testing/assertions.ts';
-import { bindAs, createGroup, devDomain, freshPassword, readAttribute, type TestUser } from '../testing/dev-domain.ts';
 import { forEachDatabase } from '../testing/databases.ts';
+import { bindAs, createGroup, devDomain, freshPassword, readAttribute, type TestUser } from '../testing/dev-domain.ts';
 import { codeMailedTo, type FlowFixture, type FlowHarness, flowFixture, lockInAd, someone } from '../testing/flow-context.ts';
 import { checkCallerCode, sendCallerCode } from './caller-verification.ts';
 import type { Requester } from './context.ts';
-import type { Desk } from './helpdesk-guard.ts';
 import { activeOperator, resetForCaller, searchUsers, signInToHelpdesk, unlockForCaller, userDetails } from './helpdesk.ts';
+import type { Desk } from './helpdesk-guard.ts';
 
 const facts = devDomain();
 
@@ -37,7 +37,10 @@ function helpdeskSuite(name: string, declare: (hd: HelpdeskSuite) => void): void
     let operator: TestUser;
     let colleague: TestUser;
     let group: string;
-    const flows = flowFixture(() => database.store(), () => ({ helpdesk: { groups: [{ group, scopes: [facts.ous.staff] }] } }));
+    const flows = flowFixture(
+      () => database.store(),
+      () => ({ helpdesk: { groups: [{ group, scopes: [facts.ous.staff] }] } }),
+    );
     before(async () => {
       operator = await flows.person();
       colleague = await flows.person();
@@ -76,7 +79,10 @@ helpdeskSuite('helpdesk: who gets a desk, and unlocks', (hd) => {
     const refused = await signInToHelpdesk(harness.ctx, { name: plain.sam, password: plain.password }, someone());
     assert.equal(refused.ok === false && refused.error.code, 'LK_NOT_HELPDESK');
     const entries = await harness.ctx.store.audit.query({ category: 'helpdesk', actor: plain.sam, action: 'sign-in' });
-    assert.deepEqual(entries.map((e) => [e.outcome, e.detail]), [['refused', 'not in a helpdesk group']]);
+    assert.deepEqual(
+      entries.map((e) => [e.outcome, e.detail]),
+      [['refused', 'not in a helpdesk group']],
+    );
     const wrong = await signInToHelpdesk(harness.ctx, { name: hd.operator.sam, password: 'Wrong-password-1' }, someone());
     assert.equal(wrong.ok === false && wrong.error.code, 'LK_INVALID_CREDENTIALS');
     const { session, authority } = await hd.desk(harness, someone());
@@ -93,7 +99,10 @@ helpdeskSuite('helpdesk: who gets a desk, and unlocks', (hd) => {
     await unlockForCaller(harness.ctx, atDesk, await hd.guidOf(caller), requester);
     assert.equal(await bindAs(caller.dn, caller.password), 'ok');
     const entries = await hd.trail(harness, caller, 'unlock');
-    assert.deepEqual(entries.map((e) => [e.actor, e.outcome]), [[hd.operator.sam, 'success']]);
+    assert.deepEqual(
+      entries.map((e) => [e.actor, e.outcome]),
+      [[hd.operator.sam, 'success']],
+    );
     assert.match(entries[0]?.detail ?? '', /^caller verified: no; unlocked/);
   });
 
@@ -208,7 +217,10 @@ helpdeskSuite('helpdesk: what an operator may not touch', (hd) => {
       await rejectsWithCode(resetForCaller(ctx, atDesk, target.guid, { mode: 'generated', mustChange: false }, requester), code);
       const refusals = await hd.trail(harness, account);
       assert.equal(refusals.length, 3, account.sam);
-      assert.ok(refusals.every((e) => e.actor === hd.operator.sam && e.action === 'refused' && e.outcome === 'refused'), JSON.stringify(refusals));
+      assert.ok(
+        refusals.every((e) => e.actor === hd.operator.sam && e.action === 'refused' && e.outcome === 'refused'),
+        JSON.stringify(refusals),
+      );
     }
     assert.match((await hd.trail(harness, hd.colleague))[0]!.detail ?? '', /staff account \(member of the helpdesk group/);
     assert.match((await hd.trail(harness, admin))[0]!.detail ?? '', /staff account \(member of the admin group/);
@@ -240,7 +252,10 @@ helpdeskSuite('helpdesk: what an operator may not touch', (hd) => {
     try {
       await rejectsWithCode(activeOperator(harness.ctx, signed.session, requester), 'LK_SIGN_IN_REQUIRED');
       const entries = await harness.ctx.store.audit.query({ category: 'helpdesk', actor: hd.colleague.sam, action: 'refused' });
-      assert.deepEqual(entries.map((e) => e.detail), ['no longer in a helpdesk group']);
+      assert.deepEqual(
+        entries.map((e) => e.detail),
+        ['no longer in a helpdesk group'],
+      );
     } finally {
       await hd.flows.admin.modify(hd.group, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [hd.colleague.dn] }) }));
     }

@@ -10,19 +10,19 @@ import type { DirectoryUser, WriteReceipt } from '../directory/directory.ts';
 import { checkPassword } from '../directory/password-policy.ts';
 import { failedWriteOutcome, writeDetail } from '../directory/write-outcome.ts';
 import { createError, type LatchkeyError } from '../errors.ts';
+import type { FieldError } from '../field-errors.ts';
 import type { AuditEntry } from '../store/audit.ts';
 import type { Enrollment } from '../store/enrollments.ts';
-import { callerChannels, callerChecksExhausted, CallerNotVerified, callerQuestions, callerVerified, verificationInProgress } from './caller-verification.ts';
+import { CallerNotVerified, callerChannels, callerChecksExhausted, callerQuestions, callerVerified, verificationInProgress } from './caller-verification.ts';
 import { maskedDestinations } from './code-destinations.ts';
 import type { FlowContext, Requester } from './context.ts';
-import { limitKeys } from './limit-keys.ts';
 import { clearFailures } from './failure-limits.ts';
-import { accountNameKeys } from './typed-name.ts';
 import { authorisedTarget, authorityOf, type Desk, NotHelpdesk, type OperatorSession, record } from './helpdesk-guard.ts';
-import type { FieldError } from '../field-errors.ts';
+import { limitKeys } from './limit-keys.ts';
 import { newPasswordErrors, policyFieldError } from './new-password.ts';
 import { type Credentials, signIn } from './sign-in.ts';
 import { openSession, SignInRequired, sessionUser, touch, wholeDomain } from './signed-in.ts';
+import { accountNameKeys } from './typed-name.ts';
 import type { Channel } from './verification-state.ts';
 
 export const LockoutClearDuringVerification = createError(
@@ -119,14 +119,18 @@ export function generatePassword(length: number, accept: (candidate: string) => 
   }
 }
 
-export type HelpdeskResetInput =
-  | { mode: 'typed'; password: string; confirm: string; mustChange: boolean }
-  | { mode: 'generated'; mustChange: boolean };
+export type HelpdeskResetInput = { mode: 'typed'; password: string; confirm: string; mustChange: boolean } | { mode: 'generated'; mustChange: boolean };
 
 export type HelpdeskResetOutcome = { outcome: 'done'; generated: string | null } | { outcome: 'invalid'; errors: FieldError[] };
 
 /** Resets the account's password (and unlocks it); the generated password is returned once, never kept. */
-export async function resetForCaller(ctx: FlowContext, desk: Desk, guid: string, input: HelpdeskResetInput, requester: Requester): Promise<HelpdeskResetOutcome> {
+export async function resetForCaller(
+  ctx: FlowContext,
+  desk: Desk,
+  guid: string,
+  input: HelpdeskResetInput,
+  requester: Requester,
+): Promise<HelpdeskResetOutcome> {
   const user = await authorisedTarget(ctx, desk, guid, 'reset', requester);
   const verified = callerVerified(ctx, desk, user);
   if (ctx.policy.helpdesk.requireCallerVerification && !verified) {
@@ -149,7 +153,15 @@ export async function resetForCaller(ctx: FlowContext, desk: Desk, guid: string,
     receipt = await ctx.directory.resetPassword(user, password, { mustChange: input.mustChange, unlock: true });
   } catch (error) {
     const field = policyFieldError(error);
-    await record(ctx, desk.session, user, 'reset', field ? 'refused' : failedWriteOutcome(error), requester, `${detail}; ${(error as LatchkeyError).code ?? 'error'}`);
+    await record(
+      ctx,
+      desk.session,
+      user,
+      'reset',
+      field ? 'refused' : failedWriteOutcome(error),
+      requester,
+      `${detail}; ${(error as LatchkeyError).code ?? 'error'}`,
+    );
     if (field) return { outcome: 'invalid', errors: [field] };
     throw error;
   }
@@ -165,7 +177,7 @@ async function act(
   action: AuditAction,
   detail: string,
   requester: Requester,
-  change: (user: DirectoryUser) => Promise<WriteReceipt | void>,
+  change: (user: DirectoryUser) => Promise<WriteReceipt | undefined>,
   /** A reason this action must not be done on this account now, checked before the change. */
   refusal?: (user: DirectoryUser) => Promise<{ reason: string; error: LatchkeyError } | null>,
 ) {
@@ -177,7 +189,7 @@ async function act(
     await record(ctx, desk.session, user, 'refused', 'refused', requester, `${action}: ${refused.reason}`);
     throw refused.error;
   }
-  let receipt: WriteReceipt | void;
+  let receipt: WriteReceipt | undefined;
   try {
     receipt = await change(user);
   } catch (error) {
@@ -196,6 +208,7 @@ export const setMustChange = (ctx: FlowContext, desk: Desk, guid: string, on: bo
 export const clearEnrollment = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
   act(ctx, desk, guid, 'clear-enrollment', 'enrollment removed', requester, async (user) => {
     await ctx.store.enrollments.remove(user.guid);
+    return undefined;
   });
 
 /**
@@ -212,6 +225,10 @@ export const clearPortalLockout = (ctx: FlowContext, desk: Desk, guid: string, r
     'portal lockout cleared',
     requester,
     // Under the account and under its own names: failures of a spelling count under both.
-    async (user) => clearFailures(ctx, [user.guid, ...(await accountNameKeys(ctx, { sam: user.samAccountName, upn: user.userPrincipalName }))]),
-    async (user) => ((await verificationInProgress(ctx, desk, user)) ? { reason: 'verification in progress', error: LockoutClearDuringVerification({}) } : null),
+    async (user) => {
+      await clearFailures(ctx, [user.guid, ...(await accountNameKeys(ctx, { sam: user.samAccountName, upn: user.userPrincipalName }))]);
+      return undefined;
+    },
+    async (user) =>
+      (await verificationInProgress(ctx, desk, user)) ? { reason: 'verification in progress', error: LockoutClearDuringVerification({}) } : null,
   );

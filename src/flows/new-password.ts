@@ -3,7 +3,7 @@
  * text alone shows, the account's password policy, and a DC's refusal turned into a field error.
  */
 import type { DirectoryUser } from '../directory/directory.ts';
-import { type PasswordPolicy, checkPassword } from '../directory/password-policy.ts';
+import { checkPassword, type PasswordPolicy } from '../directory/password-policy.ts';
 import { LatchkeyError } from '../errors.ts';
 import type { FieldError } from '../field-errors.ts';
 
@@ -24,19 +24,11 @@ export function typedPasswordErrors(password: string, confirm: string, field = '
 }
 
 /** Checks a new password typed twice against the policy; the errors, or none. */
-export function newPasswordErrors(
-  policy: PasswordPolicy,
-  owner: DirectoryUser,
-  password: string,
-  confirm: string,
-  field = 'password',
-): FieldError[] {
+export function newPasswordErrors(policy: PasswordPolicy, owner: DirectoryUser, password: string, confirm: string, field = 'password'): FieldError[] {
   const typing = typedPasswordErrors(password, confirm, field);
   if (typing.length) return typing;
   return checkPassword(policy, password, owner).map((rule) =>
-    rule === 'too-short'
-      ? { field, code: 'LK_PASSWORD_TOO_SHORT', params: { minLength: policy.minLength } }
-      : { field, code: 'LK_PASSWORD_TOO_SIMPLE' },
+    rule === 'too-short' ? { field, code: 'LK_PASSWORD_TOO_SHORT', params: { minLength: policy.minLength } } : { field, code: 'LK_PASSWORD_TOO_SIMPLE' },
   );
 }
 

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Attribute, Change } from 'ldapts';
-import { addMember, bindAs, devDomain, freshPassword, readAttribute } from '../testing/dev-domain.ts';
 import { forEachDatabase } from '../testing/databases.ts';
+import { addMember, bindAs, devDomain, freshPassword, readAttribute } from '../testing/dev-domain.ts';
 import { auditOf, enrolledPerson, enrollInStore, flowFixture, lockInAd, someone, verifiedFlow } from '../testing/flow-context.ts';
 import { completeReset } from './reset.ts';
 import { completeUnlock } from './unlock.ts';
@@ -56,7 +56,11 @@ forEachDatabase('reset completion', (database) => {
     const attempt = (password: string, confirm = password) => completeReset(ctx, state, { password, confirm }, requester);
     assert.deepEqual(await attempt('Ab1!'), { outcome: 'invalid', errors: [{ field: 'password', code: 'LK_PASSWORD_TOO_SHORT', params: { minLength: 8 } }] });
     assert.deepEqual(await attempt('alllowercaseletters'), { outcome: 'invalid', errors: [{ field: 'password', code: 'LK_PASSWORD_TOO_SIMPLE' }] });
-    assert.deepEqual(await attempt(`My-${user.samAccountName}-99`), { outcome: 'invalid', errors: [{ field: 'password', code: 'LK_PASSWORD_TOO_SIMPLE' }] }, 'the account name in it');
+    assert.deepEqual(
+      await attempt(`My-${user.samAccountName}-99`),
+      { outcome: 'invalid', errors: [{ field: 'password', code: 'LK_PASSWORD_TOO_SIMPLE' }] },
+      'the account name in it',
+    );
     assert.deepEqual(await attempt('Tulip-garden-77', 'Tulip-garden-78'), { outcome: 'invalid', errors: [{ field: 'confirm', code: 'LK_PASSWORDS_DIFFER' }] });
     assert.deepEqual(await attempt(''), { outcome: 'invalid', errors: [{ field: 'password', code: 'LK_PASSWORD_REQUIRED' }] });
     assert.equal(await bindAs(person.dn, person.password), 'ok', 'the old password still signs in');
@@ -88,7 +92,8 @@ forEachDatabase('reset and unlock: refused after verification', (database) => {
     const { harness, ctx, person, user } = await enrolledPerson(flows);
     const requester = someone();
     const state = await verifiedFlow(harness, 'reset', user, requester);
-    const setControl = (value: string) => flows.admin.modify(person.dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: [value] }) }));
+    const setControl = (value: string) =>
+      flows.admin.modify(person.dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: [value] }) }));
     await setControl('514');
     const next = freshPassword();
     assert.deepEqual(await completeReset(ctx, state, { password: next, confirm: next }, requester), { outcome: 'refused', refusal: 'disabled' });
@@ -107,7 +112,8 @@ forEachDatabase('reset and unlock: refused after verification', (database) => {
     for (const kind of ['reset', 'unlock'] as const) {
       const state = await verifiedFlow(harness, kind, admin, requester);
       const next = freshPassword();
-      const outcome = kind === 'reset' ? await completeReset(ctx, state, { password: next, confirm: next }, requester) : await completeUnlock(ctx, state, requester);
+      const outcome =
+        kind === 'reset' ? await completeReset(ctx, state, { password: next, confirm: next }, requester) : await completeUnlock(ctx, state, requester);
       assert.deepEqual(outcome, { outcome: 'refused', refusal: 'protected' }, kind);
     }
     const refused = await ctx.store.audit.query({ actor: admin.samAccountName, action: 'protected-refused' });

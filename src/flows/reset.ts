@@ -1,6 +1,7 @@
 /** Reset, once verification passed: the service account sets the new password (which also unlocks). */
-import type { PasswordPolicy } from '../directory/password-policy.ts';
+
 import type { WriteReceipt } from '../directory/directory.ts';
+import type { PasswordPolicy } from '../directory/password-policy.ts';
 import { failedWriteOutcome, writeDetail } from '../directory/write-outcome.ts';
 import type { LatchkeyError } from '../errors.ts';
 import type { FlowContext, Requester } from './context.ts';
@@ -29,14 +30,24 @@ export async function completeReset(
   if (errors.length) return { outcome: 'invalid', errors };
   let receipt: WriteReceipt;
   try {
-    receipt = await ctx.directory.resetPassword(user, input.password, { mustChange: ctx.policy.reset.mustChangeAfterReset, unlock: ctx.policy.reset.unlockOnReset });
+    receipt = await ctx.directory.resetPassword(user, input.password, {
+      mustChange: ctx.policy.reset.mustChangeAfterReset,
+      unlock: ctx.policy.reset.unlockOnReset,
+    });
   } catch (error) {
     const fieldError = policyFieldError(error);
     await recordRecovery(ctx, user, requester, 'reset', fieldError ? 'refused' : failedWriteOutcome(error), (error as LatchkeyError).code);
     if (fieldError) return { outcome: 'invalid', errors: [fieldError] };
     throw error;
   }
-  await recordRecovery(ctx, user, requester, 'reset', 'success', writeDetail(receipt, ctx.policy.reset.mustChangeAfterReset ? 'must change at next logon' : undefined));
+  await recordRecovery(
+    ctx,
+    user,
+    requester,
+    'reset',
+    'success',
+    writeDetail(receipt, ctx.policy.reset.mustChangeAfterReset ? 'must change at next logon' : undefined),
+  );
   await notifyOwner(ctx, user, 'reset', requester);
   return { outcome: 'done', wasLocked: user.state.lockedOut };
 }

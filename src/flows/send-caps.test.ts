@@ -38,7 +38,8 @@ forEachDatabase('send caps', (database) => {
     const ctx = await context();
     const phone = (account: number, written = '+15550100999'): PlannedSend => ({ accountGuid: `guid-${account}`, channel: 'sms', address: written });
     const firstHour = [];
-    for (let account = 0; account < 8; account++) firstHour.push(await takeSendAllowance(ctx, phone(account, account % 2 ? '+1 555 010 0999' : '+15550100999')));
+    for (let account = 0; account < 8; account++)
+      firstHour.push(await takeSendAllowance(ctx, phone(account, account % 2 ? '+1 555 010 0999' : '+15550100999')));
     assert.deepEqual(firstHour.slice(0, 5), [null, null, null, null, null]);
     assert.deepEqual(firstHour.slice(5), Array(3).fill({ scope: 'destination', window: 'hour' }));
     clock += HOUR;
@@ -54,10 +55,19 @@ forEachDatabase('send caps', (database) => {
     const ctx = await context();
     const outcomes = [];
     for (let i = 0; i < 6; i++) {
-      outcomes.push(await takeSendAllowance(ctx, i % 2 ? { accountGuid: 'guid-a', channel: 'email', address: 'a@corp.example' } : { accountGuid: 'guid-a', channel: 'sms', address: '+15550100777' }));
+      outcomes.push(
+        await takeSendAllowance(
+          ctx,
+          i % 2 ? { accountGuid: 'guid-a', channel: 'email', address: 'a@corp.example' } : { accountGuid: 'guid-a', channel: 'sms', address: '+15550100777' },
+        ),
+      );
     }
     assert.deepEqual(outcomes, [null, null, null, null, null, { scope: 'account', window: 'hour' }]);
-    assert.equal(await takeSendAllowance(ctx, { accountGuid: 'guid-b', channel: 'email', address: 'a@corp.example' }), null, 'another account to the same mailbox');
+    assert.equal(
+      await takeSendAllowance(ctx, { accountGuid: 'guid-b', channel: 'email', address: 'a@corp.example' }),
+      null,
+      'another account to the same mailbox',
+    );
   });
 
   test('concurrent sends never get past the cap', async () => {

@@ -6,8 +6,8 @@
  */
 import { createHmac } from 'node:crypto';
 import { normalizePhone } from '../notify/phone.ts';
-import { limitKeys } from './limit-keys.ts';
 import type { FlowContext } from './context.ts';
+import { limitKeys } from './limit-keys.ts';
 import type { Channel } from './verification-state.ts';
 
 /** One of the four caps: whose sends it counts, and over which window. */

@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { bindAs, devDomain, type TestUser } from '../testing/dev-domain.ts';
 import { forEachDatabase } from '../testing/databases.ts';
+import { bindAs, devDomain, type TestUser } from '../testing/dev-domain.ts';
 import { type FlowFixture, flowFixture, someone } from '../testing/flow-context.ts';
-import { signIn, type SignInResult } from './sign-in.ts';
+import { type SignInResult, signIn } from './sign-in.ts';
 
 const facts = devDomain();
 const MINUTE = 60_000;
@@ -35,7 +35,13 @@ forEachDatabase('sign-in', (database) => {
     const { ctx } = await flows.harness();
     const person = await flows.person();
     const guid = (await flows.account(person)).guid;
-    for (const spelling of [{ name: person.sam }, { name: person.sam.toUpperCase() }, { name: person.upn }, { name: `${facts.netbiosDomain}\\${person.sam}` }, { name: person.sam, domain: facts.dnsDomain }]) {
+    for (const spelling of [
+      { name: person.sam },
+      { name: person.sam.toUpperCase() },
+      { name: person.upn },
+      { name: `${facts.netbiosDomain}\\${person.sam}` },
+      { name: person.sam, domain: facts.dnsDomain },
+    ]) {
       const result = await signIn(ctx, { ...spelling, password: person.password }, someone());
       assert.ok(result.ok, `${JSON.stringify(spelling)} signs in`);
       assert.equal(result.user.guid, guid);
@@ -62,8 +68,19 @@ forEachDatabase('sign-in', (database) => {
     // Each from a new address, and in changing spellings: only the per-name limit and the guard stand in the way.
     for (let i = 0; i < 8; i++) results.push(await signIn(ctx, { name: i % 2 ? person.upn : person.sam, password: `Wrong-password-${i}` }, someone()));
     // The domain locks at 5: four binds, then the guard refuses without one, then the per-name limit (5) takes over.
-    assert.deepEqual(results.map(reasonOf), ['invalid-credentials', 'invalid-credentials', 'invalid-credentials', 'invalid-credentials', 'lockout-imminent', ...Array(8 - perUser.max).fill('rate-limited')]);
-    assert.deepEqual(results.slice(0, 5).map((r) => shown(r)?.code), Array(5).fill('LK_INVALID_CREDENTIALS'), 'the guard looks like a wrong password');
+    assert.deepEqual(results.map(reasonOf), [
+      'invalid-credentials',
+      'invalid-credentials',
+      'invalid-credentials',
+      'invalid-credentials',
+      'lockout-imminent',
+      ...Array(8 - perUser.max).fill('rate-limited'),
+    ]);
+    assert.deepEqual(
+      results.slice(0, 5).map((r) => shown(r)?.code),
+      Array(5).fill('LK_INVALID_CREDENTIALS'),
+      'the guard looks like a wrong password',
+    );
     assert.equal(shown(results[7]!)?.code, 'LK_RATE_LIMITED');
     assert.deepEqual(await adState(flows, person), { badPasswordCount: 4, lockedOut: false }, 'one short of the threshold');
     // Now even the right password is not tried through the portal, but Windows lets the owner in.
@@ -117,7 +134,12 @@ forEachDatabase('sign-in: a per-name limit below the lockout guard', (database) 
     const person = await flows.person();
     for (let i = 0; i < 2; i++) assert.equal(reasonOf(await signIn(ctx, { name: person.sam, password: 'Wrong-password-1' }, someone())), 'invalid-credentials');
     assert.ok((await signIn(ctx, { name: person.sam, password: person.password }, someone())).ok);
-    for (let i = 0; i < 3; i++) assert.equal(reasonOf(await signIn(ctx, { name: person.sam, password: 'Wrong-password-1' }, someone())), 'invalid-credentials', `try ${i + 1} after the success`);
+    for (let i = 0; i < 3; i++)
+      assert.equal(
+        reasonOf(await signIn(ctx, { name: person.sam, password: 'Wrong-password-1' }, someone())),
+        'invalid-credentials',
+        `try ${i + 1} after the success`,
+      );
     assert.equal(reasonOf(await signIn(ctx, { name: person.sam, password: person.password }, someone())), 'rate-limited');
   });
 
@@ -127,7 +149,11 @@ forEachDatabase('sign-in: a per-name limit below the lockout guard', (database) 
     const spellings = [person.sam, person.upn, person.sam.toUpperCase(), `${facts.netbiosDomain}\\${person.sam}`, person.upn.toUpperCase()];
     const results = [];
     for (const name of spellings) results.push(await signIn(ctx, { name, password: 'Wrong-password-1' }, someone()));
-    assert.deepEqual(results.map(reasonOf), ['invalid-credentials', 'invalid-credentials', 'invalid-credentials', 'rate-limited', 'rate-limited'], 'every spelling counts as the one name');
+    assert.deepEqual(
+      results.map(reasonOf),
+      ['invalid-credentials', 'invalid-credentials', 'invalid-credentials', 'rate-limited', 'rate-limited'],
+      'every spelling counts as the one name',
+    );
     assert.equal(reasonOf(await signIn(ctx, { name: person.sam, password: person.password }, someone())), 'rate-limited', 'not even the right password');
     assert.deepEqual(await adState(flows, person), { badPasswordCount: 3, lockedOut: false }, 'only the three tried reached the DC');
     // (Last in this suite: the moved clock is ahead of the DC's.)

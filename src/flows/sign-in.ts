@@ -14,18 +14,12 @@ import type { FlowContext, Requester } from './context.ts';
 import { limitKeys } from './limit-keys.ts';
 import { typedNameKey } from './typed-name.ts';
 
-export const RateLimited = createError(
-  'LK_RATE_LIMITED',
-  'There have been too many attempts. Wait a few minutes and try again.',
-  429,
-);
+export const RateLimited = createError('LK_RATE_LIMITED', 'There have been too many attempts. Wait a few minutes and try again.', 429);
 
 /** Why a sign-in failed, for the audit trail. */
 export type SignInFailure = 'bot' | 'rate-limited' | 'unknown-name' | 'lockout-imminent' | BindFailure;
 
-export type SignInResult =
-  | { ok: true; user: DirectoryUser }
-  | { ok: false; reason: SignInFailure; error: LatchkeyError; user: DirectoryUser | null };
+export type SignInResult = { ok: true; user: DirectoryUser } | { ok: false; reason: SignInFailure; error: LatchkeyError; user: DirectoryUser | null };
 
 export interface Credentials {
   name: string;
@@ -91,12 +85,7 @@ async function lockoutWouldFollow(ctx: FlowContext, user: DirectoryUser): Promis
 }
 
 /** Audits a failed sign-in for `action`: as a bot or rate-limit hit when it was one of those. */
-export function recordSignInFailure(
-  ctx: FlowContext,
-  action: AuditAction,
-  result: Extract<SignInResult, { ok: false }>,
-  requester: Requester,
-): Promise<void> {
+export function recordSignInFailure(ctx: FlowContext, action: AuditAction, result: Extract<SignInResult, { ok: false }>, requester: Requester): Promise<void> {
   const special: Partial<Record<SignInFailure, AuditAction>> = { bot: 'bot', 'rate-limited': 'rate-limited' };
   return ctx.audit.record({
     actor: result.user?.samAccountName ?? null,

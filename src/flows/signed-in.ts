@@ -18,11 +18,7 @@ export interface SignedInSession {
 }
 
 /** Refused because the session is missing, idle too long, or its person may no longer be here. */
-export const SignInRequired = createError(
-  'LK_SIGN_IN_REQUIRED',
-  'Please sign in again; your session ended after a while without use.',
-  401,
-);
+export const SignInRequired = createError('LK_SIGN_IN_REQUIRED', 'Please sign in again; your session ended after a while without use.', 401);
 
 /** A new session for `user`, just signed in. */
 export function openSession(ctx: FlowContext, user: DirectoryUser): SignedInSession {

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bindAs, readAttribute } from '../testing/dev-domain.ts';
 import { forEachDatabase } from '../testing/databases.ts';
+import { bindAs, readAttribute } from '../testing/dev-domain.ts';
 import { auditOf, enrolledPerson, flowFixture, lockInAd, someone, verifiedFlow } from '../testing/flow-context.ts';
 import { completeUnlock } from './unlock.ts';
 

@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { bindAs } from '../testing/dev-domain.ts';
 import { rejectsWithCode } from '../testing/assertions.ts';
 import { forEachDatabase } from '../testing/databases.ts';
+import { bindAs } from '../testing/dev-domain.ts';
 import { codeMailedTo, enrollInStore, type FlowFixture, flowFixture, rightAnswer, someone, verifiedFlow } from '../testing/flow-context.ts';
 import { completeReset } from './reset.ts';
 import { completeUnlock } from './unlock.ts';
@@ -76,7 +76,10 @@ forEachDatabase('verification: the first step', (database) => {
       assert.deepEqual(outward(never), outward(real), `${kind}: an account never enrolled looks like an enrolled one`);
       assert.equal(real.questions.length, ctx.policy.verification.questionsToAsk);
       for (const state of starts) {
-        assert.ok(state.questions.every((q) => ctx.policy.enrollment.questions.includes(q.text)), 'questions of the offered list');
+        assert.ok(
+          state.questions.every((q) => ctx.policy.enrollment.questions.includes(q.text)),
+          'questions of the offered list',
+        );
         assert.ok(Math.abs(state.expiresAt - real.expiresAt) < MINUTE, 'the same lifetime');
       }
       // A wrong answer gets the same word for each.
@@ -92,7 +95,10 @@ forEachDatabase('verification: the first step', (database) => {
     const asked = { real: new Set<string>(), unknown: new Set<string>() };
     for (let i = 0; i < 6; i++) {
       // Spelled differently each time: every spelling is the same name.
-      for (const [set, name] of [[asked.real, enrolled.samAccountName], [asked.unknown, i % 2 ? nobody.toUpperCase() : nobody]] as const) {
+      for (const [set, name] of [
+        [asked.real, enrolled.samAccountName],
+        [asked.unknown, i % 2 ? nobody.toUpperCase() : nobody],
+      ] as const) {
         const started = await startVerification(ctx, { kind: 'reset', name }, someone());
         assert.ok(started.ok);
         for (const question of started.state.questions) set.add(question.text);
@@ -101,7 +107,6 @@ forEachDatabase('verification: the first step', (database) => {
     assert.ok(asked.real.size <= ctx.policy.enrollment.questionsToEnroll, [...asked.real].join(' | '));
     assert.ok(asked.unknown.size <= ctx.policy.enrollment.questionsToEnroll, `a decoy draws from its own enrollment: ${[...asked.unknown].join(' | ')}`);
   });
-
 });
 
 forEachDatabase('verification: answers and the portal lockout', (database) => {
@@ -124,12 +129,18 @@ forEachDatabase('verification: answers and the portal lockout', (database) => {
     assert.equal(state.questionIndex, 1);
     assert.equal(await answerQuestion(ctx, state, rightAnswer(state), requester), 'next');
     assert.equal(state.stage, 'channel', 'a code is still needed');
-    assert.deepEqual(state.channels.map((c) => c.channel), ['email'], 'only the enrolled address is offered once answers are proven');
-    const entries = await ctx.store.audit.query({ actor: user.samAccountName });
     assert.deepEqual(
-      entries.map((entry) => `${entry.action}:${entry.outcome}`).reverse(),
-      ['reset-requested:success', 'question-wrong:refused', 'question-right:success', 'question-right:success'],
+      state.channels.map((c) => c.channel),
+      ['email'],
+      'only the enrolled address is offered once answers are proven',
     );
+    const entries = await ctx.store.audit.query({ actor: user.samAccountName });
+    assert.deepEqual(entries.map((entry) => `${entry.action}:${entry.outcome}`).reverse(), [
+      'reset-requested:success',
+      'question-wrong:refused',
+      'question-right:success',
+      'question-right:success',
+    ]);
   });
 
   test('wrong answers lock the account out of the portal after the configured number, for every new flow, until the cool-down', async () => {
@@ -186,7 +197,6 @@ forEachDatabase('verification: answers and the portal lockout', (database) => {
     await verifiedFlow(harness, 'reset', through);
     assert.equal(await oneMoreWrong(through), 'wrong', 'the owner proving who they are ends the run');
   });
-
 });
 
 forEachDatabase('verification: codes by e-mail', (database) => {
@@ -236,7 +246,6 @@ forEachDatabase('verification: codes by e-mail', (database) => {
     await rejectsWithCode(checkCode(ctx, state, code, requester), 'LK_STEP_OUT_OF_ORDER'); // the flow itself is past the code
     assert.equal(await checkCode(ctx, other.state, otherCode, requester), 'accepted', 'each flow has its own code');
   });
-
 });
 
 forEachDatabase('verification: the order of the steps', (database) => {

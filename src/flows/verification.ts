@@ -14,15 +14,24 @@ import { decoyPick } from '../security/decoy.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { Enrollment } from '../store/enrollments.ts';
 import { sendCodeMessage } from './code-delivery.ts';
-import type { FlowContext, Requester } from './context.ts';
-import { type Channel, type DecoyReason, expectStage, FLOW_LIFETIME_MS, randomSubset, StepOutOfOrder, type VerificationKind, type VerificationState } from './verification-state.ts';
-import { limitKeys } from './limit-keys.ts';
-import { type Attempt, beginAttempt, clearFailures, failureIds, type Stop } from './failure-limits.ts';
 import { codeDestinations } from './code-destinations.ts';
+import type { FlowContext, Requester } from './context.ts';
+import { type Attempt, beginAttempt, clearFailures, failureIds, type Stop } from './failure-limits.ts';
+import { limitKeys } from './limit-keys.ts';
 import { offeredChannels } from './offered-channels.ts';
 import { checkTypedCode, issueCode } from './one-time-codes.ts';
 import { describeCap } from './send-caps.ts';
 import { typedName } from './typed-name.ts';
+import {
+  type Channel,
+  type DecoyReason,
+  expectStage,
+  FLOW_LIFETIME_MS,
+  randomSubset,
+  StepOutOfOrder,
+  type VerificationKind,
+  type VerificationState,
+} from './verification-state.ts';
 import { canVerify, firstStage, stageAfterCode, stageAfterQuestions } from './verification-steps.ts';
 
 const REQUESTED: Record<VerificationKind, AuditAction> = { reset: 'reset-requested', unlock: 'unlock-requested' };
@@ -71,8 +80,10 @@ export type StartOutcome = { ok: true; state: VerificationState } | { ok: false;
  * that hides the work done for real accounts; the caller shows the same next page.
  */
 export async function startVerification(ctx: FlowContext, input: StartInput, requester: Requester): Promise<StartOutcome> {
-  return withUniformDelay(ctx.policy.protection.responseDelayMs, () => begin(ctx, input, requester), (took) =>
-    ctx.log.warn({ tookMs: took }, 'the first step took longer than protection.responseDelayMs allows; raise its max'),
+  return withUniformDelay(
+    ctx.policy.protection.responseDelayMs,
+    () => begin(ctx, input, requester),
+    (took) => ctx.log.warn({ tookMs: took }, 'the first step took longer than protection.responseDelayMs allows; raise its max'),
   );
 }
 
@@ -141,12 +152,7 @@ export type AnswerOutcome = 'next' | 'wrong' | Stop;
  * Checks the answer to the current question. Wrong answers count against the account; once a
  * bound is reached no answer is looked at, and the page says so instead of "wrong".
  */
-export async function answerQuestion(
-  ctx: FlowContext,
-  state: VerificationState,
-  answer: string,
-  requester: Requester,
-): Promise<AnswerOutcome> {
+export async function answerQuestion(ctx: FlowContext, state: VerificationState, answer: string, requester: Requester): Promise<AnswerOutcome> {
   expectStage(ctx, state, 'question');
   const begun = await beginAttempt(ctx, state, requester);
   if ('stop' in begun) return refusedWhileStopped(ctx, state, requester, begun.stop);
@@ -174,7 +180,14 @@ async function refusedWhileStopped(ctx: FlowContext, state: VerificationState, r
 }
 
 /** Audits a wrong answer or code (already counted); the bound it reached, or 'wrong'. */
-async function wrongAttempt(ctx: FlowContext, state: VerificationState, requester: Requester, attempt: Attempt, action: AuditAction, detail?: string): Promise<'wrong' | Stop> {
+async function wrongAttempt(
+  ctx: FlowContext,
+  state: VerificationState,
+  requester: Requester,
+  attempt: Attempt,
+  action: AuditAction,
+  detail?: string,
+): Promise<'wrong' | Stop> {
   const stop = attempt.wrong();
   await record(ctx, state, requester, action, 'refused', detail);
   if (!stop) return 'wrong';
@@ -289,4 +302,3 @@ export async function verifiedUser(
   }
   return { user };
 }
-

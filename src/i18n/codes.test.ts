@@ -51,7 +51,11 @@ test('the source uses a good number of codes, so the scan below is looking at th
 
 test('every code has a plain-words string in en.json', () => {
   const missing = codes.filter((code) => !(code in strings) && !(code in WITHOUT_STRING));
-  assert.deepEqual(missing, [], `codes without a string in src/i18n/strings/en.json: ${missing.map((code) => `${code} (${used.get(code)!.join(', ')})`).join('; ')}`);
+  assert.deepEqual(
+    missing,
+    [],
+    `codes without a string in src/i18n/strings/en.json: ${missing.map((code) => `${code} (${used.get(code)!.join(', ')})`).join('; ')}`,
+  );
   for (const code of codes.filter((code) => code in strings)) {
     const text = strings[code]!;
     assert.ok(text.trim().length > 0, `${code}: an empty string`);

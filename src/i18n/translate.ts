@@ -53,6 +53,5 @@ export function loadStrings(language: string, overridesDir?: string): { strings:
 
 /** Looks up a string and fills its {placeholders}; an unknown key shows as itself. */
 export function translator(strings: Record<string, string>): Translate {
-  return (key, params = {}) =>
-    (strings[key] ?? key).replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return (key, params = {}) => (strings[key] ?? key).replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }

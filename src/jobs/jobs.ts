@@ -39,7 +39,13 @@ export function createJobs({ store, settings, adminAudit, certificates, mail, no
       const days = settings().audit.retentionDays;
       if (!days || !(await firstInWindow('audit-purge', DAY_MS))) return 0;
       const removed = await store.audit.purgeOlderThan(now() - days * DAY_MS);
-      await adminAudit.record({ actor: 'latchkey', action: 'audit-purge', outcome: 'success', sourceIp: '-', detail: `${removed} entries older than ${days} days removed` });
+      await adminAudit.record({
+        actor: 'latchkey',
+        action: 'audit-purge',
+        outcome: 'success',
+        sourceIp: '-',
+        detail: `${removed} entries older than ${days} days removed`,
+      });
       return removed;
     },
     async purgeExpired() {

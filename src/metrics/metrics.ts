@@ -19,7 +19,12 @@ export function createMetrics(certificates: () => Promise<Record<string, number>
   collectDefaultMetrics({ register: registry, prefix: 'latchkey_' });
   return {
     registry,
-    requests: new Counter({ name: 'latchkey_http_requests_total', help: 'HTTP requests by route, method and status.', labelNames: ['route', 'method', 'status'], registers: [registry] }),
+    requests: new Counter({
+      name: 'latchkey_http_requests_total',
+      help: 'HTTP requests by route, method and status.',
+      labelNames: ['route', 'method', 'status'],
+      registers: [registry],
+    }),
     events: new Counter({
       name: 'latchkey_events_total',
       help: 'Audited events by category, action and outcome (flow outcomes, question-wrong/code-wrong, rate-limited, bot, code-sent, delivery-failed ...).',

@@ -4,13 +4,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inspect } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { inspect } from 'node:util';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { rejectsWithCode } from '../testing/assertions.ts';
 import { freePort } from '../testing/ports.ts';
 import { createMailer, type SmtpSettings } from './mailer.ts';
-import { parseMessage, type ParsedMessage } from './mime.ts';
+import { type ParsedMessage, parseMessage } from './mime.ts';
 
 const USER = 'latchkey@corp.example';
 const PASSWORD = 'S3cret-smtp-Passw0rd';
@@ -80,11 +80,27 @@ describe('sending e-mail to real SMTP servers', () => {
     dir = mkdtempSync(join(tmpdir(), 'latchkey-smtp-'));
     // Self-signed, so each certificate is its own CA; the IP SAN is what Node checks for 127.0.0.1.
     for (const name of ['server', 'other']) {
-      execFileSync('openssl', [
-        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name}.test`,
-        '-addext', 'subjectAltName=IP:127.0.0.1',
-        '-keyout', join(dir, `${name}-key.pem`), '-out', join(dir, `${name}.pem`),
-      ], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '2',
+          '-subj',
+          `/CN=${name}.test`,
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-keyout',
+          join(dir, `${name}-key.pem`),
+          '-out',
+          join(dir, `${name}.pem`),
+        ],
+        { stdio: 'ignore' },
+      );
     }
     caFile = join(dir, 'server.pem');
     otherCaFile = join(dir, 'other.pem');

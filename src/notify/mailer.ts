@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import type tls from 'node:tls';
 import nodemailer, { type NodemailerError } from 'nodemailer';
+import type { LatchkeyError } from '../errors.ts';
 import { bareAddress } from './address.ts';
 import { definedOnly, MailConfigInvalid, MailFailed, type MailFailureReason, redact, TLS_ERROR_CODE } from './errors.ts';
-import type { LatchkeyError } from '../errors.ts';
 
 /** How the connection to the mail server is encrypted. */
 export const SMTP_SECURITY = ['tls', 'starttls', 'none'] as const;
@@ -74,7 +74,11 @@ export function createMailer(settings: SmtpSettings): Mailer {
       // nodemailer would find addresses inside a display name, a group or a list: never guess.
       const invalid = mail.to.filter((to) => bareAddress(to) !== to);
       if (invalid.length || !mail.to.length) {
-        throw MailFailed({ server: `${settings.host}:${settings.port}`, reason: 'recipient-invalid', error: `not one bare address each: ${JSON.stringify(invalid)}` });
+        throw MailFailed({
+          server: `${settings.host}:${settings.port}`,
+          reason: 'recipient-invalid',
+          error: `not one bare address each: ${JSON.stringify(invalid)}`,
+        });
       }
       await transport.sendMail({ to: mail.to, subject: mail.subject, text: mail.text, html: mail.html }).catch((error: unknown) => {
         throw fail(error);

@@ -32,7 +32,7 @@ test('header names are case-insensitive and the first occurrence wins', () => {
 
 test('encoded words: Q with underscores, B, mixed charsets, plain text around them', () => {
   assert.equal(decodeWords('=?utf-8?q?Caf=C3=A9_cr=C3=A8me?='), 'Café crème');
-  assert.equal(decodeWords('Re: =?ISO-8859-1?B?' + Buffer.from('Olá', 'latin1').toString('base64') + '?= again'), 'Re: Olá again');
+  assert.equal(decodeWords(`Re: =?ISO-8859-1?B?${Buffer.from('Olá', 'latin1').toString('base64')}?= again`), 'Re: Olá again');
   assert.equal(decodeWords('=?utf-8?Q?a?= =?iso-8859-1?Q?=E9?='), 'aé', 'the space between encoded words goes');
   assert.equal(decodeWords('=?x-unknown?Q?abc?='), 'abc', 'an unknown charset still gives the bytes');
 });

@@ -44,7 +44,14 @@ function contentType(value: string | undefined): { type: string; params: Map<str
   const params = new Map<string, string>();
   for (const param of rest) {
     const eq = param.indexOf('=');
-    if (eq > 0) params.set(param.slice(0, eq).trim().toLowerCase(), param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1'));
+    if (eq > 0)
+      params.set(
+        param.slice(0, eq).trim().toLowerCase(),
+        param
+          .slice(eq + 1)
+          .trim()
+          .replace(/^"(.*)"$/, '$1'),
+      );
   }
   return { type: type.trim().toLowerCase() || 'text/plain', params };
 }
@@ -81,7 +88,10 @@ function decodeTransfer(body: string, encoding = '7bit'): Buffer {
 }
 
 function decodeQuotedPrintable(text: string): Buffer {
-  return Buffer.from(text.replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+  return Buffer.from(
+    text.replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    'latin1',
+  );
 }
 
 function decodeCharset(bytes: Buffer, charset = 'utf-8'): string {
@@ -98,8 +108,7 @@ export function decodeWords(value: string): string {
   return value.replace(/=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=(?:\s+=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)*/g, (run) => {
     const chunks: { charset: string; bytes: Buffer }[] = [];
     for (const [, charset = 'utf-8', encoding = 'B', data = ''] of run.matchAll(word)) {
-      const bytes =
-        encoding.toUpperCase() === 'B' ? Buffer.from(data, 'base64') : decodeQuotedPrintable(data.replace(/_/g, ' '));
+      const bytes = encoding.toUpperCase() === 'B' ? Buffer.from(data, 'base64') : decodeQuotedPrintable(data.replace(/_/g, ' '));
       const last = chunks.at(-1);
       // A character may be split across two words of the same charset, so join their bytes first.
       if (last && last.charset === charset.toLowerCase()) last.bytes = Buffer.concat([last.bytes, bytes]);

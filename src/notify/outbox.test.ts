@@ -17,7 +17,7 @@ async function sendRaw(port: number, messages: { to: string; data: string }[]): 
   socket.on('data', (chunk: string) => {
     buffer += chunk;
     // A reply ends with a line "NNN text" (a space, not a dash, after the code).
-    for (let match; (match = /^(\d{3}) .*\r\n/m.exec(buffer)); ) {
+    for (let match: RegExpExecArray | null; (match = /^(\d{3}) .*\r\n/m.exec(buffer)); ) {
       replies.push(match[1]!);
       buffer = buffer.slice(match.index + match[0].length);
       wake();
@@ -130,15 +130,16 @@ describe('the outbox', () => {
     await sendRaw(outbox.port, [{ to: 'late@corp.example', data: 'Subject: later\n\nhello' }]);
     assert.equal((await waiting).to[0], 'late@corp.example');
 
-    await assert.rejects(outbox.waitFor((m) => m.subject === 'never', 50), /within 50 ms/);
+    await assert.rejects(
+      outbox.waitFor((m) => m.subject === 'never', 50),
+      /within 50 ms/,
+    );
   });
 
   test('listens on 127.0.0.1 only', async () => {
     const other = await startOutbox();
     try {
-      await assert.rejects(
-        new Promise((resolve, reject) => net.connect(other.port, '::1').once('connect', resolve).once('error', reject)),
-      );
+      await assert.rejects(new Promise((resolve, reject) => net.connect(other.port, '::1').once('connect', resolve).once('error', reject)));
     } finally {
       await other.close();
     }

@@ -50,7 +50,16 @@ test('numbers in reserved fictional ranges are accepted: possible for their coun
 });
 
 test('letters, extensions and other signs are refused', () => {
-  for (const typed of ['+1 555 CALL-NOW', '+1555010099;ext=2', '555 010 0999 x12', '+44 7700 900123#', '++15550100999', '+1 555 010 0999+', 'call me maybe', '']) {
+  for (const typed of [
+    '+1 555 CALL-NOW',
+    '+1555010099;ext=2',
+    '555 010 0999 x12',
+    '+44 7700 900123#',
+    '++15550100999',
+    '+1 555 010 0999+',
+    'call me maybe',
+    '',
+  ]) {
     assert.equal(read(typed, 'US').split(' ')[0], 'characters', typed);
   }
 });
@@ -87,7 +96,11 @@ test('the error for an unreadable number shows the default region’s way of wri
 
 test('normalizePhone throws LK_SMS_NUMBER_INVALID with the problem', () => {
   assert.equal(normalizePhone('555 010 0999', 'US'), '+15550100999');
-  for (const [typed, reason] of [['555 010 0999', 'no-country-code'], ['+1 555 CALL NOW', 'characters'], ['+44 20', 'length']] as const) {
+  for (const [typed, reason] of [
+    ['555 010 0999', 'no-country-code'],
+    ['+1 555 CALL NOW', 'characters'],
+    ['+44 20', 'length'],
+  ] as const) {
     assert.throws(
       () => normalizePhone(typed),
       (error) => error instanceof LatchkeyError && error.code === 'LK_SMS_NUMBER_INVALID' && error.status === 422 && error.details.reason === reason,

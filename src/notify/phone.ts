@@ -9,7 +9,15 @@
  * A number stored before this rule (with spaces, or without +) goes through the same parser
  * when it is read, so the person who enrolled it still gets a code.
  */
-import { type CountryCode, getExampleNumber, isSupportedCountry, type NumberType, ParseError, parsePhoneNumberWithError, type PhoneNumber } from 'libphonenumber-js/max';
+import {
+  type CountryCode,
+  getExampleNumber,
+  isSupportedCountry,
+  type NumberType,
+  ParseError,
+  type PhoneNumber,
+  parsePhoneNumberWithError,
+} from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
 import { type PhoneProblem, SmsNumberInvalid } from './errors.ts';
 
@@ -28,9 +36,7 @@ export type { PhoneProblem };
 export type MobileErrorCode = 'LK_MOBILE_INVALID' | 'LK_MOBILE_INVALID_LOCAL' | 'LK_MOBILE_COUNTRY_CODE' | 'LK_MOBILE_NOT_MOBILE';
 
 /** A typed or stored number read by the rule: its E.164 form, or why not and the field error to show. */
-export type ParsedMobile =
-  | { ok: true; e164: string }
-  | { ok: false; problem: PhoneProblem; code: MobileErrorCode; params?: Record<string, string> };
+export type ParsedMobile = { ok: true; e164: string } | { ok: false; problem: PhoneProblem; code: MobileErrorCode; params?: Record<string, string> };
 
 /** Longer than any number a person writes out, with spaces and brackets. */
 const MAX_TYPED_LENGTH = 40;

@@ -43,8 +43,8 @@ export const ESCAPES = {
 } as const satisfies Record<string, Escape>;
 
 /** `template` with each placeholder replaced by its escaped value, in one pass (a value's own braces stay). */
-export function fillTemplate(template: string, values: TemplateValues, escape: Escape): string {
-  return template.replace(PLACEHOLDER, (_, name: keyof TemplateValues) => escape(values[name]));
+export function fillTemplate(template: string, values: TemplateValues, encode: Escape): string {
+  return template.replace(PLACEHOLDER, (_, name: keyof TemplateValues) => encode(values[name]));
 }
 
 /** The body escape for a Content-Type. */

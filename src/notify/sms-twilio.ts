@@ -34,9 +34,7 @@ interface TwilioAnswer {
 /** The gateway for a Twilio account. */
 export function twilioGateway(settings: TwilioSettings): Gateway {
   const base = httpUrl(settings.apiBase ?? 'https://api.twilio.com', 'apiBase');
-  const url = new URL(
-    `${base.href.replace(/\/+$/, '')}/2010-04-01/Accounts/${encodeURIComponent(settings.accountSid)}/Messages.json`,
-  );
+  const url = new URL(`${base.href.replace(/\/+$/, '')}/2010-04-01/Accounts/${encodeURIComponent(settings.accountSid)}/Messages.json`);
   const headers = {
     Authorization: `Basic ${Buffer.from(`${settings.accountSid}:${settings.authToken}`).toString('base64')}`,
     'Content-Type': 'application/x-www-form-urlencoded',
@@ -51,7 +49,11 @@ export function twilioGateway(settings: TwilioSettings): Gateway {
     provider: 'twilio',
     server: serverOf(url),
     request(to, message) {
-      const form = new URLSearchParams([['To', to], [sender, settings.from], ['Body', message]]);
+      const form = new URLSearchParams([
+        ['To', to],
+        [sender, settings.from],
+        ['Body', message],
+      ]);
       return { url, init: { method: 'POST', headers, body: form.toString() } };
     },
     async check(response): Promise<SmsFailure | null> {

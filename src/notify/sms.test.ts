@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { inspect } from 'node:util';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { inspect } from 'node:util';
 import { rejectsWithCode } from '../testing/assertions.ts';
 import { createSmsSender, type HttpGatewaySettings } from './sms.ts';
 
@@ -158,17 +158,14 @@ describe('SMS over HTTP gateways on 127.0.0.1', () => {
       assert.equal(form.has('From'), false);
     });
 
-    test("an apiBase with a path (a proxy) keeps it", async () => {
+    test('an apiBase with a path (a proxy) keeps it', async () => {
       await sender({ apiBase: `${base}/proxy/` }).send({ to: '+15550100999', body: TEXT });
       assert.equal(requests[0]!.path, `/proxy/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`);
     });
 
     test("Twilio's refusal is LK_SMS_FAILED with Twilio's code and words for the admin", async () => {
       const error = await rejectsWithCode(sender().send({ to: '+15005550001', body: TEXT }), 'LK_SMS_FAILED');
-      assert.equal(
-        error.message,
-        'We could not send the text message. Try again in a few minutes, or choose another way to receive the code.',
-      );
+      assert.equal(error.message, 'We could not send the text message. Try again in a few minutes, or choose another way to receive the code.');
       assert.deepEqual(error.details, {
         provider: 'twilio',
         server: `${base}/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`,
@@ -198,10 +195,7 @@ describe('SMS over HTTP gateways on 127.0.0.1', () => {
 
     test('a gateway that never answers times out into LK_SMS_FAILED', async () => {
       const started = Date.now();
-      const error = await rejectsWithCode(
-        sender({ apiBase: `${base}/hang`, timeoutMs: 300 }).send({ to: '+15550100999', body: TEXT }),
-        'LK_SMS_FAILED',
-      );
+      const error = await rejectsWithCode(sender({ apiBase: `${base}/hang`, timeoutMs: 300 }).send({ to: '+15550100999', body: TEXT }), 'LK_SMS_FAILED');
       assert.equal(error.details.reason, 'timeout');
       assert.ok(Date.now() - started < 3000, 'the configured timeout applies');
       assert.equal(requests.length, 1, 'the request did reach the server');
@@ -227,11 +221,7 @@ describe('SMS over HTTP gateways on 127.0.0.1', () => {
         ...overrides,
       });
     // Each tries to add or overwrite a field of the request's structure.
-    const injections = [
-      `${TEXT}", "to": "+19999999999`,
-      `${TEXT}&to=%2B19999999999&to=+19999999999&key=stolen`,
-      `${TEXT}\\", \\"to\\": 1} {{to}} #frag ?x=1`,
-    ];
+    const injections = [`${TEXT}", "to": "+19999999999`, `${TEXT}&to=%2B19999999999&to=+19999999999&key=stolen`, `${TEXT}\\", \\"to\\": 1} {{to}} #frag ?x=1`];
 
     test('JSON: placeholders are JSON-escaped, so the message cannot add or change fields', async () => {
       const sender = gateway({
@@ -305,12 +295,12 @@ describe('SMS over HTTP gateways on 127.0.0.1', () => {
     });
 
     test('a redirect is reported, not followed', async () => {
-      const error = await rejectsWithCode(
-        gateway({ url: `${base}/gw/moved`, body: '{{message}}' }).send({ to: '+447700900123', body: TEXT }),
-        'LK_SMS_FAILED',
-      );
+      const error = await rejectsWithCode(gateway({ url: `${base}/gw/moved`, body: '{{message}}' }).send({ to: '+447700900123', body: TEXT }), 'LK_SMS_FAILED');
       assert.equal(error.details.status, 302);
-      assert.deepEqual(requests.map((r) => r.path), ['/gw/moved']);
+      assert.deepEqual(
+        requests.map((r) => r.path),
+        ['/gw/moved'],
+      );
     });
 
     test('a gateway nobody listens on is unreachable', async () => {
@@ -331,10 +321,9 @@ describe('SMS over HTTP gateways on 127.0.0.1', () => {
       assert.throws(() => gateway({ url: 'not a url' }), { code: 'LK_SMS_CONFIG' });
       // An unquoted placeholder would make every message invalid JSON.
       assert.throws(() => gateway({ contentType: 'application/json', body: '{"text": {{message}}}' }), { code: 'LK_SMS_CONFIG' });
-      assert.throws(
-        () => createSmsSender({ provider: 'twilio', accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, from: 'x', apiBase: 'file:///etc' }),
-        { code: 'LK_SMS_CONFIG' },
-      );
+      assert.throws(() => createSmsSender({ provider: 'twilio', accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, from: 'x', apiBase: 'file:///etc' }), {
+        code: 'LK_SMS_CONFIG',
+      });
     });
   });
 });

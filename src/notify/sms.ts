@@ -5,7 +5,6 @@
  */
 import { SmsFailed, type SmsFailure, TLS_ERROR_CODE } from './errors.ts';
 import { normalizePhone } from './phone.ts';
-import type { Gateway } from './sms-gateway.ts';
 import { type HttpGatewaySettings, httpGateway } from './sms-http.ts';
 import { type TwilioSettings, twilioGateway } from './sms-twilio.ts';
 
@@ -34,8 +33,7 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 export function createSmsSender(settings: SmsSettings): SmsSender {
   const gateway = settings.provider === 'twilio' ? twilioGateway(settings) : httpGateway(settings);
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const failed = (details: SmsFailure, cause?: unknown) =>
-    SmsFailed({ provider: gateway.provider, server: gateway.server, ...details }, { cause });
+  const failed = (details: SmsFailure, cause?: unknown) => SmsFailed({ provider: gateway.provider, server: gateway.server, ...details }, { cause });
 
   return {
     async send(sms) {

@@ -12,12 +12,21 @@ test('fast work is held back to at least the range minimum', async () => {
 
 test('work longer than the drawn moment is reported, not hidden', async () => {
   let overrun: number | undefined;
-  await withUniformDelay({ min: 0, max: 1 }, () => new Promise((resolve) => setTimeout(resolve, 20)), (took) => (overrun = took));
+  await withUniformDelay(
+    { min: 0, max: 1 },
+    () => new Promise((resolve) => setTimeout(resolve, 20)),
+    (took) => (overrun = took),
+  );
   assert.ok(overrun !== undefined && overrun >= 19);
 });
 
 test('a failure still waits, so errors take as long as successes', async () => {
   const started = performance.now();
-  await assert.rejects(withUniformDelay({ min: 50, max: 50 }, async () => { throw new Error('boom'); }), /boom/);
+  await assert.rejects(
+    withUniformDelay({ min: 50, max: 50 }, async () => {
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
   assert.ok(performance.now() - started >= 49);
 });

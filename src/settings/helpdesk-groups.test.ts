@@ -5,7 +5,13 @@ import { DirectoryUnreachable, GroupAmbiguous, GroupNotFound } from '../director
 import { pinHelpdeskGroups } from './helpdesk-groups.ts';
 
 const desk = { sid: 'S-1-5-21-1-2-3-1101', dn: 'CN=Desk,OU=Groups,DC=x' };
-const entry = (group: string, extra: Partial<HelpdeskGroup> = {}): HelpdeskGroup => ({ group, scopes: ['OU=Staff,DC=x'], allowProtected: false, membersMayBeHelped: false, ...extra });
+const entry = (group: string, extra: Partial<HelpdeskGroup> = {}): HelpdeskGroup => ({
+  group,
+  scopes: ['OU=Staff,DC=x'],
+  allowProtected: false,
+  membersMayBeHelped: false,
+  ...extra,
+});
 /** The directory's answers, by reference. */
 const directory = (answers: Record<string, typeof desk | Error>) => async (reference: string) => {
   const answer = answers[reference] ?? GroupNotFound({ group: reference });

@@ -32,7 +32,11 @@ test('another key is recognised as such', async () => {
 test('a ring opens each value with the key whose id it carries, and names a key it lacks', async () => {
   const [old, next, stranger] = [masterKey(randomBytes(32)), masterKey(randomBytes(32)), masterKey(randomBytes(32))];
   const ring = keyRing([old, next, old]);
-  assert.deepEqual(ring.keys.map((key) => key.id), [old.id, next.id], 'a key given twice is kept once');
+  assert.deepEqual(
+    ring.keys.map((key) => key.id),
+    [old.id, next.id],
+    'a key given twice is kept once',
+  );
   assert.equal(ring.id, `${old.id}+${next.id}`);
   assert.equal(ring.decrypt('secret:a', old.encrypt('secret:a', 'from the old key')), 'from the old key');
   assert.equal(ring.decrypt('secret:b', next.encrypt('secret:b', 'from the new key')), 'from the new key');

@@ -147,7 +147,8 @@ export function parseKeyRing(text: string, source: string): KeyRing {
       const separator = entry.indexOf(':');
       const key = masterKey(decodeKey(separator < 0 ? entry : entry.slice(separator + 1), where));
       // The id is a checksum of the key: a key damaged in copying is named, not used.
-      if (separator >= 0 && entry.slice(0, separator) !== key.id) throw MasterKeyInvalid({ source: where, reason: `the key does not match its id ${entry.slice(0, separator)}` });
+      if (separator >= 0 && entry.slice(0, separator) !== key.id)
+        throw MasterKeyInvalid({ source: where, reason: `the key does not match its id ${entry.slice(0, separator)}` });
       return key;
     }),
   );

@@ -11,16 +11,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type AuditRecorder, createAuditRecorder } from '../audit/recorder.ts';
+import { openStore, type Store } from '../store/store.ts';
 import { rejectsWithCode } from '../testing/assertions.ts';
 import { createScratchDatabase, TEST_DIALECTS } from '../testing/databases.ts';
-import { openStore, type Store } from '../store/store.ts';
 import { keyIdOf, keyRing, type MasterKey, newMasterKey } from './key-ring.ts';
 import { HOLDER_LIVE_MS } from './key-state.ts';
 import { loadMasterKey, writeKeyFile } from './master-key.ts';
 import { SettingsService } from './service.ts';
 
 const INITIAL = {
-  directory: { urls: ['ldaps://dc.latchkey.test'], bindDn: 'CN=svc,DC=latchkey,DC=test', bindPassword: 'bind-secret', searchBases: ['OU=Staff,DC=latchkey,DC=test'] },
+  directory: {
+    urls: ['ldaps://dc.latchkey.test'],
+    bindDn: 'CN=svc,DC=latchkey,DC=test',
+    bindPassword: 'bind-secret',
+    searchBases: ['OU=Staff,DC=latchkey,DC=test'],
+  },
 };
 const EDITOR = { sam: 'admin', guid: '', ip: '127.0.0.1' };
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -42,7 +47,7 @@ function host(keys: MasterKey[]): string {
 
 /** An instance on `file`, loaded (the first one imports INITIAL) and reporting its keys, as createApp does. */
 async function instance(store: Store, file: string, audit: AuditRecorder = createAuditRecorder(store.audit, 'admin', now)): Promise<SettingsService> {
-  const settings = new SettingsService(store.db, loadMasterKey(file, { env: {} }), audit, now);
+  const settings = new SettingsService(store.settings, loadMasterKey(file, { env: {} }), audit, now);
   await settings.load(INITIAL);
   await settings.reportKeys();
   return settings;

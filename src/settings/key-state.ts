@@ -8,7 +8,7 @@
 import { hostname } from 'node:os';
 import { createError } from '../errors.ts';
 import type { Settings } from '../store/settings.ts';
-import { keyIdOf, type KeyRing } from './key-ring.ts';
+import { type KeyRing, keyIdOf } from './key-ring.ts';
 
 export const RotationUnderWay = createError<{ next: string }>(
   'LK_MASTER_KEY_ROTATION_UNDER_WAY',
@@ -103,5 +103,6 @@ export async function liveHolders(store: Settings, now: number): Promise<KeyHold
 /** Refuses (LK_MASTER_KEY_NOT_EVERYWHERE) when a live instance's source lacks `next`. */
 export function requireEverywhere(holders: readonly KeyHolder[], next: string): void {
   const lacking = holders.filter((holder) => !holder.keys.includes(next));
-  if (lacking.length) throw NextKeyNotEverywhere({ next, instances: lacking.map((holder) => `${holder.host} (pid ${holder.pid}, holds ${holder.keys.join(', ')})`).join('; ') });
+  if (lacking.length)
+    throw NextKeyNotEverywhere({ next, instances: lacking.map((holder) => `${holder.host} (pid ${holder.pid}, holds ${holder.keys.join(', ')})`).join('; ') });
 }

@@ -7,7 +7,7 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, type Stats, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createError } from '../errors.ts';
-import { type KeyRing, keyFileText, keyIdOf, keyRing, MasterKeyInvalid, type MasterKey, newMasterKey, parseKeyRing } from './key-ring.ts';
+import { type KeyRing, keyFileText, keyIdOf, keyRing, type MasterKey, MasterKeyInvalid, newMasterKey, parseKeyRing } from './key-ring.ts';
 
 export const KeyFileOwner = createError<{ file: string; uid: number; gid: number; reason: string }>(
   'LK_MASTER_KEY_FILE_OWNER',

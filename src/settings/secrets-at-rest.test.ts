@@ -13,15 +13,15 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { createApp } from '../app.ts';
-import { databaseOptions, masterKeyFile } from '../config/paths.ts';
 import { devDirectorySettings } from '../cli/demo.ts';
 import { retireMasterKey, rotateMasterKey } from '../cli/rotate.ts';
 import { loadConfig } from '../config/load.ts';
-import { rejectsWithCode } from '../testing/assertions.ts';
+import { databaseOptions, masterKeyFile } from '../config/paths.ts';
 import { openStore } from '../store/store.ts';
-import { keyFileText, keyRing, parseKeyRing } from './key-ring.ts';
+import { rejectsWithCode } from '../testing/assertions.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../testing/databases.ts';
 import { devDomain } from '../testing/dev-domain.ts';
+import { keyFileText, keyRing, parseKeyRing } from './key-ring.ts';
 
 const facts = devDomain();
 const SMTP_PASSWORD = `smtp-${randomBytes(8).toString('hex')}`;
@@ -55,7 +55,11 @@ function scratchDir(prefix: string): string {
 function assertNoSecret(where: string, bytes: Buffer) {
   for (const secret of SECRETS) {
     for (const encoding of ['utf8', 'utf16le', 'base64'] as const) {
-      assert.equal(bytes.indexOf(Buffer.from(encoding === 'base64' ? Buffer.from(secret).toString('base64') : secret, encoding === 'base64' ? 'utf8' : encoding)), -1, `${where} holds a secret (${encoding})`);
+      assert.equal(
+        bytes.indexOf(Buffer.from(encoding === 'base64' ? Buffer.from(secret).toString('base64') : secret, encoding === 'base64' ? 'utf8' : encoding)),
+        -1,
+        `${where} holds a secret (${encoding})`,
+      );
     }
   }
 }

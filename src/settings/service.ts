@@ -10,17 +10,26 @@
  * once every running instance holds it.
  */
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { AuditRecorder } from '../audit/recorder.ts';
 import { type RuntimeSection, type RuntimeSettings, runtimeSchema } from '../config/schema.ts';
 import { createError } from '../errors.ts';
 import type { FieldError } from '../field-errors.ts';
-import type { Tables } from '../store/schema.ts';
-import { createSettings, type Settings } from '../store/settings.ts';
+import type { Settings, SettingsRows } from '../store/settings.ts';
 import { pinHelpdeskGroups, pinnedIdentity, type ResolveGroup } from './helpdesk-groups.ts';
-import { HOLDER_REPORT_MS, KEY_STATE_KEY, keyState, liveHolders, NextKeyAbsent, NoRotation, reportHolder, requireEverywhere, RotationUnderWay, withdrawHolder } from './key-state.ts';
 import { type MasterKey, MasterKeyMismatch } from './key-ring.ts';
+import {
+  HOLDER_REPORT_MS,
+  KEY_STATE_KEY,
+  keyState,
+  liveHolders,
+  NextKeyAbsent,
+  NoRotation,
+  RotationUnderWay,
+  reportHolder,
+  requireEverywhere,
+  withdrawHolder,
+} from './key-state.ts';
 import type { MasterKeys } from './master-key.ts';
 
 export const SettingsMissing = createError<{ problems: string[] }>(
@@ -97,7 +106,8 @@ export class SettingsService {
   private reportedAt: number | null = null;
 
   constructor(
-    private readonly db: Kysely<Tables>,
+    /** The settings table (the store's repository); nothing here writes SQL. */
+    private readonly rows: SettingsRows,
     private readonly keys: MasterKeys,
     private readonly audit: AuditRecorder,
     private readonly now: () => number,
@@ -117,7 +127,7 @@ export class SettingsService {
    * or when the secrets cannot be decrypted with this master key.
    */
   async load(initial: Record<string, unknown> = {}): Promise<RuntimeSettings> {
-    const store = createSettings(this.db);
+    const store = this.rows;
     if (!(await store.all()).some((row) => row.key.startsWith('section:'))) await this.importInitial(initial);
     const raw: Record<string, Section> = {};
     const rows = await store.all();
@@ -136,7 +146,7 @@ export class SettingsService {
 
   /** Reloads when another instance (or this one) saved since the last load; true when it did. */
   async refresh(): Promise<boolean> {
-    const version = Number((await createSettings(this.db).get(VERSION_KEY))?.value ?? 0);
+    const version = Number((await this.rows.get(VERSION_KEY))?.value ?? 0);
     if (version === this.version) return false;
     await this.load();
     return true;
@@ -188,8 +198,7 @@ export class SettingsService {
     }
     if (!changes.length) return { ok: true, changes };
     const seen = this.version;
-    const written = await this.db.transaction().execute(async (trx) => {
-      const store = createSettings(trx);
+    const written = await this.rows.transaction(async (store) => {
       return this.write(store, await this.sealingKey(store), section, value, editor.sam);
     });
     // Committed: from here on nothing may fail the save. The values are known, so nothing is
@@ -228,11 +237,10 @@ export class SettingsService {
 
   /** The server secret (codes, cookies), shared by every instance; made once, at the first start. */
   async serverSecret(): Promise<Buffer> {
-    const existing = await createSettings(this.db).get(SERVER_SECRET_KEY);
+    const existing = await this.rows.get(SERVER_SECRET_KEY);
     if (existing) return Buffer.from(this.keys.decrypt(SERVER_SECRET_KEY, existing.value as string), 'base64');
     const secret = randomBytes(32).toString('base64');
-    await this.db.transaction().execute(async (trx) => {
-      const store = createSettings(trx);
+    await this.rows.transaction(async (store) => {
       const key = await this.sealingKey(store);
       // Another instance may have written its own meanwhile: the stored one wins.
       if (!(await store.get(SERVER_SECRET_KEY))) await store.set(SERVER_SECRET_KEY, key.encrypt(SERVER_SECRET_KEY, secret), { secret: true, now: this.now() });
@@ -245,8 +253,7 @@ export class SettingsService {
    * records it as the next key; values stay sealed with the active key until retireKey().
    */
   async stageKey(next: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const store = createSettings(trx);
+    await this.rows.transaction(async (store) => {
       await store.lock(KEY_STATE_KEY);
       const state = await keyState(store, this.keys.ring, this.now());
       // A next key this host lacks belongs to a rotation begun elsewhere and lost: this one replaces it.
@@ -261,8 +268,7 @@ export class SettingsService {
    * that other instances see as a settings change. Returns how many secrets and the new key.
    */
   async retireKey(): Promise<{ rotated: number; active: MasterKey; retired: string }> {
-    return this.db.transaction().execute(async (trx) => {
-      const store = createSettings(trx);
+    return this.rows.transaction(async (store) => {
       await store.lock(KEY_STATE_KEY);
       const state = await keyState(store, this.keys.ring, this.now());
       if (!state.next) throw NoRotation({});
@@ -290,8 +296,7 @@ export class SettingsService {
     const changed = this.keys.reload();
     const at = this.now();
     if (!changed && this.reportedAt !== null && at - this.reportedAt < HOLDER_REPORT_MS) return;
-    await this.db.transaction().execute(async (trx) => {
-      const store = createSettings(trx);
+    await this.rows.transaction(async (store) => {
       await keyState(store, this.keys.ring, at);
       await reportHolder(store, this.instance, this.keys.inSource, at);
     });
@@ -300,7 +305,7 @@ export class SettingsService {
 
   /** Takes this instance off the list of key holders (it stops). */
   async withdrawKeys(): Promise<void> {
-    if (this.reportedAt !== null) await withdrawHolder(createSettings(this.db), this.instance);
+    if (this.reportedAt !== null) await withdrawHolder(this.rows, this.instance);
   }
 
   /**
@@ -325,14 +330,19 @@ export class SettingsService {
   private async importInitial(initial: Record<string, unknown>): Promise<void> {
     const parsed = runtimeSchema.safeParse(initial);
     if (!parsed.success) throw SettingsMissing({ problems: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) });
-    await this.db.transaction().execute(async (trx) => {
-      const store = createSettings(trx);
+    await this.rows.transaction(async (store) => {
       const key = await this.sealingKey(store);
       for (const [section, value] of Object.entries(parsed.data)) {
         if (value !== undefined) await this.write(store, key, section as RuntimeSection, value as Section, 'config file', false);
       }
     });
-    await this.audit.record({ actor: 'config file', action: 'settings-import', outcome: 'success', sourceIp: '-', detail: 'initial settings taken from the configuration file' });
+    await this.audit.record({
+      actor: 'config file',
+      action: 'settings-import',
+      outcome: 'success',
+      sourceIp: '-',
+      detail: 'initial settings taken from the configuration file',
+    });
   }
 
   /**

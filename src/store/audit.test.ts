@@ -38,10 +38,7 @@ forEachDatabase('audit trail', (database) => {
     await audit.record(event(1));
     const [bare, stored] = await audit.query();
     assert.deepEqual(stored, { id, actorGuid: null, target: null, targetGuid: null, sourceIp: null, detail: null, ...full });
-    assert.deepEqual(
-      [bare?.actorGuid, bare?.target, bare?.targetGuid, bare?.sourceIp, bare?.detail],
-      [null, null, null, null, null],
-    );
+    assert.deepEqual([bare?.actorGuid, bare?.target, bare?.targetGuid, bare?.sourceIp, bare?.detail], [null, null, null, null, null]);
   });
 
   test('newest first by time, then by id for events of the same millisecond', async () => {
@@ -63,7 +60,10 @@ forEachDatabase('audit trail', (database) => {
     await audit.record(event(2, { actor: 'alice2' }));
     await audit.record(event(3, { actor: 'malice' }));
     const found = await audit.query({ actor: 'aLiCe' });
-    assert.deepEqual(found.map((e) => e.actor), ['ALICE', 'Alice']);
+    assert.deepEqual(
+      found.map((e) => e.actor),
+      ['ALICE', 'Alice'],
+    );
     assert.equal(await audit.count({ actor: 'alice' }), 2);
     assert.equal(await audit.count({ actor: 'ali%' }), 0, 'LIKE wildcards are plain characters');
   });
@@ -85,7 +85,10 @@ forEachDatabase('audit trail', (database) => {
     const { audit } = await database.store();
     for (const offset of [99, 100, 150, 200, 201]) await audit.record(event(offset));
     const found = await audit.query({ from: T0 + 100, to: T0 + 200 });
-    assert.deepEqual(found.map((e) => e.at - T0), [200, 150, 100]);
+    assert.deepEqual(
+      found.map((e) => e.at - T0),
+      [200, 150, 100],
+    );
     assert.equal(await audit.count({ from: T0 + 150 }), 3);
     assert.equal(await audit.count({ to: T0 + 150 }), 3);
   });
@@ -106,7 +109,10 @@ forEachDatabase('audit trail', (database) => {
       beforeId = page.at(-1)?.id;
     }
     assert.deepEqual(walked, all);
-    assert.deepEqual([...walked].sort((a, b) => a - b), [...ids].sort((a, b) => a - b));
+    assert.deepEqual(
+      [...walked].sort((a, b) => a - b),
+      [...ids].sort((a, b) => a - b),
+    );
   });
 
   test('paging follows the filter', async () => {
@@ -114,7 +120,10 @@ forEachDatabase('audit trail', (database) => {
     for (let i = 0; i < 6; i++) await audit.record(event(i, { actor: i % 2 ? 'odd' : 'even' }));
     const first = await audit.query({ actor: 'odd', limit: 2 });
     const second = await audit.query({ actor: 'odd', limit: 2, beforeId: first.at(-1)?.id });
-    assert.deepEqual([...first, ...second].map((e) => e.at - T0), [5, 3, 1]);
+    assert.deepEqual(
+      [...first, ...second].map((e) => e.at - T0),
+      [5, 3, 1],
+    );
   });
 
   test('a page holds at most 1000 events, by default and when asked for more', async () => {
@@ -137,7 +146,10 @@ forEachDatabase('audit trail', (database) => {
     const { audit } = await database.store();
     for (const offset of [0, 1, 2, 3, 4]) await audit.record(event(offset));
     assert.equal(await audit.purgeOlderThan(T0 + 3), 3);
-    assert.deepEqual((await audit.query()).map((e) => e.at - T0), [4, 3]);
+    assert.deepEqual(
+      (await audit.query()).map((e) => e.at - T0),
+      [4, 3],
+    );
     assert.equal(await audit.purgeOlderThan(T0 + 3), 0);
   });
 

@@ -91,11 +91,7 @@ function matching(filter: AuditQuery) {
     if (beforeId !== undefined) {
       // Keyset paging in the listing's own order, (at, id). A purged cursor row means everything
       // older is purged too (purging goes by age), so the empty page that follows is right.
-      const cursor = eb
-        .selectFrom('audit_events as cursor')
-        .select(['cursor.at', 'cursor.id'])
-        .where('cursor.id', '=', beforeId)
-        .$asTuple('at', 'id');
+      const cursor = eb.selectFrom('audit_events as cursor').select(['cursor.at', 'cursor.id']).where('cursor.id', '=', beforeId).$asTuple('at', 'id');
       conditions.push(eb(eb.refTuple('at', 'id'), '<', cursor));
     }
     return eb.and(conditions);

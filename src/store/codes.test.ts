@@ -83,7 +83,10 @@ forEachDatabase('verification codes', (database) => {
     const flow = await issue();
     const results = await Promise.all(Array.from({ length: 12 }, () => check(flow, 'right')));
     assert.equal(results.filter((r) => r === 'accepted').length, 1, results.join(', '));
-    assert.ok(results.every((r) => r === 'accepted' || r === 'used'), results.join(', '));
+    assert.ok(
+      results.every((r) => r === 'accepted' || r === 'used'),
+      results.join(', '),
+    );
   });
 
   test('concurrent wrong guesses are all counted', async () => {

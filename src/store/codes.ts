@@ -65,7 +65,12 @@ export function createCodes(db: Kysely<Tables>): Codes {
       .updateTable('verification_codes')
       .set((eb) => ({
         consumed_at: eb.case().when('code_hash', '=', codeHash).then(now).else(eb.ref('consumed_at')).end(),
-        failures: eb.case().when('code_hash', '=', codeHash).then(eb.ref('failures')).else(eb('failures', '+', 1)).end(),
+        failures: eb
+          .case()
+          .when('code_hash', '=', codeHash)
+          .then(eb.ref('failures'))
+          .else(eb('failures', '+', 1))
+          .end(),
       }))
       .where('flow_id', '=', flowId)
       .where('consumed_at', 'is', null)

@@ -17,24 +17,13 @@ import type { Tables } from './schema.ts';
 /** Every schema step of this version, in order. */
 const MIGRATIONS = ['0001-initial', '0002-preferences'];
 
-const TABLES = [
-  'audit_events',
-  'enrollment_answers',
-  'enrollments',
-  'preferences',
-  'sessions',
-  'settings',
-  'throttle_counters',
-  'verification_codes',
-];
+const TABLES = ['audit_events', 'enrollment_answers', 'enrollments', 'preferences', 'sessions', 'settings', 'throttle_counters', 'verification_codes'];
 
 /** Table name -> its columns as `name` or `name?` (nullable), sorted, without Kysely's own tables. */
 async function describeSchema(db: Kysely<Tables>): Promise<Record<string, string[]>> {
   const tables = await db.introspection.getTables();
   return Object.fromEntries(
-    tables
-      .map((t) => [t.name, t.columns.map((c) => `${c.name}${c.isNullable ? '?' : ''}`).sort()] as const)
-      .sort(([a], [b]) => a.localeCompare(b)),
+    tables.map((t) => [t.name, t.columns.map((c) => `${c.name}${c.isNullable ? '?' : ''}`).sort()] as const).sort(([a], [b]) => a.localeCompare(b)),
   );
 }
 
@@ -79,7 +68,10 @@ forEachDatabase('opening the database', (database) => {
       await db.insertInto('sessions').values({ id: 'big', data: '{}', expires_at: at }).execute();
       const row = await db.selectFrom('sessions').select('expires_at').where('id', '=', 'big').executeTakeFirstOrThrow();
       assert.equal(row.expires_at, at);
-      const count = await db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const count = await db
+        .selectFrom('sessions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       assert.equal(typeof count.n, 'number');
       // Numbers per pool only: the process-wide pg parser still gives int8 as a string.
       assert.equal(pg.types.getTypeParser(pg.types.builtins.INT8)('5'), '5');
@@ -168,10 +160,7 @@ describe('database settings', () => {
 
   test('an unreachable PostgreSQL is a coded error that names the server but not the password', async () => {
     // Port 1 on loopback refuses at once.
-    const error = await rejectsWithCode(
-      openDatabase({ databaseUrl: 'postgres://latchkey:hunter2@127.0.0.1:1/latchkey' }),
-      'LK_STORE_UNAVAILABLE',
-    );
+    const error = await rejectsWithCode(openDatabase({ databaseUrl: 'postgres://latchkey:hunter2@127.0.0.1:1/latchkey' }), 'LK_STORE_UNAVAILABLE');
     assert.match(error.message, /127\.0\.0\.1:1\/latchkey/);
     assert.match(error.message, /ECONNREFUSED/);
     assert.doesNotMatch(error.message, /hunter2/);

@@ -67,9 +67,7 @@ export function createEnrollments(db: Kysely<Tables>): Enrollments {
         if (answers.length === 0) return;
         await trx
           .insertInto('enrollment_answers')
-          .values(
-            answers.map((a, position) => ({ user_guid: userGuid, position, question: a.question, answer_hash: a.answerHash })),
-          )
+          .values(answers.map((a, position) => ({ user_guid: userGuid, position, question: a.question, answer_hash: a.answerHash })))
           .execute();
       });
     },

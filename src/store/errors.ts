@@ -6,9 +6,7 @@ import { createError } from '../errors.ts';
 
 export const StoreConfigInvalid = createError<{ reason: string }>(
   'LK_STORE_CONFIG',
-  (d) =>
-    `The database setting is not usable: ${d.reason}. Set DATABASE_URL to a postgres:// URL for PostgreSQL, ` +
-    'or leave it empty to use the SQLite file.',
+  (d) => `The database setting is not usable: ${d.reason}. Set DATABASE_URL to a postgres:// URL for PostgreSQL, or leave it empty to use the SQLite file.`,
   500,
 );
 

@@ -30,17 +30,14 @@ forEachDatabase('migrations', (database) => {
   test('a failing migration is a coded error that names it and leaves none of its changes', async () => {
     const { db, dialect, label } = connectDatabase(database.options);
     try {
-      await assert.rejects(
-        migrateToLatest(db, { dialect, label, migrations: { ...MIGRATIONS, '0002-broken': broken } }),
-        (error) => {
-          assert.ok(error instanceof LatchkeyError);
-          assert.equal(error.code, 'LK_STORE_MIGRATION_FAILED');
-          assert.equal(error.details.migration, '0002-broken');
-          assert.match(error.message, /0002-broken/);
-          assert.match(error.message, /no_such_table/);
-          return true;
-        },
-      );
+      await assert.rejects(migrateToLatest(db, { dialect, label, migrations: { ...MIGRATIONS, '0002-broken': broken } }), (error) => {
+        assert.ok(error instanceof LatchkeyError);
+        assert.equal(error.code, 'LK_STORE_MIGRATION_FAILED');
+        assert.equal(error.details.migration, '0002-broken');
+        assert.match(error.message, /0002-broken/);
+        assert.match(error.message, /no_such_table/);
+        return true;
+      });
       const tables = (await db.introspection.getTables()).map((t) => t.name);
       assert.ok(!tables.includes('half_done'), `half_done survived: ${tables.join(', ')}`);
     } finally {

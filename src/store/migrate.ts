@@ -27,18 +27,12 @@ export async function migrateToLatest(db: Kysely<Tables>, options: MigrateOption
   const bound: Record<string, Migration> = {};
   for (const [name, migration] of Object.entries(migrations)) {
     bound[name] = {
-      up: (conn) =>
-        dialect === 'sqlite'
-          ? conn.transaction().execute((trx) => migration.up(trx, dialect))
-          : migration.up(conn, dialect),
+      up: (conn) => (dialect === 'sqlite' ? conn.transaction().execute((trx) => migration.up(trx, dialect)) : migration.up(conn, dialect)),
     };
   }
   const migrator = new Migrator({ db, provider: { getMigrations: async () => bound } });
   const { error, results } = await migrator.migrateToLatest();
   if (error === undefined) return;
   const failed = results?.find((result) => result.status === 'Error');
-  throw StoreMigrationFailed(
-    { database: label, migration: failed?.migrationName ?? null, reason: reasonOf(error) },
-    { cause: error },
-  );
+  throw StoreMigrationFailed({ database: label, migration: failed?.migrationName ?? null, reason: reasonOf(error) }, { cause: error });
 }

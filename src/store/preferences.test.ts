@@ -49,11 +49,22 @@ forEachDatabase('preferences', (database) => {
       }
       const store = await openStore(scratch.options);
       try {
-        assert.deepEqual(await store.preferences.get('1f0e0c6a-0000-4000-8000-000000000001', 'audit-columns'), { hidden: ['sourceIp'], widths: { actor: 200 } });
+        assert.deepEqual(await store.preferences.get('1f0e0c6a-0000-4000-8000-000000000001', 'audit-columns'), {
+          hidden: ['sourceIp'],
+          widths: { actor: 200 },
+        });
         assert.deepEqual(await store.preferences.get('1f0e0c6a-0000-4000-8000-000000000002', 'audit-columns'), { hidden: [], widths: {} });
-        assert.deepEqual((await store.settings.all()).map((setting) => setting.key), ['section:codes'], 'the settings keep only settings');
+        assert.deepEqual(
+          (await store.settings.all()).map((setting) => setting.key),
+          ['section:codes'],
+          'the settings keep only settings',
+        );
         const moved = await store.db.selectFrom('preferences').select(['owner', 'updated_at']).orderBy('owner').execute();
-        assert.deepEqual(moved.map((row) => row.updated_at), [5, 6], 'when each was chosen travels too');
+        assert.deepEqual(
+          moved.map((row) => row.updated_at),
+          [5, 6],
+          'when each was chosen travels too',
+        );
       } finally {
         await store.close();
       }

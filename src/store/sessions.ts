@@ -36,12 +36,7 @@ export function createSessions(db: Kysely<Tables>): Sessions {
     },
 
     async get(id, now) {
-      const row = await db
-        .selectFrom('sessions')
-        .select('data')
-        .where('id', '=', id)
-        .where('expires_at', '>', now)
-        .executeTakeFirst();
+      const row = await db.selectFrom('sessions').select('data').where('id', '=', id).where('expires_at', '>', now).executeTakeFirst();
       return row ? fromJson(row.data, 'session data') : null;
     },
 

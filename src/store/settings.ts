@@ -50,9 +50,15 @@ function toSetting(row: Selectable<SettingsTable>): Setting & { key: string } {
   };
 }
 
+/** The settings rows, and a way to read and change several of them as one (all or nothing). */
+export interface SettingsRows extends Settings {
+  transaction<T>(work: (rows: Settings) => Promise<T>): Promise<T>;
+}
+
 /** Settings over `db`. */
-export function createSettings(db: Kysely<Tables>): Settings {
+export function createSettings(db: Kysely<Tables>): SettingsRows {
   return {
+    transaction: (work) => db.transaction().execute((trx) => work(createSettings(trx))),
     async get(key) {
       const row = await db.selectFrom('settings').selectAll().where('key', '=', key).executeTakeFirst();
       if (!row) return null;
@@ -87,7 +93,11 @@ export function createSettings(db: Kysely<Tables>): Settings {
 
     async lock(key) {
       // A write that changes nothing: the one statement that takes a lock on both databases.
-      await db.updateTable('settings').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('key', '=', key).execute();
+      await db
+        .updateTable('settings')
+        .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+        .where('key', '=', key)
+        .execute();
     },
   };
 }

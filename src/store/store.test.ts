@@ -22,7 +22,10 @@ forEachDatabase('the store', (database) => {
       const tables = ['enrollments', 'verification_codes', 'throttle_counters', 'audit_events', 'settings', 'sessions'] as const;
       const counts = [];
       for (const table of tables) {
-        const row = await store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        const row = await store.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow();
         counts.push(row.n);
       }
       assert.deepEqual(counts, [1, 1, 1, 1, 1, 1]);

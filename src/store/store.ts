@@ -10,7 +10,7 @@ import { createEnrollments, type Enrollments } from './enrollments.ts';
 import { createPreferences, type Preferences } from './preferences.ts';
 import type { DatabaseDialect, Tables } from './schema.ts';
 import { createSessions, type Sessions } from './sessions.ts';
-import { createSettings, type Settings } from './settings.ts';
+import { createSettings, type SettingsRows } from './settings.ts';
 import { createThrottle, type Throttle } from './throttle.ts';
 
 /** Everything Latchkey keeps, by repository. */
@@ -22,7 +22,7 @@ export interface Store {
   readonly audit: Audit;
   /** Counts over the audit trail (the dashboard's figures). */
   readonly auditStats: AuditStats;
-  readonly settings: Settings;
+  readonly settings: SettingsRows;
   /** Each person's own choices in the console; not settings. */
   readonly preferences: Preferences;
   readonly sessions: Sessions;

@@ -36,10 +36,20 @@ export function createThrottle(db: Kysely<Tables>): Throttle {
             // A passed window starts over with this hit, as if the row had been inserted now.
             const passed = eb('throttle_counters.expires_at', '<=', now);
             const restarted = (column: 'window_started_at' | 'expires_at') =>
-              eb.case().when(passed).then(eb.ref(`excluded.${column}`)).else(eb.ref(`throttle_counters.${column}`)).end();
+              eb
+                .case()
+                .when(passed)
+                .then(eb.ref(`excluded.${column}`))
+                .else(eb.ref(`throttle_counters.${column}`))
+                .end();
             return {
               window_started_at: restarted('window_started_at'),
-              count: eb.case().when(passed).then(eb.ref('excluded.count')).else(eb('throttle_counters.count', '+', 1)).end(),
+              count: eb
+                .case()
+                .when(passed)
+                .then(eb.ref('excluded.count'))
+                .else(eb('throttle_counters.count', '+', 1))
+                .end(),
               expires_at: options.renew ? eb.ref('excluded.expires_at') : restarted('expires_at'),
             };
           }),
@@ -60,12 +70,7 @@ export function createThrottle(db: Kysely<Tables>): Throttle {
     },
 
     async peek(key, now) {
-      const row = await db
-        .selectFrom('throttle_counters')
-        .select('count')
-        .where('key', '=', key)
-        .where('expires_at', '>', now)
-        .executeTakeFirst();
+      const row = await db.selectFrom('throttle_counters').select('count').where('key', '=', key).where('expires_at', '>', now).executeTakeFirst();
       return row?.count ?? 0;
     },
 

@@ -65,7 +65,13 @@ export async function buildFlowHarness(store: Store, settings: Settings = {}): P
     merge(
       {
         server: { publicUrl: 'https://passwords.latchkey.test' },
-        directory: { urls: [facts.url], caFile: facts.caFile, bindDn: facts.serviceAccount.dn, bindPassword: facts.serviceAccount.password, searchBases: facts.delegatedOus },
+        directory: {
+          urls: [facts.url],
+          caFile: facts.caFile,
+          bindDn: facts.serviceAccount.dn,
+          bindPassword: facts.serviceAccount.password,
+          searchBases: facts.delegatedOus,
+        },
         admin: { group: facts.admins.group },
         // Tests do not wait for the uniform delay, nor between codes, unless they are about it.
         protection: { responseDelayMs: { min: 0, max: 0 } },
@@ -195,7 +201,12 @@ export function codeMailedTo(harness: Pick<FlowHarness, 'mail'>, address: string
 }
 
 /** A reset or unlock for `user` (enrolled with an e-mail address) walked to the verified stage: right answers, then an e-mailed code. */
-export async function verifiedFlow(harness: FlowHarness, kind: VerificationKind, user: DirectoryUser, requester: Requester = someone()): Promise<VerificationState> {
+export async function verifiedFlow(
+  harness: FlowHarness,
+  kind: VerificationKind,
+  user: DirectoryUser,
+  requester: Requester = someone(),
+): Promise<VerificationState> {
   const { ctx } = harness;
   const started = await startVerification(ctx, { kind, name: user.samAccountName }, requester);
   assert.ok(started.ok, 'the flow started');

@@ -3,7 +3,7 @@
  * another process (an installed package, a `latchkey serve` child): one request, and a
  * browser-like client with the interface of web-client.ts that the journey helpers drive.
  */
-import { Agent, type IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { browserClient, type WebClient } from './web-client.ts';
 
 export interface Reply {
@@ -18,14 +18,7 @@ export interface Reply {
 export const keepAlive = (sockets: number) => new Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets });
 
 /** One request to 127.0.0.1:`port`. */
-export function send(
-  port: number,
-  agent: Agent,
-  method: 'GET' | 'POST',
-  path: string,
-  headers: Record<string, string> = {},
-  body?: string,
-): Promise<Reply> {
+export function send(port: number, agent: Agent, method: 'GET' | 'POST', path: string, headers: Record<string, string> = {}, body?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const outgoing = httpRequest(
@@ -35,13 +28,21 @@ export function send(
         method,
         path,
         agent,
-        headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) } : {}) },
+        headers: {
+          ...headers,
+          ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) } : {}),
+        },
       },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }),
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+            ms: performance.now() - started,
+          }),
         );
         response.on('error', reject);
       },

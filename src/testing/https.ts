@@ -3,7 +3,11 @@ import { request as httpsRequest } from 'node:https';
 import type tls from 'node:tls';
 
 /** GET over HTTPS trusting only `ca`: status, headers, body and the presented certificate's fingerprint. */
-export function httpsGet(port: number, path: string, ca: Buffer): Promise<{ status: number; headers: Record<string, unknown>; body: string; fingerprint: string }> {
+export function httpsGet(
+  port: number,
+  path: string,
+  ca: Buffer,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string; fingerprint: string }> {
   return new Promise((resolve, reject) => {
     const request = httpsRequest({ host: '127.0.0.1', port, path, ca, servername: undefined, agent: false }, (response) => {
       const fingerprint = (response.socket as tls.TLSSocket).getPeerCertificate().fingerprint256;

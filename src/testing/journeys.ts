@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import type { Outbox } from '../notify/outbox.ts';
+import { hashAnswer } from '../security/answers.ts';
+import type { TestPortal } from './portal.ts';
 import type { TwilioFake } from './twilio-fake.ts';
 import type { Page, WebClient } from './web-client.ts';
 
@@ -85,4 +87,16 @@ export async function resetPassword(client: WebClient, account: { sam: string },
   assert.match(passwordPage.body, /Choose your new password/, 'verified by answers and code');
   const done = await client.submit('/reset/password', { password: next, confirm: next });
   assert.match(done.body, /Your password has been changed/);
+}
+
+/** Enrolls straight into the store, for accounts the enroll page rightly refuses. */
+export async function enrollInStore(target: TestPortal, guid: string, sam: string, contacts: { email?: string | null; mobile?: string | null }) {
+  await target.app.store.enrollments.save({
+    userGuid: guid,
+    username: sam,
+    email: contacts.email ?? null,
+    mobile: contacts.mobile ?? null,
+    answers: await Promise.all(Object.entries(ANSWERS).map(async ([question, answer]) => ({ question, answerHash: await hashAnswer(answer) }))),
+    now: Date.now(),
+  });
 }

@@ -5,13 +5,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
+import type { Client } from 'ldapts';
 import { type App, createApp } from '../app.ts';
 import { devDirectorySettings } from '../cli/demo.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { type Outbox, startOutbox } from '../notify/outbox.ts';
-import { after, before } from 'node:test';
-import type { Client } from 'ldapts';
 import { adminClient, createUser, devDomain, type OuKey, removeEntries, type TestUser } from './dev-domain.ts';
 import { startTwilioFake, type TwilioFake } from './twilio-fake.ts';
 

@@ -23,7 +23,10 @@ export interface ServeProcess {
 /** Writes `config` to `file` (JSON is YAML) and runs `latchkey serve --config file`; does not wait for the start. */
 export function runServe(file: string, config: Record<string, unknown>, env: Record<string, string> = {}): ServeProcess {
   writeFileSync(file, JSON.stringify(config, null, 2));
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--config', file], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--config', file], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const lines: LogLine[] = [];
   const waiters = new Set<() => void>();
@@ -44,7 +47,9 @@ export function runServe(file: string, config: Record<string, unknown>, env: Rec
   };
   child.stdout!.on('data', take);
   child.stderr!.on('data', take);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   let ended = false;
   void exited.then(() => {
     ended = true;

@@ -45,10 +45,11 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
 
   const relay = (client: net.Socket) => {
     connections++;
-    const upstream = options.tls
-      ? tls.connect({ port: targetPort, host: targetHost, ca: options.tls.ca })
-      : net.connect(targetPort, targetHost);
-    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+    const upstream = options.tls ? tls.connect({ port: targetPort, host: targetHost, ca: options.tls.ca }) : net.connect(targetPort, targetHost);
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       sockets.add(a);
       a.on('error', () => b.destroy());
       a.on('close', () => {
@@ -68,19 +69,25 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       upstream.destroy();
       if (stop) stopping = halt();
     };
-    client.on('data', ldapMessages((message) => {
-      if (armed && protocolOp(message) === MODIFY_REQUEST) {
-        const fault = armed;
-        armed = null;
-        if (fault.point === 'before-request') return cut(fault.stop);
-        answerToCut = { stop: fault.stop };
-      }
-      upstream.write(message);
-    }));
-    upstream.on('data', ldapMessages((message) => {
-      if (answerToCut && protocolOp(message) === MODIFY_RESPONSE) return cut(answerToCut.stop);
-      client.write(message);
-    }));
+    client.on(
+      'data',
+      ldapMessages((message) => {
+        if (armed && protocolOp(message) === MODIFY_REQUEST) {
+          const fault = armed;
+          armed = null;
+          if (fault.point === 'before-request') return cut(fault.stop);
+          answerToCut = { stop: fault.stop };
+        }
+        upstream.write(message);
+      }),
+    );
+    upstream.on(
+      'data',
+      ldapMessages((message) => {
+        if (answerToCut && protocolOp(message) === MODIFY_RESPONSE) return cut(answerToCut.stop);
+        client.write(message);
+      }),
+    );
   };
 
   const server = options.tls ? tls.createServer({ key: options.tls.key, cert: options.tls.cert }, relay) : net.createServer(relay);

@@ -47,19 +47,16 @@ export type Transport = (request: {
 
 /** The portal in-process, over Fastify's inject; `ip` is the request's remote address. */
 export function webClient(app: FastifyInstance, defaults: { ip?: string } = {}): WebClient {
-  return browserClient(
-    async ({ method, path, headers, form, ip }) => {
-      const response = await app.inject({
-        method,
-        url: path,
-        remoteAddress: ip,
-        headers: { ...headers, ...(form !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-        ...(form !== undefined ? { payload: form } : {}),
-      });
-      return { status: response.statusCode, body: response.body, headers: response.headers };
-    },
-    defaults.ip ?? '127.0.0.1',
-  );
+  return browserClient(async ({ method, path, headers, form, ip }) => {
+    const response = await app.inject({
+      method,
+      url: path,
+      remoteAddress: ip,
+      headers: { ...headers, ...(form !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      ...(form !== undefined ? { payload: form } : {}),
+    });
+    return { status: response.statusCode, body: response.body, headers: response.headers };
+  }, defaults.ip ?? '127.0.0.1');
 }
 
 /** A browser-like client over any transport: cookies kept, CSRF token sent back, 303s followed by submit. */
@@ -79,7 +76,13 @@ export function browserClient(transport: Transport, defaultIp: string): WebClien
     }
   }
 
-  async function request(method: 'GET' | 'POST', path: string, fields?: Record<string, string>, ip = defaultIp, headers: Record<string, string> = {}): Promise<Page> {
+  async function request(
+    method: 'GET' | 'POST',
+    path: string,
+    fields?: Record<string, string>,
+    ip = defaultIp,
+    headers: Record<string, string> = {},
+  ): Promise<Page> {
     const response = await transport({
       method,
       path,
@@ -97,7 +100,7 @@ export function browserClient(transport: Transport, defaultIp: string): WebClien
     cookies,
     get: (path) => request('GET', path),
     post(path, fields, options = {}) {
-      const csrf = options.csrf === undefined ? (last && csrfOf(last.body)) : options.csrf;
+      const csrf = options.csrf === undefined ? last && csrfOf(last.body) : options.csrf;
       return request('POST', path, { ...fields, ...(csrf ? { _csrf: csrf } : {}) }, options.ip, options.headers);
     },
     async submit(path, fields, options) {

@@ -28,7 +28,10 @@ function hashedNames(dir: string): Map<string, string> {
   const names = new Map<string, string>();
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (!entry.isFile()) continue;
-    const hash = createHash('sha256').update(readFileSync(join(dir, entry.name))).digest('hex').slice(0, HASH_LENGTH);
+    const hash = createHash('sha256')
+      .update(readFileSync(join(dir, entry.name)))
+      .digest('hex')
+      .slice(0, HASH_LENGTH);
     const ext = extname(entry.name);
     names.set(entry.name, `${entry.name.slice(0, entry.name.length - ext.length)}.${hash}${ext}`);
   }

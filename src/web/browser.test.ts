@@ -9,8 +9,8 @@ import type { Client } from 'ldapts';
 import { type Browser, chromium } from 'playwright-core';
 import { adminClient, bindAs, createUser, devDomain, freshPassword, removeEntries, type TestUser } from '../testing/dev-domain.ts';
 import { ANSWERS, codeSentTo } from '../testing/journeys.ts';
-import { freePort } from '../testing/ports.ts';
 import { startTestPortal, type TestPortal } from '../testing/portal.ts';
+import { freePort } from '../testing/ports.ts';
 
 const facts = devDomain();
 let admin: Client;

@@ -4,17 +4,9 @@
  */
 import { createError } from '../errors.ts';
 
-export const NotFound = createError(
-  'LK_NOT_FOUND',
-  'There is no page at this address. Check the address, or go back to the start.',
-  404,
-);
+export const NotFound = createError('LK_NOT_FOUND', 'There is no page at this address. Check the address, or go back to the start.', 404);
 
-export const BadRequest = createError(
-  'LK_BAD_REQUEST',
-  'The request could not be read (too large or malformed). Go back and try again.',
-  400,
-);
+export const BadRequest = createError('LK_BAD_REQUEST', 'The request could not be read (too large or malformed). Go back and try again.', 400);
 
 export const FormExpired = createError(
   'LK_FORM_EXPIRED',

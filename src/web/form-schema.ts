@@ -29,12 +29,18 @@ function checkedText(value: unknown, max: number, context: z.RefinementCtx): str
 
 /** One text value of at most `max` characters; missing is ''. Not trimmed: spaces may belong to it. */
 export function textField(max = TEXT_MAX) {
-  return z.unknown().optional().transform((value, context): string => (value === undefined ? '' : checkedText(value, max, context)));
+  return z
+    .unknown()
+    .optional()
+    .transform((value, context): string => (value === undefined ? '' : checkedText(value, max, context)));
 }
 
 /** Like textField, but a field the form did not carry stays undefined. */
 export function optionalTextField(max = TEXT_MAX) {
-  return z.unknown().optional().transform((value, context): string | undefined => (value === undefined ? undefined : checkedText(value, max, context)));
+  return z
+    .unknown()
+    .optional()
+    .transform((value, context): string | undefined => (value === undefined ? undefined : checkedText(value, max, context)));
 }
 
 /** The CSRF token the forms carry (checked before the handler; here only bounded), for strict schemas. */

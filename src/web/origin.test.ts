@@ -111,7 +111,11 @@ describe('forms posted from another site', () => {
   });
 
   test("the portal's own origin, or no Origin at all (old browsers, scripts), still goes through with the token", async () => {
-    const accepted: Record<string, string>[] = [{ origin: 'https://passwords.latchkey.test', 'sec-fetch-site': 'same-origin' }, { origin: 'https://PASSWORDS.latchkey.test:443' }, {}];
+    const accepted: Record<string, string>[] = [
+      { origin: 'https://passwords.latchkey.test', 'sec-fetch-site': 'same-origin' },
+      { origin: 'https://PASSWORDS.latchkey.test:443' },
+      {},
+    ];
     for (const headers of accepted) {
       const client = webClient(fixture.portal.app.server);
       await client.get('/reset');

@@ -4,10 +4,10 @@
  */
 import type { FastifyReply, FastifyRequest, Session } from 'fastify';
 import { z } from 'zod';
-import type { Requester } from '../flows/context.ts';
-import type { Translate } from '../i18n/translate.ts';
 import type { FieldError } from '../field-errors.ts';
+import type { Requester } from '../flows/context.ts';
 import type { Credentials } from '../flows/sign-in.ts';
+import type { Translate } from '../i18n/translate.ts';
 import { readForm, secretField, textField, typedValues } from './form-schema.ts';
 
 /** The honeypot's field name: plausible to a bot, hidden from people. */
@@ -54,6 +54,9 @@ export function requester(request: FastifyRequest): Requester {
 
 /** Session keys that belong to a signed-in person rather than to one flow. */
 const SIGNED_IN_KEYS: readonly (keyof Session)[] = ['account', 'operator', 'admin'];
+
+/** What pageKit gives a route file. */
+export type PageKit = ReturnType<typeof pageKit>;
 
 export function pageKit(t: Translate) {
   return {

@@ -4,8 +4,8 @@
  * handler that shows a plain page with a reference (never a stack trace).
  */
 import { randomBytes } from 'node:crypto';
-import type { ServerOptions } from 'node:https';
 import { existsSync } from 'node:fs';
+import type { ServerOptions } from 'node:https';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
@@ -21,22 +21,23 @@ import type { Config } from '../config/schema.ts';
 import { LatchkeyError } from '../errors.ts';
 import type { AdminContext } from '../flows/admin/context.ts';
 import type { FlowContext } from '../flows/context.ts';
-import { SignInRequired } from '../flows/signed-in.ts';
 import { RateLimited } from '../flows/sign-in.ts';
+import { SignInRequired } from '../flows/signed-in.ts';
+import { translator } from '../i18n/translate.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { ServerKeys } from '../security/keys.ts';
 import { staticAssets } from './assets.ts';
 import { BadRequest, FormExpired, NotFound } from './errors.ts';
-import { translator } from '../i18n/translate.ts';
+import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
-import { operationsRoutes, type ReadinessChecks } from './routes/operations.ts';
-import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
-import type { Metrics } from '../metrics/metrics.ts';
-import { demoRoutes, type Outbox } from './routes/demo.ts';
-import { helpdeskRoutes } from './routes/helpdesk.ts';
 import { changeRoutes } from './routes/change.ts';
+import { demoRoutes, type Outbox } from './routes/demo.ts';
 import { enrollRoutes } from './routes/enroll.ts';
+import { helpdeskRoutes } from './routes/helpdesk.ts';
+import { helpdeskCallerRoutes } from './routes/helpdesk-caller.ts';
 import { menuRoutes } from './routes/menu.ts';
+import { operationsRoutes, type ReadinessChecks } from './routes/operations.ts';
 import { resetRoutes } from './routes/reset.ts';
 import { unlockRoutes } from './routes/unlock.ts';
 import { type SessionRows, sessionStore } from './session-store.ts';
@@ -137,7 +138,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
     production: true,
   });
 
-  app.setNotFoundHandler((request, reply) => errorPage(reply, NotFound.status, t(NotFound.code)));
+  app.setNotFoundHandler((_request, reply) => errorPage(reply, NotFound.status, t(NotFound.code)));
   app.setErrorHandler((error, request, reply) => handleError(error, request, reply, t));
 
   app.addHook('onResponse', async (request, reply) => {
@@ -146,7 +147,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   await app.register(operationsRoutes, { readiness: options.readiness, metrics: options.metrics, metricsAllowFrom: config.server.metricsAllowFrom });
   // Pages hold CSRF tokens and personal data: never cached by the browser or a proxy. Only the
   // hashed static files say otherwise.
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', async (_request, reply) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
   await app.register(menuRoutes);
@@ -156,6 +157,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   await app.register(changeRoutes, { ctx: options.ctx });
   await app.register(accountRoutes, { ctx: options.ctx });
   await app.register(helpdeskRoutes, { ctx: options.ctx });
+  await app.register(helpdeskCallerRoutes, { ctx: options.ctx });
   await app.register(adminRoutes, { admin: options.admin });
   if (options.outbox) await app.register(demoRoutes, { outbox: options.outbox });
   return app;
@@ -190,7 +192,11 @@ function errorPage(reply: FastifyReply, status: number, message: string, referen
 function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply, t: (key: string, params?: Record<string, string | number>) => string) {
   // A signed-in page without a live session: back to its sign-in form.
   if (SignInRequired.is(error)) {
-    const [area, home] = request.url.startsWith('/helpdesk') ? (['operator', '/helpdesk'] as const) : request.url.startsWith('/admin') ? (['admin', '/admin'] as const) : (['account', '/me'] as const);
+    const [area, home] = request.url.startsWith('/helpdesk')
+      ? (['operator', '/helpdesk'] as const)
+      : request.url.startsWith('/admin')
+        ? (['admin', '/admin'] as const)
+        : (['account', '/me'] as const);
     request.session.set(area, undefined);
     return reply.redirect(home, 303);
   }

@@ -46,7 +46,10 @@ export function sessionStore(sessions: SessionRows, now: () => number): SessionS
       sessions.set(id, session, expires).then(() => callback(), callback);
     },
     get(id, callback) {
-      sessions.get(id, now()).then((data) => callback(null, (data as Session | null) ?? null), (error: unknown) => callback(error));
+      sessions.get(id, now()).then(
+        (data) => callback(null, (data as Session | null) ?? null),
+        (error: unknown) => callback(error),
+      );
     },
     destroy(id, callback) {
       sessions.destroy(id).then(() => callback(), callback);

@@ -6,10 +6,10 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { type CertificateStatus, certificateExpiry, WARN_DAYS } from '../../certificates/health.ts';
-import type { Config } from '../../config/schema.ts';
-import type { CertificateFacts } from '../../directory/tls.ts';
 import { generatedCertificate, hasGeneratedCertificate } from '../../certificates/self-signed.ts';
 import { certificateFiles, TlsFilesUnreadable, TlsRequired } from '../../certificates/serving.ts';
+import type { Config } from '../../config/schema.ts';
+import type { CertificateFacts } from '../../directory/tls.ts';
 import { type CheckResult, type CheckStatus, describeError, failure, result } from './report.ts';
 
 /** A certificate with fewer days left than this is a warning. */
@@ -28,7 +28,9 @@ export function webCertificateCheck(config: Config, now: number): CheckResult {
     if (!config.server.behindTlsProxy) {
       return failure('web', TlsRequired({}), ['fix: run `latchkey init` for a self-signed certificate, or set server.tls to yours']);
     }
-    const unused = hasGeneratedCertificate(config) ? [`the certificate \`latchkey init\` made (${generatedCertificate(config).certFile}) is not used: server.behindTlsProxy wins`] : [];
+    const unused = hasGeneratedCertificate(config)
+      ? [`the certificate \`latchkey init\` made (${generatedCertificate(config).certFile}) is not used: server.behindTlsProxy wins`]
+      : [];
     return result('PASS', 'web', "plain HTTP behind a TLS-terminating proxy (server.behindTlsProxy): the proxy's certificate is what browsers see", unused);
   }
   if (!files.certFile) {
@@ -39,7 +41,8 @@ export function webCertificateCheck(config: Config, now: number): CheckResult {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(readFileSync(files.certFile));
-    if (files.keyFile && !cert.checkPrivateKey(createPrivateKey(readFileSync(files.keyFile)))) throw new Error(`the key in ${files.keyFile} is not this certificate's`);
+    if (files.keyFile && !cert.checkPrivateKey(createPrivateKey(readFileSync(files.keyFile))))
+      throw new Error(`the key in ${files.keyFile} is not this certificate's`);
   } catch (error) {
     return failure('web', TlsFilesUnreadable({ file: files.certFile, reason: describeError(error) }));
   }
@@ -55,8 +58,16 @@ export function webCertificateCheck(config: Config, now: number): CheckResult {
   const host = config.server.publicUrl ? new URL(config.server.publicUrl).hostname.replace(/^\[|\]$/g, '') : null;
   const matches = host && (isIP(host) ? cert.checkIP(host) : cert.checkHost(host));
   const summary = `${facts.subject}, ${expiry.daysLeft} days left`;
-  if (expiry.status === 'FAIL') return result('FAIL', 'web', `${files.certFile} expired on ${facts.validTo.toISOString().slice(0, 10)}`, [...lines, 'fix: replace it (`latchkey init --force` for a new self-signed one)']);
-  if (!host) return result('WARN', 'web', `${summary}; server.publicUrl is not set, so its host cannot be compared`, [...lines, 'fix: set server.publicUrl to the address users reach the portal at']);
+  if (expiry.status === 'FAIL')
+    return result('FAIL', 'web', `${files.certFile} expired on ${facts.validTo.toISOString().slice(0, 10)}`, [
+      ...lines,
+      'fix: replace it (`latchkey init --force` for a new self-signed one)',
+    ]);
+  if (!host)
+    return result('WARN', 'web', `${summary}; server.publicUrl is not set, so its host cannot be compared`, [
+      ...lines,
+      'fix: set server.publicUrl to the address users reach the portal at',
+    ]);
   if (!matches) {
     return result('FAIL', 'web', `${summary}; not valid for ${host}, the host of server.publicUrl: browsers will refuse it`, [
       ...lines,

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { databaseOptions } from '../../config/paths.ts';
-import { loadConfig } from '../../config/load.ts';
-import type { Config } from '../../config/schema.ts';
 import { listTables } from '../../backup/catalog.ts';
+import { loadConfig } from '../../config/load.ts';
+import { databaseOptions } from '../../config/paths.ts';
+import type { Config } from '../../config/schema.ts';
 import { connectDatabase, openDatabase } from '../../store/database.ts';
 import { MIGRATIONS, type StoreMigration } from '../../store/migrations/index.ts';
 import type { DatabaseDialect } from '../../store/schema.ts';
@@ -93,7 +93,10 @@ for (const dialect of TEST_DIALECTS) {
       try {
         assert.deepEqual(database.pending, [NEXT]);
         const rows = await database.settingRows();
-        await assert.rejects(sql`insert into settings (key, value, secret, updated_at, updated_by) values ('doctor:test', '1', 0, 0, 'doctor')`.execute(database.db), /read-?only/i);
+        await assert.rejects(
+          sql`insert into settings (key, value, secret, updated_at, updated_by) values ('doctor:test', '1', 0, 0, 'doctor')`.execute(database.db),
+          /read-?only/i,
+        );
         await assert.rejects(NEWER[NEXT]!.up(database.db, dialect), /read-?only/i);
         assert.deepEqual(await database.settingRows(), rows, 'nothing was written');
       } finally {

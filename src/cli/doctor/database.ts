@@ -2,7 +2,7 @@
 import { databaseOptions } from '../../config/paths.ts';
 import type { Config } from '../../config/schema.ts';
 import { connectDatabase } from '../../store/database.ts';
-import { type DatabaseLocation, exists, type ExistingDatabase } from '../existing-database.ts';
+import { type DatabaseLocation, type ExistingDatabase, exists } from '../existing-database.ts';
 import { type CheckResult, result } from './report.ts';
 
 /** The config was validated when loaded: says which data folder and database it points at. */
@@ -19,8 +19,8 @@ export function databaseCheck(database: ExistingDatabase | DatabaseLocation): Ch
   const kind = database.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite';
   if (!exists(database)) {
     return result('WARN', 'database', `no Latchkey database at ${database.label} yet`, [
-      'the first `latchkey serve` creates it; the doctor creates nothing, and checks the rest with the config file\'s settings',
-      'fix: if the portal has run before, check dataDir and DATABASE_URL (relative paths are taken from the config file\'s folder)',
+      "the first `latchkey serve` creates it; the doctor creates nothing, and checks the rest with the config file's settings",
+      "fix: if the portal has run before, check dataDir and DATABASE_URL (relative paths are taken from the config file's folder)",
     ]);
   }
   if (database.unknown.length) {

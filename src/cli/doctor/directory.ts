@@ -53,11 +53,19 @@ export async function directoryChecks(config: Config, loaded: LoadedSettings, no
  * An untrusted certificate is shown as SSH shows an unknown host key: by its fingerprint, to be
  * compared on the DC itself before it is pinned.
  */
-async function serverCheck(diagnostics: DirectoryDiagnostics, url: string, loaded: LoadedSettings, now: () => number): Promise<{ result: CheckResult; connected: boolean }> {
+async function serverCheck(
+  diagnostics: DirectoryDiagnostics,
+  url: string,
+  loaded: LoadedSettings,
+  now: () => number,
+): Promise<{ result: CheckResult; connected: boolean }> {
   // Read without trusting it, so that an untrusted certificate can be shown; only ldaps:// (peerCertificate speaks no StartTLS).
   const cert = url.toLowerCase().startsWith('ldaps://') ? await peerCertificate(url).catch(() => null) : null;
   const expiry = cert && expiryStatus(cert.validTo, now());
-  const facts = cert && expiry ? certificateLines(cert, expiry.daysLeft) : [`certificate details: openssl s_client -starttls ldap -connect ${new URL(url).host} </dev/null | openssl x509 -noout -text -fingerprint -sha256`];
+  const facts =
+    cert && expiry
+      ? certificateLines(cert, expiry.daysLeft)
+      : [`certificate details: openssl s_client -starttls ldap -connect ${new URL(url).host} </dev/null | openssl x509 -noout -text -fingerprint -sha256`];
   try {
     await diagnostics.checkServer(url);
   } catch (error) {

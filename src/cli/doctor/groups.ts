@@ -23,7 +23,9 @@ export async function groupsCheck(
       const found = await directory.resolveGroup(reference);
       if (pinnedSid && pinnedSid !== found.sid) {
         worse('WARN');
-        lines.push(`${role} ${JSON.stringify(reference)} is pinned to ${pinnedSid}, but the name now finds ${found.dn} (${found.sid}): save it again naming the one meant`);
+        lines.push(
+          `${role} ${JSON.stringify(reference)} is pinned to ${pinnedSid}, but the name now finds ${found.dn} (${found.sid}): save it again naming the one meant`,
+        );
       } else lines.push(`${role} ${JSON.stringify(reference)}: ${found.dn}`);
     } catch (error) {
       if (!GroupNotFound.is(error) && !GroupAmbiguous.is(error)) throw error;

@@ -12,15 +12,21 @@ const GATEWAY_TIMEOUT_MS = 5_000;
 /** The mail server answers (and accepts the login, when one is set). */
 export async function smtpCheck(settings: RuntimeSettings): Promise<CheckResult> {
   const smtp = settings.smtp;
-  if (!smtp) return result('WARN', 'smtp', 'not configured: no codes or notices by e-mail', ['fix: configure SMTP in the admin console if users should get codes by e-mail']);
+  if (!smtp)
+    return result('WARN', 'smtp', 'not configured: no codes or notices by e-mail', [
+      'fix: configure SMTP in the admin console if users should get codes by e-mail',
+    ]);
   const mailer = createMailer(smtp);
   try {
     await mailer.verify();
     const summary = `${smtp.host}:${smtp.port} answers (${smtp.security}${smtp.user ? `, signed in as ${smtp.user}` : ''})`;
     if (smtp.security === 'none') {
-      return result('WARN', 'smtp', `${summary}, unencrypted: codes and notices cross the network readable${smtp.user ? ', and so does the SMTP password' : ''}`, [
-        'fix: set security to starttls (port 587) or tls (port 465) in the admin console, if the mail server offers it',
-      ]);
+      return result(
+        'WARN',
+        'smtp',
+        `${summary}, unencrypted: codes and notices cross the network readable${smtp.user ? ', and so does the SMTP password' : ''}`,
+        ['fix: set security to starttls (port 587) or tls (port 465) in the admin console, if the mail server offers it'],
+      );
     }
     return result('PASS', 'smtp', summary);
   } catch (error) {
@@ -37,7 +43,10 @@ export async function smtpCheck(settings: RuntimeSettings): Promise<CheckResult>
  */
 export async function smsCheck(settings: RuntimeSettings): Promise<CheckResult> {
   const sms = settings.sms;
-  if (!sms) return result('WARN', 'sms', 'not configured: no codes by text message', ['fix: configure an SMS gateway in the admin console if users should get codes by text message']);
+  if (!sms)
+    return result('WARN', 'sms', 'not configured: no codes by text message', [
+      'fix: configure an SMS gateway in the admin console if users should get codes by text message',
+    ]);
   try {
     const gateway = sms.provider === 'twilio' ? twilioGateway(sms) : httpGateway(sms);
     const origin = new URL(gateway.server).origin;

@@ -4,8 +4,8 @@
  * Password, write lockoutTime and write pwdLastSet, and to read badPwdCount (the lockout guard).
  */
 import type { RuntimeSettings } from '../../config/schema.ts';
-import { downLevelName, type Grantee, grantInstructions, powershellString } from '../../directory/delegation-commands.ts';
 import { assessDelegation, REQUIRED_RIGHTS, type RightFinding, tokenSids } from '../../directory/delegation.ts';
+import { downLevelName, type Grantee, grantInstructions, powershellString } from '../../directory/delegation-commands.ts';
 import type { DirectoryDiagnostics, WritableAttributes } from '../../directory/diagnostics.ts';
 import type { Directory, DirectoryUser, DomainInfo } from '../../directory/directory.ts';
 import { UserNotFound } from '../../directory/errors.ts';
@@ -14,13 +14,23 @@ import { parseSecurityDescriptor } from '../../directory/security-descriptor.ts'
 import { type CheckResult, failure, type Report, result, skip } from './report.ts';
 
 /** What the service account is, and what it may do on each search base. */
-export async function accountChecks(directory: Directory, diagnostics: DirectoryDiagnostics, info: DomainInfo, settings: RuntimeSettings['directory'], report: Report): Promise<void> {
+export async function accountChecks(
+  directory: Directory,
+  diagnostics: DirectoryDiagnostics,
+  info: DomainInfo,
+  settings: RuntimeSettings['directory'],
+  report: Report,
+): Promise<void> {
   // A DC lost half-way fails the check under way, not the whole report.
   let step = 'privileges';
   try {
     const account = await diagnostics.serviceAccount();
     if (!account) {
-      report(result('FAIL', 'privileges', `the service account ${settings.bindDn} cannot read its own entry`, ['fix: let it read its own user object (in AD, Authenticated Users may read users by default)']));
+      report(
+        result('FAIL', 'privileges', `the service account ${settings.bindDn} cannot read its own entry`, [
+          'fix: let it read its own user object (in AD, Authenticated Users may read users by default)',
+        ]),
+      );
       return skip(report, ['delegation', 'lockout'], 'the service account is unknown');
     }
     const grantee: Grantee = { netbiosDomain: info.netbiosDomain, samAccountName: account.samAccountName };

@@ -14,7 +14,16 @@ import type { AdminSession } from './sign-in.ts';
 
 const admin: AdminSession = { guid: '00000000-0000-4000-8000-00000000a003', sam: 'lk-admin', displayName: null, lastSeen: 0 };
 const DAY = 86_400_000;
-const search = (changes: Partial<AuditSearch> = {}): AuditSearch => ({ tab: 'self-service', user: '', action: '', outcome: '', ip: '', from: '', to: '', ...changes });
+const search = (changes: Partial<AuditSearch> = {}): AuditSearch => ({
+  tab: 'self-service',
+  user: '',
+  action: '',
+  outcome: '',
+  ip: '',
+  from: '',
+  to: '',
+  ...changes,
+});
 
 test('a search becomes the store’s filter: whole UTC days, only what the tab offers, text trimmed', () => {
   assert.deepEqual(auditFilter(search()), { category: 'self-service' });
@@ -25,12 +34,20 @@ test('a search becomes the store’s filter: whole UTC days, only what the tab o
     outcome: 'refused',
     action: 'reset',
   });
-  assert.deepEqual(auditFilter(search({ from: '2026-03-04', to: '2026-03-04' })), { category: 'self-service', from: Date.parse('2026-03-04T00:00:00Z'), to: Date.parse('2026-03-05T00:00:00Z') - 1 });
-  assert.deepEqual(auditFilter(search({ tab: 'helpdesk', action: 'enroll', outcome: 'maybe', from: '4 March', to: '2026-3-4' })), { category: 'helpdesk' }, 'what the tab does not offer searches for anything');
+  assert.deepEqual(auditFilter(search({ from: '2026-03-04', to: '2026-03-04' })), {
+    category: 'self-service',
+    from: Date.parse('2026-03-04T00:00:00Z'),
+    to: Date.parse('2026-03-05T00:00:00Z') - 1,
+  });
+  assert.deepEqual(
+    auditFilter(search({ tab: 'helpdesk', action: 'enroll', outcome: 'maybe', from: '4 March', to: '2026-3-4' })),
+    { category: 'helpdesk' },
+    'what the tab does not offer searches for anything',
+  );
 });
 
 forEachDatabase('the audit viewer', (database) => {
-  let clock = Date.parse('2026-05-01T12:00:00Z');
+  const clock = Date.parse('2026-05-01T12:00:00Z');
   const context = async () => {
     const store = await database.store();
     return { store, adminAudit: createAuditRecorder(store.audit, 'admin', () => clock), now: () => clock };
@@ -42,26 +59,45 @@ forEachDatabase('the audit viewer', (database) => {
     const at = clock - DAY;
     await ctx.store.audit.record({ at, category: 'self-service', actor: 'Old.Timer', action: 'reset', outcome: 'failure', sourceIp: '10.9.9.9', detail: 'x' });
     await ctx.store.audit.record({ at, category: 'self-service', actor: 'old.timer', action: 'change', outcome: 'success', sourceIp: '10.9.9.8' });
-    for (let i = 0; i < 1100; i++) await ctx.store.audit.record({ at: at + 1000 + i, category: 'self-service', actor: `filler${i}`, action: 'reset-requested', outcome: 'success', sourceIp: '10.0.0.1' });
+    for (let i = 0; i < 1100; i++)
+      await ctx.store.audit.record({
+        at: at + 1000 + i,
+        category: 'self-service',
+        actor: `filler${i}`,
+        action: 'reset-requested',
+        outcome: 'success',
+        sourceIp: '10.0.0.1',
+      });
     const paging = { sort: 'at', descending: true };
     const newest = await auditListing(ctx, search(), paging);
     assert.equal(newest.entries.length, AUDIT_PAGE);
-    assert.ok(newest.entries.every((entry) => entry.actor.startsWith('filler')), 'not among the newest 1,000');
+    assert.ok(
+      newest.entries.every((entry) => entry.actor.startsWith('filler')),
+      'not among the newest 1,000',
+    );
     assert.ok(newest.total >= 1102);
     assert.equal(newest.next, newest.entries.at(-1)!.id);
     const older = await auditListing(ctx, search(), { ...paging, before: newest.next! });
-    assert.ok(older.entries.some((entry) => entry.actor === 'Old.Timer'), 'the next page goes on from there');
+    assert.ok(
+      older.entries.some((entry) => entry.actor === 'Old.Timer'),
+      'the next page goes on from there',
+    );
     const found = await auditListing(ctx, search({ user: 'OLD.TIMER' }), paging);
     assert.deepEqual([found.entries.length, found.total, found.next], [2, 2, null]);
     const combined = await auditListing(ctx, search({ user: 'old.timer', outcome: 'failure', ip: '10.9.9.9' }), paging);
-    assert.deepEqual(combined.entries.map((entry) => entry.action), ['reset']);
+    assert.deepEqual(
+      combined.entries.map((entry) => entry.action),
+      ['reset'],
+    );
     assert.ok(combined.actions.includes('reset') && !combined.actions.includes('clear-enrollment'), 'the tab’s own actions');
   });
 
   test('a page is sorted by the column asked for; an unknown column or the time keeps newest first', async () => {
     const ctx = await context();
-    for (const [i, actor] of ['b.user', 'A.user', 'c.user'].entries()) await ctx.store.audit.record({ at: clock + i, category: 'helpdesk', actor, action: 'unlock', outcome: 'success', sourceIp: '10.2.2.2' });
-    const actors = async (sort: string, descending: boolean) => (await auditListing(ctx, search({ tab: 'helpdesk', ip: '10.2.2.2' }), { sort, descending })).entries.map((entry) => entry.actor);
+    for (const [i, actor] of ['b.user', 'A.user', 'c.user'].entries())
+      await ctx.store.audit.record({ at: clock + i, category: 'helpdesk', actor, action: 'unlock', outcome: 'success', sourceIp: '10.2.2.2' });
+    const actors = async (sort: string, descending: boolean) =>
+      (await auditListing(ctx, search({ tab: 'helpdesk', ip: '10.2.2.2' }), { sort, descending })).entries.map((entry) => entry.actor);
     assert.deepEqual(await actors('actor', false), ['A.user', 'b.user', 'c.user']);
     assert.deepEqual(await actors('actor', true), ['c.user', 'b.user', 'A.user']);
     assert.deepEqual(await actors('at', true), ['c.user', 'A.user', 'b.user']);
@@ -73,7 +109,15 @@ forEachDatabase('the audit viewer', (database) => {
     const ctx = await context();
     const at = Date.parse('2026-03-04T10:00:00Z');
     for (let i = 0; i < 30; i++) {
-      await ctx.store.audit.record({ at: at + i, category: 'helpdesk', actor: i % 3 ? 'desk.one' : 'Desk.Two', action: 'unlock', outcome: 'success', sourceIp: '10.1.1.1', target: `t${i}` });
+      await ctx.store.audit.record({
+        at: at + i,
+        category: 'helpdesk',
+        actor: i % 3 ? 'desk.one' : 'Desk.Two',
+        action: 'unlock',
+        outcome: 'success',
+        sourceIp: '10.1.1.1',
+        target: `t${i}`,
+      });
     }
     const searched = search({ tab: 'helpdesk', user: 'desk.two', from: '2026-03-04', to: '2026-03-04' });
     const download = exportAuditTrail(ctx, admin, searched, 'csv', { ip: '10.65.0.1' }, { warn() {}, error() {} });
@@ -93,7 +137,14 @@ forEachDatabase('the audit viewer', (database) => {
     const ctx = await context();
     const broken = { ...ctx, store: { ...ctx.store, audit: { ...ctx.store.audit, query: () => Promise.reject(new Error('the database went away')) } } };
     const logged: string[] = [];
-    const download = exportAuditTrail(broken, admin, search({ ip: '10.66.0.1' }), 'csv', { ip: '10.66.0.2' }, { warn() {}, error: (details, message) => logged.push(message) });
+    const download = exportAuditTrail(
+      broken,
+      admin,
+      search({ ip: '10.66.0.1' }),
+      'csv',
+      { ip: '10.66.0.2' },
+      { warn() {}, error: (_details, message) => logged.push(message) },
+    );
     await assert.rejects(download.body.toArray(), 'the download breaks off instead of ending like a complete file');
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.deepEqual(logged, ['audit export failed']);

@@ -7,9 +7,9 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { contentType, type ExportFormat, exportAudit, fileExtension } from '../../audit/export.ts';
 import { ADMIN_ACTIONS, HELPDESK_ACTIONS, SELF_SERVICE_ACTIONS } from '../../audit/recorder.ts';
+import type { Log } from '../../log.ts';
 import type { AuditCategory, AuditEntry, AuditFilter } from '../../store/audit.ts';
 import { AUDIT_CATEGORIES } from '../../store/schema.ts';
-import type { Log } from '../../log.ts';
 import type { Requester } from '../context.ts';
 import { isAuditViewColumn } from './columns.ts';
 import type { AdminContext } from './context.ts';

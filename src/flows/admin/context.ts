@@ -8,9 +8,9 @@ import type { AuditRecorder } from '../../audit/recorder.ts';
 import type { CertificateStatus } from '../../certificates/health.ts';
 import type { RuntimeSettings } from '../../config/schema.ts';
 import type { Directory } from '../../directory/directory.ts';
+import type { SmsPort } from '../../notify/ports.ts';
 import type { SettingsService } from '../../settings/service.ts';
 import type { Store } from '../../store/store.ts';
-import type { SmsPort } from '../../notify/ports.ts';
 import type { FlowContext } from '../context.ts';
 
 /** A mail server connection that can be checked (connect, and sign in when a user is set). */

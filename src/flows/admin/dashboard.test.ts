@@ -43,7 +43,10 @@ forEachPortalDatabase('the dashboard', {}, (fixture) => {
       { reset: 2, unlock: 1, change: 1, locked: 2 },
     );
     assert.deepEqual(board.reasons, [{ action: 'reset', detail: 'LK_PASSWORD_TOO_SHORT', count: 1 }]);
-    assert.deepEqual(board.charts.map((chart) => chart.series), ['reset', 'unlock', 'change', 'enroll']);
+    assert.deepEqual(
+      board.charts.map((chart) => chart.series),
+      ['reset', 'unlock', 'change', 'enroll'],
+    );
     const resets = board.charts[0]!;
     assert.equal(resets.bars.length, 7);
     assert.equal(resets.bars.at(-1)!.label, `${new Date(now).toISOString().slice(0, 10)}: 2`, 'today is the last bar');

@@ -29,7 +29,16 @@ export interface SettingField {
 }
 
 type Schema = z.core.$ZodType;
-type Def = { type: string; innerType?: Schema; in?: Schema; shape?: Record<string, Schema>; options?: Schema[]; entries?: Record<string, string>; element?: Schema; values?: unknown[] };
+type Def = {
+  type: string;
+  innerType?: Schema;
+  in?: Schema;
+  shape?: Record<string, Schema>;
+  options?: Schema[];
+  entries?: Record<string, string>;
+  element?: Schema;
+  values?: unknown[];
+};
 
 function unwrap(schema: Schema): Schema {
   let current = schema;
@@ -68,9 +77,11 @@ export function sectionFields(section: RuntimeSection, current: unknown): Settin
       for (const [key, inner] of Object.entries(def.shape!)) {
         const path = prefix ? `${prefix}.${key}` : key;
         const innerDef = unwrap(inner)._zod.def as Def;
-        if (!prefix && secrets.includes(key)) fields.push({ path, kind: 'secret', value: '', isSet: value?.[key] !== undefined, ...(variant ? { variant } : {}) });
+        if (!prefix && secrets.includes(key))
+          fields.push({ path, kind: 'secret', value: '', isSet: value?.[key] !== undefined, ...(variant ? { variant } : {}) });
         else if (innerDef.type === 'object') walk(inner, value?.[key] as Record<string, unknown> | undefined, path, variant);
-        else if (innerDef.type === 'literal') continue; // a union's tag, shown once as the choice below
+        else if (innerDef.type === 'literal')
+          continue; // a union's tag, shown once as the choice below
         else {
           const kind = kindOf(inner) === 'text' && MULTILINE[section]?.includes(path) ? 'multiline' : kindOf(inner);
           fields.push({
@@ -120,13 +131,20 @@ export function readSectionForm(section: RuntimeSection, form: SettingsForm): { 
         value = text.trim() === '' ? undefined : Number(text);
         break;
       case 'list':
-        value = text.split('\n').map((line) => line.trim()).filter(Boolean);
+        value = text
+          .split('\n')
+          .map((line) => line.trim())
+          .filter(Boolean);
         break;
       case 'yaml':
         try {
           value = text.trim() === '' ? undefined : parseYaml(text);
         } catch (error) {
-          errors.push({ field: field.path, code: 'LK_SETTING_INVALID', params: { field: field.path, reason: `not valid YAML: ${(error as Error).message.split('\n')[0]}` } });
+          errors.push({
+            field: field.path,
+            code: 'LK_SETTING_INVALID',
+            params: { field: field.path, reason: `not valid YAML: ${(error as Error).message.split('\n')[0]}` },
+          });
         }
         break;
       default:

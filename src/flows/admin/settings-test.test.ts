@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { devDomain } from '../../testing/dev-domain.ts';
 import { forEachPortalDatabase } from '../../testing/portal-databases.ts';
-import type { SettingsForm } from './settings-form.ts';
 import { settingsView } from './settings.ts';
+import type { SettingsForm } from './settings-form.ts';
 import { testSettings } from './settings-test.ts';
 import type { AdminSession } from './sign-in.ts';
 
@@ -21,7 +21,10 @@ forEachPortalDatabase('settings tests', {}, (fixture) => {
   async function formOf(section: 'directory' | 'smtp' | 'sms' | 'codes', changes: Record<string, string> = {}): Promise<SettingsForm> {
     const { fields } = await settingsView(fixture.portal.app.admin, section);
     const shown = fields.filter((field) => field.kind !== 'secret' && (!field.variant || field.variant === 'twilio'));
-    return { ...Object.fromEntries(shown.map((field) => [field.path, field.kind === 'boolean' ? (field.value === 'true' ? 'on' : '') : field.value])), ...changes };
+    return {
+      ...Object.fromEntries(shown.map((field) => [field.path, field.kind === 'boolean' ? (field.value === 'true' ? 'on' : '') : field.value])),
+      ...changes,
+    };
   }
   const trail = () => fixture.portal.app.store.audit.query({ category: 'admin', action: 'settings-test', actor: facts.admins.member });
 
@@ -59,7 +62,10 @@ forEachPortalDatabase('settings tests', {}, (fixture) => {
   test('SMS: a test message goes to the number typed, and without one the test says so', async () => {
     const { admin: ctx, twilio } = { admin: fixture.portal.app.admin, twilio: fixture.portal.twilio };
     const without = await testSettings(ctx, admin, 'sms', await formOf('sms'), ' ', requester);
-    assert.deepEqual(without.ok && [without.failed, without.tested], [true, 'LK_SMS_TEST_NUMBER_REQUIRED: Type a mobile number to send the test message to, then test again.']);
+    assert.deepEqual(without.ok && [without.failed, without.tested], [
+      true,
+      'LK_SMS_TEST_NUMBER_REQUIRED: Type a mobile number to send the test message to, then test again.',
+    ]);
     const sent = await testSettings(ctx, admin, 'sms', await formOf('sms'), '+15550100123', requester);
     assert.deepEqual(sent.ok && [sent.failed, sent.tested], [false, 'a test message was accepted by the gateway for +15550100123']);
     assert.equal(twilio.sent.at(-1)?.to, '+15550100123');
@@ -81,7 +87,10 @@ forEachPortalDatabase('settings tests', {}, (fixture) => {
     const before = (await trail()).length;
     const result = await testSettings(fixture.portal.app.admin, admin, 'helpdesk', { groups: 'groups: [unclosed' }, '', requester);
     assert.ok(!result.ok);
-    assert.deepEqual(result.errors.map((error) => error.field), ['groups']);
+    assert.deepEqual(
+      result.errors.map((error) => error.field),
+      ['groups'],
+    );
     assert.equal((await trail()).length, before);
   });
 });

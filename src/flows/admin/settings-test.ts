@@ -9,8 +9,8 @@ import { createError } from '../../errors.ts';
 import { normalizePhone } from '../../notify/phone.ts';
 import type { Requester } from '../context.ts';
 import type { AdminContext } from './context.ts';
-import { readSectionForm, type SettingsForm } from './settings-form.ts';
 import { explain, type SettingsRefused } from './settings.ts';
+import { readSectionForm, type SettingsForm } from './settings-form.ts';
 import type { AdminSession } from './sign-in.ts';
 
 export const SettingsUntestable = createError<{ problems: string }>(
@@ -19,11 +19,7 @@ export const SettingsUntestable = createError<{ problems: string }>(
   400,
 );
 
-export const TestNumberMissing = createError(
-  'LK_SMS_TEST_NUMBER_REQUIRED',
-  'Type a mobile number to send the test message to, then test again.',
-  400,
-);
+export const TestNumberMissing = createError('LK_SMS_TEST_NUMBER_REQUIRED', 'Type a mobile number to send the test message to, then test again.', 400);
 
 /** What a settings test needs. */
 export type SettingsTestContext = Pick<AdminContext, 'settings' | 'trial' | 'adminAudit'>;
@@ -51,7 +47,9 @@ async function trySection(ctx: SettingsTestContext, section: RuntimeSection, val
       const directory = ctx.trial.directory(valid(runtimeSchema.shape.directory, typed));
       try {
         const info = await directory.domain();
-        const hints = info.policyHintsOid ? `supports the password-policy-hints control (${info.policyHintsOid})` : 'lists no password-policy-hints control (resets are not checked against the history)';
+        const hints = info.policyHintsOid
+          ? `supports the password-policy-hints control (${info.policyHintsOid})`
+          : 'lists no password-policy-hints control (resets are not checked against the history)';
         return `connected over TLS and bound as the service account; domain ${info.dnsDomain} (${info.netbiosDomain}); the DC ${hints}`;
       } finally {
         await directory.close();
@@ -99,7 +97,14 @@ export async function testSettings(
   const submitted = values ?? undefined;
   if (errors.length) return { ok: false, errors, submitted };
   const record = (outcome: 'success' | 'failure', detail: string) =>
-    ctx.adminAudit.record({ actor: admin.sam, actorGuid: admin.guid, action: 'settings-test', outcome, sourceIp: requester.ip, detail: `${section}: ${detail}` });
+    ctx.adminAudit.record({
+      actor: admin.sam,
+      actorGuid: admin.guid,
+      action: 'settings-test',
+      outcome,
+      sourceIp: requester.ip,
+      detail: `${section}: ${detail}`,
+    });
   try {
     const tested = await trySection(ctx, section, values, testNumber);
     await record('success', tested);

@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import { LatchkeyError } from '../../errors.ts';
 import { devDomain } from '../../testing/dev-domain.ts';
 import { forEachPortalDatabase } from '../../testing/portal-databases.ts';
-import type { SettingsForm } from './settings-form.ts';
 import { saveSettings, settingsSection, settingsView } from './settings.ts';
+import type { SettingsForm } from './settings-form.ts';
 import type { AdminSession } from './sign-in.ts';
 
 const facts = devDomain();
@@ -18,7 +18,10 @@ const requester = { ip: '10.63.0.1' };
 
 test('a section is named by its name; any other is a page the console does not have', () => {
   assert.equal(settingsSection('codes'), 'codes');
-  assert.throws(() => settingsSection('nonsense'), (error) => error instanceof LatchkeyError && error.code === 'LK_ADMIN_PAGE_NOT_FOUND' && error.status === 404);
+  assert.throws(
+    () => settingsSection('nonsense'),
+    (error) => error instanceof LatchkeyError && error.code === 'LK_ADMIN_PAGE_NOT_FOUND' && error.status === 404,
+  );
   assert.throws(() => settingsSection('toString'), { code: 'LK_ADMIN_PAGE_NOT_FOUND' });
 });
 
@@ -26,15 +29,23 @@ forEachPortalDatabase('settings pages', { helpdesk: { groups: [{ group: 'Latchke
   /** The section's form as the page shows it, with `changes`. */
   async function formOf(section: 'codes' | 'directory' | 'helpdesk' | 'sms', changes: Record<string, string> = {}): Promise<SettingsForm> {
     const { fields } = await settingsView(fixture.portal.app.admin, section);
-    const shown = fields.filter((field) => field.kind !== 'secret' && (!field.variant || field.variant === 'twilio')).map((field) => [field.path, field.kind === 'boolean' ? (field.value === 'true' ? 'on' : '') : field.value]);
+    const shown = fields
+      .filter((field) => field.kind !== 'secret' && (!field.variant || field.variant === 'twilio'))
+      .map((field) => [field.path, field.kind === 'boolean' ? (field.value === 'true' ? 'on' : '') : field.value]);
     return { ...Object.fromEntries(shown), ...changes };
   }
-  const changes = (path: string) => fixture.portal.app.store.audit.query({ category: 'admin', action: 'settings-change' }).then((entries) => entries.filter((entry) => entry.detail?.startsWith(path)));
+  const changes = (path: string) =>
+    fixture.portal.app.store.audit
+      .query({ category: 'admin', action: 'settings-change' })
+      .then((entries) => entries.filter((entry) => entry.detail?.startsWith(path)));
 
   test('the fields show what is stored; a secret only that one is stored; helpdesk also its groups', async () => {
     const { admin: ctx } = fixture.portal.app;
     const directory = await settingsView(ctx, 'directory');
-    assert.deepEqual(directory.fields.find((field) => field.path === 'bindPassword'), { path: 'bindPassword', kind: 'secret', value: '', isSet: true });
+    assert.deepEqual(
+      directory.fields.find((field) => field.path === 'bindPassword'),
+      { path: 'bindPassword', kind: 'secret', value: '', isSet: true },
+    );
     assert.equal(directory.fields.find((field) => field.path === 'urls')?.value, facts.url);
     assert.equal(directory.groups, null);
     assert.ok(!JSON.stringify(directory).includes(facts.serviceAccount.password));
@@ -62,7 +73,10 @@ forEachPortalDatabase('settings pages', { helpdesk: { groups: [{ group: 'Latchke
     const { admin: ctx } = fixture.portal.app;
     const result = await saveSettings(ctx, admin, 'codes', await formOf('codes', { lifetimeMinutes: '7', maxFailures: '0' }), requester);
     assert.ok(!result.ok);
-    assert.deepEqual(result.errors.map((error) => [error.field, error.code]), [['maxFailures', 'LK_SETTING_INVALID']]);
+    assert.deepEqual(
+      result.errors.map((error) => [error.field, error.code]),
+      [['maxFailures', 'LK_SETTING_INVALID']],
+    );
     assert.equal(result.submitted?.lifetimeMinutes, 7, 'what was typed comes back to be shown');
     assert.equal(ctx.settings.current().codes.lifetimeMinutes, 10);
     assert.deepEqual(await changes('codes.lifetimeMinutes: 10 → 7'), []);

@@ -4,10 +4,10 @@
  * the whole section, names each bad field and changes nothing then; a good one takes effect at
  * once and is audited per setting (src/settings/service.ts).
  */
-import { type RuntimeSection, RUNTIME_SECTIONS } from '../../config/schema.ts';
+import { RUNTIME_SECTIONS, type RuntimeSection } from '../../config/schema.ts';
 import { createError, LatchkeyError } from '../../errors.ts';
-import type { Requester } from '../context.ts';
 import type { FieldError } from '../../field-errors.ts';
+import type { Requester } from '../context.ts';
 import type { AdminContext } from './context.ts';
 import { readSectionForm, type SettingField, type SettingsForm, sectionFields } from './settings-form.ts';
 import { type AdminSession, configuredGroups } from './sign-in.ts';

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { SignInRequired } from '../signed-in.ts';
 import { devDomain } from '../../testing/dev-domain.ts';
 import { forEachPortalDatabase } from '../../testing/portal-databases.ts';
+import { SignInRequired } from '../signed-in.ts';
 import { activeAdmin, configuredGroups, signInToAdmin } from './sign-in.ts';
 
 const facts = devDomain();

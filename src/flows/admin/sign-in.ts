@@ -5,11 +5,11 @@
  */
 import type { AuditRecorder } from '../../audit/recorder.ts';
 import type { DirectoryUser } from '../../directory/directory.ts';
-import { pinnedIdentity } from '../../settings/helpdesk-groups.ts';
 import { createError, LatchkeyError } from '../../errors.ts';
+import { pinnedIdentity } from '../../settings/helpdesk-groups.ts';
 import type { FlowContext, Requester } from '../context.ts';
 import { type Credentials, signIn } from '../sign-in.ts';
-import { groupsHeld, openSession, SignInRequired, type SignedInSession, sessionUser, touch, wholeDomain } from '../signed-in.ts';
+import { groupsHeld, openSession, type SignedInSession, SignInRequired, sessionUser, touch, wholeDomain } from '../signed-in.ts';
 
 export const NotAdmin = createError(
   'LK_NOT_ADMIN',
@@ -39,7 +39,14 @@ export async function signInToAdmin(
 ): Promise<{ ok: true; session: AdminSession } | { ok: false; error: LatchkeyError }> {
   const result = await signIn(ctx, input, requester);
   const record = (outcome: 'success' | 'refused', detail?: string) =>
-    audit.record({ actor: result.user?.samAccountName ?? null, actorGuid: result.user?.guid ?? null, action: 'sign-in', outcome, sourceIp: requester.ip, ...(detail ? { detail } : {}) });
+    audit.record({
+      actor: result.user?.samAccountName ?? null,
+      actorGuid: result.user?.guid ?? null,
+      action: 'sign-in',
+      outcome,
+      sourceIp: requester.ip,
+      ...(detail ? { detail } : {}),
+    });
   if (!result.ok) {
     await record('refused', result.reason);
     return { ok: false, error: result.error };
@@ -70,9 +77,14 @@ export async function activeAdmin(ctx: FlowContext, session: AdminSession | unde
 }
 
 /** The groups that grant access, as the console shows them: each by the DN its SID was resolved to (null: not identified). */
-export async function configuredGroups(ctx: Pick<FlowContext, 'adminGroup' | 'policy'>): Promise<{ admin: string | null; helpdesk: { group: string; dn: string | null }[] }> {
+export async function configuredGroups(
+  ctx: Pick<FlowContext, 'adminGroup' | 'policy'>,
+): Promise<{ admin: string | null; helpdesk: { group: string; dn: string | null }[] }> {
   return {
-    admin: await ctx.adminGroup().then((group) => group.dn, () => null),
+    admin: await ctx.adminGroup().then(
+      (group) => group.dn,
+      () => null,
+    ),
     helpdesk: ctx.policy.helpdesk.groups.map((entry) => ({ group: entry.group, dn: pinnedIdentity(entry)?.dn ?? null })),
   };
 }

@@ -6,6 +6,7 @@
 import { type Kysely, sql } from 'kysely';
 
 // Migrations see the database as it was at their time, not as schema.ts describes it now.
+// biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema as it was then, not today's types
 type AnyDb = Kysely<any>;
 
 /** The settings key prefix the column choices were stored under, and the name they move to. */
@@ -31,7 +32,12 @@ export async function up(db: AnyDb): Promise<void> {
     .expression(
       db
         .selectFrom('settings')
-        .select([sql<string>`substr(key, ${sql.lit(OLD_PREFIX.length + 1)})`.as('owner'), sql<string>`${sql.lit(AUDIT_COLUMNS_PREFERENCE)}`.as('name'), 'value', 'updated_at'])
+        .select([
+          sql<string>`substr(key, ${sql.lit(OLD_PREFIX.length + 1)})`.as('owner'),
+          sql<string>`${sql.lit(AUDIT_COLUMNS_PREFERENCE)}`.as('name'),
+          'value',
+          'updated_at',
+        ])
         .where('key', 'like', `${OLD_PREFIX}%`),
     )
     .execute();

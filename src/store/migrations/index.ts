@@ -10,6 +10,7 @@ import * as preferences from './0002-preferences.ts';
 /** One schema change; `up` branches on the dialect only where the SQL must differ. */
 export interface StoreMigration {
   // `any`: a migration sees the schema of its own time, not today's Tables.
+  // biome-ignore lint/suspicious/noExplicitAny: a migration sees the schema as it was then, not today's types
   up(db: Kysely<any>, dialect: DatabaseDialect): Promise<void>;
 }
 

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { bindAs, createGroup, devDomain, freshPassword, readAttribute, type TestUser } from '../../testing/dev-domain.ts';
 import { ANSWERS } from '../../testing/journeys.ts';
 import { portalFixture } from '../../testing/portal.ts';
-import { csrfOf, webClient, type WebClient } from '../../testing/web-client.ts';
+import { csrfOf, type WebClient, webClient } from '../../testing/web-client.ts';
 
 const facts = devDomain();
 // Every test signs in from the same address: limits high enough not to be what is tested here.

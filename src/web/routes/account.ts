@@ -4,19 +4,10 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import {
-  activeUser,
-  changeOwnPassword,
-  editProfile,
-  enrollFromAccount,
-  type Profile,
-  signInToAccount,
-  viewGroups,
-  viewProfile,
-} from '../../flows/account.ts';
-import type { FlowContext } from '../../flows/context.ts';
-import type { FieldError } from '../../field-errors.ts';
 import { LatchkeyError } from '../../errors.ts';
+import type { FieldError } from '../../field-errors.ts';
+import { activeUser, changeOwnPassword, editProfile, enrollFromAccount, type Profile, signInToAccount, viewGroups, viewProfile } from '../../flows/account.ts';
+import type { FlowContext } from '../../flows/context.ts';
 import { optionalTextField, readForm, secretField } from '../form-schema.ts';
 import { credentialsOf, pageKit, requester } from '../page-kit.ts';
 
@@ -61,9 +52,14 @@ export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCo
     const user = await activeUser(ctx, request.session.get('account'));
     const read = readForm(profileForm(request.body), request.body);
     if (!read.ok) return profilePage(reply, request, { errors: read.errors });
-    const submitted = Object.fromEntries(Object.entries(read.values as Record<string, string | undefined>).flatMap(([field, value]) => (value === undefined ? [] : [[field.slice(ATTRIBUTE_PREFIX.length), value]])));
+    const submitted = Object.fromEntries(
+      Object.entries(read.values as Record<string, string | undefined>).flatMap(([field, value]) =>
+        value === undefined ? [] : [[field.slice(ATTRIBUTE_PREFIX.length), value]],
+      ),
+    );
     const result = await editProfile(ctx, user, submitted, requester(request));
-    if (result.outcome === 'invalid') return profilePage(reply, request, { errors: result.errors.map((error) => ({ ...error, field: `attr.${error.field}` })) });
+    if (result.outcome === 'invalid')
+      return profilePage(reply, request, { errors: result.errors.map((error) => ({ ...error, field: `attr.${error.field}` })) });
     return profilePage(reply, request, { notice: t(result.changed.length ? 'account.saved' : 'account.nothingChanged') });
   });
 

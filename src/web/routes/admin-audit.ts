@@ -37,7 +37,16 @@ const columnsBody = z.strictObject({
   chooser: z.string().max(8).optional(),
   tab: z.string().max(32).optional(),
   ...Object.fromEntries(AUDIT_VIEW_COLUMNS.map((column) => [`show:${column}`, z.literal('on').optional()])),
-  ...Object.fromEntries(AUDIT_VIEW_COLUMNS.map((column) => [`width:${column}`, z.string().max(8).regex(/^\d+(\.\d+)?$/, 'expected a width in pixels').optional()])),
+  ...Object.fromEntries(
+    AUDIT_VIEW_COLUMNS.map((column) => [
+      `width:${column}`,
+      z
+        .string()
+        .max(8)
+        .regex(/^\d+(\.\d+)?$/, 'expected a width in pixels')
+        .optional(),
+    ]),
+  ),
 });
 
 function queryOf(request: FastifyRequest): AuditQuery {
@@ -63,7 +72,10 @@ export async function adminAuditRoutes(app: FastifyInstance, { admin: ctx }: { a
     const { hidden } = await columnPreferences(ctx, session);
     // The column widths are stored per admin and applied by a stylesheet: this page may run one
     // small script of our own (to remember widths), and still nothing inline.
-    reply.header('content-security-policy', "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    reply.header(
+      'content-security-policy',
+      "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
     return form(reply, 'admin-audit', {
       session,
       tab: query.tab,
@@ -97,7 +109,10 @@ export async function adminAuditRoutes(app: FastifyInstance, { admin: ctx }: { a
     const widths: Partial<Record<AuditViewColumn, number>> = {};
     for (const column of AUDIT_VIEW_COLUMNS) if (fields[`width:${column}`] !== undefined) widths[column] = Number(fields[`width:${column}`]);
     const chooser = fields.chooser !== undefined;
-    await saveColumnPreferences(ctx, session, { widths, ...(chooser ? { shown: AUDIT_VIEW_COLUMNS.filter((column) => fields[`show:${column}`] === 'on') } : {}) });
+    await saveColumnPreferences(ctx, session, {
+      widths,
+      ...(chooser ? { shown: AUDIT_VIEW_COLUMNS.filter((column) => fields[`show:${column}`] === 'on') } : {}),
+    });
     if (!chooser) return reply.code(204).send();
     return reply.redirect(`/admin/audit?${new URLSearchParams(fields.tab !== undefined ? { tab: fields.tab } : {})}`, 303);
   });

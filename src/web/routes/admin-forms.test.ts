@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { devDomain } from '../../testing/dev-domain.ts';
 import { portalFixture } from '../../testing/portal.ts';
-import { csrfOf, type Page, webClient, type WebClient } from '../../testing/web-client.ts';
+import { csrfOf, type Page, type WebClient, webClient } from '../../testing/web-client.ts';
 
 const facts = devDomain();
 const fixture = portalFixture({ protection: { perIp: { max: 1000 }, perUser: { max: 100 } } });
@@ -29,7 +29,10 @@ async function postRaw(client: WebClient, from: string, path: string, payload: U
   const response = await fixture.portal.app.server.inject({
     method: 'POST',
     url: path,
-    headers: { cookie: [...client.cookies].map(([name, value]) => `${name}=${value}`).join('; '), 'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded' },
+    headers: {
+      cookie: [...client.cookies].map(([name, value]) => `${name}=${value}`).join('; '),
+      'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded',
+    },
     payload: json ? JSON.stringify(payload) : payload.toString(),
   });
   return { status: response.statusCode, body: response.body, headers: response.headers };
@@ -42,11 +45,19 @@ describe('settings forms', () => {
   test('a field sent twice is refused on that field, and nothing is saved', async () => {
     const console = await admin();
     const before = (await settingsChanges()).length;
-    const form = new URLSearchParams([['field:lifetimeMinutes', '3'], ['field:lifetimeMinutes', '4'], ['field:maxFailures', '5']]);
+    const form = new URLSearchParams([
+      ['field:lifetimeMinutes', '3'],
+      ['field:lifetimeMinutes', '4'],
+      ['field:maxFailures', '5'],
+    ]);
     const page = await postRaw(console, '/admin/settings/codes', '/admin/settings/codes', form);
     assert.equal(page.status, 400);
     assert.match(page.body, /href="#field:lifetimeMinutes">This field was sent more than once/);
-    assert.match(page.body, /id="field:lifetimeMinutes" name="field:lifetimeMinutes" value="10" aria-invalid="true"/, 'the field is marked, showing what is stored');
+    assert.match(
+      page.body,
+      /id="field:lifetimeMinutes" name="field:lifetimeMinutes" value="10" aria-invalid="true"/,
+      'the field is marked, showing what is stored',
+    );
     assert.equal(lifetime(), 10);
     assert.equal((await settingsChanges()).length, before);
   });
@@ -54,11 +65,21 @@ describe('settings forms', () => {
   test('a value too long is refused on its field, and nothing is saved', async () => {
     const console = await admin();
     const from = fixture.portal.app.runtime.settings.current().smtp?.from;
-    const page = await postRaw(console, '/admin/settings/smtp', '/admin/settings/smtp', new URLSearchParams({ 'field:host': '127.0.0.1', 'field:from': `x${'y'.repeat(2100)}@latchkey.test` }));
+    const page = await postRaw(
+      console,
+      '/admin/settings/smtp',
+      '/admin/settings/smtp',
+      new URLSearchParams({ 'field:host': '127.0.0.1', 'field:from': `x${'y'.repeat(2100)}@latchkey.test` }),
+    );
     assert.equal(page.status, 400);
     assert.match(page.body, /href="#field:from">This is longer than the 2048 characters allowed here/);
     assert.equal(fixture.portal.app.runtime.settings.current().smtp?.from, from);
-    const tested = await postRaw(console, '/admin/settings/codes', '/admin/settings/codes/test', new URLSearchParams({ 'field:lifetimeMinutes': '1'.repeat(41) }));
+    const tested = await postRaw(
+      console,
+      '/admin/settings/codes',
+      '/admin/settings/codes/test',
+      new URLSearchParams({ 'field:lifetimeMinutes': '1'.repeat(41) }),
+    );
     assert.equal(tested.status, 400, 'the test button reads the form the same way');
     assert.match(tested.body, /href="#field:lifetimeMinutes">This is longer than the 40 characters allowed here/);
   });
@@ -80,7 +101,12 @@ describe('settings forms', () => {
 
   test('a field the form does not have is refused, and nothing is saved', async () => {
     const console = await admin();
-    const page = await postRaw(console, '/admin/settings/codes', '/admin/settings/codes', new URLSearchParams({ 'field:lifetimeMinutes': '2', 'field:unheardOf': '1' }));
+    const page = await postRaw(
+      console,
+      '/admin/settings/codes',
+      '/admin/settings/codes',
+      new URLSearchParams({ 'field:lifetimeMinutes': '2', 'field:unheardOf': '1' }),
+    );
     assert.equal(page.status, 400);
     assert.match(page.body, /href="#field:unheardOf">This form carried a field it does not have/);
     assert.equal(lifetime(), 10);
@@ -90,7 +116,12 @@ describe('settings forms', () => {
 describe('the audit table’s columns', () => {
   test('a column sent twice, or a width that is no number, is refused with a plain page, and nothing is saved', async () => {
     const console = await admin();
-    const repeated = new URLSearchParams([['chooser', '1'], ['tab', 'self-service'], ['show:at', 'on'], ['show:at', 'on']]);
+    const repeated = new URLSearchParams([
+      ['chooser', '1'],
+      ['tab', 'self-service'],
+      ['show:at', 'on'],
+      ['show:at', 'on'],
+    ]);
     const page = await postRaw(console, '/admin/audit', '/admin/audit/columns', repeated);
     assert.equal(page.status, 400);
     assert.match(page.body, /show:at: This field was sent more than once/);
@@ -111,11 +142,23 @@ describe('sign-in', () => {
     const long = await client.post('/admin/sign-in', { username: 'a'.repeat(300), domain: '', password: 'x' });
     assert.equal(long.status, 400);
     assert.match(long.body, /href="#username">This is longer than the 256 characters allowed here/);
-    const repeated = await postRaw(client, '/admin', '/admin/sign-in', new URLSearchParams([['username', facts.admins.member], ['password', 'a'], ['password', 'b']]));
+    const repeated = await postRaw(
+      client,
+      '/admin',
+      '/admin/sign-in',
+      new URLSearchParams([
+        ['username', facts.admins.member],
+        ['password', 'a'],
+        ['password', 'b'],
+      ]),
+    );
     assert.equal(repeated.status, 400);
     assert.match(repeated.body, /href="#password">This field was sent more than once/);
     const tried = await fixture.portal.app.store.audit.query({ category: 'admin', action: 'sign-in', actor: facts.admins.member });
-    assert.ok(tried.every((entry) => entry.outcome === 'success'), 'no refused sign-in was tried for the name');
+    assert.ok(
+      tried.every((entry) => entry.outcome === 'success'),
+      'no refused sign-in was tried for the name',
+    );
     assert.doesNotMatch((await client.get('/admin')).body, /Dashboard/);
   });
 });

@@ -5,13 +5,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type RuntimeSection, RUNTIME_SECTIONS } from '../../config/schema.ts';
+import { RUNTIME_SECTIONS, type RuntimeSection } from '../../config/schema.ts';
+import type { FieldError } from '../../field-errors.ts';
 import type { AdminContext } from '../../flows/admin/context.ts';
+import { saveSettings, settingsSection, settingsView } from '../../flows/admin/settings.ts';
 import { type SettingField, type SettingsForm, sectionFields } from '../../flows/admin/settings-form.ts';
 import { testSettings } from '../../flows/admin/settings-test.ts';
-import { saveSettings, settingsSection, settingsView } from '../../flows/admin/settings.ts';
-import { activeAdmin, type AdminSession } from '../../flows/admin/sign-in.ts';
-import type { FieldError } from '../../field-errors.ts';
+import { type AdminSession, activeAdmin } from '../../flows/admin/sign-in.ts';
 import { csrfField, readForm } from '../form-schema.ts';
 import { pageKit, requester, text } from '../page-kit.ts';
 
@@ -39,7 +39,10 @@ function fieldSchema(field: SettingField): z.ZodType<string> {
       return z.string().refine((value) => options.includes(value), { message: `expected one of ${options.join(', ')}` });
     }
     case 'number':
-      return z.string().max(40).refine((value) => value.trim() === '' || Number.isFinite(Number(value)), { message: 'expected a number' });
+      return z
+        .string()
+        .max(40)
+        .refine((value) => value.trim() === '' || Number.isFinite(Number(value)), { message: 'expected a number' });
     case 'multiline':
     case 'list':
     case 'yaml':
@@ -81,7 +84,7 @@ export async function adminSettingsRoutes(app: FastifyInstance, { admin: ctx }: 
     return form(reply, 'admin-settings', { session, sections: RUNTIME_SECTIONS, ...view, ...notes }, status);
   };
 
-  app.get('/admin/settings', async (request, reply) => reply.redirect('/admin/settings/directory', 303));
+  app.get('/admin/settings', async (_request, reply) => reply.redirect('/admin/settings/directory', 303));
 
   app.get('/admin/settings/:section', async (request, reply) => settingsPage(reply, await admin(request), sectionOf(request)));
 

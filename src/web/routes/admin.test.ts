@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
+import { saveSettings } from '../../testing/admin-console.ts';
 import { devDomain, type TestUser } from '../../testing/dev-domain.ts';
 import { answerAll, codeSentTo, enroll } from '../../testing/journeys.ts';
 import { portalFixture } from '../../testing/portal.ts';
-import { saveSettings } from '../../testing/admin-console.ts';
-import { csrfOf, type Page, webClient, type WebClient } from '../../testing/web-client.ts';
+import { csrfOf, type Page, type WebClient, webClient } from '../../testing/web-client.ts';
 
 const facts = devDomain();
 // Every test signs in from the same address: limits high enough not to be what is tested here.
@@ -58,7 +58,11 @@ describe('who gets in', () => {
 describe('settings', () => {
   test('an admin form posted without its CSRF token is refused and changes nothing', async () => {
     const console = await admin();
-    const page = await console.post('/admin/settings/codes', { 'field:lifetimeMinutes': '3', 'field:maxFailures': '5', 'field:resendCooldownSeconds': '30' }, { csrf: false });
+    const page = await console.post(
+      '/admin/settings/codes',
+      { 'field:lifetimeMinutes': '3', 'field:maxFailures': '5', 'field:resendCooldownSeconds': '30' },
+      { csrf: false },
+    );
     assert.equal(page.status, 403);
     assert.equal(fixture.portal.app.runtime.settings.current().codes.lifetimeMinutes, 10);
   });
@@ -144,7 +148,15 @@ describe('audit viewer', () => {
     const at = Date.now() - 86_400_000;
     await store.audit.record({ at, category: 'self-service', actor: 'Old.Timer', action: 'reset', outcome: 'failure', sourceIp: '10.9.9.9', detail: 'x' });
     await store.audit.record({ at, category: 'self-service', actor: 'old.timer', action: 'change', outcome: 'success', sourceIp: '10.9.9.8' });
-    for (let i = 0; i < 1100; i++) await store.audit.record({ at: at + 1000 + i, category: 'self-service', actor: `filler${i}`, action: 'reset-requested', outcome: 'success', sourceIp: '10.0.0.1' });
+    for (let i = 0; i < 1100; i++)
+      await store.audit.record({
+        at: at + 1000 + i,
+        category: 'self-service',
+        actor: `filler${i}`,
+        action: 'reset-requested',
+        outcome: 'success',
+        sourceIp: '10.0.0.1',
+      });
     const console = await admin();
     const newest = await console.get('/admin/audit?tab=self-service');
     assert.doesNotMatch(newest.body, /old\.timer/i, 'not among the newest 1,000');
@@ -158,25 +170,48 @@ describe('audit viewer', () => {
     const { store } = fixture.portal.app;
     const at = Date.parse('2026-03-04T10:00:00Z');
     for (let i = 0; i < 30; i++) {
-      await store.audit.record({ at: at + i, category: 'helpdesk', actor: i % 3 ? 'desk.one' : 'Desk.Two', action: 'unlock', outcome: 'success', sourceIp: '10.1.1.1', target: `t${i}` });
+      await store.audit.record({
+        at: at + i,
+        category: 'helpdesk',
+        actor: i % 3 ? 'desk.one' : 'Desk.Two',
+        action: 'unlock',
+        outcome: 'success',
+        sourceIp: '10.1.1.1',
+        target: `t${i}`,
+      });
     }
     const console = await admin();
     const query = 'tab=helpdesk&user=desk.two&from=2026-03-04&to=2026-03-04';
-    const csv = await fixture.portal.app.server.inject({ url: `/admin/audit/export?${query}&format=csv`, headers: { cookie: [...console.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    const csv = await fixture.portal.app.server.inject({
+      url: `/admin/audit/export?${query}&format=csv`,
+      headers: { cookie: [...console.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
     assert.equal(csv.statusCode, 200);
     assert.match(String(csv.headers['content-disposition']), /attachment; filename="latchkey-audit-helpdesk-.*\.csv"/);
     const rows = parseCsv(csv.body, { columns: true, bom: true }) as Record<string, string>[];
     assert.equal(rows.length, 10);
     assert.ok(rows.every((row) => Object.values(row).includes('Desk.Two')));
-    const xlsx = await fixture.portal.app.server.inject({ url: `/admin/audit/export?${query}&format=xlsx`, headers: { cookie: [...console.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    const xlsx = await fixture.portal.app.server.inject({
+      url: `/admin/audit/export?${query}&format=xlsx`,
+      headers: { cookie: [...console.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(xlsx.rawPayload as unknown as ExcelJS.Buffer);
     assert.equal(workbook.worksheets[0]!.actualRowCount, 11, 'a header and ten rows');
-    const pdf = await fixture.portal.app.server.inject({ url: `/admin/audit/export?${query}&format=pdf`, headers: { cookie: [...console.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    const pdf = await fixture.portal.app.server.inject({
+      url: `/admin/audit/export?${query}&format=pdf`,
+      headers: { cookie: [...console.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
     assert.equal(pdf.rawPayload.subarray(0, 5).toString(), '%PDF-');
     await new Promise((resolve) => setTimeout(resolve, 50));
     const exports = await adminTrail('audit-export');
-    assert.deepEqual(exports.filter((e) => /"actor":"desk.two"/.test(e.detail ?? '')).map((e) => e.detail!.split(':')[0]).sort(), ['csv, 10 rows', 'pdf, 10 rows', 'xlsx, 10 rows']);
+    assert.deepEqual(
+      exports
+        .filter((e) => /"actor":"desk.two"/.test(e.detail ?? ''))
+        .map((e) => e.detail!.split(':')[0])
+        .sort(),
+      ['csv, 10 rows', 'pdf, 10 rows', 'xlsx, 10 rows'],
+    );
   });
 
   test('the column chooser is remembered per admin', async () => {
@@ -195,7 +230,8 @@ describe('retention', () => {
   test('entries older than the retention are purged once a day, and the purge is audited as a count', async () => {
     const { store, jobs } = fixture.portal.app;
     const old = Date.now() - 500 * 86_400_000;
-    for (let i = 0; i < 5; i++) await store.audit.record({ at: old + i, category: 'self-service', actor: 'ancient', action: 'reset', outcome: 'success', sourceIp: '10.0.0.1' });
+    for (let i = 0; i < 5; i++)
+      await store.audit.record({ at: old + i, category: 'self-service', actor: 'ancient', action: 'reset', outcome: 'success', sourceIp: '10.0.0.1' });
     const removed = await jobs.purgeAudit();
     assert.ok(removed >= 5);
     assert.equal(await store.audit.count({ actor: 'ancient' }), 0);

@@ -5,11 +5,11 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { FieldError } from '../../field-errors.ts';
 import type { AdminContext } from '../../flows/admin/context.ts';
 import { dashboard, dashboardDays } from '../../flows/admin/dashboard.ts';
 import { AdminPageNotFound } from '../../flows/admin/settings.ts';
-import { activeAdmin, type AdminSession, signInToAdmin } from '../../flows/admin/sign-in.ts';
-import type { FieldError } from '../../field-errors.ts';
+import { type AdminSession, activeAdmin, signInToAdmin } from '../../flows/admin/sign-in.ts';
 import { csrfField, readForm } from '../form-schema.ts';
 import { HONEYPOT, pageKit, requester, text } from '../page-kit.ts';
 import { adminAuditRoutes } from './admin-audit.ts';

@@ -1,8 +1,8 @@
 /** Change: a person who knows their password sets a new one, without signing in first. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { FlowContext } from '../../flows/context.ts';
 import { changePassword } from '../../flows/change.ts';
+import type { FlowContext } from '../../flows/context.ts';
 import { readForm, secretField, textField, typedValues } from '../form-schema.ts';
 import { HONEYPOT, pageKit, prefilled, requester } from '../page-kit.ts';
 

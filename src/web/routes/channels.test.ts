@@ -7,22 +7,23 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { bindAs, devDomain, freshPassword } from '../../testing/dev-domain.ts';
 import { answerAll, codeSentTo, enroll } from '../../testing/journeys.ts';
-import { portalFixture, type PortalFixture } from '../../testing/portal.ts';
-import { type Page, webClient, type WebClient } from '../../testing/web-client.ts';
+import { type PortalFixture, portalFixture } from '../../testing/portal.ts';
+import { type Page, type WebClient, webClient } from '../../testing/web-client.ts';
 
 const facts = devDomain();
 const mailOf = (user: { sam: string }) => `${user.sam}@${facts.dnsDomain}`;
 
 /** The choices of a channel page: which channels, in which order, and what each shows. */
 function choices(page: Page): { channel: string; masked: string }[] {
-  return [...page.body.matchAll(/id="channel-(\w+)"[^>]*>\s*<label[^>]*>(?:E-mail|Text message) to ([^<]+)</g)].map(([, channel, masked]) => ({ channel: channel!, masked: masked! }));
+  return [...page.body.matchAll(/id="channel-(\w+)"[^>]*>\s*<label[^>]*>(?:E-mail|Text message) to ([^<]+)</g)].map(([, channel, masked]) => ({
+    channel: channel!,
+    masked: masked!,
+  }));
 }
 
 /** A page with the per-request token and the contents of the masked addresses blanked. */
 function shape(page: Page): string {
-  return page.body
-    .replace(/name="_csrf" value="[^"]+"/g, 'name="_csrf" value="…"')
-    .replace(/(E-mail|Text message) to [^<]+</g, '$1 to …<');
+  return page.body.replace(/name="_csrf" value="[^"]+"/g, 'name="_csrf" value="…"').replace(/(E-mail|Text message) to [^<]+</g, '$1 to …<');
 }
 
 /** The masking formats: one visible character (or none) and five bullets at the domain; "+", seven bullets, four digits. */
@@ -60,7 +61,11 @@ describe('code-only verification', () => {
     for (const [kind, page] of Object.entries(pages)) {
       assert.equal(page.status, reference.status, kind);
       assert.equal(shape(page), shape(reference), kind);
-      assert.deepEqual(choices(page).map(({ channel }) => channel), ['email', 'sms'], kind);
+      assert.deepEqual(
+        choices(page).map(({ channel }) => channel),
+        ['email', 'sms'],
+        kind,
+      );
       for (const { channel, masked } of choices(page)) assert.match(masked, MASKS[channel as 'email' | 'sms'], `${kind}: ${channel}`);
     }
     assert.equal(choices(pages.both!)[1]!.masked, '+•••••••7002', 'a real number is shown as itself');
@@ -95,7 +100,9 @@ describe('auto-enrollment with questions configured', () => {
     const never = await fixture.person();
     const enrolled = await fixture.person();
     await enroll(webClient(fixture.portal.app.server), enrolled);
-    const pages = await Promise.all([never.sam, enrolled.sam, 'nobody-by-this-name'].map(async (name, i) => (await start(fixture, name, `10.31.0.${i + 1}`)).page));
+    const pages = await Promise.all(
+      [never.sam, enrolled.sam, 'nobody-by-this-name'].map(async (name, i) => (await start(fixture, name, `10.31.0.${i + 1}`)).page),
+    );
     for (const page of pages) {
       assert.match(page.body, /Where should we send your code/);
       assert.equal(shape(page), shape(pages[0]!));

@@ -16,5 +16,5 @@ export interface Outbox {
 }
 
 export async function demoRoutes(app: FastifyInstance, { outbox }: { outbox: Outbox }) {
-  app.get('/dev/outbox', (request, reply) => reply.view('outbox', { messages: outbox.messages() }));
+  app.get('/dev/outbox', (_request, reply) => reply.view('outbox', { messages: outbox.messages() }));
 }

@@ -13,7 +13,11 @@ const QUESTION_MAX = 200;
 
 /** The questions form for `count` slots: question{i} (or custom{i}), answer{i}, and the addresses. */
 function questionsForm(count: number) {
-  const slots = Array.from({ length: count }, (_, i) => ({ [`question${i}`]: textField(QUESTION_MAX), [`custom${i}`]: textField(QUESTION_MAX), [`answer${i}`]: secretField() }));
+  const slots = Array.from({ length: count }, (_, i) => ({
+    [`question${i}`]: textField(QUESTION_MAX),
+    [`custom${i}`]: textField(QUESTION_MAX),
+    [`answer${i}`]: secretField(),
+  }));
   return z.object({ ...Object.assign({}, ...slots), email: textField(), mobile: textField(32) } as Record<string, ReturnType<typeof textField>>);
 }
 

@@ -32,7 +32,10 @@ async function namesToCompare(): Promise<Record<string, string>> {
   const strict = await fixture.person();
   const disabled = await fixture.person();
   const privileged = await fixture.person();
-  await fixture.admin.modify(`CN=Domain Admins,CN=Users,${facts.baseDn}`, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [privileged.dn] }) }));
+  await fixture.admin.modify(
+    `CN=Domain Admins,CN=Users,${facts.baseDn}`,
+    new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [privileged.dn] }) }),
+  );
   await fixture.admin.modify(facts.strictPasswordGroup, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [strict.dn] }) }));
   await fixture.admin.modify(disabled.dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'userAccountControl', values: ['514'] }) }));
   return {
@@ -74,7 +77,11 @@ describe('the change page before the old password is proven', () => {
       }
       assertAlike(pages, variant);
       if (variant !== 'mismatched' && variant !== 'empty') assert.match(pages.plain!.page.body, /username or password is not correct/, variant);
-      assert.doesNotMatch(pages.stricterPolicy!.page.body, /at least \d+ characters|too short|too simple/, `${variant}: no policy shown before the old password is proven`);
+      assert.doesNotMatch(
+        pages.stricterPolicy!.page.body,
+        /at least \d+ characters|too short|too simple/,
+        `${variant}: no policy shown before the old password is proven`,
+      );
     }
   });
 

@@ -44,8 +44,7 @@ async function start(target: TestPortal, spelling: { username: string; domain: s
 const answerTo = (page: Page, right: boolean) => (right ? ANSWERS[questionOf(page)]! : 'not the answer');
 
 /** A page without per-request values: CSRF token, the question asked. */
-const shape = (page: Page) =>
-  page.body.replace(/name="_csrf" value="[^"]+"/g, '').replace(/<p class="question">[^<]+<\/p>/g, '<p class="question">…</p>');
+const shape = (page: Page) => page.body.replace(/name="_csrf" value="[^"]+"/g, '').replace(/<p class="question">[^<]+<\/p>/g, '<p class="question">…</p>');
 
 describe('one canonical name for every spelling', () => {
   test('wrong answers under one spelling stop every spelling, for a real and an unknown name alike', async () => {
@@ -54,7 +53,10 @@ describe('one canonical name for every spelling', () => {
     const unknown = `nosuch-${randomBytes(3).toString('hex')}`;
     const max = fixture.portal.config.protection.portalLockout.maxWrongAnswers;
     const stopped: Record<string, Page[]> = { real: [], unknown: [] };
-    for (const [kind, sam] of [['real', real.sam], ['unknown', unknown]] as const) {
+    for (const [kind, sam] of [
+      ['real', real.sam],
+      ['unknown', unknown],
+    ] as const) {
       const spellings = spellingsOf(sam);
       // All but one wrong answer under the plain name, the last one under DOMAIN\name.
       let { client, page } = await start(fixture.portal, spellings[0]!);
@@ -217,7 +219,10 @@ describe('password pages', () => {
       const real = await fixture.person();
       const unknown = `nosuch-${randomBytes(3).toString('hex')}`;
       const pages: Record<string, string[]> = { real: [], unknown: [] };
-      for (const [kind, sam] of [['real', real.sam], ['unknown', unknown]] as const) {
+      for (const [kind, sam] of [
+        ['real', real.sam],
+        ['unknown', unknown],
+      ] as const) {
         const spellings = spellingsOf(sam);
         for (let i = 0; i < 3; i++) {
           const client = freshClient(strict);

@@ -17,7 +17,12 @@ async function postRaw(page: string, action: string, fields: [string, string][])
   const form = await client.get(page);
   const body = new URLSearchParams([...fields, ['_csrf', csrfOf(form.body)!]]).toString();
   const cookie = [...client.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  return fixture.portal.app.server.inject({ method: 'POST', url: action, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: body });
+  return fixture.portal.app.server.inject({
+    method: 'POST',
+    url: action,
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: body,
+  });
 }
 
 test('a change with the new password sent twice, differently, is refused on that field and the password stays', async () => {
@@ -56,7 +61,10 @@ test('an over-long or repeated name on a first step starts no flow, the same for
   const long = await postRaw('/reset', '/reset', [['username', 'a'.repeat(300)]]);
   assert.equal(long.statusCode, 200);
   assert.match(long.body, /longer than the 256 characters allowed/);
-  const repeated = await postRaw('/reset', '/reset', [['username', 'someone'], ['username', 'other']]);
+  const repeated = await postRaw('/reset', '/reset', [
+    ['username', 'someone'],
+    ['username', 'other'],
+  ]);
   assert.match(repeated.body, /sent more than once/);
   assert.equal(long.headers.location, undefined);
   assert.equal(repeated.headers.location, undefined);

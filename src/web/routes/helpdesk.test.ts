@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Attribute, Change } from 'ldapts';
 import { activeOperator, signInToHelpdesk, userDetails } from '../../flows/helpdesk.ts';
+import { limitKeys } from '../../flows/limit-keys.ts';
 import { addMember, bindAs, createGroup, devDomain, freshPassword, readAttribute, removeEntries, type TestUser } from '../../testing/dev-domain.ts';
 import { ANSWERS, answerAll, codeSentTo, enroll } from '../../testing/journeys.ts';
 import { portalFixture } from '../../testing/portal.ts';
-import { limitKeys } from '../../flows/limit-keys.ts';
-import { csrfOf, type Page, webClient, type WebClient } from '../../testing/web-client.ts';
+import { csrfOf, type Page, type WebClient, webClient } from '../../testing/web-client.ts';
 
 const facts = devDomain();
 // Every test signs in from the same address: limits high enough not to be what is tested here.
@@ -76,7 +76,11 @@ describe('who gets in', () => {
     const guid = await guidOf(user.sam);
     const client = webClient(fixture.portal.app.server);
     const page = await client.get('/helpdesk');
-    const crafted = await client.post(`/helpdesk/users/${guid}/reset`, { mode: 'typed', password: 'Hijack-1234-x', confirm: 'Hijack-1234-x' }, { csrf: csrfOf(page.body) ?? false });
+    const crafted = await client.post(
+      `/helpdesk/users/${guid}/reset`,
+      { mode: 'typed', password: 'Hijack-1234-x', confirm: 'Hijack-1234-x' },
+      { csrf: csrfOf(page.body) ?? false },
+    );
     assert.equal(crafted.status, 303);
     assert.equal(crafted.location, '/helpdesk');
     assert.equal(await bindAs(user.dn, user.password), 'ok');
@@ -101,7 +105,7 @@ describe('search', () => {
     const found = await client.get(`/helpdesk?q=${staff.sam}`);
     assert.match(found.body, new RegExp(`>${staff.sam}<`));
     const hidden = await client.get(`/helpdesk?q=${contractor.sam}`);
-    assert.doesNotMatch(hidden.body, new RegExp(contractor.sam + '<'));
+    assert.doesNotMatch(hidden.body, new RegExp(`${contractor.sam}<`));
     assert.match(hidden.body, /No user in your OUs matches/);
   });
 });
@@ -193,7 +197,8 @@ test('ending a portal lockout lets the owner in again, whatever spelling the wro
   await stranger.get('/reset');
   await stranger.submit('/reset', { username: `${facts.netbiosDomain}\\${user.sam}`, domain: '' });
   let page: Page | undefined;
-  for (let i = 0; i < fixture.portal.config.protection.portalLockout.maxWrongAnswers; i++) page = await stranger.submit('/reset/answer', { answer: 'not the answer' });
+  for (let i = 0; i < fixture.portal.config.protection.portalLockout.maxWrongAnswers; i++)
+    page = await stranger.submit('/reset/answer', { answer: 'not the answer' });
   assert.match(page!.body, /paused for it/);
   await act(await operator(), guid, 'clear-lockout');
   const owner = webClient(fixture.portal.app.server, { ip: '10.90.0.2' });
@@ -213,7 +218,11 @@ describe('refusals, enforced on the server', () => {
     const next = freshPassword();
     const page = await client.get('/helpdesk');
     for (const action of ['reset', 'unlock', 'must-change', 'clear-enrollment', 'send-code']) {
-      const crafted = await client.post(`/helpdesk/users/${guid}/${action}`, { mode: 'typed', password: next, confirm: next, on: '1', channel: 'email' }, { csrf: csrfOf(page.body) ?? false });
+      const crafted = await client.post(
+        `/helpdesk/users/${guid}/${action}`,
+        { mode: 'typed', password: next, confirm: next, on: '1', channel: 'email' },
+        { csrf: csrfOf(page.body) ?? false },
+      );
       assert.equal(crafted.status, 403, action);
     }
     assert.equal(await bindAs(contractor.dn, contractor.password), 'ok');
@@ -278,7 +287,11 @@ describe('a rogue operator', () => {
     assert.match(reset.body, /Verify the caller first/);
     assert.equal(await bindAs(user.dn, user.password), 'ok');
     const refused = await helpdeskAudit('refused');
-    assert.ok(refused.some((entry) => entry.target === user.sam && entry.actor === facts.helpdesk.member && /clear-lockout: verification in progress/.test(entry.detail ?? '')));
+    assert.ok(
+      refused.some(
+        (entry) => entry.target === user.sam && entry.actor === facts.helpdesk.member && /clear-lockout: verification in progress/.test(entry.detail ?? ''),
+      ),
+    );
   });
 
   test('new codes give no new tries: after 10 wrong codes over two codes, no third code is sent', async () => {
@@ -316,7 +329,11 @@ describe('a rogue operator', () => {
         assert.equal(view.status, 403, who);
         assert.match(view.body, who === 'own account' ? /do not work on your own account/ : /belongs to a Latchkey administrator or helpdesk operator/, who);
         for (const action of ['reset', 'unlock', 'must-change', 'clear-enrollment', 'clear-lockout', 'send-code', 'check-code', 'check-answers']) {
-          const crafted = await client.post(`/helpdesk/users/${guid}/${action}`, { mode: 'typed', password: next, confirm: next, on: '1', channel: 'email', code: '000000' }, { csrf: csrfOf(page.body) ?? false });
+          const crafted = await client.post(
+            `/helpdesk/users/${guid}/${action}`,
+            { mode: 'typed', password: next, confirm: next, on: '1', channel: 'email', code: '000000' },
+            { csrf: csrfOf(page.body) ?? false },
+          );
           assert.equal(crafted.status, 403, `${action} on ${who}`);
         }
         assert.notEqual(await readAttribute(fixture.admin, dn, 'pwdLastSet'), '0', `${who}: not made to change the password`);
@@ -324,8 +341,12 @@ describe('a rogue operator', () => {
       assert.equal(await bindAs(facts.admins.memberDn, facts.userPassword), 'ok', 'the admin keeps the password');
       const refused = await helpdeskAudit('refused');
       assert.ok(refused.some((entry) => entry.target === facts.helpdesk.member && entry.detail === 'reset: own account'));
-      assert.ok(refused.some((entry) => entry.target === nested.sam && entry.detail === `reset: staff account (member of the admin group ${facts.admins.group})`));
-      assert.ok(refused.some((entry) => entry.target === peer.sam && entry.detail === `unlock: staff account (member of the helpdesk group ${facts.helpdesk.group})`));
+      assert.ok(
+        refused.some((entry) => entry.target === nested.sam && entry.detail === `reset: staff account (member of the admin group ${facts.admins.group})`),
+      );
+      assert.ok(
+        refused.some((entry) => entry.target === peer.sam && entry.detail === `unlock: staff account (member of the helpdesk group ${facts.helpdesk.group})`),
+      );
     } finally {
       await removeEntries(fixture.admin, [group]);
     }
@@ -336,7 +357,12 @@ describe('a rogue operator', () => {
     await addMember(fixture.admin, facts.helpdesk.group, peer.dn);
     const { settings } = fixture.portal.app.runtime;
     const before = settings.current().helpdesk;
-    const allow = (on: boolean) => settings.save('helpdesk', { ...before, groups: before.groups.map((entry) => ({ ...entry, membersMayBeHelped: on })) }, { sam: 'test', guid: null, ip: '-' });
+    const allow = (on: boolean) =>
+      settings.save(
+        'helpdesk',
+        { ...before, groups: before.groups.map((entry) => ({ ...entry, membersMayBeHelped: on })) },
+        { sam: 'test', guid: null, ip: '-' },
+      );
     assert.ok((await allow(true)).ok);
     fixture.portal.app.runtime.apply();
     try {
@@ -371,4 +397,3 @@ describe('a rogue operator', () => {
     assert.deepEqual([...seen].sort(), [0, 1, 2], 'every enrolled question is asked sometimes');
   });
 });
-

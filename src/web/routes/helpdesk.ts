@@ -1,52 +1,27 @@
 /**
- * The helpdesk (/helpdesk): sign in, search users within the operator's OUs, see a user, verify
- * the caller, and reset, unlock, require or clear a password change, clear an enrollment or a
+ * The helpdesk (/helpdesk): sign in, search users within the operator's OUs, see a user (verifying
+ * the caller is in helpdesk-caller.ts), and reset, unlock, require or clear a password change, clear an enrollment or a
  * portal lockout. Authorisation (membership, scope, protection) is checked on every request by
  * the flows; nothing here relies on hidden buttons.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { CALLER_QUESTIONS, checkCallerAnswers, checkCallerCode, sendCallerCode } from '../../flows/caller-verification.ts';
-import type { FlowContext } from '../../flows/context.ts';
-import type { Desk } from '../../flows/helpdesk-guard.ts';
-import {
-  activeOperator,
-  clearEnrollment,
-  clearPortalLockout,
-  resetForCaller,
-  searchUsers,
-  setMustChange,
-  signInToHelpdesk,
-  unlockForCaller,
-  userDetails,
-} from '../../flows/helpdesk.ts';
 import type { FieldError } from '../../field-errors.ts';
-import { checkboxField, choiceField, FIELD_CODES, readForm, secretField, textField } from '../form-schema.ts';
+import type { FlowContext } from '../../flows/context.ts';
+import { clearEnrollment, clearPortalLockout, resetForCaller, searchUsers, setMustChange, signInToHelpdesk, unlockForCaller } from '../../flows/helpdesk.ts';
+import { checkboxField, choiceField, readForm, secretField, textField } from '../form-schema.ts';
 import { credentialsOf, pageKit, requester } from '../page-kit.ts';
+import { helpdeskPages } from './helpdesk-pages.ts';
 
 const searchQuery = z.object({ q: textField(64), after: textField(64) });
-const channelForm = z.object({ channel: choiceField(['email', 'sms']) });
-const codeForm = z.object({ code: textField(32) });
-const answersForm = z.object(Object.fromEntries(Array.from({ length: CALLER_QUESTIONS }, (_, i) => [`answer${i}`, secretField()])));
 const resetForm = z.object({ mode: choiceField(['typed', 'generated']), password: secretField(), confirm: secretField(), mustChange: checkboxField() });
 const mustChangeForm = z.object({ on: choiceField(['0', '1']) });
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function helpdeskRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
   const { t } = ctx;
   const { form, message, advance, finish } = pageKit(t);
 
-  const desk = (request: FastifyRequest) => activeOperator(ctx, request.session.get('operator'), requester(request));
-  const guidOf = (request: FastifyRequest) => {
-    const guid = (request.params as { guid?: string }).guid ?? '';
-    return GUID.test(guid) ? guid : '00000000-0000-0000-0000-000000000000';
-  };
-
-  async function userPage(reply: FastifyReply, request: FastifyRequest, current: Desk, notes: { notice?: string; errors?: FieldError[]; generated?: string; codeSent?: boolean } = {}) {
-    const details = await userDetails(ctx, current, guidOf(request), requester(request));
-    return form(reply, 'helpdesk-user', { details, ...notes, errors: notes.errors ?? [], mustChangeDefault: true });
-  }
+  const { desk, userPage, target } = helpdeskPages(ctx);
 
   app.get('/helpdesk', async (request, reply) => {
     if (!request.session.get('operator')) {
@@ -73,34 +48,7 @@ export async function helpdeskRoutes(app: FastifyInstance, { ctx }: { ctx: FlowC
 
   app.get('/helpdesk/users/:guid', async (request, reply) => userPage(reply, request, await desk(request)));
 
-  /** The operator, and the account the action is about. */
-  const target = async (request: FastifyRequest) => ({ current: await desk(request), guid: guidOf(request) });
   const csrf = { preHandler: app.csrfProtection };
-
-  app.post('/helpdesk/users/:guid/send-code', csrf, async (request, reply) => {
-    const { current, guid } = await target(request);
-    const read = readForm(channelForm, request.body);
-    if (!read.ok || !read.values.channel) return userPage(reply, request, current, { errors: read.ok ? [{ field: 'channel', code: FIELD_CODES.invalid }] : read.errors });
-    await sendCallerCode(ctx, current, guid, read.values.channel, requester(request));
-    return userPage(reply, request, current, { codeSent: true });
-  });
-
-  app.post('/helpdesk/users/:guid/check-code', csrf, async (request, reply) => {
-    const { current, guid } = await target(request);
-    const read = readForm(codeForm, request.body);
-    if (!read.ok) return userPage(reply, request, current, { errors: read.errors, codeSent: true });
-    const passed = await checkCallerCode(ctx, current, guid, read.values.code, requester(request));
-    return userPage(reply, request, current, passed ? { notice: t('helpdesk.verified') } : { errors: [{ field: 'code', code: 'LK_CALLER_CODE_WRONG' }], codeSent: true });
-  });
-
-  app.post('/helpdesk/users/:guid/check-answers', csrf, async (request, reply) => {
-    const { current, guid } = await target(request);
-    const read = readForm(answersForm, request.body);
-    if (!read.ok) return userPage(reply, request, current, { errors: read.errors });
-    const answers = Array.from({ length: CALLER_QUESTIONS }, (_, i) => (read.values as Record<string, string>)[`answer${i}`] ?? '');
-    const passed = await checkCallerAnswers(ctx, current, guid, answers, requester(request));
-    return userPage(reply, request, current, passed ? { notice: t('helpdesk.verified') } : { errors: [{ field: 'answer0', code: 'LK_CALLER_ANSWERS_WRONG' }] });
-  });
 
   app.post('/helpdesk/users/:guid/reset', csrf, async (request, reply) => {
     const { current, guid } = await target(request);

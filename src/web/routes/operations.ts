@@ -32,7 +32,10 @@ function within<T>(promise: Promise<T>): Promise<T> {
   return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), READY_TIMEOUT_MS).unref())]);
 }
 
-export async function operationsRoutes(app: FastifyInstance, { readiness, metrics, metricsAllowFrom }: { readiness: ReadinessChecks; metrics: Metrics; metricsAllowFrom: string[] }) {
+export async function operationsRoutes(
+  app: FastifyInstance,
+  { readiness, metrics, metricsAllowFrom }: { readiness: ReadinessChecks; metrics: Metrics; metricsAllowFrom: string[] },
+) {
   const allowed = addressList(metricsAllowFrom);
   // The connection's own address: a proxy's X-Forwarded-For must not open the details.
   const fromAllowedAddress = (request: FastifyRequest) => {
@@ -40,16 +43,25 @@ export async function operationsRoutes(app: FastifyInstance, { readiness, metric
     return allowed.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
   };
 
-  app.get('/healthz', async (request, reply) => reply.type('application/json').send({ status: 'ok' }));
+  app.get('/healthz', async (_request, reply) => reply.type('application/json').send({ status: 'ok' }));
 
   app.get('/readyz', async (request, reply) => {
     const checks = {
-      database: await within(readiness.database()).then(() => 'ok', (error: Error) => error.message),
-      directory: await within(readiness.directory()).then(() => 'ok', (error: Error) => error.message),
+      database: await within(readiness.database()).then(
+        () => 'ok',
+        (error: Error) => error.message,
+      ),
+      directory: await within(readiness.directory()).then(
+        () => 'ok',
+        (error: Error) => error.message,
+      ),
     };
     const ready = Object.values(checks).every((state) => state === 'ok');
     const status = ready ? 'ready' : 'not ready';
-    return reply.code(ready ? 200 : 503).type('application/json').send(fromAllowedAddress(request) ? { status, checks } : { status });
+    return reply
+      .code(ready ? 200 : 503)
+      .type('application/json')
+      .send(fromAllowedAddress(request) ? { status, checks } : { status });
   });
 
   app.get('/metrics', async (request, reply) => {

@@ -151,7 +151,15 @@ describe('flow sessions', () => {
     await client.submit('/reset/send', { channel: 'email' });
     ids.push(sessionId());
     assert.equal(new Set(ids).size, ids.length, 'a new id at each step');
-    const rows = async () => Number((await fixture.portal.app.store.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const rows = async () =>
+      Number(
+        (
+          await fixture.portal.app.store.db
+            .selectFrom('sessions')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const before = await rows();
     await client.submit('/reset/code', { code: await codeSentTo(`${user.sam}@${facts.dnsDomain}`, fixture.portal.outbox) });
     const next = freshPassword();
@@ -228,7 +236,7 @@ describe('overrides (resource strings and templates)', () => {
     mkdirSync(join(dir, 'strings'));
     mkdirSync(join(dir, 'views'));
     writeFileSync(join(dir, 'strings', 'en.json'), JSON.stringify({ 'menu.heading': 'Hello from Contoso IT' }));
-    writeFileSync(join(dir, 'views', 'message.eta'), "<% layout('layout') %><h1 class=\"custom\"><%= it.heading %></h1><p><%= it.body %></p>");
+    writeFileSync(join(dir, 'views', 'message.eta'), '<% layout(\'layout\') %><h1 class="custom"><%= it.heading %></h1><p><%= it.body %></p>');
     custom = await startTestPortal({ ui: { overridesDir: dir } });
   });
   after(async () => {

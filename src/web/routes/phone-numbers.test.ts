@@ -11,7 +11,7 @@ import { saveSettings } from '../../testing/admin-console.ts';
 import { devDomain, freshPassword, readAttribute, type TestUser } from '../../testing/dev-domain.ts';
 import { codeSentTo, enroll, verify } from '../../testing/journeys.ts';
 import { type PortalFixture, portalFixture } from '../../testing/portal.ts';
-import { csrfOf, type Page, webClient, type WebClient } from '../../testing/web-client.ts';
+import { csrfOf, type Page, type WebClient, webClient } from '../../testing/web-client.ts';
 
 const facts = devDomain();
 const mailOf = (user: { sam: string }) => `${user.sam}@${facts.dnsDomain}`;
@@ -67,7 +67,10 @@ describe('without a default region, then with one set in the console', () => {
     assert.match(saved.body, /Saved/);
     assert.equal(fixture.portal.app.runtime.settings.current().phone.defaultRegion, 'US');
     const audited = await fixture.portal.app.store.audit.query({ category: 'admin', action: 'settings-change' });
-    assert.ok(audited.some((entry) => entry.detail === 'phone.defaultRegion: undefined → "US"'), JSON.stringify(audited.map((entry) => entry.detail)));
+    assert.ok(
+      audited.some((entry) => entry.detail === 'phone.defaultRegion: undefined → "US"'),
+      JSON.stringify(audited.map((entry) => entry.detail)),
+    );
 
     const user = await fixture.person();
     await enroll(webClient(fixture.portal.app.server), user, { email: mailOf(user), mobile: '555 010 0999' });
@@ -126,7 +129,9 @@ describe('with the default region US', () => {
     assert.equal(await readAttribute(fixture.admin, user.dn, 'mobile'), '+15550100996');
     const unchanged = await client.submit('/me/profile', { 'attr.mobile': '555 010 0996' });
     assert.match(unchanged.body, /Nothing was changed/, 'the same number in another form is no change');
-    const edits = (await fixture.portal.app.store.audit.query({ category: 'self-service', action: 'profile-edit' })).filter((entry) => entry.actor === user.sam && entry.outcome === 'success');
+    const edits = (await fixture.portal.app.store.audit.query({ category: 'self-service', action: 'profile-edit' })).filter(
+      (entry) => entry.actor === user.sam && entry.outcome === 'success',
+    );
     assert.equal(edits.length, 1);
     assert.match(edits[0]!.detail ?? '', /mobile: "\+15550100999" → "\+15550100996"/);
   });

@@ -6,9 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Attribute, Change } from 'ldapts';
-import { hashAnswer } from '../../security/answers.ts';
 import { bindAs, devDomain, freshPassword, type TestUser } from '../../testing/dev-domain.ts';
-import { ANSWERS, answerAll, codeSentTo, enroll, questionOf, verify } from '../../testing/journeys.ts';
+import { ANSWERS, answerAll, codeSentTo, enroll, enrollInStore, questionOf, verify } from '../../testing/journeys.ts';
 import { portalFixture, startTestPortal, type TestPortal } from '../../testing/portal.ts';
 import { type Page, webClient } from '../../testing/web-client.ts';
 
@@ -18,18 +17,6 @@ const fixture = portalFixture();
 const person = (extra: Record<string, string> = {}) => fixture.person('staff', extra);
 
 const mailOf = (user: { sam: string }) => `${user.sam}@${facts.dnsDomain}`;
-
-/** Enrolls straight into the store, for accounts the enroll page rightly refuses. */
-async function enrollInStore(target: TestPortal, guid: string, sam: string, contacts: { email?: string | null; mobile?: string | null }) {
-  await target.app.store.enrollments.save({
-    userGuid: guid,
-    username: sam,
-    email: contacts.email ?? null,
-    mobile: contacts.mobile ?? null,
-    answers: await Promise.all(Object.entries(ANSWERS).map(async ([question, answer]) => ({ question, answerHash: await hashAnswer(answer) }))),
-    now: Date.now(),
-  });
-}
 
 async function guidOf(sam: string): Promise<string> {
   const user = await fixture.portal.app.directory.findUser(sam);
@@ -96,7 +83,10 @@ describe('account enumeration', () => {
       assert.equal(page.body, reference.body, kind);
       assert.deepEqual(Object.keys(page.headers).sort(), Object.keys(reference.headers).sort(), kind);
       // The value and the expiry (now + lifetime, which may cross a second between two requests) aside.
-      const cookieShape = (header: unknown) => String(header).replace(/=[^;]+/, '=…').replace(/Expires=[^;]+/, 'Expires=…');
+      const cookieShape = (header: unknown) =>
+        String(header)
+          .replace(/=[^;]+/, '=…')
+          .replace(/Expires=[^;]+/, 'Expires=…');
       assert.equal(cookieShape(page.headers['set-cookie']), cookieShape(reference.headers['set-cookie']), kind);
       assert.equal(seconds[kind]!.status, 200, kind);
       assert.equal(masked(seconds[kind]!), masked(seconds.enrolled!), kind);
@@ -119,7 +109,10 @@ describe('account enumeration', () => {
     for (const question of seen) assert.ok(fixture.portal.config.enrollment.questions.includes(question));
     const requested = await fixture.portal.app.store.audit.query({ action: 'reset-requested', actor: 'unknown' });
     assert.ok(requested.length >= 4);
-    assert.ok(requested.every((entry) => !JSON.stringify(entry).includes('ghost-user-4711')), 'the typed name is not kept');
+    assert.ok(
+      requested.every((entry) => !JSON.stringify(entry).includes('ghost-user-4711')),
+      'the typed name is not kept',
+    );
   });
 });
 
@@ -179,92 +172,15 @@ describe('rate limits', () => {
   test('flows started by strangers, from any number of addresses, never stop the owner', async () => {
     const user = await person();
     await enroll(webClient(limited.app.server, { ip: '10.1.1.2' }), user);
-    await firstSteps(user.sam, Array.from({ length: 12 }, (_, i) => `10.3.0.${i + 1}`));
+    await firstSteps(
+      user.sam,
+      Array.from({ length: 12 }, (_, i) => `10.3.0.${i + 1}`),
+    );
     const client = webClient(limited.app.server, { ip: '10.3.1.1' });
     await client.get('/reset');
     const page = await client.submit('/reset', { username: user.sam, domain: '' });
     const channels = await answerAll(client, 'reset', page);
     assert.match(channels.body, /Where should we send your code/, "the owner's right answers pass");
-  });
-});
-
-describe('AD lockout through the portal', () => {
-  // The dev domain locks after 5 wrong passwords; the default limit is 5 per name.
-  async function state(sam: string) {
-    const user = await fixture.portal.app.directory.findUser(sam);
-    assert.ok(user, sam);
-    return user.state;
-  }
-
-  test('wrong passwords through every page that takes one never lock the account', async () => {
-    const victim = await person();
-    const next = freshPassword();
-    let attempt = 0;
-    const pages: { path: string; fields: Record<string, string> }[] = [
-      { path: '/me/sign-in', fields: { username: victim.sam, domain: '', password: 'Wrong-Password-1' } },
-      { path: '/enroll', fields: { username: victim.sam, domain: '', password: 'Wrong-Password-1' } },
-      { path: '/change', fields: { username: victim.sam, oldPassword: 'Wrong-Password-1', newPassword: next, confirm: next } },
-      { path: '/helpdesk/sign-in', fields: { username: victim.sam, domain: '', password: 'Wrong-Password-1' } },
-      { path: '/admin/sign-in', fields: { username: victim.sam, domain: '', password: 'Wrong-Password-1' } },
-    ];
-    // Each attempt from a new address, so that only the per-name limit and the guard stand in the way.
-    for (let round = 0; round < 3; round++) {
-      for (const page of pages) {
-        attempt += 1;
-        const client = webClient(fixture.portal.app.server, { ip: `10.9.${round}.${attempt}` });
-        await client.get(page.path.replace('/sign-in', ''));
-        const answer = await client.submit(page.path, page.fields);
-        assert.match(answer.body, /not correct|too many attempts/, `${page.path}: refused as a wrong password or a rate limit`);
-      }
-    }
-    const after = await state(victim.sam);
-    assert.equal(after.lockedOut, false, `${attempt} wrong passwords through the portal did not lock the account`);
-    assert.equal(after.badPasswordCount, 4, 'the DC saw wrong passwords up to one short of the threshold');
-    assert.equal(await bindAs(victim.dn, victim.password), 'ok', 'the owner still signs in to Windows');
-  });
-
-  test('wrong old passwords on the signed-in change form never lock the account', async () => {
-    const victim = await person();
-    const client = webClient(fixture.portal.app.server, { ip: '10.9.8.1' });
-    await client.get('/me');
-    assert.doesNotMatch((await client.submit('/me/sign-in', { username: victim.sam, domain: '', password: victim.password })).body, /not correct/);
-    const next = freshPassword();
-    for (let i = 0; i < 8; i++) {
-      const page = await client.submit('/me/password', { oldPassword: 'Wrong-Password-1', newPassword: next, confirm: next });
-      assert.match(page.body, /not correct|too many attempts/, `try ${i + 1} refused`);
-    }
-    const after = await state(victim.sam);
-    assert.equal(after.lockedOut, false, 'eight wrong old passwords did not lock the account');
-    assert.ok(after.badPasswordCount <= 4, `badPwdCount ${after.badPasswordCount}`);
-    assert.equal(await bindAs(victim.dn, victim.password), 'ok', 'the owner still signs in to Windows');
-  });
-
-  test('one wrong password short of the threshold, neither sign-in nor change tries one; shown as a wrong password', async () => {
-    const user = await person();
-    for (let i = 0; i < 4; i++) assert.equal(await bindAs(user.dn, 'Wrong-Password-1'), '52e');
-    const client = webClient(fixture.portal.app.server, { ip: '10.9.9.1' });
-    await client.get('/me');
-    const refused = await client.submit('/me/sign-in', { username: user.sam, domain: '', password: 'Wrong-Password-2' });
-    assert.match(refused.body, /username or password is not correct/);
-    const next = freshPassword();
-    await client.get('/change');
-    const changeRefused = await client.submit('/change', { username: user.sam, oldPassword: 'Wrong-Password-2', newPassword: next, confirm: next });
-    assert.match(changeRefused.body, /username or password is not correct/);
-    const after = await state(user.sam);
-    assert.equal(after.lockedOut, false);
-    assert.equal(after.badPasswordCount, 4, 'no bind was made');
-    const entries = await audit(fixture.portal, 'sign-in');
-    assert.ok(entries.some((entry) => entry.actor === user.sam && /lockout-imminent/.test(entry.detail ?? '')), 'audited with the reason');
-  });
-
-  test('with more than one wrong password to spare, the right password signs in', async () => {
-    const user = await person();
-    for (let i = 0; i < 3; i++) assert.equal(await bindAs(user.dn, 'Wrong-Password-1'), '52e');
-    const client = webClient(fixture.portal.app.server, { ip: '10.9.9.2' });
-    await client.get('/me');
-    const page = await client.submit('/me/sign-in', { username: user.sam, domain: '', password: user.password });
-    assert.doesNotMatch(page.body, /not correct/);
-    assert.equal((await state(user.sam)).badPasswordCount, 0, 'a good bind clears the count');
   });
 });
 
@@ -359,7 +275,10 @@ describe('CSRF', () => {
   test('a form posted without the token, or with a wrong one, is refused and starts nothing', async () => {
     const client = webClient(fixture.portal.app.server);
     await client.get('/reset');
-    const sessionsBefore = await fixture.portal.app.store.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const sessionsBefore = await fixture.portal.app.store.db
+      .selectFrom('sessions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     for (const csrf of [false, 'forged-token'] as const) {
       const page = await client.post('/reset', { username: 'athompson', domain: '' }, { csrf });
       assert.equal(page.status, 403);
@@ -370,12 +289,23 @@ describe('CSRF', () => {
     const stolen = /name="_csrf" value="([^"]+)"/.exec(foreign.last!.body)![1]!;
     assert.equal((await client.post('/reset', { username: 'athompson', domain: '' }, { csrf: stolen })).status, 403, "another browser's token");
     assert.ok(!client.cookies.has('lk_flow'));
-    const sessionsAfter = await fixture.portal.app.store.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const sessionsAfter = await fixture.portal.app.store.db
+      .selectFrom('sessions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     assert.equal(Number(sessionsAfter.n), Number(sessionsBefore.n));
   });
 
   test('page views create no server-side state', async () => {
-    const count = async () => Number((await fixture.portal.app.store.db.selectFrom('sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const count = async () =>
+      Number(
+        (
+          await fixture.portal.app.store.db
+            .selectFrom('sessions')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const before = await count();
     for (const path of ['/', '/reset', '/unlock', '/change', '/enroll', '/reset?username=x', '/reset/verify']) {
       const page = await webClient(fixture.portal.app.server).get(path);
@@ -389,7 +319,15 @@ describe('e-mail addresses', () => {
   test('at enrollment, a display name that hides another address is refused; a bare address is stored bare', async () => {
     const user = await person();
     const client = webClient(fixture.portal.app.server);
-    const fields = { ...Object.fromEntries(Object.entries(ANSWERS).flatMap(([question, answer], i) => [[`question${i}`, question], [`answer${i}`, answer]])), mobile: '' };
+    const fields = {
+      ...Object.fromEntries(
+        Object.entries(ANSWERS).flatMap(([question, answer], i) => [
+          [`question${i}`, question],
+          [`answer${i}`, answer],
+        ]),
+      ),
+      mobile: '',
+    };
     await client.get('/enroll');
     await client.submit('/enroll', { username: user.sam, domain: '', password: user.password });
     for (const email of ['x<evil@example.org>', `"${mailOf(user)}" <evil@example.org>`, `${mailOf(user)}, evil@example.org`]) {

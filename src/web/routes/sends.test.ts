@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { devDomain, type TestUser } from '../../testing/dev-domain.ts';
 import { portalFixture } from '../../testing/portal.ts';
-import { csrfOf, type Page, webClient, type WebClient } from '../../testing/web-client.ts';
+import { csrfOf, type Page, type WebClient, webClient } from '../../testing/web-client.ts';
 
 const facts = devDomain();
 /** The mobile number every throwaway user of the dev domain has in the directory. */
@@ -71,7 +71,10 @@ describe('caps per destination', () => {
     assert.equal(capped.length, 10 - perHour);
     assert.ok(capped.every((entry) => entry.outcome === 'refused' && entry.detail === 'sms: per destination and hour'));
     assert.ok(capped.every((entry) => victims.some((victim) => victim.sam === entry.actor)));
-    assert.ok(capped.every((entry) => !JSON.stringify(entry).includes(DIRECTORY_MOBILE)), 'the number is not in the audit');
+    assert.ok(
+      capped.every((entry) => !JSON.stringify(entry).includes(DIRECTORY_MOBILE)),
+      'the number is not in the audit',
+    );
   });
 
   test('three accounts enrolled with one mailbox, however its address is spelled: it gets five e-mails in the hour', async () => {
@@ -79,7 +82,14 @@ describe('caps per destination', () => {
     const owners: TestUser[] = [];
     for (const spelling of [shared, shared.toUpperCase(), ` ${shared} `]) {
       const owner = await fixture.person();
-      await fixture.portal.app.store.enrollments.save({ userGuid: await guidOf(owner.sam), username: owner.sam, email: spelling, mobile: null, answers: [], now: Date.now() });
+      await fixture.portal.app.store.enrollments.save({
+        userGuid: await guidOf(owner.sam),
+        username: owner.sam,
+        email: spelling,
+        mobile: null,
+        answers: [],
+        now: Date.now(),
+      });
       owners.push(owner);
     }
     for (const [i, owner] of owners.entries()) {
@@ -96,7 +106,14 @@ describe('caps per account', () => {
   test('switching between e-mail and text message does not double what one account can be sent', async () => {
     const owner = await fixture.person();
     const mobile = '+15550177001';
-    await fixture.portal.app.store.enrollments.save({ userGuid: await guidOf(owner.sam), username: owner.sam, email: mailOf(owner), mobile, answers: [], now: Date.now() });
+    await fixture.portal.app.store.enrollments.save({
+      userGuid: await guidOf(owner.sam),
+      username: owner.sam,
+      email: mailOf(owner),
+      mobile,
+      answers: [],
+      now: Date.now(),
+    });
     const client = await channelPage(owner.sam, '10.22.0.1');
     for (let send = 0; send < 8; send++) assert.match((await client.submit('/reset/send', { channel: send % 2 ? 'sms' : 'email' })).body, /Enter your code/);
     assert.equal(mailsTo(mailOf(owner)) + textsTo(mobile), perHour);
@@ -117,7 +134,7 @@ describe('the helpdesk', () => {
     return client.post(`/helpdesk/users/${guid}/send-code`, { channel: 'email' }, { csrf: csrfOf(page.body) ?? false });
   }
 
-  test("caller codes count against the same caps as the public pages, and the operator is told when one is reached", async () => {
+  test('caller codes count against the same caps as the public pages, and the operator is told when one is reached', async () => {
     const caller = await fixture.person();
     const guid = await guidOf(caller.sam);
     const flow = await channelPage(caller.sam, '10.23.0.2');
@@ -131,6 +148,10 @@ describe('the helpdesk', () => {
     assert.match((await flow.submit('/reset/send', { channel: 'email' })).body, /Enter your code/);
     assert.equal(mailsTo(mailOf(caller)), perHour, 'neither the operator nor the public page sent a sixth');
     const audited = await refusals('send-capped', 'helpdesk');
-    assert.ok(audited.some((entry) => entry.actor === facts.helpdesk.member && entry.target === caller.sam && entry.detail === 'code by email: per destination and hour'));
+    assert.ok(
+      audited.some(
+        (entry) => entry.actor === facts.helpdesk.member && entry.target === caller.sam && entry.detail === 'code by email: per destination and hour',
+      ),
+    );
   });
 });

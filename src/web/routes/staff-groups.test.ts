@@ -11,7 +11,7 @@ import { saveSettings } from '../../testing/admin-console.ts';
 import { rejectsWithCode } from '../../testing/assertions.ts';
 import { adminClient, createGroup, createOu, createUser, devDomain, removeEntries, type TestUser } from '../../testing/dev-domain.ts';
 import { startTestPortal, type TestPortal } from '../../testing/portal.ts';
-import { webClient, type WebClient } from '../../testing/web-client.ts';
+import { type WebClient, webClient } from '../../testing/web-client.ts';
 
 const facts = devDomain();
 let admin: Client;

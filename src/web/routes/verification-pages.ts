@@ -12,12 +12,34 @@ import { passwordRules } from '../../flows/reset.ts';
 import { answerQuestion, checkCode, sendCode, startVerification } from '../../flows/verification.ts';
 import { StepOutOfOrder, type VerificationKind, type VerificationState } from '../../flows/verification-state.ts';
 import { choiceField, readForm, secretField, TEXT_MAX, textField, typedValues } from '../form-schema.ts';
-import { HONEYPOT, pageKit, prefilled, requester } from '../page-kit.ts';
+import { HONEYPOT, type PageKit, pageKit, prefilled, requester } from '../page-kit.ts';
 
 const startForm = z.object({ username: textField(TEXT_MAX), domain: textField(64), [HONEYPOT]: textField() });
 const answerForm = z.object({ answer: secretField() });
 const channelForm = z.object({ channel: choiceField(['email', 'sms']) });
 const codeForm = z.object({ code: textField(32) });
+
+/** The page for where the flow stands. */
+async function renderStage(ctx: FlowContext, form: PageKit['form'], reply: FastifyReply, state: VerificationState, errors: FieldError[]) {
+  const { t } = ctx;
+  const common = { kind: state.kind, state, errors, minutes: ctx.policy.codes.lifetimeMinutes };
+  switch (state.stage) {
+    case 'question':
+      return form(reply, 'question', {
+        ...common,
+        question: state.questions[state.questionIndex],
+        number: state.questionIndex + 1,
+        count: state.questions.length,
+      });
+    case 'channel':
+      return form(reply, 'channel', common);
+    case 'code':
+      return form(reply, 'code', { ...common, channelName: t(`verify.channelName.${state.codeChannel}`) });
+    case 'verified':
+      if (state.kind === 'unlock') return form(reply, 'unlock-confirm', common);
+      return form(reply, 'new-password', { ...common, policy: await passwordRules(ctx, state) });
+  }
+}
 
 export function verificationPages(ctx: FlowContext, kind: VerificationKind) {
   const { t } = ctx;
@@ -38,21 +60,7 @@ export function verificationPages(ctx: FlowContext, kind: VerificationKind) {
     return message(reply, t(`${kind}.heading`), t(`verify.stopped.${stop}`, { minutes }));
   }
 
-  /** The page for where the flow stands. */
-  async function stagePage(reply: FastifyReply, state: VerificationState, errors: FieldError[] = []) {
-    const common = { kind: state.kind, state, errors, minutes: ctx.policy.codes.lifetimeMinutes };
-    switch (state.stage) {
-      case 'question':
-        return form(reply, 'question', { ...common, question: state.questions[state.questionIndex], number: state.questionIndex + 1, count: state.questions.length });
-      case 'channel':
-        return form(reply, 'channel', common);
-      case 'code':
-        return form(reply, 'code', { ...common, channelName: t(`verify.channelName.${state.codeChannel}`) });
-      case 'verified':
-        if (state.kind === 'unlock') return form(reply, 'unlock-confirm', common);
-        return form(reply, 'new-password', { ...common, policy: await passwordRules(ctx, state) });
-    }
-  }
+  const stagePage = (reply: FastifyReply, state: VerificationState, errors: FieldError[] = []) => renderStage(ctx, form, reply, state, errors);
 
   /** After a step that moved the flow on: a new session id, and the page for the new stage. */
   async function next(request: FastifyRequest, reply: FastifyReply, state: VerificationState) {
@@ -101,7 +109,8 @@ export function verificationPages(ctx: FlowContext, kind: VerificationKind) {
       if (!read.ok) return stagePage(reply, state, read.errors);
       if (!read.values.channel) throw StepOutOfOrder({});
       const sent = await sendCode(ctx, state, read.values.channel, requester(request));
-      if (sent.outcome === 'too-soon') return stagePage(reply, state, [{ field: 'code', code: 'LK_CODE_RESEND_TOO_SOON', params: { seconds: sent.waitSeconds } }]);
+      if (sent.outcome === 'too-soon')
+        return stagePage(reply, state, [{ field: 'code', code: 'LK_CODE_RESEND_TOO_SOON', params: { seconds: sent.waitSeconds } }]);
       if (sent.outcome === 'failed') return stagePage(reply, state, [{ field: 'channel', code: sent.error.code }]);
       return next(request, reply, state);
     },

@@ -10,7 +10,7 @@ import { adminClient, bindAs, createUser, devDomain, freshPassword, removeEntrie
 import { codeSentTo, enroll, verify } from '../../testing/journeys.ts';
 import { startTestPortal, type TestPortal } from '../../testing/portal.ts';
 import type { CutPoint, TcpProxy } from '../../testing/tcp-proxy.ts';
-import { csrfOf, type Page, webClient, type WebClient } from '../../testing/web-client.ts';
+import { csrfOf, type Page, type WebClient, webClient } from '../../testing/web-client.ts';
 
 const facts = devDomain();
 let admin: Client;
@@ -211,7 +211,10 @@ for (const journey of journeys) {
       assert.equal(page.status, 503);
       assert.match(page.body, /cannot reach the directory right now/);
       assert.equal(dc, journey.notMade);
-      assert.deepEqual(entries.map((entry) => entry.outcome), journey.auditsFailure ? ['failure'] : []);
+      assert.deepEqual(
+        entries.map((entry) => entry.outcome),
+        journey.auditsFailure ? ['failure'] : [],
+      );
       if (journey.auditsFailure) assert.match(entries[0]!.detail ?? '', /LK_DIRECTORY_UNREACHABLE/);
       assert.equal(notices.length, 0);
     });

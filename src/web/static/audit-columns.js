@@ -1,6 +1,6 @@
 // Remembers the audit table's column widths after the admin resizes them. The page works
 // without this script (CSS makes the headers resizable); it only saves the widths for next time.
-(function () {
+(() => {
   const table = document.querySelector('table.audit');
   if (!table || !('ResizeObserver' in window)) return;
   const headers = [...table.querySelectorAll('th[data-column]')];
