@@ -51,6 +51,11 @@ export function queryText(max: number) {
   return textField(max).catch('');
 }
 
+/** A query or a route's parameters read by a schema of queryText fields: never an error, since a bad value reads as ''. */
+export function readQuery<Schema extends z.ZodType>(schema: Schema, query: unknown): z.infer<Schema> {
+  return schema.parse(query !== null && typeof query === 'object' ? query : {});
+}
+
 /** A password, answer or code field. */
 export const secretField = () => textField(SECRET_MAX);
 

@@ -13,17 +13,6 @@ import { readForm, secretField, textField, typedValues } from './form-schema.ts'
 /** The honeypot's field name: plausible to a bot, hidden from people. */
 export const HONEYPOT = 'website';
 
-/** A text field of a form or query, at most `max` characters (longer input is cut). Being replaced by form-schema.ts. */
-export function text(form: unknown, name: string, max = 256): string {
-  const value = (form as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value.slice(0, max) : '';
-}
-
-/** A password field: not trimmed, but bounded. Being replaced by form-schema.ts. */
-export function secret(form: unknown, name: string): string {
-  return text(form, name, 512);
-}
-
 const credentialsForm = z.object({ username: textField(), domain: textField(64), password: secretField(), [HONEYPOT]: textField() });
 
 /**

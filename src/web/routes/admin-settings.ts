@@ -12,8 +12,10 @@ import { saveSettings, settingsSection, settingsView } from '../../flows/admin/s
 import { type SettingField, type SettingsForm, sectionFields } from '../../flows/admin/settings-form.ts';
 import { testSettings } from '../../flows/admin/settings-test.ts';
 import { type AdminSession, activeAdmin } from '../../flows/admin/sign-in.ts';
-import { csrfField, readForm } from '../form-schema.ts';
-import { pageKit, requester, text } from '../page-kit.ts';
+import { csrfField, queryText, readForm, readQuery } from '../form-schema.ts';
+import { pageKit, requester } from '../page-kit.ts';
+
+const sectionParams = z.object({ section: queryText(64) });
 
 /** The longest value of a one-line field, and of one that spans lines (a pasted certificate, YAML). */
 const LINE_MAX = 2048;
@@ -77,7 +79,7 @@ const onPage = (errors: FieldError[]) => errors.map((error) => ({ ...error, fiel
 export async function adminSettingsRoutes(app: FastifyInstance, { admin: ctx }: { admin: AdminContext }) {
   const { form } = pageKit(ctx.t);
   const admin = (request: FastifyRequest) => activeAdmin(ctx, request.session.get('admin'));
-  const sectionOf = (request: FastifyRequest) => settingsSection(text(request.params, 'section', 64));
+  const sectionOf = (request: FastifyRequest) => settingsSection(readQuery(sectionParams, request.params).section);
 
   const settingsPage = async (reply: FastifyReply, session: AdminSession, section: RuntimeSection, notes: PageNotes = {}, status = 200) => {
     const view = await settingsView(ctx, section, notes.submitted);

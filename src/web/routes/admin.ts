@@ -10,8 +10,11 @@ import type { AdminContext } from '../../flows/admin/context.ts';
 import { dashboard, dashboardDays } from '../../flows/admin/dashboard.ts';
 import { AdminPageNotFound } from '../../flows/admin/settings.ts';
 import { type AdminSession, activeAdmin, signInToAdmin } from '../../flows/admin/sign-in.ts';
-import { csrfField, readForm } from '../form-schema.ts';
-import { HONEYPOT, pageKit, requester, text } from '../page-kit.ts';
+import { csrfField, queryText, readForm, readQuery, typedValues } from '../form-schema.ts';
+import { HONEYPOT, pageKit, requester } from '../page-kit.ts';
+
+const daysQuery = z.object({ days: queryText(16) });
+
 import { adminAuditRoutes } from './admin-audit.ts';
 import { adminSettingsRoutes } from './admin-settings.ts';
 
@@ -39,13 +42,13 @@ export async function adminRoutes(app: FastifyInstance, { admin: ctx }: AdminOpt
   app.get('/admin', async (request, reply) => {
     if (!request.session.get('admin')) return signInPage(reply);
     const session = await admin(request);
-    const days = dashboardDays(Number(text(request.query, 'days', 16)));
+    const days = dashboardDays(Number(readQuery(daysQuery, request.query).days));
     return form(reply, 'admin-dashboard', { session, days, board: await dashboard(ctx, days) });
   });
 
   app.post('/admin/sign-in', { preHandler: app.csrfProtection }, async (request, reply) => {
     const body = readForm(signInBody, request.body);
-    if (!body.ok) return signInPage(reply, { username: text(request.body, 'username'), domain: text(request.body, 'domain', 64) }, body.errors, 400);
+    if (!body.ok) return signInPage(reply, typedValues(request.body, ['username', 'domain']), body.errors, 400);
     const { username = '', domain = '', password = '', [HONEYPOT]: honeypot = '' } = body.values;
     const result = await signInToAdmin(ctx, ctx.adminAudit, { name: username, domain: domain || undefined, password, honeypot }, requester(request));
     if (!result.ok) return signInPage(reply, { username, domain }, [{ field: 'password', code: result.error.code }]);
