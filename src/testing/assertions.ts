@@ -13,3 +13,16 @@ export async function rejectsWithCode(promise: Promise<unknown>, code: string): 
   }
   assert.fail(`expected ${code}, but it succeeded`);
 }
+
+/**
+ * Reads `read` until `ready` says its value is there, for work that finishes after the response
+ * (an audit entry written once a download has ended); gives the last value after `timeoutMs`.
+ */
+export async function eventually<T>(read: () => Promise<T>, ready: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ready(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

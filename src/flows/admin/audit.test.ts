@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { createAuditRecorder } from '../../audit/recorder.ts';
 import type { Store } from '../../store/store.ts';
+import { eventually } from '../../testing/assertions.ts';
 import { forEachDatabase } from '../../testing/databases.ts';
 import { AUDIT_PAGE, type AuditSearch, auditFilter, auditListing, exportAuditTrail } from './audit.ts';
 import type { AdminSession } from './sign-in.ts';
@@ -126,8 +127,10 @@ forEachDatabase('the audit viewer', (database) => {
     const rows = parseCsv(Buffer.concat(await download.body.toArray()), { columns: true, bom: true }) as Record<string, string>[];
     assert.equal(rows.length, 10);
     assert.ok(rows.every((row) => Object.values(row).includes('Desk.Two')));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const [entry] = await exportsOf(ctx.store);
+    const [entry] = await eventually(
+      () => exportsOf(ctx.store),
+      (entries) => entries.length > 0,
+    );
     assert.equal(entry?.outcome, 'success');
     assert.equal(entry?.sourceIp, '10.65.0.1');
     assert.match(entry?.detail ?? '', /^csv, 10 rows: \{"category":"helpdesk","actor":"desk.two"/);
@@ -146,9 +149,12 @@ forEachDatabase('the audit viewer', (database) => {
       { warn() {}, error: (_details, message) => logged.push(message) },
     );
     await assert.rejects(download.body.toArray(), 'the download breaks off instead of ending like a complete file');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const trail = await eventually(
+      () => exportsOf(ctx.store),
+      (entries) => entries.some((entry) => entry.sourceIp === '10.66.0.2'),
+    );
     assert.deepEqual(logged, ['audit export failed']);
-    const failure = (await exportsOf(ctx.store)).find((entry) => entry.sourceIp === '10.66.0.2');
+    const failure = trail.find((entry) => entry.sourceIp === '10.66.0.2');
     assert.equal(failure?.outcome, 'failure');
     assert.equal(failure?.detail, 'csv: the database went away');
   });

@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { saveSettings } from '../../testing/admin-console.ts';
+import { eventually } from '../../testing/assertions.ts';
 import { devDomain, type TestUser } from '../../testing/dev-domain.ts';
 import { answerAll, codeSentTo, enroll } from '../../testing/journeys.ts';
 import { portalFixture } from '../../testing/portal.ts';
@@ -203,8 +204,11 @@ describe('audit viewer', () => {
       headers: { cookie: [...console.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
     });
     assert.equal(pdf.rawPayload.subarray(0, 5).toString(), '%PDF-');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const exports = await adminTrail('audit-export');
+    const ours = (entries: { detail?: string | null }[]) => entries.filter((e) => /"actor":"desk.two"/.test(e.detail ?? ''));
+    const exports = await eventually(
+      () => adminTrail('audit-export'),
+      (entries) => ours(entries).length >= 3,
+    );
     assert.deepEqual(
       exports
         .filter((e) => /"actor":"desk.two"/.test(e.detail ?? ''))
