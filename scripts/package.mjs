@@ -51,19 +51,6 @@ function nodeRuntime(arch) {
 }
 
 /**
- * better-sqlite3's addon as the checkout's `npm ci` compiled it, when that was for the same
- * Node ABI as the carried runtime and the same better-sqlite3 as the lock file: compiling it
- * again takes minutes. Null otherwise.
- */
-function compiledSqlite(runtime, lock) {
-  const addon = join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
-  const wanted = JSON.parse(lock).packages['node_modules/better-sqlite3']?.version;
-  const have = existsSync(addon) && JSON.parse(readFileSync(join(root, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')).version;
-  const abi = spawnSync(join(runtime, 'bin', 'node'), ['-p', 'process.versions.modules'], { encoding: 'utf8' }).stdout.trim();
-  return have === wanted && abi === process.versions.modules ? addon : null;
-}
-
-/**
  * The production node_modules, installed by `npm ci --omit=dev` under the carried runtime and
  * kept per lock file and runtime: a second build with the same ones (an upgrade test) installs nothing.
  */
@@ -76,33 +63,16 @@ function productionModules(runtime, arch) {
   rmSync(installing, { recursive: true, force: true });
   mkdirSync(installing, { recursive: true });
   for (const file of ['package.json', 'package-lock.json']) cpSync(join(root, file), join(installing, file));
-  const compiled = compiledSqlite(runtime, lock);
-  run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', ...(compiled ? ['--ignore-scripts'] : [])], {
+  run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], {
     cwd: installing,
-    env: {
-      ...process.env,
-      PATH: `${join(runtime, 'bin')}:${process.env.PATH}`,
-      // Headers of the carried runtime, not the machine's (~/.npmrc may name /usr); no prebuilt download.
-      npm_config_nodedir: runtime,
-      ...(compiled ? {} : { npm_config_build_from_source: 'true' }),
-    },
+    // Headers of the carried runtime, not the machine's (~/.npmrc may name /usr), should a module compile.
+    env: { ...process.env, PATH: `${join(runtime, 'bin')}:${process.env.PATH}`, npm_config_nodedir: runtime },
   });
+  // better-sqlite3 ships one Node-API binary per platform and its SQLite sources: only this
+  // machine's binary is loaded.
   const sqlite = join(installing, 'node_modules', 'better-sqlite3');
-  if (compiled) {
-    mkdirSync(join(sqlite, 'build', 'Release'), { recursive: true });
-    cpSync(compiled, join(sqlite, 'build', 'Release', 'better_sqlite3.node'));
-  }
-  // What the compiler left behind: only the addon itself is loaded.
-  for (const leftover of [
-    'deps',
-    'src',
-    join('build', 'Release', 'obj'),
-    join('build', 'Release', 'obj.target'),
-    join('build', 'Release', 'test_extension.node'),
-    join('build', 'deps'),
-  ]) {
-    rmSync(join(sqlite, leftover), { recursive: true, force: true });
-  }
+  for (const binary of readdirSync(join(sqlite, 'prebuilds'))) if (binary !== `linux-${arch}.node`) rmSync(join(sqlite, 'prebuilds', binary));
+  for (const unused of ['deps', 'src']) rmSync(join(sqlite, unused), { recursive: true, force: true });
   renameSync(installing, dir);
   return join(dir, 'node_modules');
 }

@@ -154,7 +154,8 @@ describe('the Debian package', () => {
         './etc/latchkey/latchkey.yaml': '-rw-r----- root/root',
       },
     );
-    assert.ok(entries.has('./usr/lib/latchkey/node_modules/better-sqlite3/build/Release/better_sqlite3.node'), 'the compiled SQLite addon');
+    assert.ok(entries.has('./usr/lib/latchkey/node_modules/better-sqlite3/prebuilds/linux-x64.node'), "the SQLite addon for this machine's platform");
+    assert.doesNotMatch(listing, /better-sqlite3\/prebuilds\/(?!linux-x64\.node$)\S/m, "no other platform's addon");
     for (const development of ['typescript', 'tsx', 'smtp-server', 'playwright-core']) {
       assert.doesNotMatch(listing, new RegExp(`/node_modules/${development}/`), development);
     }
