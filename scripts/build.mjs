@@ -12,6 +12,8 @@ const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript'
   stdio: 'inherit',
 });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+const bundles = spawnSync(process.execPath, [join(root, 'scripts', 'build-browser.mjs')], { cwd: root, stdio: 'inherit' });
+if (bundles.status !== 0) process.exit(bundles.status ?? 1);
 for (const assets of ['web/views', 'web/static', 'i18n/strings']) {
   cpSync(join(root, 'src', assets), join(root, 'dist', assets), { recursive: true });
 }

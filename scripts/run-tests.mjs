@@ -20,5 +20,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// The browser scripts' bundles are build output that the pages name; make them first.
+const bundles = spawnSync(process.execPath, [join(root, 'scripts', 'build-browser.mjs')], { cwd: root, stdio: 'inherit' });
+if (bundles.status !== 0) process.exit(bundles.status ?? 1);
+
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { cwd: root, stdio: 'inherit' });
 process.exit(result.status ?? 1);
