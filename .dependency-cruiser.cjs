@@ -4,7 +4,8 @@
  * settings, audit, certificates, metrics, backup, jobs · flows · web · app.ts and the CLI.
  */
 const tests = ['\\.test\\.ts$', '^src/testing/'];
-const belowFlows = '^src/(config|directory|store|security|settings|notify|audit|i18n|certificates|metrics|backup|jobs|passwords)/|^src/(log|errors|runtime)\\.ts$';
+const belowFlows =
+  '^src/(config|directory|store|security|settings|notify|audit|i18n|certificates|metrics|backup|jobs|passwords)/|^src/(log|errors|runtime)\\.ts$';
 
 module.exports = {
   forbidden: [
