@@ -27,6 +27,7 @@ import { translator } from '../i18n/translate.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { ServerKeys } from '../security/keys.ts';
 import { staticAssets } from './assets.ts';
+import { PAGE_CSP } from './csp.ts';
 import { BadRequest, FormExpired, NotFound } from './errors.ts';
 import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
 import { accountRoutes } from './routes/account.ts';
@@ -98,14 +99,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
       useDefaults: false,
-      directives: {
-        defaultSrc: ["'none'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-      },
+      directives: PAGE_CSP,
     },
     // No referrer to any other site; but 'no-referrer' would also make browsers send `Origin: null`
     // with the portal's own forms, and the cross-site guard refuses a null origin.
