@@ -190,3 +190,70 @@ test('axe finds no WCAG 2.1 A/AA violation on the password pages with the feedba
   assert.deepEqual(await axeViolations(page), [], '/change');
   await context.close();
 });
+
+/** The rules list as the rules' template renders it, every kind of rule once. */
+const CONTRACT_PAGE = `<!doctype html><html lang="en"><head><title>Rules</title>
+<script src="/static/password-feedback.bundle.js" defer></script></head><body><main>
+<div class="rules" id="rules" data-live-rules><ul>
+<li data-rule="min-length" data-min="8">at least 8</li>
+<li data-rule="max-length" data-max="20">at most 20</li>
+<li data-rule="no-name" data-words="jsmith,smith,john">not your name</li>
+<li data-rule="banned-words">no banned words</li>
+<li data-rule="no-repeats" data-max="2">no character three times in a row</li>
+<li data-rule="no-sequences" data-max="3">no run of four like abcd or 4321</li>
+<li data-rule="complexity" data-categories="3">three of four groups</li>
+<li data-rule="composition" data-classes="upper,lower,digit,symbol">every group</li>
+<li data-rule="not-breached">not breached</li>
+<li data-rule="history" data-count="5">not one of the last 5</li>
+</ul></div>
+<form><div class="field"><label for="password">New</label><input type="password" id="password"></div>
+<div class="field"><label for="confirm">Again</label><input type="password" id="confirm"></div>
+<div hidden data-password-feedback data-field="password" data-confirm="confirm" data-range="/password-check/range/"
+ data-t-met="met" data-t-unmet="not met" data-t-unknown="later" data-t-rules-met="{met} of {total}" data-t-strength="Strength {label}"
+ data-t-strength0="0" data-t-strength1="1" data-t-strength2="2" data-t-strength3="3" data-t-strength4="4"
+ data-t-match="same" data-t-mismatch="different" data-t-breached="seen {count} times" data-t-show="Show"></div></form></main></body></html>`;
+
+test('every rule of the rules list is ticked as far as the page can tell', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.route(`${base}/rules-contract`, (route) => route.fulfill({ contentType: 'text/html', body: CONTRACT_PAGE }));
+  await page.goto(`${base}/rules-contract`);
+  await page.locator('button.reveal').first().waitFor();
+  const states = async (password: string) => {
+    await page.locator('#password').fill(password);
+    // not-breached waits for the range check (the first test is about it).
+    return Object.fromEntries(
+      await page
+        .locator('#rules li:not([data-rule="not-breached"])')
+        .evaluateAll((items) => items.map((item) => [item.getAttribute('data-rule'), item.getAttribute('data-state')])),
+    );
+  };
+  const neutral = { 'banned-words': 'unknown', history: 'unknown' };
+  assert.deepEqual(await states('Xy7!Smith99'), {
+    ...neutral,
+    'min-length': 'met',
+    'max-length': 'met',
+    'no-name': 'unmet',
+    'no-repeats': 'met',
+    'no-sequences': 'met',
+    complexity: 'unmet',
+    composition: 'met',
+  });
+  assert.deepEqual(await states('aaab'), {
+    ...neutral,
+    'min-length': 'unmet',
+    'max-length': 'met',
+    'no-name': 'met',
+    'no-repeats': 'unmet',
+    'no-sequences': 'met',
+    complexity: 'unmet',
+    composition: 'unmet',
+  });
+  for (const run of ['Qw!abcd9Zk', 'Qw!DCBA9zk', 'Qw!6789xZk']) assert.equal((await states(run))['no-sequences'], 'unmet', run);
+  assert.equal((await states('Qw!abc9Zk'))['no-sequences'], 'met', 'a run of three is allowed');
+  const long = await states('qwerty12345678901234567');
+  assert.equal(long['max-length'], 'unmet');
+  assert.equal(long.composition, 'unmet');
+  assert.equal(long.complexity, 'unmet', 'two groups only');
+  await context.close();
+});
