@@ -21,6 +21,7 @@ import { counted, createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createMailer } from './notify/mailer.ts';
 import type { MailPort, SmsPort } from './notify/ports.ts';
 import { createSmsSender } from './notify/sms.ts';
+import { NO_SCREEN, type PasswordScreen } from './passwords/screen.ts';
 import { directoryFor, Runtime } from './runtime.ts';
 import { deriveKeys } from './security/keys.ts';
 import { pinnedAdminGroup } from './settings/admin-group.ts';
@@ -47,6 +48,8 @@ export interface AppOptions {
   now?: () => number;
   /** How often settings saved by other instances are looked for (default 5 s). */
   settingsPollMs?: number;
+  /** Screens new passwords (tests give one that knows chosen breached passwords). */
+  screen?: PasswordScreen;
 }
 
 export interface App {
@@ -85,7 +88,7 @@ const trialConnections: TrialConnections = {
  */
 function flowContext(
   runtime: Runtime,
-  parts: Pick<FlowContext, 'adminGroup' | 'store' | 'keys' | 'log' | 'now'> & { recorder: (category: 'self-service' | 'helpdesk') => AuditRecorder },
+  parts: Pick<FlowContext, 'adminGroup' | 'store' | 'keys' | 'log' | 'now' | 'screen'> & { recorder: (category: 'self-service' | 'helpdesk') => AuditRecorder },
 ): FlowContext {
   return {
     get directory() {
@@ -110,6 +113,7 @@ function flowContext(
     keys: parts.keys,
     log: parts.log,
     now: parts.now,
+    screen: parts.screen,
   };
 }
 
@@ -262,6 +266,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       keys,
       log,
       now,
+      screen: options.screen ?? NO_SCREEN,
       recorder: (category) => counted(createAuditRecorder(store.audit, category, now), category, metrics.events),
     });
     const admin = consoleContext(ctx, { runtime, store, adminAudit, settings, certificates });

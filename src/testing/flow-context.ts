@@ -17,6 +17,7 @@ import type { FlowContext, Requester } from '../flows/context.ts';
 import { answerQuestion, checkCode, sendCode, startVerification } from '../flows/verification.ts';
 import type { VerificationKind, VerificationState } from '../flows/verification-state.ts';
 import { loadStrings, translator } from '../i18n/translate.ts';
+import { NO_SCREEN } from '../passwords/screen.ts';
 import { hashAnswer } from '../security/answers.ts';
 import { deriveKeys } from '../security/keys.ts';
 import { pinHelpdeskGroups } from '../settings/helpdesk-groups.ts';
@@ -106,6 +107,7 @@ export async function buildFlowHarness(store: Store, settings: Settings = {}): P
       error: (_details, message) => void logs.push({ level: 'error', message }),
     },
     now,
+    screen: NO_SCREEN,
   };
   const advanceClock = (ms: number) => {
     offset += ms;

@@ -8,6 +8,7 @@ import type { FieldError } from '../field-errors.ts';
 import type { Requester } from '../flows/context.ts';
 import type { Credentials } from '../flows/sign-in.ts';
 import type { Translate } from '../i18n/translate.ts';
+import { scriptPolicyFor } from './csp.ts';
 import { readForm, secretField, textField, typedValues } from './form-schema.ts';
 
 /** The honeypot's field name: plausible to a bot, hidden from people. */
@@ -52,6 +53,7 @@ export function pageKit(t: Translate) {
     /** Renders a page with a form: a fresh CSRF token, the typed values (never passwords) and errors. */
     form(reply: FastifyReply, view: string, data: Record<string, unknown> = {}, status = 200) {
       const errors = (data.errors as FieldError[] | undefined) ?? [];
+      scriptPolicyFor(reply, view);
       return reply.code(status).view(view, {
         csrf: reply.generateCsrf(),
         honeypot: HONEYPOT,

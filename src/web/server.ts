@@ -27,6 +27,7 @@ import { translator } from '../i18n/translate.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { ServerKeys } from '../security/keys.ts';
 import { staticAssets } from './assets.ts';
+import { PAGE_CSP } from './csp.ts';
 import { BadRequest, FormExpired, NotFound } from './errors.ts';
 import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
 import { accountRoutes } from './routes/account.ts';
@@ -38,9 +39,17 @@ import { helpdeskRoutes } from './routes/helpdesk.ts';
 import { helpdeskCallerRoutes } from './routes/helpdesk-caller.ts';
 import { menuRoutes } from './routes/menu.ts';
 import { operationsRoutes, type ReadinessChecks } from './routes/operations.ts';
+import { passwordCheckRoutes } from './routes/password-check.ts';
 import { resetRoutes } from './routes/reset.ts';
 import { unlockRoutes } from './routes/unlock.ts';
 import { type SessionRows, sessionStore } from './session-store.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Log the route's pattern instead of the path, so that its parameters stay out of the log. */
+    logRoute?: boolean;
+  }
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const VIEWS = join(here, 'views');
@@ -90,14 +99,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
       useDefaults: false,
-      directives: {
-        defaultSrc: ["'none'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-      },
+      directives: PAGE_CSP,
     },
     // No referrer to any other site; but 'no-referrer' would also make browsers send `Origin: null`
     // with the portal's own forms, and the cross-site guard refuses a null origin.
@@ -158,14 +160,26 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   await app.register(accountRoutes, { ctx: options.ctx });
   await app.register(helpdeskRoutes, { ctx: options.ctx });
   await app.register(helpdeskCallerRoutes, { ctx: options.ctx });
+  await app.register(passwordCheckRoutes, { ctx: options.ctx });
   await app.register(adminRoutes, { admin: options.admin });
   if (options.outbox) await app.register(demoRoutes, { outbox: options.outbox });
   return app;
 }
 
-/** What the log keeps of a request: method, path and source, never the query string. */
-function requestForLog(request: { method: string; url: string; ip?: string; id?: unknown }) {
-  return { id: request.id, method: request.method, path: request.url.split('?')[0], remoteAddress: request.ip };
+/**
+ * What the log keeps of a request: method, path and source, never the query string. A route
+ * marked `logRoute` is logged by its pattern alone (its parameters are not kept).
+ */
+function requestForLog(request: {
+  method: string;
+  url: string;
+  ip?: string;
+  id?: unknown;
+  routeOptions?: { url?: string | undefined; config?: { logRoute?: boolean } };
+}) {
+  const route = request.routeOptions;
+  const path = route?.config?.logRoute && route.url ? route.url : request.url.split('?')[0];
+  return { id: request.id, method: request.method, path, remoteAddress: request.ip };
 }
 
 /** Eta, looking for each template first in the admin's overrides folder. */
