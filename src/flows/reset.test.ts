@@ -57,7 +57,10 @@ forEachDatabase('reset completion', (database) => {
     assert.deepEqual(await attempt('Ab1!'), { outcome: 'invalid', errors: [{ field: 'password', code: 'LK_PASSWORD_TOO_SHORT', params: { minLength: 8 } }] });
     assert.deepEqual(
       await attempt('alllowercaseletters'),
-      { outcome: 'invalid', errors: [{ field: 'password', code: 'LK_PASSWORD_COMPLEXITY', params: { short: 2, missing: 'capital letters, digits, symbols' } }] },
+      {
+        outcome: 'invalid',
+        errors: [{ field: 'password', code: 'LK_PASSWORD_COMPLEXITY', params: { short: 2, missing: 'capital letters, digits, symbols' } }],
+      },
       "the domain's complexity rule, explained",
     );
     assert.deepEqual(
