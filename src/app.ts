@@ -25,8 +25,8 @@ import { NO_SCREEN, type PasswordScreen } from './passwords/screen.ts';
 import { directoryFor, Runtime } from './runtime.ts';
 import { deriveKeys } from './security/keys.ts';
 import { pinnedAdminGroup } from './settings/admin-group.ts';
-import type { ResolveGroup } from './settings/helpdesk-groups.ts';
 import { loadMasterKey } from './settings/master-key.ts';
+import type { ResolveGroup } from './settings/pinned-groups.ts';
 import { SettingsService } from './settings/service.ts';
 import { openStore, type Store } from './store/store.ts';
 import type { Outbox } from './web/routes/demo.ts';
@@ -107,32 +107,29 @@ function flowContext(
       return runtime.t;
     },
     adminGroup: parts.adminGroup,
+    screen: parts.screen,
     store: parts.store,
     audit: parts.recorder('self-service'),
     helpdeskAudit: parts.recorder('helpdesk'),
     keys: parts.keys,
     log: parts.log,
     now: parts.now,
-    screen: parts.screen,
   };
 }
 
 /** What the start found wrong without refusing to start: said once in the log, each with what follows from it. */
-function reportStartUpProblems(
-  log: FastifyInstance['log'],
-  found: { unpinnedHelpdeskGroups: unknown; adminGroupPending: unknown; unknownOverrides: string[] },
-): void {
-  if (Array.isArray(found.unpinnedHelpdeskGroups)) {
-    for (const problem of found.unpinnedHelpdeskGroups as { code: string; params: object }[]) {
+function reportStartUpProblems(log: FastifyInstance['log'], found: { unpinnedGroups: unknown; adminGroupPending: unknown; unknownOverrides: string[] }): void {
+  if (Array.isArray(found.unpinnedGroups)) {
+    for (const problem of found.unpinnedGroups as { field: string; code: string; params: object }[]) {
       log.error(
-        { code: problem.code, ...problem.params },
-        'a helpdesk group names no group or several: it grants nothing until it is saved naming exactly one',
+        { setting: problem.field, code: problem.code, ...problem.params },
+        'a helpdesk or password-policy group names no group or several: it applies to nobody until it is saved naming exactly one',
       );
     }
   } else {
     log.warn(
-      { err: found.unpinnedHelpdeskGroups },
-      'the helpdesk groups could not be looked up in the directory: those not identified yet grant nothing until saved again or the next start',
+      { err: found.unpinnedGroups },
+      'the helpdesk and password-policy groups could not be looked up in the directory: those not identified yet apply to nobody until saved again or the next start',
     );
   }
   if (found.adminGroupPending)
@@ -232,7 +229,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   try {
     const certificates = certificateCache(() => certificateStatuses(config, runtime.settings.current().directory.urls), CERTIFICATE_CACHE_MS, now);
     const metrics = createMetrics(() => certificateDaysLeft(certificates));
-    const adminAudit = counted(createAuditRecorder(store.audit, 'admin', now), 'admin', metrics.events);
+    const adminAudit = counted(createAuditRecorder(store.audit, 'admin', now), 'admin', metrics);
     const { masterKeys, settings, keys } = await openSettings(config, store, adminAudit, options.env, now, (reference) =>
       runtime.directory.resolveGroup(reference),
     );
@@ -257,17 +254,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       now,
     });
     const adminGroupPending = await adminGroupAtStart(adminGroup, runtime);
-    // Entries that cannot be pinned grant nothing until the admin saves them naming one group.
-    const unpinnedHelpdeskGroups = await settings.pinStoredHelpdeskGroups().catch((error: unknown) => error);
+    // Entries that cannot be pinned apply to nobody until the admin saves them naming one group.
+    const unpinnedGroups = await settings.pinStoredGroups().catch((error: unknown) => error);
     runtime.apply();
     const ctx = flowContext(runtime, {
       adminGroup,
+      screen: options.screen ?? NO_SCREEN,
       store,
       keys,
       log,
       now,
-      screen: options.screen ?? NO_SCREEN,
-      recorder: (category) => counted(createAuditRecorder(store.audit, category, now), category, metrics.events),
+      recorder: (category) => counted(createAuditRecorder(store.audit, category, now), category, metrics),
     });
     const admin = consoleContext(ctx, { runtime, store, adminAudit, settings, certificates });
     server = await closingOnFailure(runtime, () =>
@@ -285,7 +282,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         ...(options.outbox ? { outbox: options.outbox } : {}),
       }),
     );
-    reportStartUpProblems(server.log, { unpinnedHelpdeskGroups, adminGroupPending, unknownOverrides });
+    reportStartUpProblems(server.log, { unpinnedGroups, adminGroupPending, unknownOverrides });
     runtime.startPolling(options.settingsPollMs);
     const jobs = createJobs({ store, settings: () => runtime.settings.current(), adminAudit, certificates, mail: () => runtime.mail, now });
     const stopJobs = scheduleJobs(jobs, log);

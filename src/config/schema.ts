@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { bareAddress } from '../notify/address.ts';
 import { isPhoneRegion } from '../notify/phone.ts';
+import { passwordPolicySchema } from './password-policy-schema.ts';
 
 const minutes = (fallback: number) =>
   z
@@ -276,6 +277,7 @@ const runtimeShape = {
       generatedPasswordLength: z.number().int().min(12).max(64).default(16),
     })
     .prefault({}),
+  passwordPolicy: passwordPolicySchema,
   smtp: z
     .strictObject({
       host: z.string().min(1),
@@ -371,6 +373,10 @@ export type Config = z.infer<typeof configSchema> & {
 };
 /** The validated settings kept in the database. */
 export type RuntimeSettings = z.infer<typeof runtimeSchema>;
+/** The password rules of Latchkey's own, on top of the directory's. */
+export type PasswordPolicySettings = RuntimeSettings['passwordPolicy'];
+/** One group's stricter password rules. */
+export type PasswordPolicyGroup = PasswordPolicySettings['groups'][number];
 /** One configured helpdesk group. */
 export type HelpdeskGroup = RuntimeSettings['helpdesk']['groups'][number];
 export type RuntimeSection = (typeof RUNTIME_SECTIONS)[number];

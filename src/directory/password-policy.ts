@@ -124,20 +124,41 @@ export function checkPassword(policy: PasswordPolicy, password: string, owner: P
   return broken;
 }
 
-function isComplex(password: string, owner: PasswordOwner): boolean {
+/** The kinds of character Windows' complexity rule counts that a person can be told to add. */
+export type ComplexityClass = 'upper' | 'lower' | 'digit' | 'symbol';
+
+const COMPLEXITY_CLASSES: readonly { name: ComplexityClass | 'caseless'; pattern: RegExp }[] = [
+  { name: 'upper', pattern: /\p{Lu}/u },
+  { name: 'lower', pattern: /\p{Ll}/u },
+  { name: 'digit', pattern: /[0-9]/ }, // base-10 digits
+  { name: 'symbol', pattern: /[^\p{L}\p{N}]/u },
+  { name: 'caseless', pattern: /[\p{Lo}\p{Lt}\p{Lm}]/u }, // letters without case (e.g. Asian scripts)
+];
+
+/** What Windows' complexity rule finds wrong with a password, so that it can be explained. */
+export interface ComplexityFindings {
+  /** The kinds of character it lacks (of the four a keyboard offers). */
+  missing: ComplexityClass[];
+  /** How many more kinds it needs to reach three. */
+  short: number;
+  /** It holds the account name or a part of the display name of three or more characters. */
+  containsName: boolean;
+}
+
+/** Windows' complexity definition applied to `password`: three of five character classes, and no name. */
+export function complexityFindings(password: string, owner: PasswordOwner): ComplexityFindings {
   const lower = password.toLowerCase();
   const sam = owner.samAccountName.toLowerCase();
-  if (sam.length >= 3 && lower.includes(sam)) return false;
   const nameParts = (owner.displayName ?? '').split(DISPLAY_NAME_DELIMITERS).filter((part) => part.length >= 3);
-  if (nameParts.some((part) => lower.includes(part.toLowerCase()))) return false;
-  const classes = [
-    /\p{Lu}/u, // upper case
-    /\p{Ll}/u, // lower case
-    /[0-9]/, // base-10 digits
-    /[^\p{L}\p{N}]/u, // symbols
-    /[\p{Lo}\p{Lt}\p{Lm}]/u, // letters without case (e.g. Asian scripts)
-  ];
-  return classes.filter((pattern) => pattern.test(password)).length >= 3;
+  const containsName = (sam.length >= 3 && lower.includes(sam)) || nameParts.some((part) => lower.includes(part.toLowerCase()));
+  const present = COMPLEXITY_CLASSES.filter(({ pattern }) => pattern.test(password));
+  const missing = COMPLEXITY_CLASSES.filter((kind) => !present.includes(kind) && kind.name !== 'caseless').map((kind) => kind.name as ComplexityClass);
+  return { missing, short: Math.max(0, 3 - present.length), containsName };
+}
+
+function isComplex(password: string, owner: PasswordOwner): boolean {
+  const findings = complexityFindings(password, owner);
+  return !findings.containsName && findings.short === 0;
 }
 
 /** The wrong-password facts of an account, as its DC keeps them. */

@@ -5,15 +5,15 @@
  */
 import type { DirectoryUser, GroupMembership, WriteReceipt } from '../directory/directory.ts';
 import { AccountProtected, WriteOutcomeUnknown } from '../directory/errors.ts';
-import type { PasswordPolicy } from '../directory/password-policy.ts';
 import { writeDetail } from '../directory/write-outcome.ts';
 import { LatchkeyError } from '../errors.ts';
 import type { FieldError } from '../field-errors.ts';
 import { bareAddress } from '../notify/address.ts';
 import { parseMobile, storedMobile } from '../notify/phone.ts';
+import type { RulesList } from '../passwords/hints.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { ENROLL_LIFETIME_MS, type EnrollState } from './enroll.ts';
-import { newPasswordErrors, policyFieldError } from './new-password.ts';
+import { newPasswordErrors, policyFieldError, rulesList } from './new-password.ts';
 import { type Credentials, recordSignInFailure, signIn, tryPassword } from './sign-in.ts';
 import { openSession, type SignedInSession, sessionUser, touch } from './signed-in.ts';
 
@@ -49,7 +49,7 @@ export interface ProfileAttribute {
 export interface Profile {
   user: DirectoryUser;
   /** The rules a new password must meet, shown before the change form. */
-  policy: PasswordPolicy;
+  rules: RulesList;
   attributes: ProfileAttribute[];
   enrolled: { questions: number; email: string | null; mobile: string | null } | null;
 }
@@ -63,7 +63,7 @@ export async function viewProfile(ctx: FlowContext, user: DirectoryUser, request
   await ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action: 'profile-view', outcome: 'success', sourceIp: requester.ip });
   return {
     user,
-    policy: await ctx.directory.passwordPolicy(user),
+    rules: await rulesList(ctx, user),
     attributes: names.map((name) => ({ name, values: values[name] ?? [], editable: editableAttributes.includes(name) })),
     enrolled: enrollment && {
       questions: enrollment.answers.length,
@@ -171,7 +171,11 @@ export async function changeOwnPassword(
   input: { oldPassword: string; newPassword: string; confirm: string },
   requester: Requester,
 ): Promise<OwnChangeOutcome> {
-  const errors = newPasswordErrors(await ctx.directory.passwordPolicy(user), user, input.newPassword, input.confirm, 'newPassword');
+  const errors = await newPasswordErrors(ctx, user, input.newPassword, input.confirm, {
+    field: 'newPassword',
+    flow: 'me',
+    report: (entry) => ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, sourceIp: requester.ip, ...entry }),
+  });
   if (errors.length) return { outcome: 'invalid', errors };
   const record = (outcome: 'success' | 'refused' | 'unknown', detail?: string) =>
     ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action: 'change', outcome, sourceIp: requester.ip, ...(detail ? { detail } : {}) });

@@ -8,9 +8,10 @@ import { InvalidCredentials, WriteOutcomeUnknown } from '../directory/errors.ts'
 import { writeDetail } from '../directory/write-outcome.ts';
 import { LatchkeyError } from '../errors.ts';
 import type { FieldError } from '../field-errors.ts';
+import type { RulesList } from '../passwords/hints.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { FlowContext, Requester } from './context.ts';
-import { newPasswordErrors, policyFieldError, typedPasswordErrors } from './new-password.ts';
+import { newPasswordErrors, policyFieldError, rulesList, typedPasswordErrors } from './new-password.ts';
 import { tryPassword } from './sign-in.ts';
 
 export interface ChangeInput {
@@ -22,7 +23,8 @@ export interface ChangeInput {
   honeypot?: string;
 }
 
-export type ChangeOutcome = { outcome: 'done' } | { outcome: 'invalid'; errors: FieldError[] };
+/** `rules`: the account's rules list, given only once the old password is proven. */
+export type ChangeOutcome = { outcome: 'done' } | { outcome: 'invalid'; errors: FieldError[]; rules?: RulesList };
 
 /** Account problems shown on the old-password field (the name and the password are one question). */
 const CREDENTIAL_CODES = new Set(['LK_INVALID_CREDENTIALS', 'LK_ACCOUNT_LOCKED', 'LK_RATE_LIMITED']);
@@ -55,16 +57,23 @@ async function change(ctx: FlowContext, input: ChangeInput, requester: Requester
   }
   const { user } = tried;
   const actor = { sam: user.samAccountName, guid: user.guid };
-  // The old password is right: now the account's own rules may be shown.
-  const errors = newPasswordErrors(await ctx.directory.passwordPolicy(user), user, input.newPassword, input.confirm, 'newPassword');
-  if (errors.length) return { outcome: 'invalid', errors };
+  // The old password is right: now the account's own rules may be checked and shown.
+  const errors = await newPasswordErrors(ctx, user, input.newPassword, input.confirm, {
+    field: 'newPassword',
+    flow: 'change',
+    report: (entry) => ctx.audit.record({ actor: actor.sam, actorGuid: actor.guid, sourceIp: requester.ip, ...entry }),
+  });
+  if (errors.length) return { outcome: 'invalid', errors, rules: await rulesList(ctx, user) };
   let receipt: WriteReceipt;
   try {
     receipt = await ctx.directory.changePassword(user, input.oldPassword, input.newPassword);
   } catch (error) {
     if (!(error instanceof LatchkeyError)) throw error;
     const fieldError = policyFieldError(error, 'newPassword');
-    if (fieldError) return refuse(fieldError.code, error.code, actor, 'newPassword');
+    if (fieldError) {
+      await refuse(fieldError.code, error.code, actor, 'newPassword');
+      return { outcome: 'invalid', errors: [fieldError], rules: await rulesList(ctx, user) };
+    }
     // A locked account answers "locked" whatever the password: shown as a wrong password.
     if (CREDENTIAL_CODES.has(error.code)) return refuse(InvalidCredentials.code, error.code, actor);
     if (error.status < 500) return refuse(error.code, error.code, actor);

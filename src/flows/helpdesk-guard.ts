@@ -12,7 +12,7 @@ import { AccountProtected } from '../directory/errors.ts';
 import { holdsGroup } from '../directory/group-identity.ts';
 import { withinAny } from '../directory/scope.ts';
 import { createError } from '../errors.ts';
-import { pinnedIdentity } from '../settings/helpdesk-groups.ts';
+import { pinnedIdentity } from '../settings/pinned-groups.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { groupsHeld, type SignedInSession } from './signed-in.ts';
 import type { Channel } from './verification-state.ts';

@@ -4,10 +4,8 @@
  * again on the server (membership, then the account: see helpdesk-guard.ts), and every action is
  * audited with operator and target. Verifying the caller is in caller-verification.ts.
  */
-import { randomInt } from 'node:crypto';
 import type { AuditAction } from '../audit/recorder.ts';
 import type { DirectoryUser, WriteReceipt } from '../directory/directory.ts';
-import { checkPassword } from '../directory/password-policy.ts';
 import { failedWriteOutcome, writeDetail } from '../directory/write-outcome.ts';
 import { createError, type LatchkeyError } from '../errors.ts';
 import type { FieldError } from '../field-errors.ts';
@@ -17,9 +15,10 @@ import { CallerNotVerified, callerChannels, callerChecksExhausted, callerQuestio
 import { maskedDestinations } from './code-destinations.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { clearFailures } from './failure-limits.ts';
+import { generateAccepted } from './generated-password.ts';
 import { authorisedTarget, authorityOf, type Desk, NotHelpdesk, type OperatorSession, record } from './helpdesk-guard.ts';
 import { limitKeys } from './limit-keys.ts';
-import { newPasswordErrors, policyFieldError } from './new-password.ts';
+import { applicableRules, newPasswordErrors, type PasswordCheck, policyFieldError } from './new-password.ts';
 import { type Credentials, signIn } from './sign-in.ts';
 import { openSession, SignInRequired, sessionUser, touch, wholeDomain } from './signed-in.ts';
 import { accountNameKeys } from './typed-name.ts';
@@ -104,21 +103,6 @@ export async function userDetails(ctx: FlowContext, desk: Desk, guid: string, re
   };
 }
 
-/** Letters and digits that cannot be mistaken for one another when read out or typed. */
-const READABLE = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-
-/**
- * A strong password that people can read and type: groups of four readable characters joined
- * by dashes, with capitals, small letters and digits, meeting the account's policy.
- */
-export function generatePassword(length: number, accept: (candidate: string) => boolean): string {
-  for (;;) {
-    const characters = Array.from({ length }, () => READABLE[randomInt(READABLE.length)]).join('');
-    const candidate = characters.match(/.{1,4}/g)!.join('-');
-    if (/[A-Z]/.test(candidate) && /[a-z]/.test(candidate) && /\d/.test(candidate) && accept(candidate)) return candidate;
-  }
-}
-
 export type HelpdeskResetInput = { mode: 'typed'; password: string; confirm: string; mustChange: boolean } | { mode: 'generated'; mustChange: boolean };
 
 export type HelpdeskResetOutcome = { outcome: 'done'; generated: string | null } | { outcome: 'invalid'; errors: FieldError[] };
@@ -137,15 +121,19 @@ export async function resetForCaller(
     await record(ctx, desk.session, user, 'reset', 'refused', requester, 'caller not verified');
     throw CallerNotVerified({});
   }
-  const policy = await ctx.directory.passwordPolicy(user);
+  const check: PasswordCheck = {
+    flow: 'helpdesk',
+    report: ({ action, outcome, detail }) => record(ctx, desk.session, user, action, outcome, requester, `${detail}; ${input.mode}`),
+  };
   let password: string;
   if (input.mode === 'typed') {
-    const errors = newPasswordErrors(policy, user, input.password, input.confirm);
+    const errors = await newPasswordErrors(ctx, user, input.password, input.confirm, check);
     if (errors.length) return { outcome: 'invalid', errors };
     password = input.password;
   } else {
-    const length = Math.max(ctx.policy.helpdesk.generatedPasswordLength, policy.minLength);
-    password = generatePassword(length, (candidate) => checkPassword(policy, candidate, user).length === 0);
+    const generated = await generateAccepted(ctx, (await applicableRules(ctx, user)).rules, ctx.policy.helpdesk.generatedPasswordLength, check);
+    if ('errors' in generated) return { outcome: 'invalid', errors: generated.errors };
+    password = generated.password;
   }
   const detail = `caller verified: ${verified ? 'yes' : 'no'}; ${input.mode}; must change: ${input.mustChange ? 'yes' : 'no'}`;
   let receipt: WriteReceipt;

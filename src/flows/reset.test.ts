@@ -55,10 +55,17 @@ forEachDatabase('reset completion', (database) => {
     const state = await verifiedFlow(harness, 'reset', user, requester);
     const attempt = (password: string, confirm = password) => completeReset(ctx, state, { password, confirm }, requester);
     assert.deepEqual(await attempt('Ab1!'), { outcome: 'invalid', errors: [{ field: 'password', code: 'LK_PASSWORD_TOO_SHORT', params: { minLength: 8 } }] });
-    assert.deepEqual(await attempt('alllowercaseletters'), { outcome: 'invalid', errors: [{ field: 'password', code: 'LK_PASSWORD_TOO_SIMPLE' }] });
+    assert.deepEqual(
+      await attempt('alllowercaseletters'),
+      {
+        outcome: 'invalid',
+        errors: [{ field: 'password', code: 'LK_PASSWORD_COMPLEXITY', params: { short: 2, missing: 'capital letters, digits, symbols' } }],
+      },
+      "the domain's complexity rule, explained",
+    );
     assert.deepEqual(
       await attempt(`My-${user.samAccountName}-99`),
-      { outcome: 'invalid', errors: [{ field: 'password', code: 'LK_PASSWORD_TOO_SIMPLE' }] },
+      { outcome: 'invalid', errors: [{ field: 'password', code: 'LK_PASSWORD_CONTAINS_NAME' }] },
       'the account name in it',
     );
     assert.deepEqual(await attempt('Tulip-garden-77', 'Tulip-garden-78'), { outcome: 'invalid', errors: [{ field: 'confirm', code: 'LK_PASSWORDS_DIFFER' }] });
@@ -66,6 +73,11 @@ forEachDatabase('reset completion', (database) => {
     assert.equal(await bindAs(person.dn, person.password), 'ok', 'the old password still signs in');
     assert.equal(await readAttribute(flows.admin, person.dn, 'pwdLastSet'), pwdLastSet);
     assert.deepEqual(await auditOf(ctx, user.samAccountName, 'reset'), [], 'no reset was made');
+    assert.deepEqual(
+      (await auditOf(ctx, user.samAccountName, 'password-refused')).map((entry) => entry.detail),
+      ['no-name; reset', 'complexity; reset', 'min-length; reset'],
+      'each refusal audited by its rule',
+    );
     assert.equal(harness.mail.filter((message) => /was reset/.test(message.subject) && message.to.includes(user.mail ?? '')).length, 0, 'no notice');
     const next = freshPassword();
     assert.equal((await attempt(next)).outcome, 'done', 'a good password then goes through');
@@ -78,7 +90,7 @@ forEachDatabase('reset completion', (database) => {
     const requester = someone();
     const state = await verifiedFlow(harness, 'reset', user, requester);
     // Ten characters and complex: the domain's rules (all the service account can read) allow it, the PSO's 12 do not.
-    const outcome = await completeReset(ctx, state, { password: 'Abcdef-123', confirm: 'Abcdef-123' }, requester);
+    const outcome = await completeReset(ctx, state, { password: 'Kp9-Tulip!', confirm: 'Kp9-Tulip!' }, requester);
     assert.deepEqual(outcome, { outcome: 'invalid', errors: [{ field: 'password', code: 'LK_PASSWORD_TOO_SHORT', params: { minLength: 12 } }] });
     assert.equal(await bindAs(person.dn, person.password), 'ok');
     assert.deepEqual(await auditOf(ctx, user.samAccountName, 'reset'), [{ category: 'self-service', outcome: 'refused', detail: 'LK_PASSWORD_TOO_SHORT' }]);

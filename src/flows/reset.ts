@@ -1,19 +1,19 @@
 /** Reset, once verification passed: the service account sets the new password (which also unlocks). */
 
 import type { WriteReceipt } from '../directory/directory.ts';
-import type { PasswordPolicy } from '../directory/password-policy.ts';
 import { failedWriteOutcome, writeDetail } from '../directory/write-outcome.ts';
 import type { LatchkeyError } from '../errors.ts';
+import type { RulesList } from '../passwords/hints.ts';
 import type { FlowContext, Requester } from './context.ts';
-import { newPasswordErrors, policyFieldError } from './new-password.ts';
+import { newPasswordErrors, policyFieldError, rulesList } from './new-password.ts';
 import { notifyOwner, type RecoverOutcome, recordRecovery } from './recovery-outcome.ts';
 import { verifiedUser } from './verification.ts';
 import type { VerificationState } from './verification-state.ts';
 
-/** The password rules to show before the user types (the user's fine-grained policy if readable). */
-export async function passwordRules(ctx: FlowContext, state: VerificationState): Promise<PasswordPolicy | null> {
+/** The password rules to show before the user types: Latchkey's and the directory's (the fine-grained policy if readable). */
+export async function passwordRules(ctx: FlowContext, state: VerificationState): Promise<RulesList | null> {
   const user = state.user && (await ctx.directory.getUser(state.user.guid));
-  return user ? ctx.directory.passwordPolicy(user) : null;
+  return user ? rulesList(ctx, user) : null;
 }
 
 /** Sets the new password as the service account, after a passed verification. */
@@ -26,7 +26,10 @@ export async function completeReset(
   const verified = await verifiedUser(ctx, state, requester);
   if ('refusal' in verified) return { outcome: 'refused', refusal: verified.refusal };
   const { user } = verified;
-  const errors = newPasswordErrors(await ctx.directory.passwordPolicy(user), user, input.password, input.confirm);
+  const errors = await newPasswordErrors(ctx, user, input.password, input.confirm, {
+    flow: 'reset',
+    report: (entry) => ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, sourceIp: requester.ip, ...entry }),
+  });
   if (errors.length) return { outcome: 'invalid', errors };
   let receipt: WriteReceipt;
   try {

@@ -5,11 +5,13 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditRecord, AuditRecorder } from '../audit/recorder.ts';
+import { refusedRule } from '../passwords/refusals.ts';
 
 export interface Metrics {
   registry: Registry;
   requests: Counter<'route' | 'method' | 'status'>;
   events: Counter<'category' | 'action' | 'outcome'>;
+  passwordRefusals: Counter<'rule'>;
   directory: Histogram<'operation' | 'outcome'>;
   certificateDaysLeft: Gauge<'certificate'>;
 }
@@ -31,6 +33,12 @@ export function createMetrics(certificates: () => Promise<Record<string, number>
       labelNames: ['category', 'action', 'outcome'],
       registers: [registry],
     }),
+    passwordRefusals: new Counter({
+      name: 'latchkey_password_refusals_total',
+      help: "New passwords refused before reaching the directory, by Latchkey's rule or screening's verdict.",
+      labelNames: ['rule'],
+      registers: [registry],
+    }),
     directory: new Histogram({
       name: 'latchkey_directory_operation_seconds',
       help: 'Directory operations of the service account by kind and outcome.',
@@ -50,12 +58,13 @@ export function createMetrics(certificates: () => Promise<Record<string, number>
   };
 }
 
-/** A recorder that also counts what it records. */
-export function counted(recorder: AuditRecorder, category: string, events: Metrics['events']): AuditRecorder {
+/** A recorder that also counts what it records (refused passwords by rule too). */
+export function counted(recorder: AuditRecorder, category: string, metrics: Pick<Metrics, 'events' | 'passwordRefusals'>): AuditRecorder {
   return {
     async record(entry: AuditRecord) {
       await recorder.record(entry);
-      events.inc({ category, action: entry.action, outcome: entry.outcome });
+      metrics.events.inc({ category, action: entry.action, outcome: entry.outcome });
+      if (entry.action === 'password-refused') metrics.passwordRefusals.inc({ rule: refusedRule(entry.detail) });
     },
   };
 }

@@ -16,7 +16,6 @@ import { type RuntimeSection, type RuntimeSettings, runtimeSchema } from '../con
 import { createError } from '../errors.ts';
 import type { FieldError } from '../field-errors.ts';
 import type { Settings, SettingsRows } from '../store/settings.ts';
-import { pinHelpdeskGroups, pinnedIdentity, type ResolveGroup } from './helpdesk-groups.ts';
 import { type MasterKey, MasterKeyMismatch } from './key-ring.ts';
 import {
   HOLDER_REPORT_MS,
@@ -31,6 +30,7 @@ import {
   withdrawHolder,
 } from './key-state.ts';
 import type { MasterKeys } from './master-key.ts';
+import { type GroupEntry, pinGroups, pinnedIdentity, type ResolveGroup } from './pinned-groups.ts';
 
 export const SettingsMissing = createError<{ problems: string[] }>(
   'LK_SETTINGS_MISSING',
@@ -46,6 +46,11 @@ export const SECRET_FIELDS: Partial<Record<RuntimeSection, readonly string[]>> =
   smtp: ['password'],
   sms: ['authToken', 'headers'],
 };
+
+/** Sections whose `groups` name AD groups, pinned to their SIDs when saved. */
+const GROUP_SECTIONS = ['helpdesk', 'passwordPolicy'] as const;
+type GroupSection = (typeof GROUP_SECTIONS)[number];
+const isGroupSection = (section: RuntimeSection): section is GroupSection => GROUP_SECTIONS.some((name) => name === section);
 
 const SECTION_KEY = (section: string) => `section:${section}`;
 const SECRET_KEY = (name: string) => `secret:${name}`;
@@ -159,25 +164,30 @@ export class SettingsService {
   async save(section: RuntimeSection, submitted: Section | null, editor: Editor): Promise<SaveResult> {
     const parsed = runtimeSchema.shape[section].safeParse(this.withStoredSecrets(section, submitted));
     if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error.issues) };
-    if (section === 'helpdesk') {
-      const helpdesk = parsed.data as RuntimeSettings['helpdesk'];
-      const pinned = await pinHelpdeskGroups(helpdesk.groups, this.current().helpdesk.groups, this.groupResolver());
+    if (isGroupSection(section)) {
+      const value = parsed.data as RuntimeSettings[GroupSection];
+      const pinned = await pinGroups<GroupEntry>(value.groups, this.current()[section].groups, this.groupResolver());
       if (pinned.errors.length) return { ok: false, errors: pinned.errors };
-      return this.commit(section, { ...helpdesk, groups: pinned.groups }, editor);
+      return this.commit(section, { ...value, groups: pinned.groups }, editor);
     }
     return this.commit(section, parsed.data as Section | undefined, editor);
   }
 
   /**
-   * Pins the stored helpdesk groups that have no SID yet (imported from the config file, or saved
-   * before groups were pinned) and stores those it could; returns the names it could not.
+   * Pins the stored groups (helpdesk, password policy) that have no SID yet (imported from the
+   * config file, or saved before groups were pinned) and stores those it could; returns the names
+   * it could not.
    */
-  async pinStoredHelpdeskGroups(): Promise<FieldError[]> {
-    const helpdesk = this.current().helpdesk;
-    if (helpdesk.groups.every(pinnedIdentity)) return [];
-    const pinned = await pinHelpdeskGroups(helpdesk.groups, helpdesk.groups, this.groupResolver());
-    await this.commit('helpdesk', { ...helpdesk, groups: pinned.groups }, { sam: 'latchkey', guid: null, ip: '-' });
-    return pinned.errors;
+  async pinStoredGroups(): Promise<FieldError[]> {
+    const errors: FieldError[] = [];
+    for (const section of GROUP_SECTIONS) {
+      const value = this.current()[section];
+      if (value.groups.every(pinnedIdentity)) continue;
+      const pinned = await pinGroups<GroupEntry>(value.groups, value.groups, this.groupResolver());
+      await this.commit(section, { ...value, groups: pinned.groups }, { sam: 'latchkey', guid: null, ip: '-' });
+      errors.push(...pinned.errors.map((error) => ({ ...error, field: `${section}.${error.field}` })));
+    }
+    return errors;
   }
 
   private groupResolver(): ResolveGroup {

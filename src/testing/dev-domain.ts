@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Attribute, Change, Client } from 'ldapts';
 import { ActiveDirectory, type ActiveDirectoryOptions } from '../directory/active-directory.ts';
 import { encodeUnicodePwd } from '../directory/ad-values.ts';
+import { longestRepeat, longestSequence } from '../passwords/rules.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 export interface DevDomainFacts {
@@ -85,9 +86,15 @@ export interface TestUser {
 
 export type OuKey = keyof DevDomainFacts['ous'];
 
-/** A password that satisfies the domain policy and the strict PSO, different every call. */
+/**
+ * A password that satisfies the domain policy, the strict PSO and Latchkey's default rules (no
+ * run of three of a character or in order), different every call.
+ */
 export function freshPassword(): string {
-  return `Lk-${randomBytes(6).toString('hex')}-Qz9`;
+  for (;;) {
+    const password = `Lk-${randomBytes(6).toString('hex')}-Qz9`;
+    if (longestRepeat(password) < 3 && longestSequence(password, true) < 3) return password;
+  }
 }
 
 /**

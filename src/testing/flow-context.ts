@@ -20,7 +20,7 @@ import { loadStrings, translator } from '../i18n/translate.ts';
 import { NO_SCREEN } from '../passwords/screen.ts';
 import { hashAnswer } from '../security/answers.ts';
 import { deriveKeys } from '../security/keys.ts';
-import { pinHelpdeskGroups } from '../settings/helpdesk-groups.ts';
+import { pinGroups } from '../settings/pinned-groups.ts';
 import type { Store } from '../store/store.ts';
 import { adminClient, bindAs, createUser, devDirectory, devDomain, type OuKey, removeEntries, type TestUser } from './dev-domain.ts';
 import { ANSWERS } from './journeys.ts';
@@ -58,7 +58,8 @@ function merge(base: Settings, extra: Settings): Settings {
 
 /**
  * A FlowContext on `store` against the dev domain; `settings` override the test defaults (the
- * config file's shape). Helpdesk groups are pinned to their SIDs as saving them would.
+ * config file's shape). Helpdesk and password-policy groups are pinned to their SIDs as saving
+ * them would. Passwords are not screened (NO_SCREEN); a test puts its own screen in `ctx.screen`.
  */
 export async function buildFlowHarness(store: Store, settings: Settings = {}): Promise<FlowHarness & { directory: ActiveDirectory }> {
   const facts = devDomain();
@@ -83,8 +84,11 @@ export async function buildFlowHarness(store: Store, settings: Settings = {}): P
   );
   const runtime = runtimeSchema.parse(initialSettings(config));
   const directory = devDirectory();
-  const pinned = await pinHelpdeskGroups(runtime.helpdesk.groups, [], (reference) => directory.resolveGroup(reference));
+  const resolve = (reference: string) => directory.resolveGroup(reference);
+  const pinned = await pinGroups(runtime.helpdesk.groups, [], resolve);
   assert.deepEqual(pinned.errors, [], 'every helpdesk group of the test names one group');
+  const pinnedPolicies = await pinGroups(runtime.passwordPolicy.groups, [], resolve);
+  assert.deepEqual(pinnedPolicies.errors, [], 'every password-policy group of the test names one group');
   let offset = 0;
   const now = () => Date.now() + offset;
   const mail: SentMail[] = [];
@@ -99,7 +103,14 @@ export async function buildFlowHarness(store: Store, settings: Settings = {}): P
     mail: { send: async (message) => void mail.push({ ...message, to: [...message.to] }) },
     sms: { send: async (message) => void texts.push({ ...message }) },
     keys: deriveKeys(randomBytes(32)),
-    policy: { ...runtime, helpdesk: { ...runtime.helpdesk, groups: pinned.groups }, server: config.server, ui: config.ui },
+    policy: {
+      ...runtime,
+      helpdesk: { ...runtime.helpdesk, groups: pinned.groups },
+      passwordPolicy: { ...runtime.passwordPolicy, groups: pinnedPolicies.groups },
+      server: config.server,
+      ui: config.ui,
+    },
+    screen: NO_SCREEN,
     adminGroup: () => (adminGroup ??= directory.resolveGroup(config.admin.group)),
     t: translator(loadStrings(config.ui.language).strings),
     log: {
@@ -107,7 +118,6 @@ export async function buildFlowHarness(store: Store, settings: Settings = {}): P
       error: (_details, message) => void logs.push({ level: 'error', message }),
     },
     now,
-    screen: NO_SCREEN,
   };
   const advanceClock = (ms: number) => {
     offset += ms;

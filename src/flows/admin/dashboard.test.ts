@@ -57,6 +57,23 @@ forEachPortalDatabase('the dashboard', {}, (fixture) => {
     assert.equal((await dashboard(admin, 30)).totals.reset, 2, 'a longer period, the same events');
   });
 
+  test('new passwords refused by rule over the period, self-service and helpdesk together', async () => {
+    const { admin, store } = fixture.portal.app;
+    const now = admin.now();
+    const refused = (at: number, category: 'self-service' | 'helpdesk', detail: string) =>
+      store.audit.record({ at, category, actor: 'someone', action: 'password-refused', outcome: 'refused', sourceIp: '10.62.0.2', detail });
+    await refused(now, 'self-service', 'breached; reset');
+    await refused(now, 'self-service', 'breached; change');
+    await refused(now, 'helpdesk', 'breached; helpdesk; typed');
+    await refused(now, 'self-service', 'no-sequences; me');
+    await refused(now - 40 * 86_400_000, 'self-service', 'min-length; reset'); // before the period
+    const board = await dashboard(admin, 7);
+    assert.deepEqual(board.refusals, [
+      { rule: 'breached', count: 3 },
+      { rule: 'no-sequences', count: 1 },
+    ]);
+  });
+
   test('the health of the directory, mail, SMS and certificates, each in words', async () => {
     const board = await dashboard(fixture.portal.app.admin, 7);
     const health = Object.fromEntries(board.health.map((item) => [item.name, item]));

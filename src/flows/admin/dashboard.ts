@@ -3,6 +3,8 @@
  * charts), how many users are enrolled, and whether the directory, mail and SMS connections and
  * the certificates are healthy. The counting is the database's (src/store/audit-stats.ts).
  */
+import { refusedRule } from '../../passwords/refusals.ts';
+import type { AuditRange } from '../../store/audit-stats.ts';
 import type { AdminContext } from './context.ts';
 
 const DAY_MS = 86_400_000;
@@ -29,6 +31,8 @@ export interface Bar {
 export interface Board {
   totals: Record<string, number>;
   reasons: { action: string; detail: string; count: number }[];
+  /** New passwords refused (self-service and helpdesk) by rule, most frequent first. */
+  refusals: { rule: string; count: number }[];
   charts: { series: string; max: number; bars: Bar[] }[];
   coverage: { enrolled: number; users: number | null; percent: number | null };
   health: Health[];
@@ -92,6 +96,16 @@ async function health(ctx: DashboardContext): Promise<Health[]> {
   return items;
 }
 
+/** Refused new passwords in `range` by rule, whichever flow refused them (the audit detail names both). */
+async function refusalsByRule(ctx: DashboardContext, range: AuditRange): Promise<Board['refusals']> {
+  const byRule = new Map<string, number>();
+  for (const { detail, count } of await ctx.store.auditStats.failureReasons(['password-refused'], range, 1000)) {
+    const rule = refusedRule(detail);
+    byRule.set(rule, (byRule.get(rule) ?? 0) + count);
+  }
+  return [...byRule].map(([rule, count]) => ({ rule, count })).sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule));
+}
+
 /** The dashboard for the last `days` days (today included; see dashboardDays). */
 export async function dashboard(ctx: DashboardContext, days: number): Promise<Board> {
   const to = ctx.now();
@@ -119,6 +133,7 @@ export async function dashboard(ctx: DashboardContext, days: number): Promise<Bo
   return {
     totals,
     reasons: await ctx.store.auditStats.failureReasons(SERIES, range),
+    refusals: await refusalsByRule(ctx, range),
     charts,
     coverage: { enrolled, users, percent: users ? Math.round((enrolled / users) * 1000) / 10 : null },
     health: await health(ctx),

@@ -6,7 +6,7 @@
 import type { AuditRecorder } from '../../audit/recorder.ts';
 import type { DirectoryUser } from '../../directory/directory.ts';
 import { createError, LatchkeyError } from '../../errors.ts';
-import { pinnedIdentity } from '../../settings/helpdesk-groups.ts';
+import { pinnedIdentity } from '../../settings/pinned-groups.ts';
 import type { FlowContext, Requester } from '../context.ts';
 import { type Credentials, signIn } from '../sign-in.ts';
 import { groupsHeld, openSession, type SignedInSession, SignInRequired, sessionUser, touch, wholeDomain } from '../signed-in.ts';

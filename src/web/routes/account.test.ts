@@ -35,6 +35,14 @@ test('signing in shows the profile and the account facts; both are audited', asy
   assert.match(page.body, /Last changed/);
   assert.match(page.body, /Not set up yet/);
   assert.match(page.body, /at least 8 characters/, 'the rules are shown before the change form');
+  // The markup the live check reads: one item per rule, its values in data attributes, the account's words once known.
+  assert.match(page.body, /<div class="rules" id="rules" data-live-rules>/);
+  assert.match(page.body, /<li data-rule="min-length" data-min="\d+">/);
+  assert.match(page.body, /<li data-rule="max-length" data-max="256">/);
+  assert.match(page.body, new RegExp(`<li data-rule="no-name" data-words="[^"]*\\b${user.sam}\\b[^"]*">`));
+  assert.match(page.body, /<li data-rule="no-repeats" data-max="3">/);
+  assert.match(page.body, /<li data-rule="no-sequences" data-max="3">/);
+  assert.match(page.body, /<li data-rule="complexity" data-categories="3">/);
   assert.ok((await selfService('sign-in')).some((entry) => entry.actor === user.sam && entry.outcome === 'success'));
   assert.ok((await selfService('profile-view')).some((entry) => entry.actor === user.sam));
 });

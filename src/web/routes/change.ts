@@ -28,7 +28,7 @@ export async function changeRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
     const { username, domain, oldPassword, newPassword, confirm } = read.values;
     const input = { name: username, domain: domain || undefined, oldPassword, newPassword, confirm, honeypot: read.values[HONEYPOT] };
     const result = await changePassword(ctx, input, requester(request));
-    if (result.outcome === 'invalid') return form(reply, 'change', { values, errors: result.errors });
+    if (result.outcome === 'invalid') return form(reply, 'change', { values, errors: result.errors, rules: result.rules });
     return message(reply, t('change.heading'), t('change.done'), 'success');
   });
 }

@@ -37,7 +37,7 @@ async function renderStage(ctx: FlowContext, form: PageKit['form'], reply: Fasti
       return form(reply, 'code', { ...common, channelName: t(`verify.channelName.${state.codeChannel}`) });
     case 'verified':
       if (state.kind === 'unlock') return form(reply, 'unlock-confirm', common);
-      return form(reply, 'new-password', { ...common, policy: await passwordRules(ctx, state) });
+      return form(reply, 'new-password', { ...common, rules: await passwordRules(ctx, state) });
   }
 }
 

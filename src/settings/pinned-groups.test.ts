@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HelpdeskGroup } from '../config/schema.ts';
 import { DirectoryUnreachable, GroupAmbiguous, GroupNotFound } from '../directory/errors.ts';
-import { pinHelpdeskGroups } from './helpdesk-groups.ts';
+import { pinGroups } from './pinned-groups.ts';
 
 const desk = { sid: 'S-1-5-21-1-2-3-1101', dn: 'CN=Desk,OU=Groups,DC=x' };
 const entry = (group: string, extra: Partial<HelpdeskGroup> = {}): HelpdeskGroup => ({
@@ -23,7 +23,7 @@ test('an unchanged name keeps the identity it was saved with; a typed sid or dn 
   const stored = [entry('Desk', desk)];
   const forgedTyping = entry('Desk', { sid: 'S-1-5-21-1-2-3-9999', dn: 'CN=Desk,OU=Vendors,DC=x' });
   const ambiguousNow = directory({ Desk: GroupAmbiguous({ group: 'Desk', dns: [desk.dn, 'CN=Desk,OU=Vendors,DC=x'] }) });
-  const { groups, errors } = await pinHelpdeskGroups([forgedTyping], stored, ambiguousNow);
+  const { groups, errors } = await pinGroups([forgedTyping], stored, ambiguousNow);
   assert.deepEqual(errors, []);
   assert.deepEqual(groups, [entry('Desk', desk)]);
 });
@@ -31,7 +31,7 @@ test('an unchanged name keeps the identity it was saved with; a typed sid or dn 
 test('a new name is resolved; one that names no group or several is reported, naming the DNs, and left unpinned', async () => {
   const vendors = 'CN=Desk,OU=Vendors,DC=x';
   const resolve = directory({ [desk.dn]: desk, Desk: GroupAmbiguous({ group: 'Desk', dns: [desk.dn, vendors] }) });
-  const { groups, errors } = await pinHelpdeskGroups([entry(desk.dn), entry('Desk'), entry('Nobody')], [], resolve);
+  const { groups, errors } = await pinGroups([entry(desk.dn), entry('Desk'), entry('Nobody')], [], resolve);
   assert.deepEqual(groups, [entry(desk.dn, desk), entry('Desk'), entry('Nobody')]);
   assert.deepEqual(errors, [
     { field: 'groups', code: 'LK_GROUP_AMBIGUOUS', params: { group: 'Desk', dns: `${desk.dn}; ${vendors}` } },
@@ -41,5 +41,5 @@ test('a new name is resolved; one that names no group or several is reported, na
 
 test('a directory that does not answer is not mistaken for a missing group', async () => {
   const down = directory({ Desk: DirectoryUnreachable({ server: 'dc1', reason: 'refused' }) });
-  await assert.rejects(pinHelpdeskGroups([entry('Desk')], [], down), { code: 'LK_DIRECTORY_UNREACHABLE' });
+  await assert.rejects(pinGroups([entry('Desk')], [], down), { code: 'LK_DIRECTORY_UNREACHABLE' });
 });
