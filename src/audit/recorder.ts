@@ -31,6 +31,12 @@ export const SELF_SERVICE_ACTIONS = [
   'profile-view',
   'profile-edit',
   'groups-view',
+  'passkey-registered',
+  'passkey-renamed',
+  'passkey-removed',
+  'passkey-used',
+  'passkey-wrong',
+  'passkey-counter-regressed',
 ] as const;
 
 /** What helpdesk operators do; each entry names the operator (actor) and the account (target). */
@@ -45,6 +51,7 @@ export const HELPDESK_ACTIONS = [
   'must-change',
   'clear-enrollment',
   'clear-lockout',
+  'passkeys-cleared',
   'refused',
 ] as const;
 
