@@ -38,6 +38,7 @@ import { helpdeskRoutes } from './routes/helpdesk.ts';
 import { helpdeskCallerRoutes } from './routes/helpdesk-caller.ts';
 import { menuRoutes } from './routes/menu.ts';
 import { operationsRoutes, type ReadinessChecks } from './routes/operations.ts';
+import { passkeyRoutes } from './routes/passkeys.ts';
 import { resetRoutes } from './routes/reset.ts';
 import { unlockRoutes } from './routes/unlock.ts';
 import { type SessionRows, sessionStore } from './session-store.ts';
@@ -156,6 +157,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   await app.register(unlockRoutes, { ctx: options.ctx });
   await app.register(changeRoutes, { ctx: options.ctx });
   await app.register(accountRoutes, { ctx: options.ctx });
+  await app.register(passkeyRoutes, { ctx: options.ctx });
   await app.register(helpdeskRoutes, { ctx: options.ctx });
   await app.register(helpdeskCallerRoutes, { ctx: options.ctx });
   await app.register(adminRoutes, { admin: options.admin });
