@@ -21,7 +21,7 @@ async function signedIn(user: TestUser): Promise<WebClient> {
   return client;
 }
 
-const unescape = (html: string) =>
+const htmlText = (html: string) =>
   html
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
@@ -33,7 +33,7 @@ const unescape = (html: string) =>
 function optionsOf(body: string): { challenge: string; rp: { id: string }; excludeCredentials: { id: string }[] } {
   const attribute = /data-passkey-options="([^"]*)"/.exec(body);
   assert.ok(attribute, 'the add page carries the options');
-  return JSON.parse(unescape(attribute[1]!));
+  return JSON.parse(htmlText(attribute[1]!));
 }
 
 test('without JavaScript the page lists passkeys, and says adding one needs it; the add form is hidden until the script shows it', async () => {
