@@ -41,6 +41,18 @@ export function requester(request: FastifyRequest): Requester {
   return { ip: request.ip };
 }
 
+/**
+ * The portal's CSP plus `script-src 'self'`, for a page that runs a bundled script of ours
+ * (src/web/browser/): still no inline script, no eval, and no fetch anywhere (no connect-src).
+ */
+export const OWN_SCRIPTS_CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/** Lets this page run the portal's own bundled scripts (see OWN_SCRIPTS_CSP). */
+export function allowOwnScripts(reply: FastifyReply): FastifyReply {
+  return reply.header('content-security-policy', OWN_SCRIPTS_CSP);
+}
+
 /** Session keys that belong to a signed-in person rather than to one flow. */
 const SIGNED_IN_KEYS: readonly (keyof Session)[] = ['account', 'operator', 'admin'];
 

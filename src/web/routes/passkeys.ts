@@ -20,7 +20,7 @@ import {
 } from '../../flows/passkey-management.ts';
 import { passkeysAvailable } from '../../flows/passkeys.ts';
 import { choiceField, readForm, textField } from '../form-schema.ts';
-import { pageKit, requester } from '../page-kit.ts';
+import { allowOwnScripts, pageKit, requester } from '../page-kit.ts';
 
 /** Longest credential id a form carries (base64url of WebAuthn's 1023 bytes). */
 const ID_MAX = 1400;
@@ -39,7 +39,7 @@ export async function passkeyRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCo
 
   async function listPage(reply: FastifyReply, request: FastifyRequest, notes: { notice?: string; errors?: FieldError[] } = {}) {
     const passkeys = await listPasskeys(ctx, await user(request));
-    return form(reply, 'account-passkeys', { passkeys, available: passkeysAvailable(ctx), ...notes, errors: notes.errors ?? [] });
+    return form(allowOwnScripts(reply), 'account-passkeys', { passkeys, available: passkeysAvailable(ctx), ...notes, errors: notes.errors ?? [] });
   }
 
   app.get('/me/passkeys', (request, reply) => listPage(reply, request));
@@ -49,7 +49,7 @@ export async function passkeyRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCo
     if (!passkeysAvailable(ctx)) return listPage(reply, request, { errors: [{ field: 'passkey', code: 'LK_PASSKEYS_UNAVAILABLE' }] });
     const { options, pending } = await beginPasskeyRegistration(ctx, current);
     request.session.set('passkeyRegistration', pending);
-    return form(reply, 'account-passkey-add', { options: JSON.stringify(options) });
+    return form(allowOwnScripts(reply), 'account-passkey-add', { options: JSON.stringify(options) });
   });
 
   app.post('/me/passkeys/add', csrf, async (request, reply) => {
