@@ -33,6 +33,12 @@ export const SELF_SERVICE_ACTIONS = [
   'profile-view',
   'profile-edit',
   'groups-view',
+  'passkey-registered',
+  'passkey-renamed',
+  'passkey-removed',
+  'passkey-used',
+  'passkey-wrong',
+  'passkey-counter-regressed',
 ] as const;
 
 /** What helpdesk operators do; each entry names the operator (actor) and the account (target). */
@@ -49,6 +55,7 @@ export const HELPDESK_ACTIONS = [
   'must-change',
   'clear-enrollment',
   'clear-lockout',
+  'passkeys-cleared',
   'refused',
 ] as const;
 

@@ -26,6 +26,7 @@ import {
   configFor,
   facts,
   folder,
+  PASSKEY,
   PASSWORD,
   PREFERENCE,
   pgTables,
@@ -50,8 +51,9 @@ describe('backup and restore', () => {
         answers: made.tables.enrollment_answers,
         throttle: made.tables.throttle_counters,
         preferences: made.tables.preferences,
+        passkeys: made.tables.passkeys,
       },
-      { audit: seeded.audit.length, enrollments: 1, answers: 2, throttle: 1, preferences: 1 },
+      { audit: seeded.audit.length, enrollments: 1, answers: 2, throttle: 1, preferences: 1, passkeys: 1 },
     );
     // The key itself, as its file holds it (after its id).
     const key = parseKeyRing(readFileSync(masterKeyFile(seeded.config), 'utf8'), 'key file').keys[0]!.entry.split(':')[1]!;
@@ -99,7 +101,7 @@ describe('backup and restore', () => {
     const summary = await verifyBackup(file, PASSWORD);
     assert.equal(summary.manifest.source.dialect, 'postgres');
     assert.equal(summary.manifest.source.database, `postgres://127.0.0.1:5432${new URL(sourceUrl).pathname}`, 'named without user or password');
-    assert.deepEqual(summary.manifest.migrations, ['0001-initial', '0002-preferences']);
+    assert.deepEqual(summary.manifest.migrations, ['0001-initial', '0002-preferences', '0004-passkeys']);
     assert.deepEqual(Object.keys(summary.manifest.config), ['server', 'ui', 'admin'], 'the non-secret start-up settings, not the database URL');
     assert.deepEqual(summary.manifest.config.ui, seeded.config.ui);
     // A secret among those settings (a PFX password) stays out; the file's path goes in.
@@ -174,14 +176,15 @@ describe('backup and restore', () => {
     await opens('after the rotation');
   });
 
-  test('a backup from before the preferences table restores, and its column choices move out of the settings', async () => {
+  test('a backup from before the preferences and passkeys tables restores, its column choices move out of the settings, and passkeys can be kept', async () => {
     const source = configFor(folder('source'));
     await (await createApp(source, { logger: false, env: {} })).close();
     // The database as the previous schema step left it: column choices kept among the settings.
     const old = connectDatabase({ sqliteFile: join(source.dataDir, 'latchkey.sqlite') }).db;
     try {
       await sql`drop table preferences`.execute(old);
-      await sql`delete from kysely_migration where name = ${'0002-preferences'}`.execute(old);
+      await sql`drop table passkeys`.execute(old);
+      await sql`delete from kysely_migration where name in (${'0002-preferences'}, ${'0004-passkeys'})`.execute(old);
       await old
         .insertInto('settings')
         .values({ key: `prefs:audit:${PREFERENCE.owner}`, value: JSON.stringify(PREFERENCE.value), updated_at: 1 })
@@ -199,6 +202,7 @@ describe('backup and restore', () => {
     try {
       assert.deepEqual(await app.store.preferences.get(PREFERENCE.owner, 'audit-columns'), PREFERENCE.value);
       assert.ok(!(await app.store.settings.all()).some((setting) => setting.key.startsWith('prefs:')), 'the settings keep only settings');
+      assert.equal(await app.store.passkeys.add(PASSKEY), true, 'the passkeys table was made by the restore');
       assert.ok(await app.directory.findUser(facts.users.staff[0]!), 'the restored portal works');
     } finally {
       await app.close();

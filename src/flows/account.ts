@@ -14,6 +14,7 @@ import type { RulesList } from '../passwords/hints.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { ENROLL_LIFETIME_MS, type EnrollState } from './enroll.ts';
 import { newPasswordErrors, policyFieldError, rulesList } from './new-password.ts';
+import { passkeyCount, passkeysAvailable } from './passkeys.ts';
 import { type Credentials, recordSignInFailure, signIn, tryPassword } from './sign-in.ts';
 import { openSession, type SignedInSession, sessionUser, touch } from './signed-in.ts';
 
@@ -52,6 +53,8 @@ export interface Profile {
   rules: RulesList;
   attributes: ProfileAttribute[];
   enrolled: { questions: number; email: string | null; mobile: string | null } | null;
+  /** How many passkeys the user has; null when passkeys cannot be used on this portal. */
+  passkeys: number | null;
 }
 
 /** The profile page: the admin's attributes, account facts and the enrollment. Audited. */
@@ -71,6 +74,7 @@ export async function viewProfile(ctx: FlowContext, user: DirectoryUser, request
       // The number codes go to, as E.164, when one stored in an older form can be read.
       mobile: storedMobile(enrollment.mobile, ctx.policy.phone.defaultRegion) ?? enrollment.mobile,
     },
+    passkeys: passkeysAvailable(ctx) ? await passkeyCount(ctx, user.guid) : null,
   };
 }
 

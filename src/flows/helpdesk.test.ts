@@ -11,9 +11,10 @@ import { rejectsWithCode } from '../testing/assertions.ts';
 import { forEachDatabase } from '../testing/databases.ts';
 import { bindAs, createGroup, devDomain, freshPassword, readAttribute, type TestUser } from '../testing/dev-domain.ts';
 import { codeMailedTo, type FlowFixture, type FlowHarness, flowFixture, lockInAd, someone } from '../testing/flow-context.ts';
+import { register } from '../testing/passkey-fixture.ts';
 import { checkCallerCode, sendCallerCode } from './caller-verification.ts';
 import type { Requester } from './context.ts';
-import { activeOperator, resetForCaller, searchUsers, signInToHelpdesk, unlockForCaller, userDetails } from './helpdesk.ts';
+import { activeOperator, clearPasskeys, resetForCaller, searchUsers, signInToHelpdesk, unlockForCaller, userDetails } from './helpdesk.ts';
 import type { Desk } from './helpdesk-guard.ts';
 
 const facts = devDomain();
@@ -117,6 +118,23 @@ helpdeskSuite('helpdesk: who gets a desk, and unlocks', (hd) => {
     await unlockForCaller(harness.ctx, atDesk, await hd.guidOf(caller), requester);
     const [entry] = await hd.trail(harness, caller, 'unlock');
     assert.match(entry?.detail ?? '', /caller verified: no/);
+  });
+
+  test('clearing a user’s passkeys removes them all, on the helpdesk trail; out of scope, nothing is removed', async () => {
+    const harness = await hd.flows.harness();
+    const { ctx } = harness;
+    const requester = someone();
+    const atDesk = await hd.desk(harness, requester);
+    const caller = await hd.flows.account(await hd.flows.person());
+    const outsider = await hd.flows.account(await hd.flows.person('contractors'));
+    for (const user of [caller, caller, outsider]) assert.equal((await register(ctx, user)).outcome.outcome, 'added');
+    assert.equal((await userDetails(ctx, atDesk, caller.guid, requester)).passkeys, 2);
+    await clearPasskeys(ctx, atDesk, caller.guid, requester);
+    assert.equal(await ctx.store.passkeys.count(caller.guid), 0);
+    const [entry] = await hd.trail(harness, { sam: caller.samAccountName }, 'passkeys-cleared');
+    assert.deepEqual([entry?.actor, entry?.outcome, entry?.detail], [hd.operator.sam, 'success', 'caller verified: no; passkeys removed']);
+    await rejectsWithCode(clearPasskeys(ctx, atDesk, outsider.guid, requester), 'LK_OUT_OF_SCOPE');
+    assert.equal(await ctx.store.passkeys.count(outsider.guid), 1);
   });
 });
 

@@ -81,6 +81,8 @@ export interface UserDetails {
   channels: { channel: Channel; masked: string }[];
   /** The enrolled questions the operator asks (positions and texts; never the answers). */
   questions: { position: number; text: string }[];
+  /** How many passkeys the account has registered. */
+  passkeys: number;
   activity: AuditEntry[];
 }
 
@@ -99,6 +101,7 @@ export async function userDetails(ctx: FlowContext, desk: Desk, guid: string, re
     callerChecksStopped: await callerChecksExhausted(ctx, user),
     channels: maskedDestinations(callerChannels(ctx, user, enrollment)),
     questions: callerQuestions(desk, user, enrollment),
+    passkeys: await ctx.store.passkeys.count(user.guid),
     activity,
   };
 }
@@ -196,6 +199,13 @@ export const setMustChange = (ctx: FlowContext, desk: Desk, guid: string, on: bo
 export const clearEnrollment = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
   act(ctx, desk, guid, 'clear-enrollment', 'enrollment removed', requester, async (user) => {
     await ctx.store.enrollments.remove(user.guid);
+    return undefined;
+  });
+
+/** Removes every passkey of the account (a lost or stolen device); the user can add new ones in /me. */
+export const clearPasskeys = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
+  act(ctx, desk, guid, 'passkeys-cleared', 'passkeys removed', requester, async (user) => {
+    await ctx.store.passkeys.removeAll(user.guid);
     return undefined;
   });
 

@@ -20,6 +20,8 @@ export const limitKeys = {
   callerChecks: (guid: string) => `caller-checks:${guid}`,
   /** A caller verification an operator started for an account and that has not passed yet. */
   callerVerifying: (operatorGuid: string, guid: string) => `caller-verifying:${operatorGuid}:${guid}`,
+  /** A passkey challenge (by its fingerprint) once an answer to it came in: each is answered once, on any instance. */
+  passkeyChallenge: (fingerprint: string) => `passkey-challenge:${fingerprint}`,
   /** Codes sent to a destination or for an account, per hour or day (send-caps.ts). */
   sends: (scope: 'destination' | 'account', window: 'hour' | 'day', subject: string) => `sends-${scope}-${window}:${subject}`,
 } as const;

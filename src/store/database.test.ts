@@ -15,9 +15,19 @@ import { openDatabase } from './database.ts';
 import type { Tables } from './schema.ts';
 
 /** Every schema step of this version, in order. */
-const MIGRATIONS = ['0001-initial', '0002-preferences'];
+const MIGRATIONS = ['0001-initial', '0002-preferences', '0004-passkeys'];
 
-const TABLES = ['audit_events', 'enrollment_answers', 'enrollments', 'preferences', 'sessions', 'settings', 'throttle_counters', 'verification_codes'];
+const TABLES = [
+  'audit_events',
+  'enrollment_answers',
+  'enrollments',
+  'passkeys',
+  'preferences',
+  'sessions',
+  'settings',
+  'throttle_counters',
+  'verification_codes',
+];
 
 /** Table name -> its columns as `name` or `name?` (nullable), sorted, without Kysely's own tables. */
 async function describeSchema(db: Kysely<Tables>): Promise<Record<string, string[]>> {

@@ -89,6 +89,20 @@ export interface PreferencesTable {
   updated_at: number;
 }
 
+/** A user's passkey (WebAuthn credential): public data only; booleans as 0/1. */
+export interface PasskeysTable {
+  credential_id: string;
+  user_guid: string;
+  public_key: string;
+  counter: number;
+  transports: string;
+  multi_device: number;
+  backed_up: number;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 /** Every table, for Kysely<Tables>. */
 export interface Tables {
   enrollments: EnrollmentsTable;
@@ -99,4 +113,5 @@ export interface Tables {
   settings: SettingsTable;
   sessions: SessionsTable;
   preferences: PreferencesTable;
+  passkeys: PasskeysTable;
 }

@@ -7,6 +7,7 @@ import { type AuditStats, createAuditStats } from './audit-stats.ts';
 import { type Codes, createCodes } from './codes.ts';
 import { type DatabaseOptions, openDatabase } from './database.ts';
 import { createEnrollments, type Enrollments } from './enrollments.ts';
+import { createPasskeys, type Passkeys } from './passkeys.ts';
 import { createPreferences, type Preferences } from './preferences.ts';
 import type { DatabaseDialect, Tables } from './schema.ts';
 import { createSessions, type Sessions } from './sessions.ts';
@@ -26,6 +27,8 @@ export interface Store {
   /** Each person's own choices in the console; not settings. */
   readonly preferences: Preferences;
   readonly sessions: Sessions;
+  /** Users' passkeys (WebAuthn credentials). */
+  readonly passkeys: Passkeys;
   /** Resolves once the database answers a query: for /readyz. */
   ping(): Promise<void>;
   /** The raw database, for the rare need no repository covers (backups, diagnostics). */
@@ -47,6 +50,7 @@ export async function openStore(options: DatabaseOptions): Promise<Store> {
     settings: createSettings(db),
     preferences: createPreferences(db),
     sessions: createSessions(db),
+    passkeys: createPasskeys(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

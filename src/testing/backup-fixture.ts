@@ -25,6 +25,18 @@ export const ANSWERS: ReadonlyArray<[string, string]> = [
 export const THROTTLE_KEY = `user:${facts.users.staff[0]}`;
 /** An admin's column choices in the audit viewer: their own table, which a backup carries too. */
 export const PREFERENCE = { owner: randomUUID(), name: 'audit-columns', value: { hidden: ['sourceIp'], widths: { actor: 210 } } };
+/** A user's passkey: public data, in a table of its own that a backup carries too. */
+export const PASSKEY = {
+  credentialId: 'cHJvb2YtY3JlZGVudGlhbC1pZA',
+  userGuid: randomUUID(),
+  publicKey: 'cHVibGljLWtleS1ieXRlcw',
+  counter: 41,
+  transports: ['internal'],
+  multiDevice: true,
+  backedUp: true,
+  name: 'Work laptop',
+  createdAt: 1_700_000_000_000,
+};
 export const cleanups: Array<() => unknown> = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
@@ -77,7 +89,7 @@ export interface Seeded {
   keyText: string;
 }
 
-/** Starts a portal on `config` and gives it an enrollment, audit events, a throttle counter and a preference. */
+/** Starts a portal on `config` and gives it an enrollment, audit events, a throttle counter, a preference and a passkey. */
 export async function seed(config: Config): Promise<Seeded> {
   const app = await createApp(config, { logger: false, env: {} });
   try {
@@ -89,6 +101,7 @@ export async function seed(config: Config): Promise<Seeded> {
     await app.store.db.deleteFrom('audit_events').where('id', '=', deletedId).execute();
     for (let hit = 0; hit < 3; hit++) await app.store.throttle.hit(THROTTLE_KEY, 3_600_000, Date.now());
     await app.store.preferences.set(PREFERENCE.owner, PREFERENCE.name, PREFERENCE.value, Date.now());
+    await app.store.passkeys.add(PASSKEY);
     return { config, userGuid, deletedId, audit: await app.store.audit.query(), keyText: readFileSync(masterKeyFile(config), 'utf8').trim() };
   } finally {
     await app.close();
@@ -110,6 +123,7 @@ export async function assertRestored(config: Config, seeded: Seeded, env: NodeJS
     assert.deepEqual(await app.store.audit.query(), seeded.audit, 'the audit, row for row');
     assert.equal(await app.store.throttle.peek(THROTTLE_KEY, Date.now()), 3);
     assert.deepEqual(await app.store.preferences.get(PREFERENCE.owner, PREFERENCE.name), PREFERENCE.value, 'the preferences travelled');
+    assert.deepEqual(await app.store.passkeys.list(PASSKEY.userGuid), [{ ...PASSKEY, lastUsedAt: null }], 'the passkeys travelled');
     const fresh = await app.store.audit.record(event('after the restore'));
     assert.ok(fresh > seeded.deletedId, `a new event gets a fresh id (${fresh} > ${seeded.deletedId}, the highest ever used)`);
   } finally {

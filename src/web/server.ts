@@ -39,6 +39,7 @@ import { helpdeskRoutes } from './routes/helpdesk.ts';
 import { helpdeskCallerRoutes } from './routes/helpdesk-caller.ts';
 import { menuRoutes } from './routes/menu.ts';
 import { operationsRoutes, type ReadinessChecks } from './routes/operations.ts';
+import { passkeyRoutes } from './routes/passkeys.ts';
 import { passwordCheckRoutes } from './routes/password-check.ts';
 import { resetRoutes } from './routes/reset.ts';
 import { unlockRoutes } from './routes/unlock.ts';
@@ -158,6 +159,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   await app.register(unlockRoutes, { ctx: options.ctx });
   await app.register(changeRoutes, { ctx: options.ctx });
   await app.register(accountRoutes, { ctx: options.ctx });
+  await app.register(passkeyRoutes, { ctx: options.ctx });
   await app.register(helpdeskRoutes, { ctx: options.ctx });
   await app.register(helpdeskCallerRoutes, { ctx: options.ctx });
   await app.register(passwordCheckRoutes, { ctx: options.ctx });

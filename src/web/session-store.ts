@@ -9,6 +9,7 @@ import type { AccountSession } from '../flows/account.ts';
 import type { AdminSession } from '../flows/admin/sign-in.ts';
 import type { EnrollState } from '../flows/enroll.ts';
 import type { OperatorSession } from '../flows/helpdesk-guard.ts';
+import type { PendingPasskey } from '../flows/passkey-management.ts';
 import type { VerificationState } from '../flows/verification-state.ts';
 
 declare module 'fastify' {
@@ -19,6 +20,8 @@ declare module 'fastify' {
     enroll?: EnrollState;
     /** A user signed in to their account pages. */
     account?: AccountSession;
+    /** A passkey registration begun on /me/passkeys, until the browser's answer comes. */
+    passkeyRegistration?: PendingPasskey;
     /** A helpdesk operator signed in. */
     operator?: OperatorSession;
     /** An administrator signed in to the console. */

@@ -1,14 +1,23 @@
 /**
  * The helpdesk (/helpdesk): sign in, search users within the operator's OUs, see a user (verifying
- * the caller is in helpdesk-caller.ts), and reset, unlock, require or clear a password change, clear an enrollment or a
- * portal lockout. Authorisation (membership, scope, protection) is checked on every request by
+ * the caller is in helpdesk-caller.ts), and reset, unlock, require or clear a password change, clear an enrollment, a
+ * portal lockout or the user's passkeys. Authorisation (membership, scope, protection) is checked on every request by
  * the flows; nothing here relies on hidden buttons.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { FieldError } from '../../field-errors.ts';
 import type { FlowContext } from '../../flows/context.ts';
-import { clearEnrollment, clearPortalLockout, resetForCaller, searchUsers, setMustChange, signInToHelpdesk, unlockForCaller } from '../../flows/helpdesk.ts';
+import {
+  clearEnrollment,
+  clearPasskeys,
+  clearPortalLockout,
+  resetForCaller,
+  searchUsers,
+  setMustChange,
+  signInToHelpdesk,
+  unlockForCaller,
+} from '../../flows/helpdesk.ts';
 import { checkboxField, choiceField, readForm, secretField, textField } from '../form-schema.ts';
 import { credentialsOf, pageKit, requester } from '../page-kit.ts';
 import { helpdeskPages } from './helpdesk-pages.ts';
@@ -80,6 +89,12 @@ export async function helpdeskRoutes(app: FastifyInstance, { ctx }: { ctx: FlowC
     const { current, guid } = await target(request);
     await clearEnrollment(ctx, current, guid, requester(request));
     return userPage(reply, request, current, { notice: t('helpdesk.enrollmentCleared') });
+  });
+
+  app.post('/helpdesk/users/:guid/clear-passkeys', csrf, async (request, reply) => {
+    const { current, guid } = await target(request);
+    await clearPasskeys(ctx, current, guid, requester(request));
+    return userPage(reply, request, current, { notice: t('helpdesk.passkeysCleared') });
   });
 
   app.post('/helpdesk/users/:guid/clear-lockout', csrf, async (request, reply) => {
