@@ -8,10 +8,12 @@ import { type Codes, createCodes } from './codes.ts';
 import { type DatabaseOptions, openDatabase } from './database.ts';
 import { createEnrollments, type Enrollments } from './enrollments.ts';
 import { createPreferences, type Preferences } from './preferences.ts';
+import { createRecoveryCodes, type RecoveryCodes } from './recovery-codes.ts';
 import type { DatabaseDialect, Tables } from './schema.ts';
 import { createSessions, type Sessions } from './sessions.ts';
 import { createSettings, type SettingsRows } from './settings.ts';
 import { createThrottle, type Throttle } from './throttle.ts';
+import { createTotpSecrets, type TotpSecrets } from './totp.ts';
 
 /** Everything Latchkey keeps, by repository. */
 export interface Store {
@@ -26,6 +28,10 @@ export interface Store {
   /** Each person's own choices in the console; not settings. */
   readonly preferences: Preferences;
   readonly sessions: Sessions;
+  /** Authenticator apps (sealed TOTP secrets) and the time steps already used. */
+  readonly totp: TotpSecrets;
+  /** Recovery codes, as keyed hashes. */
+  readonly recoveryCodes: RecoveryCodes;
   /** Resolves once the database answers a query: for /readyz. */
   ping(): Promise<void>;
   /** The raw database, for the rare need no repository covers (backups, diagnostics). */
@@ -47,6 +53,8 @@ export async function openStore(options: DatabaseOptions): Promise<Store> {
     settings: createSettings(db),
     preferences: createPreferences(db),
     sessions: createSessions(db),
+    totp: createTotpSecrets(db),
+    recoveryCodes: createRecoveryCodes(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },
