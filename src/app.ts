@@ -85,7 +85,9 @@ const trialConnections: TrialConnections = {
  */
 function flowContext(
   runtime: Runtime,
-  parts: Pick<FlowContext, 'adminGroup' | 'store' | 'keys' | 'log' | 'now'> & { recorder: (category: 'self-service' | 'helpdesk') => AuditRecorder },
+  parts: Pick<FlowContext, 'adminGroup' | 'store' | 'keys' | 'secrets' | 'log' | 'now'> & {
+    recorder: (category: 'self-service' | 'helpdesk') => AuditRecorder;
+  },
 ): FlowContext {
   return {
     get directory() {
@@ -108,6 +110,7 @@ function flowContext(
     audit: parts.recorder('self-service'),
     helpdeskAudit: parts.recorder('helpdesk'),
     keys: parts.keys,
+    secrets: parts.secrets,
     log: parts.log,
     now: parts.now,
   };
@@ -260,6 +263,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       adminGroup,
       store,
       keys,
+      // The settings service seals as it seals the settings' own secrets: the active master key.
+      secrets: settings,
       log,
       now,
       recorder: (category) => counted(createAuditRecorder(store.audit, category, now), category, metrics.events),

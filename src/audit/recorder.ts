@@ -31,6 +31,15 @@ export const SELF_SERVICE_ACTIONS = [
   'profile-view',
   'profile-edit',
   'groups-view',
+  'totp-bound',
+  'totp-removed',
+  'totp-used',
+  'totp-wrong',
+  'totp-replayed',
+  'recovery-codes-generated',
+  'recovery-code-used',
+  'recovery-code-wrong',
+  'recovery-codes-cleared',
 ] as const;
 
 /** What helpdesk operators do; each entry names the operator (actor) and the account (target). */
@@ -45,6 +54,8 @@ export const HELPDESK_ACTIONS = [
   'must-change',
   'clear-enrollment',
   'clear-lockout',
+  'totp-removed',
+  'recovery-codes-cleared',
   'refused',
 ] as const;
 

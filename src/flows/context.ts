@@ -9,11 +9,12 @@ import type { Log } from '../log.ts';
 import type { MailPort, SmsPort } from '../notify/ports.ts';
 import type { ServerKeys } from '../security/keys.ts';
 import type { Policy } from '../settings/policy.ts';
+import type { SecretSealer } from '../settings/service.ts';
 import type { Store } from '../store/store.ts';
 
 export interface FlowContext {
   directory: Directory;
-  store: Pick<Store, 'enrollments' | 'codes' | 'throttle' | 'audit'>;
+  store: Pick<Store, 'enrollments' | 'codes' | 'throttle' | 'audit' | 'totp' | 'recoveryCodes'>;
   /** The self-service trail (public pages and the signed-in area). */
   audit: AuditRecorder;
   /** The helpdesk trail: operator as actor, the account acted on as target. */
@@ -21,6 +22,8 @@ export interface FlowContext {
   mail: MailPort | null;
   sms: SmsPort | null;
   keys: ServerKeys;
+  /** Seals values under the master key (a user's TOTP secret); never shown again once sealed. */
+  secrets: SecretSealer;
   policy: Policy;
   /** The admin group of the start-up configuration, pinned to its SID (src/settings/admin-group.ts). */
   adminGroup(): Promise<GroupIdentity>;

@@ -20,8 +20,10 @@ import { clearFailures } from './failure-limits.ts';
 import { authorisedTarget, authorityOf, type Desk, NotHelpdesk, type OperatorSession, record } from './helpdesk-guard.ts';
 import { limitKeys } from './limit-keys.ts';
 import { newPasswordErrors, policyFieldError } from './new-password.ts';
+import { recoveryCodesLeft } from './recovery-codes.ts';
 import { type Credentials, signIn } from './sign-in.ts';
 import { openSession, SignInRequired, sessionUser, touch, wholeDomain } from './signed-in.ts';
+import { hasTotp } from './totp.ts';
 import { accountNameKeys } from './typed-name.ts';
 import type { Channel } from './verification-state.ts';
 
@@ -78,6 +80,9 @@ export interface UserDetails {
   callerVerified: boolean;
   /** Too many wrong caller checks for this account: none is possible until the cool-down ends. */
   callerChecksStopped: boolean;
+  /** An authenticator app is bound: the caller can read out its code. */
+  totp: boolean;
+  recoveryCodesLeft: number;
   /** Where a caller-verification code can go, masked. */
   channels: { channel: Channel; masked: string }[];
   /** The enrolled questions the operator asks (positions and texts; never the answers). */
@@ -98,6 +103,8 @@ export async function userDetails(ctx: FlowContext, desk: Desk, guid: string, re
     portalLockedOut: lockouts >= ctx.policy.protection.portalLockout.maxWrongAnswers,
     callerVerified: callerVerified(ctx, desk, user),
     callerChecksStopped: await callerChecksExhausted(ctx, user),
+    totp: await hasTotp(ctx, user.guid),
+    recoveryCodesLeft: await recoveryCodesLeft(ctx, user.guid),
     channels: maskedDestinations(callerChannels(ctx, user, enrollment)),
     questions: callerQuestions(desk, user, enrollment),
     activity,
@@ -208,6 +215,20 @@ export const setMustChange = (ctx: FlowContext, desk: Desk, guid: string, on: bo
 export const clearEnrollment = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
   act(ctx, desk, guid, 'clear-enrollment', 'enrollment removed', requester, async (user) => {
     await ctx.store.enrollments.remove(user.guid);
+    return undefined;
+  });
+
+/** Removes the account's authenticator app (a lost phone); the user binds a new one in /me. */
+export const removeTotpForCaller = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
+  act(ctx, desk, guid, 'totp-removed', 'authenticator app removed', requester, async (user) => {
+    await ctx.store.totp.remove(user.guid);
+    return undefined;
+  });
+
+/** Clears the account's recovery codes (a lost or exposed set); the user makes a new set in /me. */
+export const clearRecoveryCodesForCaller = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
+  act(ctx, desk, guid, 'recovery-codes-cleared', 'recovery codes cleared', requester, async (user) => {
+    await ctx.store.recoveryCodes.remove(user.guid);
     return undefined;
   });
 

@@ -6,7 +6,7 @@
 import { hkdfSync } from 'node:crypto';
 
 /** What each derived key is for. */
-export type KeyPurpose = 'code-hash' | 'cookie' | 'decoy';
+export type KeyPurpose = 'code-hash' | 'cookie' | 'decoy' | 'recovery-code';
 
 export interface ServerKeys {
   /** HMAC key for verification codes. */
@@ -15,10 +15,12 @@ export interface ServerKeys {
   cookie: Buffer;
   /** Seeds decoy questions and destinations for unknown names, the same every time per name. */
   decoy: Buffer;
+  /** HMAC key for recovery codes. */
+  recoveryCode: Buffer;
 }
 
 /** The per-purpose keys (HKDF-SHA-256) of a server secret. */
 export function deriveKeys(secret: Buffer): ServerKeys {
   const derive = (purpose: KeyPurpose) => Buffer.from(hkdfSync('sha256', secret, 'latchkey', purpose, 32));
-  return { codeHash: derive('code-hash'), cookie: derive('cookie'), decoy: derive('decoy') };
+  return { codeHash: derive('code-hash'), cookie: derive('cookie'), decoy: derive('decoy'), recoveryCode: derive('recovery-code') };
 }

@@ -15,9 +15,21 @@ import { openDatabase } from './database.ts';
 import type { Tables } from './schema.ts';
 
 /** Every schema step of this version, in order. */
-const MIGRATIONS = ['0001-initial', '0002-preferences'];
+const MIGRATIONS = ['0001-initial', '0002-preferences', '0003-factors'];
 
-const TABLES = ['audit_events', 'enrollment_answers', 'enrollments', 'preferences', 'sessions', 'settings', 'throttle_counters', 'verification_codes'];
+const TABLES = [
+  'audit_events',
+  'enrollment_answers',
+  'enrollments',
+  'preferences',
+  'recovery_codes',
+  'sessions',
+  'settings',
+  'throttle_counters',
+  'totp_secrets',
+  'totp_used_steps',
+  'verification_codes',
+];
 
 /** Table name -> its columns as `name` or `name?` (nullable), sorted, without Kysely's own tables. */
 async function describeSchema(db: Kysely<Tables>): Promise<Record<string, string[]>> {

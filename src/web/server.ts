@@ -30,6 +30,7 @@ import { staticAssets } from './assets.ts';
 import { BadRequest, FormExpired, NotFound } from './errors.ts';
 import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
 import { accountRoutes } from './routes/account.ts';
+import { accountFactorRoutes } from './routes/account-factors.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { changeRoutes } from './routes/change.ts';
 import { demoRoutes, type Outbox } from './routes/demo.ts';
@@ -156,6 +157,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   await app.register(unlockRoutes, { ctx: options.ctx });
   await app.register(changeRoutes, { ctx: options.ctx });
   await app.register(accountRoutes, { ctx: options.ctx });
+  await app.register(accountFactorRoutes, { ctx: options.ctx });
   await app.register(helpdeskRoutes, { ctx: options.ctx });
   await app.register(helpdeskCallerRoutes, { ctx: options.ctx });
   await app.register(adminRoutes, { admin: options.admin });

@@ -1,14 +1,24 @@
 /**
  * The helpdesk (/helpdesk): sign in, search users within the operator's OUs, see a user (verifying
  * the caller is in helpdesk-caller.ts), and reset, unlock, require or clear a password change, clear an enrollment or a
- * portal lockout. Authorisation (membership, scope, protection) is checked on every request by
+ * portal lockout, remove the authenticator app or clear the recovery codes. Authorisation (membership, scope, protection) is checked on every request by
  * the flows; nothing here relies on hidden buttons.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { FieldError } from '../../field-errors.ts';
 import type { FlowContext } from '../../flows/context.ts';
-import { clearEnrollment, clearPortalLockout, resetForCaller, searchUsers, setMustChange, signInToHelpdesk, unlockForCaller } from '../../flows/helpdesk.ts';
+import {
+  clearEnrollment,
+  clearPortalLockout,
+  clearRecoveryCodesForCaller,
+  removeTotpForCaller,
+  resetForCaller,
+  searchUsers,
+  setMustChange,
+  signInToHelpdesk,
+  unlockForCaller,
+} from '../../flows/helpdesk.ts';
 import { checkboxField, choiceField, readForm, secretField, textField } from '../form-schema.ts';
 import { credentialsOf, pageKit, requester } from '../page-kit.ts';
 import { helpdeskPages } from './helpdesk-pages.ts';
@@ -86,6 +96,18 @@ export async function helpdeskRoutes(app: FastifyInstance, { ctx }: { ctx: FlowC
     const { current, guid } = await target(request);
     await clearPortalLockout(ctx, current, guid, requester(request));
     return userPage(reply, request, current, { notice: t('helpdesk.lockoutCleared') });
+  });
+
+  app.post('/helpdesk/users/:guid/remove-totp', csrf, async (request, reply) => {
+    const { current, guid } = await target(request);
+    await removeTotpForCaller(ctx, current, guid, requester(request));
+    return userPage(reply, request, current, { notice: t('helpdesk.totpRemoved') });
+  });
+
+  app.post('/helpdesk/users/:guid/clear-recovery-codes', csrf, async (request, reply) => {
+    const { current, guid } = await target(request);
+    await clearRecoveryCodesForCaller(ctx, current, guid, requester(request));
+    return userPage(reply, request, current, { notice: t('helpdesk.recoveryCodesCleared') });
   });
 
   app.post('/helpdesk/sign-out', { preHandler: app.csrfProtection }, async (request, reply) => {
