@@ -36,7 +36,9 @@ export async function accountFactorRoutes(app: FastifyInstance, { ctx }: { ctx: 
     }
     if (checked.outcome === 'stopped') {
       await finish(request, 'accountStepUp');
-      return message(reply, t('account.signInHeading'), t(`verify.stopped.${checked.stop}`));
+      const { portalLockout, perIp } = ctx.policy.protection;
+      const minutes = checked.stop === 'address' ? perIp.windowMinutes : portalLockout.coolDownMinutes;
+      return message(reply, t('account.signInHeading'), t(`verify.stopped.${checked.stop}`, { minutes }));
     }
     return codePage(reply, [{ field: 'code', code: checked.outcome === 'replayed' ? 'LK_TOTP_CODE_REPLAYED' : 'LK_TOTP_CODE_WRONG' }]);
   });
