@@ -88,7 +88,9 @@ const trialConnections: TrialConnections = {
  */
 function flowContext(
   runtime: Runtime,
-  parts: Pick<FlowContext, 'adminGroup' | 'store' | 'keys' | 'log' | 'now' | 'screen'> & { recorder: (category: 'self-service' | 'helpdesk') => AuditRecorder },
+  parts: Pick<FlowContext, 'adminGroup' | 'store' | 'keys' | 'secrets' | 'log' | 'now' | 'screen'> & {
+    recorder: (category: 'self-service' | 'helpdesk') => AuditRecorder;
+  },
 ): FlowContext {
   return {
     get directory() {
@@ -112,6 +114,7 @@ function flowContext(
     audit: parts.recorder('self-service'),
     helpdeskAudit: parts.recorder('helpdesk'),
     keys: parts.keys,
+    secrets: parts.secrets,
     log: parts.log,
     now: parts.now,
   };
@@ -262,6 +265,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       screen: options.screen ?? NO_SCREEN,
       store,
       keys,
+      // The settings service seals as it seals the settings' own secrets: the active master key.
+      secrets: settings,
       log,
       now,
       recorder: (category) => counted(createAuditRecorder(store.audit, category, now), category, metrics),

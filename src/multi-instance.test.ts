@@ -204,7 +204,7 @@ test('the daily jobs run once, not once per instance', async () => {
   assert.ok(Array.isArray(certA) && Array.isArray(certB));
 });
 
-test('expired sessions, codes and counters are purged hourly by one instance; live ones stay', async () => {
+test('expired sessions, codes, counters and used TOTP steps are purged hourly by one instance; live ones stay', async () => {
   const at = Date.now();
   const past = at - 60_000;
   await a.store.sessions.set('purge-expired', { step: 'x' }, past);
@@ -213,10 +213,14 @@ test('expired sessions, codes and counters are purged hourly by one instance; li
   await a.store.codes.issue({ flowId: 'purge-live', userGuid: null, channel: 'email', codeHash: 'h', expiresAt: at + 600_000, now: at });
   await a.store.throttle.hit('purge-expired', 1000, past);
   await a.store.throttle.hit('purge-live', 600_000, at);
+  await a.store.totp.useStep({ userGuid: 'purge', step: 1, expiresAt: past });
+  await a.store.totp.useStep({ userGuid: 'purge', step: 2, expiresAt: at + 600_000 });
   const [fromA, fromB] = await Promise.all([a.jobs.purgeExpired(), b.jobs.purgeExpired()]);
   const ran = fromA ?? fromB;
   assert.ok((fromA === null) !== (fromB === null), 'exactly one instance ran the purge');
-  assert.ok(ran && ran.sessions >= 1 && ran.codes >= 1 && ran.counters >= 1, JSON.stringify(ran));
+  assert.ok(ran && ran.sessions >= 1 && ran.codes >= 1 && ran.counters >= 1 && ran.totpSteps >= 1, JSON.stringify(ran));
+  assert.equal(await b.store.totp.useStep({ userGuid: 'purge', step: 1, expiresAt: at }), true, 'the expired step is gone');
+  assert.equal(await b.store.totp.useStep({ userGuid: 'purge', step: 2, expiresAt: at }), false, 'the live step stayed');
   assert.deepEqual(await b.store.sessions.get('purge-live', at), { step: 'x' });
   assert.equal(await b.store.codes.remove('purge-expired'), false, 'the expired code is gone');
   assert.equal(await b.store.codes.remove('purge-live'), true, 'the live code stayed');

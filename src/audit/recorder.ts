@@ -39,6 +39,15 @@ export const SELF_SERVICE_ACTIONS = [
   'passkey-used',
   'passkey-wrong',
   'passkey-counter-regressed',
+  'totp-bound',
+  'totp-removed',
+  'totp-used',
+  'totp-wrong',
+  'totp-replayed',
+  'recovery-codes-generated',
+  'recovery-code-used',
+  'recovery-code-wrong',
+  'recovery-codes-cleared',
 ] as const;
 
 /** What helpdesk operators do; each entry names the operator (actor) and the account (target). */
@@ -56,6 +65,8 @@ export const HELPDESK_ACTIONS = [
   'clear-enrollment',
   'clear-lockout',
   'passkeys-cleared',
+  'totp-removed',
+  'recovery-codes-cleared',
   'refused',
 ] as const;
 

@@ -101,7 +101,7 @@ describe('backup and restore', () => {
     const summary = await verifyBackup(file, PASSWORD);
     assert.equal(summary.manifest.source.dialect, 'postgres');
     assert.equal(summary.manifest.source.database, `postgres://127.0.0.1:5432${new URL(sourceUrl).pathname}`, 'named without user or password');
-    assert.deepEqual(summary.manifest.migrations, ['0001-initial', '0002-preferences', '0004-passkeys']);
+    assert.deepEqual(summary.manifest.migrations, ['0001-initial', '0002-preferences', '0003-factors', '0004-passkeys']);
     assert.deepEqual(Object.keys(summary.manifest.config), ['server', 'ui', 'admin'], 'the non-secret start-up settings, not the database URL');
     assert.deepEqual(summary.manifest.config.ui, seeded.config.ui);
     // A secret among those settings (a PFX password) stays out; the file's path goes in.
@@ -176,15 +176,15 @@ describe('backup and restore', () => {
     await opens('after the rotation');
   });
 
-  test('a backup from before the preferences and passkeys tables restores, its column choices move out of the settings, and passkeys can be kept', async () => {
+  test('a backup from before the preferences and factor tables restores, its column choices move out of the settings, and the factor tables come', async () => {
     const source = configFor(folder('source'));
     await (await createApp(source, { logger: false, env: {} })).close();
     // The database as the previous schema step left it: column choices kept among the settings.
     const old = connectDatabase({ sqliteFile: join(source.dataDir, 'latchkey.sqlite') }).db;
     try {
-      await sql`drop table preferences`.execute(old);
-      await sql`drop table passkeys`.execute(old);
-      await sql`delete from kysely_migration where name in (${'0002-preferences'}, ${'0004-passkeys'})`.execute(old);
+      for (const table of ['preferences', 'totp_secrets', 'totp_used_steps', 'recovery_codes', 'passkeys'])
+        await sql`drop table ${sql.table(table)}`.execute(old);
+      await sql`delete from kysely_migration where name in (${'0002-preferences'}, ${'0003-factors'}, ${'0004-passkeys'})`.execute(old);
       await old
         .insertInto('settings')
         .values({ key: `prefs:audit:${PREFERENCE.owner}`, value: JSON.stringify(PREFERENCE.value), updated_at: 1 })
@@ -203,6 +203,7 @@ describe('backup and restore', () => {
       assert.deepEqual(await app.store.preferences.get(PREFERENCE.owner, 'audit-columns'), PREFERENCE.value);
       assert.ok(!(await app.store.settings.all()).some((setting) => setting.key.startsWith('prefs:')), 'the settings keep only settings');
       assert.equal(await app.store.passkeys.add(PASSKEY), true, 'the passkeys table was made by the restore');
+      assert.equal(await app.store.recoveryCodes.left(PREFERENCE.owner), 0, 'the factor tables exist, empty');
       assert.ok(await app.directory.findUser(facts.users.staff[0]!), 'the restored portal works');
     } finally {
       await app.close();

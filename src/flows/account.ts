@@ -11,6 +11,7 @@ import type { FieldError } from '../field-errors.ts';
 import { bareAddress } from '../notify/address.ts';
 import { parseMobile, storedMobile } from '../notify/phone.ts';
 import type { RulesList } from '../passwords/hints.ts';
+import { type AccountStepUp, type OwnFactors, ownFactors, stepUpFor } from './account-factors.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { ENROLL_LIFETIME_MS, type EnrollState } from './enroll.ts';
 import { newPasswordErrors, policyFieldError, rulesList } from './new-password.ts';
@@ -21,7 +22,11 @@ import { openSession, type SignedInSession, sessionUser, touch } from './signed-
 /** A signed-in user, kept server-side in the session. */
 export type AccountSession = SignedInSession;
 
-export type AccountSignIn = { ok: true; session: AccountSession } | { ok: false; error: LatchkeyError };
+/**
+ * A sign-in with the right password: signed in, or (with an authenticator app bound) waiting for
+ * a code from it (account-factors.ts).
+ */
+export type AccountSignIn = { ok: true; session: AccountSession; stepUp: null } | { ok: true; stepUp: AccountStepUp } | { ok: false; error: LatchkeyError };
 
 export async function signInToAccount(ctx: FlowContext, input: Credentials, requester: Requester): Promise<AccountSignIn> {
   const result = await signIn(ctx, input, requester);
@@ -30,8 +35,17 @@ export async function signInToAccount(ctx: FlowContext, input: Credentials, requ
     return { ok: false, error: result.error };
   }
   const { user } = result;
-  await ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action: 'sign-in', outcome: 'success', sourceIp: requester.ip });
-  return { ok: true, session: openSession(ctx, user) };
+  const session = openSession(ctx, user);
+  const stepUp = await stepUpFor(ctx, session);
+  await ctx.audit.record({
+    actor: user.samAccountName,
+    actorGuid: user.guid,
+    action: 'sign-in',
+    outcome: 'success',
+    sourceIp: requester.ip,
+    ...(stepUp ? { detail: 'password right; a code from the authenticator app follows' } : {}),
+  });
+  return stepUp ? { ok: true, stepUp } : { ok: true, session, stepUp: null };
 }
 
 /** Checks the session is live and touches it; the user, read again from the directory. */
@@ -55,6 +69,8 @@ export interface Profile {
   enrolled: { questions: number; email: string | null; mobile: string | null } | null;
   /** How many passkeys the user has; null when passkeys cannot be used on this portal. */
   passkeys: number | null;
+  /** The authenticator app and recovery codes. */
+  factors: OwnFactors;
 }
 
 /** The profile page: the admin's attributes, account facts and the enrollment. Audited. */
@@ -75,6 +91,7 @@ export async function viewProfile(ctx: FlowContext, user: DirectoryUser, request
       mobile: storedMobile(enrollment.mobile, ctx.policy.phone.defaultRegion) ?? enrollment.mobile,
     },
     passkeys: passkeysAvailable(ctx) ? await passkeyCount(ctx, user.guid) : null,
+    factors: await ownFactors(ctx, user),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The helpdesk verifying a caller: a code sent to the account's owner that the caller reads out,
- * or the caller's answers to enrolled questions drawn at random, typed by the operator (who sees
- * neither code nor stored answers). Wrong answers and codes count per account, whichever
+ * the code the caller's authenticator app shows now, or the caller's answers to enrolled
+ * questions drawn at random, typed by the operator (who sees neither code nor stored answers). Wrong answers and codes count per account, whichever
  * operator asked and however many codes were sent, in a counter that ending a self-service
  * lockout does not clear; past `helpdesk.callerLockout.maxWrong`, caller checks for the account
  * stop until the cool-down has passed.
@@ -19,6 +19,7 @@ import { authorisedTarget, type Desk, record } from './helpdesk-guard.ts';
 import { limitKeys } from './limit-keys.ts';
 import { checkTypedCode } from './one-time-codes.ts';
 import { describeCap } from './send-caps.ts';
+import { checkTotpCode } from './totp.ts';
 import { type Channel, randomSubset } from './verification-state.ts';
 
 export const CallerNotVerified = createError(
@@ -138,6 +139,20 @@ export async function checkCallerCode(ctx: FlowContext, desk: Desk, guid: string
   // An expired code tells nothing about the caller; every other miss is a wrong check.
   if (result !== 'expired') await conclude(ctx, desk, user, passed);
   await record(ctx, desk.session, user, 'caller-verification', passed ? 'success' : 'refused', requester, `code: ${result}`);
+  return passed;
+}
+
+/**
+ * Checks the code the caller reads off their authenticator app: once only (a code read out
+ * before is refused), and a miss counts as a wrong caller check like any other.
+ */
+export async function checkCallerTotp(ctx: FlowContext, desk: Desk, guid: string, typed: string, requester: Requester): Promise<boolean> {
+  const user = await authorisedTarget(ctx, desk, guid, 'caller-verification', requester);
+  await begin(ctx, desk, user, requester, 'authenticator code');
+  const checked = await checkTotpCode(ctx, user.guid, typed);
+  const passed = checked === 'accepted';
+  await conclude(ctx, desk, user, passed);
+  await record(ctx, desk.session, user, 'caller-verification', passed ? 'success' : 'refused', requester, `authenticator code: ${checked}`);
   return passed;
 }
 

@@ -10,11 +10,12 @@ import type { MailPort, SmsPort } from '../notify/ports.ts';
 import type { PasswordScreen } from '../passwords/screen.ts';
 import type { ServerKeys } from '../security/keys.ts';
 import type { Policy } from '../settings/policy.ts';
+import type { SecretSealer } from '../settings/service.ts';
 import type { Store } from '../store/store.ts';
 
 export interface FlowContext {
   directory: Directory;
-  store: Pick<Store, 'enrollments' | 'codes' | 'throttle' | 'audit' | 'passkeys'>;
+  store: Pick<Store, 'enrollments' | 'codes' | 'throttle' | 'audit' | 'passkeys' | 'totp' | 'recoveryCodes'>;
   /** The self-service trail (public pages and the signed-in area). */
   audit: AuditRecorder;
   /** The helpdesk trail: operator as actor, the account acted on as target. */
@@ -22,6 +23,8 @@ export interface FlowContext {
   mail: MailPort | null;
   sms: SmsPort | null;
   keys: ServerKeys;
+  /** Seals values under the master key (a user's TOTP secret); never shown again once sealed. */
+  secrets: SecretSealer;
   policy: Policy;
   /** Screens new passwords against breached and common ones; answers the browser's range check. */
   screen: PasswordScreen;

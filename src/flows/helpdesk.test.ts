@@ -7,15 +7,30 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { Attribute, Change } from 'ldapts';
+import { Secret, TOTP } from 'otpauth';
+import { totpSecretName } from '../store/totp.ts';
 import { rejectsWithCode } from '../testing/assertions.ts';
 import { forEachDatabase } from '../testing/databases.ts';
 import { bindAs, createGroup, devDomain, freshPassword, readAttribute, type TestUser } from '../testing/dev-domain.ts';
-import { codeMailedTo, type FlowFixture, type FlowHarness, flowFixture, lockInAd, someone } from '../testing/flow-context.ts';
+import { codeMailedTo, enrollInStore, type FlowFixture, type FlowHarness, flowFixture, lockInAd, someone } from '../testing/flow-context.ts';
 import { register } from '../testing/passkey-fixture.ts';
-import { checkCallerCode, sendCallerCode } from './caller-verification.ts';
+import { callerVerified, checkCallerCode, checkCallerTotp, sendCallerCode } from './caller-verification.ts';
 import type { Requester } from './context.ts';
-import { activeOperator, clearPasskeys, resetForCaller, searchUsers, signInToHelpdesk, unlockForCaller, userDetails } from './helpdesk.ts';
+import {
+  activeOperator,
+  clearEnrollment,
+  clearPasskeys,
+  clearRecoveryCodesForCaller,
+  removeTotpForCaller,
+  resetForCaller,
+  searchUsers,
+  signInToHelpdesk,
+  unlockForCaller,
+  userDetails,
+} from './helpdesk.ts';
 import type { Desk } from './helpdesk-guard.ts';
+import { generateRecoveryCodes, recoveryCodesLeft } from './recovery-codes.ts';
+import { hasTotp } from './totp.ts';
 
 const facts = devDomain();
 
@@ -277,5 +292,86 @@ helpdeskSuite('helpdesk: what an operator may not touch', (hd) => {
     } finally {
       await hd.flows.admin.modify(hd.group, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [hd.colleague.dn] }) }));
     }
+  });
+});
+
+helpdeskSuite('helpdesk: authenticator app and recovery codes', (hd) => {
+  const SECRET = new Secret({ size: 20 }).base32;
+  const codeNow = (harness: FlowHarness) =>
+    TOTP.generate({ secret: Secret.fromBase32(SECRET), algorithm: 'SHA1', digits: 6, period: 30, timestamp: harness.ctx.now() });
+
+  /** A caller in scope, enrolled, with an app bound (SECRET) and a set of recovery codes. */
+  async function callerWithFactors(harness: FlowHarness) {
+    const caller = await hd.flows.person();
+    const user = await hd.flows.account(caller);
+    await enrollInStore(harness.ctx, user);
+    await harness.ctx.store.totp.bind({
+      userGuid: user.guid,
+      sealedSecret: await harness.ctx.secrets.seal(totpSecretName(user.guid), SECRET),
+      now: harness.ctx.now(),
+    });
+    await generateRecoveryCodes(harness.ctx, { guid: user.guid, sam: user.samAccountName }, someone());
+    return { caller, user };
+  }
+
+  test("the caller reads out their app's code: it verifies them once; a replay or a wrong code is a wrong caller check", async () => {
+    const harness = await hd.flows.harness();
+    const requester = someone();
+    const atDesk = await hd.desk(harness, requester);
+    const { caller, user } = await callerWithFactors(harness);
+    assert.equal((await userDetails(harness.ctx, atDesk, user.guid, requester)).totp, true);
+    assert.equal(await checkCallerTotp(harness.ctx, atDesk, user.guid, '000000', requester), false);
+    const code = codeNow(harness);
+    assert.equal(await checkCallerTotp(harness.ctx, atDesk, user.guid, code, requester), true);
+    assert.equal(callerVerified(harness.ctx, atDesk, user), true);
+    const colleague = await hd.desk(harness, requester);
+    assert.equal(await checkCallerTotp(harness.ctx, colleague, user.guid, code, requester), false, 'a code read out once is spent');
+    assert.deepEqual(
+      (await hd.trail(harness, caller, 'caller-verification')).map((e) => [e.outcome, e.detail]),
+      [
+        ['refused', 'authenticator code: replayed'],
+        ['success', 'authenticator code: accepted'],
+        ['refused', 'authenticator code: wrong'],
+      ],
+    );
+  });
+
+  test('clearing the enrollment leaves the factors; removing the app and clearing the codes are separate tools, audited', async () => {
+    const harness = await hd.flows.harness();
+    const requester = someone();
+    const atDesk = await hd.desk(harness, requester);
+    const { caller, user } = await callerWithFactors(harness);
+    await clearEnrollment(harness.ctx, atDesk, user.guid, requester);
+    assert.equal(await hasTotp(harness.ctx, user.guid), true);
+    assert.equal(await recoveryCodesLeft(harness.ctx, user.guid), 10);
+    await removeTotpForCaller(harness.ctx, atDesk, user.guid, requester);
+    assert.equal(await hasTotp(harness.ctx, user.guid), false);
+    assert.equal(await recoveryCodesLeft(harness.ctx, user.guid), 10, 'the codes stay');
+    await clearRecoveryCodesForCaller(harness.ctx, atDesk, user.guid, requester);
+    assert.equal(await recoveryCodesLeft(harness.ctx, user.guid), 0);
+    for (const action of ['totp-removed', 'recovery-codes-cleared'])
+      assert.deepEqual(
+        (await hd.trail(harness, caller, action)).map((e) => [e.actor, e.outcome]),
+        [[hd.operator.sam, 'success']],
+        action,
+      );
+  });
+
+  test('an account outside the scopes keeps its factors: both tools are refused and audited', async () => {
+    const harness = await hd.flows.harness();
+    const requester = someone();
+    const atDesk = await hd.desk(harness, requester);
+    const outsider = await hd.flows.account(await hd.flows.person('contractors'));
+    await harness.ctx.store.totp.bind({ userGuid: outsider.guid, sealedSecret: await harness.ctx.secrets.seal(totpSecretName(outsider.guid), SECRET), now: 0 });
+    await generateRecoveryCodes(harness.ctx, { guid: outsider.guid, sam: outsider.samAccountName }, someone());
+    await rejectsWithCode(removeTotpForCaller(harness.ctx, atDesk, outsider.guid, requester), 'LK_OUT_OF_SCOPE');
+    await rejectsWithCode(clearRecoveryCodesForCaller(harness.ctx, atDesk, outsider.guid, requester), 'LK_OUT_OF_SCOPE');
+    await rejectsWithCode(checkCallerTotp(harness.ctx, atDesk, outsider.guid, codeNow(harness), requester), 'LK_OUT_OF_SCOPE');
+    assert.equal(await hasTotp(harness.ctx, outsider.guid), true);
+    assert.equal(await recoveryCodesLeft(harness.ctx, outsider.guid), 10);
+    assert.deepEqual(
+      (await hd.trail(harness, { sam: outsider.samAccountName }, 'refused')).map((e) => e.detail),
+      ['caller-verification: out of scope', 'recovery-codes-cleared: out of scope', 'totp-removed: out of scope'],
+    );
   });
 });

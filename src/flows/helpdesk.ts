@@ -19,8 +19,10 @@ import { generateAccepted } from './generated-password.ts';
 import { authorisedTarget, authorityOf, type Desk, NotHelpdesk, type OperatorSession, record } from './helpdesk-guard.ts';
 import { limitKeys } from './limit-keys.ts';
 import { applicableRules, newPasswordErrors, type PasswordCheck, policyFieldError } from './new-password.ts';
+import { recoveryCodesLeft } from './recovery-codes.ts';
 import { type Credentials, signIn } from './sign-in.ts';
 import { openSession, SignInRequired, sessionUser, touch, wholeDomain } from './signed-in.ts';
+import { hasTotp } from './totp.ts';
 import { accountNameKeys } from './typed-name.ts';
 import type { Channel } from './verification-state.ts';
 
@@ -77,6 +79,9 @@ export interface UserDetails {
   callerVerified: boolean;
   /** Too many wrong caller checks for this account: none is possible until the cool-down ends. */
   callerChecksStopped: boolean;
+  /** An authenticator app is bound: the caller can read out its code. */
+  totp: boolean;
+  recoveryCodesLeft: number;
   /** Where a caller-verification code can go, masked. */
   channels: { channel: Channel; masked: string }[];
   /** The enrolled questions the operator asks (positions and texts; never the answers). */
@@ -99,6 +104,8 @@ export async function userDetails(ctx: FlowContext, desk: Desk, guid: string, re
     portalLockedOut: lockouts >= ctx.policy.protection.portalLockout.maxWrongAnswers,
     callerVerified: callerVerified(ctx, desk, user),
     callerChecksStopped: await callerChecksExhausted(ctx, user),
+    totp: await hasTotp(ctx, user.guid),
+    recoveryCodesLeft: await recoveryCodesLeft(ctx, user.guid),
     channels: maskedDestinations(callerChannels(ctx, user, enrollment)),
     questions: callerQuestions(desk, user, enrollment),
     passkeys: await ctx.store.passkeys.count(user.guid),
@@ -206,6 +213,20 @@ export const clearEnrollment = (ctx: FlowContext, desk: Desk, guid: string, requ
 export const clearPasskeys = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
   act(ctx, desk, guid, 'passkeys-cleared', 'passkeys removed', requester, async (user) => {
     await ctx.store.passkeys.removeAll(user.guid);
+    return undefined;
+  });
+
+/** Removes the account's authenticator app (a lost phone); the user binds a new one in /me. */
+export const removeTotpForCaller = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
+  act(ctx, desk, guid, 'totp-removed', 'authenticator app removed', requester, async (user) => {
+    await ctx.store.totp.remove(user.guid);
+    return undefined;
+  });
+
+/** Clears the account's recovery codes (a lost or exposed set); the user makes a new set in /me. */
+export const clearRecoveryCodesForCaller = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
+  act(ctx, desk, guid, 'recovery-codes-cleared', 'recovery codes cleared', requester, async (user) => {
+    await ctx.store.recoveryCodes.remove(user.guid);
     return undefined;
   });
 

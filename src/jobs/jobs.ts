@@ -11,20 +11,20 @@ import type { MailPort } from '../notify/ports.ts';
 import type { Store } from '../store/store.ts';
 
 const DAY_MS = 86_400_000;
-/** How often the jobs are tried: the purge of expired rows runs hourly, audit purge and certificate check daily. */
+/** How often the jobs are tried: the purge of expired rows (used TOTP steps among them) runs hourly, audit purge and certificate check daily. */
 export const JOB_TRY_MS = 3_600_000;
 
 export interface Jobs {
   /** Removes audit entries older than the retention; 0 when another run had it today. */
   purgeAudit(): Promise<number>;
-  /** Removes expired sessions, codes and rate-limit counters; null when another run had it this hour. */
-  purgeExpired(): Promise<{ sessions: number; codes: number; counters: number } | null>;
+  /** Removes expired sessions, codes, rate-limit counters and used TOTP steps; null when another run had it this hour. */
+  purgeExpired(): Promise<{ sessions: number; codes: number; counters: number; totpSteps: number } | null>;
   /** Audits the certificates' health and mails the admins about those expiring; [] when another run had it today. */
   checkCertificates(): Promise<CertificateStatus[]>;
 }
 
 export interface JobDependencies {
-  store: Pick<Store, 'throttle' | 'audit' | 'sessions' | 'codes'>;
+  store: Pick<Store, 'throttle' | 'audit' | 'sessions' | 'codes' | 'totp'>;
   settings: () => RuntimeSettings;
   adminAudit: AuditRecorder;
   certificates: CertificateCache;
@@ -52,7 +52,12 @@ export function createJobs({ store, settings, adminAudit, certificates, mail, no
       // Every first step leaves a session row and counters; without this they pile up for ever.
       if (!(await firstInWindow('expired-purge', JOB_TRY_MS))) return null;
       const at = now();
-      return { sessions: await store.sessions.purgeExpired(at), codes: await store.codes.purgeExpired(at), counters: await store.throttle.purgeExpired(at) };
+      return {
+        sessions: await store.sessions.purgeExpired(at),
+        codes: await store.codes.purgeExpired(at),
+        counters: await store.throttle.purgeExpired(at),
+        totpSteps: await store.totp.purgeExpiredSteps(at),
+      };
     },
     async checkCertificates() {
       if (!(await firstInWindow('certificate-check', DAY_MS))) return [];

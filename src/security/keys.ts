@@ -6,7 +6,7 @@
 import { hkdfSync } from 'node:crypto';
 
 /** What each derived key is for. */
-export type KeyPurpose = 'code-hash' | 'cookie' | 'decoy' | 'passkey-challenge';
+export type KeyPurpose = 'code-hash' | 'cookie' | 'decoy' | 'passkey-challenge' | 'recovery-code';
 
 export interface ServerKeys {
   /** HMAC key for verification codes. */
@@ -17,10 +17,18 @@ export interface ServerKeys {
   decoy: Buffer;
   /** Seals passkey challenges (their expiry), so that only challenges this portal issued are checked. */
   passkeyChallenge: Buffer;
+  /** HMAC key for recovery codes. */
+  recoveryCode: Buffer;
 }
 
 /** The per-purpose keys (HKDF-SHA-256) of a server secret. */
 export function deriveKeys(secret: Buffer): ServerKeys {
   const derive = (purpose: KeyPurpose) => Buffer.from(hkdfSync('sha256', secret, 'latchkey', purpose, 32));
-  return { codeHash: derive('code-hash'), cookie: derive('cookie'), decoy: derive('decoy'), passkeyChallenge: derive('passkey-challenge') };
+  return {
+    codeHash: derive('code-hash'),
+    cookie: derive('cookie'),
+    decoy: derive('decoy'),
+    passkeyChallenge: derive('passkey-challenge'),
+    recoveryCode: derive('recovery-code'),
+  };
 }

@@ -6,12 +6,14 @@
  * it loses nothing; a committed save never fails afterwards.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { type AuditRecorder, createAuditRecorder } from '../audit/recorder.ts';
 import { openStore, type Store } from '../store/store.ts';
+import { totpSecretName } from '../store/totp.ts';
 import { rejectsWithCode } from '../testing/assertions.ts';
 import { createScratchDatabase, TEST_DIALECTS } from '../testing/databases.ts';
 import { keyIdOf, keyRing, type MasterKey, newMasterKey } from './key-ring.ts';
@@ -165,6 +167,27 @@ for (const dialect of TEST_DIALECTS) {
       assert.deepEqual(await sealedWith(store), new Set([next.id]));
       const restarted = await instance(store, fileA);
       assert.ok(['one', 'two', 'three'].includes(restarted.current().directory.bindPassword));
+    });
+
+    test('retiring re-encrypts the TOTP secrets too, and each opens only under its own account name', async () => {
+      const { store, fileA, fileB, a, b, next } = await rotatedOnA();
+      const guid = randomUUID();
+      const name = totpSecretName(guid);
+      await store.totp.bind({ userGuid: guid, sealedSecret: await a.seal(name, 'JBSWY3DPEHPK3PXP'), now: now() });
+      const before = (await store.totp.get(guid))!.sealedSecret;
+      assert.notEqual(keyIdOf(before), next.id, 'sealed with the active (old) key until the retirement');
+      copyFileSync(fileA, fileB);
+      await a.reportKeys();
+      await b.reportKeys();
+      const { rotated } = await a.retireKey();
+      assert.ok(rotated >= 2, 'the settings secrets and the TOTP secret');
+      const after = (await store.totp.get(guid))!.sealedSecret;
+      assert.equal(keyIdOf(after), next.id);
+      assert.equal(await a.open(name, after), 'JBSWY3DPEHPK3PXP');
+      const restarted = await instance(store, host([next]));
+      assert.equal(await restarted.open(name, after), 'JBSWY3DPEHPK3PXP', 'an instance holding only the new key opens it');
+      assert.equal(keyIdOf(await restarted.seal(name, 'x')), next.id);
+      await rejectsWithCode(restarted.open(totpSecretName(randomUUID()), after), 'LK_SECRET_CORRUPT');
     });
 
     test('a save that committed is a success even when its audit then fails, and says so', async () => {

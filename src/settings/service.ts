@@ -103,7 +103,17 @@ function fieldErrors(issues: z.core.$ZodIssue[]): FieldError[] {
   });
 }
 
-export class SettingsService {
+/**
+ * Seals values other than settings (a user's TOTP secret) under the master key: AES-256-GCM with
+ * the active key, `name` (which says whose value it is) authenticated with it, so a value moved
+ * to another row does not open. What flows see of the master key.
+ */
+export interface SecretSealer {
+  seal(name: string, plaintext: string): Promise<string>;
+  open(name: string, sealed: string): Promise<string>;
+}
+
+export class SettingsService implements SecretSealer {
   private settings: RuntimeSettings | null = null;
   private version = -1;
   /** This process among the instances that report their keys. */
@@ -259,6 +269,19 @@ export class SettingsService {
   }
 
   /**
+   * Seals `plaintext` under the active key. The key state is locked as a save does, so a sealing
+   * that meets a rotation's retirement waits for it and then uses the new key.
+   */
+  async seal(name: string, plaintext: string): Promise<string> {
+    return this.rows.transaction(async (store) => (await this.sealingKey(store)).encrypt(name, plaintext));
+  }
+
+  /** Opens a value sealed by seal(), with the key whose id it carries. */
+  async open(name: string, sealed: string): Promise<string> {
+    return this.keys.decrypt(name, sealed);
+  }
+
+  /**
    * Starts a rotation to the key `next` (already in this process's key source): the database
    * records it as the next key; values stay sealed with the active key until retireKey().
    */
@@ -278,7 +301,7 @@ export class SettingsService {
    * that other instances see as a settings change. Returns how many secrets and the new key.
    */
   async retireKey(): Promise<{ rotated: number; active: MasterKey; retired: string }> {
-    return this.rows.transaction(async (store) => {
+    return this.rows.transaction(async (store, sealedElsewhere) => {
       await store.lock(KEY_STATE_KEY);
       const state = await keyState(store, this.keys.ring, this.now());
       if (!state.next) throw NoRotation({});
@@ -290,6 +313,12 @@ export class SettingsService {
         if (!row.secret) continue;
         await store.set(row.key, next.encrypt(row.key, this.keys.decrypt(row.key, row.value as string)), { secret: true, by: row.updatedBy, now: this.now() });
         rotated++;
+      }
+      for (const values of sealedElsewhere) {
+        for (const { name, sealed } of await values.all()) {
+          await values.replace(name, next.encrypt(name, this.keys.decrypt(name, sealed)));
+          rotated++;
+        }
       }
       await store.set(KEY_STATE_KEY, { active: next.id, next: null }, { by: 'latchkey (cli)', now: this.now() });
       await this.bumpVersion(store, 'latchkey (cli)');

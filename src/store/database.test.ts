@@ -15,7 +15,7 @@ import { openDatabase } from './database.ts';
 import type { Tables } from './schema.ts';
 
 /** Every schema step of this version, in order. */
-const MIGRATIONS = ['0001-initial', '0002-preferences', '0004-passkeys'];
+const MIGRATIONS = ['0001-initial', '0002-preferences', '0003-factors', '0004-passkeys'];
 
 const TABLES = [
   'audit_events',
@@ -23,9 +23,12 @@ const TABLES = [
   'enrollments',
   'passkeys',
   'preferences',
+  'recovery_codes',
   'sessions',
   'settings',
   'throttle_counters',
+  'totp_secrets',
+  'totp_used_steps',
   'verification_codes',
 ];
 

@@ -103,6 +103,28 @@ export interface PasskeysTable {
   last_used_at: number | null;
 }
 
+/** An account's authenticator app: its TOTP secret sealed under the master key. */
+export interface TotpSecretsTable {
+  user_guid: string;
+  secret_sealed: string;
+  created_at: number;
+}
+
+/** A time step whose TOTP code was accepted once for the account; kept until no window reaches it. */
+export interface TotpUsedStepsTable {
+  user_guid: string;
+  step: number;
+  expires_at: number;
+}
+
+/** One recovery code of an account, as a keyed hash; used_at is set once, when it is redeemed. */
+export interface RecoveryCodesTable {
+  user_guid: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
 /** Every table, for Kysely<Tables>. */
 export interface Tables {
   enrollments: EnrollmentsTable;
@@ -114,4 +136,7 @@ export interface Tables {
   sessions: SessionsTable;
   preferences: PreferencesTable;
   passkeys: PasskeysTable;
+  totp_secrets: TotpSecretsTable;
+  totp_used_steps: TotpUsedStepsTable;
+  recovery_codes: RecoveryCodesTable;
 }

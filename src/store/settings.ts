@@ -6,6 +6,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { fromJson, toJson } from './json.ts';
 import { deleted } from './rows.ts';
 import type { SettingsTable, Tables } from './schema.ts';
+import { createTotpSecrets, type SealedValues } from './totp.ts';
 
 /** A stored setting. */
 export interface Setting {
@@ -50,15 +51,19 @@ function toSetting(row: Selectable<SettingsTable>): Setting & { key: string } {
   };
 }
 
-/** The settings rows, and a way to read and change several of them as one (all or nothing). */
+/**
+ * The settings rows, and a way to read and change several of them as one (all or nothing). The
+ * transaction also reaches the values sealed under the master key outside this table (the TOTP
+ * secrets), so that a key rotation moves every one of them at once.
+ */
 export interface SettingsRows extends Settings {
-  transaction<T>(work: (rows: Settings) => Promise<T>): Promise<T>;
+  transaction<T>(work: (rows: Settings, sealedElsewhere: readonly SealedValues[]) => Promise<T>): Promise<T>;
 }
 
 /** Settings over `db`. */
 export function createSettings(db: Kysely<Tables>): SettingsRows {
   return {
-    transaction: (work) => db.transaction().execute((trx) => work(createSettings(trx))),
+    transaction: (work) => db.transaction().execute((trx) => work(createSettings(trx), [createTotpSecrets(trx).sealed])),
     async get(key) {
       const row = await db.selectFrom('settings').selectAll().where('key', '=', key).executeTakeFirst();
       if (!row) return null;

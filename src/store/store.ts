@@ -9,10 +9,12 @@ import { type DatabaseOptions, openDatabase } from './database.ts';
 import { createEnrollments, type Enrollments } from './enrollments.ts';
 import { createPasskeys, type Passkeys } from './passkeys.ts';
 import { createPreferences, type Preferences } from './preferences.ts';
+import { createRecoveryCodes, type RecoveryCodes } from './recovery-codes.ts';
 import type { DatabaseDialect, Tables } from './schema.ts';
 import { createSessions, type Sessions } from './sessions.ts';
 import { createSettings, type SettingsRows } from './settings.ts';
 import { createThrottle, type Throttle } from './throttle.ts';
+import { createTotpSecrets, type TotpSecrets } from './totp.ts';
 
 /** Everything Latchkey keeps, by repository. */
 export interface Store {
@@ -29,6 +31,10 @@ export interface Store {
   readonly sessions: Sessions;
   /** Users' passkeys (WebAuthn credentials). */
   readonly passkeys: Passkeys;
+  /** Authenticator apps (sealed TOTP secrets) and the time steps already used. */
+  readonly totp: TotpSecrets;
+  /** Recovery codes, as keyed hashes. */
+  readonly recoveryCodes: RecoveryCodes;
   /** Resolves once the database answers a query: for /readyz. */
   ping(): Promise<void>;
   /** The raw database, for the rare need no repository covers (backups, diagnostics). */
@@ -51,6 +57,8 @@ export async function openStore(options: DatabaseOptions): Promise<Store> {
     preferences: createPreferences(db),
     sessions: createSessions(db),
     passkeys: createPasskeys(db),
+    totp: createTotpSecrets(db),
+    recoveryCodes: createRecoveryCodes(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

@@ -13,6 +13,7 @@ import { masterKeyFile } from '../config/paths.ts';
 import type { Config } from '../config/schema.ts';
 import { hashAnswer, verifyAnswer } from '../security/answers.ts';
 import type { AuditEntry, AuditEvent } from '../store/audit.ts';
+import { totpSecretName } from '../store/totp.ts';
 import { createScratchDatabase } from './databases.ts';
 import { devDomain } from './dev-domain.ts';
 
@@ -24,6 +25,8 @@ export const ANSWERS: ReadonlyArray<[string, string]> = [
 ];
 export const THROTTLE_KEY = `user:${facts.users.staff[0]}`;
 /** An admin's column choices in the audit viewer: their own table, which a backup carries too. */
+/** An authenticator app's secret (sealed in the database) and a recovery code's hash: a backup carries the factors. */
+export const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 export const PREFERENCE = { owner: randomUUID(), name: 'audit-columns', value: { hidden: ['sourceIp'], widths: { actor: 210 } } };
 /** A user's passkey: public data, in a table of its own that a backup carries too. */
 export const PASSKEY = {
@@ -89,7 +92,7 @@ export interface Seeded {
   keyText: string;
 }
 
-/** Starts a portal on `config` and gives it an enrollment, audit events, a throttle counter, a preference and a passkey. */
+/** Starts a portal on `config` and gives it an enrollment, audit events, a throttle counter, a preference, a passkey, an authenticator app and recovery codes. */
 export async function seed(config: Config): Promise<Seeded> {
   const app = await createApp(config, { logger: false, env: {} });
   try {
@@ -102,6 +105,8 @@ export async function seed(config: Config): Promise<Seeded> {
     for (let hit = 0; hit < 3; hit++) await app.store.throttle.hit(THROTTLE_KEY, 3_600_000, Date.now());
     await app.store.preferences.set(PREFERENCE.owner, PREFERENCE.name, PREFERENCE.value, Date.now());
     await app.store.passkeys.add(PASSKEY);
+    await app.store.totp.bind({ userGuid, sealedSecret: await app.ctx.secrets.seal(totpSecretName(userGuid), TOTP_SECRET), now: Date.now() });
+    await app.store.recoveryCodes.replace({ userGuid, codeHashes: ['hash-1', 'hash-2'], now: Date.now() });
     return { config, userGuid, deletedId, audit: await app.store.audit.query(), keyText: readFileSync(masterKeyFile(config), 'utf8').trim() };
   } finally {
     await app.close();
@@ -124,6 +129,9 @@ export async function assertRestored(config: Config, seeded: Seeded, env: NodeJS
     assert.equal(await app.store.throttle.peek(THROTTLE_KEY, Date.now()), 3);
     assert.deepEqual(await app.store.preferences.get(PREFERENCE.owner, PREFERENCE.name), PREFERENCE.value, 'the preferences travelled');
     assert.deepEqual(await app.store.passkeys.list(PASSKEY.userGuid), [{ ...PASSKEY, lastUsedAt: null }], 'the passkeys travelled');
+    const totp = await app.store.totp.get(seeded.userGuid);
+    assert.equal(await app.ctx.secrets.open(totpSecretName(seeded.userGuid), totp!.sealedSecret), TOTP_SECRET, 'the authenticator app travelled, and opens');
+    assert.equal(await app.store.recoveryCodes.left(seeded.userGuid), 2, 'the recovery codes travelled');
     const fresh = await app.store.audit.record(event('after the restore'));
     assert.ok(fresh > seeded.deletedId, `a new event gets a fresh id (${fresh} > ${seeded.deletedId}, the highest ever used)`);
   } finally {

@@ -20,12 +20,19 @@ import { loadStrings, translator } from '../i18n/translate.ts';
 import { NO_SCREEN } from '../passwords/screen.ts';
 import { hashAnswer } from '../security/answers.ts';
 import { deriveKeys } from '../security/keys.ts';
+import { keyRing, newMasterKey } from '../settings/key-ring.ts';
+import { MasterKeys } from '../settings/master-key.ts';
 import { pinGroups } from '../settings/pinned-groups.ts';
+import { SettingsService } from '../settings/service.ts';
 import type { Store } from '../store/store.ts';
 import { adminClient, bindAs, createUser, devDirectory, devDomain, type OuKey, removeEntries, type TestUser } from './dev-domain.ts';
 import { ANSWERS } from './journeys.ts';
 
 type Settings = Record<string, unknown>;
+
+/** One master key for every harness of the process: two harnesses on one database are two instances of one portal. */
+const MASTER_KEYS = keyRing([newMasterKey()]);
+const SERVER_SECRET = randomBytes(32);
 
 /** A message the flows sent, as the captured sender got it. */
 export interface SentMail {
@@ -102,7 +109,13 @@ export async function buildFlowHarness(store: Store, settings: Settings = {}): P
     helpdeskAudit: createAuditRecorder(store.audit, 'helpdesk', now),
     mail: { send: async (message) => void mail.push({ ...message, to: [...message.to] }) },
     sms: { send: async (message) => void texts.push({ ...message }) },
-    keys: deriveKeys(randomBytes(32)),
+    keys: deriveKeys(SERVER_SECRET),
+    secrets: new SettingsService(
+      store.settings,
+      new MasterKeys('the test key', null, MASTER_KEYS, 'test'),
+      createAuditRecorder(store.audit, 'admin', now),
+      now,
+    ),
     policy: {
       ...runtime,
       helpdesk: { ...runtime.helpdesk, groups: pinned.groups },

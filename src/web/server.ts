@@ -31,6 +31,7 @@ import { PAGE_CSP } from './csp.ts';
 import { BadRequest, FormExpired, NotFound } from './errors.ts';
 import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
 import { accountRoutes } from './routes/account.ts';
+import { accountFactorRoutes } from './routes/account-factors.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { changeRoutes } from './routes/change.ts';
 import { demoRoutes, type Outbox } from './routes/demo.ts';
@@ -160,6 +161,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   await app.register(changeRoutes, { ctx: options.ctx });
   await app.register(accountRoutes, { ctx: options.ctx });
   await app.register(passkeyRoutes, { ctx: options.ctx });
+  await app.register(accountFactorRoutes, { ctx: options.ctx });
   await app.register(helpdeskRoutes, { ctx: options.ctx });
   await app.register(helpdeskCallerRoutes, { ctx: options.ctx });
   await app.register(passwordCheckRoutes, { ctx: options.ctx });

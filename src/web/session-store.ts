@@ -6,10 +6,12 @@
 import type { SessionStore } from '@fastify/session';
 import type { Session } from 'fastify';
 import type { AccountSession } from '../flows/account.ts';
+import type { AccountStepUp } from '../flows/account-factors.ts';
 import type { AdminSession } from '../flows/admin/sign-in.ts';
 import type { EnrollState } from '../flows/enroll.ts';
 import type { OperatorSession } from '../flows/helpdesk-guard.ts';
 import type { PendingPasskey } from '../flows/passkey-management.ts';
+import type { PendingTotp } from '../flows/totp.ts';
 import type { VerificationState } from '../flows/verification-state.ts';
 
 declare module 'fastify' {
@@ -22,6 +24,12 @@ declare module 'fastify' {
     account?: AccountSession;
     /** A passkey registration begun on /me/passkeys, until the browser's answer comes. */
     passkeyRegistration?: PendingPasskey;
+    /** A sign-in to the account pages whose password was right, waiting for a code from the authenticator app. */
+    accountStepUp?: AccountStepUp;
+    /** An authenticator app being bound in the account pages, until its first code. */
+    totpBinding?: PendingTotp;
+    /** Recovery codes just made, kept for their one download. */
+    recoveryCodes?: string[];
     /** A helpdesk operator signed in. */
     operator?: OperatorSession;
     /** An administrator signed in to the console. */

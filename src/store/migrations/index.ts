@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { DatabaseDialect } from '../schema.ts';
 import * as initial from './0001-initial.ts';
 import * as preferences from './0002-preferences.ts';
+import * as factors from './0003-factors.ts';
 import * as passkeys from './0004-passkeys.ts';
 
 /** One schema change; `up` branches on the dialect only where the SQL must differ. */
@@ -19,5 +20,6 @@ export interface StoreMigration {
 export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   '0001-initial': initial,
   '0002-preferences': preferences,
+  '0003-factors': factors,
   '0004-passkeys': passkeys,
 };

@@ -1,5 +1,6 @@
 /**
- * The signed-in area (/me): sign in, profile (view and edit), groups, password change, enrollment.
+ * The signed-in area (/me): sign in, profile (view and edit), groups, password change, enrollment
+ * (the authenticator app, recovery codes and the sign-in's second step are in account-factors.ts).
  * Every request re-checks the session and reads the user again from the directory.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -24,27 +25,43 @@ function profileForm(body: unknown) {
 
 const passwordForm = z.object({ oldPassword: secretField(), newPassword: secretField(), confirm: secretField() });
 
+/** The profile page, with a notice or errors of what was just done; shared by the account's route files. */
+export function accountPages(ctx: FlowContext) {
+  const { form } = pageKit(ctx.t);
+  return {
+    async profilePage(reply: FastifyReply, request: FastifyRequest, extra: { notice?: string; errors?: FieldError[]; profile?: Profile } = {}) {
+      const user = await activeUser(ctx, request.session.get('account'));
+      // Recovery codes are downloadable only right after they were made: leaving their page ends that.
+      if (request.session.get('recoveryCodes')) request.session.set('recoveryCodes', undefined);
+      const profile = extra.profile ?? (await viewProfile(ctx, user, requester(request)));
+      return form(reply, 'account', { profile, user, notice: extra.notice, errors: extra.errors ?? [], values: {} });
+    },
+    /** The second step of a sign-in with an authenticator app: a code from it. */
+    codePage: (reply: FastifyReply, errors: FieldError[] = []) => form(reply, 'account-code', { errors }),
+  };
+}
+
 export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
   const { t } = ctx;
   const { form, message, advance, finish } = pageKit(t);
+  const { profilePage, codePage } = accountPages(ctx);
 
   const signInPage = (reply: FastifyReply, values: Record<string, string> = {}, errors: FieldError[] = [], status = 200) =>
     form(reply, 'sign-in', { action: '/me/sign-in', heading: t('account.signInHeading'), intro: t('account.signInIntro'), values, errors }, status);
 
-  async function profilePage(reply: FastifyReply, request: FastifyRequest, extra: { notice?: string; errors?: FieldError[]; profile?: Profile } = {}) {
-    const user = await activeUser(ctx, request.session.get('account'));
-    const profile = extra.profile ?? (await viewProfile(ctx, user, requester(request)));
-    return form(reply, 'account', { profile, user, notice: extra.notice, errors: extra.errors ?? [], values: {} });
-  }
-
-  app.get('/me', (request, reply) => (request.session.get('account') ? profilePage(reply, request) : signInPage(reply)));
+  app.get('/me', (request, reply) => {
+    if (request.session.get('account')) return profilePage(reply, request);
+    if (request.session.get('accountStepUp')) return codePage(reply);
+    return signInPage(reply);
+  });
 
   app.post('/me/sign-in', { preHandler: app.csrfProtection }, async (request, reply) => {
     const { values, credentials, errors } = credentialsOf(request.body);
     if (errors) return signInPage(reply, values, errors);
     const result = await signInToAccount(ctx, credentials, requester(request));
     if (!result.ok) return signInPage(reply, values, [{ field: 'password', code: result.error.code }]);
-    await advance(request, 'account', result.session);
+    if (result.stepUp) await advance(request, 'accountStepUp', result.stepUp);
+    else await advance(request, 'account', result.session);
     return reply.redirect('/me', 303);
   });
 
@@ -86,6 +103,7 @@ export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCo
   });
 
   app.post('/me/sign-out', { preHandler: app.csrfProtection }, async (request, reply) => {
+    for (const key of ['accountStepUp', 'totpBinding', 'recoveryCodes'] as const) request.session.set(key, undefined);
     await finish(request, 'account');
     return message(reply, t('account.heading'), t('account.signedOut'));
   });

@@ -1,10 +1,10 @@
 /**
- * The helpdesk's caller verification: send the account's owner a code to read out, check it, or
- * check the answers to their enrolled questions. A pass lets the operator reset for a while.
+ * The helpdesk's caller verification: send the account's owner a code to read out, check it,
+ * check the code of their authenticator app, or check the answers to their enrolled questions. A pass lets the operator reset for a while.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { CALLER_QUESTIONS, checkCallerAnswers, checkCallerCode, sendCallerCode } from '../../flows/caller-verification.ts';
+import { CALLER_QUESTIONS, checkCallerAnswers, checkCallerCode, checkCallerTotp, sendCallerCode } from '../../flows/caller-verification.ts';
 import type { FlowContext } from '../../flows/context.ts';
 import { choiceField, FIELD_CODES, readForm, secretField, textField } from '../form-schema.ts';
 import { requester } from '../page-kit.ts';
@@ -12,6 +12,7 @@ import { helpdeskPages } from './helpdesk-pages.ts';
 
 const channelForm = z.object({ channel: choiceField(['email', 'sms']) });
 const codeForm = z.object({ code: textField(32) });
+const totpForm = z.object({ totpCode: textField(32) });
 const answersForm = z.object(Object.fromEntries(Array.from({ length: CALLER_QUESTIONS }, (_, i) => [`answer${i}`, secretField()])));
 
 export async function helpdeskCallerRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
@@ -39,6 +40,14 @@ export async function helpdeskCallerRoutes(app: FastifyInstance, { ctx }: { ctx:
       current,
       passed ? { notice: t('helpdesk.verified') } : { errors: [{ field: 'code', code: 'LK_CALLER_CODE_WRONG' }], codeSent: true },
     );
+  });
+
+  app.post('/helpdesk/users/:guid/check-totp', csrf, async (request, reply) => {
+    const { current, guid } = await target(request);
+    const read = readForm(totpForm, request.body);
+    if (!read.ok) return userPage(reply, request, current, { errors: read.errors });
+    const passed = await checkCallerTotp(ctx, current, guid, read.values.totpCode, requester(request));
+    return userPage(reply, request, current, passed ? { notice: t('helpdesk.verified') } : { errors: [{ field: 'totpCode', code: 'LK_CALLER_TOTP_WRONG' }] });
   });
 
   app.post('/helpdesk/users/:guid/check-answers', csrf, async (request, reply) => {

@@ -1,7 +1,7 @@
 /**
  * The helpdesk (/helpdesk): sign in, search users within the operator's OUs, see a user (verifying
  * the caller is in helpdesk-caller.ts), and reset, unlock, require or clear a password change, clear an enrollment, a
- * portal lockout or the user's passkeys. Authorisation (membership, scope, protection) is checked on every request by
+ * portal lockout or the user's passkeys, remove the authenticator app or clear the recovery codes. Authorisation (membership, scope, protection) is checked on every request by
  * the flows; nothing here relies on hidden buttons.
  */
 import type { FastifyInstance } from 'fastify';
@@ -12,6 +12,8 @@ import {
   clearEnrollment,
   clearPasskeys,
   clearPortalLockout,
+  clearRecoveryCodesForCaller,
+  removeTotpForCaller,
   resetForCaller,
   searchUsers,
   setMustChange,
@@ -101,6 +103,18 @@ export async function helpdeskRoutes(app: FastifyInstance, { ctx }: { ctx: FlowC
     const { current, guid } = await target(request);
     await clearPortalLockout(ctx, current, guid, requester(request));
     return userPage(reply, request, current, { notice: t('helpdesk.lockoutCleared') });
+  });
+
+  app.post('/helpdesk/users/:guid/remove-totp', csrf, async (request, reply) => {
+    const { current, guid } = await target(request);
+    await removeTotpForCaller(ctx, current, guid, requester(request));
+    return userPage(reply, request, current, { notice: t('helpdesk.totpRemoved') });
+  });
+
+  app.post('/helpdesk/users/:guid/clear-recovery-codes', csrf, async (request, reply) => {
+    const { current, guid } = await target(request);
+    await clearRecoveryCodesForCaller(ctx, current, guid, requester(request));
+    return userPage(reply, request, current, { notice: t('helpdesk.recoveryCodesCleared') });
   });
 
   app.post('/helpdesk/sign-out', { preHandler: app.csrfProtection }, async (request, reply) => {
