@@ -10,7 +10,7 @@ import type { MailPort, SmsPort } from '../notify/ports.ts';
 import type { PasswordScreen } from '../passwords/screen.ts';
 import type { ServerKeys } from '../security/keys.ts';
 import type { Policy } from '../settings/policy.ts';
-import type { SecretSealer } from '../settings/service.ts';
+import type { SecretSealer } from '../settings/sealer.ts';
 import type { Store } from '../store/store.ts';
 
 export interface FlowContext {

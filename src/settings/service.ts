@@ -31,6 +31,7 @@ import {
 } from './key-state.ts';
 import type { MasterKeys } from './master-key.ts';
 import { type GroupEntry, pinGroups, pinnedIdentity, type ResolveGroup } from './pinned-groups.ts';
+import type { SecretSealer } from './sealer.ts';
 
 export const SettingsMissing = createError<{ problems: string[] }>(
   'LK_SETTINGS_MISSING',
@@ -101,16 +102,6 @@ function fieldErrors(issues: z.core.$ZodIssue[]): FieldError[] {
     const field = issue.path.map(String).join('.') || 'form';
     return { field, code: 'LK_SETTING_INVALID', params: { field, reason: issue.message } };
   });
-}
-
-/**
- * Seals values other than settings (a user's TOTP secret) under the master key: AES-256-GCM with
- * the active key, `name` (which says whose value it is) authenticated with it, so a value moved
- * to another row does not open. What flows see of the master key.
- */
-export interface SecretSealer {
-  seal(name: string, plaintext: string): Promise<string>;
-  open(name: string, sealed: string): Promise<string>;
 }
 
 export class SettingsService implements SecretSealer {

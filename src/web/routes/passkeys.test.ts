@@ -47,8 +47,8 @@ test('without JavaScript the page lists passkeys, and says adding one needs it; 
   assert.doesNotMatch(page.body, /<script>|onclick=|onsubmit=/, 'no inline script or handler');
   assert.equal(
     page.headers['content-security-policy'],
-    "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    'the portal’s own scripts only: nothing inline, no eval, no fetch',
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; script-src 'self'; connect-src 'self'",
+    'the portal’s own scripts only: nothing inline, no eval, fetches to the portal alone',
   );
 });
 
