@@ -9,7 +9,7 @@ import type { AuditRecord, AuditRecorder } from '../audit/recorder.ts';
 export interface Metrics {
   registry: Registry;
   requests: Counter<'route' | 'method' | 'status'>;
-  events: Counter<'category' | 'action' | 'outcome'>;
+  events: Counter<'category' | 'action' | 'outcome' | 'factor'>;
   directory: Histogram<'operation' | 'outcome'>;
   certificateDaysLeft: Gauge<'certificate'>;
 }
@@ -27,8 +27,8 @@ export function createMetrics(certificates: () => Promise<Record<string, number>
     }),
     events: new Counter({
       name: 'latchkey_events_total',
-      help: 'Audited events by category, action and outcome (flow outcomes, question-wrong/code-wrong, rate-limited, bot, code-sent, delivery-failed ...).',
-      labelNames: ['category', 'action', 'outcome'],
+      help: 'Audited events by category, action and outcome (flow outcomes, question-wrong/code-wrong, rate-limited, bot, code-sent, delivery-failed ...); factor-chosen/passed/failed by factor too.',
+      labelNames: ['category', 'action', 'outcome', 'factor'],
       registers: [registry],
     }),
     directory: new Histogram({
@@ -55,7 +55,7 @@ export function counted(recorder: AuditRecorder, category: string, events: Metri
   return {
     async record(entry: AuditRecord) {
       await recorder.record(entry);
-      events.inc({ category, action: entry.action, outcome: entry.outcome });
+      events.inc({ category, action: entry.action, outcome: entry.outcome, ...(entry.factor ? { factor: entry.factor } : {}) });
     },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Helpdesk groups pinned to their SIDs. The admin names a group (a name, DN or SID); Latchkey
+ * Configured groups (helpdesk groups, the factor policy's stricter groups) pinned to their SIDs. The admin names a group (a name, DN or SID); Latchkey
  * keeps the SID and DN it resolved to beside the name, and membership is checked against the SID
  * only. An entry keeps its identity while its name is unchanged, so a group created later with
  * the same name, in any OU, changes nothing; a new or changed name is resolved when saved.
@@ -12,15 +12,18 @@ import type { FieldError } from '../field-errors.ts';
 /** Finds the one group a reference names (Directory.resolveGroup). */
 export type ResolveGroup = (reference: string) => Promise<GroupIdentity>;
 
-export interface PinnedGroups {
+/** A configured group: helpdesk groups, and the factor policy's stricter groups. */
+type GroupEntry = { group: string; sid?: string | undefined; dn?: string | undefined };
+
+export interface PinnedGroups<Entry extends GroupEntry = HelpdeskGroup> {
   /** The entries, each with its SID and DN where it could be resolved (and without, where not). */
-  groups: HelpdeskGroup[];
+  groups: Entry[];
   /** One for each name that matches no group or several, naming the DNs. */
   errors: FieldError[];
 }
 
 /** The identity a pinned entry stands for; null for one that is not pinned (it grants nothing). */
-export function pinnedIdentity(entry: HelpdeskGroup): GroupIdentity | null {
+export function pinnedIdentity(entry: GroupEntry): GroupIdentity | null {
   return entry.sid && entry.dn ? { sid: entry.sid, dn: entry.dn } : null;
 }
 
@@ -28,22 +31,26 @@ export function pinnedIdentity(entry: HelpdeskGroup): GroupIdentity | null {
  * `submitted` pinned: an entry whose `group` is that of a pinned entry of `stored` keeps its
  * identity; any other is resolved now. What the admin typed as sid or dn is never trusted.
  */
-export async function pinHelpdeskGroups(submitted: HelpdeskGroup[], stored: HelpdeskGroup[], resolve: ResolveGroup): Promise<PinnedGroups> {
-  const groups: HelpdeskGroup[] = [];
+export async function pinHelpdeskGroups<Entry extends GroupEntry = HelpdeskGroup>(
+  submitted: Entry[],
+  stored: Entry[],
+  resolve: ResolveGroup,
+): Promise<PinnedGroups<Entry>> {
+  const groups: Entry[] = [];
   const errors: FieldError[] = [];
   for (const { sid: _typedSid, dn: _typedDn, ...entry } of submitted) {
     const kept = stored.map((old) => old.group === entry.group && pinnedIdentity(old)).find(Boolean);
     if (kept) {
-      groups.push({ ...entry, ...kept });
+      groups.push({ ...entry, ...kept } as Entry);
       continue;
     }
     try {
-      groups.push({ ...entry, ...(await resolve(entry.group)) });
+      groups.push({ ...entry, ...(await resolve(entry.group)) } as Entry);
     } catch (error) {
       if (!GroupNotFound.is(error) && !GroupAmbiguous.is(error)) throw error;
       const dns = GroupAmbiguous.is(error) ? error.details.dns.join('; ') : '';
       errors.push({ field: 'groups', code: error.code, params: { group: entry.group, dns } });
-      groups.push(entry);
+      groups.push(entry as Entry);
     }
   }
   return { groups, errors };
