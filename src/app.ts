@@ -255,6 +255,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const adminGroupPending = await adminGroupAtStart(adminGroup, runtime);
     // Entries that cannot be pinned grant nothing until the admin saves them naming one group.
     const unpinnedHelpdeskGroups = await settings.pinStoredHelpdeskGroups().catch((error: unknown) => error);
+    // A stricter factor rule whose group cannot be pinned applies to everyone: it fails closed.
+    const unpinnedFactorGroups = await settings.pinStoredFactorGroups().catch((error: unknown) => [error]);
     runtime.apply();
     const ctx = flowContext(runtime, {
       adminGroup,
@@ -281,6 +283,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       }),
     );
     reportStartUpProblems(server.log, { unpinnedHelpdeskGroups, adminGroupPending, unknownOverrides });
+    for (const problem of unpinnedFactorGroups) {
+      server.log.warn({ problem }, 'a stricter factor group is not identified yet: its rule applies to everyone until it is saved naming one group');
+    }
     runtime.startPolling(options.settingsPollMs);
     const jobs = createJobs({ store, settings: () => runtime.settings.current(), adminAudit, certificates, mail: () => runtime.mail, now });
     const stopJobs = scheduleJobs(jobs, log);

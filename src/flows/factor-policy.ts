@@ -46,9 +46,7 @@ function usable(factors: FactorSettings, alternative: FactorAlternative): Factor
 
 /** Whether `passed` meets every rule (some alternative of each). */
 export function satisfied(factors: FactorSettings, rules: readonly FactorRule[], passed: readonly Factor[]): boolean {
-  return rules.every((rule) =>
-    rule.some((alternative) => usable(factors, alternative).filter((factor) => passed.includes(factor)).length >= alternative.need),
-  );
+  return rules.every((rule) => rule.some((alternative) => usable(factors, alternative).filter((factor) => passed.includes(factor)).length >= alternative.need));
 }
 
 /**

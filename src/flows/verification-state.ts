@@ -1,7 +1,7 @@
 /** A reset or unlock verification in progress: its shape, and the rule that its steps come in order. */
 import { randomInt } from 'node:crypto';
-import { createError } from '../errors.ts';
 import type { Factor } from '../config/schema.ts';
+import { createError } from '../errors.ts';
 import type { FlowContext } from './context.ts';
 
 export type VerificationKind = 'reset' | 'unlock';

@@ -121,12 +121,7 @@ async function begin(ctx: FlowContext, input: StartInput, requester: Requester):
  * The offered factors a found account has set up. With auto-enrollment, an account without
  * answers counts as having the questions when a code can reach it (the code stands in for them).
  */
-async function availableFactors(
-  ctx: FlowContext,
-  guid: string,
-  enrollment: Enrollment | null,
-  found: Partial<Record<Channel, string>>,
-): Promise<Factor[]> {
+async function availableFactors(ctx: FlowContext, guid: string, enrollment: Enrollment | null, found: Partial<Record<Channel, string>>): Promise<Factor[]> {
   const hasAddress = Object.keys(found).length > 0;
   const has: Record<Factor, () => Promise<boolean>> = {
     questions: async () => (enrollment?.answers.length ?? 0) > 0 || (ctx.policy.enrollment.autoEnroll && hasAddress),

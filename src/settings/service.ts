@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import type { AuditRecorder } from '../audit/recorder.ts';
-import { type RuntimeSection, type RuntimeSettings, runtimeSchema } from '../config/schema.ts';
+import { type FactorSettings, type RuntimeSection, type RuntimeSettings, runtimeSchema } from '../config/schema.ts';
 import { createError } from '../errors.ts';
 import type { FieldError } from '../field-errors.ts';
 import type { Settings, SettingsRows } from '../store/settings.ts';
@@ -165,6 +165,13 @@ export class SettingsService {
       if (pinned.errors.length) return { ok: false, errors: pinned.errors };
       return this.commit(section, { ...helpdesk, groups: pinned.groups }, editor);
     }
+    if (section === 'factors' && parsed.data) {
+      const factors = parsed.data as FactorSettings;
+      const pinned = await pinHelpdeskGroups(factors.groups, this.current().factors?.groups ?? [], this.groupResolver());
+      // Named by place in the list, as the form's YAML field shows the groups.
+      if (pinned.errors.length) return { ok: false, errors: pinned.errors.map((error) => ({ ...error, field: 'groups' })) };
+      return this.commit(section, { ...factors, groups: pinned.groups }, editor);
+    }
     return this.commit(section, parsed.data as Section | undefined, editor);
   }
 
@@ -177,6 +184,18 @@ export class SettingsService {
     if (helpdesk.groups.every(pinnedIdentity)) return [];
     const pinned = await pinHelpdeskGroups(helpdesk.groups, helpdesk.groups, this.groupResolver());
     await this.commit('helpdesk', { ...helpdesk, groups: pinned.groups }, { sam: 'latchkey', guid: null, ip: '-' });
+    return pinned.errors;
+  }
+
+  /**
+   * Pins the stored stricter groups of the factor policy that have no SID yet (from the config
+   * file); returns the names it could not. Until pinned, a group's rule applies to everyone.
+   */
+  async pinStoredFactorGroups(): Promise<FieldError[]> {
+    const factors = this.current().factors;
+    if (!factors || factors.groups.every(pinnedIdentity)) return [];
+    const pinned = await pinHelpdeskGroups(factors.groups, factors.groups, this.groupResolver());
+    await this.commit('factors', { ...factors, groups: pinned.groups }, { sam: 'latchkey', guid: null, ip: '-' });
     return pinned.errors;
   }
 

@@ -57,7 +57,7 @@ function merge(base: Settings, extra: Settings): Settings {
 
 /**
  * A FlowContext on `store` against the dev domain; `settings` override the test defaults (the
- * config file's shape). Helpdesk groups are pinned to their SIDs as saving them would.
+ * config file's shape). Helpdesk and stricter factor groups are pinned to their SIDs as saving them would.
  */
 export async function buildFlowHarness(store: Store, settings: Settings = {}): Promise<FlowHarness & { directory: ActiveDirectory }> {
   const facts = devDomain();
@@ -84,6 +84,10 @@ export async function buildFlowHarness(store: Store, settings: Settings = {}): P
   const directory = devDirectory();
   const pinned = await pinHelpdeskGroups(runtime.helpdesk.groups, [], (reference) => directory.resolveGroup(reference));
   assert.deepEqual(pinned.errors, [], 'every helpdesk group of the test names one group');
+  const factors = runtime.factors && {
+    ...runtime.factors,
+    groups: (await pinHelpdeskGroups(runtime.factors.groups, [], (reference) => directory.resolveGroup(reference))).groups,
+  };
   let offset = 0;
   const now = () => Date.now() + offset;
   const mail: SentMail[] = [];
@@ -98,7 +102,7 @@ export async function buildFlowHarness(store: Store, settings: Settings = {}): P
     mail: { send: async (message) => void mail.push({ ...message, to: [...message.to] }) },
     sms: { send: async (message) => void texts.push({ ...message }) },
     keys: deriveKeys(randomBytes(32)),
-    policy: { ...runtime, helpdesk: { ...runtime.helpdesk, groups: pinned.groups }, server: config.server, ui: config.ui },
+    policy: { ...runtime, helpdesk: { ...runtime.helpdesk, groups: pinned.groups }, factors, server: config.server, ui: config.ui },
     adminGroup: () => (adminGroup ??= directory.resolveGroup(config.admin.group)),
     t: translator(loadStrings(config.ui.language).strings),
     log: {

@@ -1,16 +1,21 @@
 /**
- * The steps reset and unlock share, as route handlers: the first step (a name), then the
- * questions, the channel, the code, each posted to its own address and redirected back to the
- * page for where the flow stands. reset.ts and unlock.ts declare the routes.
+ * The steps reset and unlock share, as route handlers: the first step (a name), then the choice
+ * of a factor (when the policy offers one) and each factor's pages (the questions, the channel
+ * and the code, the authenticator app, a recovery code, a passkey), each posted to its own
+ * address and redirected back to the page for where the flow stands. reset.ts and unlock.ts
+ * declare the routes.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { FACTORS } from '../../config/schema.ts';
 import type { FieldError } from '../../field-errors.ts';
 import type { FlowContext } from '../../flows/context.ts';
 import { isStop, type Stop } from '../../flows/failure-limits.ts';
 import { passwordRules } from '../../flows/reset.ts';
 import { answerQuestion, checkCode, sendCode, startVerification } from '../../flows/verification.ts';
+import { checkAppCode, checkPasskey, chooseFactor, type FactorOutcome, useRecoveryCode } from '../../flows/verification-factors.ts';
 import { StepOutOfOrder, type VerificationKind, type VerificationState } from '../../flows/verification-state.ts';
+import { flowChoices } from '../../flows/verification-steps.ts';
 import { choiceField, readForm, secretField, TEXT_MAX, textField, typedValues } from '../form-schema.ts';
 import { HONEYPOT, type PageKit, pageKit, prefilled, requester } from '../page-kit.ts';
 
@@ -18,12 +23,30 @@ const startForm = z.object({ username: textField(TEXT_MAX), domain: textField(64
 const answerForm = z.object({ answer: secretField() });
 const channelForm = z.object({ channel: choiceField(['email', 'sms']) });
 const codeForm = z.object({ code: textField(32) });
+const chooseForm = z.object({ factor: choiceField(FACTORS) });
+const recoveryForm = z.object({ code: secretField() });
+/** A passkey's assertion (AuthenticationResponseJSON): a few kilobytes at most. */
+const passkeyForm = z.object({ assertion: textField(16_384) });
+
+/** The error a failed try at each factor's page shows. */
+const WRONG: Record<'totp' | 'recovery' | 'passkey', FieldError> = {
+  totp: { field: 'code', code: 'LK_APP_CODE_WRONG' },
+  recovery: { field: 'code', code: 'LK_RECOVERY_CODE_WRONG' },
+  passkey: { field: 'form', code: 'LK_PASSKEY_FAILED' },
+};
 
 /** The page for where the flow stands. */
 async function renderStage(ctx: FlowContext, form: PageKit['form'], reply: FastifyReply, state: VerificationState, errors: FieldError[]) {
   const { t } = ctx;
-  const common = { kind: state.kind, state, errors, minutes: ctx.policy.codes.lifetimeMinutes };
+  const otherWay = state.stage !== 'choose' && flowChoices(ctx, state).length > 0;
+  const common = { kind: state.kind, state, errors, minutes: ctx.policy.codes.lifetimeMinutes, otherWay };
   switch (state.stage) {
+    case 'choose':
+      return form(reply, 'factor-choice', { ...common, choices: flowChoices(ctx, state) });
+    case 'totp':
+    case 'recovery':
+    case 'passkey':
+      return form(reply, `factor-${state.stage}`, common);
     case 'question':
       return form(reply, 'question', {
         ...common,
@@ -128,5 +151,46 @@ export function verificationPages(ctx: FlowContext, kind: VerificationKind) {
       if (outcome !== 'accepted') return stagePage(reply, state, [{ field: 'code', code: outcome === 'expired' ? 'LK_CODE_EXPIRED' : 'LK_CODE_WRONG' }]);
       return next(request, reply, state);
     },
+
+    /** The choice page's answer: a factor to take up, or none (back to the choice from a factor's page). */
+    async choose(request: FastifyRequest, reply: FastifyReply) {
+      const state = flow(request);
+      const read = readForm(chooseForm, request.body);
+      if (!read.ok) return stagePage(reply, state, read.errors);
+      await chooseFactor(ctx, state, read.values.factor || null, requester(request));
+      return next(request, reply, state);
+    },
+
+    totp: factorPage(totpStep),
+    recovery: factorPage(recoveryStep),
+    passkey: factorPage(passkeyStep),
   };
+
+  /** A try at the authenticator app, recovery code or passkey page: on to the next page, the same page with why, or stopped. */
+  function factorPage(step: (state: VerificationState, body: unknown, request: FastifyRequest) => Promise<FactorOutcome | { errors: FieldError[] }>) {
+    return async (request: FastifyRequest, reply: FastifyReply) => {
+      const state = flow(request);
+      const stage = state.stage as keyof typeof WRONG;
+      const outcome = await step(state, request.body, request);
+      if (typeof outcome === 'object') return stagePage(reply, state, outcome.errors);
+      if (isStop(outcome)) return stopped(request, reply, outcome);
+      if (outcome === 'wrong') return stagePage(reply, state, [WRONG[stage]]);
+      return next(request, reply, state);
+    };
+  }
+
+  async function totpStep(state: VerificationState, body: unknown, request: FastifyRequest) {
+    const read = readForm(codeForm, body);
+    return read.ok ? checkAppCode(ctx, state, read.values.code, requester(request)) : { errors: read.errors };
+  }
+
+  async function recoveryStep(state: VerificationState, body: unknown, request: FastifyRequest) {
+    const read = readForm(recoveryForm, body);
+    return read.ok ? useRecoveryCode(ctx, state, read.values.code, requester(request)) : { errors: read.errors };
+  }
+
+  async function passkeyStep(state: VerificationState, body: unknown, request: FastifyRequest) {
+    const read = readForm(passkeyForm, body);
+    return read.ok ? checkPasskey(ctx, state, read.values.assertion, requester(request)) : { errors: read.errors };
+  }
 }
