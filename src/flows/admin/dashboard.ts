@@ -3,6 +3,7 @@
  * charts), how many users are enrolled, and whether the directory, mail and SMS connections and
  * the certificates are healthy. The counting is the database's (src/store/audit-stats.ts).
  */
+import { factorCounts } from '../factor-checks.ts';
 import type { AdminContext } from './context.ts';
 
 const DAY_MS = 86_400_000;
@@ -31,6 +32,8 @@ export interface Board {
   reasons: { action: string; detail: string; count: number }[];
   charts: { series: string; max: number; bars: Bar[] }[];
   coverage: { enrolled: number; users: number | null; percent: number | null };
+  /** Enrolled accounts per factor (and per address for codes); null where not counted. */
+  factors: { name: 'questions' | 'email' | 'mobile' | 'totp' | 'passkey' | 'recovery'; accounts: number | null }[];
   health: Health[];
 }
 
@@ -92,6 +95,19 @@ async function health(ctx: DashboardContext): Promise<Health[]> {
   return items;
 }
 
+/** How many accounts can use each factor: the enrollment's answers and addresses, and the factors set up at /me. */
+async function factorCoverage(ctx: DashboardContext): Promise<Board['factors']> {
+  const { questions, email, mobile } = await ctx.store.enrollments.coverage();
+  return [
+    { name: 'questions', accounts: questions },
+    { name: 'email', accounts: email },
+    { name: 'mobile', accounts: mobile },
+    { name: 'totp', accounts: await factorCounts.totp(ctx.store) },
+    { name: 'passkey', accounts: await factorCounts.passkey(ctx.store) },
+    { name: 'recovery', accounts: await factorCounts.recovery(ctx.store) },
+  ];
+}
+
 /** The dashboard for the last `days` days (today included; see dashboardDays). */
 export async function dashboard(ctx: DashboardContext, days: number): Promise<Board> {
   const to = ctx.now();
@@ -121,6 +137,7 @@ export async function dashboard(ctx: DashboardContext, days: number): Promise<Bo
     reasons: await ctx.store.auditStats.failureReasons(SERIES, range),
     charts,
     coverage: { enrolled, users, percent: users ? Math.round((enrolled / users) * 1000) / 10 : null },
+    factors: await factorCoverage(ctx),
     health: await health(ctx),
   };
 }
