@@ -8,6 +8,7 @@ import { LatchkeyError } from '../../errors.ts';
 import type { FieldError } from '../../field-errors.ts';
 import { activeUser, changeOwnPassword, editProfile, enrollFromAccount, type Profile, signInToAccount, viewGroups, viewProfile } from '../../flows/account.ts';
 import type { FlowContext } from '../../flows/context.ts';
+import { factorStatus } from '../../flows/factor-status.ts';
 import { optionalTextField, readForm, secretField } from '../form-schema.ts';
 import { credentialsOf, pageKit, requester } from '../page-kit.ts';
 
@@ -34,7 +35,8 @@ export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCo
   async function profilePage(reply: FastifyReply, request: FastifyRequest, extra: { notice?: string; errors?: FieldError[]; profile?: Profile } = {}) {
     const user = await activeUser(ctx, request.session.get('account'));
     const profile = extra.profile ?? (await viewProfile(ctx, user, requester(request)));
-    return form(reply, 'account', { profile, user, notice: extra.notice, errors: extra.errors ?? [], values: {} });
+    const factors = await factorStatus(ctx, user);
+    return form(reply, 'account', { profile, user, factorStatus: factors, notice: extra.notice, errors: extra.errors ?? [], values: {} });
   }
 
   app.get('/me', (request, reply) => (request.session.get('account') ? profilePage(reply, request) : signInPage(reply)));

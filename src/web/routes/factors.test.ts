@@ -172,3 +172,35 @@ describe('under a factor policy with a stricter group', () => {
     return (await portal.app.directory.findUser(sam))!.mail!;
   }
 });
+
+describe('enrollment and /me under a policy without questions', () => {
+  let portal: TestPortal;
+  before(async () => {
+    portal = await startTestPortal({
+      factors: { offered: ['code', 'totp'], reset: [{ need: 2, of: ['code', 'totp'] }], unlock: [{ need: 1, of: ['totp'] }] },
+      protection: { perIp: { max: 1000 } },
+    });
+  });
+  after(() => portal.close());
+
+  test('enrollment asks for an address and no questions, then points to /me for the app; /me says what is missing', async () => {
+    const user = await fixture.person();
+    const browser = client(portal);
+    await browser.get('/enroll');
+    const form = await browser.submit('/enroll', { username: user.sam, domain: '', password: user.password });
+    assert.match(form.body, /<h1>Where to send codes<\/h1>/);
+    assert.doesNotMatch(form.body, /name="answer0"/, 'no questions when no rule uses them');
+    const done = await browser.submit('/enroll/questions', { email: `${user.sam}@example.test`, mobile: '' });
+    assert.match(done.body, /set up these at My account: an authenticator app/);
+    assert.match(done.body, /<a href="\/me">/);
+
+    await browser.get('/me');
+    const me = await browser.submit('/me/sign-in', { username: user.sam, domain: '', password: user.password });
+    assert.match(me.body, /Get a code by e-mail or text message: set up/);
+    assert.match(me.body, /Type a code from your authenticator app: not set up — <a href="\/me\/totp">/);
+    assert.doesNotMatch(me.body, /Answer your security questions:/, 'questions are not part of this policy');
+    assert.match(me.body, /do not have enough set up yet/);
+    fakes.totp.set((await portal.app.directory.findUser(user.sam))!.guid, '101010');
+    assert.match((await browser.get('/me')).body, /You have enough set up/);
+  });
+});
