@@ -209,8 +209,11 @@ export class SettingsService {
     const before = (this.current()[section] ?? {}) as Section;
     const after = value ?? {};
     const old = leaves(before, '');
+    const next = leaves(after, '');
     const changes: SettingChange[] = [];
-    for (const [path, value] of leaves(after, '')) {
+    // Every setting of either side: one that is gone (a section switched off) is a change too.
+    for (const path of new Set([...next.keys(), ...old.keys()])) {
+      const value = next.get(path);
       if (JSON.stringify(old.get(path)) !== JSON.stringify(value)) {
         changes.push({ path: `${section}.${path}`, secret: isSecret(section, path.split('.')[0]!), old: old.get(path), new: value });
       }
