@@ -27,7 +27,7 @@ test('a section is named by its name; any other is a page the console does not h
 
 forEachPortalDatabase('settings pages', { helpdesk: { groups: [{ group: 'Latchkey Helpdesk', scopes: facts.delegatedOus }] } }, (fixture) => {
   /** The section's form as the page shows it, with `changes`. */
-  async function formOf(section: 'codes' | 'directory' | 'helpdesk' | 'sms' | 'factors', changes: Record<string, string> = {}): Promise<SettingsForm> {
+  async function formOf(section: 'codes' | 'directory' | 'helpdesk' | 'sms', changes: Record<string, string> = {}): Promise<SettingsForm> {
     const { fields } = await settingsView(fixture.portal.app.admin, section);
     const shown = fields
       .filter((field) => field.kind !== 'secret' && (!field.variant || field.variant === 'twilio'))
@@ -110,37 +110,5 @@ forEachPortalDatabase('settings pages', { helpdesk: { groups: [{ group: 'Latchke
     assert.equal(sms.authToken, twilio.authToken, 'the stored auth token stays');
     assert.ok(!('headers' in sms), 'and no secret of the other provider appears');
     await saveSettings(ctx, admin, 'sms', await formOf('sms', { from: '+15550000000' }), requester);
-  });
-
-  test('the factor policy: edited as YAML, its groups pinned to their SIDs, in effect at once and audited; cleared, the behaviour before factors', async () => {
-    const { admin: ctx } = fixture.portal.app;
-    const factorsNow = () => ctx.policy.factors;
-    assert.equal(factorsNow(), undefined, 'a database without a factors section');
-    const fields = (await settingsView(ctx, 'factors')).fields.map((field) => [field.path, field.kind]);
-    assert.deepEqual(fields, [
-      ['offered', 'yaml'],
-      ['reset', 'yaml'],
-      ['unlock', 'yaml'],
-      ['groups', 'yaml'],
-    ]);
-    const unmeetable = await saveSettings(ctx, admin, 'factors', { offered: '[questions, code]', reset: '[{ need: 1, of: [totp] }]' }, requester);
-    assert.ok(!unmeetable.ok);
-    assert.equal(unmeetable.errors[0]?.field, 'reset.0.of');
-    assert.match(String(unmeetable.errors[0]?.params?.reason), /only 0 of these are offered/);
-    assert.equal(factorsNow(), undefined, 'nothing saved');
-
-    const form = {
-      offered: '[questions, code, totp]',
-      reset: '[{ need: 2, of: [questions, code, totp] }]',
-      groups: `[{ group: "${facts.admins.group}", reset: [{ need: 1, of: [totp] }] }]`,
-    };
-    const saved = await saveSettings(ctx, admin, 'factors', form, requester);
-    assert.ok(saved.ok, JSON.stringify(saved));
-    const group = factorsNow()?.groups[0];
-    assert.equal(group?.dn, facts.admins.group, 'pinned when saved');
-    assert.match(group?.sid ?? '', /^S-1-5-21-/);
-    assert.ok((await changes('factors.offered')).length > 0, 'audited');
-    assert.ok((await saveSettings(ctx, admin, 'factors', {}, requester)).ok);
-    assert.equal(factorsNow(), undefined, 'cleared: the verification settings decide again');
   });
 });

@@ -13,7 +13,7 @@ import type { FlowContext } from '../../flows/context.ts';
 import { isStop, type Stop } from '../../flows/failure-limits.ts';
 import { passwordRules } from '../../flows/reset.ts';
 import { answerQuestion, checkCode, sendCode, startVerification } from '../../flows/verification.ts';
-import { checkAppCode, checkPasskey, chooseFactor, type FactorOutcome, useRecoveryCode } from '../../flows/verification-factors.ts';
+import { checkAppCode, checkPasskey, chooseFactor, useRecoveryCode } from '../../flows/verification-factors.ts';
 import { StepOutOfOrder, type VerificationKind, type VerificationState } from '../../flows/verification-state.ts';
 import { flowChoices } from '../../flows/verification-steps.ts';
 import { choiceField, readForm, secretField, TEXT_MAX, textField, typedValues } from '../form-schema.ts';
@@ -28,12 +28,40 @@ const recoveryForm = z.object({ code: secretField() });
 /** A passkey's assertion (AuthenticationResponseJSON): a few kilobytes at most. */
 const passkeyForm = z.object({ assertion: textField(16_384) });
 
+type OtherFactor = 'totp' | 'recovery' | 'passkey';
+
 /** The error a failed try at each factor's page shows. */
-const WRONG: Record<'totp' | 'recovery' | 'passkey', FieldError> = {
+const WRONG: Record<OtherFactor, FieldError> = {
   totp: { field: 'code', code: 'LK_APP_CODE_WRONG' },
   recovery: { field: 'code', code: 'LK_RECOVERY_CODE_WRONG' },
   passkey: { field: 'form', code: 'LK_PASSKEY_FAILED' },
 };
+
+/** Reads the form of `factor`'s page and tries it: the outcome, or the fields that could not be read. */
+async function tryOtherFactor(ctx: FlowContext, state: VerificationState, factor: OtherFactor, request: FastifyRequest) {
+  const by = requester(request);
+  if (factor === 'passkey') {
+    const read = readForm(passkeyForm, request.body);
+    return read.ok ? checkPasskey(ctx, state, read.values.assertion, by) : { errors: read.errors };
+  }
+  const read = readForm(factor === 'totp' ? codeForm : recoveryForm, request.body);
+  if (!read.ok) return { errors: read.errors };
+  return factor === 'totp' ? checkAppCode(ctx, state, read.values.code, by) : useRecoveryCode(ctx, state, read.values.code, by);
+}
+
+/** The flow of `kind` in the session, or StepOutOfOrder. */
+function flowOf(request: FastifyRequest, kind: VerificationKind): VerificationState {
+  const state = request.session.get('flow');
+  if (!state || state.kind !== kind) throw StepOutOfOrder({});
+  return state;
+}
+
+/** Says plainly that self-service stopped for now, and what to do; the same for every name. */
+function stoppedText(ctx: FlowContext, stop: Stop): string {
+  const { portalLockout, perIp } = ctx.policy.protection;
+  const minutes = stop === 'address' ? perIp.windowMinutes : portalLockout.coolDownMinutes;
+  return ctx.t(`verify.stopped.${stop}`, { minutes });
+}
 
 /** The page for where the flow stands. */
 async function renderStage(ctx: FlowContext, form: PageKit['form'], reply: FastifyReply, state: VerificationState, errors: FieldError[]) {
@@ -67,40 +95,25 @@ async function renderStage(ctx: FlowContext, form: PageKit['form'], reply: Fasti
 export function verificationPages(ctx: FlowContext, kind: VerificationKind) {
   const { t } = ctx;
   const { form, message, advance, finish } = pageKit(t);
-  const verifyAddress = `/${kind}/verify`;
-
-  /** The flow of this kind in the session, or StepOutOfOrder. */
-  function flow(request: FastifyRequest): VerificationState {
-    const state = request.session.get('flow');
-    if (!state || state.kind !== kind) throw StepOutOfOrder({});
-    return state;
-  }
-
-  /** Says plainly that self-service stopped for now, and what to do; the same for every name. */
-  function stoppedPage(reply: FastifyReply, stop: Stop) {
-    const { portalLockout, perIp } = ctx.policy.protection;
-    const minutes = stop === 'address' ? perIp.windowMinutes : portalLockout.coolDownMinutes;
-    return message(reply, t(`${kind}.heading`), t(`verify.stopped.${stop}`, { minutes }));
-  }
-
+  const flow = (request: FastifyRequest) => flowOf(request, kind);
+  const stoppedPage = (reply: FastifyReply, stop: Stop) => message(reply, t(`${kind}.heading`), stoppedText(ctx, stop));
   const stagePage = (reply: FastifyReply, state: VerificationState, errors: FieldError[] = []) => renderStage(ctx, form, reply, state, errors);
 
   /** After a step that moved the flow on: a new session id, and the page for the new stage. */
   async function next(request: FastifyRequest, reply: FastifyReply, state: VerificationState) {
     await advance(request, 'flow', state);
-    return reply.redirect(verifyAddress, 303);
+    return reply.redirect(`/${kind}/verify`, 303);
   }
 
   /** A bound was reached: the flow ends, and the page says why. */
-  async function stopped(request: FastifyRequest, reply: FastifyReply, stop: Stop) {
+  const stopped = async (request: FastifyRequest, reply: FastifyReply, stop: Stop) => {
     await finish(request, 'flow');
     return stoppedPage(reply, stop);
-  }
+  };
 
   return {
     flow,
     stagePage,
-
     startPage: (request: FastifyRequest, reply: FastifyReply) => form(reply, 'start', { kind, values: prefilled(request) }),
 
     async start(request: FastifyRequest, reply: FastifyReply) {
@@ -161,36 +174,20 @@ export function verificationPages(ctx: FlowContext, kind: VerificationKind) {
       return next(request, reply, state);
     },
 
-    totp: factorPage(totpStep),
-    recovery: factorPage(recoveryStep),
-    passkey: factorPage(passkeyStep),
+    totp: factorTry('totp'),
+    recovery: factorTry('recovery'),
+    passkey: factorTry('passkey'),
   };
 
   /** A try at the authenticator app, recovery code or passkey page: on to the next page, the same page with why, or stopped. */
-  function factorPage(step: (state: VerificationState, body: unknown, request: FastifyRequest) => Promise<FactorOutcome | { errors: FieldError[] }>) {
+  function factorTry(factor: OtherFactor) {
     return async (request: FastifyRequest, reply: FastifyReply) => {
       const state = flow(request);
-      const stage = state.stage as keyof typeof WRONG;
-      const outcome = await step(state, request.body, request);
+      const outcome = await tryOtherFactor(ctx, state, factor, request);
       if (typeof outcome === 'object') return stagePage(reply, state, outcome.errors);
       if (isStop(outcome)) return stopped(request, reply, outcome);
-      if (outcome === 'wrong') return stagePage(reply, state, [WRONG[stage]]);
+      if (outcome === 'wrong') return stagePage(reply, state, [WRONG[factor]]);
       return next(request, reply, state);
     };
-  }
-
-  async function totpStep(state: VerificationState, body: unknown, request: FastifyRequest) {
-    const read = readForm(codeForm, body);
-    return read.ok ? checkAppCode(ctx, state, read.values.code, requester(request)) : { errors: read.errors };
-  }
-
-  async function recoveryStep(state: VerificationState, body: unknown, request: FastifyRequest) {
-    const read = readForm(recoveryForm, body);
-    return read.ok ? useRecoveryCode(ctx, state, read.values.code, requester(request)) : { errors: read.errors };
-  }
-
-  async function passkeyStep(state: VerificationState, body: unknown, request: FastifyRequest) {
-    const read = readForm(passkeyForm, body);
-    return read.ok ? checkPasskey(ctx, state, read.values.assertion, requester(request)) : { errors: read.errors };
   }
 }
