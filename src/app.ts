@@ -126,13 +126,13 @@ function reportStartUpProblems(log: FastifyInstance['log'], found: { unpinnedGro
     for (const problem of found.unpinnedGroups as { field: string; code: string; params: object }[]) {
       log.error(
         { setting: problem.field, code: problem.code, ...problem.params },
-        'a helpdesk or password-policy group names no group or several: it applies to nobody until it is saved naming exactly one',
+        'a configured group names no group or several: a helpdesk or password-policy group applies to nobody, a stricter factor rule to everyone, until it is saved naming exactly one',
       );
     }
   } else {
     log.warn(
       { err: found.unpinnedGroups },
-      'the helpdesk and password-policy groups could not be looked up in the directory: those not identified yet apply to nobody until saved again or the next start',
+      'the configured groups could not be looked up in the directory: until saved again or the next start, helpdesk and password-policy groups not identified yet apply to nobody, stricter factor rules to everyone',
     );
   }
   if (found.adminGroupPending)

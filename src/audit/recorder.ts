@@ -3,6 +3,7 @@
  * through here: who (or "unknown"), what, outcome, source address, time. Never a password, an
  * answer or a code: callers pass facts, not inputs.
  */
+import type { Factor } from '../config/schema.ts';
 import type { Audit, AuditCategory } from '../store/audit.ts';
 
 /** The self-service actions; stable names that the audit viewer and exports show. */
@@ -48,6 +49,9 @@ export const SELF_SERVICE_ACTIONS = [
   'recovery-code-used',
   'recovery-code-wrong',
   'recovery-codes-cleared',
+  'factor-chosen',
+  'factor-passed',
+  'factor-failed',
 ] as const;
 
 /** What helpdesk operators do; each entry names the operator (actor) and the account (target). */
@@ -102,6 +106,8 @@ export interface AuditRecord {
   target?: { sam: string; guid: string } | null;
   /** A short explanation (an error code, "decoy: unknown name"); never a secret. */
   detail?: string;
+  /** The verification factor the entry is about (also in `detail`), for the metrics' `factor` label. */
+  factor?: Factor;
 }
 
 export interface AuditRecorder {

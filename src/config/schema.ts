@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { bareAddress } from '../notify/address.ts';
 import { isPhoneRegion } from '../notify/phone.ts';
+import { type FACTORS, factorsSchema } from './factors-schema.ts';
 import { passwordPolicySchema } from './password-policy-schema.ts';
 
 const minutes = (fallback: number) =>
@@ -178,6 +179,11 @@ const runtimeShape = {
       message: 'with requireCode off, questionsToAsk must be at least 1: otherwise nothing would be proven',
       path: ['questionsToAsk'],
     }),
+  /**
+   * Which ways of proving who you are reset and unlock take, and how many of them. Unset: the
+   * questions and the code as the verification section says (the behaviour before factors).
+   */
+  factors: factorsSchema.optional(),
   codes: z
     .strictObject({
       lifetimeMinutes: minutes(10),
@@ -379,6 +385,15 @@ export type PasswordPolicySettings = RuntimeSettings['passwordPolicy'];
 export type PasswordPolicyGroup = PasswordPolicySettings['groups'][number];
 /** One configured helpdesk group. */
 export type HelpdeskGroup = RuntimeSettings['helpdesk']['groups'][number];
+export { FACTORS } from './factors-schema.ts';
+/** A verification factor. */
+export type Factor = (typeof FACTORS)[number];
+/** The factor policy as the admin set it. */
+export type FactorSettings = NonNullable<RuntimeSettings['factors']>;
+/** One alternative of a factor rule: at least `need` of `of`. */
+export type FactorAlternative = FactorSettings['reset'][number];
+/** A stricter rule for members of an AD group. */
+export type FactorGroup = FactorSettings['groups'][number];
 export type RuntimeSection = (typeof RUNTIME_SECTIONS)[number];
 /** What a config file may hold before defaults are applied. */
 export type ConfigInput = z.input<typeof configSchema>;

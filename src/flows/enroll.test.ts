@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { configSchema } from '../config/schema.ts';
-import { enrollmentErrors } from './enroll.ts';
+import { enrollmentAsks, enrollmentErrors } from './enroll.ts';
 
 const config = configSchema.parse({ directory: { urls: ['ldaps://dc'], bindDn: 'svc', bindPassword: 'x' } });
 const [q1, q2, q3] = config.enrollment.questions as [string, string, string];
@@ -85,4 +85,22 @@ test('own questions only when the admin allows them, and of a sensible length', 
     enrollmentErrors(lenient, { ...own, answers: [...good.answers.slice(0, 2), { question: 'Why?', answer: 'Because' }] }).map((e) => e.code),
     ['LK_QUESTION_LENGTH'],
   );
+});
+
+test('enrollment asks for what the factor policy uses: without one, questions and addresses as before', () => {
+  assert.deepEqual(enrollmentAsks(config), { questions: 3, addresses: true, addressRequired: true, setUpAtMe: [] });
+  const withPolicy = (factors: unknown) => configSchema.parse({ directory: { urls: ['ldaps://dc'], bindDn: 'svc', bindPassword: 'x' }, factors });
+  const appAndCode = withPolicy({
+    offered: ['code', 'totp', 'recovery'],
+    reset: [{ need: 2, of: ['code', 'totp', 'recovery'] }],
+    unlock: [{ need: 1, of: ['totp'] }],
+  });
+  assert.deepEqual(enrollmentAsks(appAndCode), { questions: 0, addresses: true, addressRequired: false, setUpAtMe: ['totp', 'recovery'] });
+  assert.deepEqual(
+    enrollmentErrors(appAndCode, { answers: [], email: '', mobile: '' }),
+    [],
+    'no questions to answer, and an address is not required when the app and a recovery code can do without one',
+  );
+  const passkeyOnly = withPolicy({ offered: ['passkey', 'questions'], reset: [{ need: 1, of: ['passkey'] }], unlock: [{ need: 1, of: ['passkey'] }] });
+  assert.deepEqual(enrollmentAsks(passkeyOnly), { questions: 0, addresses: false, addressRequired: false, setUpAtMe: ['passkey'] }, 'offered but unused');
 });

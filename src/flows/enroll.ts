@@ -11,6 +11,8 @@ import { parseMobile } from '../notify/phone.ts';
 import { hashAnswer, normalizeAnswer } from '../security/answers.ts';
 import type { Policy } from '../settings/policy.ts';
 import type { FlowContext, Requester } from './context.ts';
+import type { SetUpElsewhere } from './factor-checks.ts';
+import { type Factor, factorPolicy, factorsInUse, required } from './factor-policy.ts';
 import { clearFailures } from './failure-limits.ts';
 import { type Credentials, recordSignInFailure, signIn } from './sign-in.ts';
 import { accountNameKeys } from './typed-name.ts';
@@ -62,6 +64,35 @@ export async function startEnrollment(ctx: FlowContext, input: Credentials, requ
   };
 }
 
+type EnrollPolicy = Pick<Policy, 'enrollment' | 'verification' | 'factors'>;
+
+/** What enrollment asks for: what the factor policy can use, and no more. */
+export interface EnrollmentAsks {
+  /** Questions to answer (none when no rule uses them). */
+  questions: number;
+  /** Whether addresses for codes are asked for (no rule uses codes: not). */
+  addresses: boolean;
+  /** Whether an address is required (some rule cannot pass without a code). */
+  addressRequired: boolean;
+  /** Factors the policy uses that are set up at /me, not here. */
+  setUpAtMe: SetUpElsewhere[];
+}
+
+/**
+ * What enrollment asks for. Without a factor policy, as before factors: the questions (even when
+ * none are asked, so that turning them on later finds answers) and the addresses.
+ */
+export function enrollmentAsks(policy: EnrollPolicy): EnrollmentAsks {
+  const factors = factorPolicy(policy);
+  const used = policy.factors ? factorsInUse(factors) : (['questions', 'code'] as Factor[]);
+  return {
+    questions: used.includes('questions') ? policy.enrollment.questionsToEnroll : 0,
+    addresses: used.includes('code'),
+    addressRequired: ['reset', 'unlock'].some((kind) => required(factors, [factors[kind as 'reset' | 'unlock']], 'code')),
+    setUpAtMe: used.filter((factor): factor is SetUpElsewhere => factor === 'totp' || factor === 'passkey' || factor === 'recovery'),
+  };
+}
+
 export interface EnrollmentAnswers {
   /** One entry per question slot, in the order shown. */
   answers: { question: string; answer: string }[];
@@ -70,8 +101,10 @@ export interface EnrollmentAnswers {
 }
 
 /** What is wrong with the submitted answers and addresses; empty when they can be saved. */
-export function enrollmentErrors(policy: Pick<Policy, 'enrollment' | 'verification' | 'phone'>, input: EnrollmentAnswers): FieldError[] {
-  const { questions, questionsToEnroll, customQuestions, minAnswerLength } = policy.enrollment;
+export function enrollmentErrors(policy: EnrollPolicy & Pick<Policy, 'phone'>, input: EnrollmentAnswers): FieldError[] {
+  const { questions, customQuestions, minAnswerLength } = policy.enrollment;
+  const asks = enrollmentAsks(policy);
+  const questionsToEnroll = asks.questions;
   const errors: FieldError[] = [];
   const seenQuestions = new Set<string>();
   const seenAnswers = new Set<string>();
@@ -94,7 +127,7 @@ export function enrollmentErrors(policy: Pick<Policy, 'enrollment' | 'verificati
   // The rule every code by text follows (phone.ts): a number that could not take one is refused now.
   const parsed = mobile ? parseMobile(mobile, policy.phone.defaultRegion) : null;
   if (parsed && !parsed.ok) errors.push({ field: 'mobile', code: parsed.code, ...(parsed.params ? { params: parsed.params } : {}) });
-  if (policy.verification.requireCode && !email && !mobile) errors.push({ field: 'email', code: 'LK_CONTACT_REQUIRED' });
+  if (asks.addressRequired && !email && !mobile) errors.push({ field: 'email', code: 'LK_CONTACT_REQUIRED' });
   return errors;
 }
 
@@ -106,7 +139,7 @@ export async function saveEnrollment(ctx: FlowContext, state: EnrollState, input
   const errors = enrollmentErrors(ctx.policy, input);
   if (errors.length) return { outcome: 'invalid', errors };
   const answers = await Promise.all(
-    input.answers.slice(0, ctx.policy.enrollment.questionsToEnroll).map(async ({ question, answer }) => ({
+    input.answers.slice(0, enrollmentAsks(ctx.policy).questions).map(async ({ question, answer }) => ({
       question: question.trim(),
       answerHash: await hashAnswer(answer),
     })),

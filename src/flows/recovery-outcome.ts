@@ -7,7 +7,7 @@ import type { DirectoryUser } from '../directory/directory.ts';
 import type { LatchkeyError } from '../errors.ts';
 import type { FieldError } from '../field-errors.ts';
 import type { FlowContext, Requester } from './context.ts';
-import type { VerifiedRefusal } from './verification.ts';
+import type { VerifiedRefusal } from './verification-state.ts';
 
 export type RecoverOutcome =
   | { outcome: 'done'; wasLocked: boolean }

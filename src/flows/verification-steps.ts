@@ -1,47 +1,84 @@
 /**
- * Which proofs a verification asks for, and in which order. Normally the enrolled questions come
- * first and the code after them. With auto-enrollment and codes required, the code comes first
- * for every name: an account that never enrolled answers (it verifies by a code to its directory
- * address alone) then starts exactly like an enrolled one, and the questions of an enrolled
- * account follow the accepted code.
+ * Which proof a verification asks for next, by the factor policy (factor-policy.ts). Before
+ * anything is proven the default rule alone shapes the flow, so the pages depend on the policy
+ * only, never on the name typed. Once a factor has passed, the account's stricter groups are
+ * read and their rules apply from then on: the flow is verified when the passed factors meet
+ * them, else the one factor left comes next, or the choice page without the factors passed.
  */
-import type { Policy } from '../settings/policy.ts';
+import { pinnedIdentity } from '../settings/pinned-groups.ts';
+import type { FlowContext } from './context.ts';
+import { factorChecks } from './factor-checks.ts';
+import { choices, type Factor, type FactorRule, factorPolicy, nextStep, rulesFor } from './factor-policy.ts';
+import { clearFailures, failureIds } from './failure-limits.ts';
+import { groupsHeld } from './signed-in.ts';
 import type { VerificationState } from './verification-state.ts';
 
-type StepPolicy = Pick<Policy, 'enrollment' | 'verification'>;
+/** The rules the flow's account follows now: its stricter groups' (known once a factor passed), else the default. */
+export function flowRules(ctx: FlowContext, state: Pick<VerificationState, 'kind' | 'strictGroups'>): FactorRule[] {
+  const factors = factorPolicy(ctx.policy);
+  return rulesFor(
+    factors,
+    state.kind,
+    factors.groups.filter((group) => state.strictGroups.includes(group.group)),
+  );
+}
 
-/** True when every flow starts with the code (auto-enrollment with codes required, and questions asked). */
-export function codeFirst(policy: StepPolicy): boolean {
-  const { questionsToAsk, requireCode } = policy.verification;
-  return policy.enrollment.autoEnroll && requireCode && questionsToAsk > 0;
+/** The factors the choice page offers the flow now; none when the rules leave no choice. */
+export function flowChoices(ctx: FlowContext, state: Pick<VerificationState, 'kind' | 'strictGroups' | 'passed'>): Factor[] {
+  return choices(factorPolicy(ctx.policy), flowRules(ctx, state), state.passed);
+}
+
+/** A fresh challenge and the options the passkey page hands to the browser. */
+async function passkeyChallenge(ctx: FlowContext): Promise<NonNullable<VerificationState['passkey']>> {
+  const { options } = await factorChecks.passkeyRequest(ctx);
+  return { challenge: options.challenge, options: JSON.stringify(options) };
+}
+
+/** Moves the flow to the page of `factor`. */
+export async function enterFactor(ctx: FlowContext, state: VerificationState, factor: Factor): Promise<void> {
+  if (factor === 'passkey') state.passkey = await passkeyChallenge(ctx);
+  state.stage = factor === 'questions' ? 'question' : factor === 'code' ? 'channel' : factor;
+}
+
+/** After a try at the passkey page, right or wrong: a challenge is good for one try only. */
+export async function renewPasskey(ctx: FlowContext, state: VerificationState): Promise<void> {
+  state.passkey = await passkeyChallenge(ctx);
 }
 
 /**
- * Whether a found account can pass: it has enrolled answers, or it may verify by a code alone
- * (no questions asked, or auto-enrollment with codes required); and when a code is required,
- * it has somewhere to send one.
+ * After `factor` passed: the account's own channels from now on, its stricter groups read, and
+ * the next page. With auto-enrollment, a code stands in for the questions of an account that
+ * never enrolled answers.
  */
-export function canVerify(policy: StepPolicy, account: { answers: number; destinations: number }): boolean {
-  const { questionsToAsk, requireCode } = policy.verification;
-  const codeAlone = questionsToAsk === 0 || (policy.enrollment.autoEnroll && requireCode);
-  return (account.answers > 0 || codeAlone) && (!requireCode || account.destinations > 0);
+export async function factorPassed(ctx: FlowContext, state: VerificationState, factor: Factor): Promise<void> {
+  state.passed.push(factor);
+  if (factor === 'code' && !state.questionsEnrolled && ctx.policy.enrollment.autoEnroll && !state.passed.includes('questions')) {
+    state.passed.push('questions');
+  }
+  state.channels = state.provenChannels;
+  state.strictGroups = await strictGroupsOf(ctx, state);
+  await goToNextStep(ctx, state);
 }
 
-/** The stage a new flow starts at, given how many questions it will ask. */
-export function firstStage(policy: StepPolicy, questions: number): VerificationState['stage'] {
-  if (questions > 0 && !codeFirst(policy)) return 'question';
-  return policy.verification.requireCode ? 'channel' : 'verified';
+/** The page for the factors passed: verified, the one factor left, or the choice (for a new flow, the default rule's first). */
+export async function goToNextStep(ctx: FlowContext, state: VerificationState): Promise<void> {
+  const step = nextStep(factorPolicy(ctx.policy), flowRules(ctx, state), state.passed);
+  if (step === 'done') {
+    state.stage = 'verified';
+    await clearFailures(ctx, failureIds(state));
+  } else if (step === 'choose') state.stage = 'choose';
+  else await enterFactor(ctx, state, step.factor);
 }
 
 /**
- * The stage after the last question. At a question, a flow has a code channel only when its code
- * came first and was accepted (a code cannot be sent before the questions otherwise).
+ * The stricter groups (by name) the flow's account is a member of, each checked by its pinned
+ * SID. A group that could not be pinned yet applies to everyone: a stricter rule fails closed.
  */
-export function stageAfterQuestions(policy: StepPolicy, state: Pick<VerificationState, 'codeChannel'>): VerificationState['stage'] {
-  return state.codeChannel === null && policy.verification.requireCode ? 'channel' : 'verified';
-}
-
-/** The stage after an accepted code: the questions still to answer (code first), else done. */
-export function stageAfterCode(state: Pick<VerificationState, 'questionIndex' | 'questions'>): VerificationState['stage'] {
-  return state.questionIndex < state.questions.length ? 'question' : 'verified';
+async function strictGroupsOf(ctx: FlowContext, state: VerificationState): Promise<string[]> {
+  const { groups } = factorPolicy(ctx.policy);
+  if (!groups.length || !state.user) return [];
+  const unpinned = groups.filter((group) => !pinnedIdentity(group));
+  const user = await ctx.directory.getUser(state.user.guid);
+  const held = user ? await groupsHeld(ctx, user, groups, pinnedIdentity) : [];
+  return [...unpinned, ...held].map((group) => group.group);
 }

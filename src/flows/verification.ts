@@ -1,12 +1,14 @@
 /**
- * Proving who you are, for reset and unlock: the enrolled questions (some, at random, one at a
- * time), then a one-time code sent to an enrolled address. Anyone can start it with any name;
- * for a name that must not be told apart from a real, usable account (unknown, not enrolled, a
- * bot) the flow is a decoy that looks and behaves the same but can never pass. Wrong answers
- * and codes count against the account (failure-limits.ts), never the starts.
+ * Proving who you are, for reset and unlock, with the factors the policy asks for
+ * (verification-steps.ts): here the first step, the questions factor (some enrolled questions,
+ * at random, one at a time) and the code factor (a one-time code sent to an enrolled address);
+ * the other factors are in verification-factors.ts. Anyone can start it with any name; for a
+ * name that must not be told apart from a real, usable account (unknown, not enrolled, a bot)
+ * the flow is a decoy that looks and behaves the same but can never pass. Wrong answers and
+ * codes count against the account (failure-limits.ts), never the starts.
  */
 import { randomBytes } from 'node:crypto';
-import type { AuditAction, AuditOutcome } from '../audit/recorder.ts';
+import type { AuditAction } from '../audit/recorder.ts';
 import type { DirectoryUser } from '../directory/directory.ts';
 import { LatchkeyError } from '../errors.ts';
 import { verifyAnswer } from '../security/answers.ts';
@@ -16,12 +18,15 @@ import type { Enrollment } from '../store/enrollments.ts';
 import { sendCodeMessage } from './code-delivery.ts';
 import { codeDestinations } from './code-destinations.ts';
 import type { FlowContext, Requester } from './context.ts';
-import { type Attempt, beginAttempt, clearFailures, failureIds, type Stop } from './failure-limits.ts';
+import { factorChecks } from './factor-checks.ts';
+import { type Factor, factorPolicy, questionsToAsk, rulesFor, satisfied } from './factor-policy.ts';
+import { beginAttempt, type Stop } from './failure-limits.ts';
 import { limitKeys } from './limit-keys.ts';
 import { offeredChannels } from './offered-channels.ts';
 import { checkTypedCode, issueCode } from './one-time-codes.ts';
 import { describeCap } from './send-caps.ts';
 import { typedName } from './typed-name.ts';
+import { record, refusedWhileStopped, wrongAttempt } from './verification-audit.ts';
 import {
   type Channel,
   type DecoyReason,
@@ -31,29 +36,11 @@ import {
   StepOutOfOrder,
   type VerificationKind,
   type VerificationState,
+  type VerifiedRefusal,
 } from './verification-state.ts';
-import { canVerify, firstStage, stageAfterCode, stageAfterQuestions } from './verification-steps.ts';
+import { factorPassed, goToNextStep } from './verification-steps.ts';
 
 const REQUESTED: Record<VerificationKind, AuditAction> = { reset: 'reset-requested', unlock: 'unlock-requested' };
-
-function record(
-  ctx: FlowContext,
-  state: Pick<VerificationState, 'user' | 'decoy'>,
-  requester: Requester,
-  action: AuditAction,
-  outcome: AuditOutcome,
-  detail?: string,
-) {
-  const decoy = state.decoy ? `decoy: ${state.decoy}` : undefined;
-  return ctx.audit.record({
-    actor: state.user?.sam ?? null,
-    actorGuid: state.user?.guid ?? null,
-    action,
-    outcome,
-    sourceIp: requester.ip,
-    detail: [detail, decoy].filter(Boolean).join('; ') || undefined,
-  });
-}
 
 /** True when the attempt counter `key` has reached `max` in its window. */
 async function overLimit(ctx: FlowContext, key: string, limit: { max: number; windowMinutes: number }) {
@@ -95,28 +82,35 @@ async function begin(ctx: FlowContext, input: StartInput, requester: Requester):
     return { ok: false, stop: 'address' };
   }
   const { canonical, key } = await typedName(ctx, input.name, input.domain);
-  const base = { kind: input.kind, flowId: randomBytes(16).toString('hex'), nameKey: key, questionIndex: 0, codeChannel: null, codeSentAt: null };
-  const expiresAt = ctx.now() + FLOW_LIFETIME_MS;
-
   let decoy: DecoyReason | null = null;
   if (policy.protection.honeypot && input.honeypot) decoy = 'bot';
   const user = decoy ? null : await ctx.directory.findUser(input.name, input.domain);
   const enrollment = user ? await ctx.store.enrollments.get(user.guid) : null;
   const found = user ? destinations(ctx, user, enrollment) : {};
-  const usable = user !== null && canVerify(policy, { answers: enrollment?.answers.length ?? 0, destinations: Object.keys(found).length });
+  const usable = user !== null && canVerify(ctx, input.kind, await availableFactors(ctx, user.guid, enrollment, found));
   if (!decoy && !usable) decoy = user ? 'not-enrolled' : 'unknown-name';
 
   // Decoy masks come from the canonical name, so that every spelling shows the same.
   const name = { key, typed: canonical };
-  const plan = decoy ? await decoyPlan(ctx, name) : await accountPlan(ctx, name, enrollment, found);
+  const plan = await verificationPlan(ctx, name, decoy ? null : enrollment, decoy ? {} : found);
   const state: VerificationState = {
-    ...base,
+    kind: input.kind,
+    flowId: randomBytes(16).toString('hex'),
+    nameKey: key,
     ...plan,
     user: decoy ? null : { guid: user!.guid, sam: user!.samAccountName },
     decoy,
-    expiresAt,
-    stage: firstStage(policy, plan.questions.length),
+    questionIndex: 0,
+    stage: 'choose',
+    passed: [],
+    strictGroups: [],
+    codeChannel: null,
+    codeSentAt: null,
+    passkey: null,
+    recoveryCodesLeft: null,
+    expiresAt: ctx.now() + FLOW_LIFETIME_MS,
   };
+  await goToNextStep(ctx, state);
   // The audit names an account that was found (enrolled or not); an unknown name is "unknown".
   const subject = { user: user && { guid: user.guid, sam: user.samAccountName }, decoy };
   await record(ctx, subject, requester, REQUESTED[input.kind], decoy ? 'refused' : 'success');
@@ -124,26 +118,54 @@ async function begin(ctx: FlowContext, input: StartInput, requester: Requester):
   return { ok: true, state };
 }
 
-/** Questions and destinations for an account that can verify: some of its answers, its addresses. */
-async function accountPlan(ctx: FlowContext, name: { key: string; typed: string }, enrollment: Enrollment | null, found: Partial<Record<Channel, string>>) {
-  const questions = randomSubset(
-    (enrollment?.answers ?? []).map(({ question }, position) => ({ position, text: question })),
-    ctx.policy.verification.questionsToAsk,
-  );
-  // A channel page shown before anything is proven offers every channel, as for any other name.
-  const beforeProof = firstStage(ctx.policy, questions.length) === 'channel';
-  return { questions, channels: await offeredChannels(ctx, name, found, beforeProof) };
+/**
+ * The offered factors a found account has set up. With auto-enrollment, an account without
+ * answers counts as having the questions when a code can reach it (the code stands in for them).
+ */
+async function availableFactors(ctx: FlowContext, guid: string, enrollment: Enrollment | null, found: Partial<Record<Channel, string>>): Promise<Factor[]> {
+  const hasAddress = Object.keys(found).length > 0;
+  const has: Record<Factor, () => Promise<boolean>> = {
+    questions: async () => (enrollment?.answers.length ?? 0) > 0 || (ctx.policy.enrollment.autoEnroll && hasAddress),
+    code: async () => hasAddress,
+    totp: () => factorChecks.hasTotp(ctx, guid),
+    passkey: async () => (await factorChecks.passkeyCount(ctx, guid)) > 0,
+    recovery: async () => (await factorChecks.recoveryCodesLeft(ctx, guid)) > 0,
+  };
+  const available: Factor[] = [];
+  // A factor that is not offered is never asked about.
+  for (const factor of factorPolicy(ctx.policy).offered) if (await has[factor]()) available.push(factor);
+  return available;
 }
 
-/** Questions and destinations for a decoy: fixed per name, asked like a real enrollment. */
-async function decoyPlan(ctx: FlowContext, name: { key: string; typed: string }) {
-  const { enrollment, verification } = ctx.policy;
-  const enrolled = decoyPick(ctx.keys.decoy, name.key, enrollment.questions, Math.max(enrollment.questionsToEnroll, verification.questionsToAsk));
-  const questions = randomSubset(
-    enrolled.map((text, position) => ({ position, text })),
-    verification.questionsToAsk,
-  );
-  return { questions, channels: await offeredChannels(ctx, name, {}, true) };
+/** Whether an account with `available` factors can meet some rule of `kind` (the default, or a stricter group's). */
+function canVerify(ctx: FlowContext, kind: VerificationKind, available: Factor[]): boolean {
+  const factors = factorPolicy(ctx.policy);
+  const rules = [rulesFor(factors, kind, []), ...factors.groups.map((group) => rulesFor(factors, kind, [group]))];
+  return rules.some((rule) => satisfied(factors, rule, available));
+}
+
+/**
+ * The questions and channels of a flow. An account's own answers and addresses where it has
+ * them; otherwise (and for a decoy) questions fixed per name, drawn like a real enrollment.
+ * Before anything is proven the channel page offers every channel, as for any other name.
+ */
+async function verificationPlan(
+  ctx: FlowContext,
+  name: { key: string; typed: string },
+  enrollment: Enrollment | null,
+  found: Partial<Record<Channel, string>>,
+) {
+  const count = questionsToAsk(ctx.policy);
+  const own = (enrollment?.answers ?? []).map(({ question }, position) => ({ position, text: question }));
+  const { questions, questionsToEnroll } = ctx.policy.enrollment;
+  const fixed = () => decoyPick(ctx.keys.decoy, name.key, questions, Math.max(questionsToEnroll, count)).map((text, position) => ({ position, text }));
+  const hasAddress = Object.keys(found).length > 0;
+  return {
+    questions: randomSubset(own.length ? own : fixed(), count),
+    questionsEnrolled: own.length > 0,
+    channels: await offeredChannels(ctx, name, found, true),
+    provenChannels: await offeredChannels(ctx, name, found, !hasAddress),
+  };
 }
 
 export type AnswerOutcome = 'next' | 'wrong' | Stop;
@@ -165,34 +187,10 @@ export async function answerQuestion(ctx: FlowContext, state: VerificationState,
     await begun.attempt.right();
     await record(ctx, state, requester, 'question-right', 'success', `question ${state.questionIndex + 1}`);
     state.questionIndex += 1;
-    if (state.questionIndex >= state.questions.length) {
-      state.stage = stageAfterQuestions(ctx.policy, state);
-      if (state.stage === 'verified') await clearFailures(ctx, failureIds(state));
-    }
+    if (state.questionIndex >= state.questions.length) await factorPassed(ctx, state, 'questions');
     return 'next';
   }
   return wrongAttempt(ctx, state, requester, begun.attempt, 'question-wrong', `question ${state.questionIndex + 1}`);
-}
-
-async function refusedWhileStopped(ctx: FlowContext, state: VerificationState, requester: Requester, stop: Stop): Promise<Stop> {
-  await record(ctx, state, requester, 'portal-lockout', 'refused', `still stopped: ${stop}`);
-  return stop;
-}
-
-/** Audits a wrong answer or code (already counted); the bound it reached, or 'wrong'. */
-async function wrongAttempt(
-  ctx: FlowContext,
-  state: VerificationState,
-  requester: Requester,
-  attempt: Attempt,
-  action: AuditAction,
-  detail?: string,
-): Promise<'wrong' | Stop> {
-  const stop = attempt.wrong();
-  await record(ctx, state, requester, action, 'refused', detail);
-  if (!stop) return 'wrong';
-  await record(ctx, state, requester, 'portal-lockout', 'refused', stop);
-  return stop;
 }
 
 export type SendOutcome = { outcome: 'sent' } | { outcome: 'too-soon'; waitSeconds: number } | { outcome: 'failed'; error: LatchkeyError };
@@ -258,9 +256,8 @@ export async function checkCode(ctx: FlowContext, state: VerificationState, type
   if (checked === 'accepted') {
     await begun.attempt.right();
     await record(ctx, state, requester, 'code-accepted', 'success');
-    state.stage = stageAfterCode(state);
     await ctx.store.codes.remove(state.flowId);
-    if (state.stage === 'verified') await clearFailures(ctx, failureIds(state));
+    await factorPassed(ctx, state, 'code');
     return 'accepted';
   }
   if (checked === 'expired') {
@@ -273,9 +270,6 @@ export async function checkCode(ctx: FlowContext, state: VerificationState, type
   const counted = await wrongAttempt(ctx, state, requester, begun.attempt, checked === 'locked' ? 'verification-locked' : 'code-wrong');
   return counted === 'wrong' && checked === 'locked' ? 'locked' : counted;
 }
-
-/** Refusals after a successful verification: the person proved who they are, so they are told. */
-export type VerifiedRefusal = 'protected' | 'disabled' | 'gone';
 
 /**
  * The verified account, read again from the directory, or why self-service must refuse it

@@ -10,7 +10,7 @@ import { refusedRule } from '../passwords/refusals.ts';
 export interface Metrics {
   registry: Registry;
   requests: Counter<'route' | 'method' | 'status'>;
-  events: Counter<'category' | 'action' | 'outcome'>;
+  events: Counter<'category' | 'action' | 'outcome' | 'factor'>;
   passwordRefusals: Counter<'rule'>;
   directory: Histogram<'operation' | 'outcome'>;
   certificateDaysLeft: Gauge<'certificate'>;
@@ -29,8 +29,8 @@ export function createMetrics(certificates: () => Promise<Record<string, number>
     }),
     events: new Counter({
       name: 'latchkey_events_total',
-      help: 'Audited events by category, action and outcome (flow outcomes, question-wrong/code-wrong, rate-limited, bot, code-sent, delivery-failed ...).',
-      labelNames: ['category', 'action', 'outcome'],
+      help: 'Audited events by category, action and outcome (flow outcomes, question-wrong/code-wrong, rate-limited, bot, code-sent, delivery-failed ...); factor-chosen/passed/failed by factor too.',
+      labelNames: ['category', 'action', 'outcome', 'factor'],
       registers: [registry],
     }),
     passwordRefusals: new Counter({
@@ -63,7 +63,7 @@ export function counted(recorder: AuditRecorder, category: string, metrics: Pick
   return {
     async record(entry: AuditRecord) {
       await recorder.record(entry);
-      metrics.events.inc({ category, action: entry.action, outcome: entry.outcome });
+      metrics.events.inc({ category, action: entry.action, outcome: entry.outcome, ...(entry.factor ? { factor: entry.factor } : {}) });
       if (entry.action === 'password-refused') metrics.passwordRefusals.inc({ rule: refusedRule(entry.detail) });
     },
   };

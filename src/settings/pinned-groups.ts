@@ -1,6 +1,6 @@
 /**
- * Groups named in the settings (helpdesk groups, groups with stricter password rules) pinned to
- * their SIDs. The admin names a group (a name, DN or SID); Latchkey
+ * Groups named in the settings (helpdesk groups, groups with stricter password rules, the factor
+ * policy's stricter groups) pinned to their SIDs. The admin names a group (a name, DN or SID); Latchkey
  * keeps the SID and DN it resolved to beside the name, and membership is checked against the SID
  * only. An entry keeps its identity while its name is unchanged, so a group created later with
  * the same name, in any OU, changes nothing; a new or changed name is resolved when saved.

@@ -49,7 +49,7 @@ export const SECRET_FIELDS: Partial<Record<RuntimeSection, readonly string[]>> =
 };
 
 /** Sections whose `groups` name AD groups, pinned to their SIDs when saved. */
-const GROUP_SECTIONS = ['helpdesk', 'passwordPolicy'] as const;
+const GROUP_SECTIONS = ['helpdesk', 'passwordPolicy', 'factors'] as const;
 type GroupSection = (typeof GROUP_SECTIONS)[number];
 const isGroupSection = (section: RuntimeSection): section is GroupSection => GROUP_SECTIONS.some((name) => name === section);
 
@@ -165,9 +165,9 @@ export class SettingsService implements SecretSealer {
   async save(section: RuntimeSection, submitted: Section | null, editor: Editor): Promise<SaveResult> {
     const parsed = runtimeSchema.shape[section].safeParse(this.withStoredSecrets(section, submitted));
     if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error.issues) };
-    if (isGroupSection(section)) {
-      const value = parsed.data as RuntimeSettings[GroupSection];
-      const pinned = await pinGroups<GroupEntry>(value.groups, this.current()[section].groups, this.groupResolver());
+    if (isGroupSection(section) && parsed.data) {
+      const value = parsed.data as NonNullable<RuntimeSettings[GroupSection]>;
+      const pinned = await pinGroups<GroupEntry>(value.groups, this.current()[section]?.groups ?? [], this.groupResolver());
       if (pinned.errors.length) return { ok: false, errors: pinned.errors };
       return this.commit(section, { ...value, groups: pinned.groups }, editor);
     }
@@ -175,15 +175,15 @@ export class SettingsService implements SecretSealer {
   }
 
   /**
-   * Pins the stored groups (helpdesk, password policy) that have no SID yet (imported from the
-   * config file, or saved before groups were pinned) and stores those it could; returns the names
-   * it could not.
+   * Pins the stored groups (helpdesk, password policy, stricter factor rules) that have no SID yet
+   * (imported from the config file, or saved before groups were pinned) and stores those it
+   * could; returns the names it could not.
    */
   async pinStoredGroups(): Promise<FieldError[]> {
     const errors: FieldError[] = [];
     for (const section of GROUP_SECTIONS) {
       const value = this.current()[section];
-      if (value.groups.every(pinnedIdentity)) continue;
+      if (!value || value.groups.every(pinnedIdentity)) continue;
       const pinned = await pinGroups<GroupEntry>(value.groups, value.groups, this.groupResolver());
       await this.commit(section, { ...value, groups: pinned.groups }, { sam: 'latchkey', guid: null, ip: '-' });
       errors.push(...pinned.errors.map((error) => ({ ...error, field: `${section}.${error.field}` })));
@@ -201,8 +201,11 @@ export class SettingsService implements SecretSealer {
     const before = (this.current()[section] ?? {}) as Section;
     const after = value ?? {};
     const old = leaves(before, '');
+    const next = leaves(after, '');
     const changes: SettingChange[] = [];
-    for (const [path, value] of leaves(after, '')) {
+    // Every setting of either side: one that is gone (a section switched off) is a change too.
+    for (const path of new Set([...next.keys(), ...old.keys()])) {
+      const value = next.get(path);
       if (JSON.stringify(old.get(path)) !== JSON.stringify(value)) {
         changes.push({ path: `${section}.${path}`, secret: isSecret(section, path.split('.')[0]!), old: old.get(path), new: value });
       }

@@ -108,4 +108,13 @@ forEachDatabase('enrollments', (database) => {
     await enrollments.save({ userGuid: 'g-none', username: 'frank', email: 'f@x.test', answers: [], now: 1_000 });
     assert.deepEqual((await enrollments.get('g-none'))?.answers, []);
   });
+
+  test('coverage counts, per factor, the enrolled users that have answers, an e-mail address, a mobile number', async () => {
+    const { enrollments } = await database.store();
+    const before = await enrollments.coverage();
+    await enrollments.save({ userGuid: 'g-cov-1', username: 'gina', email: 'g@x.test', mobile: '+15550100001', answers: answers('c', 3), now: 1_000 });
+    await enrollments.save({ userGuid: 'g-cov-2', username: 'hank', email: 'h@x.test', answers: [], now: 1_000 });
+    await enrollments.save({ userGuid: 'g-cov-3', username: 'ivy', answers: answers('d', 2), now: 1_000 });
+    assert.deepEqual(await enrollments.coverage(), { questions: before.questions + 2, email: before.email + 2, mobile: before.mobile + 1 });
+  });
 });

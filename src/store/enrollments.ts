@@ -43,6 +43,8 @@ export interface Enrollments {
   remove(userGuid: string): Promise<boolean>;
   /** How many users are enrolled. */
   count(): Promise<number>;
+  /** How many enrolled users have answers, an e-mail address, a mobile number: the dashboard's coverage per factor. */
+  coverage(): Promise<{ questions: number; email: number; mobile: number }>;
 }
 
 /** Enrollments over `db`. */
@@ -111,6 +113,21 @@ export function createEnrollments(db: Kysely<Tables>): Enrollments {
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .executeTakeFirstOrThrow();
       return row.n;
+    },
+
+    async coverage() {
+      const row = await db
+        .selectFrom('enrollments as e')
+        .select((eb) => [
+          eb.fn.count<number>('e.email').as('email'),
+          eb.fn.count<number>('e.mobile').as('mobile'),
+          eb
+            .selectFrom('enrollment_answers')
+            .select((inner) => inner.fn.count<number>('user_guid').distinct().as('n'))
+            .as('questions'),
+        ])
+        .executeTakeFirstOrThrow();
+      return { questions: Number(row.questions ?? 0), email: Number(row.email), mobile: Number(row.mobile) };
     },
   };
 }

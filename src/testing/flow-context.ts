@@ -65,8 +65,8 @@ function merge(base: Settings, extra: Settings): Settings {
 
 /**
  * A FlowContext on `store` against the dev domain; `settings` override the test defaults (the
- * config file's shape). Helpdesk and password-policy groups are pinned to their SIDs as saving
- * them would. Passwords are not screened (NO_SCREEN); a test puts its own screen in `ctx.screen`.
+ * config file's shape). Helpdesk, password-policy and stricter factor groups are pinned to their
+ * SIDs as saving them would. Passwords are not screened (NO_SCREEN); a test puts its own screen in `ctx.screen`.
  */
 export async function buildFlowHarness(store: Store, settings: Settings = {}): Promise<FlowHarness & { directory: ActiveDirectory }> {
   const facts = devDomain();
@@ -96,6 +96,10 @@ export async function buildFlowHarness(store: Store, settings: Settings = {}): P
   assert.deepEqual(pinned.errors, [], 'every helpdesk group of the test names one group');
   const pinnedPolicies = await pinGroups(runtime.passwordPolicy.groups, [], resolve);
   assert.deepEqual(pinnedPolicies.errors, [], 'every password-policy group of the test names one group');
+  const factors = runtime.factors && {
+    ...runtime.factors,
+    groups: (await pinGroups(runtime.factors.groups, [], (reference) => directory.resolveGroup(reference))).groups,
+  };
   let offset = 0;
   const now = () => Date.now() + offset;
   const mail: SentMail[] = [];
@@ -120,6 +124,7 @@ export async function buildFlowHarness(store: Store, settings: Settings = {}): P
       ...runtime,
       helpdesk: { ...runtime.helpdesk, groups: pinned.groups },
       passwordPolicy: { ...runtime.passwordPolicy, groups: pinnedPolicies.groups },
+      factors,
       server: config.server,
       ui: config.ui,
     },

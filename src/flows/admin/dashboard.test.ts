@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { devDomain } from '../../testing/dev-domain.ts';
 import { forEachPortalDatabase } from '../../testing/portal-databases.ts';
+import { factorCounts } from '../factor-checks.ts';
 import { dashboard, dashboardDays } from './dashboard.ts';
 
 const facts = devDomain();
@@ -72,6 +73,23 @@ forEachPortalDatabase('the dashboard', {}, (fixture) => {
       { rule: 'breached', count: 3 },
       { rule: 'no-sequences', count: 1 },
     ]);
+  });
+
+  test('enrolled accounts per factor: answers and addresses from the enrollments, the others through their count functions', async () => {
+    const { admin, store } = fixture.portal.app;
+    const hash = { question: 'What was the name of your first pet?', answerHash: 'h' };
+    await store.enrollments.save({ userGuid: randomUUID(), username: 'f1', email: 'f1@x.test', mobile: '+15550100002', answers: [hash], now: admin.now() });
+    await store.enrollments.save({ userGuid: randomUUID(), username: 'f2', email: 'f2@x.test', answers: [], now: admin.now() });
+    const real = { ...factorCounts };
+    Object.assign(factorCounts, { totp: async () => 4, passkey: async () => 2 });
+    try {
+      const before = await store.enrollments.coverage();
+      const counted = Object.fromEntries((await dashboard(admin, 7)).factors.map((factor) => [factor.name, factor.accounts]));
+      assert.deepEqual(counted, { ...before, totp: 4, passkey: 2, recovery: null });
+      assert.ok(before.questions >= 1 && before.email >= 2 && before.mobile >= 1);
+    } finally {
+      Object.assign(factorCounts, real);
+    }
   });
 
   test('the health of the directory, mail, SMS and certificates, each in words', async () => {

@@ -5,6 +5,7 @@
  */
 import { refusedRule } from '../../passwords/refusals.ts';
 import type { AuditRange } from '../../store/audit-stats.ts';
+import { factorCounts } from '../factor-checks.ts';
 import type { AdminContext } from './context.ts';
 
 const DAY_MS = 86_400_000;
@@ -35,6 +36,8 @@ export interface Board {
   refusals: { rule: string; count: number }[];
   charts: { series: string; max: number; bars: Bar[] }[];
   coverage: { enrolled: number; users: number | null; percent: number | null };
+  /** Enrolled accounts per factor (and per address for codes); null where not counted. */
+  factors: { name: 'questions' | 'email' | 'mobile' | 'totp' | 'passkey' | 'recovery'; accounts: number | null }[];
   health: Health[];
 }
 
@@ -106,6 +109,19 @@ async function refusalsByRule(ctx: DashboardContext, range: AuditRange): Promise
   return [...byRule].map(([rule, count]) => ({ rule, count })).sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule));
 }
 
+/** How many accounts can use each factor: the enrollment's answers and addresses, and the factors set up at /me. */
+async function factorCoverage(ctx: DashboardContext): Promise<Board['factors']> {
+  const { questions, email, mobile } = await ctx.store.enrollments.coverage();
+  return [
+    { name: 'questions', accounts: questions },
+    { name: 'email', accounts: email },
+    { name: 'mobile', accounts: mobile },
+    { name: 'totp', accounts: await factorCounts.totp(ctx.store) },
+    { name: 'passkey', accounts: await factorCounts.passkey(ctx.store) },
+    { name: 'recovery', accounts: await factorCounts.recovery(ctx.store) },
+  ];
+}
+
 /** The dashboard for the last `days` days (today included; see dashboardDays). */
 export async function dashboard(ctx: DashboardContext, days: number): Promise<Board> {
   const to = ctx.now();
@@ -136,6 +152,7 @@ export async function dashboard(ctx: DashboardContext, days: number): Promise<Bo
     refusals: await refusalsByRule(ctx, range),
     charts,
     coverage: { enrolled, users, percent: users ? Math.round((enrolled / users) * 1000) / 10 : null },
+    factors: await factorCoverage(ctx),
     health: await health(ctx),
   };
 }

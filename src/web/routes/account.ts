@@ -9,6 +9,7 @@ import { LatchkeyError } from '../../errors.ts';
 import type { FieldError } from '../../field-errors.ts';
 import { activeUser, changeOwnPassword, editProfile, enrollFromAccount, type Profile, signInToAccount, viewGroups, viewProfile } from '../../flows/account.ts';
 import type { FlowContext } from '../../flows/context.ts';
+import { factorStatus } from '../../flows/factor-status.ts';
 import { optionalTextField, readForm, secretField } from '../form-schema.ts';
 import { credentialsOf, pageKit, requester } from '../page-kit.ts';
 
@@ -34,7 +35,8 @@ export function accountPages(ctx: FlowContext) {
       // Recovery codes are downloadable only right after they were made: leaving their page ends that.
       if (request.session.get('recoveryCodes')) request.session.set('recoveryCodes', undefined);
       const profile = extra.profile ?? (await viewProfile(ctx, user, requester(request)));
-      return form(reply, 'account', { profile, user, notice: extra.notice, errors: extra.errors ?? [], values: {} });
+      const factorStatusOf = await factorStatus(ctx, user);
+      return form(reply, 'account', { profile, user, factorStatus: factorStatusOf, notice: extra.notice, errors: extra.errors ?? [], values: {} });
     },
     /** The second step of a sign-in with an authenticator app: a code from it. */
     codePage: (reply: FastifyReply, errors: FieldError[] = []) => form(reply, 'account-code', { errors }),

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { FieldError } from '../../field-errors.ts';
 import type { FlowContext } from '../../flows/context.ts';
-import { type EnrollState, saveEnrollment, startEnrollment } from '../../flows/enroll.ts';
+import { type EnrollState, enrollmentAsks, saveEnrollment, startEnrollment } from '../../flows/enroll.ts';
 import { StepOutOfOrder } from '../../flows/verification-state.ts';
 import { readForm, secretField, textField, typedValues } from '../form-schema.ts';
 import { credentialsOf, pageKit, prefilled, requester } from '../page-kit.ts';
@@ -42,18 +42,20 @@ export async function enrollRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
     return state;
   }
 
-  const questionsPage = (reply: FastifyReply, state: EnrollState, values: Record<string, unknown>, errors: FieldError[] = []) =>
-    form(reply, 'enroll-questions', {
+  const questionsPage = (reply: FastifyReply, state: EnrollState, values: Record<string, unknown>, errors: FieldError[] = []) => {
+    const asks = enrollmentAsks(ctx.policy);
+    return form(reply, 'enroll-questions', {
       state,
       values,
       errors,
       questions: ctx.policy.enrollment.questions,
-      count: ctx.policy.enrollment.questionsToEnroll,
+      count: asks.questions,
       custom: ctx.policy.enrollment.customQuestions,
-      collectEmail: ctx.policy.verification.channels.includes('email'),
+      collectEmail: asks.addresses && ctx.policy.verification.channels.includes('email'),
       // A number is worth asking for only when a text message can be sent to it.
-      collectMobile: ctx.sms !== null && ctx.policy.verification.channels.includes('sms'),
+      collectMobile: asks.addresses && ctx.sms !== null && ctx.policy.verification.channels.includes('sms'),
     });
+  };
 
   app.get('/enroll/questions', (request, reply) => {
     const state = enrollment(request);
@@ -62,7 +64,7 @@ export async function enrollRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
 
   app.post('/enroll/questions', { preHandler: app.csrfProtection }, async (request, reply) => {
     const state = enrollment(request);
-    const count = ctx.policy.enrollment.questionsToEnroll;
+    const count = enrollmentAsks(ctx.policy).questions;
     const slotIndexes = Array.from({ length: count }, (_, i) => i);
     // Questions and addresses are shown again; answers are not sent back to the browser.
     const typed = typedValues(request.body, ['email', 'mobile', ...slotIndexes.flatMap((i) => [`question${i}`, `custom${i}`])]);
@@ -77,6 +79,15 @@ export async function enrollRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
       return questionsPage(reply, state, values, result.errors);
     }
     await finish(request, 'enroll');
-    return message(reply, t('enroll.heading'), t('enroll.done'), 'success');
+    const { setUpAtMe } = enrollmentAsks(ctx.policy);
+    if (!setUpAtMe.length) return message(reply, t('enroll.heading'), t('enroll.done'), 'success');
+    // The app, passkeys and recovery codes are set up where the person is signed in.
+    const more = setUpAtMe.map((factor) => t(`verify.factorName.${factor}`)).join(', ');
+    return reply.view('message', {
+      heading: t('enroll.heading'),
+      body: t('enroll.doneSetUpMore', { factors: more }),
+      tone: 'success',
+      link: { href: '/me', text: t('enroll.setUpAtMe') },
+    });
   });
 }

@@ -2,19 +2,23 @@
  * Account enumeration beyond the first step, attacked: the change page before the old password
  * is proven, every sign-in page, and the later steps of reset (a wrong answer, the code page, a
  * wrong code) answer alike for a real account, an unknown name, a disabled, a protected and a
- * stricter-policy account. The typed name echoed into the form is the only difference allowed.
+ * stricter-policy account; so do, under a factor policy, the choice of a factor, each factor's
+ * page and a wrong try at each, for accounts with every factor, with nothing but questions, and
+ * none. The typed name echoed into the form is the only difference allowed.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Attribute, Change } from 'ldapts';
 import { devDomain, type TestUser } from '../../testing/dev-domain.ts';
-import { enroll } from '../../testing/journeys.ts';
+import { fakeFactorChecks } from '../../testing/factor-checks.ts';
+import { enroll, enrollInStore } from '../../testing/journeys.ts';
 import { portalFixture, startTestPortal, type TestPortal } from '../../testing/portal.ts';
 import { type Page, webClient } from '../../testing/web-client.ts';
 
 const facts = devDomain();
 const fixture = portalFixture();
+const fakes = fakeFactorChecks();
 
 let address = 0;
 const freshClient = (target: TestPortal) => webClient(target.app.server, { ip: `10.70.${Math.floor(++address / 250)}.${(address % 250) + 1}` });
@@ -24,7 +28,9 @@ const blank = (page: Page, name: string) =>
   page.body
     .replace(/name="_csrf" value="[^"]+"/g, '')
     .replaceAll(`value="${name}"`, 'value="…"')
-    .replace(/<p class="question">[^<]+<\/p>/g, '<p class="question">…</p>');
+    .replace(/<p class="question">[^<]+<\/p>/g, '<p class="question">…</p>')
+    // A passkey challenge is new for every page: its place in the options is compared, not its value.
+    .replace(/&quot;challenge&quot;:&quot;[^&]+&quot;/g, '&quot;challenge&quot;:…');
 
 /** Kinds of name an attacker may type, each a different kind of account or none. */
 async function namesToCompare(): Promise<Record<string, string>> {
@@ -159,5 +165,111 @@ describe('later steps of reset', () => {
       assertAlike(wrong, 'wrong code');
       assert.match(wrong.enrolled!.page.body, /That code is not correct/);
     });
+  });
+});
+
+describe('under a factor policy', () => {
+  const FACTORS = ['questions', 'code', 'totp', 'passkey', 'recovery'];
+  const policy = {
+    offered: FACTORS,
+    reset: [
+      { need: 1, of: ['passkey'] },
+      { need: 2, of: ['totp', 'code', 'questions', 'recovery'] },
+    ],
+    unlock: [{ need: 1, of: ['passkey', 'totp'] }],
+  };
+  let portal: TestPortal;
+  before(async () => {
+    portal = await startTestPortal({
+      factors: policy,
+      verification: { channels: ['email'] },
+      // Every factor's wrong try is made in one flow: the lockout must not end it first.
+      protection: { portalLockout: { maxWrongAnswers: 20 } },
+    });
+  });
+  after(() => portal.close());
+
+  /** Every kind of name, each enrolled as its kind allows: the plain account has every factor, one has nothing but questions. */
+  async function factorNames(): Promise<Record<string, string>> {
+    const names = await namesToCompare();
+    const plain = await fixture.person();
+    await enroll(freshClient(portal), plain);
+    const questionsOnly = await fixture.person();
+    for (const sam of [questionsOnly.sam, names.disabled!, names.protected!]) {
+      const user = (await portal.app.directory.findUser(sam))!;
+      await enrollInStore(portal, user.guid, sam, { email: null, mobile: null });
+    }
+    const guid = (await portal.app.directory.findUser(plain.sam))!.guid;
+    fakes.totp.set(guid, '123123');
+    fakes.recovery.set(guid, new Set(['golf-7777']));
+    fakes.passkeys.set(guid, 'credential-plain');
+    return { plain: plain.sam, questionsOnly: questionsOnly.sam, unknown: names.unknown!, disabled: names.disabled!, protected: names.protected! };
+  }
+
+  /** The wrong try at each factor's page. */
+  const WRONG: Record<string, [string, Record<string, string>]> = {
+    questions: ['/reset/answer', { answer: 'not the answer' }],
+    code: ['/reset/code', { code: '000000' }],
+    totp: ['/reset/totp', { code: '000000' }],
+    recovery: ['/reset/recovery', { code: 'not-a-code' }],
+    passkey: ['/reset/passkey', { assertion: '{"id":"credential-other"}' }],
+  };
+
+  /** Each page of a reset for `name`: the choice, then each factor's page and a wrong try there. */
+  async function walk(name: string): Promise<Record<string, Page>> {
+    const client = freshClient(portal);
+    await client.get('/reset');
+    const pages: Record<string, Page> = { choice: await client.submit('/reset', { username: name, domain: '' }) };
+    for (const factor of FACTORS) {
+      pages[factor] = await client.submit('/reset/choose', { factor });
+      if (factor === 'code') pages.codeSent = await client.submit('/reset/send', { channel: 'email' });
+      const [path, fields] = WRONG[factor]!;
+      pages[`${factor}Wrong`] = await client.submit(path, fields);
+      await client.submit('/reset/choose', { factor: '' });
+    }
+    return pages;
+  }
+
+  test('the choice, each factor’s page and a wrong try at each look the same for every kind of name', async () => {
+    const names = await factorNames();
+    const walks: Record<string, Record<string, Page>> = {};
+    for (const [kind, name] of Object.entries(names)) walks[kind] = await walk(name);
+    for (const page of Object.keys(walks.plain!)) {
+      assertAlike(Object.fromEntries(Object.entries(names).map(([kind, name]) => [kind, { page: walks[kind]![page]!, name }])), page);
+    }
+    const plain = walks.plain!;
+    assert.match(plain.choice!.body, /How do you want to prove who you are/);
+    for (const factor of FACTORS) assert.match(plain.choice!.body, new RegExp(`id="factor-${factor}"`));
+    assert.match(plain.totp!.body, /authenticator app/);
+    assert.match(plain.passkey!.body, /data-passkey-options="\{&quot;challenge&quot;/);
+    assert.doesNotMatch(plain.passkey!.body, /allowCredentials/);
+    assert.match(plain.passkey!.body, /<noscript>/);
+    assert.match(plain.questionsWrong!.body, /That answer is not correct/);
+    assert.match(plain.codeWrong!.body, /That code is not correct/);
+    assert.match(plain.totpWrong!.body, /or was already used/);
+    assert.match(plain.recoveryWrong!.body, /That recovery code is not correct/);
+    assert.match(plain.passkeyWrong!.body, /passkey could not be checked/);
+  });
+
+  test('after the admin changes the policy, every name sees the same new choice', async () => {
+    const names = await factorNames();
+    const { settings } = portal.app.runtime;
+    const saved = await settings.save('factors', { ...policy, reset: [{ need: 1, of: ['totp', 'passkey'] }] }, { sam: 'test', guid: null, ip: '-' });
+    assert.ok(saved.ok);
+    portal.app.runtime.apply();
+    try {
+      const pages: Record<string, { page: Page; name: string }> = {};
+      for (const [kind, name] of Object.entries(names)) {
+        const client = freshClient(portal);
+        await client.get('/reset');
+        pages[kind] = { page: await client.submit('/reset', { username: name, domain: '' }), name };
+      }
+      assertAlike(pages, 'choice after the change');
+      assert.match(pages.plain!.page.body, /id="factor-totp"/);
+      assert.doesNotMatch(pages.plain!.page.body, /id="factor-questions"/);
+    } finally {
+      await settings.save('factors', policy, { sam: 'test', guid: null, ip: '-' });
+      portal.app.runtime.apply();
+    }
   });
 });

@@ -20,6 +20,10 @@ export async function resetRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCont
   app.post('/reset/answer', { preHandler: app.csrfProtection }, pages.answer);
   app.post('/reset/send', { preHandler: app.csrfProtection }, pages.send);
   app.post('/reset/code', { preHandler: app.csrfProtection }, pages.code);
+  app.post('/reset/choose', { preHandler: app.csrfProtection }, pages.choose);
+  app.post('/reset/totp', { preHandler: app.csrfProtection }, pages.totp);
+  app.post('/reset/recovery', { preHandler: app.csrfProtection }, pages.recovery);
+  app.post('/reset/passkey', { preHandler: app.csrfProtection }, pages.passkey);
 
   app.post('/reset/password', { preHandler: app.csrfProtection }, async (request, reply) => {
     const state = pages.flow(request);

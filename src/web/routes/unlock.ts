@@ -16,6 +16,10 @@ export async function unlockRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
   app.post('/unlock/answer', { preHandler: app.csrfProtection }, pages.answer);
   app.post('/unlock/send', { preHandler: app.csrfProtection }, pages.send);
   app.post('/unlock/code', { preHandler: app.csrfProtection }, pages.code);
+  app.post('/unlock/choose', { preHandler: app.csrfProtection }, pages.choose);
+  app.post('/unlock/totp', { preHandler: app.csrfProtection }, pages.totp);
+  app.post('/unlock/recovery', { preHandler: app.csrfProtection }, pages.recovery);
+  app.post('/unlock/passkey', { preHandler: app.csrfProtection }, pages.passkey);
 
   app.post('/unlock/confirm', { preHandler: app.csrfProtection }, async (request, reply) => {
     const state = pages.flow(request);
