@@ -11,7 +11,6 @@ import { parseMobile } from '../notify/phone.ts';
 import { hashAnswer, normalizeAnswer } from '../security/answers.ts';
 import type { Policy } from '../settings/policy.ts';
 import type { FlowContext, Requester } from './context.ts';
-import type { SetUpElsewhere } from './factor-checks.ts';
 import { type Factor, factorPolicy, factorsInUse, required } from './factor-policy.ts';
 import { clearFailures } from './failure-limits.ts';
 import { type Credentials, recordSignInFailure, signIn } from './sign-in.ts';
@@ -64,7 +63,10 @@ export async function startEnrollment(ctx: FlowContext, input: Credentials, requ
   };
 }
 
-type EnrollPolicy = Pick<Policy, 'enrollment' | 'verification' | 'factors'>;
+/** A factor set up in the account pages rather than at enrollment. */
+type SetUpElsewhere = 'totp' | 'passkey' | 'recovery';
+
+type EnrollPolicy = Pick<Policy, 'enrollment' | 'verification' | 'factors' | 'server'>;
 
 /** What enrollment asks for: what the factor policy can use, and no more. */
 export interface EnrollmentAsks {

@@ -7,6 +7,7 @@
  */
 import type { Factor, FactorAlternative, FactorGroup, FactorSettings } from '../config/schema.ts';
 import type { Policy } from '../settings/policy.ts';
+import { passkeyCapableUrl } from './passkeys.ts';
 import type { VerificationKind } from './verification-state.ts';
 
 export type { Factor, FactorAlternative, FactorGroup };
@@ -14,14 +15,20 @@ export type { Factor, FactorAlternative, FactorGroup };
 /** A rule: alternatives, any one of which suffices. */
 export type FactorRule = readonly FactorAlternative[];
 
-type PolicyPart = Pick<Policy, 'verification' | 'enrollment' | 'factors'>;
+type PolicyPart = Pick<Policy, 'verification' | 'enrollment' | 'factors' | 'server'>;
 
 /**
  * The factor policy in force: the admin's, or the one the verification settings imply (the
  * questions, then the code; the code first when accounts without answers verify by a code).
+ * Passkeys are not offered where browsers refuse them (server.publicUrl unset, an IP address or
+ * plain HTTP off localhost): for every name alike, so a rule that needs one then fails closed.
  */
 export function factorPolicy(policy: PolicyPart): FactorSettings {
-  if (policy.factors) return policy.factors;
+  if (policy.factors) {
+    // Tests may give a policy without a server section.
+    if (passkeyCapableUrl(policy.server?.publicUrl)) return policy.factors;
+    return { ...policy.factors, offered: policy.factors.offered.filter((factor) => factor !== 'passkey') };
+  }
   const { questionsToAsk, requireCode } = policy.verification;
   const offered: Factor[] = [...(questionsToAsk > 0 ? ['questions' as const] : []), ...(requireCode ? ['code' as const] : [])];
   const codeFirst = policy.enrollment.autoEnroll && offered.length === 2;

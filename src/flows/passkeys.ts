@@ -42,18 +42,22 @@ export interface RelyingParty {
 }
 
 /**
- * The relying party from server.publicUrl, or null when browsers would refuse passkeys there:
- * no public URL, an IP address (not a valid RP ID), or plain HTTP on anything but localhost
- * (not a secure context).
+ * server.publicUrl when browsers allow passkeys for it, else null: not set, an IP address (not a
+ * valid RP ID), or plain HTTP on anything but localhost (not a secure context).
  */
-export function relyingParty(ctx: Pick<FlowContext, 'policy'>): RelyingParty | null {
-  const publicUrl = ctx.policy.server.publicUrl;
+export function passkeyCapableUrl(publicUrl: string | undefined): URL | null {
   if (!publicUrl) return null;
   const url = new URL(publicUrl);
   const host = url.hostname;
   if (isIP(host.replace(/^\[|\]$/g, ''))) return null;
   const secure = url.protocol === 'https:' || host === 'localhost' || host.endsWith('.localhost');
-  return secure ? { id: host, origin: url.origin, name: ctx.policy.ui.organisation } : null;
+  return secure ? url : null;
+}
+
+/** The relying party from server.publicUrl, or null when browsers would refuse passkeys there. */
+export function relyingParty(ctx: Pick<FlowContext, 'policy'>): RelyingParty | null {
+  const url = passkeyCapableUrl(ctx.policy.server.publicUrl);
+  return url && { id: url.hostname, origin: url.origin, name: ctx.policy.ui.organisation };
 }
 
 /** Whether passkeys can be used on this portal at all (see relyingParty). */

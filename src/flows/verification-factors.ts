@@ -85,7 +85,8 @@ export async function checkPasskey(ctx: FlowContext, state: VerificationState, a
   const outcome = await tryFactor(ctx, state, 'passkey', requester, async () => {
     const response = parseJson(assertion);
     if (response === undefined) return { passed: false, detail: 'unreadable' };
-    return { passed: (await factorChecks.verifyPasskey(ctx, state.user?.guid ?? null, challenge, response)) === 'accepted' };
+    const attempt = { sam: state.user?.sam ?? null, requester };
+    return { passed: (await factorChecks.verifyPasskey(ctx, state.user?.guid ?? null, challenge, response, attempt)) === 'accepted' };
   });
   if (outcome === 'wrong') await renewPasskey(ctx, state);
   return outcome;

@@ -35,6 +35,8 @@ export interface Passkeys {
   list(userGuid: string): Promise<Passkey[]>;
   /** How many passkeys `userGuid` has. */
   count(userGuid: string): Promise<number>;
+  /** How many accounts have at least one passkey (the dashboard's coverage). */
+  accounts(): Promise<number>;
   /** Renames one of `userGuid`'s passkeys; false when it has none with this id. */
   rename(userGuid: string, credentialId: string, name: string): Promise<boolean>;
   /**
@@ -94,6 +96,14 @@ export function createPasskeys(db: Kysely<Tables>): Passkeys {
     async list(userGuid) {
       const rows = await db.selectFrom('passkeys').selectAll().where('user_guid', '=', userGuid).orderBy('created_at').orderBy('credential_id').execute();
       return rows.map(fromRow);
+    },
+
+    async accounts() {
+      const row = await db
+        .selectFrom('passkeys')
+        .select((eb) => eb.fn.count<number>('user_guid').distinct().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
     },
 
     async count(userGuid) {

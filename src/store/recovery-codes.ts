@@ -21,6 +21,8 @@ export interface RecoveryCodes {
   use(input: UseRecoveryCode): Promise<boolean>;
   /** How many of the account's codes are unused. */
   left(userGuid: string): Promise<number>;
+  /** How many accounts have at least one unused code (the dashboard's coverage). */
+  accounts(): Promise<number>;
   /** Removes the account's codes; returns how many there were. */
   remove(userGuid: string): Promise<number>;
 }
@@ -49,6 +51,15 @@ export function createRecoveryCodes(db: Kysely<Tables>): RecoveryCodes {
         .where('used_at', 'is', null)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
+    },
+
+    async accounts() {
+      const row = await db
+        .selectFrom('recovery_codes')
+        .select((eb) => eb.fn.count<number>('user_guid').distinct().as('count'))
+        .where('used_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      return Number(row.count);
     },
 
     async left(userGuid) {

@@ -49,6 +49,8 @@ export interface TotpSecrets {
   bind(input: { userGuid: string; sealedSecret: string; now: number }): Promise<void>;
   /** Removes the account's app; true when there was one. */
   remove(userGuid: string): Promise<boolean>;
+  /** How many accounts have an app bound (the dashboard's coverage). */
+  accounts(): Promise<number>;
   /** Records a step as used; false when it was used already (a replay), whichever instance used it. */
   useStep(step: UsedStep): Promise<boolean>;
   /** Removes the used steps no window reaches any more; returns how many. */
@@ -60,6 +62,14 @@ export interface TotpSecrets {
 /** Authenticator apps over `db`. */
 export function createTotpSecrets(db: Kysely<Tables>): TotpSecrets {
   return {
+    async accounts() {
+      const row = await db
+        .selectFrom('totp_secrets')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
     async get(userGuid) {
       const row = await db.selectFrom('totp_secrets').selectAll().where('user_guid', '=', userGuid).executeTakeFirst();
       return row ? { userGuid: row.user_guid, sealedSecret: row.secret_sealed, createdAt: row.created_at } : null;

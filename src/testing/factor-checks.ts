@@ -5,10 +5,7 @@
  * Declared in a suite, they are put in place before its tests and the real ones put back after.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { type FactorChecks, factorChecks } from '../flows/factor-checks.ts';
 
 export interface FakeFactors {
@@ -20,12 +17,6 @@ export interface FakeFactors {
   passkeys: Map<string, string>;
   /** Every challenge handed out, newest last. */
   challenges: string[];
-}
-
-/** The passkey page names the passkeys helper's bundle; without that bundle built, an empty one stands in. */
-function standInBundle(): void {
-  const bundle = join(fileURLToPath(import.meta.url), '..', '..', 'web', 'static', 'passkeys.bundle.js');
-  if (!existsSync(bundle)) writeFileSync(bundle, '// stand-in: the passkeys bundle is not built in this tree\n');
 }
 
 export function fakeFactorChecks(): FakeFactors {
@@ -51,7 +42,6 @@ export function fakeFactorChecks(): FakeFactors {
   };
   const real = { ...factorChecks };
   before(() => {
-    standInBundle();
     Object.assign(factorChecks, stand);
   });
   after(() => {

@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { devDomain } from '../../testing/dev-domain.ts';
 import { forEachPortalDatabase } from '../../testing/portal-databases.ts';
-import { factorCounts } from '../factor-checks.ts';
 import { dashboard, dashboardDays } from './dashboard.ts';
 
 const facts = devDomain();
@@ -75,21 +74,29 @@ forEachPortalDatabase('the dashboard', {}, (fixture) => {
     ]);
   });
 
-  test('enrolled accounts per factor: answers and addresses from the enrollments, the others through their count functions', async () => {
+  test('enrolled accounts per factor: answers and addresses from the enrollments, the app, passkeys and unused recovery codes from their tables', async () => {
     const { admin, store } = fixture.portal.app;
     const hash = { question: 'What was the name of your first pet?', answerHash: 'h' };
-    await store.enrollments.save({ userGuid: randomUUID(), username: 'f1', email: 'f1@x.test', mobile: '+15550100002', answers: [hash], now: admin.now() });
-    await store.enrollments.save({ userGuid: randomUUID(), username: 'f2', email: 'f2@x.test', answers: [], now: admin.now() });
-    const real = { ...factorCounts };
-    Object.assign(factorCounts, { totp: async () => 4, passkey: async () => 2 });
-    try {
-      const before = await store.enrollments.coverage();
-      const counted = Object.fromEntries((await dashboard(admin, 7)).factors.map((factor) => [factor.name, factor.accounts]));
-      assert.deepEqual(counted, { ...before, totp: 4, passkey: 2, recovery: null });
-      assert.ok(before.questions >= 1 && before.email >= 2 && before.mobile >= 1);
-    } finally {
-      Object.assign(factorCounts, real);
-    }
+    const now = admin.now();
+    await store.enrollments.save({ userGuid: randomUUID(), username: 'f1', email: 'f1@x.test', mobile: '+15550100002', answers: [hash], now });
+    await store.enrollments.save({ userGuid: randomUUID(), username: 'f2', email: 'f2@x.test', answers: [], now });
+    const before = Object.fromEntries((await dashboard(admin, 7)).factors.map((factor) => [factor.name, factor.accounts]));
+    const [withApp, withKeys, withCodes, allUsed] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    await store.totp.bind({ userGuid: withApp, sealedSecret: 'sealed', now });
+    const passkey = { userGuid: withKeys, publicKey: 'key', counter: 0, transports: [], multiDevice: false, backedUp: false, createdAt: now };
+    await store.passkeys.add({ ...passkey, credentialId: randomUUID(), name: 'one' });
+    await store.passkeys.add({ ...passkey, credentialId: randomUUID(), name: 'two' });
+    await store.recoveryCodes.replace({ userGuid: withCodes, codeHashes: ['a', 'b'], now });
+    await store.recoveryCodes.replace({ userGuid: allUsed, codeHashes: ['c'], now });
+    await store.recoveryCodes.use({ userGuid: allUsed, codeHash: 'c', now });
+    const after = Object.fromEntries((await dashboard(admin, 7)).factors.map((factor) => [factor.name, factor.accounts]));
+    assert.ok(Number(before.questions) >= 1 && Number(before.email) >= 2 && Number(before.mobile) >= 1);
+    assert.deepEqual(after, {
+      ...before,
+      totp: Number(before.totp) + 1,
+      passkey: Number(before.passkey) + 1,
+      recovery: Number(before.recovery) + 1,
+    });
   });
 
   test('the health of the directory, mail, SMS and certificates, each in words', async () => {

@@ -5,7 +5,6 @@
  */
 import { refusedRule } from '../../passwords/refusals.ts';
 import type { AuditRange } from '../../store/audit-stats.ts';
-import { factorCounts } from '../factor-checks.ts';
 import type { AdminContext } from './context.ts';
 
 const DAY_MS = 86_400_000;
@@ -37,7 +36,7 @@ export interface Board {
   charts: { series: string; max: number; bars: Bar[] }[];
   coverage: { enrolled: number; users: number | null; percent: number | null };
   /** Enrolled accounts per factor (and per address for codes); null where not counted. */
-  factors: { name: 'questions' | 'email' | 'mobile' | 'totp' | 'passkey' | 'recovery'; accounts: number | null }[];
+  factors: { name: 'questions' | 'email' | 'mobile' | 'totp' | 'passkey' | 'recovery'; accounts: number }[];
   health: Health[];
 }
 
@@ -116,9 +115,9 @@ async function factorCoverage(ctx: DashboardContext): Promise<Board['factors']> 
     { name: 'questions', accounts: questions },
     { name: 'email', accounts: email },
     { name: 'mobile', accounts: mobile },
-    { name: 'totp', accounts: await factorCounts.totp(ctx.store) },
-    { name: 'passkey', accounts: await factorCounts.passkey(ctx.store) },
-    { name: 'recovery', accounts: await factorCounts.recovery(ctx.store) },
+    { name: 'totp', accounts: await ctx.store.totp.accounts() },
+    { name: 'passkey', accounts: await ctx.store.passkeys.accounts() },
+    { name: 'recovery', accounts: await ctx.store.recoveryCodes.accounts() },
   ];
 }
 

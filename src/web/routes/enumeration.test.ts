@@ -212,7 +212,7 @@ describe('under a factor policy', () => {
     code: ['/reset/code', { code: '000000' }],
     totp: ['/reset/totp', { code: '000000' }],
     recovery: ['/reset/recovery', { code: 'not-a-code' }],
-    passkey: ['/reset/passkey', { assertion: '{"id":"credential-other"}' }],
+    passkey: ['/reset/passkey', { response: '{"id":"credential-other"}' }],
   };
 
   /** Each page of a reset for `name`: the choice, then each factor's page and a wrong try there. */

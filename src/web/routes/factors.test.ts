@@ -44,7 +44,7 @@ describe('without a factor policy', () => {
     refusedOutOfOrder(await browser.post('/reset/totp', { code: '123456' }, { csrf }), 'the app');
     refusedOutOfOrder(await browser.post('/reset/choose', { factor: 'totp' }, { csrf }), 'choosing the app');
     refusedOutOfOrder(await browser.post('/reset/recovery', { code: 'alpha-1111' }, { csrf }), 'a recovery code');
-    refusedOutOfOrder(await browser.post('/reset/passkey', { assertion: '{}' }, { csrf }), 'a passkey');
+    refusedOutOfOrder(await browser.post('/reset/passkey', { response: '{}' }, { csrf }), 'a passkey');
   });
 });
 
@@ -138,7 +138,7 @@ describe('under a factor policy with a stricter group', () => {
     const byPasskey = await begin(portal, user.sam);
     const passkeyPage = await byPasskey.browser.submit('/reset/choose', { factor: 'passkey' });
     const challenge = /&quot;challenge&quot;:&quot;([^&]+)&quot;/.exec(passkeyPage.body)![1]!;
-    const signed = await byPasskey.browser.submit('/reset/passkey', { assertion: JSON.stringify({ id: 'credential-journey', challenge }) });
+    const signed = await byPasskey.browser.submit('/reset/passkey', { response: JSON.stringify({ id: 'credential-journey', challenge }) });
     assert.match(signed.body, /Choose your new password/);
 
     const byRecovery = await begin(portal, user.sam);

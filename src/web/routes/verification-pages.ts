@@ -26,7 +26,7 @@ const codeForm = z.object({ code: textField(32) });
 const chooseForm = z.object({ factor: choiceField(FACTORS) });
 const recoveryForm = z.object({ code: secretField() });
 /** A passkey's assertion (AuthenticationResponseJSON): a few kilobytes at most. */
-const passkeyForm = z.object({ assertion: textField(16_384) });
+const passkeyForm = z.object({ response: textField(16_384) });
 
 type OtherFactor = 'totp' | 'recovery' | 'passkey';
 
@@ -42,7 +42,7 @@ async function tryOtherFactor(ctx: FlowContext, state: VerificationState, factor
   const by = requester(request);
   if (factor === 'passkey') {
     const read = readForm(passkeyForm, request.body);
-    return read.ok ? checkPasskey(ctx, state, read.values.assertion, by) : { errors: read.errors };
+    return read.ok ? checkPasskey(ctx, state, read.values.response, by) : { errors: read.errors };
   }
   const read = readForm(factor === 'totp' ? codeForm : recoveryForm, request.body);
   if (!read.ok) return { errors: read.errors };
