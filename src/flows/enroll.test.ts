@@ -89,7 +89,13 @@ test('own questions only when the admin allows them, and of a sensible length', 
 
 test('enrollment asks for what the factor policy uses: without one, questions and addresses as before', () => {
   assert.deepEqual(enrollmentAsks(config), { questions: 3, addresses: true, addressRequired: true, setUpAtMe: [] });
-  const withPolicy = (factors: unknown) => configSchema.parse({ directory: { urls: ['ldaps://dc'], bindDn: 'svc', bindPassword: 'x' }, factors });
+  // Passkeys are offered only where browsers allow them: a host name over HTTPS.
+  const withPolicy = (factors: unknown) =>
+    configSchema.parse({
+      server: { publicUrl: 'https://passwords.latchkey.test' },
+      directory: { urls: ['ldaps://dc'], bindDn: 'svc', bindPassword: 'x' },
+      factors,
+    });
   const appAndCode = withPolicy({
     offered: ['code', 'totp', 'recovery'],
     reset: [{ need: 2, of: ['code', 'totp', 'recovery'] }],

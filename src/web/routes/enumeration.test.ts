@@ -247,7 +247,7 @@ describe('under a factor policy', () => {
     assert.match(plain.questionsWrong!.body, /That answer is not correct/);
     assert.match(plain.codeWrong!.body, /That code is not correct/);
     assert.match(plain.totpWrong!.body, /or was already used/);
-    assert.match(plain.recoveryWrong!.body, /That recovery code is not correct/);
+    assert.match(plain.recoveryWrong!.body, /That recovery code is not right/);
     assert.match(plain.passkeyWrong!.body, /passkey could not be checked/);
   });
 
