@@ -8,7 +8,7 @@ import { type AuditRecorder, createAuditRecorder } from './audit/recorder.ts';
 import { type CertificateCache, certificateCache, certificateStatuses } from './certificates/health.ts';
 import { certificateFiles, readTlsOptions } from './certificates/serving.ts';
 import { initialSettings } from './config/initial-settings.ts';
-import { databaseOptions, masterKeyFile } from './config/paths.ts';
+import { breachedIndexFile, databaseOptions, masterKeyFile } from './config/paths.ts';
 import type { Config } from './config/schema.ts';
 import type { GroupIdentity } from './directory/directory.ts';
 import { GroupAmbiguous, GroupNotFound } from './directory/errors.ts';
@@ -21,6 +21,7 @@ import { counted, createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createMailer } from './notify/mailer.ts';
 import type { MailPort, SmsPort } from './notify/ports.ts';
 import { createSmsSender } from './notify/sms.ts';
+import { type ClosablePasswordScreen, createPasswordScreen } from './passwords/screening.ts';
 import { directoryFor, Runtime } from './runtime.ts';
 import { deriveKeys } from './security/keys.ts';
 import { pinnedAdminGroup } from './settings/admin-group.ts';
@@ -85,7 +86,7 @@ const trialConnections: TrialConnections = {
  */
 function flowContext(
   runtime: Runtime,
-  parts: Pick<FlowContext, 'adminGroup' | 'store' | 'keys' | 'log' | 'now'> & { recorder: (category: 'self-service' | 'helpdesk') => AuditRecorder },
+  parts: Pick<FlowContext, 'adminGroup' | 'store' | 'keys' | 'log' | 'now' | 'screen'> & { recorder: (category: 'self-service' | 'helpdesk') => AuditRecorder },
 ): FlowContext {
   return {
     get directory() {
@@ -103,6 +104,7 @@ function flowContext(
     get t() {
       return runtime.t;
     },
+    screen: parts.screen,
     adminGroup: parts.adminGroup,
     store: parts.store,
     audit: parts.recorder('self-service'),
@@ -225,6 +227,7 @@ function consoleContext(
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const now = options.now ?? (() => Date.now());
   const store = await openStore(databaseOptions(config));
+  let screen: ClosablePasswordScreen | undefined;
   try {
     const certificates = certificateCache(() => certificateStatuses(config, runtime.settings.current().directory.urls), CERTIFICATE_CACHE_MS, now);
     const metrics = createMetrics(() => certificateDaysLeft(certificates));
@@ -256,7 +259,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // Entries that cannot be pinned grant nothing until the admin saves them naming one group.
     const unpinnedHelpdeskGroups = await settings.pinStoredHelpdeskGroups().catch((error: unknown) => error);
     runtime.apply();
+    // The breached-password settings are read at every check: a change in the console applies at once.
+    screen = createPasswordScreen({ settings: () => runtime.policy.breachedPasswords, indexFile: breachedIndexFile(config), log });
     const ctx = flowContext(runtime, {
+      screen,
       adminGroup,
       store,
       keys,
@@ -305,11 +311,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         stopJobs();
         await server!.close();
         await runtime.close();
+        screen!.close();
         await settings.withdrawKeys();
         await store.close();
       },
     };
   } catch (error) {
+    screen?.close();
     await store.close();
     throw error;
   }

@@ -113,6 +113,8 @@ const bootstrapShape = {
   admin: z.strictObject({ group: z.string().min(1).default('Latchkey Admins') }).prefault({}),
   /** The master key that encrypts the secrets in the database (default: <dataDir>/master.key). */
   masterKeyFile: z.string().min(1).optional(),
+  /** The breached-password index `latchkey breached import` writes (default: <dataDir>/breached-passwords.idx); instances may share it. */
+  breachedIndexFile: z.string().min(1).optional(),
 };
 
 /**
@@ -336,6 +338,22 @@ const runtimeShape = {
         .default([]),
       /** The admin's wording of e-mails and texts, by resource-string key (mail.reset.body …). */
       texts: z.record(z.string().regex(/^(mail|sms)\.[A-Za-z.]+$/, 'must be a mail.* or sms.* string key'), z.string().max(4000)).default({}),
+    })
+    .prefault({}),
+  breachedPasswords: z
+    .strictObject({
+      /** A password seen in breaches at least this often is refused (the imported index and the online check). */
+      minimumCount: z.number().int().min(1).max(1_000_000).default(1),
+      online: z
+        .strictObject({
+          /** Also ask the Pwned Passwords range API: only the first 5 hex digits of the password's SHA-1 are sent. */
+          enabled: z.boolean().default(false),
+          url: z.url({ protocol: /^https?$/ }).default('https://api.pwnedpasswords.com/range/'),
+          timeoutMs: z.number().int().min(100).max(30_000).default(2000),
+          /** When the service does not answer: allow the password (logged), or refuse it until it answers again. */
+          whenUnreachable: z.enum(['allow', 'refuse']).default('allow'),
+        })
+        .prefault({}),
     })
     .prefault({}),
 };

@@ -7,6 +7,7 @@ import type { Directory, GroupIdentity } from '../directory/directory.ts';
 import type { Translate } from '../i18n/translate.ts';
 import type { Log } from '../log.ts';
 import type { MailPort, SmsPort } from '../notify/ports.ts';
+import type { PasswordScreen } from '../passwords/screen.ts';
 import type { ServerKeys } from '../security/keys.ts';
 import type { Policy } from '../settings/policy.ts';
 import type { Store } from '../store/store.ts';
@@ -22,6 +23,8 @@ export interface FlowContext {
   sms: SmsPort | null;
   keys: ServerKeys;
   policy: Policy;
+  /** Screens new passwords against breached and common ones. */
+  screen: PasswordScreen;
   /** The admin group of the start-up configuration, pinned to its SID (src/settings/admin-group.ts). */
   adminGroup(): Promise<GroupIdentity>;
   t: Translate;

@@ -17,6 +17,7 @@ import type { FlowContext, Requester } from '../flows/context.ts';
 import { answerQuestion, checkCode, sendCode, startVerification } from '../flows/verification.ts';
 import type { VerificationKind, VerificationState } from '../flows/verification-state.ts';
 import { loadStrings, translator } from '../i18n/translate.ts';
+import { NO_SCREEN } from '../passwords/screen.ts';
 import { hashAnswer } from '../security/answers.ts';
 import { deriveKeys } from '../security/keys.ts';
 import { pinHelpdeskGroups } from '../settings/helpdesk-groups.ts';
@@ -99,6 +100,7 @@ export async function buildFlowHarness(store: Store, settings: Settings = {}): P
     sms: { send: async (message) => void texts.push({ ...message }) },
     keys: deriveKeys(randomBytes(32)),
     policy: { ...runtime, helpdesk: { ...runtime.helpdesk, groups: pinned.groups }, server: config.server, ui: config.ui },
+    screen: NO_SCREEN,
     adminGroup: () => (adminGroup ??= directory.resolveGroup(config.admin.group)),
     t: translator(loadStrings(config.ui.language).strings),
     log: {
