@@ -66,7 +66,7 @@ test('every bad list is refused with its own code and leaves the old index in fo
     ['empty.gz', gzipSync(''), 'LK_BREACHED_INPUT_EMPTY', /holds no hashes/],
     ['cut.txt', good.slice(0, good.length - 30), 'LK_BREACHED_INPUT_TRUNCATED', /line 300.*cut short/],
     ['cut.gz', gzipSync(good).subarray(0, 2000), 'LK_BREACHED_INPUT_TRUNCATED', /cut short/],
-    ['short-hash.txt', withLine(10, `${entries[10]!.hash.slice(0, 39)}:4`), 'LK_BREACHED_INPUT_FORMAT', /Line 11 .*39 hex digits/],
+    ['short-hash.txt', withLine(10, `${entries[10]!.hash.slice(0, 39)}:4`), 'LK_BREACHED_INPUT_FORMAT', /Line 11 .*39 characters before the colon/],
     ['no-count.txt', withLine(10, `${entries[10]!.hash}`), 'LK_BREACHED_INPUT_FORMAT', /Line 11 .*no colon/],
     ['bad-count.txt', withLine(10, `${entries[10]!.hash}:12x`), 'LK_BREACHED_INPUT_FORMAT', /Line 11 .*not a whole number/],
     ['zero-count.txt', withLine(10, `${entries[10]!.hash}:0`), 'LK_BREACHED_INPUT_FORMAT', /count of 0/],

@@ -10,7 +10,7 @@ import { closeSync, createReadStream, fstatSync, fsyncSync, openSync, readSync, 
 import { basename, dirname, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { LatchkeyError } from '../errors.ts';
-import { bucketBitsFor, type HashKind, type IndexHeader, IndexWriter } from './breached-index.ts';
+import { bucketBitsFor, type HashKind, type IndexHeader } from './breached-index.ts';
 import {
   BreachedIndexWrite,
   BreachedInputEmpty,
@@ -20,6 +20,7 @@ import {
   BreachedInputUnreadable,
   BreachedInputUnsorted,
 } from './errors.ts';
+import { IndexWriter } from './index-writer.ts';
 
 /** Bytes of an average line: 40 or 32 hex digits, a colon, a count of 1–3 digits, CRLF. */
 const LINE_BYTES: Readonly<Record<HashKind, number>> = { sha1: 45, ntlm: 37 };
@@ -209,12 +210,10 @@ class ListParser {
   private parseLine(bytes: Buffer, start: number, lineEnd: number): void {
     this.line += 1;
     const end = lineEnd > start && bytes[lineEnd - 1] === 13 ? lineEnd - 1 : lineEnd;
-    let colon = start;
-    while (colon < end && HEX[bytes[colon]!]! >= 0) colon++;
+    const colon = bytes.indexOf(COLON, start);
+    if (colon < 0 || colon >= end) this.fail('no colon and count after the hash');
     const digits = colon - start;
-    if (colon === end || bytes[colon] !== COLON)
-      this.fail(colon === end ? 'no colon and count after the hash' : 'a character that is no hex digit in the hash');
-    if (digits !== 40 && digits !== 32) this.fail(`${digits} hex digits where SHA-1 has 40 and NTLM 32`);
+    if (digits !== 40 && digits !== 32) this.fail(`${digits} characters before the colon where SHA-1 has 40 hex digits and NTLM 32`);
     const count = this.count(bytes, colon + 1, end);
     const kind: HashKind = digits === 40 ? 'sha1' : 'ntlm';
     if (!this.kind) {
@@ -242,15 +241,19 @@ class ListParser {
 
   /** Reads the hash into `previous`, refusing one that does not come after the hash before it. */
   private takeHash(bytes: Buffer, start: number, digits: number): void {
+    const previous = this.previous;
     // 1: already greater than the line before (or the first line); 0: equal so far.
     let order = this.line === 1 ? 1 : 0;
-    for (let i = 0; i < digits; i += 2) {
-      const byte = (HEX[bytes[start + i]!]! << 4) | HEX[bytes[start + i + 1]!]!;
-      if (order === 0 && byte !== this.previous[i >> 1]) {
-        if (byte < this.previous[i >> 1]!) throw BreachedInputUnsorted({ file: this.file, line: this.line });
+    for (let i = 0, at = start; i < digits >> 1; i++, at += 2) {
+      const high = HEX[bytes[at]!]!;
+      const low = HEX[bytes[at + 1]!]!;
+      if ((high | low) < 0) this.fail('a character that is no hex digit in the hash');
+      const byte = (high << 4) | low;
+      if (order === 0 && byte !== previous[i]) {
+        if (byte < previous[i]!) throw BreachedInputUnsorted({ file: this.file, line: this.line });
         order = 1;
       }
-      this.previous[i >> 1] = byte;
+      previous[i] = byte;
     }
     if (order === 0) throw BreachedInputUnsorted({ file: this.file, line: this.line });
   }

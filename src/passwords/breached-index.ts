@@ -12,21 +12,23 @@
  * A bucket of n hashes keeps R bits of each hash after the bucket bits, R chosen from n alone so
  * that B + R is a whole number of hex digits and 2^R ≥ 2^20 · (n + 1): an absent hash then
  * matches one of the bucket's n kept values with probability n / 2^R < 2^-20 ≈ 9.5 · 10^-7,
- * however large the list (the header records the rate the file actually gives, about 4 · 10^-7
- * on average because of the rounding to hex digits). Two listed hashes that agree on all kept
- * bits are stored once with the larger count. The kept values, sorted, are stored as gaps in a
- * Rice code (the parameter chosen per bucket), each followed by its exact count in an Elias gamma
- * code (1 bit for a count of 1, 3 for 2–3, 5 for 4–7 …). A bucket starts with its entry count
- * (gamma), R (6 bits) and the Rice parameter (6 bits).
+ * however large the list (the header records the rate the file gives: with the rounding to hex
+ * digits, about 3.6 · 10^-7 for 10^8 hashes and 2.2 · 10^-7 for 10^9). Two listed hashes that
+ * agree on all kept bits are stored once with the larger count. The kept values, sorted, are
+ * stored as gaps in a Rice code (the parameter chosen per bucket), each followed by its exact
+ * count in an Elias gamma code (1 bit for a count of 1, 3 for 2–3, 5 for 4–7 …). A bucket starts
+ * with its entry count (gamma), R (6 bits) and the Rice parameter (6 bits). About 3.3 bytes a
+ * hash in all (bench/breached-index.ts; README, Performance).
  *
  * Why this and not sorted fixed-width residuals: the gaps between n sorted random values cost
  * about log2(2^R/n) + 1.5 bits in a Rice code, against R bits fixed: about 8 bits less per hash
  * for a 2^30-hash list, which pays for exact counts. Decoding a whole bucket (there is no random
- * access inside one) takes a few microseconds.
+ * access inside one) takes a few microseconds. The reads are synchronous: two small reads served
+ * from the page cache take less time than one round trip through libuv's thread pool.
  */
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { BitReader, BitsExhausted, BitWriter, bitLength, bitsAt } from './bit-stream.ts';
+import { BitReader, BitsExhausted, bitLength, bitsAt } from './bit-stream.ts';
 import { BreachedIndexCorrupt } from './errors.ts';
 import type { RangeEntry } from './screen.ts';
 
@@ -40,7 +42,7 @@ const MAGIC = Buffer.from('LKBREACH');
 const VERSION = 1;
 const HEADER_BYTES = 64;
 /** Table entries are bit offsets into the data: 40 bits address 128 GB. */
-const OFFSET_BYTES = 5;
+export const OFFSET_BYTES = 5;
 /** Each bucket keeps enough bits that an absent hash is found with probability below 2^-20. */
 export const FALSE_POSITIVE_BITS = 20;
 /** Hashes in an average bucket: between half this and this. */
@@ -81,155 +83,18 @@ export function residualBits(bucketBits: number, n: number): number {
   return Math.ceil((bucketBits + bitLength(n) + FALSE_POSITIVE_BITS) / 4) * 4 - bucketBits;
 }
 
-function tableOffset(bucket: number): number {
+/** Where bucket `bucket`'s table entry is. */
+export function tableOffset(bucket: number): number {
   return HEADER_BYTES + bucket * OFFSET_BYTES;
 }
 
-function dataOffset(bucketBits: number): number {
+/** Where the data starts, after the header and the table. */
+export function dataOffset(bucketBits: number): number {
   return tableOffset(2 ** bucketBits + 1);
 }
 
-/**
- * Writes an index into an open file, hashes in ascending order (the caller checks the order).
- * Memory stays small: one bucket's hashes and a buffer of the table and of the data.
- */
-export class IndexWriter {
-  private readonly data: BitWriter;
-  private dataBytes = 0;
-  private readonly table = Buffer.alloc(OFFSET_BYTES * 65_536);
-  private tableUsed = 0;
-  /** The next bucket whose table entry is still to be written. */
-  private nextTableBucket = 0;
-  private bucket = -1;
-  private pool: Uint8Array;
-  private readonly counts: number[] = [];
-  private hashes = 0;
-  private entries = 0;
-  private falsePositives = 0;
-
-  constructor(
-    private readonly fd: number,
-    private readonly kind: HashKind,
-    readonly bucketBits: number,
-  ) {
-    this.pool = new Uint8Array(HASH_BYTES[kind] * 1024);
-    const start = dataOffset(bucketBits);
-    this.data = new BitWriter((bytes) => {
-      writeAll(fd, bytes, start + this.dataBytes);
-      this.dataBytes += bytes.length;
-    });
-  }
-
-  /** Adds one hash (HASH_BYTES[kind] bytes), not below the one before, with its count (≥ 1). */
-  add(hash: Uint8Array, count: number): void {
-    const bucket = this.bucketBits === 0 ? 0 : bitsAt(hash, 0, this.bucketBits);
-    if (bucket !== this.bucket) {
-      this.flushBucket();
-      this.bucket = bucket;
-    }
-    const width = HASH_BYTES[this.kind];
-    const n = this.counts.length;
-    if ((n + 1) * width > this.pool.length) {
-      const larger = new Uint8Array(this.pool.length * 2);
-      larger.set(this.pool);
-      this.pool = larger;
-    }
-    this.pool.set(hash.subarray(0, width), n * width);
-    this.counts.push(count);
-    this.hashes += 1;
-  }
-
-  /** Writes what is left and the header; the caller syncs and closes the file. */
-  finish(builtAt: number): IndexHeader {
-    this.flushBucket();
-    this.data.end();
-    this.tableEntriesUpTo(2 ** this.bucketBits);
-    this.flushTable();
-    const header: IndexHeader = {
-      kind: this.kind,
-      bucketBits: this.bucketBits,
-      hashes: this.hashes,
-      entries: this.entries,
-      builtAt,
-      dataBits: this.data.bits,
-      falsePositiveRate: this.falsePositives / 2 ** this.bucketBits,
-    };
-    writeAll(this.fd, encodeHeader(header), 0);
-    return header;
-  }
-
-  private flushBucket(): void {
-    const n0 = this.counts.length;
-    if (n0 === 0) return;
-    this.tableEntriesUpTo(this.bucket);
-    const width = HASH_BYTES[this.kind];
-    const bits = residualBits(this.bucketBits, n0);
-    const values: number[] = [];
-    const counts: number[] = [];
-    for (let i = 0; i < n0; i++) {
-      const value = bitsAt(this.pool, i * width * 8 + this.bucketBits, bits);
-      if (values.length && values.at(-1) === value) counts[counts.length - 1] = Math.max(counts.at(-1)!, this.counts[i]!);
-      else {
-        values.push(value);
-        counts.push(this.counts[i]!);
-      }
-    }
-    const k = riceParameter(values, bits);
-    this.data.gamma(values.length);
-    this.data.write(bits, 6);
-    this.data.write(k, 6);
-    let previous = 0;
-    for (let i = 0; i < values.length; i++) {
-      this.data.rice(values[i]! - previous, k);
-      this.data.gamma(counts[i]!);
-      previous = values[i]!;
-    }
-    this.entries += values.length;
-    this.falsePositives += values.length / 2 ** bits;
-    this.counts.length = 0;
-  }
-
-  /** Table entries for every bucket up to `bucket` (included) start at the data written so far. */
-  private tableEntriesUpTo(bucket: number): void {
-    while (this.nextTableBucket <= bucket) {
-      this.table.writeUIntBE(this.data.bits, this.tableUsed, OFFSET_BYTES);
-      this.tableUsed += OFFSET_BYTES;
-      this.nextTableBucket += 1;
-      if (this.tableUsed === this.table.length) this.flushTable();
-    }
-  }
-
-  private flushTable(): void {
-    const written = this.nextTableBucket - this.tableUsed / OFFSET_BYTES;
-    writeAll(this.fd, this.table.subarray(0, this.tableUsed), tableOffset(written));
-    this.tableUsed = 0;
-  }
-}
-
-/** The Rice parameter that codes these sorted values' gaps in the fewest bits. */
-function riceParameter(values: number[], bits: number): number {
-  const guess = Math.max(0, Math.floor(Math.log2(2 ** bits / (values.length + 1))));
-  let best = guess;
-  let bestCost = Number.POSITIVE_INFINITY;
-  for (const k of [guess - 1, guess, guess + 1]) {
-    if (k < 0) continue;
-    let cost = 0;
-    let previous = 0;
-    for (const value of values) {
-      cost += Math.floor((value - previous) / 2 ** k) + 1 + k;
-      previous = value;
-    }
-    if (cost < bestCost) [best, bestCost] = [k, cost];
-  }
-  return best;
-}
-
-function writeAll(fd: number, bytes: Uint8Array, position: number): void {
-  let done = 0;
-  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
-}
-
-function encodeHeader(header: IndexHeader): Buffer {
+/** The header's 64 bytes, with their CRC-32. */
+export function encodeHeader(header: IndexHeader): Buffer {
   const bytes = Buffer.alloc(HEADER_BYTES);
   MAGIC.copy(bytes, 0);
   bytes.writeUInt16BE(VERSION, 8);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runtimeSchema } from '../config/schema.ts';
-import { importEntries, type ListEntry, ntlmHex, sha1Hex } from '../testing/breached-lists.ts';
+import { importEntries, type ListEntry, ntlmHex, rangeService, sha1Hex } from '../testing/breached-lists.ts';
 import { type BreachedPasswordSettings, createPasswordScreen } from './screening.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'latchkey-screen-'));
@@ -28,20 +28,6 @@ const log = { warn: (_d: object, message: string) => logs.push(message), error: 
 
 function sorted(entries: ListEntry[]): ListEntry[] {
   return entries.sort((a, b) => (a.hash < b.hash ? -1 : 1));
-}
-
-/** A range service on loopback knowing `listed` (password → count), with padding. */
-async function rangeService(listed: Record<string, number>): Promise<string> {
-  const hashes = Object.entries(listed).map(([password, count]) => ({ hash: sha1Hex(password), count }));
-  const server = createServer((request, response) => {
-    const prefix = request.url!.split('/').at(-1)!;
-    const lines = hashes.filter((entry) => entry.hash.startsWith(prefix)).map((entry) => `${entry.hash.slice(5)}:${entry.count}`);
-    response.end([...lines, `${'0'.repeat(35)}:0`].join('\r\n'));
-  });
-  servers.push(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/range/`;
 }
 
 test('without an index: the bundled common passwords (any case) are refused, others are clear, and no range is known', async () => {
@@ -100,7 +86,9 @@ test('an NTLM index screens by NTLM and serves no range (the range check speaks 
 });
 
 test('online: a listed password is breached; an unreachable service allows with a warning or refuses, as the admin chose', async () => {
-  const url = await rangeService({ 'violet kettle 83 harbour': 42 });
+  const service = await rangeService({ 'violet kettle 83 harbour': 42 });
+  after(service.close);
+  const url = service.url;
   const hanging = createServer(() => undefined);
   servers.push(hanging);
   hanging.listen(0, '127.0.0.1');

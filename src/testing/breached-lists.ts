@@ -1,8 +1,12 @@
 /**
  * Small Pwned Passwords lists for tests: hashes made from words (so that they are the same in
- * every run), written as the downloader writes them, and imported into an index in a folder.
+ * every run), written as the downloader writes them, and imported into an index in a folder; and
+ * a range service on loopback that knows a few passwords.
  */
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { md4 } from 'hash-wasm';
 import { importBreachedList } from '../passwords/breached-import.ts';
 import type { IndexHeader } from '../passwords/breached-index.ts';
@@ -48,4 +52,29 @@ async function* pieces(bytes: Buffer): AsyncGenerator<Buffer> {
 /** A hash in hex as bytes. */
 export function hashBytes(hex: string): Buffer {
   return Buffer.from(hex, 'hex');
+}
+
+/** A running range service: its URL (ending in /) and its stop. */
+export interface RangeService {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A range service on loopback knowing `listed` (password → count), answering with a padding entry too. */
+export async function rangeService(listed: Record<string, number>): Promise<RangeService> {
+  const hashes = Object.entries(listed).map(([password, count]) => ({ hash: sha1Hex(password), count }));
+  const server = createServer((request, response) => {
+    const prefix = request.url!.split('/').at(-1)!;
+    const lines = hashes.filter((entry) => entry.hash.startsWith(prefix)).map((entry) => `${entry.hash.slice(5)}:${entry.count}`);
+    response.end([...lines, `${'0'.repeat(35)}:0`].join('\r\n'));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/range/`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
 }
