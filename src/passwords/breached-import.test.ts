@@ -35,6 +35,7 @@ test('the downloader text imports with CRLF or LF, with or without a last line e
     ['no-final-newline.txt', listText(entries, { finalNewline: false })],
     ['list.txt.gz', gzipSync(listText(entries))],
     ['named-plainly.txt', gzipSync(listText(entries, { newline: '\n' }))],
+    ['bom.txt', `\uFEFF${listText(entries)}`],
   ];
   for (const [name, content] of variants) {
     rmSync(indexFile, { force: true });
@@ -77,6 +78,7 @@ test('every bad list is refused with its own code and leaves the old index in fo
     ['unsorted.txt', [lines[1], lines[0], ...lines.slice(2)].join('\r\n'), 'LK_BREACHED_INPUT_UNSORTED', /Line 2 .*sorted/],
     ['repeated.txt', withLine(50, lines[49]!), 'LK_BREACHED_INPUT_UNSORTED', /Line 51 /],
     ['missing.txt', '', 'LK_BREACHED_INPUT_UNREADABLE', /ENOENT/],
+    ['bad.gz', Buffer.concat([gzipSync(good).subarray(0, 10), Buffer.alloc(500, 0x41)]), 'LK_BREACHED_INPUT_UNREADABLE', /not valid gzip data/],
   ];
   for (const [name, content, code, message] of cases) {
     const file = name === 'missing.txt' ? join(folder, 'nowhere', name) : writeInput(name, content);

@@ -153,18 +153,21 @@ class ListParser {
 
   async readAll(source: AsyncIterable<Uint8Array>, onProgress?: (hashes: number) => void): Promise<void> {
     let carry: Buffer | null = null;
+    let first = true;
     let lastProgress = performance.now();
     try {
       for await (const piece of source) {
         const chunk = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-        let position = 0;
+        // A byte-order mark, as some Windows tools write before UTF-8 text.
+        let position = first && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? 3 : 0;
+        first = false;
         if (carry) {
-          const newline = chunk.indexOf(10);
+          const newline = chunk.indexOf(10, position);
           if (newline < 0) {
-            carry = Buffer.concat([carry, chunk]);
+            carry = Buffer.concat([carry, chunk.subarray(position)]);
             continue;
           }
-          const joined: Buffer = Buffer.concat([carry, chunk.subarray(0, newline + 1)]);
+          const joined: Buffer = Buffer.concat([carry, chunk.subarray(position, newline + 1)]);
           this.parseLine(joined, 0, joined.length - 1);
           position = newline + 1;
           carry = null;
@@ -184,7 +187,8 @@ class ListParser {
       const code = (error as NodeJS.ErrnoException).code;
       // zlib's words for a gzip stream that stops before its end.
       if (code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(String(error))) throw BreachedInputTruncated({ file: this.file, line: this.line + 1 });
-      throw BreachedInputUnreadable({ file: this.file, reason: code ?? (error as Error).message }, { cause: error });
+      const reason = code === 'Z_DATA_ERROR' ? 'it starts as gzip but is not valid gzip data' : (code ?? (error as Error).message);
+      throw BreachedInputUnreadable({ file: this.file, reason }, { cause: error });
     }
     if (carry) this.parseLastLine(carry);
     onProgress?.(this.line);
