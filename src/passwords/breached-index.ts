@@ -48,8 +48,8 @@ export const FALSE_POSITIVE_BITS = 20;
 /** Hashes in an average bucket: between half this and this. */
 const BUCKET_TARGET = 128;
 const MAX_BUCKET_BITS = 30;
-/** Kept bits that bitsAt can still return exactly (53) less a byte's offset. */
-const MAX_RESIDUAL_BITS = 45;
+/** Kept bits that bitsAt can still return exactly: far more than any bucket needs. */
+const MAX_RESIDUAL_BITS = 53;
 
 /** What the header says about an index. */
 export interface IndexHeader {
