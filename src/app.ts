@@ -8,7 +8,7 @@ import { type AuditRecorder, createAuditRecorder } from './audit/recorder.ts';
 import { type CertificateCache, certificateCache, certificateStatuses } from './certificates/health.ts';
 import { certificateFiles, readTlsOptions } from './certificates/serving.ts';
 import { initialSettings } from './config/initial-settings.ts';
-import { databaseOptions, masterKeyFile } from './config/paths.ts';
+import { breachedIndexFile, databaseOptions, masterKeyFile } from './config/paths.ts';
 import type { Config } from './config/schema.ts';
 import type { GroupIdentity } from './directory/directory.ts';
 import { GroupAmbiguous, GroupNotFound } from './directory/errors.ts';
@@ -21,7 +21,8 @@ import { counted, createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createMailer } from './notify/mailer.ts';
 import type { MailPort, SmsPort } from './notify/ports.ts';
 import { createSmsSender } from './notify/sms.ts';
-import { NO_SCREEN, type PasswordScreen } from './passwords/screen.ts';
+import type { PasswordScreen } from './passwords/screen.ts';
+import { type ClosablePasswordScreen, createPasswordScreen } from './passwords/screening.ts';
 import { directoryFor, Runtime } from './runtime.ts';
 import { deriveKeys } from './security/keys.ts';
 import { pinnedAdminGroup } from './settings/admin-group.ts';
@@ -48,7 +49,7 @@ export interface AppOptions {
   now?: () => number;
   /** How often settings saved by other instances are looked for (default 5 s). */
   settingsPollMs?: number;
-  /** Screens new passwords (tests give one that knows chosen breached passwords). */
+  /** Screens new passwords in place of the breached-password screening (tests give one that knows chosen passwords). */
   screen?: PasswordScreen;
 }
 
@@ -229,6 +230,7 @@ function consoleContext(
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const now = options.now ?? (() => Date.now());
   const store = await openStore(databaseOptions(config));
+  let screen: ClosablePasswordScreen | undefined;
   try {
     const certificates = certificateCache(() => certificateStatuses(config, runtime.settings.current().directory.urls), CERTIFICATE_CACHE_MS, now);
     const metrics = createMetrics(() => certificateDaysLeft(certificates));
@@ -260,9 +262,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     // Entries that cannot be pinned apply to nobody until the admin saves them naming one group.
     const unpinnedGroups = await settings.pinStoredGroups().catch((error: unknown) => error);
     runtime.apply();
+    // Its settings are read at every check, so a change in the console applies at once.
+    screen = createPasswordScreen({ settings: () => runtime.policy.breachedPasswords, indexFile: breachedIndexFile(config), log });
     const ctx = flowContext(runtime, {
       adminGroup,
-      screen: options.screen ?? NO_SCREEN,
+      screen: options.screen ?? screen, // tests may give one that knows chosen passwords
       store,
       keys,
       // The settings service seals as it seals the settings' own secrets: the active master key.
@@ -312,11 +316,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         stopJobs();
         await server!.close();
         await runtime.close();
+        screen!.close();
         await settings.withdrawKeys();
         await store.close();
       },
     };
   } catch (error) {
+    screen?.close();
     await store.close();
     throw error;
   }

@@ -107,6 +107,7 @@ describe('a healthy installation', () => {
       [
         'config',
         'web',
+        'breached',
         'database',
         'master-key',
         'settings',

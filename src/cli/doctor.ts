@@ -10,6 +10,7 @@
  */
 import type { Config } from '../config/schema.ts';
 import type { StoreMigration } from '../store/migrations/index.ts';
+import { breachedCheck } from './doctor/breached.ts';
 import { webCertificateCheck } from './doctor/certificates.ts';
 import { configCheck, databaseCheck } from './doctor/database.ts';
 import { directoryChecks } from './doctor/directory.ts';
@@ -46,6 +47,7 @@ export async function runDoctor(config: Config, options: DoctorOptions = {}): Pr
 
   report(await configCheck(config));
   report(webCertificateCheck(config, now()));
+  report(breachedCheck(config));
   let database: ExistingDatabase | DatabaseLocation;
   try {
     database = await openExistingDatabase(config, options.migrations ? { migrations: options.migrations } : {});

@@ -1,6 +1,6 @@
 /**
  * The command line: `latchkey serve | init | check-config | doctor | backup | restore |
- * rotate-master-key | demo`. Exit codes: 0 done, 1 failed (a coded error says why), 2 bad usage;
+ * rotate-master-key | breached import FILE | breached status | demo`. Exit codes: 0 done, 1 failed (a coded error says why), 2 bad usage;
  * 141 when the reader of the output went away (`latchkey doctor | head`), as for a Unix tool
  * stopped by SIGPIPE.
  */
@@ -10,6 +10,7 @@ import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { LatchkeyError } from '../errors.ts';
 import { runBackup, runRestore } from './backup.ts';
+import { breachedStatus, runBreachedImport } from './breached.ts';
 import { runDemo } from './demo.ts';
 import { runDoctor } from './doctor.ts';
 import { UsageInvalid } from './errors.ts';
@@ -30,6 +31,9 @@ Commands:
   doctor         check the database, master key, certificates, DCs, the service account's rights, mail and SMS
   rotate-master-key  add a new master key beside the old one (instances keep running); --retire, once every
                  instance has the new key file, re-encrypts every secret under it and drops the old key
+  breached import FILE  import the Pwned Passwords list (the downloader's HASH:count text, SHA-1 or NTLM, may be
+                 gzipped) into the breached-password index; running portals switch to it within seconds
+  breached status  what the breached-password index holds: kind, hashes, size, when it was built
   demo           start against the dev domain of scripts/dev-ad, with a captured outbox (development only)
 
 Options:
@@ -143,6 +147,16 @@ async function main(argv: string[]): Promise<number> {
     case 'rotate-master-key': {
       const config = commandConfig(values.config);
       process.stdout.write(values.retire ? retiredMessage(await retireMasterKey(config)) : rotatedMessage(await rotateMasterKey(config)));
+      return 0;
+    }
+    case 'breached': {
+      const [, action, file, ...extra] = positionals;
+      if (action === 'status' && !file) {
+        process.stdout.write(breachedStatus(commandConfig(values.config)));
+        return 0;
+      }
+      if (action !== 'import' || !file || extra.length) throw UsageInvalid({ problem: 'use latchkey breached import FILE, or latchkey breached status' });
+      process.stdout.write(await runBreachedImport(commandConfig(values.config), file, process.stderr));
       return 0;
     }
     case 'demo':

@@ -33,6 +33,7 @@ export const NON_SETTING_VARIABLES: Readonly<Record<string, string>> = {
 const PATH_SETTINGS = [
   ['dataDir'],
   ['masterKeyFile'],
+  ['breachedIndexFile'],
   ['directory', 'caFile'],
   ['smtp', 'caFile'],
   ['ui', 'overridesDir'],

@@ -1,4 +1,4 @@
-/** Where a configuration keeps its data: the database and the master key's file. */
+/** Where a configuration keeps its data: the database, the master key's file and the breached-password index. */
 import { join } from 'node:path';
 import type { Config } from './schema.ts';
 
@@ -10,4 +10,9 @@ export function databaseOptions(config: Config): { databaseUrl?: string; sqliteF
 /** The master key's file for `config`. */
 export function masterKeyFile(config: Config): string {
   return config.masterKeyFile ?? join(config.dataDir, 'master.key');
+}
+
+/** The breached-password index for `config` (a downloadable artifact, not backed up). */
+export function breachedIndexFile(config: Config): string {
+  return config.breachedIndexFile ?? join(config.dataDir, 'breached-passwords.idx');
 }

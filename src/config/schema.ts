@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { bareAddress } from '../notify/address.ts';
 import { isPhoneRegion } from '../notify/phone.ts';
+import { breachedPasswordsSchema } from './breached-passwords-schema.ts';
+import { DEFAULT_QUESTIONS } from './default-questions.ts';
 import { type FACTORS, factorsSchema } from './factors-schema.ts';
 import { passwordPolicySchema } from './password-policy-schema.ts';
 
@@ -38,20 +40,6 @@ const sendCap = (perHour: number, perDay: number) =>
 const ldapUrl = z.string().regex(/^ldaps?:\/\/[^/\s]+\/?$/i, 'must be ldaps://host[:port] or ldap://host[:port]');
 
 const attributeName = z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'must be an LDAP attribute name');
-
-/** Questions offered at enrollment when the admin lists none. */
-export const DEFAULT_QUESTIONS = [
-  'What was the name of your first pet?',
-  'In which town or city did your parents meet?',
-  'What was the first concert you went to?',
-  'What was the make and model of your first car?',
-  'What is the name of the street you grew up on?',
-  'What was the name of your favourite teacher at primary school?',
-  'What is the middle name of your oldest sibling?',
-  'In which town or city did you have your first job?',
-  'What was the name of your childhood best friend?',
-  'What was the first film you saw in a cinema?',
-];
 
 /** What Latchkey needs before it can read anything else: only the config file and environment set these. */
 const bootstrapShape = {
@@ -115,6 +103,8 @@ const bootstrapShape = {
   admin: z.strictObject({ group: z.string().min(1).default('Latchkey Admins') }).prefault({}),
   /** The master key that encrypts the secrets in the database (default: <dataDir>/master.key). */
   masterKeyFile: z.string().min(1).optional(),
+  /** The breached-password index `latchkey breached import` writes (default: <dataDir>/breached-passwords.idx); instances may share it. */
+  breachedIndexFile: z.string().min(1).optional(),
 };
 
 /**
@@ -346,6 +336,7 @@ const runtimeShape = {
       texts: z.record(z.string().regex(/^(mail|sms)\.[A-Za-z.]+$/, 'must be a mail.* or sms.* string key'), z.string().max(4000)).default({}),
     })
     .prefault({}),
+  breachedPasswords: breachedPasswordsSchema,
 };
 
 /** The settings that live in the database, validated (every section, directory included). */
