@@ -136,6 +136,7 @@ test('a passkey added at /me resets the forgotten password; another account’s 
 
   await addPasskey(owner);
   await forgot(page, owner, 'Use a passkey');
+  await page.getByText('A passkey needs JavaScript').waitFor({ state: 'hidden' });
   await page.getByRole('button', { name: 'Use my passkey' }).click();
   await setNewPassword(page, owner);
   assert.equal((await trail(owner, 'passkey-used')).length, 1);
