@@ -158,6 +158,14 @@ test('a passkey added at /me resets the forgotten password; another account’s 
   assert.match((await trail(owner, 'passkey-wrong'))[0]?.detail ?? '', /registered to another account/);
   assert.equal(await bindAs(owner.dn, owner.password), 'ok', 'the password stays');
 
+  // The device refuses (the person is not verified): nothing is sent, and the page says so aloud.
+  await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: false });
+  await page.getByRole('button', { name: 'Use my passkey' }).click();
+  const refused = page.locator('form[data-passkey] [data-passkey-error]');
+  await refused.waitFor({ state: 'visible', timeout: 5000 });
+  assert.equal(await refused.getAttribute('role'), 'alert', 'a screen reader hears it');
+  assert.equal((await trail(owner, 'factor-failed')).length, 1, 'a prompt that failed in the browser is no try');
+
   assert.deepEqual(problems, [], 'no console errors (a CSP violation would show here)');
   await context.close();
 });
