@@ -1,5 +1,8 @@
-// Passkeys in the browser, as progressive enhancement: pages work without it and say so in a
-// <noscript>. What a page marks up:
+// Passkeys in the browser, as progressive enhancement: pages work without it and say so. What a
+// page marks up:
+//   [data-passkey-needs-script]  shown; hidden once this script runs. Not <noscript>: a browser
+//                                that blocks or fails to load the script still shows it, and
+//                                nothing on the page then points to a button that is not there
 //   [data-passkey-reveal]        hidden; shown when the browser can use passkeys
 //   [data-passkey-unsupported]   hidden; shown when it cannot
 //   form[data-passkey="register" | "authenticate"][data-passkey-options="<options JSON>"]
@@ -36,6 +39,7 @@ function enhance(form) {
 }
 
 function start() {
+  for (const note of document.querySelectorAll('[data-passkey-needs-script]')) note.hidden = true;
   if (!browserSupportsWebAuthn()) {
     show(document.querySelectorAll('[data-passkey-unsupported]'));
     return;

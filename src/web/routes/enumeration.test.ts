@@ -243,7 +243,7 @@ describe('under a factor policy', () => {
     assert.match(plain.totp!.body, /authenticator app/);
     assert.match(plain.passkey!.body, /data-passkey-options="\{&quot;challenge&quot;/);
     assert.doesNotMatch(plain.passkey!.body, /allowCredentials/);
-    assert.match(plain.passkey!.body, /<noscript>/);
+    assert.match(plain.passkey!.body, /data-passkey-needs-script>A passkey needs JavaScript/);
     assert.match(plain.questionsWrong!.body, /That answer is not correct/);
     assert.match(plain.codeWrong!.body, /That code is not correct/);
     assert.match(plain.totpWrong!.body, /or was already used/);

@@ -41,7 +41,7 @@ test('without JavaScript the page lists passkeys, and says adding one needs it; 
   assert.match((await client.get('/me')).body, /Passkeys registered: 0\. <a href="\/me\/passkeys">/);
   const page = await client.get('/me/passkeys');
   assert.match(page.body, /You have no passkeys yet/);
-  assert.match(page.body, /<noscript><p class="warning">Adding or using a passkey needs JavaScript/);
+  assert.match(page.body, /<p class="warning" data-passkey-needs-script>Adding or using a passkey needs JavaScript/);
   assert.match(page.body, /<form method="post" action="\/me\/passkeys\/new" data-passkey-reveal hidden>/);
   assert.match(page.body, /<script src="\/static\/passkeys\.bundle\.[0-9a-f]{16}\.js" defer><\/script>/);
   assert.doesNotMatch(page.body, /<script>|onclick=|onsubmit=/, 'no inline script or handler');

@@ -19,7 +19,6 @@ import {
   renamePasskey,
 } from '../../flows/passkey-management.ts';
 import { passkeysAvailable } from '../../flows/passkeys.ts';
-import { allowOwnScripts } from '../csp.ts';
 import { choiceField, readForm, textField } from '../form-schema.ts';
 import { pageKit, requester } from '../page-kit.ts';
 
@@ -40,7 +39,7 @@ export async function passkeyRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCo
 
   async function listPage(reply: FastifyReply, request: FastifyRequest, notes: { notice?: string; errors?: FieldError[] } = {}) {
     const passkeys = await listPasskeys(ctx, await user(request));
-    return form(allowOwnScripts(reply), 'account-passkeys', { passkeys, available: passkeysAvailable(ctx), ...notes, errors: notes.errors ?? [] });
+    return form(reply, 'account-passkeys', { passkeys, available: passkeysAvailable(ctx), ...notes, errors: notes.errors ?? [] });
   }
 
   app.get('/me/passkeys', (request, reply) => listPage(reply, request));
@@ -50,7 +49,7 @@ export async function passkeyRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCo
     if (!passkeysAvailable(ctx)) return listPage(reply, request, { errors: [{ field: 'passkey', code: 'LK_PASSKEYS_UNAVAILABLE' }] });
     const { options, pending } = await beginPasskeyRegistration(ctx, current);
     request.session.set('passkeyRegistration', pending);
-    return form(allowOwnScripts(reply), 'account-passkey-add', { options: JSON.stringify(options) });
+    return form(reply, 'account-passkey-add', { options: JSON.stringify(options) });
   });
 
   app.post('/me/passkeys/add', csrf, async (request, reply) => {
