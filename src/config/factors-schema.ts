@@ -4,6 +4,7 @@
  * groups. Refused when an alternative could not be met with the factors offered.
  */
 import { z } from 'zod';
+import { pinnedGroupFields } from './group-entry-schema.ts';
 
 /** The ways of proving who you are: questions, a one-time code (e-mail or SMS), an authenticator app, a passkey, a recovery code. */
 export const FACTORS = ['questions', 'code', 'totp', 'passkey', 'recovery'] as const;
@@ -36,18 +37,11 @@ export const factorsSchema = z
     groups: z
       .array(
         z.strictObject({
-          group: z.string().min(1),
+          ...pinnedGroupFields,
           /** Replaces the reset rule for members (unset: the reset rule above). */
           reset: factorRule.optional(),
           /** Replaces the unlock rule for members (unset: the unlock rule above). */
           unlock: factorRule.optional(),
-          /** Filled in by Latchkey when saved: the SID `group` names; membership is checked against it only. */
-          sid: z
-            .string()
-            .regex(/^S-1-\d+(-\d+)+$/, 'must be a SID (S-1-5-21-…)')
-            .optional(),
-          /** Filled in by Latchkey with the SID: the group's DN when it was resolved, for display. */
-          dn: z.string().min(3).optional(),
         }),
       )
       .default([]),

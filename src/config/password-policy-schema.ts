@@ -3,6 +3,7 @@
  * see schema.ts), applied to every new password on top of the directory's policy.
  */
 import { z } from 'zod';
+import { pinnedGroupFields } from './group-entry-schema.ts';
 
 /** A run length limit: 0 (no limit) or at least 2. */
 const runLength = () =>
@@ -40,20 +41,13 @@ export const passwordPolicySchema = z
     groups: z
       .array(
         z.strictObject({
-          group: z.string().min(1),
+          ...pinnedGroupFields,
           minLength: z.number().int().min(1).max(256).optional(),
           maxLength: z.number().int().min(64).max(256).optional(),
           bannedWords: z.array(z.string().trim().min(3).max(64)).max(5000).optional(),
           maxRepeat: runLength().optional(),
           maxSequence: runLength().optional(),
           composition: characterClasses.optional(),
-          /** Filled in by Latchkey when saved: the SID `group` names; membership is checked against it only. */
-          sid: z
-            .string()
-            .regex(/^S-1-\d+(-\d+)+$/, 'must be a SID (S-1-5-21-…)')
-            .optional(),
-          /** Filled in by Latchkey with the SID: the group's DN when it was resolved, for display. */
-          dn: z.string().min(3).optional(),
         }),
       )
       .default([]),

@@ -9,6 +9,7 @@ import { isPhoneRegion } from '../notify/phone.ts';
 import { breachedPasswordsSchema } from './breached-passwords-schema.ts';
 import { DEFAULT_QUESTIONS } from './default-questions.ts';
 import { type FACTORS, factorsSchema } from './factors-schema.ts';
+import { pinnedGroupFields } from './group-entry-schema.ts';
 import { passwordPolicySchema } from './password-policy-schema.ts';
 
 const minutes = (fallback: number) =>
@@ -244,19 +245,12 @@ const runtimeShape = {
       groups: z
         .array(
           z.strictObject({
-            group: z.string().min(1),
+            ...pinnedGroupFields,
             scopes: z.array(z.string().min(3)).min(1),
             /** Members may act on privileged (protected) accounts in their scopes. */
             allowProtected: z.boolean().default(false),
             /** Operators may act on this group's members (off: they are refused, as admins always are). */
             membersMayBeHelped: z.boolean().default(false),
-            /** Filled in by Latchkey when saved: the SID `group` names; membership is checked against it only. */
-            sid: z
-              .string()
-              .regex(/^S-1-\d+(-\d+)+$/, 'must be a SID (S-1-5-21-…)')
-              .optional(),
-            /** Filled in by Latchkey with the SID: the group's DN when it was resolved, for display. */
-            dn: z.string().min(3).optional(),
           }),
         )
         .default([]),
