@@ -11,14 +11,13 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { importBreachedFile } from '../../passwords/breached-import.ts';
-import { type ListEntry, listText, madeUpEntries, sha1Hex } from '../../testing/breached-lists.ts';
+import { importPasswordList, sha1Hex } from '../../testing/breached-lists.ts';
 import { bindAs, devDomain, freshPassword, readAttribute, type TestUser } from '../../testing/dev-domain.ts';
 import { enroll, verify } from '../../testing/journeys.ts';
 import { portalFixture, type TestPortal } from '../../testing/portal.ts';
@@ -39,14 +38,8 @@ const folder = mkdtempSync(join(tmpdir(), 'latchkey-screening-'));
 const indexFile = join(folder, 'breached-passwords.idx');
 after(() => rmSync(folder, { recursive: true, force: true }));
 
-/** Writes a list as the Pwned Passwords downloader does (made-up hashes and `listed`), and imports it as `latchkey breached import` does. */
-async function importList(listed: Record<string, number>): Promise<void> {
-  const entries: ListEntry[] = [...madeUpEntries(2000, 'filler'), ...Object.entries(listed).map(([password, count]) => ({ hash: sha1Hex(password), count }))];
-  entries.sort((a, b) => (a.hash < b.hash ? -1 : 1));
-  const listFile = join(folder, 'pwnedpasswords.txt');
-  writeFileSync(listFile, listText(entries));
-  await importBreachedFile(listFile, { indexFile });
-}
+/** A new list imported over the index, as `latchkey breached import` does while the portal runs. */
+const importList = (listed: Record<string, number>) => importPasswordList(indexFile, listed);
 
 before(() => importList({ [BREACHED]: BREACH_COUNT, [OVER_LONG]: 3 }));
 const fixture = portalFixture({
@@ -202,16 +195,13 @@ describe('an online check that does not answer', () => {
     hanging.closeAllConnections();
     hanging.close();
   });
-  const online = portalFixture(
-    {
-      breachedIndexFile: join(folder, 'none.idx'),
-      // Read when the portal starts, once the hanging server listens.
-      get breachedPasswords() {
-        return { online: { enabled: true, url, timeoutMs: 300, whenUnreachable: 'refuse' } };
-      },
+  const online = portalFixture({
+    breachedIndexFile: join(folder, 'none.idx'),
+    // Read when the portal starts, once the hanging server listens.
+    get breachedPasswords() {
+      return { online: { enabled: true, url, timeoutMs: 300, whenUnreachable: 'refuse' } };
     },
-    {},
-  );
+  });
 
   test('is given up after its timeout: the page answers that the check cannot be made, and nothing is written', async () => {
     const user = await online.person();
