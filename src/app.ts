@@ -21,7 +21,6 @@ import { counted, createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createMailer } from './notify/mailer.ts';
 import type { MailPort, SmsPort } from './notify/ports.ts';
 import { createSmsSender } from './notify/sms.ts';
-import type { PasswordScreen } from './passwords/screen.ts';
 import { type ClosablePasswordScreen, createPasswordScreen } from './passwords/screening.ts';
 import { directoryFor, Runtime } from './runtime.ts';
 import { deriveKeys } from './security/keys.ts';
@@ -49,8 +48,6 @@ export interface AppOptions {
   now?: () => number;
   /** How often settings saved by other instances are looked for (default 5 s). */
   settingsPollMs?: number;
-  /** Screens new passwords in place of the breached-password screening (tests give one that knows chosen passwords). */
-  screen?: PasswordScreen;
 }
 
 export interface App {
@@ -266,7 +263,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     screen = createPasswordScreen({ settings: () => runtime.policy.breachedPasswords, indexFile: breachedIndexFile(config), log });
     const ctx = flowContext(runtime, {
       adminGroup,
-      screen: options.screen ?? screen, // tests may give one that knows chosen passwords
+      screen,
       store,
       keys,
       // The settings service seals as it seals the settings' own secrets: the active master key.

@@ -96,6 +96,41 @@ describe('the groups that grant power', () => {
       report.text,
     );
   });
+
+  test('the password-policy and factor-policy groups are looked up too: one that finds a group passes, an unknown or ambiguous one warns', async () => {
+    const name = `Doctor Policy Twins ${Date.now().toString(36)}`;
+    const first = await createGroup(admin, [], { name, container: facts.ous.groups });
+    const second = await createGroup(admin, [], { name, container: facts.ous.staff });
+    users.push(first, second);
+    const config = configFor(
+      {},
+      {
+        passwordPolicy: {
+          groups: [
+            { group: facts.helpdesk.group, minLength: 14 },
+            { group: 'No Such Policy Group', minLength: 20 },
+          ],
+        },
+        factors: { groups: [{ group: name, reset: [{ need: 2, of: ['questions', 'code'] }] }] },
+      },
+    );
+    const report = await doctor(config);
+    assert.equal(report.line('WARN', 'groups').length, 1, report.text);
+    assert.match(report.line('WARN', 'groups')[0]!, /a group setting does not name exactly one group/);
+    assert.ok(
+      report.lines.some((line) => line.startsWith(`      password-policy group ${JSON.stringify(facts.helpdesk.group)}: CN=`)),
+      report.text,
+    );
+    assert.ok(
+      report.lines.some((line) => line.includes('password-policy group "No Such Policy Group"') && /No group/.test(line)),
+      report.text,
+    );
+    assert.ok(
+      report.lines.some((line) => line.includes(`factor-policy group ${JSON.stringify(name)}`) && line.includes(first) && line.includes(second)),
+      report.text,
+    );
+    assert.equal(report.line('FAIL', 'groups').length, 0, 'a policy group that names no group is a warning, not a failure');
+  });
 });
 
 describe('a healthy installation', () => {

@@ -77,6 +77,8 @@ test('every bad list is refused with its own code and leaves the old index in fo
     ['mixed.txt', `${entries[0]!.hash}:1\r\n${ntlm}:2\r\n`, 'LK_BREACHED_INPUT_MIXED', /Line 2 .*NTLM hash but the list began with SHA-1/],
     ['unsorted.txt', [lines[1], lines[0], ...lines.slice(2)].join('\r\n'), 'LK_BREACHED_INPUT_UNSORTED', /Line 2 .*sorted/],
     ['repeated.txt', withLine(50, lines[49]!), 'LK_BREACHED_INPUT_UNSORTED', /Line 51 /],
+    // The same hash again in small letters, with another count: still the same hash.
+    ['repeated-lower.txt', withLine(50, `${entries[49]!.hash.toLowerCase()}:99`), 'LK_BREACHED_INPUT_UNSORTED', /Line 51 .*each hash once/],
     ['missing.txt', '', 'LK_BREACHED_INPUT_UNREADABLE', /ENOENT/],
     ['bad.gz', Buffer.concat([gzipSync(good).subarray(0, 10), Buffer.alloc(500, 0x41)]), 'LK_BREACHED_INPUT_UNREADABLE', /not valid gzip data/],
   ];

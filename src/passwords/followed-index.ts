@@ -3,7 +3,9 @@
  * identity (inode, modification time, size) is compared with the open file's, and a new file
  * (an import renames one over the old) is opened in its place. Several instances may share one
  * path: each follows it on its own. A file that cannot be used is logged once and the index
- * open before, if any, stays in force; a file removed takes the index out of use.
+ * open before, if any, stays in force, unless it was that very file, changed in place (cut
+ * short, overwritten); a file removed takes the index out of use. A lookup that fails is
+ * reported through failed(): the file is let go, logged once, and the path looked at again.
  */
 import { statSync } from 'node:fs';
 import type { Log } from '../log.ts';
@@ -44,12 +46,40 @@ export class FollowedIndex {
     this.file = null;
   }
 
-  private follow(): void {
-    let identity: FileIdentity;
+  /**
+   * A lookup in `file` failed (damaged data, a read error, a handle a network share no longer
+   * honours after the file was replaced on another host): it is let go. When the path still
+   * holds that same file, it stays out of use until it changes (logged once); otherwise the file
+   * now at the path is opened at once.
+   */
+  failed(file: IndexFile, error: unknown): void {
+    if (file !== this.file) return;
+    this.close();
+    const identity = this.identity();
+    if (identity && sameFile(identity, file.identity)) {
+      this.refused = identity;
+      this.options.log.error(
+        { err: error, file: this.path },
+        'the breached-password index could not be read; only the bundled common list is checked until the list is imported again',
+      );
+      return;
+    }
+    this.checkedAt = (this.options.now ?? Date.now)();
+    this.follow();
+  }
+
+  private identity(): FileIdentity | null {
     try {
       const stat = statSync(this.path);
-      identity = { ino: stat.ino, mtimeMs: stat.mtimeMs, size: stat.size };
+      return { ino: stat.ino, mtimeMs: stat.mtimeMs, size: stat.size };
     } catch {
+      return null;
+    }
+  }
+
+  private follow(): void {
+    const identity = this.identity();
+    if (!identity) {
       this.close();
       return;
     }
@@ -61,6 +91,8 @@ export class FollowedIndex {
       this.refused = null;
     } catch (error) {
       this.refused = identity;
+      // The same inode changed: the file in force is the one that cannot be used now.
+      if (this.file?.identity.ino === identity.ino) this.close();
       this.options.log.error(
         { err: error, file: this.path },
         this.file

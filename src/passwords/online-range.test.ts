@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { sha1Hex } from '../testing/breached-lists.ts';
-import { onlineCount } from './online-range.ts';
+import { MAX_ANSWER_BYTES, onlineCount } from './online-range.ts';
 
 const servers: Server[] = [];
 after(() => {
@@ -78,4 +78,21 @@ test('an error status, an answer that is no range, and a refused connection are 
   const answer = await onlineCount(breached, { url: closed, timeoutMs: 2000 });
   assert.equal(answer.reached, false);
   assert.match((answer as { reason: string }).reason, /ECONNREFUSED/);
+});
+
+test('an answer that does not end is given up once it passes the size a range can have, before the timeout', async () => {
+  let sent = 0;
+  const endless = await serve((_request, response) => {
+    const line = Buffer.from(`${'A'.repeat(35)}:1\r\n`.repeat(1000));
+    const more = () => {
+      while (!response.destroyed && response.write(line)) sent += line.length;
+      if (!response.destroyed) response.once('drain', more);
+    };
+    more();
+  });
+  const started = performance.now();
+  const answer = await onlineCount(breached, { url: endless, timeoutMs: 10_000 });
+  assert.deepEqual(answer, { reached: false, reason: `an answer larger than ${MAX_ANSWER_BYTES} bytes` });
+  assert.ok(performance.now() - started < 5000, 'well before the timeout');
+  assert.ok(sent < 64 * MAX_ANSWER_BYTES, `the rest was not read: ${sent} bytes sent`);
 });

@@ -17,6 +17,11 @@ export interface RangeService {
 export type OnlineAnswer = { reached: true; count: number } | { reached: false; reason: string };
 
 const ENTRY = /^([0-9A-Fa-f]{35}):(\d+)$/;
+/**
+ * The most of an answer that is read. A range, padded, is 800 to 1,000 lines of about 40 bytes;
+ * a URL that streams without end (set wrongly, or taken over) must not fill the portal's memory.
+ */
+export const MAX_ANSWER_BYTES = 1 << 20;
 
 /** Asks the range service about the SHA-1 `hashHex` (40 hex digits); never throws. */
 export async function onlineCount(hashHex: string, service: RangeService): Promise<OnlineAnswer> {
@@ -31,7 +36,8 @@ export async function onlineCount(hashHex: string, service: RangeService): Promi
       await response.body?.cancel();
       return { reached: false, reason: `HTTP ${response.status}` };
     }
-    const text = await response.text();
+    const text = await boundedText(response, MAX_ANSWER_BYTES);
+    if (text === null) return { reached: false, reason: `an answer larger than ${MAX_ANSWER_BYTES} bytes` };
     let entries = 0;
     let count = 0;
     for (const line of text.split('\n')) {
@@ -50,4 +56,21 @@ export async function onlineCount(hashHex: string, service: RangeService): Promi
       reason: name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${service.timeoutMs} ms` : String((error as Error).cause ?? error),
     };
   }
+}
+
+/** The body as text, or null (and the rest not read) once it passes `limit` bytes. */
+async function boundedText(response: Response, limit: number): Promise<string | null> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const pieces: Uint8Array[] = [];
+  let bytes = 0;
+  for (let piece = await reader.read(); !piece.done; piece = await reader.read()) {
+    bytes += piece.value.byteLength;
+    if (bytes > limit) {
+      await reader.cancel();
+      return null;
+    }
+    pieces.push(piece.value);
+  }
+  return Buffer.concat(pieces).toString('utf8');
 }

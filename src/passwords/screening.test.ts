@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runtimeSchema } from '../config/schema.ts';
 import { importEntries, type ListEntry, ntlmHex, rangeService, sha1Hex } from '../testing/breached-lists.ts';
+import { dataOffset } from './breached-index.ts';
 import { type BreachedPasswordSettings, createPasswordScreen } from './screening.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'latchkey-screen-'));
@@ -54,9 +55,15 @@ test('a SHA-1 index: a listed password is breached with its count, from the mini
   assert.deepEqual(await screen.check('violet kettle 83 harbour'), { outcome: 'breached', count: 7 });
   assert.deepEqual(await screen.check('password'), { outcome: 'breached', count: 10_434_004 });
   assert.deepEqual(await screen.check('Violet kettle 83 harbour'), { outcome: 'clear' }, 'the index is exact about case');
+  const violet = sha1Hex('violet kettle 83 harbour').slice(0, 5);
+  assert.deepEqual(
+    (await screen.range(violet)).map((entry) => entry.count),
+    [7],
+  );
   settings.minimumCount = 8; // changed in the console: the next check follows
   assert.deepEqual(await screen.check('violet kettle 83 harbour'), { outcome: 'clear' });
   assert.deepEqual(await screen.check('password'), { outcome: 'breached', count: 10_434_004 });
+  assert.deepEqual(await screen.range(violet), [], "the page's check is not told of what the server accepts");
 
   const hash = sha1Hex('password');
   const range = await screen.range(hash.slice(0, 5).toLowerCase());
@@ -119,5 +126,48 @@ test('a damaged index is logged and skipped: the common list still screens', asy
   assert.deepEqual(await screen.check('password1'), { outcome: 'common' });
   assert.deepEqual(await screen.check('violet kettle 83 harbour'), { outcome: 'clear' });
   assert.deepEqual(logs, ['the breached-password index cannot be used; only the bundled common list is checked']);
+  screen.close();
+});
+
+test('a password is screened exactly as typed, as Pwned Passwords hashes it: another Unicode form or case is another password', async () => {
+  const indexFile = join(folder, 'unicode.idx');
+  const composed = 'Crème-brûlée-Kp9!'.normalize('NFC');
+  const decomposed = 'Café-Kp9-Qz!-river'.normalize('NFD');
+  await importEntries(
+    indexFile,
+    sorted([
+      { hash: sha1Hex(composed), count: 12 },
+      { hash: sha1Hex(decomposed), count: 34 },
+    ]),
+  );
+  const screen = createPasswordScreen({ settings: defaults, indexFile, log });
+  assert.deepEqual(await screen.check(composed), { outcome: 'breached', count: 12 });
+  assert.deepEqual(await screen.check(decomposed), { outcome: 'breached', count: 34 });
+  assert.notEqual(composed.normalize('NFD'), composed);
+  assert.deepEqual(await screen.check(composed.normalize('NFD')), { outcome: 'clear' }, 'the same letters decomposed are not the listed bytes');
+  assert.deepEqual(await screen.check(decomposed.normalize('NFC')), { outcome: 'clear' });
+  assert.deepEqual(await screen.check(composed.toUpperCase()), { outcome: 'clear' });
+  screen.close();
+});
+
+test('an index whose data is damaged in place while in use: lookups and ranges never fail, the common list still screens, one log line', async () => {
+  const indexFile = join(folder, 'rotten.idx');
+  const entries = sorted(Array.from({ length: 3000 }, (_, i) => ({ hash: sha1Hex(`rotten-${i}`), count: 5 })));
+  const { bucketBits } = await importEntries(indexFile, entries);
+  logs.length = 0;
+  const screen = createPasswordScreen({ settings: defaults, indexFile, log });
+  assert.deepEqual(await screen.check('rotten-1'), { outcome: 'breached', count: 5 });
+  // Every byte after the header and its table zeroed, as a bad disk might: the file still opens.
+  const start = dataOffset(bucketBits);
+  const fd = openSync(indexFile, 'r+');
+  const zeros = Buffer.alloc(statSync(indexFile).size - start);
+  writeSync(fd, zeros, 0, zeros.length, start);
+  closeSync(fd);
+  for (let i = 0; i < 5; i++) {
+    assert.deepEqual(await screen.check(`rotten-${i}`), { outcome: 'clear' });
+    assert.deepEqual(await screen.range(sha1Hex(`rotten-${i}`).slice(0, 5)), []);
+  }
+  assert.deepEqual(await screen.check('Sunshine1'), { outcome: 'common' });
+  assert.deepEqual(logs, ['the breached-password index could not be read; only the bundled common list is checked until the list is imported again']);
   screen.close();
 });

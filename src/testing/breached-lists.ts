@@ -5,10 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { md4 } from 'hash-wasm';
-import { importBreachedList } from '../passwords/breached-import.ts';
+import { importBreachedFile, importBreachedList } from '../passwords/breached-import.ts';
 import type { IndexHeader } from '../passwords/breached-index.ts';
 
 /** One line of a list: the hash in upper-case hex and its count. */
@@ -42,6 +44,29 @@ export function listText(entries: readonly ListEntry[], options: { newline?: str
 /** Imports `entries` (sorted) into `indexFile`; `expectedHashes` defaults to their number. */
 export function importEntries(indexFile: string, entries: readonly ListEntry[], expectedHashes = entries.length): Promise<IndexHeader> {
   return importBreachedList(pieces(Buffer.from(listText(entries))), { indexFile, inputName: 'test list', expectedHashes });
+}
+
+/**
+ * A list as the Pwned Passwords downloader writes it (`pwnedpasswords.txt` beside `indexFile`):
+ * `fillers` made-up hashes, the SHA-1 of each `listed` password with its count, and the `hashes`
+ * given, sorted; imported into `indexFile` as `latchkey breached import` does.
+ */
+export async function importPasswordList(
+  indexFile: string,
+  listed: Record<string, number>,
+  { fillers = 2000, hashes = [] }: { fillers?: number; hashes?: readonly ListEntry[] } = {},
+): Promise<IndexHeader> {
+  const entries = [...madeUpEntries(fillers, 'filler'), ...hashes, ...Object.entries(listed).map(([password, count]) => ({ hash: sha1Hex(password), count }))];
+  entries.sort((a, b) => (a.hash < b.hash ? -1 : 1));
+  const listFile = join(dirname(indexFile), 'pwnedpasswords.txt');
+  writeFileSync(listFile, listText(entries));
+  return importBreachedFile(listFile, { indexFile });
+}
+
+/** Made-up hashes that share the first five hex digits of `password`'s SHA-1 (not it): a full list has hundreds under every prefix. */
+export function neighboursOf(password: string, n = 3): ListEntry[] {
+  const prefix = sha1Hex(password).slice(0, 5);
+  return Array.from({ length: n }, (_, i) => ({ hash: prefix + sha1Hex(`neighbour:${password}:${i}`).slice(5), count: i + 1 }));
 }
 
 /** The bytes in pieces of odd sizes, so that lines straddle pieces. */

@@ -12,7 +12,6 @@ import { devDirectorySettings } from '../cli/demo.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { type Outbox, startOutbox } from '../notify/outbox.ts';
-import type { PasswordScreen } from '../passwords/screen.ts';
 import { adminClient, createUser, devDomain, type OuKey, removeEntries, type TestUser } from './dev-domain.ts';
 import { startTwilioFake, type TwilioFake } from './twilio-fake.ts';
 
@@ -43,14 +42,12 @@ function merge(base: Settings, extra: Settings): Settings {
   return out;
 }
 
-/** What a test portal is built with beside its settings. */
-export interface TestPortalOptions {
-  /** Screens new passwords (default: finds nothing); see src/testing/breached-screen.ts. */
-  screen?: PasswordScreen;
-}
-
-/** Starts a portal; `settings` override the test defaults (same shape as the config file). */
-export async function startTestPortal(settings: Settings = {}, options: TestPortalOptions = {}): Promise<TestPortal> {
+/**
+ * Starts a portal; `settings` override the test defaults (same shape as the config file). It
+ * screens new passwords as installed: against `breachedIndexFile` (none by default, so only the
+ * bundled common list; see importPasswordList in breached-lists.ts) and the online check when set.
+ */
+export async function startTestPortal(settings: Settings = {}): Promise<TestPortal> {
   const facts = devDomain();
   const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-portal-'));
   const outbox = await startOutbox();
@@ -77,7 +74,6 @@ export async function startTestPortal(settings: Settings = {}, options: TestPort
     env: {},
     now: () => Date.now() + offset,
     logger: { level: 'info', stream: { write: (line: string) => logLines.push(line) } },
-    ...(options.screen ? { screen: options.screen } : {}),
   }).catch(async (error: unknown) => {
     // A portal that refuses to start leaves nothing running behind it.
     await outbox.close();
@@ -111,13 +107,13 @@ export interface PortalFixture {
 }
 
 /** Declares the before/after hooks of a test file that drives one portal. */
-export function portalFixture(settings: Settings = {}, options: TestPortalOptions = {}): PortalFixture {
+export function portalFixture(settings: Settings = {}): PortalFixture {
   let portal: TestPortal | undefined;
   let admin: Client | undefined;
   const created: string[] = [];
   before(async () => {
     admin = await adminClient();
-    portal = await startTestPortal(settings, options);
+    portal = await startTestPortal(settings);
   });
   after(async () => {
     await portal?.close();

@@ -1,6 +1,6 @@
 /**
  * Static files: kept by browsers for a year under a URL that changes with their contents, while
- * pages are never kept.
+ * pages are never kept; the bundles sent compressed to browsers that accept it.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import Fastify from 'fastify';
 import { portalFixture } from '../testing/portal.ts';
 import { webClient } from '../testing/web-client.ts';
@@ -31,7 +32,7 @@ test('pages name the style sheet and the icon by the hash of their contents, and
 
 test('every static file is served at its hashed URL for a year; its plain URL redirects there, uncached', async () => {
   const server = fixture.portal.app.server;
-  const files = readdirSync(STATIC);
+  const files = readdirSync(STATIC).filter((name) => !/\.(br|gz)$/.test(name));
   assert.ok(files.includes('audit-columns.js'));
   for (const name of files) {
     const plain = await server.inject({ url: `/static/${name}` });
@@ -47,6 +48,53 @@ test('every static file is served at its hashed URL for a year; its plain URL re
   }
   assert.equal((await server.inject({ url: '/static/latchkey.0123456789abcdef.css' })).statusCode, 404, 'an old hash');
   assert.equal((await server.inject({ url: '/static/..%2F..%2Fpackage.json' })).statusCode, 404, 'no way out of the folder');
+});
+
+test('a bundle goes compressed to a browser that accepts it (brotli first, then gzip), the same bytes once decoded; to others as it is', async () => {
+  const server = fixture.portal.app.server;
+  const name = 'password-feedback.bundle.js';
+  const original = readFileSync(join(STATIC, name));
+  const url = `/static/password-feedback.bundle.${hashOf(join(STATIC, name))}.js`;
+  const fetch = (acceptEncoding?: string) => server.inject({ url, headers: acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding } });
+
+  const brotli = await fetch('gzip, deflate, br, zstd');
+  assert.equal(brotli.statusCode, 200);
+  assert.equal(brotli.headers['content-encoding'], 'br');
+  assert.match(String(brotli.headers.vary), /accept-encoding/i);
+  assert.match(String(brotli.headers['content-type']), /^application\/javascript/);
+  assert.equal(brotli.headers['cache-control'], IMMUTABLE);
+  assert.ok(brotli.rawPayload.length < original.length / 2, `${brotli.rawPayload.length} bytes for ${original.length}`);
+  assert.deepEqual(brotliDecompressSync(brotli.rawPayload), original);
+
+  for (const accepted of ['gzip', 'br;q=0, gzip;q=0.8']) {
+    const gzip = await fetch(accepted);
+    assert.equal(gzip.headers['content-encoding'], 'gzip', accepted);
+    assert.deepEqual(gunzipSync(gzip.rawPayload), original, accepted);
+  }
+  for (const accepted of [undefined, 'identity', 'br;q=0']) {
+    const plain = await fetch(accepted);
+    assert.equal(plain.headers['content-encoding'], undefined, String(accepted));
+    assert.match(String(plain.headers.vary), /accept-encoding/i, 'a shared cache must not hand this to a browser that takes brotli');
+    assert.deepEqual(plain.rawPayload, original, String(accepted));
+  }
+  for (const sibling of [`${name}.br`, `${name}.gz`, `password-feedback.bundle.${hashOf(join(STATIC, name))}.js.br`]) {
+    assert.equal((await server.inject({ url: `/static/${sibling}` })).statusCode, 404, `${sibling} has no URL of its own`);
+  }
+  assert.doesNotMatch((await webClient(server).get('/')).body, /\.(br|gz)"/);
+});
+
+test('a compressed sibling that is not its file compressed (an older build) stops the start, saying how to fix it', async () => {
+  const folder = mkdtempSync(join(scratch, 'siblings-'));
+  writeFileSync(join(folder, 'app.bundle.js'), 'console.log("now")');
+  writeFileSync(join(folder, 'app.bundle.js.gz'), gzipSync('console.log("now")'));
+  writeFileSync(join(folder, 'app.bundle.js.br'), brotliCompressSync('console.log("before")'));
+  await assert.rejects(staticAssets(Fastify(), folder), /app\.bundle\.js\.br is not app\.bundle\.js compressed .*build-browser\.mjs/);
+  writeFileSync(join(folder, 'app.bundle.js.br'), brotliCompressSync('console.log("now")'));
+  const app = Fastify();
+  const assets = await staticAssets(app, folder);
+  assert.equal((await app.inject({ url: assets.url('app.bundle.js'), headers: { 'accept-encoding': 'br' } })).headers['content-encoding'], 'br');
+  assert.throws(() => assets.url('app.bundle.js.br'), /no static file/);
+  await app.close();
 });
 
 test('a changed file gets a new URL at the next start; the old URL is gone', async () => {

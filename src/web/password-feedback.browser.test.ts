@@ -1,16 +1,20 @@
 /**
  * The live password feedback in a real browser (Debian's Chromium, headless, JavaScript on): the
  * rules ticked as one types, the strength meter, the breached warning from the k-anonymous range
- * check (only five hex digits of the SHA-1 leave the page), the match confirmation and the
+ * check against a real index (a Pwned Passwords list imported into breachedIndexFile; only five
+ * hex digits of the SHA-1 leave the page), the script itself sent compressed, the match confirmation and the
  * show/hide buttons, all under the portal's CSP with no console error; without JavaScript the
  * page is the plain one; and axe finds no WCAG 2.1 A/AA violation with the feedback showing.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { breachedScreen } from '../testing/breached-screen.ts';
+import { importPasswordList, neighboursOf } from '../testing/breached-lists.ts';
 import { adminClient, createUser, removeEntries, type TestUser } from '../testing/dev-domain.ts';
 import { startTestPortal, type TestPortal } from '../testing/portal.ts';
 import { freePort } from '../testing/ports.ts';
@@ -25,6 +29,7 @@ let browser: Browser;
 let base: string;
 let user: TestUser;
 const removeAfter: string[] = [];
+const folder = mkdtempSync(join(tmpdir(), 'latchkey-feedback-'));
 
 before(async () => {
   const admin = await adminClient();
@@ -33,8 +38,11 @@ before(async () => {
   await admin.unbind();
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  // A compact index keeps 10 of the 35 digits after the prefix: the page matches them as a prefix.
-  portal = await startTestPortal({ server: { publicUrl: base } }, { screen: breachedScreen({ [BREACHED]: BREACH_COUNT }, { suffixLength: 10 }) });
+  // A small index keeps only a few of the 35 digits after the prefix: the page matches them as a
+  // prefix. The strong password's prefix has entries too, as every prefix has in a full list.
+  const indexFile = join(folder, 'breached-passwords.idx');
+  await importPasswordList(indexFile, { [BREACHED]: BREACH_COUNT }, { hashes: [...neighboursOf(STRONG), ...neighboursOf('aB1!')] });
+  portal = await startTestPortal({ server: { publicUrl: base }, breachedIndexFile: indexFile });
   await portal.app.server.listen({ host: '127.0.0.1', port });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -45,6 +53,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await portal?.close();
+  rmSync(folder, { recursive: true, force: true });
   const admin = await adminClient();
   await removeEntries(admin, removeAfter);
   await admin.unbind();
@@ -83,8 +92,14 @@ async function waitForRule(page: Page, rule: string, state: string) {
 test('as one types: rules ticked, strength, breached warning, match and show/hide, with no CSP violation', async () => {
   const context = await browser.newContext();
   const { page, problems, requests } = await watchedPage(context);
+  const encodings: string[] = [];
+  page.on('response', async (response) => {
+    if (response.url().includes('/password-feedback.bundle.')) encodings.push((await response.headerValue('content-encoding')) ?? 'identity');
+  });
   await signIn(page);
   await page.locator('button.reveal').first().waitFor();
+  assert.equal(encodings.length, 1);
+  assert.match(encodings[0]!, /^(br|gzip)$/, 'the script came compressed, and runs');
   const password = page.locator('#newPassword');
 
   await password.fill('aB1!');

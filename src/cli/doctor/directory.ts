@@ -41,7 +41,7 @@ export async function directoryChecks(config: Config, loaded: LoadedSettings, no
       return skip(report, later, 'the service account did not bind');
     }
     await accountChecks(directory, diagnostics, info, loaded.settings.directory, report);
-    report(await groupsCheck(directory, { group: config.admin.group, sid: loaded.adminGroupSid }, loaded.settings.helpdesk.groups));
+    report(await groupsCheck(directory, { group: config.admin.group, sid: loaded.adminGroupSid }, loaded.settings));
     report(policyHintsCheck(info.policyHintsOid));
   } finally {
     await directory.close();

@@ -1,23 +1,37 @@
 /**
- * The breached-password range the page's live check asks for: SUFFIX:COUNT lines for a valid
- * prefix, a coded refusal for anything else or for too many checks from one address, and no
- * state and no prefix left behind by asking.
+ * The breached-password range the page's live check asks for, from a real index (a Pwned
+ * Passwords list imported into breachedIndexFile): SUFFIX:COUNT lines for a valid prefix, a
+ * coded refusal for anything else or for too many checks from one address, the same answer
+ * whoever asks (signed in or not), and no state and no prefix left behind by asking.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { breachedScreen } from '../../testing/breached-screen.ts';
+import { importPasswordList, sha1Hex } from '../../testing/breached-lists.ts';
+import { adminClient, createUser, removeEntries, type TestUser } from '../../testing/dev-domain.ts';
 import { startTestPortal, type TestPortal } from '../../testing/portal.ts';
+import { webClient } from '../../testing/web-client.ts';
 
 const BREACHED = 'Summer2024!';
-const hash = createHash('sha1').update(BREACHED).digest('hex').toUpperCase();
+const hash = sha1Hex(BREACHED);
 const prefix = hash.slice(0, 5);
 
+const folder = mkdtempSync(join(tmpdir(), 'latchkey-range-'));
 let portal: TestPortal;
 before(async () => {
-  portal = await startTestPortal({}, { screen: breachedScreen({ [BREACHED]: 31_337 }) });
+  const indexFile = join(folder, 'breached-passwords.idx');
+  await importPasswordList(indexFile, { [BREACHED]: 31_337 });
+  portal = await startTestPortal({ breachedIndexFile: indexFile });
 });
-after(() => portal.close());
+after(async () => {
+  await portal.close();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+/** The line of the range for `hash`: a compact index keeps only the first digits of each suffix. */
+const lineFor = (body: string, full: string) => body.split('\n').find((line) => line !== '' && full.slice(5).startsWith(line.split(':')[0]!));
 
 const ask = (path: string, remoteAddress = '127.0.0.1') => portal.app.server.inject({ url: path, remoteAddress });
 
@@ -40,10 +54,10 @@ describe('GET /password-check/range/:prefix', () => {
       assert.equal(answer.headers['cache-control'], 'no-store');
       const lines = answer.body.trim().split('\n');
       assert.ok(
-        lines.every((line) => /^[0-9A-F]{35}:\d+$/.test(line)),
+        lines.every((line) => /^[0-9A-F]{1,35}:\d+$/.test(line)),
         answer.body,
       );
-      assert.ok(lines.includes(`${hash.slice(5)}:31337`), 'the breached password is among them, without its prefix');
+      assert.equal(lineFor(answer.body, hash)?.split(':')[1], '31337', 'the breached password is among them, without its prefix');
     }
   });
 
@@ -63,7 +77,7 @@ describe('GET /password-check/range/:prefix', () => {
     const refused = await ask(`/password-check/range/${prefix}`, '127.0.0.4');
     assert.equal(refused.statusCode, 429);
     assert.match(refused.body, /^LK_RANGE_RATE_LIMITED: /);
-    assert.doesNotMatch(refused.body, new RegExp(hash.slice(5)), 'no entries once refused');
+    assert.equal(lineFor(refused.body, hash), undefined, 'no entries once refused');
     assert.equal((await ask(`/password-check/range/${prefix}`, '127.0.0.5')).statusCode, 200);
   });
 
@@ -77,5 +91,48 @@ describe('GET /password-check/range/:prefix', () => {
     const logged = portal.logLines.slice(lines).join('\n');
     assert.match(logged, /"path":"\/password-check\/range\/:prefix"/);
     assert.doesNotMatch(logged, new RegExp(prefix, 'i'));
+  });
+});
+
+describe('the range as an oracle', () => {
+  let user: TestUser;
+  before(async () => {
+    const admin = await adminClient();
+    user = await createUser(admin);
+    await admin.unbind();
+  });
+  after(async () => {
+    const admin = await adminClient();
+    await removeEntries(admin, [user.dn]);
+    await admin.unbind();
+  });
+
+  test('answers the same to anyone: signed in or not, from any address; it tells nothing of who asks or of any account', async () => {
+    const client = webClient(portal.app.server, { ip: '127.0.0.7' });
+    await client.get('/me');
+    assert.match((await client.submit('/me/sign-in', { username: user.sam, domain: '', password: user.password })).body, /Your account/);
+    const cookie = [...client.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const signedIn = await portal.app.server.inject({ url: `/password-check/range/${prefix}`, remoteAddress: '127.0.0.7', headers: { cookie } });
+    const anonymous = await ask(`/password-check/range/${prefix}`, '127.0.0.8');
+    for (const answer of [signedIn, anonymous]) {
+      assert.equal(answer.statusCode, 200);
+      assert.equal(answer.headers['set-cookie'], undefined, 'no cookie set or renewed');
+    }
+    assert.equal(signedIn.body, anonymous.body);
+    assert.equal(signedIn.headers['content-length'], anonymous.headers['content-length']);
+  });
+
+  test('the limit per address holds whatever the session: a fresh session or none does not reset it', async () => {
+    const ip = '127.0.0.9';
+    for (let i = 0; i < 60; i++) assert.equal((await ask(`/password-check/range/${(i + 100).toString(16).padStart(5, '0')}`, ip)).statusCode, 200);
+    const client = webClient(portal.app.server, { ip });
+    await client.get('/me');
+    const withSession = await portal.app.server.inject({
+      url: `/password-check/range/${prefix}`,
+      remoteAddress: ip,
+      headers: { cookie: [...client.cookies].map(([name, value]) => `${name}=${value}`).join('; ') },
+    });
+    assert.equal(withSession.statusCode, 429);
+    assert.equal((await ask(`/password-check/range/${prefix}`, ip)).statusCode, 429);
   });
 });
