@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Client } from 'ldapts';
 import { Secret, TOTP } from 'otpauth';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../testing/chromium.ts';
 import { adminClient, bindAs, createUser, freshPassword, removeEntries, type TestUser } from '../testing/dev-domain.ts';
 import { startTestPortal, type TestPortal } from '../testing/portal.ts';
 import { freePort } from '../testing/ports.ts';
@@ -38,10 +39,7 @@ before(async () => {
     },
   });
   await portal.app.server.listen({ host: '127.0.0.1', port });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -9,8 +9,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Client } from 'ldapts';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { passkeyRequest, verifyPasskey } from '../flows/passkeys.ts';
+import { launchChromium } from '../testing/chromium.ts';
 import { adminClient, createUser, removeEntries, type TestUser } from '../testing/dev-domain.ts';
 import { startTestPortal, type TestPortal } from '../testing/portal.ts';
 import { freePort } from '../testing/ports.ts';
@@ -30,10 +31,7 @@ before(async () => {
   base = `http://localhost:${port}`;
   portal = await startTestPortal({ server: { publicUrl: base } });
   await portal.app.server.listen({ host: '127.0.0.1', port });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

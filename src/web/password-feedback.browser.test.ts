@@ -13,8 +13,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { importPasswordList, neighboursOf } from '../testing/breached-lists.ts';
+import { launchChromium } from '../testing/chromium.ts';
 import { adminClient, createUser, removeEntries, type TestUser } from '../testing/dev-domain.ts';
 import { startTestPortal, type TestPortal } from '../testing/portal.ts';
 import { freePort } from '../testing/ports.ts';
@@ -44,10 +45,7 @@ before(async () => {
   await importPasswordList(indexFile, { [BREACHED]: BREACH_COUNT }, { hashes: [...neighboursOf(STRONG), ...neighboursOf('aB1!')] });
   portal = await startTestPortal({ server: { publicUrl: base }, breachedIndexFile: indexFile });
   await portal.app.server.listen({ host: '127.0.0.1', port });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
