@@ -71,16 +71,30 @@ export async function runDemo(options: { port: number; host: string }): Promise<
       texts.unshift({ kind: 'text message', to, subject: '', text: body, date: new Date() });
     },
   };
+  // Browsers allow passkeys for a host name only, and treat http://localhost as secure.
+  const url = `http://${options.host === '127.0.0.1' ? 'localhost' : options.host}:${options.port}`;
   const config = loadConfig({
     env: {},
     base: {
       dataDir: join(dirname(factsFile), 'demo-data'),
-      server: { host: options.host, port: options.port, publicUrl: `http://${options.host}:${options.port}` },
+      server: { host: options.host, port: options.port, publicUrl: url },
       directory: devDirectorySettings(facts),
       smtp: { host: '127.0.0.1', port: mailSink.port, security: 'none', from: 'Latchkey demo <noreply@latchkey.test>' },
       ui: { organisation: 'Latchkey demo' },
       helpdesk: { groups: [{ group: 'Latchkey Helpdesk', scopes: facts.delegatedOus }] },
       protection: { responseDelayMs: { min: 100, max: 300 } },
+      // Every factor on show: a passkey alone, or any two of the others.
+      factors: {
+        offered: ['questions', 'code', 'totp', 'passkey', 'recovery'],
+        reset: [
+          { need: 1, of: ['passkey'] },
+          { need: 2, of: ['questions', 'code', 'totp', 'recovery'] },
+        ],
+        unlock: [
+          { need: 1, of: ['passkey'] },
+          { need: 2, of: ['questions', 'code', 'totp', 'recovery'] },
+        ],
+      },
     },
   });
   const app = await createApp(config, {
@@ -99,14 +113,17 @@ export async function runDemo(options: { port: number; host: string }): Promise<
   });
   await app.server.listen({ host: options.host, port: options.port });
   const user = facts.users.staff[0];
-  const url = `http://${options.host}:${options.port}`;
   process.stdout.write(`
 Latchkey demo is running at ${url}  (Ctrl+C stops it)
 
   Try a reset as ${user}, whose password is ${facts.userPassword}:
   1. ${url}/enroll   sign in as ${user}, pick three questions, answer them, save
-  2. ${url}/reset    type ${user}, answer two of your questions, choose e-mail
+  2. ${url}/reset    type ${user}, choose security questions and answer them,
+                        then choose a code, by e-mail
   3. ${url}/dev/outbox   read the code, type it, choose a new password
+
+  At ${url}/me you can also set up an authenticator app, recovery codes and a passkey
+  (a passkey alone then resets the password; the others count two together).
 
   Other people of the demo domain: ${facts.users.staff.slice(1, 6).join(', ')} … (same password).
   Your own account pages: ${url}/me   The helpdesk: ${url}/helpdesk as hd-olivia (same password).
