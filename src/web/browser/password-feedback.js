@@ -202,6 +202,8 @@ function enhance(carrier) {
   for (const rule of rules) {
     rule.prepend(element('span', { class: 'rule-mark', 'aria-hidden': 'true' }));
     rule.append(element('span', { class: 'rule-state visually-hidden' }));
+    // Not judged yet: the mark's place replaces the bullet from the start, so nothing shifts.
+    rule.dataset.state = '';
   }
   const words = (list?.querySelector('[data-rule="no-name"]')?.dataset.words || '')
     .split(',')
