@@ -72,6 +72,7 @@ export const HELPDESK_ACTIONS = [
   'totp-removed',
   'recovery-codes-cleared',
   'refused',
+  'network-refused',
 ] as const;
 
 /** What administrators do in the console, and what the service does on its own (purges). */
@@ -85,6 +86,7 @@ export const ADMIN_ACTIONS = [
   'audit-purge',
   'key-rotation',
   'certificate-check',
+  'network-refused',
 ] as const;
 
 export type AuditAction = (typeof SELF_SERVICE_ACTIONS)[number] | (typeof HELPDESK_ACTIONS)[number] | (typeof ADMIN_ACTIONS)[number];

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { bareAddress } from '../notify/address.ts';
 import { isPhoneRegion } from '../notify/phone.ts';
+import { allowFromSchema } from './allow-from-schema.ts';
 import { breachedPasswordsSchema } from './breached-passwords-schema.ts';
 import { DEFAULT_QUESTIONS } from './default-questions.ts';
 import { type FACTORS, factorsSchema } from './factors-schema.ts';
@@ -73,7 +74,7 @@ const bootstrapShape = {
       /** Serve plain HTTP because a TLS-terminating proxy is in front (say so explicitly; it is logged). */
       behindTlsProxy: z.boolean().default(false),
       /** Addresses (IPs or CIDRs) allowed to read /metrics. */
-      metricsAllowFrom: z.array(z.string().min(1)).default(['127.0.0.1', '::1']),
+      metricsAllowFrom: allowFromSchema(['127.0.0.1', '::1']),
     })
     .prefault({}),
   /** Folder for the SQLite database, the master key and the generated web certificate. */
@@ -100,8 +101,14 @@ const bootstrapShape = {
     })
     .prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
-  /** The AD group (DN or name) whose members may use the admin console. */
-  admin: z.strictObject({ group: z.string().min(1).default('Latchkey Admins') }).prefault({}),
+  admin: z
+    .strictObject({
+      /** The AD group (DN or name) whose members may use the admin console. */
+      group: z.string().min(1).default('Latchkey Admins'),
+      /** Client addresses (IPs, CIDRs; after trusted proxies) allowed into /admin; empty: every address. A file setting, so the console cannot lock its admins out. */
+      allowFrom: allowFromSchema(),
+    })
+    .prefault({}),
   /** The master key that encrypts the secrets in the database (default: <dataDir>/master.key). */
   masterKeyFile: z.string().min(1).optional(),
   /** The breached-password index `latchkey breached import` writes (default: <dataDir>/breached-passwords.idx); instances may share it. */
@@ -265,6 +272,8 @@ const runtimeShape = {
         .prefault({}),
       /** Length of passwords the helpdesk generates. */
       generatedPasswordLength: z.number().int().min(12).max(64).default(16),
+      /** Client addresses (IPs, CIDRs; after trusted proxies) allowed into /helpdesk; empty: every address. */
+      allowFrom: allowFromSchema(),
     })
     .prefault({}),
   passwordPolicy: passwordPolicySchema,

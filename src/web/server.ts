@@ -23,6 +23,7 @@ import type { AdminContext } from '../flows/admin/context.ts';
 import type { FlowContext } from '../flows/context.ts';
 import { RateLimited } from '../flows/sign-in.ts';
 import { SignInRequired } from '../flows/signed-in.ts';
+import { networkGate } from '../flows/staff-networks.ts';
 import { translator } from '../i18n/translate.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { ServerKeys } from '../security/keys.ts';
@@ -45,6 +46,7 @@ import { passwordCheckRoutes } from './routes/password-check.ts';
 import { resetRoutes } from './routes/reset.ts';
 import { unlockRoutes } from './routes/unlock.ts';
 import { type SessionRows, sessionStore } from './session-store.ts';
+import { staffNetworkGuard } from './staff-networks.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -113,6 +115,13 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   });
   if (overHttps) app.addHook('onRequest', httpsScheme);
   app.addHook('onRequest', crossSiteGuard(config.server));
+  // After the cross-site guard, so that a refused address meets exactly what an unknown page would.
+  const gate = networkGate({
+    allowFrom: { admin: () => config.admin.allowFrom, helpdesk: () => options.ctx.policy.helpdesk.allowFrom },
+    audit: { admin: options.admin.adminAudit, helpdesk: options.ctx.helpdeskAudit },
+    now: () => options.ctx.now(),
+  });
+  app.addHook('onRequest', staffNetworkGuard(gate));
   await app.register(fastifyRateLimit, { max: FLOOD_LIMIT_PER_MINUTE, timeWindow: 60_000 });
   await app.register(fastifyFormbody);
   await app.register(fastifyCookie, { secret: keys.cookie.toString('hex') });

@@ -34,7 +34,12 @@ test('a submitted form reads back into the section, lists and YAML included', ()
     generatedPasswordLength: '20',
   });
   assert.deepEqual(errors, []);
-  assert.deepEqual(values, { groups: [{ group: 'Desk', scopes: ['OU=Staff,DC=x'] }], requireCallerVerification: true, generatedPasswordLength: 20 });
+  assert.deepEqual(values, {
+    groups: [{ group: 'Desk', scopes: ['OU=Staff,DC=x'] }],
+    requireCallerVerification: true,
+    generatedPasswordLength: 20,
+    allowFrom: [],
+  });
   const unticked = readSectionForm('helpdesk', { groups: '' });
   assert.equal(unticked.values?.requireCallerVerification, false, 'an unticked box is false');
 });

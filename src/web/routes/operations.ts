@@ -3,9 +3,9 @@
  * one domain controller answer) and /metrics (Prometheus text). Only the configured addresses
  * read the metrics and what /readyz found wrong: its errors name the directory's servers.
  */
-import { BlockList, isIP } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Metrics } from '../../metrics/metrics.ts';
+import { addressList, listed } from '../../security/address-list.ts';
 
 /** What /readyz asks: each dependency's check, which resolves once it answers. */
 export interface ReadinessChecks {
@@ -15,18 +15,6 @@ export interface ReadinessChecks {
 
 /** How long /readyz waits for each dependency. */
 const READY_TIMEOUT_MS = 3_000;
-
-/** A BlockList of `entries` (addresses or CIDRs), to test client addresses against. */
-export function addressList(entries: string[]): BlockList {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [address, prefix] = entry.split('/') as [string, string | undefined];
-    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-    if (prefix === undefined) list.addAddress(address, family);
-    else list.addSubnet(address, Number(prefix), family);
-  }
-  return list;
-}
 
 function within<T>(promise: Promise<T>): Promise<T> {
   return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), READY_TIMEOUT_MS).unref())]);
@@ -38,10 +26,7 @@ export async function operationsRoutes(
 ) {
   const allowed = addressList(metricsAllowFrom);
   // The connection's own address: a proxy's X-Forwarded-For must not open the details.
-  const fromAllowedAddress = (request: FastifyRequest) => {
-    const address = request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
-    return allowed.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
-  };
+  const fromAllowedAddress = (request: FastifyRequest) => listed(allowed, request.socket.remoteAddress ?? '');
 
   app.get('/healthz', async (_request, reply) => reply.type('application/json').send({ status: 'ok' }));
 
