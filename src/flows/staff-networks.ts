@@ -11,6 +11,8 @@ export type StaffArea = 'admin' | 'helpdesk';
 
 /** Repeated refusals of one address in one area are audited once within this. */
 export const REFUSAL_AUDIT_WINDOW_MS = 5 * 60_000;
+/** Addresses remembered for that; past it they are audited again. */
+const MAX_REMEMBERED = 10_000;
 
 export interface NetworkGateOptions {
   /** Each area's allowed addresses as in force now (empty: every address). */
@@ -34,8 +36,9 @@ export function networkGate({ allowFrom, audit, now }: NetworkGateOptions): Netw
   const firstInWindow = (key: string) => {
     const at = now();
     if (at - (lastAudited.get(key) ?? -Infinity) < REFUSAL_AUDIT_WINDOW_MS) return false;
-    // Forget the windows that are over, so the memory stays as small as the scan.
+    // Forget the windows that are over; a scan from more addresses than that costs entries, not memory.
     for (const [old, since] of lastAudited) if (at - since >= REFUSAL_AUDIT_WINDOW_MS) lastAudited.delete(old);
+    if (lastAudited.size >= MAX_REMEMBERED) lastAudited.clear();
     lastAudited.set(key, at);
     return true;
   };

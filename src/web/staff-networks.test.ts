@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { REFUSAL_AUDIT_WINDOW_MS } from '../flows/staff-networks.ts';
 import { saveSettings } from '../testing/admin-console.ts';
 import { devDomain } from '../testing/dev-domain.ts';
 import { portalFixture } from '../testing/portal.ts';
@@ -72,6 +73,9 @@ describe('network limits of the staff areas', () => {
     assert.equal(entries.length, 1);
     assert.equal(entries[0]!.outcome, 'refused');
     assert.match(entries[0]!.detail ?? '', /^\/admin/);
+    fixture.portal.advanceClock(REFUSAL_AUDIT_WINDOW_MS);
+    await fetchFrom(scanner, '/admin/sign-in', { method: 'POST' });
+    assert.equal((await refusals('admin', scanner)).length, 2, 'audited again in the next window');
   });
 
   test('the helpdesk has its own list, for all its routes', async () => {
@@ -94,8 +98,14 @@ describe('network limits of the staff areas', () => {
     assert.match(bad.body, /must be an IP address or a CIDR range/);
     assert.deepEqual(fixture.portal.app.runtime.settings.current().helpdesk.allowFrom, ['198.51.100.7'], 'nothing saved');
 
+    assert.equal((await fetchFrom('203.0.113.99', '/helpdesk')).status, 404, 'not listed yet');
     const good = await saveSettings(client, 'helpdesk', { 'field:allowFrom': '198.51.100.7\n203.0.113.0/24' });
     assert.doesNotMatch(good.body, /aria-invalid="true"/);
-    assert.equal((await fetchFrom('203.0.113.99', '/helpdesk')).status, 200);
+    assert.equal((await fetchFrom('203.0.113.99', '/helpdesk')).status, 200, 'in force at once');
+    const changes = await fixture.portal.app.store.audit.query({ category: 'admin', action: 'settings-change' });
+    assert.ok(
+      changes.some((entry) => entry.detail === 'helpdesk.allowFrom: ["198.51.100.7"] → ["198.51.100.7","203.0.113.0/24"]'),
+      'audited',
+    );
   });
 });
