@@ -11,6 +11,7 @@ import { breachedPasswordsSchema } from './breached-passwords-schema.ts';
 import { DEFAULT_QUESTIONS } from './default-questions.ts';
 import { type FACTORS, factorsSchema } from './factors-schema.ts';
 import { pinnedGroupFields } from './group-entry-schema.ts';
+import { menuSchema } from './menu-schema.ts';
 import { passwordPolicySchema } from './password-policy-schema.ts';
 
 const minutes = (fallback: number) =>
@@ -340,6 +341,7 @@ const runtimeShape = {
     })
     .prefault({}),
   breachedPasswords: breachedPasswordsSchema,
+  menu: menuSchema,
 };
 
 /** The settings that live in the database, validated (every section, directory included). */

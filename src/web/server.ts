@@ -30,6 +30,7 @@ import type { ServerKeys } from '../security/keys.ts';
 import { staticAssets } from './assets.ts';
 import { PAGE_CSP } from './csp.ts';
 import { BadRequest, FormExpired, NotFound } from './errors.ts';
+import { kioskLinks, kioskRedirects, rewriteKioskUrl } from './kiosk.ts';
 import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
 import { accountRoutes } from './routes/account.ts';
 import { accountFactorRoutes } from './routes/account-factors.ts';
@@ -97,6 +98,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
     // X-Forwarded-For is believed only from the configured proxies.
     trustProxy: config.server.trustedProxies.length ? config.server.trustedProxies : false,
     genReqId: () => randomBytes(6).toString('hex'),
+    rewriteUrl: rewriteKioskUrl,
   }) as unknown as FastifyInstance;
   const t = translator(options.strings);
 
@@ -145,11 +147,13 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   await app.register(fastifyView, {
     engine: { eta: viewEngine(config.ui.overridesDir) },
     templates: VIEWS,
-    defaultContext: { t, organisation: config.ui.organisation, lang: config.ui.language, asset: assets.url },
+    defaultContext: { t, organisation: config.ui.organisation, lang: config.ui.language, asset: assets.url, href: (path: string) => path },
     // Otherwise @fastify/view turns Eta's cache off whenever NODE_ENV is not 'production' and every
     // page compiles its templates again (twice the CPU per page, bench/http-throughput.ts).
     production: true,
   });
+  app.addHook('onRequest', kioskLinks);
+  app.addHook('onSend', kioskRedirects);
 
   app.setNotFoundHandler((_request, reply) => errorPage(reply, NotFound.status, t(NotFound.code)));
   app.setErrorHandler((error, request, reply) => handleError(error, request, reply, t));
@@ -163,7 +167,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   app.addHook('onSend', async (_request, reply) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
-  await app.register(menuRoutes);
+  await app.register(menuRoutes, { ctx: options.ctx });
   await app.register(enrollRoutes, { ctx: options.ctx });
   await app.register(resetRoutes, { ctx: options.ctx });
   await app.register(unlockRoutes, { ctx: options.ctx });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { changePassword } from '../../flows/change.ts';
 import type { FlowContext } from '../../flows/context.ts';
 import { readForm, secretField, textField, typedValues } from '../form-schema.ts';
+import { hiddenAs404 } from '../menu-items.ts';
 import { HONEYPOT, pageKit, prefilled, requester } from '../page-kit.ts';
 
 const changeForm = z.object({
@@ -16,6 +17,7 @@ const changeForm = z.object({
 });
 
 export async function changeRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
+  app.addHook('onRequest', hiddenAs404(ctx, 'change'));
   const { t } = ctx;
   const { form, message } = pageKit(t);
 

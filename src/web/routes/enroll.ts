@@ -6,6 +6,8 @@ import type { FlowContext } from '../../flows/context.ts';
 import { type EnrollState, enrollmentAsks, saveEnrollment, startEnrollment } from '../../flows/enroll.ts';
 import { StepOutOfOrder } from '../../flows/verification-state.ts';
 import { readForm, secretField, textField, typedValues } from '../form-schema.ts';
+import { isKiosk } from '../kiosk.ts';
+import { hiddenAs404 } from '../menu-items.ts';
 import { credentialsOf, pageKit, prefilled, requester } from '../page-kit.ts';
 
 /** Longest question a person may write themselves. */
@@ -22,6 +24,7 @@ function questionsForm(count: number) {
 }
 
 export async function enrollRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
+  app.addHook('onRequest', hiddenAs404(ctx, 'enroll'));
   const { t } = ctx;
   const { form, message, advance, finish } = pageKit(t);
 
@@ -87,7 +90,8 @@ export async function enrollRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
       heading: t('enroll.heading'),
       body: t('enroll.doneSetUpMore', { factors: more }),
       tone: 'success',
-      link: { href: '/me', text: t('enroll.setUpAtMe') },
+      // A kiosk (a logon-screen browser) has no way out of its own pages.
+      ...(isKiosk(request) ? {} : { link: { href: '/me', text: t('enroll.setUpAtMe') } }),
     });
   });
 }

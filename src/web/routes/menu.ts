@@ -1,19 +1,25 @@
 /** The start page: the menu of what a person can do, and links that open one of its pages filled in. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { MENU_ITEMS } from '../../config/menu-schema.ts';
+import type { FlowContext } from '../../flows/context.ts';
 import { choiceField, readForm, textField } from '../form-schema.ts';
+import { shownItems } from '../menu-items.ts';
 
-const menuQuery = z.object({ cmd: choiceField(['enroll', 'reset', 'unlock', 'change']), username: textField(), domain: textField(64) });
+const menuQuery = z.object({ cmd: choiceField(MENU_ITEMS), username: textField(), domain: textField(64) });
 
-export async function menuRoutes(app: FastifyInstance) {
+export async function menuRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
   app.get('/', async (request, reply) => {
     const read = readForm(menuQuery, request.query);
-    // A link of the form /?cmd=enroll&username=jsmith&domain=CORP opens that page filled in.
-    if (read.ok && read.values.cmd) {
+    const items = shownItems(ctx);
+    // A link of the form /?cmd=enroll&username=jsmith&domain=CORP (or Netwrix's
+    // /pwreset/apr.dll?cmd=…, kiosk.ts) opens that page filled in; an unknown or hidden cmd, the menu.
+    const cmd = read.ok ? read.values.cmd : undefined;
+    if (read.ok && cmd && items.includes(cmd)) {
       const params = new URLSearchParams();
       for (const name of ['username', 'domain'] as const) if (read.values[name]) params.set(name, read.values[name]);
-      return reply.redirect(`/${read.values.cmd}${params.size ? `?${params}` : ''}`, 303);
+      return reply.redirect(`/${cmd}${params.size ? `?${params}` : ''}`, 303);
     }
-    return reply.view('menu', {});
+    return reply.view('menu', { items });
   });
 }

@@ -4,12 +4,14 @@ import { z } from 'zod';
 import type { FlowContext } from '../../flows/context.ts';
 import { completeReset } from '../../flows/reset.ts';
 import { readForm, secretField } from '../form-schema.ts';
+import { hiddenAs404 } from '../menu-items.ts';
 import { pageKit, requester } from '../page-kit.ts';
 import { verificationPages } from './verification-pages.ts';
 
 const newPasswordForm = z.object({ password: secretField(), confirm: secretField() });
 
 export async function resetRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
+  app.addHook('onRequest', hiddenAs404(ctx, 'reset'));
   const { t } = ctx;
   const { message, finish } = pageKit(t);
   const pages = verificationPages(ctx, 'reset');

@@ -2,10 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { FlowContext } from '../../flows/context.ts';
 import { completeUnlock } from '../../flows/unlock.ts';
+import { hiddenAs404 } from '../menu-items.ts';
 import { pageKit, requester } from '../page-kit.ts';
 import { verificationPages } from './verification-pages.ts';
 
 export async function unlockRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
+  app.addHook('onRequest', hiddenAs404(ctx, 'unlock'));
   const { t } = ctx;
   const { message, finish } = pageKit(t);
   const pages = verificationPages(ctx, 'unlock');
