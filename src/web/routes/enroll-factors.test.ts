@@ -138,3 +138,16 @@ test('a wrong password looks the same whether or not the account has an app', as
   assert.equal(shape(a.page), shape(b.page));
   assert.doesNotMatch(a.page.body, /authenticator/);
 });
+
+test('the app and recovery codes are set up only after the answers are saved; without an app there is no code step', async () => {
+  const user = await fixture.person();
+  const { client, page } = await enrollSignIn(user);
+  assert.match(page.body, /Your security questions/, 'without an app, the password opens enrollment as before');
+  const csrf = csrfOf(page);
+  assert.equal((await client.post('/enroll/totp', {}, { csrf })).status, 409, 'binding before the answers');
+  assert.equal((await client.post('/enroll/recovery-codes', {}, { csrf })).status, 409, 'codes before the answers');
+  assert.equal((await client.post('/enroll/code', { code: '123456' }, { csrf })).status, 409, 'no code step without an app');
+  const guid = (await fixture.portal.app.directory.findUser(user.sam))!.guid;
+  assert.equal(await fixture.portal.app.store.totp.get(guid), null);
+  assert.deepEqual(await selfService(user.sam, 'recovery-codes-generated'), []);
+});
