@@ -36,7 +36,7 @@ export async function signInToAccount(ctx: FlowContext, input: Credentials, requ
   }
   const { user } = result;
   const session = openSession(ctx, user);
-  const stepUp = await stepUpFor(ctx, session);
+  const stepUp = await stepUpFor(ctx, { guid: session.guid, sam: session.sam }, session);
   await ctx.audit.record({
     actor: user.samAccountName,
     actorGuid: user.guid,

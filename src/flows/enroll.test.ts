@@ -88,7 +88,7 @@ test('own questions only when the admin allows them, and of a sensible length', 
 });
 
 test('enrollment asks for what the factor policy uses: without one, questions and addresses as before', () => {
-  assert.deepEqual(enrollmentAsks(config), { questions: 3, addresses: true, addressRequired: true, setUpAtMe: [] });
+  assert.deepEqual(enrollmentAsks(config), { questions: 3, addresses: true, addressRequired: true, setUpAfter: [] });
   // Passkeys are offered only where browsers allow them: a host name over HTTPS.
   const withPolicy = (factors: unknown) =>
     configSchema.parse({
@@ -101,12 +101,12 @@ test('enrollment asks for what the factor policy uses: without one, questions an
     reset: [{ need: 2, of: ['code', 'totp', 'recovery'] }],
     unlock: [{ need: 1, of: ['totp'] }],
   });
-  assert.deepEqual(enrollmentAsks(appAndCode), { questions: 0, addresses: true, addressRequired: false, setUpAtMe: ['totp', 'recovery'] });
+  assert.deepEqual(enrollmentAsks(appAndCode), { questions: 0, addresses: true, addressRequired: false, setUpAfter: ['totp', 'recovery'] });
   assert.deepEqual(
     enrollmentErrors(appAndCode, { answers: [], email: '', mobile: '' }),
     [],
     'no questions to answer, and an address is not required when the app and a recovery code can do without one',
   );
   const passkeyOnly = withPolicy({ offered: ['passkey', 'questions'], reset: [{ need: 1, of: ['passkey'] }], unlock: [{ need: 1, of: ['passkey'] }] });
-  assert.deepEqual(enrollmentAsks(passkeyOnly), { questions: 0, addresses: false, addressRequired: false, setUpAtMe: ['passkey'] }, 'offered but unused');
+  assert.deepEqual(enrollmentAsks(passkeyOnly), { questions: 0, addresses: false, addressRequired: false, setUpAfter: ['passkey'] }, 'offered but unused');
 });

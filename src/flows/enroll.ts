@@ -10,27 +10,38 @@ import { bareAddress } from '../notify/address.ts';
 import { parseMobile } from '../notify/phone.ts';
 import { hashAnswer, normalizeAnswer } from '../security/answers.ts';
 import type { Policy } from '../settings/policy.ts';
+import { checkStepUpCode, type StepUp, type StepUpOutcome, stepUpFor } from './account-factors.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { type Factor, factorPolicy, factorsInUse, required } from './factor-policy.ts';
 import { clearFailures } from './failure-limits.ts';
 import { type Credentials, recordSignInFailure, signIn } from './sign-in.ts';
 import { accountNameKeys } from './typed-name.ts';
+import { StepOutOfOrder } from './verification-state.ts';
 
-/** A signed-in enrollment, kept server-side in the session until the answers are saved. */
+/** A signed-in enrollment, kept server-side in the session until the answers are saved and what follows is set up. */
 export interface EnrollState {
   user: { guid: string; sam: string; upn: string | null; displayName: string | null };
   /** The directory's addresses, offered as defaults. */
   directoryEmail: string | null;
   directoryMobile: string | null;
+  /** Set once the answers are saved: the app and recovery codes may be set up until expiresAt. */
+  saved?: boolean;
   expiresAt: number;
 }
+
+/** An enrollment whose password was right, waiting for a code from the user's authenticator app. */
+export type EnrollStepUp = StepUp<EnrollState>;
 
 /** How long the question page may stay open after signing in. */
 export const ENROLL_LIFETIME_MS = 20 * 60_000;
 
-export type EnrollSignIn = { ok: true; state: EnrollState } | { ok: false; error: LatchkeyError };
+export type EnrollSignIn = { ok: true; state: EnrollState; stepUp: null } | { ok: true; stepUp: EnrollStepUp } | { ok: false; error: LatchkeyError };
 
-/** Signs in for enrollment; privileged accounts are told at once that self-service is not for them. */
+/**
+ * Signs in for enrollment; privileged accounts are told at once that self-service is not for them.
+ * A user with an authenticator app bound must type a code from it too (the step /me asks for):
+ * otherwise the password alone could replace their answers and addresses.
+ */
 export async function startEnrollment(ctx: FlowContext, input: Credentials, requester: Requester): Promise<EnrollSignIn> {
   const result = await signIn(ctx, input, requester);
   if (!result.ok) {
@@ -52,19 +63,29 @@ export async function startEnrollment(ctx: FlowContext, input: Credentials, requ
       return { ok: false, error: AccountProtected({}) };
     }
   }
-  return {
-    ok: true,
-    state: {
-      user: { guid: user.guid, sam: user.samAccountName, upn: user.userPrincipalName, displayName: user.displayName },
-      directoryEmail: user.mail,
-      directoryMobile: user.mobile,
-      expiresAt: ctx.now() + ENROLL_LIFETIME_MS,
-    },
+  const state: EnrollState = {
+    user: { guid: user.guid, sam: user.samAccountName, upn: user.userPrincipalName, displayName: user.displayName },
+    directoryEmail: user.mail,
+    directoryMobile: user.mobile,
+    expiresAt: ctx.now() + ENROLL_LIFETIME_MS,
   };
+  const stepUp = await stepUpFor(ctx, { guid: user.guid, sam: user.samAccountName }, state);
+  return stepUp ? { ok: true, stepUp } : { ok: true, state, stepUp: null };
 }
 
-/** A factor set up in the account pages rather than at enrollment. */
-type SetUpElsewhere = 'totp' | 'passkey' | 'recovery';
+/** The enrollment's second step, as /me's: wrong and replayed codes count toward the portal lockout. */
+export async function checkEnrollStepUp(
+  ctx: FlowContext,
+  pending: EnrollStepUp | undefined,
+  code: string,
+  requester: Requester,
+): Promise<StepUpOutcome<EnrollState>> {
+  if (!pending || pending.expiresAt <= ctx.now()) throw StepOutOfOrder({});
+  return checkStepUpCode(ctx, pending, code, requester, 'enroll');
+}
+
+/** A factor set up after the answers are saved: the app and recovery codes at once, passkeys (which need script) at /me. */
+type SetUpAfter = 'totp' | 'passkey' | 'recovery';
 
 type EnrollPolicy = Pick<Policy, 'enrollment' | 'verification' | 'factors' | 'server'>;
 
@@ -76,8 +97,8 @@ export interface EnrollmentAsks {
   addresses: boolean;
   /** Whether an address is required (some rule cannot pass without a code). */
   addressRequired: boolean;
-  /** Factors the policy uses that are set up at /me, not here. */
-  setUpAtMe: SetUpElsewhere[];
+  /** Factors the policy uses that are set up after the answers are saved. */
+  setUpAfter: SetUpAfter[];
 }
 
 /**
@@ -91,7 +112,7 @@ export function enrollmentAsks(policy: EnrollPolicy): EnrollmentAsks {
     questions: used.includes('questions') ? policy.enrollment.questionsToEnroll : 0,
     addresses: used.includes('code'),
     addressRequired: ['reset', 'unlock'].some((kind) => required(factors, [factors[kind as 'reset' | 'unlock']], 'code')),
-    setUpAtMe: used.filter((factor): factor is SetUpElsewhere => factor === 'totp' || factor === 'passkey' || factor === 'recovery'),
+    setUpAfter: used.filter((factor): factor is SetUpAfter => factor === 'totp' || factor === 'passkey' || factor === 'recovery'),
   };
 }
 

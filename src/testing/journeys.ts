@@ -31,7 +31,7 @@ export async function enroll(client: WebClient, account: { sam: string; password
   if (contacts.mobile !== undefined) fields.mobile = contacts.mobile;
   else fields.mobile = /id="mobile" name="mobile" value="([^"]*)"/.exec(questions.body)?.[1] ?? '';
   const done = await client.submit('/enroll/questions', fields);
-  assert.match(done.body, /You are set up/, 'enrolled');
+  assert.match(done.body, /You are set up|Your answers and addresses are saved/, 'enrolled');
   return done;
 }
 

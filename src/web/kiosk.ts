@@ -28,7 +28,7 @@ export function fromKiosk(url: string): string | undefined {
   if (!path.startsWith(KIOSK_PREFIX)) return undefined;
   const file = path.slice(KIOSK_PREFIX.length);
   if (MENU_FILES.has(file)) return `/${query}`;
-  const page = /^([a-z]+)(\/[a-z]+)?\.html$/.exec(file);
+  const page = /^([a-z]+)((?:\/[a-z]+(?:-[a-z]+)*)*)\.html$/.exec(file);
   if (!page || !KIOSK_FLOWS.has(page[1]!)) return undefined;
   return `/${page[1]}${page[2] ?? ''}${query}`;
 }
@@ -37,7 +37,7 @@ export function fromKiosk(url: string): string | undefined {
 export function toKiosk(url: string): string | undefined {
   const [path, query] = splitQuery(url);
   if (path === '/') return `${KIOSK_PREFIX}index.html${query}`;
-  const page = /^\/([a-z]+)(\/[a-z]+)?$/.exec(path);
+  const page = /^\/([a-z]+)((?:\/[a-z]+(?:-[a-z]+)*)*)$/.exec(path);
   if (!page || !KIOSK_FLOWS.has(page[1]!)) return undefined;
   return `${KIOSK_PREFIX}${page[1]}${page[2] ?? ''}.html${query}`;
 }

@@ -38,6 +38,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { changeRoutes } from './routes/change.ts';
 import { demoRoutes, type Outbox } from './routes/demo.ts';
 import { enrollRoutes } from './routes/enroll.ts';
+import { enrollFactorRoutes } from './routes/enroll-factors.ts';
 import { helpdeskRoutes } from './routes/helpdesk.ts';
 import { helpdeskCallerRoutes } from './routes/helpdesk-caller.ts';
 import { menuRoutes } from './routes/menu.ts';
@@ -169,6 +170,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   });
   await app.register(menuRoutes, { ctx: options.ctx });
   await app.register(enrollRoutes, { ctx: options.ctx });
+  await app.register(enrollFactorRoutes, { ctx: options.ctx });
   await app.register(resetRoutes, { ctx: options.ctx });
   await app.register(unlockRoutes, { ctx: options.ctx });
   await app.register(changeRoutes, { ctx: options.ctx });

@@ -8,7 +8,7 @@ import type { Session } from 'fastify';
 import type { AccountSession } from '../flows/account.ts';
 import type { AccountStepUp } from '../flows/account-factors.ts';
 import type { AdminSession } from '../flows/admin/sign-in.ts';
-import type { EnrollState } from '../flows/enroll.ts';
+import type { EnrollState, EnrollStepUp } from '../flows/enroll.ts';
 import type { OperatorSession } from '../flows/helpdesk-guard.ts';
 import type { PendingPasskey } from '../flows/passkey-management.ts';
 import type { PendingTotp } from '../flows/totp.ts';
@@ -18,15 +18,17 @@ declare module 'fastify' {
   interface Session {
     /** A reset or unlock in progress. */
     flow?: VerificationState;
-    /** An enrollment between signing in and saving the answers. */
+    /** An enrollment between signing in and saving the answers, then setting up the app and recovery codes. */
     enroll?: EnrollState;
+    /** An enrollment whose password was right, waiting for a code from the user's authenticator app. */
+    enrollStepUp?: EnrollStepUp;
     /** A user signed in to their account pages. */
     account?: AccountSession;
     /** A passkey registration begun on /me/passkeys, until the browser's answer comes. */
     passkeyRegistration?: PendingPasskey;
     /** A sign-in to the account pages whose password was right, waiting for a code from the authenticator app. */
     accountStepUp?: AccountStepUp;
-    /** An authenticator app being bound in the account pages, until its first code. */
+    /** An authenticator app being bound (in the account pages or at enrollment), until its first code. */
     totpBinding?: PendingTotp;
     /** Recovery codes just made, kept for their one download. */
     recoveryCodes?: string[];

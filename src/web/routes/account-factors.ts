@@ -3,10 +3,10 @@
  * authenticator app), binding, replacing and removing the app, and recovery codes (shown once,
  * downloadable once as a text file). Every page works without script: the QR code is inline SVG.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { activeUser } from '../../flows/account.ts';
-import { bindOwnTotp, checkStepUpCode, removeOwnTotp } from '../../flows/account-factors.ts';
+import { bindOwnTotp, checkAccountStepUp, removeOwnTotp } from '../../flows/account-factors.ts';
 import type { FlowContext } from '../../flows/context.ts';
 import { generateRecoveryCodes } from '../../flows/recovery-codes.ts';
 import { beginTotpBinding, hasTotp, type TotpBindingView, totpBindingView } from '../../flows/totp.ts';
@@ -14,7 +14,7 @@ import { choiceField, readForm, textField } from '../form-schema.ts';
 import { pageKit, requester } from '../page-kit.ts';
 import { accountPages } from './account.ts';
 
-const codeForm = z.object({ code: textField(32) });
+export const codeForm = z.object({ code: textField(32) });
 const confirmForm = z.object({ confirm: choiceField(['yes']) });
 
 export async function accountFactorRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
@@ -23,13 +23,14 @@ export async function accountFactorRoutes(app: FastifyInstance, { ctx }: { ctx: 
   const { profilePage, codePage } = accountPages(ctx);
   const csrf = { preHandler: app.csrfProtection };
 
+  const totpPaths = { confirm: '/me/totp/confirm', back: { href: '/me', text: t('totp.cancel') } };
   const bindingPage = (reply: FastifyReply, view: TotpBindingView, replacing: boolean, errors: { field: string; code: string }[] = []) =>
-    form(reply, 'account-totp', { view, replacing, errors });
+    form(reply, 'account-totp', { view, replacing, errors, paths: totpPaths });
 
   app.post('/me/sign-in/code', csrf, async (request, reply) => {
     const read = readForm(codeForm, request.body);
     if (!read.ok) return codePage(reply, read.errors);
-    const checked = await checkStepUpCode(ctx, request.session.get('accountStepUp'), read.values.code, requester(request));
+    const checked = await checkAccountStepUp(ctx, request.session.get('accountStepUp'), read.values.code, requester(request));
     if (checked.outcome === 'accepted') {
       await advance(request, 'account', checked.session);
       return reply.redirect('/me', 303);
@@ -57,7 +58,7 @@ export async function accountFactorRoutes(app: FastifyInstance, { ctx }: { ctx: 
     const read = readForm(codeForm, request.body);
     const replacing = await hasTotp(ctx, user.guid);
     if (!read.ok) return bindingPage(reply, await totpBindingView(ctx, pending), replacing, read.errors);
-    const outcome = await bindOwnTotp(ctx, user, pending, read.values.code, requester(request));
+    const outcome = await bindOwnTotp(ctx, { guid: user.guid, sam: user.samAccountName }, pending, read.values.code, requester(request));
     if (outcome === 'wrong') return bindingPage(reply, await totpBindingView(ctx, pending), replacing, [{ field: 'code', code: 'LK_TOTP_CODE_WRONG' }]);
     request.session.set('totpBinding', undefined);
     if (outcome === 'expired') return profilePage(reply, request, { errors: [{ field: 'code', code: 'LK_TOTP_BINDING_EXPIRED' }] });
@@ -83,16 +84,23 @@ export async function accountFactorRoutes(app: FastifyInstance, { ctx }: { ctx: 
     const user = await activeUser(ctx, request.session.get('account'));
     const codes = await generateRecoveryCodes(ctx, { guid: user.guid, sam: user.samAccountName }, requester(request));
     request.session.set('recoveryCodes', codes);
-    return form(reply, 'account-recovery-codes', { codes });
+    return form(reply, 'account-recovery-codes', {
+      codes,
+      paths: { download: '/me/recovery-codes/download', done: { href: '/me', text: t('recoveryCodes.done') } },
+    });
   });
 
   app.post('/me/recovery-codes/download', csrf, async (request, reply) => {
     const user = await activeUser(ctx, request.session.get('account'));
     const codes = request.session.get('recoveryCodes');
     if (!codes) return profilePage(reply, request, { errors: [{ field: 'recoveryCodes', code: 'LK_RECOVERY_CODES_SHOWN_ONCE' }] });
-    // One download: afterwards the codes exist only as hashes.
-    request.session.set('recoveryCodes', undefined);
-    const text = [t('recoveryCodes.fileIntro', { organisation: ctx.policy.ui.organisation, account: user.samAccountName }), '', ...codes, ''].join('\n');
-    return reply.header('content-type', 'text/plain; charset=utf-8').header('content-disposition', 'attachment; filename="recovery-codes.txt"').send(text);
+    return recoveryCodesFile(ctx, request, reply, codes, user.samAccountName);
   });
+}
+
+/** The one download of recovery codes just made (in /me or at enrollment): afterwards they exist only as hashes. */
+export function recoveryCodesFile(ctx: FlowContext, request: FastifyRequest, reply: FastifyReply, codes: string[], account: string) {
+  request.session.set('recoveryCodes', undefined);
+  const text = [ctx.t('recoveryCodes.fileIntro', { organisation: ctx.policy.ui.organisation, account }), '', ...codes, ''].join('\n');
+  return reply.header('content-type', 'text/plain; charset=utf-8').header('content-disposition', 'attachment; filename="recovery-codes.txt"').send(text);
 }

@@ -39,7 +39,8 @@ export function accountPages(ctx: FlowContext) {
       return form(reply, 'account', { profile, user, factorStatus: factorStatusOf, notice: extra.notice, errors: extra.errors ?? [], values: {} });
     },
     /** The second step of a sign-in with an authenticator app: a code from it. */
-    codePage: (reply: FastifyReply, errors: FieldError[] = []) => form(reply, 'account-code', { errors }),
+    codePage: (reply: FastifyReply, errors: FieldError[] = []) =>
+      form(reply, 'account-code', { action: '/me/sign-in/code', heading: ctx.t('account.signInHeading'), errors }),
   };
 }
 

@@ -6,7 +6,6 @@ import type { FlowContext } from '../../flows/context.ts';
 import { type EnrollState, enrollmentAsks, saveEnrollment, startEnrollment } from '../../flows/enroll.ts';
 import { StepOutOfOrder } from '../../flows/verification-state.ts';
 import { readForm, secretField, textField, typedValues } from '../form-schema.ts';
-import { isKiosk } from '../kiosk.ts';
 import { hiddenAs404 } from '../menu-items.ts';
 import { credentialsOf, pageKit, prefilled, requester } from '../page-kit.ts';
 
@@ -35,6 +34,11 @@ export async function enrollRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
     if (errors) return form(reply, 'enroll', { values, errors });
     const result = await startEnrollment(ctx, credentials, requester(request));
     if (!result.ok) return form(reply, 'enroll', { values, errors: [{ field: 'password', code: result.error.code }] }, 200);
+    // With an authenticator app bound, a code from it too (enroll-factors.ts), as /me asks.
+    if (result.stepUp) {
+      await advance(request, 'enrollStepUp', result.stepUp);
+      return reply.redirect('/enroll/code', 303);
+    }
     await advance(request, 'enroll', result.state);
     return reply.redirect('/enroll/questions', 303);
   });
@@ -81,17 +85,12 @@ export async function enrollRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
       answers.forEach((slot, i) => (values[`question${i}`] = slot.question));
       return questionsPage(reply, state, values, result.errors);
     }
-    await finish(request, 'enroll');
-    const { setUpAtMe } = enrollmentAsks(ctx.policy);
-    if (!setUpAtMe.length) return message(reply, t('enroll.heading'), t('enroll.done'), 'success');
-    // The app, passkeys and recovery codes are set up where the person is signed in.
-    const more = setUpAtMe.map((factor) => t(`verify.factorName.${factor}`)).join(', ');
-    return reply.view('message', {
-      heading: t('enroll.heading'),
-      body: t('enroll.doneSetUpMore', { factors: more }),
-      tone: 'success',
-      // A kiosk (a logon-screen browser) has no way out of its own pages.
-      ...(isKiosk(request) ? {} : { link: { href: '/me', text: t('enroll.setUpAtMe') } }),
-    });
+    if (!enrollmentAsks(ctx.policy).setUpAfter.length) {
+      await finish(request, 'enroll');
+      return message(reply, t('enroll.heading'), t('enroll.done'), 'success');
+    }
+    // The app and recovery codes are set up next, while the enrollment lasts (enroll-factors.ts).
+    await advance(request, 'enroll', { ...state, saved: true });
+    return reply.redirect('/enroll/more', 303);
   });
 }

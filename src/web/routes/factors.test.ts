@@ -183,16 +183,17 @@ describe('enrollment and /me under a policy without questions', () => {
   });
   after(() => portal.close());
 
-  test('enrollment asks for an address and no questions, then points to /me for the app; /me says what is missing', async () => {
+  test('enrollment asks for an address and no questions, then offers the app; /me says what is missing', async () => {
     const user = await fixture.person();
     const browser = client(portal);
     await browser.get('/enroll');
     const form = await browser.submit('/enroll', { username: user.sam, domain: '', password: user.password });
     assert.match(form.body, /<h1>Where to send codes<\/h1>/);
     assert.doesNotMatch(form.body, /name="answer0"/, 'no questions when no rule uses them');
-    const done = await browser.submit('/enroll/questions', { email: `${user.sam}@example.test`, mobile: '' });
-    assert.match(done.body, /set up these at My account: an authenticator app/);
-    assert.match(done.body, /<a href="\/me">/);
+    const more = await browser.submit('/enroll/questions', { email: `${user.sam}@example.test`, mobile: '' });
+    assert.match(more.body, /<form method="post" action="\/enroll\/totp">/, 'the app is offered right away');
+    assert.doesNotMatch(more.body, /Make recovery codes now/, 'recovery codes are not part of this policy');
+    assert.match((await browser.submit('/enroll/done', {})).body, /You are set up/);
 
     await browser.get('/me');
     const me = await browser.submit('/me/sign-in', { username: user.sam, domain: '', password: user.password });
