@@ -29,7 +29,7 @@ export async function directoryChecks(config: Config, loaded: LoadedSettings, no
       connected ||= check.connected;
       report(check.result);
     }
-    const later = ['privileges', 'delegation', 'lockout', 'groups', 'policy'];
+    const later = ['privileges', 'delegation', 'lockout', 'protected', 'groups', 'policy'];
     if (!connected) return skip(report, ['service', ...later], 'no DC could be reached over trusted TLS');
     let info: DomainInfo;
     try {
@@ -40,7 +40,7 @@ export async function directoryChecks(config: Config, loaded: LoadedSettings, no
       report(failure('service', error, ServiceAccountRejected.is(error) ? [fix] : []));
       return skip(report, later, 'the service account did not bind');
     }
-    await accountChecks(directory, diagnostics, info, loaded.settings.directory, report);
+    await accountChecks(directory, diagnostics, info, loaded.settings.directory, loaded.settings.protection.allowProtectedAccounts, report);
     report(await groupsCheck(directory, { group: config.admin.group, sid: loaded.adminGroupSid }, loaded.settings));
     report(policyHintsCheck(info.policyHintsOid));
   } finally {

@@ -1,0 +1,54 @@
+/**
+ * Privileged accounts, when the portal serves them: AD gives them AdminSDHolder's DACL (SDProp),
+ * not their OU's, so the service account's three rights must be granted on AdminSDHolder too.
+ */
+import { assessHolder, type RightFinding } from '../../directory/delegation.ts';
+import { adminSdHolderDn, downLevelName, type Grantee, holderGrantInstructions, SDPROP_NOW } from '../../directory/delegation-commands.ts';
+import type { DirectoryDiagnostics } from '../../directory/diagnostics.ts';
+import { parseSecurityDescriptor } from '../../directory/security-descriptor.ts';
+import { type CheckResult, failure, result } from './report.ts';
+
+/** The rights on AdminSDHolder when protected accounts are allowed; a note that it is not checked otherwise. */
+export async function protectedAccountsCheck(
+  diagnostics: DirectoryDiagnostics,
+  baseDn: string,
+  sids: ReadonlySet<string>,
+  grantee: Grantee,
+  allowed: boolean,
+): Promise<CheckResult> {
+  if (!allowed) {
+    return result('PASS', 'protected', 'privileged (AdminSDHolder-protected) accounts may not use the portal: not checked', [
+      'protection.allowProtectedAccounts is off; turning it on needs the rights on AdminSDHolder, which this check then verifies',
+    ]);
+  }
+  const holder = adminSdHolderDn(baseDn);
+  let findings: RightFinding[];
+  try {
+    const descriptor = await diagnostics.securityDescriptor(holder);
+    findings = assessHolder(descriptor ? parseSecurityDescriptor(descriptor).dacl : 'unreadable', sids);
+  } catch (error) {
+    return failure('protected', error);
+  }
+  const evidence = findings.map((finding) => `${finding.right.name}: ${finding.state} (${finding.evidence})`);
+  const name = downLevelName(grantee);
+  const missing = findings.filter((finding) => finding.state !== 'granted').map((finding) => finding.right);
+  if (missing.length === 0) {
+    return result(
+      'PASS',
+      'protected',
+      `${holder}: ${name} holds ${findings.map((finding) => finding.right.name).join(', ')} (privileged accounts can be reset)`,
+      [...evidence, SDPROP_NOW[0]!],
+    );
+  }
+  return result(
+    'FAIL',
+    'protected',
+    `${holder}: ${name} lacks ${missing.map((right) => right.name).join(', ')}: privileged accounts are allowed but cannot be reset`,
+    [
+      ...evidence,
+      'fix: grant what is missing on AdminSDHolder:',
+      ...holderGrantInstructions(holder, grantee, missing).map((line) => `  ${line}`),
+      ...SDPROP_NOW,
+    ],
+  );
+}
