@@ -92,7 +92,7 @@ export function holderGrantInstructions(holder: string, grantee: Grantee, rights
  * runProtectAdminGroupsTask on the rootDSE of the PDC emulator runs it at once.
  */
 export const SDPROP_NOW = [
-  'AD copies these rights onto the protected accounts within an hour (SDProp); to run it now, on the PDC emulator:',
+  "AD applies AdminSDHolder's rights to the protected accounts within an hour (SDProp); to run SDProp now, set runProtectAdminGroupsTask to 1 on the rootDSE of the PDC emulator (PowerShell there):",
   "  $root = [ADSI]'LDAP://RootDSE'; $root.Put('runProtectAdminGroupsTask', 1); $root.SetInfo()",
   '  (or in ldp: Browse > Modify, DN empty, attribute runProtectAdminGroupsTask, value 1, Replace)',
 ];

@@ -7,11 +7,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { adminSdHolderDn } from '../../directory/delegation-commands.ts';
+import type { DirectoryDiagnostics } from '../../directory/diagnostics.ts';
 import { bindAs, devDomain, emulateSdProp, freshPassword, grantOnAdminSdHolder, readAttribute, readDacl } from '../../testing/dev-domain.ts';
 import { enrollInStore, resetPassword, verify } from '../../testing/journeys.ts';
 import { portalFixture } from '../../testing/portal.ts';
 import { webClient } from '../../testing/web-client.ts';
 import { runDoctor } from '../doctor.ts';
+import { protectedAccountsCheck } from './protected-accounts.ts';
 
 const facts = devDomain();
 const fixture = portalFixture({ protection: { allowProtectedAccounts: true } });
@@ -72,5 +74,23 @@ describe('protected accounts allowed', () => {
       await restore();
     }
     assert.deepEqual(await readDacl(fixture.admin, holder), original, "AdminSDHolder's DACL is back as it was");
+  });
+});
+
+describe('the check on its own', () => {
+  const sids = new Set([facts.serviceAccount.sid]);
+  const grantee = { netbiosDomain: 'LATCHKEY', samAccountName: facts.serviceAccount.sam };
+  const unreadable = { securityDescriptor: async () => null } as unknown as DirectoryDiagnostics;
+
+  test('with protected accounts not allowed it says so and reads nothing', async () => {
+    const check = await protectedAccountsCheck(unreadable, facts.baseDn, sids, grantee, false);
+    assert.equal(check.status, 'PASS');
+    assert.match(check.summary, /may not use the portal: not checked/);
+  });
+
+  test('an AdminSDHolder the service account cannot read is a warning, not a grant to paste', async () => {
+    const check = await protectedAccountsCheck(unreadable, facts.baseDn, sids, grantee, true);
+    assert.equal(check.status, 'WARN');
+    assert.ok(!check.details.some((line) => line.includes('dsacls')), check.details.join('\n'));
   });
 });

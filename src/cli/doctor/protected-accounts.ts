@@ -31,24 +31,30 @@ export async function protectedAccountsCheck(
   }
   const evidence = findings.map((finding) => `${finding.right.name}: ${finding.state} (${finding.evidence})`);
   const name = downLevelName(grantee);
-  const missing = findings.filter((finding) => finding.state !== 'granted').map((finding) => finding.right);
-  if (missing.length === 0) {
+  const missing = findings.filter((finding) => finding.state === 'missing').map((finding) => finding.right);
+  if (missing.length) {
     return result(
-      'PASS',
+      'FAIL',
       'protected',
-      `${holder}: ${name} holds ${findings.map((finding) => finding.right.name).join(', ')} (privileged accounts can be reset)`,
-      [...evidence, SDPROP_NOW[0]!],
+      `${holder}: ${name} lacks ${missing.map((right) => right.name).join(', ')}: privileged accounts are allowed but cannot be reset`,
+      [
+        ...evidence,
+        'fix: grant what is missing on AdminSDHolder:',
+        ...holderGrantInstructions(holder, grantee, missing).map((line) => `  ${line}`),
+        ...SDPROP_NOW,
+      ],
     );
   }
-  return result(
-    'FAIL',
-    'protected',
-    `${holder}: ${name} lacks ${missing.map((right) => right.name).join(', ')}: privileged accounts are allowed but cannot be reset`,
-    [
+  if (findings.some((finding) => finding.state === 'unknown')) {
+    return result('WARN', 'protected', `${holder}: could not verify the rights of ${name} for privileged accounts`, [
       ...evidence,
-      'fix: grant what is missing on AdminSDHolder:',
-      ...holderGrantInstructions(holder, grantee, missing).map((line) => `  ${line}`),
-      ...SDPROP_NOW,
-    ],
+      'fix: let the service account read AdminSDHolder (Read permissions, granted to Authenticated Users by default)',
+    ]);
+  }
+  return result(
+    'PASS',
+    'protected',
+    `${holder}: ${name} holds ${findings.map((finding) => finding.right.name).join(', ')} (privileged accounts can be reset)`,
+    [...evidence, ...SDPROP_NOW],
   );
 }
