@@ -5,13 +5,18 @@
  * doctor passes. AdminSDHolder is shared: its DACL is put back after.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { loadConfig } from '../../config/load.ts';
 import { adminSdHolderDn } from '../../directory/delegation-commands.ts';
 import type { DirectoryDiagnostics } from '../../directory/diagnostics.ts';
 import { bindAs, devDomain, emulateSdProp, freshPassword, grantOnAdminSdHolder, readAttribute, readDacl } from '../../testing/dev-domain.ts';
 import { enrollInStore, resetPassword, verify } from '../../testing/journeys.ts';
 import { portalFixture } from '../../testing/portal.ts';
 import { webClient } from '../../testing/web-client.ts';
+import { devDirectorySettings } from '../demo.ts';
 import { runDoctor } from '../doctor.ts';
 import { protectedAccountsCheck } from './protected-accounts.ts';
 
@@ -51,6 +56,7 @@ describe('protected accounts allowed', () => {
     assert.deepEqual(protectedLine(before, 'FAIL'), [
       `FAIL  protected   ${holder}: ${account} lacks Reset Password, Write lockoutTime, Write pwdLastSet: privileged accounts are allowed but cannot be reset`,
     ]);
+    assert.ok(before.includes('      allowed by protection.allowProtectedAccounts'), before.join('\n'));
     for (const grant of ['CA;Reset Password', 'WP;lockoutTime', 'WP;pwdLastSet']) {
       assert.ok(before.includes(`          dsacls "${holder}" /G "${account}:${grant}"`), `${grant}\n${before.join('\n')}`);
     }
@@ -77,19 +83,42 @@ describe('protected accounts allowed', () => {
   });
 });
 
+describe('a helpdesk group allowed to act on privileged accounts', () => {
+  test('needs the same rights on AdminSDHolder, so the doctor checks them', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-doctor-'));
+    try {
+      const config = loadConfig({
+        env: {},
+        base: {
+          dataDir,
+          server: { behindTlsProxy: true },
+          directory: devDirectorySettings(facts),
+          helpdesk: { groups: [{ group: facts.helpdesk.group, scopes: [facts.ous.staff], allowProtected: true }] },
+        },
+      });
+      const lines: string[] = [];
+      await runDoctor(config, { env: {}, out: (line) => lines.push(line) });
+      assert.equal(protectedLine(lines, 'FAIL').length, 1, lines.join('\n'));
+      assert.ok(lines.includes(`      allowed by allowProtected of helpdesk group ${JSON.stringify(facts.helpdesk.group)}`), lines.join('\n'));
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the check on its own', () => {
   const sids = new Set([facts.serviceAccount.sid]);
   const grantee = { netbiosDomain: 'LATCHKEY', samAccountName: facts.serviceAccount.sam };
   const unreadable = { securityDescriptor: async () => null } as unknown as DirectoryDiagnostics;
 
   test('with protected accounts not allowed it says so and reads nothing', async () => {
-    const check = await protectedAccountsCheck(unreadable, facts.baseDn, sids, grantee, false);
+    const check = await protectedAccountsCheck(unreadable, facts.baseDn, sids, grantee, []);
     assert.equal(check.status, 'PASS');
     assert.match(check.summary, /may not use the portal: not checked/);
   });
 
   test('an AdminSDHolder the service account cannot read is a warning, not a grant to paste', async () => {
-    const check = await protectedAccountsCheck(unreadable, facts.baseDn, sids, grantee, true);
+    const check = await protectedAccountsCheck(unreadable, facts.baseDn, sids, grantee, ['protection.allowProtectedAccounts']);
     assert.equal(check.status, 'WARN');
     assert.ok(!check.details.some((line) => line.includes('dsacls')), check.details.join('\n'));
   });

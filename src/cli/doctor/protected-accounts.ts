@@ -8,17 +8,20 @@ import type { DirectoryDiagnostics } from '../../directory/diagnostics.ts';
 import { parseSecurityDescriptor } from '../../directory/security-descriptor.ts';
 import { type CheckResult, failure, result } from './report.ts';
 
-/** The rights on AdminSDHolder when protected accounts are allowed; a note that it is not checked otherwise. */
+/**
+ * The rights on AdminSDHolder when a setting (`allowedBy`: self-service's allowProtectedAccounts,
+ * a helpdesk group's allowProtected) lets privileged accounts be reset; a note that it is not checked otherwise.
+ */
 export async function protectedAccountsCheck(
   diagnostics: DirectoryDiagnostics,
   baseDn: string,
   sids: ReadonlySet<string>,
   grantee: Grantee,
-  allowed: boolean,
+  allowedBy: readonly string[],
 ): Promise<CheckResult> {
-  if (!allowed) {
+  if (allowedBy.length === 0) {
     return result('PASS', 'protected', 'privileged (AdminSDHolder-protected) accounts may not use the portal: not checked', [
-      'protection.allowProtectedAccounts is off; turning it on needs the rights on AdminSDHolder, which this check then verifies',
+      "protection.allowProtectedAccounts and every helpdesk group's allowProtected are off; turning one on needs the rights on AdminSDHolder, which this check then verifies",
     ]);
   }
   const holder = adminSdHolderDn(baseDn);
@@ -29,7 +32,7 @@ export async function protectedAccountsCheck(
   } catch (error) {
     return failure('protected', error);
   }
-  const evidence = findings.map((finding) => `${finding.right.name}: ${finding.state} (${finding.evidence})`);
+  const evidence = [`allowed by ${allowedBy.join(', ')}`, ...findings.map((finding) => `${finding.right.name}: ${finding.state} (${finding.evidence})`)];
   const name = downLevelName(grantee);
   const missing = findings.filter((finding) => finding.state === 'missing').map((finding) => finding.right);
   if (missing.length) {

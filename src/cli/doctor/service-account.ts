@@ -20,7 +20,8 @@ export async function accountChecks(
   diagnostics: DirectoryDiagnostics,
   info: DomainInfo,
   settings: RuntimeSettings['directory'],
-  allowProtectedAccounts: boolean,
+  /** The settings that let privileged accounts be reset (none: the AdminSDHolder check only says so). */
+  protectedAllowedBy: string[],
   report: Report,
 ): Promise<void> {
   // A DC lost half-way fails the check under way, not the whole report.
@@ -42,7 +43,7 @@ export async function accountChecks(
     const sids = tokenSids(account.sid, await diagnostics.tokenGroups(account));
     for (const base of bases) for (const check of await baseChecks(diagnostics, base, sids, grantee)) report(check);
     step = 'protected';
-    report(await protectedAccountsCheck(diagnostics, info.baseDn, sids, grantee, allowProtectedAccounts));
+    report(await protectedAccountsCheck(diagnostics, info.baseDn, sids, grantee, protectedAllowedBy));
   } catch (error) {
     report(failure(step, error));
   }
