@@ -153,6 +153,7 @@ describe('a healthy installation', () => {
         'lockout',
         'delegation',
         'lockout',
+        'protected',
         'groups',
         'policy',
         'smtp',
@@ -180,6 +181,7 @@ describe('a healthy installation', () => {
       assert.deepEqual(report.line('PASS', 'lockout').filter((line) => line.includes(ou)).length, 1, `badPwdCount readable in ${ou}`);
     }
     assert.ok(!report.text.includes('dsacls'), 'no fix is offered when nothing is missing');
+    assert.match(report.line('PASS', 'protected')[0]!, /privileged \(AdminSDHolder-protected\) accounts may not use the portal: not checked/);
     assert.equal(report.line('WARN', 'policy').length, 1, 'Samba lists no policy-hints control');
     assert.equal(report.line('WARN', 'smtp').length, 1);
     assert.equal(report.line('WARN', 'sms').length, 1);

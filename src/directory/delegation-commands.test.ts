@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LOCKOUT_TIME_GUID, PWD_LAST_SET_GUID, REQUIRED_RIGHTS, RESET_PASSWORD_GUID, USER_CLASS_GUID } from './delegation.ts';
-import { downLevelName, dsaclsCommands, grantInstructions, powershellCommands } from './delegation-commands.ts';
+import { adminSdHolderDn, downLevelName, dsaclsCommands, grantInstructions, holderGrantInstructions, powershellCommands } from './delegation-commands.ts';
 
 const grantee = { netbiosDomain: 'AXS', samAccountName: 'apr' };
 
@@ -42,4 +42,29 @@ test('the instructions give both ways, indented under their headings', () => {
   assert.match(lines[0]!, /domain controller/);
   assert.ok(lines.includes('  dsacls "OU=X" /I:S /G "AXS\\apr:CA;Reset Password;user"'));
   assert.ok(lines.includes('  Set-Acl -Path $ou -AclObject $acl'));
+});
+
+test('on AdminSDHolder the grants are for the object itself: dsacls without /I or a class, PowerShell rules without inheritance', () => {
+  const holder = adminSdHolderDn('DC=axs,DC=net');
+  assert.equal(holder, 'CN=AdminSDHolder,CN=System,DC=axs,DC=net');
+  const lines = holderGrantInstructions(holder, grantee, REQUIRED_RIGHTS);
+  assert.deepEqual(
+    lines.filter((line) => line.includes('dsacls')),
+    [
+      '  dsacls "CN=AdminSDHolder,CN=System,DC=axs,DC=net" /G "AXS\\apr:CA;Reset Password"',
+      '  dsacls "CN=AdminSDHolder,CN=System,DC=axs,DC=net" /G "AXS\\apr:WP;lockoutTime"',
+      '  dsacls "CN=AdminSDHolder,CN=System,DC=axs,DC=net" /G "AXS\\apr:WP;pwdLastSet"',
+    ],
+  );
+  assert.ok(lines.includes("  $holder = 'AD:\\CN=AdminSDHolder,CN=System,DC=axs,DC=net'"), lines.join('\n'));
+  assert.deepEqual(
+    lines
+      .filter((line) => line.includes('AddAccessRule'))
+      .map((line) => /ActiveDirectoryAccessRule\(\$sid, '([^']+)', 'Allow', \[guid\]'([0-9a-f-]+)'\)\)\)/.exec(line)?.slice(1)),
+    [
+      ['ExtendedRight', RESET_PASSWORD_GUID],
+      ['WriteProperty', LOCKOUT_TIME_GUID],
+      ['WriteProperty', PWD_LAST_SET_GUID],
+    ],
+  );
 });

@@ -58,3 +58,41 @@ export function grantInstructions(ou: string, grantee: Grantee, rights: readonly
     ...powershellCommands(ou, grantee, rights).map((line) => `  ${line}`),
   ];
 }
+
+/** Where AD keeps the DACL that SDProp copies onto every protected account. */
+export function adminSdHolderDn(baseDn: string): string {
+  return `CN=AdminSDHolder,CN=System,${baseDn}`;
+}
+
+/**
+ * The grants on AdminSDHolder itself (no /I: they are for the object, as SDProp copies them onto
+ * each protected account), in dsacls and in PowerShell.
+ */
+export function holderGrantInstructions(holder: string, grantee: Grantee, rights: readonly RequiredRight[]): string[] {
+  return [
+    'On a domain controller, as a domain administrator (cmd or PowerShell):',
+    ...rights.map((right) => `  dsacls "${holder}" /G "${downLevelName(grantee)}:${right.dsaclsOnObject}"`),
+    'or in PowerShell with the ActiveDirectory module:',
+    ...[
+      'Import-Module ActiveDirectory',
+      `$holder = ${powershellString(`AD:\\${holder}`)}`,
+      `$sid = (Get-ADUser -Identity ${powershellString(grantee.samAccountName)}).SID`,
+      '$acl = Get-Acl -Path $holder',
+      ...rights.map(
+        (right) =>
+          `$acl.AddAccessRule((New-Object System.DirectoryServices.ActiveDirectoryAccessRule($sid, ${powershellString(right.adRightsOnObject)}, 'Allow', [guid]${powershellString(right.guid)})))  # ${right.name}`,
+      ),
+      'Set-Acl -Path $holder -AclObject $acl',
+    ].map((line) => `  ${line}`),
+  ];
+}
+
+/**
+ * SDProp copies AdminSDHolder's DACL onto protected accounts every hour; setting
+ * runProtectAdminGroupsTask on the rootDSE of the PDC emulator runs it at once.
+ */
+export const SDPROP_NOW = [
+  "AD applies AdminSDHolder's rights to the protected accounts within an hour (SDProp); to run SDProp now, set runProtectAdminGroupsTask to 1 on the rootDSE of the PDC emulator (PowerShell there):",
+  "  $root = [ADSI]'LDAP://RootDSE'; $root.Put('runProtectAdminGroupsTask', 1); $root.SetInfo()",
+  '  (or in ldp: Browse > Modify, DN empty, attribute runProtectAdminGroupsTask, value 1, Replace)',
+];

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   assessDelegation,
+  assessHolder,
   inheritedAccess,
   LOCKOUT_TIME_GUID,
   PWD_LAST_SET_GUID,
@@ -28,6 +29,7 @@ import {
   encodeSecurityDescriptor,
   GENERIC_ALL,
   INHERIT_ONLY_ACE,
+  INHERITED_ACE,
   OBJECT_INHERIT_ACE,
   parseSecurityDescriptor,
   RIGHT_DS_CONTROL_ACCESS,
@@ -213,5 +215,27 @@ describe('assessDelegation', () => {
       assessDelegation({ dacl: 'unreadable', sample: null }, token).map((f) => f.state),
       ['unknown', 'unknown', 'unknown'],
     );
+  });
+});
+
+describe('assessHolder (AdminSDHolder, whose DACL SDProp copies onto protected accounts)', () => {
+  /** The ACEs the doctor's dsacls lines put on AdminSDHolder: on the object itself, no inheritance. */
+  const holderGrants = () => [
+    ace({ flags: 0, inheritedObjectType: null }),
+    ace({ flags: 0, inheritedObjectType: null, mask: RIGHT_DS_WRITE_PROPERTY, objectType: LOCKOUT_TIME_GUID }),
+    ace({ flags: 0, inheritedObjectType: null, mask: RIGHT_DS_WRITE_PROPERTY, objectType: PWD_LAST_SET_GUID }),
+  ];
+  const states = (dacl: Ace[] | null | 'unreadable') => assessHolder(dacl, token).map((f) => f.state);
+
+  test('ACEs on the object itself grant; inherit-only ones, which reach only what is below AdminSDHolder, do not', () => {
+    assert.deepEqual(states(wire(holderGrants())), ['granted', 'granted', 'granted']);
+    assert.deepEqual(states(wire([ace({ flags: INHERITED_ACE | CONTAINER_INHERIT_ACE })])), ['granted', 'missing', 'missing']);
+    assert.deepEqual(states(wire([ace()])), ['missing', 'missing', 'missing'], 'the OU-style grant (/I:S) does not count here');
+    assert.match(assessHolder(wire([]), token)[0]!.evidence, /no ACE of AdminSDHolder's DACL grants it/);
+  });
+
+  test('a deny before the grants takes the right away; an unreadable DACL leaves all three unknown', () => {
+    assert.deepEqual(states(wire([deny({ flags: 0, inheritedObjectType: null }), ...holderGrants()])), ['missing', 'granted', 'granted']);
+    assert.deepEqual(states('unreadable'), ['unknown', 'unknown', 'unknown']);
   });
 });

@@ -10,6 +10,7 @@ import {
   GENERIC_EXECUTE,
   GENERIC_READ,
   GENERIC_WRITE,
+  INHERIT_ONLY_ACE,
   RIGHT_DS_CONTROL_ACCESS,
   RIGHT_DS_WRITE_PROPERTY,
 } from './security-descriptor.ts';
@@ -37,8 +38,12 @@ export interface RequiredRight {
   objectTypes: readonly string[];
   /** The dsacls permission statement, after "account:". */
   dsacls: string;
+  /** The statement for the object itself (AdminSDHolder, whose ACEs SDProp copies onto protected accounts). */
+  dsaclsOnObject: string;
   /** ActiveDirectoryRights for the PowerShell equivalent; dsacls' RPWP is read and write. */
   adRights: string;
+  /** ActiveDirectoryRights of the rule on the object itself (dsaclsOnObject). */
+  adRightsOnObject: string;
   /** The GUID the PowerShell rule names. */
   guid: string;
 }
@@ -51,7 +56,9 @@ export const REQUIRED_RIGHTS: readonly RequiredRight[] = [
     mask: RIGHT_DS_CONTROL_ACCESS,
     objectTypes: [RESET_PASSWORD_GUID],
     dsacls: 'CA;Reset Password;user',
+    dsaclsOnObject: 'CA;Reset Password',
     adRights: 'ExtendedRight',
+    adRightsOnObject: 'ExtendedRight',
     guid: RESET_PASSWORD_GUID,
   },
   {
@@ -60,7 +67,9 @@ export const REQUIRED_RIGHTS: readonly RequiredRight[] = [
     mask: RIGHT_DS_WRITE_PROPERTY,
     objectTypes: [LOCKOUT_TIME_GUID],
     dsacls: 'RPWP;lockoutTime;user',
+    dsaclsOnObject: 'WP;lockoutTime',
     adRights: 'ReadProperty, WriteProperty',
+    adRightsOnObject: 'WriteProperty',
     guid: LOCKOUT_TIME_GUID,
   },
   {
@@ -69,7 +78,9 @@ export const REQUIRED_RIGHTS: readonly RequiredRight[] = [
     mask: RIGHT_DS_WRITE_PROPERTY,
     objectTypes: [PWD_LAST_SET_GUID, USER_ACCOUNT_RESTRICTIONS_GUID],
     dsacls: 'RPWP;pwdLastSet;user',
+    dsaclsOnObject: 'WP;pwdLastSet',
     adRights: 'ReadProperty, WriteProperty',
+    adRightsOnObject: 'WriteProperty',
     guid: PWD_LAST_SET_GUID,
   },
 ];
@@ -111,18 +122,36 @@ export interface AccessVerdict {
  * Whether a child object of class `childClass` created in (or moved into) the container with
  * `dacl` gets `right` for the token `sids` through inheritance. Only ACEs the child inherits
  * count: container-inherit, and for object ACEs an InheritedObjectType of that class or none
- * (inherit-only does not matter: it only keeps an ACE off the container itself). They are
- * walked in stored order, as Windows does; AD keeps them canonical (explicit deny, explicit
- * allow, then inherited ones), so a deny placed first takes the right away before any allow.
- * A missing DACL grants everything, an empty one nothing.
+ * (inherit-only does not matter: it only keeps an ACE off the container itself).
  */
 export function inheritedAccess(dacl: readonly Ace[] | null, sids: ReadonlySet<string>, right: RequiredRight, childClass = USER_CLASS_GUID): AccessVerdict {
+  return accessCheck(
+    dacl,
+    sids,
+    right,
+    (ace) => (ace.flags & CONTAINER_INHERIT_ACE) !== 0 && (!ace.inheritedObjectType || ace.inheritedObjectType === childClass),
+  );
+}
+
+/**
+ * Whether the object with `dacl` itself grants `right` to the token `sids`: every ACE but the
+ * inherit-only ones counts. SDProp copies AdminSDHolder's DACL onto protected accounts as it is,
+ * so this is what they will grant.
+ */
+export function objectAccess(dacl: readonly Ace[] | null, sids: ReadonlySet<string>, right: RequiredRight): AccessVerdict {
+  return accessCheck(dacl, sids, right, (ace) => !(ace.flags & INHERIT_ONLY_ACE));
+}
+
+/**
+ * The ACEs that `applies` keeps are walked in stored order, as Windows does; AD keeps them
+ * canonical (explicit deny, explicit allow, then inherited ones), so a deny placed first takes
+ * the right away before any allow. A missing DACL grants everything, an empty one nothing.
+ */
+function accessCheck(dacl: readonly Ace[] | null, sids: ReadonlySet<string>, right: RequiredRight, applies: (ace: Ace) => boolean): AccessVerdict {
   if (dacl === null) return { granted: true, decidedBy: null };
   let wanted = right.mask;
   for (const ace of dacl) {
-    if (ace.kind === 'other' || !sids.has(ace.sid)) continue;
-    if (!(ace.flags & CONTAINER_INHERIT_ACE)) continue;
-    if (ace.inheritedObjectType && ace.inheritedObjectType !== childClass) continue;
+    if (ace.kind === 'other' || !sids.has(ace.sid) || !applies(ace)) continue;
     if (ace.objectType && !right.objectTypes.includes(ace.objectType)) continue;
     const bits = mapGeneric(ace.mask) & wanted;
     if (!bits) continue;
@@ -170,9 +199,21 @@ export function assessDelegation(evidence: DelegationEvidence, sids: ReadonlySet
   });
 }
 
-function describeVerdict(verdict: AccessVerdict): string {
+/**
+ * Judges the three rights on AdminSDHolder, from its DACL alone: it is a container, so the DC
+ * computes no effective rights on user attributes there.
+ */
+export function assessHolder(dacl: Ace[] | null | 'unreadable', sids: ReadonlySet<string>): RightFinding[] {
+  return REQUIRED_RIGHTS.map((right) => {
+    if (dacl === 'unreadable') return { right, state: 'unknown', evidence: "AdminSDHolder's security descriptor is not readable by the service account" };
+    const verdict = objectAccess(dacl, sids, right);
+    return { right, state: verdict.granted ? 'granted' : 'missing', evidence: describeVerdict(verdict, 'AdminSDHolder') };
+  });
+}
+
+function describeVerdict(verdict: AccessVerdict, holder = 'the OU'): string {
   if (!verdict.decidedBy)
-    return verdict.granted ? "the OU's DACL is absent (everyone has every right)" : "no ACE of the OU's DACL grants it to the account or its groups";
+    return verdict.granted ? `${holder}'s DACL is absent (everyone has every right)` : `no ACE of ${holder}'s DACL grants it to the account or its groups`;
   const ace = verdict.decidedBy;
-  return `${ace.kind === 'deny' ? 'denied' : 'granted'} by an ${ace.kind} ACE for ${ace.sid} in the OU's DACL`;
+  return `${ace.kind === 'deny' ? 'denied' : 'granted'} by an ${ace.kind} ACE for ${ace.sid} in ${holder}'s DACL`;
 }

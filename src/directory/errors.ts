@@ -96,7 +96,7 @@ export const InsufficientRights = createError<{ dn: string; operation: string; r
   (d) =>
     `Latchkey's service account may not ${d.operation} for ${d.dn}. An administrator must delegate ` +
     `${d.rights.join(', ')} to the service account on the OU that holds this account ` +
-    '(privileged accounts are protected by AdminSDHolder and are refused on purpose).',
+    '(for a privileged account, which AdminSDHolder protects, on AdminSDHolder instead; latchkey doctor prints the commands).',
   403,
 );
 

@@ -10,6 +10,16 @@ import { fileURLToPath } from 'node:url';
 import { Attribute, Change, Client } from 'ldapts';
 import { ActiveDirectory, type ActiveDirectoryOptions } from '../directory/active-directory.ts';
 import { encodeUnicodePwd } from '../directory/ad-values.ts';
+import { REQUIRED_RIGHTS } from '../directory/delegation.ts';
+import { adminSdHolderDn } from '../directory/delegation-commands.ts';
+import { SdFlagsControl } from '../directory/sd-flags-control.ts';
+import {
+  ACCESS_ALLOWED_OBJECT_ACE_TYPE,
+  encodeSecurityDescriptor,
+  INHERITED_ACE,
+  parseSecurityDescriptor,
+  SE_DACL_PROTECTED,
+} from '../directory/security-descriptor.ts';
 import { longestRepeat, longestSequence } from '../passwords/rules.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
@@ -175,4 +185,60 @@ export async function readAttribute(admin: Client, dn: string, attribute: string
   // Samba returns a requested attribute without values as an empty list.
   if (Array.isArray(value)) return value.length ? String(value[0]) : undefined;
   return value === undefined ? undefined : String(value);
+}
+
+/** The DACL part of `dn`'s nTSecurityDescriptor (self-relative bytes), as the administrator reads it. */
+export async function readDacl(admin: Client, dn: string): Promise<Buffer> {
+  const { searchEntries } = await admin.search(
+    dn,
+    { scope: 'base', attributes: ['nTSecurityDescriptor'], explicitBufferAttributes: ['nTSecurityDescriptor'] },
+    new SdFlagsControl(),
+  );
+  const value = searchEntries[0]?.nTSecurityDescriptor;
+  const bytes = Array.isArray(value) ? value[0] : value;
+  if (!Buffer.isBuffer(bytes)) throw new Error(`no security descriptor on ${dn}`);
+  return bytes;
+}
+
+/** Replaces the DACL of `dn` (and only the DACL) with the one in `descriptor`. */
+async function writeDacl(admin: Client, dn: string, descriptor: Buffer): Promise<void> {
+  const modification = new Attribute({ type: 'nTSecurityDescriptor', values: [descriptor] });
+  await admin.modify(dn, new Change({ operation: 'replace', modification }), new SdFlagsControl());
+}
+
+/**
+ * Grants `sid` the three rights on AdminSDHolder itself, as the doctor's dsacls lines do
+ * (object ACEs, not inherited). AdminSDHolder is shared by every test of the domain: call the
+ * returned function to put its original DACL back.
+ */
+export async function grantOnAdminSdHolder(admin: Client, sid: string): Promise<() => Promise<void>> {
+  const holder = adminSdHolderDn(devDomain().baseDn);
+  const original = await readDacl(admin, holder);
+  const { control, dacl } = parseSecurityDescriptor(original);
+  if (!dacl || dacl.some((ace) => ace.kind === 'other')) throw new Error(`AdminSDHolder's DACL is not one this helper can extend: ${original.toString('hex')}`);
+  const grants = REQUIRED_RIGHTS.map((right) => ({
+    type: ACCESS_ALLOWED_OBJECT_ACE_TYPE,
+    flags: 0,
+    mask: right.mask,
+    sid,
+    objectType: right.guid,
+    inheritedObjectType: null,
+  }));
+  // Explicit ACEs come before inherited ones in a canonical DACL.
+  const explicit = dacl.filter((ace) => !(ace.flags & INHERITED_ACE));
+  const inherited = dacl.filter((ace) => ace.flags & INHERITED_ACE);
+  await writeDacl(admin, holder, encodeSecurityDescriptor({ control, dacl: [...explicit, ...grants, ...inherited] }));
+  return () => writeDacl(admin, holder, original);
+}
+
+/**
+ * Does to `userDn` what AD's SDProp does hourly to protected accounts and Samba never does:
+ * adminCount = 1, and AdminSDHolder's DACL in place of its own, protected from inheritance so
+ * that the OU's delegated ACEs no longer reach it.
+ */
+export async function emulateSdProp(admin: Client, userDn: string): Promise<void> {
+  const descriptor = Buffer.from(await readDacl(admin, adminSdHolderDn(devDomain().baseDn)));
+  descriptor.writeUInt16LE(descriptor.readUInt16LE(2) | SE_DACL_PROTECTED, 2);
+  await writeDacl(admin, userDn, descriptor);
+  await admin.modify(userDn, new Change({ operation: 'replace', modification: new Attribute({ type: 'adminCount', values: ['1'] }) }));
 }

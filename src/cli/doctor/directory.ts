@@ -29,7 +29,7 @@ export async function directoryChecks(config: Config, loaded: LoadedSettings, no
       connected ||= check.connected;
       report(check.result);
     }
-    const later = ['privileges', 'delegation', 'lockout', 'groups', 'policy'];
+    const later = ['privileges', 'delegation', 'lockout', 'protected', 'groups', 'policy'];
     if (!connected) return skip(report, ['service', ...later], 'no DC could be reached over trusted TLS');
     let info: DomainInfo;
     try {
@@ -40,7 +40,7 @@ export async function directoryChecks(config: Config, loaded: LoadedSettings, no
       report(failure('service', error, ServiceAccountRejected.is(error) ? [fix] : []));
       return skip(report, later, 'the service account did not bind');
     }
-    await accountChecks(directory, diagnostics, info, loaded.settings.directory, report);
+    await accountChecks(directory, diagnostics, info, loaded.settings.directory, protectedAllowedBy(loaded.settings), report);
     report(await groupsCheck(directory, { group: config.admin.group, sid: loaded.adminGroupSid }, loaded.settings));
     report(policyHintsCheck(info.policyHintsOid));
   } finally {
@@ -99,6 +99,14 @@ const RENEW = 'fix: renew the DC certificate (and pin the new fingerprint if it 
 
 function expiredResult(url: string, cert: CertificateFacts, facts: string[]): CheckResult {
   return result('FAIL', 'directory', `${url} certificate expired on ${cert.validTo.toISOString().slice(0, 10)}`, [...facts, RENEW]);
+}
+
+/** The settings that let privileged accounts be reset: self-service, or a helpdesk group's operators. */
+function protectedAllowedBy(settings: LoadedSettings['settings']): string[] {
+  return [
+    ...(settings.protection.allowProtectedAccounts ? ['protection.allowProtectedAccounts'] : []),
+    ...settings.helpdesk.groups.filter((group) => group.allowProtected).map((group) => `allowProtected of helpdesk group ${JSON.stringify(group.group)}`),
+  ];
 }
 
 /** Whether resets can be checked against the password history. */

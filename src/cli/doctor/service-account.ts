@@ -11,6 +11,7 @@ import type { Directory, DirectoryUser, DomainInfo } from '../../directory/direc
 import { UserNotFound } from '../../directory/errors.ts';
 import { protectedGroupName } from '../../directory/protected-groups.ts';
 import { parseSecurityDescriptor } from '../../directory/security-descriptor.ts';
+import { protectedAccountsCheck } from './protected-accounts.ts';
 import { type CheckResult, failure, type Report, result, skip } from './report.ts';
 
 /** What the service account is, and what it may do on each search base. */
@@ -19,6 +20,8 @@ export async function accountChecks(
   diagnostics: DirectoryDiagnostics,
   info: DomainInfo,
   settings: RuntimeSettings['directory'],
+  /** The settings that let privileged accounts be reset (none: the AdminSDHolder check only says so). */
+  protectedAllowedBy: string[],
   report: Report,
 ): Promise<void> {
   // A DC lost half-way fails the check under way, not the whole report.
@@ -31,7 +34,7 @@ export async function accountChecks(
           'fix: let it read its own user object (in AD, Authenticated Users may read users by default)',
         ]),
       );
-      return skip(report, ['delegation', 'lockout'], 'the service account is unknown');
+      return skip(report, ['delegation', 'lockout', 'protected'], 'the service account is unknown');
     }
     const grantee: Grantee = { netbiosDomain: info.netbiosDomain, samAccountName: account.samAccountName };
     const bases = settings.searchBases.length ? settings.searchBases : [info.baseDn];
@@ -39,6 +42,8 @@ export async function accountChecks(
     step = 'delegation';
     const sids = tokenSids(account.sid, await diagnostics.tokenGroups(account));
     for (const base of bases) for (const check of await baseChecks(diagnostics, base, sids, grantee)) report(check);
+    step = 'protected';
+    report(await protectedAccountsCheck(diagnostics, info.baseDn, sids, grantee, protectedAllowedBy));
   } catch (error) {
     report(failure(step, error));
   }
