@@ -153,6 +153,10 @@ describe('a healthy installation', () => {
         'lockout',
         'delegation',
         'lockout',
+        'pwd-expiry',
+        'pwd-age',
+        'rights',
+        'logon',
         'groups',
         'policy',
         'smtp',
@@ -180,6 +184,7 @@ describe('a healthy installation', () => {
       assert.deepEqual(report.line('PASS', 'lockout').filter((line) => line.includes(ou)).length, 1, `badPwdCount readable in ${ou}`);
     }
     assert.ok(!report.text.includes('dsacls'), 'no fix is offered when nothing is missing');
+    assert.match(report.line('PASS', 'rights')[0]!, /LATCHKEY\\svc-latchkey holds no right beyond the ones Latchkey uses \(\d+ containers read\)/);
     assert.equal(report.line('WARN', 'policy').length, 1, 'Samba lists no policy-hints control');
     assert.equal(report.line('WARN', 'smtp').length, 1);
     assert.equal(report.line('WARN', 'sms').length, 1);

@@ -2,14 +2,14 @@
  * DirectoryDiagnostics over LDAP: what `latchkey doctor` reads about the DCs and the service
  * account. Nothing here changes the directory: no password is tried, no right is tested by use.
  */
-import { NotFilter } from 'ldapts';
+import { NotFilter, type SearchOptions } from 'ldapts';
 import { type AdConnection, readOne } from './active-directory-connection.ts';
 import { type FindOneUser, findOneUser, findUserNamed } from './active-directory-users.ts';
 import { translateLdapError } from './ad-errors.ts';
-import { sidToString } from './ad-values.ts';
-import type { DirectoryDiagnostics, WritableAttributes } from './diagnostics.ts';
+import { guidToString, sidToString } from './ad-values.ts';
+import type { ContainerDescriptor, DirectoryDiagnostics, WritableAttributes } from './diagnostics.ts';
 import type { DirectoryUser, DomainInfo } from './directory.ts';
-import { DN_LIKE, equals, userAccount } from './filters.ts';
+import { DN_LIKE, equals, or, userAccount } from './filters.ts';
 import { readEntry } from './ldap-entry.ts';
 import { DACL_SECURITY_INFORMATION, SdFlagsControl } from './sd-flags-control.ts';
 
@@ -78,6 +78,50 @@ export class ActiveDirectoryDiagnostics implements DirectoryDiagnostics {
       const entry = await readOne(client, dn, ['allowedAttributesEffective', 'badPwdCount']);
       // Every user has a badPwdCount (0 until a wrong password); absent means it may not be read.
       return { dn, attributes: entry?.texts('allowedAttributesEffective') ?? [], lockoutCountReadable: entry?.text('badPwdCount') !== undefined };
+    });
+  }
+
+  async containerDescriptors(): Promise<ContainerDescriptor[]> {
+    const { baseDn } = await this.domain();
+    return this.connection.asService({ operation: 'read the security descriptors', dn: baseDn }, async (client) => {
+      const filter = or(equals('objectClass', 'domain'), equals('objectClass', 'organizationalUnit'), equals('objectClass', 'container'));
+      const options: SearchOptions = {
+        scope: 'sub',
+        filter,
+        attributes: ['nTSecurityDescriptor'],
+        explicitBufferAttributes: ['nTSecurityDescriptor'],
+        paged: { pageSize: 200 },
+      };
+      const found: ContainerDescriptor[] = [];
+      for await (const page of client.searchPaginated(baseDn, options, new SdFlagsControl(DACL_SECURITY_INFORMATION))) {
+        for (const entry of page.searchEntries) {
+          const bytes = readEntry(entry).bytes('nTSecurityDescriptor');
+          found.push({ dn: entry.dn, descriptor: bytes?.length ? bytes : null });
+        }
+      }
+      return found;
+    });
+  }
+
+  async schemaGuids(names: readonly string[]): Promise<Map<string, string>> {
+    const guids = new Map<string, string>();
+    if (!names.length) return guids;
+    return this.connection.asService({ operation: 'read the schema' }, async (client) => {
+      const schema = (await readOne(client, '', ['schemaNamingContext']))?.text('schemaNamingContext');
+      if (!schema) return guids;
+      const filter = or(...names.map((name) => equals('lDAPDisplayName', name)));
+      const { searchEntries } = await client.search(schema, {
+        scope: 'one',
+        filter,
+        attributes: ['lDAPDisplayName', 'schemaIDGUID'],
+        explicitBufferAttributes: ['schemaIDGUID'],
+      });
+      for (const found of searchEntries.map(readEntry)) {
+        const name = found.text('lDAPDisplayName');
+        const guid = found.bytes('schemaIDGUID');
+        if (name && guid?.length === 16) guids.set(name.toLowerCase(), guidToString(guid));
+      }
+      return guids;
     });
   }
 }
