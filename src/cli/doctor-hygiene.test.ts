@@ -23,7 +23,7 @@ import {
   RIGHT_DS_READ_PROPERTY,
   RIGHT_DS_WRITE_PROPERTY,
 } from '../directory/security-descriptor.ts';
-import { adminClient, createGroup, createOu, createUser, devDomain, removeEntries, type TestUser } from '../testing/dev-domain.ts';
+import { adminClient, createGroup, createOu, createUser, devDomain, readAttribute, removeEntries, type TestUser } from '../testing/dev-domain.ts';
 import { devDirectorySettings } from './demo.ts';
 import { runDoctor } from './doctor.ts';
 
@@ -33,6 +33,8 @@ const DAY_MS = 86_400_000;
 const NEVER_EXPIRES = String(0x200 | 0x1_0000);
 const MOBILE_GUID = 'f0f8ffa3-1191-11d0-a060-00aa006c33ed';
 const MAIL_GUID = 'bf967961-0de6-11d0-a285-00aa003049e2';
+/** The Personal Information property set (telephoneNumber, street address ...). */
+const PERSONAL_INFORMATION_GUID = '77b5b886-944a-11d1-aebd-0000f80367c1';
 const WRITE_DAC = 0x0004_0000;
 let admin: Client;
 const created: string[] = [];
@@ -133,16 +135,18 @@ describe('rights beyond the needed ones', () => {
       allow(userSid, RIGHT_DS_READ_PROPERTY | RIGHT_DS_WRITE_PROPERTY, MAIL_GUID),
       allow(userSid, RIGHT_DS_READ_PROPERTY | RIGHT_DS_WRITE_PROPERTY, MOBILE_GUID),
       allow(groupSid, WRITE_DAC),
+      allow(userSid, RIGHT_DS_WRITE_PROPERTY, PERSONAL_INFORMATION_GUID),
     ]);
     const name = `${facts.netbiosDomain}\\${user.sam}`;
+    const groupName = `${facts.netbiosDomain}\\${await readAttribute(admin, group, 'sAMAccountName')}`;
     const report = await doctorAs(user);
-    assert.match(report.line('WARN', 'rights')[0]!, new RegExp(`${name.replace('\\', '\\\\')} holds 2 right\\(s\\) beyond`), report.text);
-    assert.ok(report.lines.includes(`      ${ou}: WP on ${MAIL_GUID} for ${name}`), report.text);
-    assert.ok(report.lines.includes(`      ${ou}: WD on everything for ${groupSid}`), report.text);
-    assert.ok(!report.text.includes(MOBILE_GUID), 'mobile is an editable profile attribute');
-    assert.ok(
-      report.lines.includes(`        dsacls "<DN>" /R "${name}"   (on a search base, delegate the three rights again after: see the delegation lines)`),
-    );
+    assert.match(report.line('WARN', 'rights')[0]!, new RegExp(`${name.replace('\\', '\\\\')} holds 3 right\\(s\\) beyond`), report.text);
+    assert.ok(report.lines.includes(`      ${ou}: WP on mail for ${name}`), report.text);
+    assert.ok(report.lines.includes(`      ${ou}: WD on everything for ${groupName}`), report.text);
+    assert.ok(report.lines.includes(`      ${ou}: WP on Personal Information for ${name}`), 'a property set, named as AD names it');
+    assert.ok(!report.text.includes('on mobile'), 'mobile is an editable profile attribute');
+    assert.ok(report.lines.includes(`        dsacls "${ou}" /R "${name}"`), report.text);
+    assert.ok(report.lines.includes(`        dsacls "${ou}" /R "${groupName}"`), report.text);
 
     await removeEntries(admin, [ou]);
     const cleaned = await doctorAs(user);

@@ -39,6 +39,10 @@ export interface DirectoryDiagnostics {
   containerDescriptors(): Promise<ContainerDescriptor[]>;
   /** The schemaIDGUIDs of the named attributes or classes (lower-cased lDAPDisplayName → GUID); unknown names are left out. */
   schemaGuids(names: readonly string[]): Promise<Map<string, string>>;
+  /** What GUIDs of ACEs stand for: attributes, classes, property sets and extended rights, by name (unknown ones left out). */
+  guidNames(guids: readonly string[]): Promise<Map<string, string>>;
+  /** The sAMAccountNames of the domain's accounts and groups with these SIDs (unknown ones left out). */
+  sidNames(sids: readonly string[]): Promise<Map<string, string>>;
 }
 
 /** A container of the domain and its DACL bytes. */

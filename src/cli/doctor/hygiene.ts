@@ -83,27 +83,30 @@ async function rightsResult(diagnostics: DirectoryDiagnostics, subject: HygieneS
   const sids = ownSids(subject.account.sid, subject.groupSids, info.domainSid);
   const writes = neededWrites([...(await diagnostics.schemaGuids(editable)).values()]);
   const containers = await diagnostics.containerDescriptors();
-  const lines: string[] = [];
-  let unreadable = 0;
-  for (const { dn, descriptor } of containers) {
-    if (!descriptor) {
-      unreadable++;
-      continue;
-    }
-    for (const grant of extraGrants(parseSecurityDescriptor(descriptor).dacl, sids, writes)) {
-      const trustee = grant.sid === subject.account.sid ? downLevelName(subject.grantee) : grant.sid;
-      lines.push(`${dn}: ${grant.rights.join('')}${grant.objectType ? ` on ${grant.objectType}` : ' on everything'} for ${trustee}`);
-    }
-  }
+  const found = containers.flatMap(({ dn, descriptor }) =>
+    descriptor ? extraGrants(parseSecurityDescriptor(descriptor).dacl, sids, writes).map((grant) => ({ dn, grant })) : [],
+  );
+  const unreadable = containers.filter((container) => !container.descriptor).length;
   const name = downLevelName(subject.grantee);
   const scanned = `${containers.length - unreadable} containers read${unreadable ? `, ${unreadable} not readable` : ''}`;
-  if (!lines.length) return result('PASS', 'rights', `${name} holds no right beyond the ones Latchkey uses (${scanned})`);
+  if (!found.length) return result('PASS', 'rights', `${name} holds no right beyond the ones Latchkey uses (${scanned})`);
+  const objects = await diagnostics.guidNames([...new Set(found.flatMap(({ grant }) => (grant.objectType ? [grant.objectType] : [])))]);
+  const groups = await diagnostics.sidNames([...new Set(found.map(({ grant }) => grant.sid).filter((sid) => sid !== subject.account.sid))]);
+  const trusteeOf = (sid: string) => {
+    if (sid === subject.account.sid) return name;
+    const group = groups.get(sid);
+    return group ? `${info.netbiosDomain}\\${group}` : sid;
+  };
+  const lines = found.map(({ dn, grant }) => {
+    const object = grant.objectType ? `${objects.get(grant.objectType) ?? grant.objectType}` : 'everything';
+    return `${dn}: ${grant.rights.join('')} on ${object} for ${trusteeOf(grant.sid)}`;
+  });
   return result('WARN', 'rights', `${name} holds ${lines.length} right(s) beyond Reset Password, lockoutTime, pwdLastSet and the profile attributes`, [
     ...lines,
     `(${scanned}; grants to Everyone, Authenticated Users, Domain Users and the like are left out: every account has them)`,
     'fix: remove each extra grant (ADUC: Properties → Security → Advanced), or with dsacls, which removes every ACE of that trustee there:',
-    `  dsacls "<DN>" /R "${name}"   (on a search base, delegate the three rights again after: see the delegation lines)`,
-    'a grant to a group: take the service account out of that group, or remove the ACE of the group',
+    ...[...new Set(found.map(({ dn, grant }) => `  dsacls "${dn}" /R "${trusteeOf(grant.sid)}"`))],
+    'on a search base, delegate the three rights again after (see the delegation lines); for a group, taking the account out of it also works',
   ]);
 }
 
