@@ -266,6 +266,11 @@ describe('a privileged service account', () => {
     assert.ok(details.some((line) => line.includes('Remove the service account from the Domain Admins')));
     assert.ok(details.includes(`        Remove-ADGroupMember -Identity 'CN=Domain Admins,CN=Users,${facts.baseDn}' -Members 'Administrator' -Confirm:$false`));
     assert.ok(details.includes(`          ${dsacls(facts.ous.staff, 'LATCHKEY\\Administrator')[0]}`), 'then the three rights to delegate instead');
+    assert.ok(
+      report.lines.some((line) => /^ {6}\d+ through Domain Admins, a privileged group: take the account out of it/.test(line)),
+      report.text,
+    );
+    assert.ok(!report.text.includes('/R "LATCHKEY\\Domain Admins"'), "the fix is to leave the group, never to strip the group's own rights");
   });
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LOCKOUT_TIME_GUID, PWD_LAST_SET_GUID, RESET_PASSWORD_GUID, USER_CLASS_GUID } from './delegation.ts';
+import { LOCKOUT_TIME_GUID, PWD_LAST_SET_GUID, RESET_PASSWORD_GUID, USER_ACCOUNT_RESTRICTIONS_GUID, USER_CLASS_GUID } from './delegation.ts';
 import { extraGrants, neededWrites, ownSids, passwordAgeVerdict } from './extra-rights.ts';
 import {
   ACCESS_ALLOWED_ACE_TYPE,
@@ -64,6 +64,12 @@ test('writes elsewhere, other extended rights and full control are listed, for t
     { sid: ACCOUNT, rights: ['CA'], objectType: null },
     { sid: GROUP, rights: ['CC', 'DC', 'WS', 'WP', 'DT', 'CA', 'SD', 'WD', 'WO'], objectType: null },
     { sid: GROUP, rights: ['WD'], objectType: null },
+  ]);
+});
+
+test('write on the User-Account-Restrictions property set is extra: it writes userAccountControl too, not only pwdLastSet', () => {
+  assert.deepEqual(extraGrants([ace(RPWP, USER_ACCOUNT_RESTRICTIONS_GUID)], sids, writes), [
+    { sid: ACCOUNT, rights: ['WP'], objectType: USER_ACCOUNT_RESTRICTIONS_GUID },
   ]);
 });
 

@@ -8,6 +8,7 @@ import { downLevelName, type Grantee, powershellString } from '../../directory/d
 import type { DirectoryDiagnostics } from '../../directory/diagnostics.ts';
 import type { DirectoryUser, DomainInfo } from '../../directory/directory.ts';
 import { extraGrants, neededWrites, ownSids, passwordAgeVerdict } from '../../directory/extra-rights.ts';
+import { protectedGroupName } from '../../directory/protected-groups.ts';
 import { parseSecurityDescriptor } from '../../directory/security-descriptor.ts';
 import { type CheckResult, failure, type Report, result } from './report.ts';
 
@@ -78,7 +79,14 @@ export function mustChangeResult(name: string, identity: string): CheckResult {
   ]);
 }
 
-/** Every explicit grant to the account or its groups, in the domain's containers, beyond what Latchkey uses. */
+/** Grants listed one by one, at most. */
+const LISTED_GRANTS = 40;
+
+/**
+ * Every explicit grant to the account or its groups, in the domain's containers, beyond what
+ * Latchkey uses. Grants to a privileged group are counted, not listed: the fix is to leave the
+ * group (the privileges line fails and says how), never to strip the group's own rights.
+ */
 async function rightsResult(diagnostics: DirectoryDiagnostics, subject: HygieneSubject, info: DomainInfo, editable: readonly string[]): Promise<CheckResult> {
   const sids = ownSids(subject.account.sid, subject.groupSids, info.domainSid);
   const writes = neededWrites([...(await diagnostics.schemaGuids(editable)).values()]);
@@ -90,23 +98,36 @@ async function rightsResult(diagnostics: DirectoryDiagnostics, subject: HygieneS
   const name = downLevelName(subject.grantee);
   const scanned = `${containers.length - unreadable} containers read${unreadable ? `, ${unreadable} not readable` : ''}`;
   if (!found.length) return result('PASS', 'rights', `${name} holds no right beyond the ones Latchkey uses (${scanned})`);
-  const objects = await diagnostics.guidNames([...new Set(found.flatMap(({ grant }) => (grant.objectType ? [grant.objectType] : [])))]);
-  const groups = await diagnostics.sidNames([...new Set(found.map(({ grant }) => grant.sid).filter((sid) => sid !== subject.account.sid))]);
+  const own = found.filter(({ grant }) => !protectedGroupName(grant.sid));
+  const privileged = new Map<string, number>();
+  for (const { grant } of found) {
+    const group = protectedGroupName(grant.sid);
+    if (group) privileged.set(group, (privileged.get(group) ?? 0) + 1);
+  }
+  const objects = await diagnostics.guidNames([...new Set(own.flatMap(({ grant }) => (grant.objectType ? [grant.objectType] : [])))]);
+  const groups = await diagnostics.sidNames([...new Set(own.map(({ grant }) => grant.sid).filter((sid) => sid !== subject.account.sid))]);
   const trusteeOf = (sid: string) => {
     if (sid === subject.account.sid) return name;
     const group = groups.get(sid);
     return group ? `${info.netbiosDomain}\\${group}` : sid;
   };
-  const lines = found.map(({ dn, grant }) => {
+  const lines = own.map(({ dn, grant }) => {
     const object = grant.objectType ? `${objects.get(grant.objectType) ?? grant.objectType}` : 'everything';
     return `${dn}: ${grant.rights.join('')} on ${object} for ${trusteeOf(grant.sid)}`;
   });
-  return result('WARN', 'rights', `${name} holds ${lines.length} right(s) beyond Reset Password, lockoutTime, pwdLastSet and the profile attributes`, [
-    ...lines,
+  const revokes = [...new Set(own.map(({ dn, grant }) => `  dsacls "${dn}" /R "${trusteeOf(grant.sid)}"`))];
+  return result('WARN', 'rights', `${name} holds ${found.length} right(s) beyond Reset Password, lockoutTime, pwdLastSet and the profile attributes`, [
+    ...[...privileged].map(([group, count]) => `${count} through ${group}, a privileged group: take the account out of it (see the privileges line)`),
+    ...lines.slice(0, LISTED_GRANTS),
+    ...(lines.length > LISTED_GRANTS ? [`… and ${lines.length - LISTED_GRANTS} more`] : []),
     `(${scanned}; grants to Everyone, Authenticated Users, Domain Users and the like are left out: every account has them)`,
-    'fix: remove each extra grant (ADUC: Properties → Security → Advanced), or with dsacls, which removes every ACE of that trustee there:',
-    ...[...new Set(found.map(({ dn, grant }) => `  dsacls "${dn}" /R "${trusteeOf(grant.sid)}"`))],
-    'on a search base, delegate the three rights again after (see the delegation lines); for a group, taking the account out of it also works',
+    ...(revokes.length
+      ? [
+          'fix: remove each extra grant (ADUC: Properties → Security → Advanced), or with dsacls, which removes every ACE of that trustee there:',
+          ...revokes.slice(0, LISTED_GRANTS),
+          'on a search base, delegate the three rights again after (see the delegation lines); for a group, taking the account out of it also works',
+        ]
+      : []),
   ]);
 }
 
