@@ -119,6 +119,7 @@ describe('the password of the service account', () => {
     assert.deepEqual(report.line('FAIL', 'pwd-age'), [`FAIL  pwd-age     ${user.dn} must change its password at next logon: AD refuses its bind (data 773)`]);
     assert.ok(report.lines.includes(`        Set-ADUser -Identity '${user.dn}' -ChangePasswordAtLogon $false`), report.text);
     assert.equal(report.line('SKIP', 'rights').length, 1);
+    assert.equal(report.line('SKIP', 'pwd-age').length, 0, 'the password line is the failure, not skipped as well');
   });
 });
 

@@ -40,10 +40,13 @@ export async function directoryChecks(config: Config, loaded: LoadedSettings, no
       const fix = `fix: check the service account's name and password (${settingPlace(loaded, 'bindDn')}, and bindPassword), and that it is enabled and not locked out`;
       report(failure('service', error, ServiceAccountRejected.is(error) ? [fix] : []));
       // The DC says why, and "must change at next logon" is a hygiene failure of its own.
-      if (ServiceAccountRejected.is(error) && error.details.reason === PasswordMustChange.code) {
-        report(mustChangeResult(loaded.settings.directory.bindDn, loaded.settings.directory.bindDn));
-      }
-      return skip(report, later, 'the service account did not bind');
+      const mustChange = ServiceAccountRejected.is(error) && error.details.reason === PasswordMustChange.code;
+      if (mustChange) report(mustChangeResult(loaded.settings.directory.bindDn, loaded.settings.directory.bindDn));
+      return skip(
+        report,
+        later.filter((name) => !mustChange || name !== 'pwd-age'),
+        'the service account did not bind',
+      );
     }
     const subject = await accountChecks(directory, diagnostics, info, loaded.settings.directory, report);
     if (subject) await hygieneChecks(diagnostics, subject, info, loaded.settings, now(), report);
