@@ -154,6 +154,10 @@ describe('a healthy installation', () => {
         'delegation',
         'lockout',
         'protected',
+        'pwd-expiry',
+        'pwd-age',
+        'rights',
+        'logon',
         'groups',
         'policy',
         'smtp',
@@ -182,6 +186,7 @@ describe('a healthy installation', () => {
     }
     assert.ok(!report.text.includes('dsacls'), 'no fix is offered when nothing is missing');
     assert.match(report.line('PASS', 'protected')[0]!, /privileged \(AdminSDHolder-protected\) accounts may not use the portal: not checked/);
+    assert.match(report.line('PASS', 'rights')[0]!, /LATCHKEY\\svc-latchkey holds no right beyond the ones Latchkey uses \(\d+ containers read\)/);
     assert.equal(report.line('WARN', 'policy').length, 1, 'Samba lists no policy-hints control');
     assert.equal(report.line('WARN', 'smtp').length, 1);
     assert.equal(report.line('WARN', 'sms').length, 1);
@@ -263,6 +268,11 @@ describe('a privileged service account', () => {
     assert.ok(details.some((line) => line.includes('Remove the service account from the Domain Admins')));
     assert.ok(details.includes(`        Remove-ADGroupMember -Identity 'CN=Domain Admins,CN=Users,${facts.baseDn}' -Members 'Administrator' -Confirm:$false`));
     assert.ok(details.includes(`          ${dsacls(facts.ous.staff, 'LATCHKEY\\Administrator')[0]}`), 'then the three rights to delegate instead');
+    assert.ok(
+      report.lines.some((line) => /^ {6}\d+ through Domain Admins, a privileged group: take the account out of it/.test(line)),
+      report.text,
+    );
+    assert.ok(!report.text.includes('/R "LATCHKEY\\Domain Admins"'), "the fix is to leave the group, never to strip the group's own rights");
   });
 });
 

@@ -146,6 +146,8 @@ const runtimeShape = {
     /** Where users are looked up (and so who may use the portal); default: the whole domain. */
     searchBases: z.array(z.string().min(3)).default([]),
     timeoutMs: z.number().int().min(500).max(120_000).default(10_000),
+    /** The doctor warns when the service account's password is older than this. */
+    serviceAccountMaxPasswordAgeDays: z.number().int().min(1).max(3650).default(180),
   }),
   enrollment: z
     .strictObject({

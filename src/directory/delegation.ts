@@ -106,7 +106,7 @@ const GENERIC_MAPPING: readonly [number, number][] = [
 ];
 
 /** A mask with its generic bits replaced by the rights they stand for. */
-function mapGeneric(mask: number): number {
+export function mapGeneric(mask: number): number {
   let mapped = mask;
   for (const [generic, rights] of GENERIC_MAPPING) if (mask & generic) mapped |= rights;
   return mapped >>> 0;

@@ -32,4 +32,21 @@ export interface DirectoryDiagnostics {
   securityDescriptor(dn: string): Promise<Buffer | null>;
   /** A user in `base` (not a protected one) and what the service account may write on it; null when the base holds none. */
   writableAttributes(base: string): Promise<WritableAttributes | null>;
+  /**
+   * The domain head and every OU and container under it, each with its DACL as
+   * securityDescriptor returns it (null when the service account may not read it).
+   */
+  containerDescriptors(): Promise<ContainerDescriptor[]>;
+  /** The schemaIDGUIDs of the named attributes or classes (lower-cased lDAPDisplayName → GUID); unknown names are left out. */
+  schemaGuids(names: readonly string[]): Promise<Map<string, string>>;
+  /** What GUIDs of ACEs stand for: attributes, classes, property sets and extended rights, by name (unknown ones left out). */
+  guidNames(guids: readonly string[]): Promise<Map<string, string>>;
+  /** The sAMAccountNames of the domain's accounts and groups with these SIDs (unknown ones left out). */
+  sidNames(sids: readonly string[]): Promise<Map<string, string>>;
+}
+
+/** A container of the domain and its DACL bytes. */
+export interface ContainerDescriptor {
+  dn: string;
+  descriptor: Buffer | null;
 }

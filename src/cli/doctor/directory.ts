@@ -6,11 +6,12 @@
 import type { Config } from '../../config/schema.ts';
 import type { DirectoryDiagnostics } from '../../directory/diagnostics.ts';
 import type { DomainInfo } from '../../directory/directory.ts';
-import { DirectoryTlsFailed, ServiceAccountRejected } from '../../directory/errors.ts';
+import { DirectoryTlsFailed, PasswordMustChange, ServiceAccountRejected } from '../../directory/errors.ts';
 import { type CertificateFacts, peerCertificate } from '../../directory/tls.ts';
 import { directoryFor } from '../../runtime.ts';
 import { certificateLines, expiryStatus } from './certificates.ts';
 import { groupsCheck } from './groups.ts';
+import { HYGIENE_CHECKS, hygieneChecks, mustChangeResult } from './hygiene.ts';
 import { type CheckResult, failure, type Report, result, skip } from './report.ts';
 import { accountChecks } from './service-account.ts';
 import { type LoadedSettings, settingPlace } from './settings.ts';
@@ -29,7 +30,7 @@ export async function directoryChecks(config: Config, loaded: LoadedSettings, no
       connected ||= check.connected;
       report(check.result);
     }
-    const later = ['privileges', 'delegation', 'lockout', 'protected', 'groups', 'policy'];
+    const later = ['privileges', 'delegation', 'lockout', 'protected', ...HYGIENE_CHECKS, 'groups', 'policy'];
     if (!connected) return skip(report, ['service', ...later], 'no DC could be reached over trusted TLS');
     let info: DomainInfo;
     try {
@@ -38,9 +39,18 @@ export async function directoryChecks(config: Config, loaded: LoadedSettings, no
     } catch (error) {
       const fix = `fix: check the service account's name and password (${settingPlace(loaded, 'bindDn')}, and bindPassword), and that it is enabled and not locked out`;
       report(failure('service', error, ServiceAccountRejected.is(error) ? [fix] : []));
-      return skip(report, later, 'the service account did not bind');
+      // The DC says why, and "must change at next logon" is a hygiene failure of its own.
+      const mustChange = ServiceAccountRejected.is(error) && error.details.reason === PasswordMustChange.code;
+      if (mustChange) report(mustChangeResult(loaded.settings.directory.bindDn, loaded.settings.directory.bindDn));
+      return skip(
+        report,
+        later.filter((name) => !mustChange || name !== 'pwd-age'),
+        'the service account did not bind',
+      );
     }
-    await accountChecks(directory, diagnostics, info, loaded.settings.directory, protectedAllowedBy(loaded.settings), report);
+    const subject = await accountChecks(directory, diagnostics, info, loaded.settings.directory, protectedAllowedBy(loaded.settings), report);
+    if (subject) await hygieneChecks(diagnostics, subject, info, loaded.settings, now(), report);
+    else skip(report, HYGIENE_CHECKS, 'the service account is unknown');
     report(await groupsCheck(directory, { group: config.admin.group, sid: loaded.adminGroupSid }, loaded.settings));
     report(policyHintsCheck(info.policyHintsOid));
   } finally {

@@ -7,8 +7,11 @@ import { LatchkeyError } from '../../errors.ts';
 /** Width of the check-name column, so the summaries line up. */
 const NAME_WIDTH = 10;
 
-/** A check's outcome. SKIP: it could not run because an earlier check failed. */
-export type CheckStatus = 'PASS' | 'WARN' | 'FAIL' | 'SKIP';
+/**
+ * A check's outcome. SKIP: it could not run because an earlier check failed. INFO: something
+ * the doctor cannot check, and where to look instead.
+ */
+export type CheckStatus = 'PASS' | 'WARN' | 'FAIL' | 'SKIP' | 'INFO';
 
 /** One line of the report and the indented lines under it (facts, then the fix). */
 export interface CheckResult {

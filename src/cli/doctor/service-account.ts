@@ -11,10 +11,11 @@ import type { Directory, DirectoryUser, DomainInfo } from '../../directory/direc
 import { UserNotFound } from '../../directory/errors.ts';
 import { protectedGroupName } from '../../directory/protected-groups.ts';
 import { parseSecurityDescriptor } from '../../directory/security-descriptor.ts';
+import type { HygieneSubject } from './hygiene.ts';
 import { protectedAccountsCheck } from './protected-accounts.ts';
 import { type CheckResult, failure, type Report, result, skip } from './report.ts';
 
-/** What the service account is, and what it may do on each search base. */
+/** What the service account is, and what it may do on each search base; the account and its groups when it could be read. */
 export async function accountChecks(
   directory: Directory,
   diagnostics: DirectoryDiagnostics,
@@ -23,7 +24,7 @@ export async function accountChecks(
   /** The settings that let privileged accounts be reset (none: the AdminSDHolder check only says so). */
   protectedAllowedBy: string[],
   report: Report,
-): Promise<void> {
+): Promise<HygieneSubject | null> {
   // A DC lost half-way fails the check under way, not the whole report.
   let step = 'privileges';
   try {
@@ -34,18 +35,22 @@ export async function accountChecks(
           'fix: let it read its own user object (in AD, Authenticated Users may read users by default)',
         ]),
       );
-      return skip(report, ['delegation', 'lockout', 'protected'], 'the service account is unknown');
+      skip(report, ['delegation', 'lockout', 'protected'], 'the service account is unknown');
+      return null;
     }
     const grantee: Grantee = { netbiosDomain: info.netbiosDomain, samAccountName: account.samAccountName };
     const bases = settings.searchBases.length ? settings.searchBases : [info.baseDn];
     report(await privilegeCheck(directory, account, grantee, bases));
     step = 'delegation';
-    const sids = tokenSids(account.sid, await diagnostics.tokenGroups(account));
+    const groupSids = await diagnostics.tokenGroups(account);
+    const sids = tokenSids(account.sid, groupSids);
     for (const base of bases) for (const check of await baseChecks(diagnostics, base, sids, grantee)) report(check);
     step = 'protected';
     report(await protectedAccountsCheck(diagnostics, info.baseDn, sids, grantee, protectedAllowedBy));
+    return { account, groupSids, grantee };
   } catch (error) {
     report(failure(step, error));
+    return null;
   }
 }
 
