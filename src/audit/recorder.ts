@@ -85,6 +85,7 @@ export const ADMIN_ACTIONS = [
   'audit-purge',
   'key-rotation',
   'certificate-check',
+  'scheduled-backup',
 ] as const;
 
 export type AuditAction = (typeof SELF_SERVICE_ACTIONS)[number] | (typeof HELPDESK_ACTIONS)[number] | (typeof ADMIN_ACTIONS)[number];

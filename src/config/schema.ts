@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { bareAddress } from '../notify/address.ts';
 import { isPhoneRegion } from '../notify/phone.ts';
+import { backupsSchema } from './backups-schema.ts';
 import { breachedPasswordsSchema } from './breached-passwords-schema.ts';
 import { DEFAULT_QUESTIONS } from './default-questions.ts';
 import { type FACTORS, factorsSchema } from './factors-schema.ts';
@@ -331,6 +332,7 @@ const runtimeShape = {
     })
     .prefault({}),
   breachedPasswords: breachedPasswordsSchema,
+  backups: backupsSchema,
 };
 
 /** The settings that live in the database, validated (every section, directory included). */
