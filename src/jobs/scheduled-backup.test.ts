@@ -20,11 +20,12 @@ const EDITOR = { sam: 'test', guid: null, ip: '-' };
 /** A portal with scheduled backups to `backups.folder`, on a clock the test moves. */
 async function portal(backups: { folder: string; keep?: number; everyHours?: number }, env: NodeJS.ProcessEnv = { LATCHKEY_BACKUP_PASSWORD: PASSWORD }) {
   const clock = { now: Date.parse('2026-06-01T02:00:00Z') };
-  const app = await createApp(configFor(folder('scheduled')), { logger: false, env, now: () => clock.now });
+  const config = configFor(folder('scheduled'));
+  const app = await createApp(config, { logger: false, env, now: () => clock.now });
   cleanups.push(() => app.close());
   const saved = await app.admin.settings.save('backups', { enabled: true, everyHours: 24, keep: 7, ...backups }, EDITOR);
   assert.equal(saved.ok, true, JSON.stringify(saved));
-  return { app, clock };
+  return { app, clock, config, env };
 }
 
 const runs = async (app: App) => app.store.audit.query({ action: 'scheduled-backup' });
@@ -107,4 +108,15 @@ test('the settings: a folder is needed when enabled, and it must be absolute', a
   const relative = await app.admin.settings.save('backups', { enabled: true, everyHours: 24, keep: 7, folder: 'backups' }, EDITOR);
   assert.equal(relative.ok, false);
   assert.equal(app.admin.settings.current().backups.enabled, true);
+});
+
+test('two instances on one database: one of them writes the cycle’s backup', async () => {
+  const target = folder('backups');
+  const { app, clock, config, env } = await portal({ folder: target });
+  const other = await createApp(config, { logger: false, env, now: () => clock.now });
+  cleanups.push(() => other.close());
+  const results = await Promise.all([app.jobs.scheduledBackup(), other.jobs.scheduledBackup()]);
+  assert.equal(results.filter(Boolean).length, 1);
+  assert.equal(readdirSync(target).length, 1);
+  assert.equal((await runs(app)).length, 1);
 });
