@@ -13,28 +13,36 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import tls from 'node:tls';
 import { loadConfig } from '../config/load.ts';
-import { rejectsWithCode } from '../testing/assertions.ts';
+import { eventually, rejectsWithCode } from '../testing/assertions.ts';
 import { exportCertificate, importCertificate } from './pfx.ts';
 import { makeSelfSigned } from './self-signed.ts';
-import { certificateFiles, readTlsOptions } from './serving.ts';
+import { certificateFiles, readTlsOptions, watchCertificate } from './serving.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'latchkey-pfx-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const PFX_PASSWORD = 'correct horse battery';
 const configIn = (name: string) => loadConfig({ env: {}, base: { dataDir: join(root, name) } });
 
-/** The SHA-256 fingerprint of the certificate a TLS server built from `config`'s files presents. */
-async function servedFingerprint(config: ReturnType<typeof configIn>): Promise<string> {
+/** A TLS server built from `config`'s certificate files; `fingerprint()` is what a client sees now. */
+async function serveTls(config: ReturnType<typeof configIn>) {
   const server = tls.createServer(readTlsOptions(certificateFiles(config)!, 'intermediate'), (socket) => socket.end());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    return await new Promise((resolve, reject) => {
+  const fingerprint = (): Promise<string> =>
+    new Promise((resolve, reject) => {
       const socket = tls.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, rejectUnauthorized: false }, () => {
         resolve(socket.getPeerX509Certificate()!.fingerprint256);
         socket.end();
       });
       socket.on('error', reject);
     });
+  return { server, fingerprint };
+}
+
+/** The SHA-256 fingerprint of the certificate a TLS server built from `config`'s files presents. */
+async function servedFingerprint(config: ReturnType<typeof configIn>): Promise<string> {
+  const { server, fingerprint } = await serveTls(config);
+  try {
+    return await fingerprint();
   } finally {
     server.close();
   }
@@ -61,6 +69,21 @@ describe('certificate export and import (PFX)', async () => {
     assert.equal(statSync(join(target.dataDir, 'tls', 'key.pem')).mode & 0o777, 0o600);
     assert.equal(await servedFingerprint(target), made.fingerprint);
     assert.equal(await servedFingerprint(target), await servedFingerprint(source));
+  });
+
+  test('a running portal swaps the imported certificate in without a restart', async () => {
+    await exportCertificate(source, pfx, PFX_PASSWORD);
+    const running = configIn('running');
+    const own = await makeSelfSigned(running, ['running.latchkey.test'], []);
+    const { server, fingerprint } = await serveTls(running);
+    const watcher = watchCertificate(server, certificateFiles(running)!, 'intermediate', { info() {}, error() {} }, () => {});
+    after(() => {
+      watcher.stop();
+      server.close();
+    });
+    assert.equal(await fingerprint(), own.fingerprint);
+    await importCertificate(running, pfx, PFX_PASSWORD);
+    assert.equal(await eventually(fingerprint, (seen) => seen === made.fingerprint, 10_000), made.fingerprint);
   });
 
   test('a wrong password, a damaged file or a certificate without its key is refused; nothing changes', async () => {
@@ -97,6 +120,14 @@ describe('certificate export and import (PFX)', async () => {
     const short = join(root, 'short.pfx');
     await rejectsWithCode(exportCertificate(source, short, 'short'), 'LK_PFX_PASSWORD_WEAK');
     assert.equal(existsSync(short), false);
+  });
+
+  test('a portal serving a PFX of its own (server.tls.pfxFile) exports that certificate', async () => {
+    await exportCertificate(source, pfx, PFX_PASSWORD);
+    const served = loadConfig({ env: {}, base: { dataDir: join(root, 'pfx-served'), server: { tls: { pfxFile: pfx, pfxPassword: PFX_PASSWORD } } } });
+    const again = join(root, 'again.pfx');
+    assert.equal(await exportCertificate(served, again, 'another long password'), made.fingerprint);
+    assert.equal((await importCertificate(configIn('from-again'), again, 'another long password')).fingerprint256, made.fingerprint);
   });
 
   test('a portal behind a TLS proxy has no certificate to export; with server.tls set an import is refused', async () => {

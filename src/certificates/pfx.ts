@@ -13,7 +13,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { createError } from '../errors.ts';
 import { generatedCertificate } from './self-signed.ts';
-import { certificateFiles } from './serving.ts';
+import { certificateFiles, TlsFilesUnreadable } from './serving.ts';
 
 /** The shortest PFX password accepted: the file holds the private key. */
 export const MIN_PFX_PASSWORD_LENGTH = 12;
@@ -103,7 +103,11 @@ export async function servedCertificate(config: Config): Promise<PemPair> {
   const files = certificateFiles(config);
   if (!files) throw PfxNoCertificate({});
   if (files.pfxFile) return (await readPfx(files.pfxFile, files.pfxPassword ?? '')).pem;
-  return { cert: await readFile(files.certFile!, 'utf8'), key: await readFile(files.keyFile!, 'utf8') };
+  const read = (file: string) =>
+    readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw TlsFilesUnreadable({ file, reason: error.code ?? error.message }, { cause: error });
+    });
+  return { cert: await read(files.certFile!), key: await read(files.keyFile!) };
 }
 
 /** Writes `pem` to `file` as a PFX under `password`, created 0600 (replacing the file only once it is whole). */
@@ -164,7 +168,12 @@ export async function readPfx(file: string, password: string): Promise<OpenedPfx
   } catch (error) {
     throw PfxInvalid({ file, reason: `its private key cannot be read (${(error as Error).message})` }, { cause: error });
   }
-  const chain = pemBlocks(text, 'CERTIFICATE').map((pem) => ({ pem, certificate: new X509Certificate(pem) }));
+  let chain: { pem: string; certificate: X509Certificate }[];
+  try {
+    chain = pemBlocks(text, 'CERTIFICATE').map((pem) => ({ pem, certificate: new X509Certificate(pem) }));
+  } catch (error) {
+    throw PfxInvalid({ file, reason: `a certificate in it cannot be read (${(error as Error).message})` }, { cause: error });
+  }
   const server = chain.find((entry) => entry.certificate.checkPrivateKey(key));
   if (!server) throw PfxInvalid({ file, reason: 'its private key belongs to none of its certificates' });
   const rest = chain.filter((entry) => entry !== server).map((entry) => entry.pem);
