@@ -12,7 +12,7 @@ import { type App, createApp } from '../app.ts';
 import { runRestore, verifyBackup } from '../cli/backup.ts';
 import { dashboard } from '../flows/admin/dashboard.ts';
 import { cleanups, configFor, folder, PASSWORD } from '../testing/backup-fixture.ts';
-import { scheduledBackupName } from './scheduled-backup.ts';
+import { runScheduledBackup, scheduledBackupName } from './scheduled-backup.ts';
 
 const HOUR_MS = 3_600_000;
 const EDITOR = { sam: 'test', guid: null, ip: '-' };
@@ -119,4 +119,18 @@ test('two instances on one database: one of them writes the cycle’s backup', a
   assert.equal(results.filter(Boolean).length, 1);
   assert.equal(readdirSync(target).length, 1);
   assert.equal((await runs(app)).length, 1);
+});
+
+test('a long run says in the log that it is still running, and the log never holds the password', async () => {
+  const target = folder('backups');
+  const { app, clock, config, env } = await portal({ folder: target });
+  const lines: { level: string; details: object; message: string }[] = [];
+  const record = (level: string) => (details: object, message: string) => lines.push({ level, details, message });
+  const log = { info: record('info'), warn: record('warn'), error: record('error') };
+  const backups = app.admin.settings.current().backups;
+  const result = await runScheduledBackup({ config, backups, env, adminAudit: app.adminAudit, log, now: () => clock.now, progressEveryMs: 1 });
+  assert.ok('bytes' in result);
+  assert.ok(lines.some((line) => line.message === 'scheduled backup still running'));
+  assert.equal(lines.at(-1)?.message, 'scheduled backup written');
+  assert.doesNotMatch(JSON.stringify(lines), new RegExp(PASSWORD));
 });

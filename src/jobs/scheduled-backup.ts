@@ -45,15 +45,25 @@ export interface ScheduledBackupDependencies {
   /** Progress and results go to the log at info level, failures at error. */
   log: Log & { info(details: object, message: string): void };
   now: () => number;
+  /** How often a running backup logs a progress line (default 30 s). */
+  progressEveryMs?: number;
 }
 
 export type ScheduledBackupResult = { file: string; bytes: number; removed: string[] } | { file: string; error: LatchkeyError | Error };
 
 /** One scheduled backup and its retention, audited and logged; a failure is returned, not thrown. */
-export async function runScheduledBackup({ config, backups, env, adminAudit, log, now }: ScheduledBackupDependencies): Promise<ScheduledBackupResult> {
+export async function runScheduledBackup({
+  config,
+  backups,
+  env,
+  adminAudit,
+  log,
+  now,
+  progressEveryMs = PROGRESS_MS,
+}: ScheduledBackupDependencies): Promise<ScheduledBackupResult> {
   const file = join(backups.folder!, scheduledBackupName(now()));
   const started = Date.now();
-  const progress = setInterval(() => log.info({ file, seconds: Math.round((Date.now() - started) / 1000) }, 'scheduled backup still running'), PROGRESS_MS);
+  const progress = setInterval(() => log.info({ file, seconds: Math.round((Date.now() - started) / 1000) }, 'scheduled backup still running'), progressEveryMs);
   progress.unref();
   const audit = (outcome: 'success' | 'failure', detail: string) =>
     adminAudit.record({ actor: 'latchkey', action: 'scheduled-backup', outcome, sourceIp: '-', detail: `${basename(file)}: ${detail}` });
