@@ -130,6 +130,17 @@ describe('certificate export and import (PFX)', async () => {
     assert.equal((await importCertificate(configIn('from-again'), again, 'another long password')).fingerprint256, made.fingerprint);
   });
 
+  test('without openssl on PATH, a coded error says to install it', async (t) => {
+    const path = process.env.PATH;
+    process.env.PATH = root;
+    t.after(() => {
+      process.env.PATH = path;
+    });
+    await rejectsWithCode(exportCertificate(source, join(root, 'no-openssl.pfx'), PFX_PASSWORD), 'LK_PFX_OPENSSL');
+    await rejectsWithCode(importCertificate(configIn('no-openssl'), pfx, PFX_PASSWORD), 'LK_PFX_OPENSSL');
+    assert.equal(existsSync(join(root, 'no-openssl.pfx')), false);
+  });
+
   test('a portal behind a TLS proxy has no certificate to export; with server.tls set an import is refused', async () => {
     const proxied = loadConfig({ env: {}, base: { dataDir: join(root, 'proxied'), server: { behindTlsProxy: true } } });
     await rejectsWithCode(exportCertificate(proxied, join(root, 'none.pfx'), PFX_PASSWORD), 'LK_PFX_NO_CERTIFICATE');

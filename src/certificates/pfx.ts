@@ -61,6 +61,12 @@ export const PfxWriteFailed = createError<{ file: string; reason: string }>(
   500,
 );
 
+export const PfxOpensslMissing = createError(
+  'LK_PFX_OPENSSL',
+  'The certificate commands need the openssl program, which is not installed or not on PATH. Install it (apt install openssl) and run the command again. Nothing was changed.',
+  500,
+);
+
 /** The certificate chain (the server's first) and its private key, as PEM text. */
 export interface PemPair {
   cert: string;
@@ -78,6 +84,7 @@ function openssl(args: string[], password: string): Promise<Buffer> {
       { encoding: 'buffer', env: { PATH: process.env.PATH, [PASSWORD_VARIABLE]: password }, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (!error) return resolvePromise(stdout);
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return reject(PfxOpensslMissing({}));
         const reason = stderr.toString().trim().split('\n')[0] || error.message;
         reject(Object.assign(new Error(reason), { code: (error as NodeJS.ErrnoException).code }));
       },
@@ -132,6 +139,7 @@ export async function writePfx(pem: PemPair, file: string, password: string): Pr
       ],
       password,
     ).catch((error: Error) => {
+      if (PfxOpensslMissing.is(error)) throw error;
       throw PfxInvalid({ file: 'the served certificate', reason: error.message }, { cause: error });
     });
     await replaceFile(resolve(file), pfx, 0o600);
@@ -157,6 +165,7 @@ export async function readPfx(file: string, password: string): Promise<OpenedPfx
     .catch((error: Error) => (/unsupported/i.test(error.message) ? openssl([...args, '-legacy'], password) : Promise.reject(error)))
     .then((out) => out.toString('utf8'))
     .catch((error: Error) => {
+      if (PfxOpensslMissing.is(error)) throw error;
       if (/mac verify|invalid password/i.test(error.message)) throw PfxPassword({ file });
       throw PfxUnreadable({ file, reason: error.message }, { cause: error });
     });
