@@ -15,7 +15,7 @@ import { GroupAmbiguous, GroupNotFound } from './directory/errors.ts';
 import { type AdminContext, adminContext, type TrialConnections } from './flows/admin/context.ts';
 import type { FlowContext } from './flows/context.ts';
 import { loadStrings } from './i18n/translate.ts';
-import { createJobs, type Jobs, scheduleJobs } from './jobs/jobs.ts';
+import { createJobs, type JobDependencies, type Jobs, scheduleJobs } from './jobs/jobs.ts';
 import type { Log } from './log.ts';
 import { counted, createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createMailer } from './notify/mailer.ts';
@@ -223,6 +223,12 @@ function consoleContext(
   });
 }
 
+/** This instance's scheduled jobs, tried on their timer from now on. */
+function startJobs(runtime: Runtime, parts: Omit<JobDependencies, 'settings' | 'mail'>): { jobs: Jobs; stop: () => void } {
+  const jobs = createJobs({ ...parts, settings: () => runtime.settings.current(), mail: () => runtime.mail });
+  return { jobs, stop: scheduleJobs(jobs, parts.log) };
+}
+
 /** Builds the portal for `config`; nothing listens until `server.listen()`. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const now = options.now ?? (() => Date.now());
@@ -290,8 +296,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     );
     reportStartUpProblems(server.log, { unpinnedGroups, adminGroupPending, unknownOverrides });
     runtime.startPolling(options.settingsPollMs);
-    const jobs = createJobs({ store, settings: () => runtime.settings.current(), adminAudit, certificates, mail: () => runtime.mail, now });
-    const stopJobs = scheduleJobs(jobs, log);
+    const { jobs, stop: stopJobs } = startJobs(runtime, { store, adminAudit, certificates, now, config, env: options.env, log: server.log });
     return {
       server,
       store,

@@ -87,6 +87,7 @@ export const ADMIN_ACTIONS = [
   'key-rotation',
   'certificate-check',
   'network-refused',
+  'scheduled-backup',
 ] as const;
 
 export type AuditAction = (typeof SELF_SERVICE_ACTIONS)[number] | (typeof HELPDESK_ACTIONS)[number] | (typeof ADMIN_ACTIONS)[number];

@@ -7,7 +7,7 @@
  * preference is there, and a new event gets an id never used before. Then every way a restore must be refused, each leaving the target as it was.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -15,6 +15,7 @@ import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { createApp } from '../app.ts';
 import { HEADER_BYTES } from '../backup/envelope.ts';
+import { certificateFiles, readTlsOptions } from '../certificates/serving.ts';
 import { masterKeyFile } from '../config/paths.ts';
 import type { Config } from '../config/schema.ts';
 import { parseKeyRing } from '../settings/key-ring.ts';
@@ -87,6 +88,8 @@ describe('backup and restore', () => {
     for (const name of ['cert.pem', 'key.pem'])
       assert.ok(readFileSync(join(target.dataDir, 'tls', name)).equals(readFileSync(join(source.dataDir, 'tls', name))), name);
     assert.equal(statSync(join(target.dataDir, 'tls', 'key.pem')).mode & 0o777, 0o600);
+    const served = (config: Config) => new X509Certificate(readTlsOptions(certificateFiles(config)!, 'intermediate').cert as Buffer).fingerprint256;
+    assert.equal(served(target), served(source), 'the restored portal serves the same web certificate');
     await assertRestored(target, seeded);
     t.diagnostic(`backup ${backupMs} ms, restore ${restoreMs} ms`);
   });

@@ -1,11 +1,12 @@
 /**
  * The command line: `latchkey serve | init | check-config | doctor | backup | restore |
- * rotate-master-key | breached import FILE | breached status | demo`. Exit codes: 0 done, 1 failed (a coded error says why), 2 bad usage;
+ * rotate-master-key | certificate export|import | breached import FILE | breached status | demo`. Exit codes: 0 done, 1 failed (a coded error says why), 2 bad usage;
  * 141 when the reader of the output went away (`latchkey doctor | head`), as for a Unix tool
  * stopped by SIGPIPE.
  */
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.ts';
+import { exportCertificate, importCertificate } from '../certificates/pfx.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { LatchkeyError } from '../errors.ts';
@@ -28,6 +29,10 @@ Commands:
   check-config   validate the configuration and name every problem
   backup         write an encrypted backup (database, master key, web certificate) to --file; asks a password
   restore        restore --file onto an empty data folder / database; asks the password
+  certificate export --file F  write the web certificate Latchkey serves, with its key and chain, as a
+                 password-protected PFX (PKCS#12); asks a password (or LATCHKEY_PFX_PASSWORD)
+  certificate import --file F  check a PFX (password, key, expiry) and install it as the web certificate;
+                 a running portal swaps it in
   doctor         check the database, master key, certificates, DCs, the service account's rights, mail and SMS
   rotate-master-key  add a new master key beside the old one (instances keep running); --retire, once every
                  instance has the new key file, re-encrypts every secret under it and drops the old key
@@ -41,7 +46,8 @@ Options:
   --port N       demo: the port (default 8080)
   --host ADDR    demo: the loopback address (default 127.0.0.1); init: the name for the certificate
   --force        init: replace an existing generated certificate
-  --file FILE    backup, restore: the backup file (the password may come from LATCHKEY_BACKUP_PASSWORD)
+  --file FILE    backup, restore: the backup file (the password may come from LATCHKEY_BACKUP_PASSWORD);
+                 certificate export, import: the PFX file (the password may come from LATCHKEY_PFX_PASSWORD)
   --retire       rotate-master-key: finish the rotation under way
   -h, --help     this text
 `;
@@ -138,6 +144,24 @@ async function main(argv: string[]): Promise<number> {
         const { tables } = await runRestore(config, { file: values.file, password });
         process.stdout.write(
           `Restored ${Object.values(tables).reduce((a, b) => a + b, 0)} rows into ${config.database.url ? 'PostgreSQL' : config.dataDir}.\n`,
+        );
+      }
+      return 0;
+    }
+    case 'certificate': {
+      const [, action, ...extra] = positionals;
+      if ((action !== 'export' && action !== 'import') || extra.length)
+        throw UsageInvalid({ problem: 'use latchkey certificate export --file F, or latchkey certificate import --file F' });
+      if (!values.file) throw UsageInvalid({ problem: `certificate ${action} needs --file FILE` });
+      const config = commandConfig(values.config);
+      const password = await askPassword('PFX password', { confirm: action === 'export', variable: 'LATCHKEY_PFX_PASSWORD' });
+      if (action === 'export') {
+        const fingerprint = await exportCertificate(config, values.file, password);
+        process.stdout.write(`Exported the web certificate (SHA-256 ${fingerprint}) with its key to ${values.file}. Keep the password apart from the file.\n`);
+      } else {
+        const certificate = await importCertificate(config, values.file, password);
+        process.stdout.write(
+          `Installed the web certificate ${certificate.subject.replace(/\n/g, ', ')} (SHA-256 ${certificate.fingerprint256}, valid to ${certificate.validTo}); a running portal serves it within seconds.\n`,
         );
       }
       return 0;

@@ -25,7 +25,8 @@ const ENV_PREFIX = 'LATCHKEY_';
 export const NON_SETTING_VARIABLES: Readonly<Record<string, string>> = {
   LATCHKEY_CONFIG: 'the config file, when --config is not given',
   LATCHKEY_MASTER_KEY: 'the master key (32 bytes, hex or base64) instead of the key file',
-  LATCHKEY_BACKUP_PASSWORD: 'the password of backup and restore, instead of asking for it',
+  LATCHKEY_BACKUP_PASSWORD: 'the password of backup and restore, instead of asking for it; of scheduled backups, in the service environment',
+  LATCHKEY_PFX_PASSWORD: 'the password of certificate export and import, instead of asking for it',
   LATCHKEY_DEV_AD_DIR: 'the dev domain of scripts/dev-ad (demo and tests)',
 };
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { bareAddress } from '../notify/address.ts';
 import { isPhoneRegion } from '../notify/phone.ts';
 import { allowFromSchema } from './allow-from-schema.ts';
+import { backupsSchema } from './backups-schema.ts';
 import { breachedPasswordsSchema } from './breached-passwords-schema.ts';
 import { DEFAULT_QUESTIONS } from './default-questions.ts';
 import { type FACTORS, factorsSchema } from './factors-schema.ts';
@@ -344,6 +345,7 @@ const runtimeShape = {
     .prefault({}),
   breachedPasswords: breachedPasswordsSchema,
   menu: menuSchema,
+  backups: backupsSchema,
 };
 
 /** The settings that live in the database, validated (every section, directory included). */

@@ -5,13 +5,15 @@
  */
 import type { AuditRecorder } from '../audit/recorder.ts';
 import { type CertificateCache, type CertificateStatus, checkCertificates } from '../certificates/health.ts';
-import type { RuntimeSettings } from '../config/schema.ts';
+import type { Config, RuntimeSettings } from '../config/schema.ts';
 import type { Log } from '../log.ts';
 import type { MailPort } from '../notify/ports.ts';
 import type { Store } from '../store/store.ts';
+import { runScheduledBackup, type ScheduledBackupDependencies, type ScheduledBackupResult } from './scheduled-backup.ts';
 
 const DAY_MS = 86_400_000;
-/** How often the jobs are tried: the purge of expired rows (used TOTP steps among them) runs hourly, audit purge and certificate check daily. */
+const HOUR_MS = 3_600_000;
+/** How often the jobs are tried: the purge of expired rows (used TOTP steps among them) runs hourly, audit purge and certificate check daily, scheduled backups on their cycle. */
 export const JOB_TRY_MS = 3_600_000;
 
 export interface Jobs {
@@ -21,6 +23,8 @@ export interface Jobs {
   purgeExpired(): Promise<{ sessions: number; codes: number; counters: number; totpSteps: number } | null>;
   /** Audits the certificates' health and mails the admins about those expiring; [] when another run had it today. */
   checkCertificates(): Promise<CertificateStatus[]>;
+  /** Writes a scheduled backup and applies the retention; null when they are off or another run had this cycle. */
+  scheduledBackup(): Promise<ScheduledBackupResult | null>;
 }
 
 export interface JobDependencies {
@@ -30,9 +34,14 @@ export interface JobDependencies {
   certificates: CertificateCache;
   mail: () => MailPort | null;
   now: () => number;
+  /** The start-up settings and the service's environment (the scheduled backups' password). */
+  config: Config;
+  /** Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  log: ScheduledBackupDependencies['log'];
 }
 
-export function createJobs({ store, settings, adminAudit, certificates, mail, now }: JobDependencies): Jobs {
+export function createJobs({ store, settings, adminAudit, certificates, mail, now, config, env, log }: JobDependencies): Jobs {
   const firstInWindow = async (job: string, windowMs: number) => (await store.throttle.hit(`job:${job}`, windowMs, now())) === 1;
   return {
     async purgeAudit() {
@@ -64,6 +73,11 @@ export function createJobs({ store, settings, adminAudit, certificates, mail, no
       certificates.forget();
       return checkCertificates(await certificates.statuses(), adminAudit, mail(), settings().notifications.adminEmails);
     },
+    async scheduledBackup() {
+      const backups = settings().backups;
+      if (!backups.enabled || !(await firstInWindow('scheduled-backup', backups.everyHours * HOUR_MS))) return null;
+      return runScheduledBackup({ config, backups, env: env ?? process.env, adminAudit, log, now });
+    },
   };
 }
 
@@ -74,6 +88,7 @@ export function scheduleJobs(jobs: Jobs, log: Log, everyMs = JOB_TRY_MS): () => 
     void jobs.purgeAudit().catch(failed('audit purge'));
     void jobs.purgeExpired().catch(failed('purge of expired sessions, codes and counters'));
     void jobs.checkCertificates().catch(failed('certificate check'));
+    void jobs.scheduledBackup().catch(failed('scheduled backup'));
   }, everyMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -3,11 +3,13 @@
  * charts), how many users are enrolled, and whether the directory, mail and SMS connections and
  * the certificates are healthy. The counting is the database's (src/store/audit-stats.ts).
  */
+import type { AuditAction } from '../../audit/recorder.ts';
 import { refusedRule } from '../../passwords/refusals.ts';
 import type { AuditRange } from '../../store/audit-stats.ts';
 import type { AdminContext } from './context.ts';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 /** The series the charts draw: successful resets, unlocks, changes and enrollments per day. */
 const SERIES = ['reset', 'unlock', 'change', 'enroll'] as const;
 /** The period shown when none (or nonsense) is asked for, and the longest one. */
@@ -41,7 +43,7 @@ export interface Board {
 }
 
 /** What the dashboard reads. */
-export type DashboardContext = Pick<AdminContext, 'store' | 'directory' | 'policy' | 'mail' | 'mailer' | 'certificates' | 'now'>;
+export type DashboardContext = Pick<AdminContext, 'store' | 'directory' | 'policy' | 'mail' | 'mailer' | 'certificates' | 'now' | 'settings'>;
 
 /** The period in days for a requested number: 30 for none or nonsense, else within 1..366. */
 export function dashboardDays(requested: number): number {
@@ -95,7 +97,25 @@ async function health(ctx: DashboardContext): Promise<Health[]> {
   if (!certificates.some((status) => status.name === 'web')) {
     items.push({ name: 'web certificate', state: 'off', detail: 'TLS is terminated by a proxy in front of Latchkey' });
   }
+  items.push(await scheduledBackupHealth(ctx));
   return items;
+}
+
+/**
+ * The scheduled backups, from the last run's audit entry: a failure, or none within the cycle
+ * (and the hour the jobs are tried in), needs the admin.
+ */
+async function scheduledBackupHealth(ctx: DashboardContext): Promise<Health> {
+  const { enabled, everyHours, folder } = ctx.settings.current().backups;
+  const name = 'scheduled backups';
+  if (!enabled) return { name, state: 'off', detail: 'not enabled' };
+  const [last] = await ctx.store.audit.query({ action: 'scheduled-backup' satisfies AuditAction, limit: 1 });
+  if (!last) return { name, state: 'warn', detail: `none made yet (every ${everyHours} h to ${folder})` };
+  const when = new Date(last.at).toISOString();
+  if (last.outcome !== 'success') return { name, state: 'fail', detail: `the last one failed at ${when}: ${last.detail}` };
+  if (ctx.now() - last.at > (everyHours + 1) * HOUR_MS)
+    return { name, state: 'warn', detail: `the last one is older than the cycle of ${everyHours} h (${when}: ${last.detail})` };
+  return { name, state: 'ok', detail: `last at ${when}: ${last.detail}` };
 }
 
 /** Refused new passwords in `range` by rule, whichever flow refused them (the audit detail names both). */

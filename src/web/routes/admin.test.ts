@@ -258,4 +258,24 @@ describe('dashboard', () => {
     assert.match(page.body, /<strong>certificate 127\.0\.0\.1:636<\/strong>: working — \d+ days left/);
     assert.doesNotMatch(page.body, /<script/);
   });
+
+  test('scheduled backups set in the console: a failed run (no password in the environment) is a warning at the top and a failing health line', async () => {
+    const console = await admin();
+    const saved = await saveSettings(console, 'backups', { 'field:enabled': 'on', 'field:folder': '/nonexistent/latchkey-backups' });
+    assert.doesNotMatch(saved.body, /class="field-error|aria-invalid="true"/, 'the settings are saved');
+    try {
+      assert.equal(fixture.portal.app.admin.settings.current().backups.folder, '/nonexistent/latchkey-backups');
+      const run = await fixture.portal.app.jobs.scheduledBackup();
+      assert.ok(run && 'error' in run);
+      const page = await console.get('/admin?days=7');
+      assert.match(page.body, /<p class="warning" id="attention">Needs attention: [^<]*scheduled backups/);
+      assert.match(
+        page.body,
+        /<strong>scheduled backups<\/strong>: failing — the last one failed at [^<]*LK_BACKUP_SCHEDULE_PASSWORD/,
+        'the test portal has no backup password',
+      );
+    } finally {
+      await fixture.portal.app.admin.settings.save('backups', { enabled: false, everyHours: 24, keep: 7 }, { sam: 'test', guid: null, ip: '-' });
+    }
+  });
 });
