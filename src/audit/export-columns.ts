@@ -10,9 +10,12 @@ export const AUDIT_COLUMNS = [
   { key: 'at', label: 'Time (UTC, ISO 8601)' },
   { key: 'category', label: 'Category' },
   { key: 'actor', label: 'User' },
+  { key: 'actorName', label: 'Display name' },
   { key: 'target', label: 'Target' },
+  { key: 'targetName', label: "Target's display name" },
   { key: 'action', label: 'Action' },
   { key: 'outcome', label: 'Outcome' },
+  { key: 'times', label: 'Times' },
   { key: 'sourceIp', label: 'Source IP' },
   { key: 'detail', label: 'Details' },
 ] as const satisfies readonly { key: keyof AuditEntry; label: string }[];
@@ -46,7 +49,8 @@ export function exportColumns(requested?: readonly string[]): AuditColumn[] {
 
 /** The text of one cell: the time in ISO 8601 (UTC), an absent value as ''. */
 export function cellText(entry: AuditEntry, column: AuditColumn): string {
-  return column === 'at' ? new Date(entry.at).toISOString() : (entry[column] ?? '');
+  if (column === 'at') return new Date(entry.at).toISOString();
+  return String(entry[column] ?? '');
 }
 
 /** The characters that make a spreadsheet read a cell as a formula (OWASP's list). */

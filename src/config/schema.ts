@@ -313,6 +313,8 @@ const runtimeShape = {
     .strictObject({
       /** Audit entries older than this are purged by a daily job (0 keeps them for ever). */
       retentionDays: z.number().int().min(0).max(36_500).default(400),
+      /** Off: the self-service trail keeps only refusals, failures and the portal's defences (recorder.ts isRecorded). */
+      selfService: z.boolean().default(true),
     })
     .prefault({}),
   notifications: z

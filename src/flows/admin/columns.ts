@@ -8,7 +8,7 @@ import type { AdminContext } from './context.ts';
 import type { AdminSession } from './sign-in.ts';
 
 /** The viewer's columns, in their default order. */
-export const AUDIT_VIEW_COLUMNS = ['at', 'actor', 'target', 'action', 'outcome', 'sourceIp', 'detail'] as const;
+export const AUDIT_VIEW_COLUMNS = ['at', 'actor', 'actorName', 'target', 'targetName', 'action', 'outcome', 'times', 'sourceIp', 'detail'] as const;
 /** One of AUDIT_VIEW_COLUMNS. */
 export type AuditViewColumn = (typeof AUDIT_VIEW_COLUMNS)[number];
 
