@@ -12,7 +12,8 @@ import ExcelJS from 'exceljs';
 import { type Audit, type AuditEvent, type AuditFilter, auditPages, createAudit } from '../store/audit.ts';
 import { forEachDatabase, type TestDatabase } from '../testing/databases.ts';
 import { assertExported, collector, readCsv, readPdf, readXlsx } from '../testing/export-readers.ts';
-import { AUDIT_COLUMNS, type AuditColumn, contentType, type ExportFormat, exportAudit, fileExtension } from './export.ts';
+import { type AuditColumn, contentType, DEFAULT_AUDIT_COLUMNS, type ExportFormat, exportAudit, fileExtension } from './export.ts';
+import { columnLabel } from './export-columns.ts';
 
 const T0 = Date.UTC(2024, 2, 1);
 const MINUTE = 60_000;
@@ -148,13 +149,13 @@ function expected(seeded: Seeded, filter: Pick<AuditFilter, 'category' | 'actor'
     .map(({ event }) => event);
 }
 
-/** The cells of `event` as the spreadsheet formats must write them, in AUDIT_COLUMNS order. */
+/** The cells of `event` as the spreadsheet formats must write them, in DEFAULT_AUDIT_COLUMNS order. */
 function expectedCells(event: AuditEvent): string[] {
   const values = [event.category, event.actor, event.target, event.action, event.outcome, event.sourceIp, event.detail];
   return [new Date(event.at).toISOString(), ...values.map((value) => NEUTRALISED.get(value ?? '') ?? value ?? '')];
 }
 
-const HEADER = AUDIT_COLUMNS.map((column) => column.label);
+const HEADER = DEFAULT_AUDIT_COLUMNS.map(columnLabel);
 
 /** Exports into memory; returns the row count and the file. */
 async function exported(audit: Audit, filter: AuditFilter, format: ExportFormat, columns?: AuditColumn[]) {
@@ -294,6 +295,26 @@ forEachDatabase('audit export', (database) => {
     await assert.rejects(exportAudit(seeded.audit, FILTER, 'odt' as ExportFormat, collector().output), {
       code: 'LK_AUDIT_EXPORT_FORMAT',
     });
+  });
+
+  test('display names and the count of repeats export in every format', async () => {
+    const { audit } = await trail();
+    const view = { at: NOW, category: 'self-service', actor: 'viewer.x', actorName: 'Vera Viewer', action: 'profile-view', outcome: 'success' } as const;
+    const id = await audit.recordRepeat(view, NOW - 1);
+    await audit.recordRepeat(view, NOW - 1);
+    try {
+      const filter: AuditFilter = { actor: 'viewer.x' };
+      const columns: AuditColumn[] = ['actor', 'actorName', 'times'];
+      const rows = [
+        ['User', 'Display name', 'Times'],
+        ['viewer.x', 'Vera Viewer', '2'],
+      ];
+      assert.deepEqual(readCsv((await exported(audit, filter, 'csv', columns)).file), rows);
+      assert.deepEqual((await readXlsx((await exported(audit, filter, 'xlsx', columns)).file)).rows, rows);
+      assert.ok((await readPdf((await exported(audit, filter, 'pdf', columns)).file)).flat().includes('Vera Viewer'));
+    } finally {
+      await (await database.store()).db.deleteFrom('audit_events').where('id', '=', id).execute();
+    }
   });
 
   test('an export that matches nothing is a valid file with its header', async () => {
