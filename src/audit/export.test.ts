@@ -297,26 +297,6 @@ forEachDatabase('audit export', (database) => {
     });
   });
 
-  test('display names and the count of repeats export in every format', async () => {
-    const { audit } = await trail();
-    const view = { at: NOW, category: 'self-service', actor: 'viewer.x', actorName: 'Vera Viewer', action: 'profile-view', outcome: 'success' } as const;
-    const id = await audit.recordRepeat(view, NOW - 1);
-    await audit.recordRepeat(view, NOW - 1);
-    try {
-      const filter: AuditFilter = { actor: 'viewer.x' };
-      const columns: AuditColumn[] = ['actor', 'actorName', 'times'];
-      const rows = [
-        ['User', 'Display name', 'Times'],
-        ['viewer.x', 'Vera Viewer', '2'],
-      ];
-      assert.deepEqual(readCsv((await exported(audit, filter, 'csv', columns)).file), rows);
-      assert.deepEqual((await readXlsx((await exported(audit, filter, 'xlsx', columns)).file)).rows, rows);
-      assert.ok((await readPdf((await exported(audit, filter, 'pdf', columns)).file)).flat().includes('Vera Viewer'));
-    } finally {
-      await (await database.store()).db.deleteFrom('audit_events').where('id', '=', id).execute();
-    }
-  });
-
   test('an export that matches nothing is a valid file with its header', async () => {
     const { audit } = await trail();
     const nothing: AuditFilter = { actor: 'nobody at all' };
