@@ -112,8 +112,11 @@ export interface AuditRecord {
   factor?: Factor;
 }
 
+/** Who an entry is about: the account's name (null: a name that matched nobody), GUID and display name. */
+export type AuditActor = Pick<AuditRecord, 'actor' | 'actorGuid' | 'actorName'>;
+
 /** The actor of an entry about `account` as the directory read it: its name, GUID and display name. */
-export function actorOf(account: { samAccountName: string; guid: string; displayName: string | null }): Pick<AuditRecord, 'actor' | 'actorGuid' | 'actorName'> {
+export function actorOf(account: { samAccountName: string; guid: string; displayName: string | null }): AuditActor {
   return { actor: account.samAccountName, actorGuid: account.guid, actorName: account.displayName };
 }
 
