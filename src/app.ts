@@ -28,6 +28,7 @@ import { pinnedAdminGroup } from './settings/admin-group.ts';
 import { loadMasterKey } from './settings/master-key.ts';
 import type { ResolveGroup } from './settings/pinned-groups.ts';
 import { SettingsService } from './settings/service.ts';
+import type { AuditCategory } from './store/audit.ts';
 import { openStore, type Store } from './store/store.ts';
 import type { Outbox } from './web/routes/demo.ts';
 import { buildServer } from './web/server.ts';
@@ -229,6 +230,11 @@ function startJobs(runtime: Runtime, parts: Omit<JobDependencies, 'settings' | '
   return { jobs, stop: scheduleJobs(jobs, parts.log) };
 }
 
+/** The audit recorder of each trail, counted in the metrics; `selfService()` is the admin's switch of the self-service trail. */
+function recorders(store: Store, now: () => number, metrics: Metrics, selfService: () => boolean) {
+  return (category: AuditCategory) => counted(createAuditRecorder(store.audit, category, now, selfService), category, metrics);
+}
+
 /** Builds the portal for `config`; nothing listens until `server.listen()`. */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const now = options.now ?? (() => Date.now());
@@ -276,7 +282,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       secrets: settings,
       log,
       now,
-      recorder: (category) => counted(createAuditRecorder(store.audit, category, now), category, metrics),
+      recorder: recorders(store, now, metrics, () => settings.current().audit.selfService),
     });
     const admin = consoleContext(ctx, { runtime, store, adminAudit, settings, certificates });
     server = await closingOnFailure(runtime, () =>

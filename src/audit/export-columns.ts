@@ -5,20 +5,30 @@
 import type { AuditEntry } from '../store/audit.ts';
 import { AuditExportColumnsInvalid } from './export-errors.ts';
 
-/** The exportable columns in their default order, each with its header label. */
+/**
+ * The exportable columns in their order, each with its header label. The optional ones (display
+ * names, the count of repeats) are left out unless asked for: the admin's export from the viewer
+ * asks for those the viewer shows.
+ */
 export const AUDIT_COLUMNS = [
   { key: 'at', label: 'Time (UTC, ISO 8601)' },
   { key: 'category', label: 'Category' },
   { key: 'actor', label: 'User' },
+  { key: 'actorName', label: 'Display name', optional: true },
   { key: 'target', label: 'Target' },
+  { key: 'targetName', label: "Target's display name", optional: true },
   { key: 'action', label: 'Action' },
   { key: 'outcome', label: 'Outcome' },
+  { key: 'times', label: 'Times', optional: true },
   { key: 'sourceIp', label: 'Source IP' },
   { key: 'detail', label: 'Details' },
-] as const satisfies readonly { key: keyof AuditEntry; label: string }[];
+] as const satisfies readonly { key: keyof AuditEntry; label: string; optional?: true }[];
 
 /** One of AUDIT_COLUMNS' keys. */
 export type AuditColumn = (typeof AUDIT_COLUMNS)[number]['key'];
+
+/** The columns an export has when none are asked for: all but the optional ones, in order. */
+export const DEFAULT_AUDIT_COLUMNS: readonly AuditColumn[] = AUDIT_COLUMNS.filter((column) => !('optional' in column)).map((column) => column.key);
 
 const LABELS: ReadonlyMap<string, string> = new Map(AUDIT_COLUMNS.map((column) => [column.key, column.label]));
 
@@ -28,12 +38,12 @@ export function columnLabel(column: AuditColumn): string {
 }
 
 /**
- * The columns an export shows: all of them by default, else the ones asked for in the order
+ * The columns an export shows: DEFAULT_AUDIT_COLUMNS by default, else the ones asked for in the order
  * asked. Checked here because the list usually comes from a form: an unknown or repeated
  * column, or none at all, is refused rather than silently dropped.
  */
 export function exportColumns(requested?: readonly string[]): AuditColumn[] {
-  if (requested === undefined) return AUDIT_COLUMNS.map((column) => column.key);
+  if (requested === undefined) return [...DEFAULT_AUDIT_COLUMNS];
   const allowed = AUDIT_COLUMNS.map((column) => column.key).join(', ');
   const refuse = (reason: string) => AuditExportColumnsInvalid({ reason, allowed });
   if (requested.length === 0) throw refuse('no column was chosen');
@@ -46,7 +56,8 @@ export function exportColumns(requested?: readonly string[]): AuditColumn[] {
 
 /** The text of one cell: the time in ISO 8601 (UTC), an absent value as ''. */
 export function cellText(entry: AuditEntry, column: AuditColumn): string {
-  return column === 'at' ? new Date(entry.at).toISOString() : (entry[column] ?? '');
+  if (column === 'at') return new Date(entry.at).toISOString();
+  return String(entry[column] ?? '');
 }
 
 /** The characters that make a spreadsheet read a cell as a formula (OWASP's list). */

@@ -12,7 +12,8 @@ import ExcelJS from 'exceljs';
 import { type Audit, type AuditEvent, type AuditFilter, auditPages, createAudit } from '../store/audit.ts';
 import { forEachDatabase, type TestDatabase } from '../testing/databases.ts';
 import { assertExported, collector, readCsv, readPdf, readXlsx } from '../testing/export-readers.ts';
-import { AUDIT_COLUMNS, type AuditColumn, contentType, type ExportFormat, exportAudit, fileExtension } from './export.ts';
+import { type AuditColumn, contentType, DEFAULT_AUDIT_COLUMNS, type ExportFormat, exportAudit, fileExtension } from './export.ts';
+import { columnLabel } from './export-columns.ts';
 
 const T0 = Date.UTC(2024, 2, 1);
 const MINUTE = 60_000;
@@ -148,13 +149,13 @@ function expected(seeded: Seeded, filter: Pick<AuditFilter, 'category' | 'actor'
     .map(({ event }) => event);
 }
 
-/** The cells of `event` as the spreadsheet formats must write them, in AUDIT_COLUMNS order. */
+/** The cells of `event` as the spreadsheet formats must write them, in DEFAULT_AUDIT_COLUMNS order. */
 function expectedCells(event: AuditEvent): string[] {
   const values = [event.category, event.actor, event.target, event.action, event.outcome, event.sourceIp, event.detail];
   return [new Date(event.at).toISOString(), ...values.map((value) => NEUTRALISED.get(value ?? '') ?? value ?? '')];
 }
 
-const HEADER = AUDIT_COLUMNS.map((column) => column.label);
+const HEADER = DEFAULT_AUDIT_COLUMNS.map(columnLabel);
 
 /** Exports into memory; returns the row count and the file. */
 async function exported(audit: Audit, filter: AuditFilter, format: ExportFormat, columns?: AuditColumn[]) {

@@ -11,7 +11,7 @@ import { AuditExportFormatUnknown } from './export-errors.ts';
 import type { FormatWriterFactory } from './export-format.ts';
 import { createSink } from './export-sink.ts';
 
-export { AUDIT_COLUMNS, type AuditColumn } from './export-columns.ts';
+export { AUDIT_COLUMNS, type AuditColumn, DEFAULT_AUDIT_COLUMNS } from './export-columns.ts';
 export { AuditExportColumnsInvalid, AuditExportFormatUnknown } from './export-errors.ts';
 
 /** The formats an export can take. */
@@ -38,7 +38,7 @@ const FORMATS: Readonly<Record<ExportFormat, FormatEntry>> = {
 
 /** What an export can be asked for besides the filter and the format. */
 export interface AuditExportOptions {
-  /** The columns, in order; all of AUDIT_COLUMNS by default. Checked at run time too (LK_AUDIT_EXPORT_COLUMNS). */
+  /** The columns, in order; DEFAULT_AUDIT_COLUMNS by default. Checked at run time too (LK_AUDIT_EXPORT_COLUMNS). */
   columns?: readonly AuditColumn[];
   /** The PDF's heading and the workbook's title. */
   title?: string;

@@ -3,7 +3,7 @@
  * through here: who (or "unknown"), what, outcome, source address, time. Never a password, an
  * answer or a code: callers pass facts, not inputs.
  */
-import type { Factor } from '../config/schema.ts';
+import type { Factor } from '../config/factors-schema.ts';
 import type { Audit, AuditCategory } from '../store/audit.ts';
 
 /** The self-service actions; stable names that the audit viewer and exports show. */
@@ -105,35 +105,70 @@ export interface AuditRecord {
   action: AuditAction;
   outcome: AuditOutcome;
   sourceIp: string;
-  /** The account acted on, when it is not the actor (helpdesk). */
-  target?: { sam: string; guid: string } | null;
+  /** The actor's display name, when the actor is an account the directory named. */
+  actorName?: string | null;
+  /** The account acted on, when it is not the actor (helpdesk), with its display name when known. */
+  target?: { sam: string; guid: string; name?: string | null } | null;
   /** A short explanation (an error code, "decoy: unknown name"); never a secret. */
   detail?: string;
   /** The verification factor the entry is about (also in `detail`), for the metrics' `factor` label. */
   factor?: Factor;
 }
 
+/** Who an entry is about: the account's name (null: a name that matched nobody), GUID and display name. */
+export type AuditActor = Pick<AuditRecord, 'actor' | 'actorGuid' | 'actorName'>;
+
+/** The actor of an entry about `account` as the directory read it: its name, GUID and display name. */
+export function actorOf(account: { samAccountName: string; guid: string; displayName: string | null }): AuditActor {
+  return { actor: account.samAccountName, actorGuid: account.guid, actorName: account.displayName };
+}
+
 export interface AuditRecorder {
   record(entry: AuditRecord): Promise<void>;
 }
 
-/** A recorder writing `category` events to the audit trail, stamped with `now()`. */
-export function createAuditRecorder(audit: Audit, category: AuditCategory, now: () => number): AuditRecorder {
+/** Views counted on one entry per (actor, action, outcome, source) while they repeat within REPEAT_WINDOW_MS. */
+export const REPEATED_ACTIONS: ReadonlySet<AuditAction> = new Set(['profile-view', 'groups-view']);
+/** How long after an entry's first view a repeat is counted on it rather than recorded anew. */
+export const REPEAT_WINDOW_MS = 10 * 60_000;
+
+/**
+ * Whether an entry of `category` that ended in `outcome` is recorded while `selfService`
+ * logging is on or off. Off drops the self-service trail's successes (views, sign-ins, steps,
+ * and the resets and changes themselves) but keeps its refusals and failures: wrong answers
+ * and codes, lockouts, rate-limit and bot hits are how an attack shows, and an admin may
+ * silence routine activity, not those. Helpdesk and admin entries are always recorded.
+ */
+export function isRecorded(category: AuditCategory, outcome: AuditOutcome, selfService: boolean): boolean {
+  return selfService || category !== 'self-service' || outcome !== 'success';
+}
+
+/**
+ * A recorder writing `category` events to the audit trail, stamped with `now()`. `selfService()`
+ * reads the admin's switch at every entry, so turning it off applies at once.
+ */
+export function createAuditRecorder(audit: Audit, category: AuditCategory, now: () => number, selfService: () => boolean = () => true): AuditRecorder {
   return {
     async record(entry) {
-      await audit.record({
-        at: now(),
+      if (!isRecorded(category, entry.outcome, selfService())) return;
+      const at = now();
+      const event = {
+        at,
         category,
         // The typed name is not kept when it matched nobody: the log must not list guesses.
         actor: entry.actor ?? 'unknown',
         actorGuid: entry.actorGuid ?? null,
+        actorName: entry.actor === null ? null : (entry.actorName ?? null),
         target: entry.target?.sam ?? null,
         targetGuid: entry.target?.guid ?? null,
+        targetName: entry.target?.name ?? null,
         action: entry.action,
         outcome: entry.outcome,
         sourceIp: entry.sourceIp,
         detail: entry.detail ?? null,
-      });
+      };
+      if (REPEATED_ACTIONS.has(entry.action) && entry.outcome === 'success') await audit.recordRepeat(event, at - REPEAT_WINDOW_MS);
+      else await audit.record(event);
     },
   };
 }

@@ -69,3 +69,12 @@ export const factorsSchema = z
       });
     }
   });
+
+/** A verification factor. */
+export type Factor = (typeof FACTORS)[number];
+/** The factor policy as the admin set it. */
+export type FactorSettings = z.infer<typeof factorsSchema>;
+/** One alternative of a factor rule: at least `need` of `of`. */
+export type FactorAlternative = FactorSettings['reset'][number];
+/** A stricter rule for members of an AD group. */
+export type FactorGroup = FactorSettings['groups'][number];

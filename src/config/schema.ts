@@ -10,7 +10,7 @@ import { allowFromSchema } from './allow-from-schema.ts';
 import { backupsSchema } from './backups-schema.ts';
 import { breachedPasswordsSchema } from './breached-passwords-schema.ts';
 import { DEFAULT_QUESTIONS } from './default-questions.ts';
-import { type FACTORS, factorsSchema } from './factors-schema.ts';
+import { factorsSchema } from './factors-schema.ts';
 import { pinnedGroupFields } from './group-entry-schema.ts';
 import { menuSchema } from './menu-schema.ts';
 import { passwordPolicySchema } from './password-policy-schema.ts';
@@ -326,6 +326,8 @@ const runtimeShape = {
     .strictObject({
       /** Audit entries older than this are purged by a daily job (0 keeps them for ever). */
       retentionDays: z.number().int().min(0).max(36_500).default(400),
+      /** Off: the self-service trail keeps only refusals, failures and the portal's defences (recorder.ts isRecorded). */
+      selfService: z.boolean().default(true),
     })
     .prefault({}),
   notifications: z
@@ -385,15 +387,6 @@ export type PasswordPolicySettings = RuntimeSettings['passwordPolicy'];
 export type PasswordPolicyGroup = PasswordPolicySettings['groups'][number];
 /** One configured helpdesk group. */
 export type HelpdeskGroup = RuntimeSettings['helpdesk']['groups'][number];
-export { FACTORS } from './factors-schema.ts';
-/** A verification factor. */
-export type Factor = (typeof FACTORS)[number];
-/** The factor policy as the admin set it. */
-export type FactorSettings = NonNullable<RuntimeSettings['factors']>;
-/** One alternative of a factor rule: at least `need` of `of`. */
-export type FactorAlternative = FactorSettings['reset'][number];
-/** A stricter rule for members of an AD group. */
-export type FactorGroup = FactorSettings['groups'][number];
 export type RuntimeSection = (typeof RUNTIME_SECTIONS)[number];
 /** What a config file may hold before defaults are applied. */
 export type ConfigInput = z.input<typeof configSchema>;

@@ -3,6 +3,7 @@
  * edit the profile attributes the admin allows, see group memberships, change the password and
  * manage the enrollment. Every view and change is audited.
  */
+import { actorOf } from '../audit/recorder.ts';
 import type { DirectoryUser, GroupMembership, WriteReceipt } from '../directory/directory.ts';
 import { AccountProtected, WriteOutcomeUnknown } from '../directory/errors.ts';
 import { writeDetail } from '../directory/write-outcome.ts';
@@ -38,8 +39,7 @@ export async function signInToAccount(ctx: FlowContext, input: Credentials, requ
   const session = openSession(ctx, user);
   const stepUp = await stepUpFor(ctx, { guid: session.guid, sam: session.sam }, session);
   await ctx.audit.record({
-    actor: user.samAccountName,
-    actorGuid: user.guid,
+    ...actorOf(user),
     action: 'sign-in',
     outcome: 'success',
     sourceIp: requester.ip,
@@ -79,7 +79,7 @@ export async function viewProfile(ctx: FlowContext, user: DirectoryUser, request
   const names = [...new Set([...viewAttributes, ...editableAttributes])];
   const values = await ctx.directory.readAttributes(user, names);
   const enrollment = await ctx.store.enrollments.get(user.guid);
-  await ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action: 'profile-view', outcome: 'success', sourceIp: requester.ip });
+  await ctx.audit.record({ ...actorOf(user), action: 'profile-view', outcome: 'success', sourceIp: requester.ip });
   return {
     user,
     rules: await rulesList(ctx, user),
@@ -132,7 +132,7 @@ export type EditOutcome = { outcome: 'done'; changed: string[] } | { outcome: 'i
 export async function editProfile(ctx: FlowContext, user: DirectoryUser, submitted: Record<string, string>, requester: Requester): Promise<EditOutcome> {
   const editable = ctx.policy.selfService.editableAttributes;
   const record = (outcome: 'success' | 'refused' | 'failure', detail: string) =>
-    ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action: 'profile-edit', outcome, sourceIp: requester.ip, detail });
+    ctx.audit.record({ ...actorOf(user), action: 'profile-edit', outcome, sourceIp: requester.ip, detail });
   const forbidden = Object.keys(submitted).filter((name) => !editable.includes(name));
   if (forbidden.length) {
     await record('refused', `not editable: ${forbidden.join(', ')}`);
@@ -175,7 +175,7 @@ export async function editProfile(ctx: FlowContext, user: DirectoryUser, submitt
 /** The user's groups, transitively, direct ones marked. Audited. */
 export async function viewGroups(ctx: FlowContext, user: DirectoryUser, requester: Requester): Promise<GroupMembership[]> {
   const groups = await ctx.directory.groupsOf(user);
-  await ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action: 'groups-view', outcome: 'success', sourceIp: requester.ip });
+  await ctx.audit.record({ ...actorOf(user), action: 'groups-view', outcome: 'success', sourceIp: requester.ip });
   return groups;
 }
 
@@ -195,11 +195,11 @@ export async function changeOwnPassword(
   const errors = await newPasswordErrors(ctx, user, input.newPassword, input.confirm, {
     field: 'newPassword',
     flow: 'me',
-    report: (entry) => ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, sourceIp: requester.ip, ...entry }),
+    report: (entry) => ctx.audit.record({ ...actorOf(user), sourceIp: requester.ip, ...entry }),
   });
   if (errors.length) return { outcome: 'invalid', errors };
   const record = (outcome: 'success' | 'refused' | 'unknown', detail?: string) =>
-    ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action: 'change', outcome, sourceIp: requester.ip, ...(detail ? { detail } : {}) });
+    ctx.audit.record({ ...actorOf(user), action: 'change', outcome, sourceIp: requester.ip, ...(detail ? { detail } : {}) });
   const tried = await tryPassword(ctx, { name: user.samAccountName, password: input.oldPassword }, requester, { user, acceptExpired: true });
   if (!tried.ok) {
     await record('refused', `signed in: ${tried.reason}`);

@@ -2,7 +2,7 @@
  * Change: a user who knows their password sets a new one, bound as themselves (AD checks the
  * old password and the policy, history and minimum age included).
  */
-import type { AuditAction } from '../audit/recorder.ts';
+import { type AuditAction, type AuditActor, actorOf } from '../audit/recorder.ts';
 import type { WriteReceipt } from '../directory/directory.ts';
 import { InvalidCredentials, WriteOutcomeUnknown } from '../directory/errors.ts';
 import { writeDetail } from '../directory/write-outcome.ts';
@@ -37,11 +37,11 @@ async function change(ctx: FlowContext, input: ChangeInput, requester: Requester
   const refuse = async (
     code: string,
     detail: string,
-    actor: { sam: string; guid: string } | null = null,
+    actor: AuditActor = { actor: null },
     field = 'oldPassword',
     action: AuditAction = 'change',
   ): Promise<ChangeOutcome> => {
-    await ctx.audit.record({ actor: actor?.sam ?? null, actorGuid: actor?.guid ?? null, action, outcome: 'refused', sourceIp: requester.ip, detail });
+    await ctx.audit.record({ ...actor, action, outcome: 'refused', sourceIp: requester.ip, detail });
     return { outcome: 'invalid', errors: [{ field, code }] };
   };
   // Before the old password is proven, only what depends on the typed text alone is checked.
@@ -52,16 +52,16 @@ async function change(ctx: FlowContext, input: ChangeInput, requester: Requester
   });
   if (!tried.ok) {
     const action: AuditAction = tried.reason === 'bot' ? 'bot' : tried.reason === 'rate-limited' ? 'rate-limited' : 'change';
-    const actor = tried.user && { sam: tried.user.samAccountName, guid: tried.user.guid };
+    const actor = tried.user ? actorOf(tried.user) : undefined;
     return refuse(tried.error.code, `change: ${tried.reason}`, actor, 'oldPassword', action);
   }
   const { user } = tried;
-  const actor = { sam: user.samAccountName, guid: user.guid };
+  const actor = actorOf(user);
   // The old password is right: now the account's own rules may be checked and shown.
   const errors = await newPasswordErrors(ctx, user, input.newPassword, input.confirm, {
     field: 'newPassword',
     flow: 'change',
-    report: (entry) => ctx.audit.record({ actor: actor.sam, actorGuid: actor.guid, sourceIp: requester.ip, ...entry }),
+    report: (entry) => ctx.audit.record({ ...actor, sourceIp: requester.ip, ...entry }),
   });
   if (errors.length) return { outcome: 'invalid', errors, rules: await rulesList(ctx, user) };
   let receipt: WriteReceipt;
@@ -78,13 +78,11 @@ async function change(ctx: FlowContext, input: ChangeInput, requester: Requester
     if (CREDENTIAL_CODES.has(error.code)) return refuse(InvalidCredentials.code, error.code, actor);
     if (error.status < 500) return refuse(error.code, error.code, actor);
     // The password may have changed: the trail says so.
-    if (WriteOutcomeUnknown.is(error))
-      await ctx.audit.record({ actor: actor.sam, actorGuid: actor.guid, action: 'change', outcome: 'unknown', sourceIp: requester.ip, detail: error.code });
+    if (WriteOutcomeUnknown.is(error)) await ctx.audit.record({ ...actor, action: 'change', outcome: 'unknown', sourceIp: requester.ip, detail: error.code });
     throw error;
   }
   await ctx.audit.record({
-    actor: actor.sam,
-    actorGuid: actor.guid,
+    ...actor,
     action: 'change',
     outcome: 'success',
     sourceIp: requester.ip,

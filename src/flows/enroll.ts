@@ -3,6 +3,7 @@
  * questions and confirms where codes may go. Answers are stored only as argon2id hashes, keyed
  * by the directory GUID; enrolling again replaces the previous enrollment and ends a portal lockout.
  */
+import { actorOf } from '../audit/recorder.ts';
 import { AccountProtected } from '../directory/errors.ts';
 import type { LatchkeyError } from '../errors.ts';
 import type { FieldError } from '../field-errors.ts';
@@ -53,8 +54,7 @@ export async function startEnrollment(ctx: FlowContext, input: Credentials, requ
     const protection = await ctx.directory.protection(user);
     if (protection.protected) {
       await ctx.audit.record({
-        actor: user.samAccountName,
-        actorGuid: user.guid,
+        ...actorOf(user),
         action: 'protected-refused',
         outcome: 'refused',
         sourceIp: requester.ip,

@@ -5,7 +5,7 @@
  * (each group's, when several). Without a `factors` section the policy is derived from the
  * verification and enrollment settings, and behaves as Latchkey did before factors existed.
  */
-import type { Factor, FactorAlternative, FactorGroup, FactorSettings } from '../config/schema.ts';
+import type { Factor, FactorAlternative, FactorGroup, FactorSettings } from '../config/factors-schema.ts';
 import type { Policy } from '../settings/policy.ts';
 import { passkeyCapableUrl } from './passkeys.ts';
 import type { VerificationKind } from './verification-state.ts';

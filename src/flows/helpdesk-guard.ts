@@ -66,7 +66,7 @@ export async function authorityOf(ctx: FlowContext, operator: DirectoryUser): Pr
 export function record(
   ctx: FlowContext,
   operator: { sam: string; guid: string },
-  target: { samAccountName: string; guid: string } | null,
+  target: { samAccountName: string; guid: string; displayName?: string | null } | null,
   action: AuditAction,
   outcome: AuditOutcome,
   requester: Requester,
@@ -75,7 +75,7 @@ export function record(
   return ctx.helpdeskAudit.record({
     actor: operator.sam,
     actorGuid: operator.guid,
-    target: target && { sam: target.samAccountName, guid: target.guid },
+    target: target && { sam: target.samAccountName, guid: target.guid, name: target.displayName ?? null },
     action,
     outcome,
     sourceIp: requester.ip,

@@ -6,7 +6,7 @@
 import { generateRegistrationOptions, type RegistrationResponseJSON, verifyRegistrationResponse } from '@simplewebauthn/server';
 import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import { z } from 'zod';
-import type { AuditAction, AuditOutcome } from '../audit/recorder.ts';
+import { type AuditAction, type AuditOutcome, actorOf } from '../audit/recorder.ts';
 import type { DirectoryUser } from '../directory/directory.ts';
 import type { FieldError } from '../field-errors.ts';
 import type { FlowContext, Requester } from './context.ts';
@@ -45,7 +45,7 @@ function nameErrors(name: string): FieldError[] {
 }
 
 function record(ctx: FlowContext, user: PasskeyOwner, requester: Requester, action: AuditAction, outcome: AuditOutcome, detail: string) {
-  return ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action, outcome, sourceIp: requester.ip, detail });
+  return ctx.audit.record({ ...actorOf(user), action, outcome, sourceIp: requester.ip, detail });
 }
 
 /** `user`'s passkeys, oldest first. */

@@ -2,7 +2,7 @@
  * What reset and unlock share once verification passed: their outcome, their audit entry, and
  * the notice that tells the owner what was done.
  */
-import type { AuditAction, AuditOutcome } from '../audit/recorder.ts';
+import { type AuditAction, type AuditOutcome, actorOf } from '../audit/recorder.ts';
 import type { DirectoryUser } from '../directory/directory.ts';
 import type { LatchkeyError } from '../errors.ts';
 import type { FieldError } from '../field-errors.ts';
@@ -15,7 +15,7 @@ export type RecoverOutcome =
   | { outcome: 'refused'; refusal: VerifiedRefusal };
 
 export function recordRecovery(ctx: FlowContext, user: DirectoryUser, requester: Requester, action: AuditAction, outcome: AuditOutcome, detail?: string) {
-  return ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, action, outcome, sourceIp: requester.ip, ...(detail ? { detail } : {}) });
+  return ctx.audit.record({ ...actorOf(user), action, outcome, sourceIp: requester.ip, ...(detail ? { detail } : {}) });
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Reset, once verification passed: the service account sets the new password (which also unlocks). */
 
+import { actorOf } from '../audit/recorder.ts';
 import type { WriteReceipt } from '../directory/directory.ts';
 import { failedWriteOutcome, writeDetail } from '../directory/write-outcome.ts';
 import type { LatchkeyError } from '../errors.ts';
@@ -28,7 +29,7 @@ export async function completeReset(
   const { user } = verified;
   const errors = await newPasswordErrors(ctx, user, input.password, input.confirm, {
     flow: 'reset',
-    report: (entry) => ctx.audit.record({ actor: user.samAccountName, actorGuid: user.guid, sourceIp: requester.ip, ...entry }),
+    report: (entry) => ctx.audit.record({ ...actorOf(user), sourceIp: requester.ip, ...entry }),
   });
   if (errors.length) return { outcome: 'invalid', errors };
   let receipt: WriteReceipt;

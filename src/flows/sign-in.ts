@@ -3,7 +3,7 @@
  * console): limited per address and per name, guarded against locking the AD account, with a
  * wrong name and a wrong password indistinguishable.
  */
-import type { AuditAction } from '../audit/recorder.ts';
+import { type AuditAction, actorOf } from '../audit/recorder.ts';
 import { bindFailureError } from '../directory/ad-errors.ts';
 import type { BindFailure, DirectoryUser } from '../directory/directory.ts';
 import { InvalidCredentials } from '../directory/errors.ts';
@@ -88,8 +88,7 @@ async function lockoutWouldFollow(ctx: FlowContext, user: DirectoryUser): Promis
 export function recordSignInFailure(ctx: FlowContext, action: AuditAction, result: Extract<SignInResult, { ok: false }>, requester: Requester): Promise<void> {
   const special: Partial<Record<SignInFailure, AuditAction>> = { bot: 'bot', 'rate-limited': 'rate-limited' };
   return ctx.audit.record({
-    actor: result.user?.samAccountName ?? null,
-    actorGuid: result.user?.guid ?? null,
+    ...(result.user ? actorOf(result.user) : { actor: null }),
     action: special[result.reason] ?? action,
     outcome: 'refused',
     sourceIp: requester.ip,

@@ -1,6 +1,6 @@
 /** How a verification records what happened, and how a wrong try or a refusal while stopped is told. */
 import type { AuditAction, AuditOutcome } from '../audit/recorder.ts';
-import type { Factor } from '../config/schema.ts';
+import type { Factor } from '../config/factors-schema.ts';
 import type { FlowContext, Requester } from './context.ts';
 import type { Attempt, Stop } from './failure-limits.ts';
 import type { VerificationState } from './verification-state.ts';

@@ -1,6 +1,6 @@
 /** A reset or unlock verification in progress: its shape, and the rule that its steps come in order. */
 import { randomInt } from 'node:crypto';
-import type { Factor } from '../config/schema.ts';
+import type { Factor } from '../config/factors-schema.ts';
 import { createError } from '../errors.ts';
 import type { FlowContext } from './context.ts';
 

@@ -33,12 +33,17 @@ forEachDatabase('audit trail', (database) => {
       outcome: 'success',
       sourceIp: '2001:db8::1',
       detail: '{"forceChange":true}',
+      actorName: 'Bob Helpdesk',
+      targetName: 'Alice Ng',
     });
     const id = await audit.record(full);
     await audit.record(event(1));
     const [bare, stored] = await audit.query();
-    assert.deepEqual(stored, { id, actorGuid: null, target: null, targetGuid: null, sourceIp: null, detail: null, ...full });
-    assert.deepEqual([bare?.actorGuid, bare?.target, bare?.targetGuid, bare?.sourceIp, bare?.detail], [null, null, null, null, null]);
+    assert.deepEqual(stored, { id, times: 1, ...full });
+    assert.deepEqual(
+      [bare?.actorGuid, bare?.target, bare?.targetGuid, bare?.sourceIp, bare?.detail, bare?.actorName, bare?.targetName, bare?.times],
+      [null, null, null, null, null, null, null, 1],
+    );
   });
 
   test('newest first by time, then by id for events of the same millisecond', async () => {
@@ -166,5 +171,31 @@ forEachDatabase('audit trail', (database) => {
     await audit.record(event(2, { actor: sly }));
     assert.equal((await audit.query({ actor: sly }))[0]?.actor, sly);
     assert.equal(await audit.count(), 3);
+  });
+
+  test('recordRepeat counts a repeat on the entry recorded since, and starts a new one otherwise', async () => {
+    const { audit } = await database.store();
+    const view = (offset: number, overrides: Partial<AuditEvent> = {}) => event(offset, { action: 'profile-view', sourceIp: '192.0.2.1', ...overrides });
+    const first = await audit.recordRepeat(view(0), T0 - 600_000);
+    assert.equal(await audit.recordRepeat(view(1000), T0 + 1000 - 600_000), first, 'the same actor, action and source within the window');
+    assert.equal(await audit.recordRepeat(view(2000), T0 + 2000 - 600_000), first);
+    const otherSource = await audit.recordRepeat(view(3000, { sourceIp: '192.0.2.2' }), T0 + 3000 - 600_000);
+    const otherActor = await audit.recordRepeat(view(3000, { actor: 'bob' }), T0 + 3000 - 600_000);
+    const otherAction = await audit.recordRepeat(view(3000, { action: 'groups-view' }), T0 + 3000 - 600_000);
+    const later = await audit.recordRepeat(view(700_000), T0 + 100_000);
+    assert.equal(new Set([first, otherSource, otherActor, otherAction, later]).size, 5, 'each of these is an entry of its own');
+    const times = new Map((await audit.query()).map((entry) => [entry.id, entry.times]));
+    assert.deepEqual(
+      [first, otherSource, otherActor, otherAction, later].map((id) => times.get(id)),
+      [3, 1, 1, 1, 1],
+    );
+    assert.equal((await audit.query({ action: 'profile-view' })).find((entry) => entry.id === first)?.at, T0, 'the entry keeps its first time');
+  });
+
+  test('recordRepeat matches an absent source address as the same source', async () => {
+    const { audit } = await database.store();
+    const first = await audit.recordRepeat(event(0, { action: 'groups-view' }), T0 - 1);
+    assert.equal(await audit.recordRepeat(event(5, { action: 'groups-view' }), T0 - 1), first);
+    assert.equal((await audit.query())[0]?.times, 2);
   });
 });

@@ -2,7 +2,7 @@
  * The audit trail: every state change and refusal, newest first. It records who and what, never
  * a password, answer or code (callers pass only what may be shown to an auditor).
  */
-import type { Expression, ExpressionBuilder, Kysely, Selectable, SqlBool } from 'kysely';
+import type { Expression, ExpressionBuilder, Insertable, Kysely, Selectable, SqlBool } from 'kysely';
 import { deleted } from './rows.ts';
 import type { AuditCategory, AuditEventsTable, Tables } from './schema.ts';
 
@@ -20,6 +20,9 @@ export interface AuditEvent {
   outcome: string;
   sourceIp?: string | null;
   detail?: string | null;
+  /** The display names of actor and target, when they are accounts the directory named. */
+  actorName?: string | null;
+  targetName?: string | null;
 }
 
 /** A recorded event. */
@@ -35,6 +38,10 @@ export interface AuditEntry {
   outcome: string;
   sourceIp: string | null;
   detail: string | null;
+  actorName: string | null;
+  targetName: string | null;
+  /** How many times it happened: more than 1 for repeats within the window (recordRepeat). */
+  times: number;
 }
 
 /** Which events to count or list; every field narrows, all are optional. */
@@ -65,6 +72,11 @@ export const AUDIT_PAGE_MAX = 1000;
 export interface Audit {
   /** Records an event; returns its id. */
   record(event: AuditEvent): Promise<number>;
+  /**
+   * Records an event, or counts it on the entry of the same category, actor, action, outcome
+   * and source recorded at or after `since`; returns the entry's id.
+   */
+  recordRepeat(event: AuditEvent, since: number): Promise<number>;
   /** Matching events, newest first (at, then id, descending). */
   query(query?: AuditQuery): Promise<AuditEntry[]>;
   /** How many events match. */
@@ -117,6 +129,26 @@ function toEntry(row: Selectable<AuditEventsTable>): AuditEntry {
     outcome: row.outcome,
     sourceIp: row.source_ip,
     detail: row.detail,
+    actorName: row.actor_name,
+    targetName: row.target_name,
+    times: Number(row.times),
+  };
+}
+
+function toRow(event: AuditEvent): Insertable<AuditEventsTable> {
+  return {
+    at: event.at,
+    category: event.category,
+    actor: event.actor,
+    actor_guid: event.actorGuid ?? null,
+    target: event.target ?? null,
+    target_guid: event.targetGuid ?? null,
+    action: event.action,
+    outcome: event.outcome,
+    source_ip: event.sourceIp ?? null,
+    detail: event.detail ?? null,
+    actor_name: event.actorName ?? null,
+    target_name: event.targetName ?? null,
   };
 }
 
@@ -124,23 +156,37 @@ function toEntry(row: Selectable<AuditEventsTable>): AuditEntry {
 export function createAudit(db: Kysely<Tables>): Audit {
   return {
     async record(event) {
-      const row = await db
-        .insertInto('audit_events')
-        .values({
-          at: event.at,
-          category: event.category,
-          actor: event.actor,
-          actor_guid: event.actorGuid ?? null,
-          target: event.target ?? null,
-          target_guid: event.targetGuid ?? null,
-          action: event.action,
-          outcome: event.outcome,
-          source_ip: event.sourceIp ?? null,
-          detail: event.detail ?? null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const row = await db.insertInto('audit_events').values(toRow(event)).returning('id').executeTakeFirstOrThrow();
       return row.id;
+    },
+
+    recordRepeat(event, since) {
+      return db.transaction().execute(async (trx) => {
+        const same = await trx
+          .selectFrom('audit_events')
+          .select('id')
+          .where((eb) =>
+            eb.and([
+              eb('category', '=', event.category),
+              eb('actor', '=', event.actor),
+              eb('action', '=', event.action),
+              eb('outcome', '=', event.outcome),
+              eb('source_ip', 'is not distinct from', event.sourceIp ?? null),
+              eb('at', '>=', since),
+            ]),
+          )
+          .orderBy('at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        if (!same) return (await trx.insertInto('audit_events').values(toRow(event)).returning('id').executeTakeFirstOrThrow()).id;
+        await trx
+          .updateTable('audit_events')
+          .set((eb) => ({ times: eb('times', '+', 1) }))
+          .where('id', '=', same.id)
+          .execute();
+        return same.id;
+      });
     },
 
     async query(query = {}) {

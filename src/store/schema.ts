@@ -63,6 +63,10 @@ export interface AuditEventsTable {
   outcome: string;
   source_ip: string | null;
   detail: string | null;
+  actor_name: string | null;
+  target_name: string | null;
+  /** How many times it happened within the repeat window (1 for most entries). */
+  times: Generated<number>;
 }
 
 /** An admin setting as JSON; when secret is 1 the value holds ciphertext. */

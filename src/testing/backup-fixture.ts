@@ -75,6 +75,7 @@ export function event(detail: string): AuditEvent {
     at: Date.now(),
     category: 'self-service',
     actor: facts.users.staff[0]!,
+    actorName: 'Backup Person',
     action: 'question-right',
     outcome: 'success',
     sourceIp: '192.0.2.7',

@@ -109,7 +109,7 @@ export async function buildFlowHarness(store: Store, settings: Settings = {}): P
   const ctx: FlowContext = {
     directory,
     store,
-    audit: createAuditRecorder(store.audit, 'self-service', now),
+    audit: createAuditRecorder(store.audit, 'self-service', now, () => ctx.policy.audit.selfService),
     helpdeskAudit: createAuditRecorder(store.audit, 'helpdesk', now),
     mail: { send: async (message) => void mail.push({ ...message, to: [...message.to] }) },
     sms: { send: async (message) => void texts.push({ ...message }) },

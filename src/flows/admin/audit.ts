@@ -5,13 +5,13 @@
  * The searched entries export (streamed) to CSV, Excel or PDF, and each export is audited.
  */
 import { PassThrough, type Readable } from 'node:stream';
-import { contentType, type ExportFormat, exportAudit, fileExtension } from '../../audit/export.ts';
+import { AUDIT_COLUMNS, type AuditColumn, contentType, type ExportFormat, exportAudit, fileExtension } from '../../audit/export.ts';
 import { ADMIN_ACTIONS, HELPDESK_ACTIONS, SELF_SERVICE_ACTIONS } from '../../audit/recorder.ts';
 import type { Log } from '../../log.ts';
 import type { AuditCategory, AuditEntry, AuditFilter } from '../../store/audit.ts';
 import { AUDIT_CATEGORIES } from '../../store/schema.ts';
 import type { Requester } from '../context.ts';
-import { isAuditViewColumn } from './columns.ts';
+import { columnPreferences, isAuditViewColumn } from './columns.ts';
 import type { AdminContext } from './context.ts';
 import type { AdminSession } from './sign-in.ts';
 
@@ -100,6 +100,13 @@ export async function auditListing(ctx: Pick<AdminContext, 'store'>, search: Aud
   };
 }
 
+/** The columns of `admin`'s exports: the usual ones, and each optional one (display names, times) the viewer shows them. */
+async function exportedColumns(ctx: Pick<AdminContext, 'store'>, admin: AdminSession): Promise<AuditColumn[]> {
+  const { hidden } = await columnPreferences(ctx, admin);
+  const shown = (column: AuditColumn) => !isAuditViewColumn(column) || !hidden.includes(column);
+  return AUDIT_COLUMNS.filter((column) => !('optional' in column) || shown(column.key)).map((column) => column.key);
+}
+
 /** An export under way: its file's name and type, and its bytes as they are written. */
 export interface AuditDownload {
   fileName: string;
@@ -125,12 +132,16 @@ export function exportAuditTrail(
   const body = new PassThrough();
   const record = (outcome: 'success' | 'failure', detail: string) =>
     ctx.adminAudit.record({ actor: admin.sam, actorGuid: admin.guid, action: 'audit-export', outcome, sourceIp: requester.ip, detail });
-  void exportAudit(ctx.store.audit, filter, format, body, { title: `Latchkey audit: ${search.tab}`, now: ctx.now }).then(
-    ({ rows }) => record('success', `${format}, ${rows} rows: ${JSON.stringify(filter)}`),
-    async (error: unknown) => {
-      log.error({ err: error }, 'audit export failed');
-      await record('failure', `${format}: ${error instanceof Error ? error.message : String(error)}`);
-    },
-  );
+  void exportedColumns(ctx, admin)
+    .then((columns) => exportAudit(ctx.store.audit, filter, format, body, { title: `Latchkey audit: ${search.tab}`, now: ctx.now, columns }))
+    .then(
+      ({ rows }) => record('success', `${format}, ${rows} rows: ${JSON.stringify(filter)}`),
+      async (error: unknown) => {
+        log.error({ err: error }, 'audit export failed');
+        // A failure before the export began (reading the column choices) must end the body too.
+        if (!body.destroyed) body.destroy(error instanceof Error ? error : new Error(String(error)));
+        await record('failure', `${format}: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    );
   return { fileName: `latchkey-audit-${search.tab}-${stamp}.${fileExtension(format)}`, contentType: contentType(format), body };
 }

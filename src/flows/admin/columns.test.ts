@@ -14,18 +14,21 @@ const adminOf = (n: number): AdminSession => ({ guid: `00000000-0000-4000-8000-0
 forEachDatabase('audit table columns', (database) => {
   const context = async () => ({ store: await database.store(), now: () => 1_700_000_000_000 });
 
-  test('nothing is hidden and no width is set until the admin chooses', async () => {
-    assert.deepEqual(await columnPreferences(await context(), adminOf(1)), { hidden: [], widths: {} });
+  test('only the display names are hidden and no width is set until the admin chooses', async () => {
+    assert.deepEqual(await columnPreferences(await context(), adminOf(1)), { hidden: ['actorName', 'targetName'], widths: {} });
   });
 
   test('the chooser hides the columns not shown; widths alone leave that choice as it was', async () => {
     const ctx = await context();
     const admin = adminOf(2);
     await saveColumnPreferences(ctx, admin, { shown: ['at', 'actor', 'action', 'outcome'], widths: {} });
-    assert.deepEqual((await columnPreferences(ctx, admin)).hidden, ['target', 'sourceIp', 'detail']);
+    assert.deepEqual((await columnPreferences(ctx, admin)).hidden, ['actorName', 'target', 'targetName', 'times', 'sourceIp', 'detail']);
     await saveColumnPreferences(ctx, admin, { widths: { actor: 180.4, detail: 640 } });
-    assert.deepEqual(await columnPreferences(ctx, admin), { hidden: ['target', 'sourceIp', 'detail'], widths: { actor: 180, detail: 640 } });
-    assert.deepEqual(await columnPreferences(ctx, adminOf(3)), { hidden: [], widths: {} }, 'another admin’s table is as it was');
+    assert.deepEqual(await columnPreferences(ctx, admin), {
+      hidden: ['actorName', 'target', 'targetName', 'times', 'sourceIp', 'detail'],
+      widths: { actor: 180, detail: 640 },
+    });
+    assert.deepEqual(await columnPreferences(ctx, adminOf(3)), { hidden: ['actorName', 'targetName'], widths: {} }, 'another admin’s table is as it was');
   });
 
   test('widths outside 40 to 2000 pixels, or that are no number, are ignored', async () => {
@@ -40,8 +43,8 @@ forEachDatabase('audit table columns', (database) => {
     const ctx = await context();
     const admin = adminOf(5);
     await ctx.store.preferences.set(admin.guid, 'audit-columns', { hidden: ['a-column-since-removed'], widths: { actor: 200 } }, 1);
-    assert.deepEqual(await columnPreferences(ctx, admin), { hidden: [], widths: { actor: 200 } });
+    assert.deepEqual(await columnPreferences(ctx, admin), { hidden: ['actorName', 'targetName'], widths: { actor: 200 } });
     await ctx.store.preferences.set(admin.guid, 'audit-columns', 'not an object', 1);
-    assert.deepEqual(await columnPreferences(ctx, admin), { hidden: [], widths: {} });
+    assert.deepEqual(await columnPreferences(ctx, admin), { hidden: ['actorName', 'targetName'], widths: {} });
   });
 });

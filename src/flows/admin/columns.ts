@@ -8,10 +8,12 @@ import type { AdminContext } from './context.ts';
 import type { AdminSession } from './sign-in.ts';
 
 /** The viewer's columns, in their default order. */
-export const AUDIT_VIEW_COLUMNS = ['at', 'actor', 'target', 'action', 'outcome', 'sourceIp', 'detail'] as const;
+export const AUDIT_VIEW_COLUMNS = ['at', 'actor', 'actorName', 'target', 'targetName', 'action', 'outcome', 'times', 'sourceIp', 'detail'] as const;
 /** One of AUDIT_VIEW_COLUMNS. */
 export type AuditViewColumn = (typeof AUDIT_VIEW_COLUMNS)[number];
 
+/** Hidden until an admin chooses to show them: most auditors know the accounts by their names. */
+const HIDDEN_BY_DEFAULT: AuditViewColumn[] = ['actorName', 'targetName'];
 /** The narrowest and the widest a column may be saved, in pixels; other widths are ignored. */
 const MIN_WIDTH = 40;
 const MAX_WIDTH = 2000;
@@ -32,7 +34,7 @@ export interface ColumnChange {
 
 // A stored value that no longer fits (a column since renamed, say) falls back part by part.
 const stored = z.object({
-  hidden: z.array(z.enum(AUDIT_VIEW_COLUMNS)).catch([]),
+  hidden: z.array(z.enum(AUDIT_VIEW_COLUMNS)).catch(HIDDEN_BY_DEFAULT),
   widths: z.partialRecord(z.enum(AUDIT_VIEW_COLUMNS), z.number()).catch({}),
 });
 
@@ -41,10 +43,10 @@ export function isAuditViewColumn(name: string): name is AuditViewColumn {
   return AUDIT_VIEW_COLUMNS.some((column) => column === name);
 }
 
-/** `admin`'s choices; nothing hidden and default widths when none were saved. */
+/** `admin`'s choices; the display names hidden and default widths when none were saved. */
 export async function columnPreferences(ctx: Pick<AdminContext, 'store'>, admin: AdminSession): Promise<ColumnPreferences> {
   const parsed = stored.safeParse(await ctx.store.preferences.get(admin.guid, PREFERENCE));
-  return parsed.success ? parsed.data : { hidden: [], widths: {} };
+  return parsed.success ? parsed.data : { hidden: [...HIDDEN_BY_DEFAULT], widths: {} };
 }
 
 /** Applies `change` to `admin`'s choices and keeps them; widths out of 40..2000 px are ignored. */

@@ -40,6 +40,8 @@ export interface Board {
   /** Enrolled accounts per factor (and per address for codes); null where not counted. */
   factors: { name: 'questions' | 'email' | 'mobile' | 'totp' | 'passkey' | 'recovery'; accounts: number }[];
   health: Health[];
+  /** The admin turned self-service logging off: routine self-service activity is not audited (nor counted here). */
+  selfServiceAuditOff: boolean;
 }
 
 /** What the dashboard reads. */
@@ -173,5 +175,6 @@ export async function dashboard(ctx: DashboardContext, days: number): Promise<Bo
     coverage: { enrolled, users, percent: users ? Math.round((enrolled / users) * 1000) / 10 : null },
     factors: await factorCoverage(ctx),
     health: await health(ctx),
+    selfServiceAuditOff: !ctx.policy.audit.selfService,
   };
 }

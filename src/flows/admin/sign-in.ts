@@ -3,7 +3,7 @@
  * over the encrypted directory connection. Everyone else is refused; both are audited. The
  * membership is checked again on every request of the console.
  */
-import type { AuditRecorder } from '../../audit/recorder.ts';
+import { type AuditRecorder, actorOf } from '../../audit/recorder.ts';
 import type { DirectoryUser } from '../../directory/directory.ts';
 import { createError, LatchkeyError } from '../../errors.ts';
 import { pinnedIdentity } from '../../settings/pinned-groups.ts';
@@ -40,8 +40,7 @@ export async function signInToAdmin(
   const result = await signIn(ctx, input, requester);
   const record = (outcome: 'success' | 'refused', detail?: string) =>
     audit.record({
-      actor: result.user?.samAccountName ?? null,
-      actorGuid: result.user?.guid ?? null,
+      ...(result.user ? actorOf(result.user) : { actor: null }),
       action: 'sign-in',
       outcome,
       sourceIp: requester.ip,

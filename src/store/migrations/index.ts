@@ -8,6 +8,7 @@ import * as initial from './0001-initial.ts';
 import * as preferences from './0002-preferences.ts';
 import * as factors from './0003-factors.ts';
 import * as passkeys from './0004-passkeys.ts';
+import * as auditNames from './0005-audit-names.ts';
 
 /** One schema change; `up` branches on the dialect only where the SQL must differ. */
 export interface StoreMigration {
@@ -22,4 +23,5 @@ export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   '0002-preferences': preferences,
   '0003-factors': factors,
   '0004-passkeys': passkeys,
+  '0005-audit-names': auditNames,
 };

@@ -7,7 +7,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { FACTORS } from '../../config/schema.ts';
+import { FACTORS } from '../../config/factors-schema.ts';
 import type { FieldError } from '../../field-errors.ts';
 import type { FlowContext } from '../../flows/context.ts';
 import { isStop, type Stop } from '../../flows/failure-limits.ts';
