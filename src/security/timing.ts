@@ -24,7 +24,8 @@ export async function withUniformDelay<T>(range: DelayRange, work: () => Promise
   } finally {
     const now = performance.now();
     if (now > target) onOverrun?.(now - started);
-    else await sleep(target - now);
+    // A timer may fire a fraction of a millisecond early: wait until the moment has truly come.
+    else for (let left = target - now; left > 0; left = target - performance.now()) await sleep(left);
   }
   return result;
 }

@@ -46,7 +46,7 @@ function neverExpiresResult({ account, grantee }: HygieneSubject): CheckResult {
   if (!account.state.passwordNeverExpires) return result('PASS', 'pwd-expiry', `${name}'s password expires under the domain policy`);
   return result('WARN', 'pwd-expiry', `${name} has "password never expires" set: nothing makes its password change`, [
     'a service account password that never changes stays valid for whoever once read it',
-    'fix: change it periodically (set a new one, then update bindPassword), or clear the flag to let the policy enforce it:',
+    'fix: change it periodically (set a new one, then save it as the service account password in the directory section of the admin console), or clear the flag to let the policy enforce it:',
     `  Set-ADUser -Identity ${powershellString(account.samAccountName)} -PasswordNeverExpires $false`,
   ]);
 }
@@ -63,7 +63,7 @@ function passwordAgeResult({ account, grantee }: HygieneSubject, now: number, ma
       return result('PASS', 'pwd-age', `${name}'s password was set ${verdict.days} days ago (at most ${maxDays})`);
     case 'old':
       return result('WARN', 'pwd-age', `${name}'s password was set ${verdict.days} days ago, more than ${maxDays}`, [
-        `fix: set a new password for ${name} and put it in bindPassword (or raise directory.serviceAccountMaxPasswordAgeDays)`,
+        `fix: set a new password for ${name} and save it as the service account password in the directory section of the admin console (or raise directory.serviceAccountMaxPasswordAgeDays)`,
       ]);
   }
 }
@@ -73,7 +73,7 @@ export function mustChangeResult(name: string, identity: string): CheckResult {
   const sam = powershellString(identity);
   return result('FAIL', 'pwd-age', `${name} must change its password at next logon: AD refuses its bind (data 773)`, [
     'a service account must never have to change its password at logon',
-    'fix: set a new password without the flag, then put it in bindPassword (PowerShell):',
+    'fix: set a new password without the flag, then save it as the service account password in the directory section of the admin console (PowerShell):',
     `  Set-ADAccountPassword -Identity ${sam} -Reset`,
     `  Set-ADUser -Identity ${sam} -ChangePasswordAtLogon $false`,
   ]);
