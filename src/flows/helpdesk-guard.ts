@@ -65,7 +65,7 @@ export async function authorityOf(ctx: FlowContext, operator: DirectoryUser): Pr
 /** Writes a helpdesk audit entry: the operator as actor, the account acted on as target. */
 export function record(
   ctx: FlowContext,
-  operator: { sam: string; guid: string },
+  operator: { sam: string; guid: string; displayName?: string | null },
   target: { samAccountName: string; guid: string; displayName?: string | null } | null,
   action: AuditAction,
   outcome: AuditOutcome,
@@ -75,6 +75,7 @@ export function record(
   return ctx.helpdeskAudit.record({
     actor: operator.sam,
     actorGuid: operator.guid,
+    actorName: operator.displayName ?? null,
     target: target && { sam: target.samAccountName, guid: target.guid, name: target.displayName ?? null },
     action,
     outcome,

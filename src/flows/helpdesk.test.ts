@@ -186,6 +186,8 @@ helpdeskSuite('helpdesk: resets', (hd) => {
     assert.deepEqual(selfService, [], 'nothing on the self-service trail: the operator acted');
     const [reset] = await ctx.store.audit.query({ category: 'helpdesk', actor: hd.operator.sam, action: 'reset', outcome: 'success' });
     assert.deepEqual([reset?.target, reset?.targetName], [caller.sam, caller.displayName], "the entry names the caller's display name");
+    assert.equal(reset?.actorName, atDesk.session.displayName, "and the operator's");
+    assert.ok(atDesk.session.displayName, 'the operator has a display name to record');
     assert.ok((await ctx.store.audit.query({})).every((entry) => !JSON.stringify(entry).includes(next) && !JSON.stringify(entry).includes(code)));
   });
 

@@ -36,7 +36,7 @@ export type OperatorSignIn = { ok: true; session: OperatorSession } | { ok: fals
 
 export async function signInToHelpdesk(ctx: FlowContext, input: Credentials, requester: Requester): Promise<OperatorSignIn> {
   const result = await signIn(ctx, input, requester);
-  const operator = { sam: result.user?.samAccountName ?? 'unknown', guid: result.user?.guid ?? '' };
+  const operator = { sam: result.user?.samAccountName ?? 'unknown', guid: result.user?.guid ?? '', displayName: result.user?.displayName ?? null };
   if (!result.ok) {
     await record(ctx, operator, null, 'sign-in', 'refused', requester, result.reason);
     return { ok: false, error: result.error };

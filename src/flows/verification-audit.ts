@@ -19,6 +19,7 @@ export function record(
   return ctx.audit.record({
     actor: state.user?.sam ?? null,
     actorGuid: state.user?.guid ?? null,
+    actorName: state.user?.displayName ?? null,
     action,
     outcome,
     sourceIp: requester.ip,

@@ -16,7 +16,7 @@ export interface VerificationState {
   /** Random id: keys the code and ties a code to this attempt only. */
   flowId: string;
   /** The account; null in a decoy flow. */
-  user: { guid: string; sam: string } | null;
+  user: { guid: string; sam: string; displayName?: string | null } | null;
   decoy: DecoyReason | null;
   /** Keyed fingerprint of the typed name: decoy seed, and the lockout key of unknown names. */
   nameKey: string;

@@ -141,6 +141,11 @@ forEachDatabase('verification: answers and the portal lockout', (database) => {
       'question-right:success',
       'question-right:success',
     ]);
+    assert.ok(user.displayName, 'the account has a display name to record');
+    assert.ok(
+      entries.every((entry) => entry.actorName === user.displayName),
+      'every step of the verification carries the account display name',
+    );
   });
 
   test('wrong answers lock the account out of the portal after the configured number, for every new flow, until the cool-down', async () => {

@@ -98,7 +98,7 @@ async function begin(ctx: FlowContext, input: StartInput, requester: Requester):
     flowId: randomBytes(16).toString('hex'),
     nameKey: key,
     ...plan,
-    user: decoy ? null : { guid: user!.guid, sam: user!.samAccountName },
+    user: decoy ? null : { guid: user!.guid, sam: user!.samAccountName, displayName: user!.displayName },
     decoy,
     questionIndex: 0,
     stage: 'choose',
@@ -112,7 +112,7 @@ async function begin(ctx: FlowContext, input: StartInput, requester: Requester):
   };
   await goToNextStep(ctx, state);
   // The audit names an account that was found (enrolled or not); an unknown name is "unknown".
-  const subject = { user: user && { guid: user.guid, sam: user.samAccountName }, decoy };
+  const subject = { user: user && { guid: user.guid, sam: user.samAccountName, displayName: user.displayName }, decoy };
   await record(ctx, subject, requester, REQUESTED[input.kind], decoy ? 'refused' : 'success');
   if (decoy === 'bot') await record(ctx, subject, requester, 'bot', 'refused', 'honeypot field filled');
   return { ok: true, state };
