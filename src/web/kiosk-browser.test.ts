@@ -9,13 +9,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Client } from 'ldapts';
 import type { Browser } from 'playwright-core';
+import { enrollInBrowser, resetInBrowser } from '../testing/browser-journey.ts';
 import { launchChromium } from '../testing/chromium.ts';
-import { adminClient, bindAs, createUser, devDomain, freshPassword, removeEntries, type TestUser } from '../testing/dev-domain.ts';
-import { ANSWERS, codeSentTo } from '../testing/journeys.ts';
+import { adminClient, bindAs, createUser, removeEntries, type TestUser } from '../testing/dev-domain.ts';
 import { startTestPortal, type TestPortal } from '../testing/portal.ts';
 import { freePort } from '../testing/ports.ts';
 
-const facts = devDomain();
 let admin: Client;
 let portal: TestPortal;
 let browser: Browser;
@@ -50,36 +49,10 @@ test('a whole reset in kiosk mode opens only .dll and .html addresses under /pwr
   // Enroll, from the address a Netwrix link gives: the name is filled in.
   await page.goto(`${base}/pwreset/apr.dll?cmd=enroll&username=${user.sam}`);
   assert.equal(await page.getByLabel('Username').inputValue(), user.sam);
-  await page.getByLabel('Password', { exact: true }).fill(user.password);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  const questions = Object.keys(ANSWERS);
-  for (const [i, question] of questions.entries()) {
-    await page.locator(`#question${i}`).selectOption(question);
-    await page.getByLabel(`Answer ${i + 1}`).fill(ANSWERS[question]!);
-  }
-  await page.getByRole('button', { name: 'Save' }).click();
-  await page.getByText('You are set up').waitFor();
+  await enrollInBrowser(page, user);
 
   // Forget: from the menu, reset with questions and an e-mailed code.
-  await page.getByRole('link', { name: 'Back to the start' }).click();
-  await page.getByRole('link', { name: /I forgot my password/ }).click();
-  await page.getByLabel('Username').fill(user.sam);
-  await page.getByRole('button', { name: 'Continue' }).click();
-  for (let i = 0; i < portal.config.verification.questionsToAsk; i++) {
-    const question = (await page.locator('p.question').textContent())!.trim();
-    await page.getByLabel('Your answer').fill(ANSWERS[question]!);
-    await page.getByRole('button', { name: 'Continue' }).click();
-  }
-  await page.getByLabel(/E-mail to/).check();
-  await page.getByRole('button', { name: 'Send the code' }).click();
-  await page.getByLabel('Code').fill(await codeSentTo(`${user.sam}@${facts.dnsDomain}`, portal.outbox));
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByText('Your new password must:').waitFor();
-  const next = freshPassword();
-  await page.getByLabel('New password', { exact: true }).fill(next);
-  await page.getByLabel('Type the new password again').fill(next);
-  await page.getByRole('button', { name: 'Set the new password' }).click();
-  await page.getByText('Your password has been changed').waitFor();
+  const next = await resetInBrowser(page, user, portal);
   assert.equal(await bindAs(user.dn, next), 'ok');
 
   const navigations = requests.filter((request) => request.navigation);

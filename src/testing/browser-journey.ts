@@ -1,0 +1,45 @@
+/**
+ * The steps of the classic journey as a person clicks them in a real browser (JavaScript on or
+ * off): enroll with three questions, then reset a forgotten password with the questions and an
+ * e-mailed code. Shared by the browser tests that walk it in different settings (plain, kiosk).
+ */
+import type { Page } from 'playwright-core';
+import { devDomain, freshPassword, type TestUser } from './dev-domain.ts';
+import { ANSWERS, codeSentTo } from './journeys.ts';
+import type { TestPortal } from './portal.ts';
+
+/** On the enrollment sign-in with the name typed: signs in, answers three questions, saves. */
+export async function enrollInBrowser(page: Page, user: TestUser): Promise<void> {
+  await page.getByLabel('Password', { exact: true }).fill(user.password);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  for (const [i, question] of Object.keys(ANSWERS).entries()) {
+    await page.locator(`#question${i}`).selectOption(question);
+    await page.getByLabel(`Answer ${i + 1}`).fill(ANSWERS[question]!);
+  }
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('You are set up').waitFor();
+}
+
+/** From the page enrollment ends on: back to the menu, then a whole reset; the new password. */
+export async function resetInBrowser(page: Page, user: TestUser, portal: TestPortal): Promise<string> {
+  await page.getByRole('link', { name: 'Back to the start' }).click();
+  await page.getByRole('link', { name: /I forgot my password/ }).click();
+  await page.getByLabel('Username').fill(user.sam);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  for (let i = 0; i < portal.config.verification.questionsToAsk; i++) {
+    const question = (await page.locator('p.question').textContent())!.trim();
+    await page.getByLabel('Your answer').fill(ANSWERS[question]!);
+    await page.getByRole('button', { name: 'Continue' }).click();
+  }
+  await page.getByLabel(/E-mail to/).check();
+  await page.getByRole('button', { name: 'Send the code' }).click();
+  await page.getByLabel('Code').fill(await codeSentTo(`${user.sam}@${devDomain().dnsDomain}`, portal.outbox));
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByText('Your new password must:').waitFor();
+  const next = freshPassword();
+  await page.getByLabel('New password', { exact: true }).fill(next);
+  await page.getByLabel('Type the new password again').fill(next);
+  await page.getByRole('button', { name: 'Set the new password' }).click();
+  await page.getByText('Your password has been changed').waitFor();
+  return next;
+}
