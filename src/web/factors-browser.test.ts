@@ -13,10 +13,9 @@ import { after, before, test } from 'node:test';
 import type { Client } from 'ldapts';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../testing/chromium.ts';
+import { type BrowserPortal, startBrowserPortal } from '../testing/browser-portal.ts';
 import { adminClient, bindAs, createUser, freshPassword, removeEntries, type TestUser } from '../testing/dev-domain.ts';
-import { startTestPortal, type TestPortal } from '../testing/portal.ts';
-import { freePort } from '../testing/ports.ts';
+import type { TestPortal } from '../testing/portal.ts';
 
 /** Each journey needs one factor: any of the three alone, or the questions and a code together. */
 const FACTORS = {
@@ -31,6 +30,7 @@ const FACTORS = {
 };
 
 let admin: Client;
+let served: BrowserPortal;
 let portal: TestPortal;
 let browser: Browser;
 let base: string;
@@ -38,17 +38,13 @@ const users: TestUser[] = [];
 
 before(async () => {
   admin = await adminClient();
-  const port = await freePort();
-  base = `http://localhost:${port}`;
   // Every request comes from 127.0.0.1: the per-address limit must not be what a journey meets.
-  portal = await startTestPortal({ server: { publicUrl: base }, factors: FACTORS, protection: { perIp: { max: 1000 } } });
-  await portal.app.server.listen({ host: '127.0.0.1', port });
-  browser = await launchChromium();
+  served = await startBrowserPortal('localhost', { factors: FACTORS, protection: { perIp: { max: 1000 } } });
+  ({ portal, browser, base } = served);
 });
 
 after(async () => {
-  await browser?.close();
-  await portal?.close();
+  await served?.close();
   await removeEntries(
     admin,
     users.map((user) => user.dn),

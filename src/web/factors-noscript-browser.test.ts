@@ -9,13 +9,12 @@ import { after, before, test } from 'node:test';
 import type { Client } from 'ldapts';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../testing/chromium.ts';
+import { type BrowserPortal, startBrowserPortal } from '../testing/browser-portal.ts';
 import { adminClient, bindAs, createUser, freshPassword, removeEntries, type TestUser } from '../testing/dev-domain.ts';
-import { startTestPortal, type TestPortal } from '../testing/portal.ts';
-import { freePort } from '../testing/ports.ts';
+import type { TestPortal } from '../testing/portal.ts';
 
 let admin: Client;
-let portal: TestPortal;
+let served: BrowserPortal;
 let browser: Browser;
 let base: string;
 let user: TestUser;
@@ -23,10 +22,7 @@ let user: TestUser;
 before(async () => {
   admin = await adminClient();
   user = await createUser(admin);
-  const port = await freePort();
-  base = `http://localhost:${port}`;
-  portal = await startTestPortal({
-    server: { publicUrl: base },
+  served = await startBrowserPortal('localhost', {
     factors: {
       offered: ['questions', 'code', 'totp', 'passkey', 'recovery'],
       reset: [
@@ -38,13 +34,11 @@ before(async () => {
       unlock: [{ need: 1, of: ['passkey', 'totp'] }],
     },
   });
-  await portal.app.server.listen({ host: '127.0.0.1', port });
-  browser = await launchChromium();
+  ({ browser, base } = served);
 });
 
 after(async () => {
-  await browser?.close();
-  await portal?.close();
+  await served?.close();
   await removeEntries(admin, [user.dn]);
   await admin?.unbind();
 });

@@ -10,12 +10,12 @@ import { after, before, test } from 'node:test';
 import type { Client } from 'ldapts';
 import type { Browser } from 'playwright-core';
 import { enrollInBrowser, resetInBrowser } from '../testing/browser-journey.ts';
-import { launchChromium } from '../testing/chromium.ts';
+import { type BrowserPortal, startBrowserPortal } from '../testing/browser-portal.ts';
 import { adminClient, bindAs, createUser, removeEntries, type TestUser } from '../testing/dev-domain.ts';
-import { startTestPortal, type TestPortal } from '../testing/portal.ts';
-import { freePort } from '../testing/ports.ts';
+import type { TestPortal } from '../testing/portal.ts';
 
 let admin: Client;
+let served: BrowserPortal;
 let portal: TestPortal;
 let browser: Browser;
 let base: string;
@@ -24,16 +24,12 @@ let user: TestUser;
 before(async () => {
   admin = await adminClient();
   user = await createUser(admin);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  portal = await startTestPortal({ server: { publicUrl: base } });
-  await portal.app.server.listen({ host: '127.0.0.1', port });
-  browser = await launchChromium();
+  served = await startBrowserPortal('127.0.0.1');
+  ({ portal, browser, base } = served);
 });
 
 after(async () => {
-  await browser?.close();
-  await portal.close();
+  await served?.close();
   await removeEntries(admin, [user.dn]);
   await admin.unbind();
 });

@@ -11,12 +11,12 @@ import { after, before, test } from 'node:test';
 import type { Client } from 'ldapts';
 import type { Browser, Page } from 'playwright-core';
 import { passkeyRequest, verifyPasskey } from '../flows/passkeys.ts';
-import { launchChromium } from '../testing/chromium.ts';
+import { type BrowserPortal, startBrowserPortal } from '../testing/browser-portal.ts';
 import { adminClient, createUser, removeEntries, type TestUser } from '../testing/dev-domain.ts';
-import { startTestPortal, type TestPortal } from '../testing/portal.ts';
-import { freePort } from '../testing/ports.ts';
+import type { TestPortal } from '../testing/portal.ts';
 
 let admin: Client;
+let served: BrowserPortal;
 let portal: TestPortal;
 let browser: Browser;
 let base: string;
@@ -27,16 +27,12 @@ before(async () => {
   admin = await adminClient();
   user = await createUser(admin);
   other = await createUser(admin);
-  const port = await freePort();
-  base = `http://localhost:${port}`;
-  portal = await startTestPortal({ server: { publicUrl: base } });
-  await portal.app.server.listen({ host: '127.0.0.1', port });
-  browser = await launchChromium();
+  served = await startBrowserPortal('localhost');
+  ({ portal, browser, base } = served);
 });
 
 after(async () => {
-  await browser?.close();
-  await portal.close();
+  await served?.close();
   await removeEntries(admin, [user.dn, other.dn]);
   await admin.unbind();
 });

@@ -15,17 +15,16 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { importPasswordList, neighboursOf } from '../testing/breached-lists.ts';
-import { launchChromium } from '../testing/chromium.ts';
+import { type BrowserPortal, startBrowserPortal } from '../testing/browser-portal.ts';
 import { adminClient, createUser, removeEntries, type TestUser } from '../testing/dev-domain.ts';
-import { startTestPortal, type TestPortal } from '../testing/portal.ts';
-import { freePort } from '../testing/ports.ts';
+import type { TestPortal } from '../testing/portal.ts';
 
 const BREACHED = 'Summer2024!x';
 const BREACH_COUNT = 31_337;
 const STRONG = 'Tq7!vX2#mLp9@wR4zK';
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex').toUpperCase();
 
-let portal: TestPortal;
+let served: BrowserPortal;
 let browser: Browser;
 let base: string;
 let user: TestUser;
@@ -37,20 +36,16 @@ before(async () => {
   user = await createUser(admin);
   removeAfter.push(user.dn);
   await admin.unbind();
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
   // A small index keeps only a few of the 35 digits after the prefix: the page matches them as a
   // prefix. The strong password's prefix has entries too, as every prefix has in a full list.
   const indexFile = join(folder, 'breached-passwords.idx');
   await importPasswordList(indexFile, { [BREACHED]: BREACH_COUNT }, { hashes: [...neighboursOf(STRONG), ...neighboursOf('aB1!')] });
-  portal = await startTestPortal({ server: { publicUrl: base }, breachedIndexFile: indexFile });
-  await portal.app.server.listen({ host: '127.0.0.1', port });
-  browser = await launchChromium();
+  served = await startBrowserPortal('127.0.0.1', { breachedIndexFile: indexFile });
+  ({ browser, base } = served);
 });
 
 after(async () => {
-  await browser?.close();
-  await portal?.close();
+  await served?.close();
   rmSync(folder, { recursive: true, force: true });
   const admin = await adminClient();
   await removeEntries(admin, removeAfter);
