@@ -3,7 +3,7 @@
  * browser): headless, without a sandbox (the tests run as root in CI) and without reaching out
  * to any service of its own. CHROMIUM_PATH points elsewhere.
  */
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core';
 
 /** Starts a headless Chromium; close it in the suite's `after`. */
 export function launchChromium(): Promise<Browser> {
@@ -11,4 +11,25 @@ export function launchChromium(): Promise<Browser> {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+}
+
+/**
+ * Chrome's virtual authenticator on `page` (the DevTools protocol's WebAuthn domain): a platform
+ * authenticator that keeps discoverable credentials and verifies its user, answering at once.
+ * The session and the authenticator's id are returned for the tests' own WebAuthn.* calls.
+ */
+export async function addVirtualAuthenticator(context: BrowserContext, page: Page): Promise<{ cdp: CDPSession; authenticatorId: string }> {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return { cdp, authenticatorId };
 }

@@ -14,6 +14,7 @@ import type { Client } from 'ldapts';
 import { Secret, TOTP } from 'otpauth';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type BrowserPortal, startBrowserPortal } from '../testing/browser-portal.ts';
+import { addVirtualAuthenticator } from '../testing/chromium.ts';
 import { adminClient, bindAs, createUser, freshPassword, removeEntries, type TestUser } from '../testing/dev-domain.ts';
 import type { TestPortal } from '../testing/portal.ts';
 
@@ -107,18 +108,7 @@ test('a passkey added at /me resets the forgotten password; another account’s 
   const owner = await person();
   const other = await person();
   const { context, page, problems } = await openPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
+  const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page);
   const addPasskey = async (user: TestUser) => {
     await signIn(page, user);
     await page.getByRole('link', { name: 'Manage your passkeys' }).click();

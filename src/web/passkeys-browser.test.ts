@@ -12,6 +12,7 @@ import type { Client } from 'ldapts';
 import type { Browser, Page } from 'playwright-core';
 import { passkeyRequest, verifyPasskey } from '../flows/passkeys.ts';
 import { type BrowserPortal, startBrowserPortal } from '../testing/browser-portal.ts';
+import { addVirtualAuthenticator } from '../testing/chromium.ts';
 import { adminClient, createUser, removeEntries, type TestUser } from '../testing/dev-domain.ts';
 import type { TestPortal } from '../testing/portal.ts';
 
@@ -72,18 +73,7 @@ test('add a passkey with the browser’s authenticator, rename it, use it for th
   const problems: string[] = [];
   page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
   page.on('pageerror', (error) => problems.push(error.message));
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
+  const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page);
 
   await page.goto(`${base}/me`);
   await page.getByLabel('Username').fill(user.sam);
