@@ -107,6 +107,7 @@ function flowContext(
     get t() {
       return runtime.t;
     },
+    texts: () => runtime.t,
     adminGroup: parts.adminGroup,
     screen: parts.screen,
     store: parts.store,

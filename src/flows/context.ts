@@ -15,7 +15,7 @@ import type { Store } from '../store/store.ts';
 
 export interface FlowContext {
   directory: Directory;
-  store: Pick<Store, 'enrollments' | 'codes' | 'throttle' | 'audit' | 'passkeys' | 'totp' | 'recoveryCodes'>;
+  store: Pick<Store, 'enrollments' | 'codes' | 'throttle' | 'audit' | 'passkeys' | 'totp' | 'recoveryCodes' | 'preferences'>;
   /** The self-service trail (public pages and the signed-in area). */
   audit: AuditRecorder;
   /** The helpdesk trail: operator as actor, the account acted on as target. */
@@ -30,7 +30,10 @@ export interface FlowContext {
   screen: PasswordScreen;
   /** The admin group of the start-up configuration, pinned to its SID (src/settings/admin-group.ts). */
   adminGroup(): Promise<GroupIdentity>;
+  /** The texts in the portal's default language. */
   t: Translate;
+  /** The texts in `language` (a supported tag, e.g. `de`), or the default language when unknown or absent. */
+  texts(language?: string): Translate;
   log: Log;
   now(): number;
 }
@@ -38,4 +41,6 @@ export interface FlowContext {
 /** Who is asking: only the source address (after trusted proxies), for limits and the audit. */
 export interface Requester {
   ip: string;
+  /** The language the page was shown in, for what the flow sends (a supported tag, e.g. `de`). */
+  language?: string;
 }

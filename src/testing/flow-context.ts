@@ -131,6 +131,7 @@ export async function buildFlowHarness(store: Store, settings: Settings = {}): P
     screen: NO_SCREEN,
     adminGroup: () => (adminGroup ??= directory.resolveGroup(config.admin.group)),
     t: translator(loadStrings(config.ui.language).strings),
+    texts: () => ctx.t,
     log: {
       warn: (_details, message) => void logs.push({ level: 'warn', message }),
       error: (_details, message) => void logs.push({ level: 'error', message }),
