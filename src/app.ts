@@ -31,6 +31,7 @@ import { SettingsService } from './settings/service.ts';
 import type { AuditCategory } from './store/audit.ts';
 import { openStore, type Store } from './store/store.ts';
 import type { Outbox } from './web/routes/demo.ts';
+import type { Pressure } from './web/pressure.ts';
 import { buildServer } from './web/server.ts';
 
 /** How long certificate facts are reused between checks. */
@@ -49,6 +50,8 @@ export interface AppOptions {
   now?: () => number;
   /** How often settings saved by other instances are looked for (default 5 s). */
   settingsPollMs?: number;
+  /** When the public pages shed load (default: this process's event loop; tests force it). */
+  pressure?: Pressure;
 }
 
 export interface App {
@@ -299,6 +302,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         ...(tls ? { https: readTlsOptions(tls, config.server.tlsProfile) } : {}),
         logger: options.logger ?? { level: config.log.level },
         ...(options.outbox ? { outbox: options.outbox } : {}),
+        ...(options.pressure ? { pressure: options.pressure } : {}),
       }),
     );
     reportStartUpProblems(server.log, { unpinnedGroups, adminGroupPending, unknownOverrides });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import type { Client } from 'ldapts';
-import { type App, createApp } from '../app.ts';
+import { type App, type AppOptions, createApp } from '../app.ts';
 import { devDirectorySettings } from '../cli/demo.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -47,7 +47,7 @@ function merge(base: Settings, extra: Settings): Settings {
  * screens new passwords as installed: against `breachedIndexFile` (none by default, so only the
  * bundled common list; see importPasswordList in breached-lists.ts) and the online check when set.
  */
-export async function startTestPortal(settings: Settings = {}): Promise<TestPortal> {
+export async function startTestPortal(settings: Settings = {}, appOptions: Pick<AppOptions, 'pressure'> = {}): Promise<TestPortal> {
   const facts = devDomain();
   const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-portal-'));
   const outbox = await startOutbox();
@@ -74,6 +74,7 @@ export async function startTestPortal(settings: Settings = {}): Promise<TestPort
     env: {},
     now: () => Date.now() + offset,
     logger: { level: 'info', stream: { write: (line: string) => logLines.push(line) } },
+    ...appOptions,
   }).catch(async (error: unknown) => {
     // A portal that refuses to start leaves nothing running behind it.
     await outbox.close();

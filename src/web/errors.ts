@@ -13,3 +13,6 @@ export const FormExpired = createError(
   'The form was refused because its security token is missing or no longer valid. Reload the page and try again.',
   403,
 );
+
+/** Shed under a flood (pressure.ts): the same page for every request, whatever it was for. */
+export const Busy = createError('LK_BUSY', 'The portal is busy right now. Try again in a minute.', 503);

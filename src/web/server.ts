@@ -29,9 +29,10 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { ServerKeys } from '../security/keys.ts';
 import { staticAssets } from './assets.ts';
 import { PAGE_CSP } from './csp.ts';
-import { BadRequest, FormExpired, NotFound } from './errors.ts';
+import { BadRequest, Busy, FormExpired, NotFound } from './errors.ts';
 import { kioskLinks, kioskRedirects, rewriteKioskUrl } from './kiosk.ts';
 import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
+import { eventLoopPressure, type Pressure, sheddingGuard } from './pressure.ts';
 import { accountRoutes } from './routes/account.ts';
 import { accountFactorRoutes } from './routes/account-factors.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -78,6 +79,8 @@ export interface WebOptions {
   metrics: Metrics;
   /** TLS options when Latchkey serves HTTPS itself. */
   https?: ServerOptions;
+  /** When to shed load; default: this process's event loop (tests force it). */
+  pressure?: Pressure;
 }
 
 /** The largest form Latchkey accepts; its forms are a few short fields. */
@@ -135,6 +138,17 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', secure: overHttps, path: '/' },
     getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf,
   });
+  // Before the session is looked up and the body read: a shed request costs no database work.
+  const pressure = options.pressure ?? eventLoopPressure();
+  app.addHook('onClose', async () => pressure.stop());
+  app.addHook(
+    'onRequest',
+    sheddingGuard({
+      pressure,
+      inFlow: (request) => request.cookies.lk_flow !== undefined && request.unsignCookie(request.cookies.lk_flow).valid,
+      page: () => app.view('message', { heading: t('busy.heading'), body: t(Busy.code), tone: 'notice' }),
+    }),
+  );
   await app.register(fastifySession, {
     secret: keys.cookie.toString('hex'),
     cookieName: 'lk_flow',

@@ -1,0 +1,130 @@
+/**
+ * Shedding load early and cheaply when the process is saturated. Under a flood every request
+ * queues behind the others, and a person in the middle of a reset waits as long as the flood's
+ * first steps; answering the excess at once with a plain "busy" page keeps the work the process
+ * accepts within what it can do. The check runs before the session, the body and any database or
+ * directory work, so a shed request costs little, and its answer is the same page for everyone
+ * (no name is read: nothing to enumerate).
+ *
+ * What is shed: only while the process is under pressure, and only fresh requests from an
+ * address that already made its allowance of them in the last minute or two. Fresh is every
+ * request but the later steps of a flow already started (a path below a flow's page, such as
+ * /reset/answer, with a flow cookie the portal signed): those are what a real person is in the
+ * middle of, and the flows' failure limits bound them. A first step (/reset, /unlock, a sign-in)
+ * is fresh even with a flow cookie, so keeping the cookie gets a flood nothing. A person starting
+ * a reset makes two fresh requests (the form, then the name); a flood from thousands of addresses
+ * makes that many per address over and over, and all beyond the allowance are shed. Static files
+ * and the operators' endpoints are never shed.
+ */
+import { type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** Whether the process is saturated now. */
+export interface Pressure {
+  busy(): boolean;
+  stop(): void;
+}
+
+/** The limits past which the process counts as saturated, over each sample. */
+export interface PressureLimits {
+  /** Mean event-loop delay, beyond the monitor's resolution. */
+  maxDelayMs: number;
+  /** Share of the sample the event loop was busy (0..1). */
+  maxUtilization: number;
+  sampleMs: number;
+}
+
+export const DEFAULT_PRESSURE_LIMITS: PressureLimits = { maxDelayMs: 100, maxUtilization: 0.97, sampleMs: 500 };
+
+const RESOLUTION_MS = 10;
+
+/** Samples this process's event loop; busy while the last sample passed a limit. */
+export function eventLoopPressure(limits: PressureLimits = DEFAULT_PRESSURE_LIMITS): Pressure {
+  const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  delay.enable();
+  let last: EventLoopUtilization = performance.eventLoopUtilization();
+  let busy = false;
+  const timer = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    const utilization = performance.eventLoopUtilization(now, last).utilization;
+    last = now;
+    const meanDelayMs = Number.isNaN(delay.mean) ? 0 : delay.mean / 1e6 - RESOLUTION_MS;
+    delay.reset();
+    busy = meanDelayMs > limits.maxDelayMs || utilization > limits.maxUtilization;
+  }, limits.sampleMs);
+  timer.unref();
+  return {
+    busy: () => busy,
+    stop() {
+      clearInterval(timer);
+      delay.disable();
+    },
+  };
+}
+
+/** How many requests without a flow an address makes, counted over the last one to two windows. */
+export class RecentRequests {
+  private current = new Map<string, number>();
+  private previous = new Map<string, number>();
+  private rotatedAt: number;
+
+  constructor(
+    private readonly windowMs: number,
+    /** Addresses kept per window; beyond it the window turns early, so memory stays bounded. */
+    private readonly maxAddresses: number,
+    private readonly now: () => number = () => Date.now(),
+  ) {
+    this.rotatedAt = now();
+  }
+
+  /** Counts one request from `address`; returns its count, this one included. */
+  count(address: string): number {
+    const at = this.now();
+    if (at - this.rotatedAt >= this.windowMs || this.current.size >= this.maxAddresses) {
+      this.previous = at - this.rotatedAt >= 2 * this.windowMs ? new Map() : this.current;
+      this.current = new Map();
+      this.rotatedAt = at;
+    }
+    const mine = (this.current.get(address) ?? 0) + 1;
+    this.current.set(address, mine);
+    return mine + (this.previous.get(address) ?? 0);
+  }
+}
+
+/** Never shed: the hashed static files and the operators' endpoints. */
+const NEVER_SHED = /^\/(static\/|healthz$|readyz$|metrics$)/;
+/** A later step of a flow: a path below a page, such as /reset/answer (not /reset itself). */
+const LATER_STEP = /^\/[^/?]+\/[^?]/;
+/** Requests without a flow an address may make while the process is busy: a form and its first step. */
+export const FRESH_ALLOWANCE = 2;
+const WINDOW_MS = 60_000;
+const MAX_ADDRESSES = 200_000;
+/** What the busy page asks browsers and clients to wait, in seconds. */
+export const RETRY_AFTER_SECONDS = 60;
+
+export interface SheddingOptions {
+  pressure: Pressure;
+  /** Whether the request carries a flow cookie the portal signed. */
+  inFlow(request: FastifyRequest): boolean;
+  /** The busy page's HTML, the same for everyone. */
+  page(): Promise<string>;
+  now?: () => number;
+}
+
+/** An onRequest hook answering 503 with the busy page when the request is to be shed. */
+export function sheddingGuard({ pressure, inFlow, page, now }: SheddingOptions) {
+  const recent = new RecentRequests(WINDOW_MS, MAX_ADDRESSES, now);
+  let html: Promise<string> | undefined;
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (NEVER_SHED.test(request.url) || (LATER_STEP.test(request.url) && inFlow(request))) return;
+    // Counted whether busy or not, so that a flood is known by the time the pressure shows.
+    const made = recent.count(request.ip);
+    if (made <= FRESH_ALLOWANCE || !pressure.busy()) return;
+    // Rendered once: the same bytes for every shed request (a failed render is tried again).
+    html ??= page().catch((error: unknown) => {
+      html = undefined;
+      throw error;
+    });
+    return reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).type('text/html; charset=utf-8').send(await html);
+  };
+}
