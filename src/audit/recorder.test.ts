@@ -1,12 +1,13 @@
 /**
  * The recorder on both databases: display names kept for known accounts only, repeated views
- * counted on one entry within the window, and the self-service switch dropping routine
+ * counted on one entry within the window, repeated refusals counted on one entry per kind,
+ * subject and window (also when written at once), and the self-service switch dropping routine
  * successes while refusals and the helpdesk and admin trails are always recorded.
  */
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import { forEachDatabase } from '../testing/databases.ts';
-import { type AuditRecord, createAuditRecorder, REPEAT_WINDOW_MS } from './recorder.ts';
+import { type AuditRecord, createAuditRecorder, REFUSAL_WINDOW_MS, REPEAT_WINDOW_MS } from './recorder.ts';
 
 const T0 = 1_700_000_000_000;
 const VIEW: AuditRecord = { actor: 'alice', actorGuid: 'g-alice', actorName: 'Alice Ng', action: 'profile-view', outcome: 'success', sourceIp: '192.0.2.9' };
@@ -59,6 +60,50 @@ forEachDatabase('audit recorder', (database) => {
         [180_000, '192.0.2.10', 1],
         [0, '192.0.2.9', 3],
       ],
+    );
+  });
+
+  test('repeated refusals of one kind for one address or one account are one entry with a count per window', async () => {
+    const selfService = await recorder('self-service');
+    // Aligned to a window, so that the clock's steps below stay inside it.
+    clock = Math.ceil(T0 / REFUSAL_WINDOW_MS) * REFUSAL_WINDOW_MS;
+    const start = clock;
+    const limited: AuditRecord = { actor: null, action: 'rate-limited', outcome: 'refused', sourceIp: '192.0.2.1', detail: 'per address' };
+    const decoy: AuditRecord = { actor: null, action: 'reset-requested', outcome: 'refused', sourceIp: '192.0.2.1' };
+    // Written at once, as several workers would: still one entry.
+    await Promise.all(Array.from({ length: 25 }, () => selfService.record(limited)));
+    for (let i = 0; i < 5; i++) {
+      clock += 1_000;
+      await selfService.record(decoy);
+      await selfService.record({ ...decoy, sourceIp: '192.0.2.2' });
+      // A found account is the subject whatever the address: one entry for all of them.
+      await selfService.record({ ...decoy, actor: 'alice', actorGuid: 'g-alice', actorName: 'Alice Ng', sourceIp: `198.51.100.${i}` });
+      await selfService.record({ ...decoy, action: 'bot', detail: 'honeypot field filled' });
+    }
+    clock = start + REFUSAL_WINDOW_MS;
+    await selfService.record(limited);
+    const entries = await (await database.store()).audit.query();
+    assert.deepEqual(
+      entries.map((entry) => [entry.at - start, entry.action, entry.actor, entry.sourceIp, entry.times]).sort(),
+      [
+        [1_000, 'bot', 'unknown', '192.0.2.1', 5],
+        [1_000, 'reset-requested', 'alice', '198.51.100.0', 5],
+        [1_000, 'reset-requested', 'unknown', '192.0.2.1', 5],
+        [1_000, 'reset-requested', 'unknown', '192.0.2.2', 5],
+        [0, 'rate-limited', 'unknown', '192.0.2.1', 25],
+        [REFUSAL_WINDOW_MS, 'rate-limited', 'unknown', '192.0.2.1', 1],
+      ].sort(),
+    );
+  });
+
+  test('successes of the same actions are recorded one by one', async () => {
+    const selfService = await recorder('self-service');
+    const started: AuditRecord = { ...VIEW, action: 'reset-requested' };
+    await selfService.record(started);
+    await selfService.record(started);
+    assert.deepEqual(
+      (await (await database.store()).audit.query()).map((entry) => entry.times),
+      [1, 1],
     );
   });
 

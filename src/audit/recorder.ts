@@ -4,7 +4,7 @@
  * answer or a code: callers pass facts, not inputs.
  */
 import type { Factor } from '../config/factors-schema.ts';
-import type { Audit, AuditCategory } from '../store/audit.ts';
+import type { Audit, AuditCategory, AuditEvent } from '../store/audit.ts';
 
 /** The self-service actions; stable names that the audit viewer and exports show. */
 export const SELF_SERVICE_ACTIONS = [
@@ -133,6 +133,23 @@ export const REPEATED_ACTIONS: ReadonlySet<AuditAction> = new Set(['profile-view
 export const REPEAT_WINDOW_MS = 10 * 60_000;
 
 /**
+ * Refusals a flood repeats, counted on one entry per kind and subject in each window of
+ * REFUSAL_WINDOW_MS: the subject is the account (for a name that found one) or else the source
+ * address (an unknown name is not kept, so its refusals are told apart by address). The trail
+ * still shows each kind of refusal, when its window began, from where first, and how many.
+ */
+export const COUNTED_REFUSALS: ReadonlySet<AuditAction> = new Set(['rate-limited', 'bot', 'reset-requested', 'unlock-requested']);
+/** The windows refusals are counted in, fixed (aligned to the epoch), so every instance keys alike. */
+export const REFUSAL_WINDOW_MS = 5 * 60_000;
+
+/** The key of the entry a counted refusal belongs to: its kind, its subject and its window. */
+function refusalKey(event: AuditEvent): string {
+  const subject = event.actorGuid ? `account ${event.actorGuid}` : event.actor !== 'unknown' ? `name ${event.actor}` : `address ${event.sourceIp}`;
+  const window = Math.floor(event.at / REFUSAL_WINDOW_MS) * REFUSAL_WINDOW_MS;
+  return [event.category, event.action, event.outcome, event.detail ?? '', subject, window].join('|');
+}
+
+/**
  * Whether an entry of `category` that ended in `outcome` is recorded while `selfService`
  * logging is on or off. Off drops the self-service trail's successes (views, sign-ins, steps,
  * and the resets and changes themselves) but keeps its refusals and failures: wrong answers
@@ -168,6 +185,7 @@ export function createAuditRecorder(audit: Audit, category: AuditCategory, now: 
         detail: entry.detail ?? null,
       };
       if (REPEATED_ACTIONS.has(entry.action) && entry.outcome === 'success') await audit.recordRepeat(event, at - REPEAT_WINDOW_MS);
+      else if (COUNTED_REFUSALS.has(entry.action) && entry.outcome === 'refused') await audit.recordCounted(event, refusalKey(event));
       else await audit.record(event);
     },
   };

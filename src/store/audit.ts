@@ -77,6 +77,11 @@ export interface Audit {
    * and source recorded at or after `since`; returns the entry's id.
    */
   recordRepeat(event: AuditEvent, since: number): Promise<number>;
+  /**
+   * Records an event, or counts it on the entry already recorded under `key` (its kind, subject
+   * and window): one upsert, so instances and processes writing at once count on one entry.
+   */
+  recordCounted(event: AuditEvent, key: string): Promise<void>;
   /** Matching events, newest first (at, then id, descending). */
   query(query?: AuditQuery): Promise<AuditEntry[]>;
   /** How many events match. */
@@ -187,6 +192,14 @@ export function createAudit(db: Kysely<Tables>): Audit {
           .execute();
         return same.id;
       });
+    },
+
+    async recordCounted(event, key) {
+      await db
+        .insertInto('audit_events')
+        .values({ ...toRow(event), repeat_key: key })
+        .onConflict((oc) => oc.column('repeat_key').doUpdateSet((eb) => ({ times: eb('audit_events.times', '+', 1) })))
+        .execute();
     },
 
     async query(query = {}) {

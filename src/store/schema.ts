@@ -67,6 +67,8 @@ export interface AuditEventsTable {
   target_name: string | null;
   /** How many times it happened within the repeat window (1 for most entries). */
   times: Generated<number>;
+  /** For refusals counted per window: their kind, subject and window; unique. Null for the rest. */
+  repeat_key: string | null;
 }
 
 /** An admin setting as JSON; when secret is 1 the value holds ciphertext. */
