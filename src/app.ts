@@ -30,8 +30,8 @@ import type { ResolveGroup } from './settings/pinned-groups.ts';
 import { SettingsService } from './settings/service.ts';
 import type { AuditCategory } from './store/audit.ts';
 import { openStore, type Store } from './store/store.ts';
-import type { Outbox } from './web/routes/demo.ts';
 import type { Pressure } from './web/pressure.ts';
+import type { Outbox } from './web/routes/demo.ts';
 import { buildServer } from './web/server.ts';
 
 /** How long certificate facts are reused between checks. */

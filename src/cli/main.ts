@@ -4,6 +4,8 @@
  * 141 when the reader of the output went away (`latchkey doctor | head`), as for a Unix tool
  * stopped by SIGPIPE.
  */
+
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.ts';
 import { exportCertificate, importCertificate } from '../certificates/pfx.ts';
@@ -20,6 +22,7 @@ import { runInit } from './init.ts';
 import { askPassword } from './password-prompt.ts';
 import { retiredMessage, retireMasterKey, rotatedMessage, rotateMasterKey } from './rotate.ts';
 import { exitOnStopSignals, serve } from './serve.ts';
+import { superviseWorkers, workerCount } from './workers.ts';
 
 const USAGE = `Usage: latchkey <command> [options]
 
@@ -112,6 +115,9 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve': {
       const { config } = await startConfig(values.config);
+      const workers = workerCount(config.server.workers);
+      // The primary of several workers serves nothing: each worker runs this command again.
+      if (workers > 1 && cluster.isPrimary) return superviseWorkers(workers);
       exitOnStopSignals(await serve(await createApp(config), config));
       return -1; // keep running
     }

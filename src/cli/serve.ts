@@ -14,6 +14,7 @@ import { describeDrift, settingsDrift } from '../config/drift.ts';
 import type { Config } from '../config/schema.ts';
 import { createError } from '../errors.ts';
 import { startUpFacts } from './start-up-facts.ts';
+import { STOP_MESSAGE } from './workers.ts';
 
 const LISTEN_HINTS: Record<string, string> = {
   EADDRINUSE: 'another process holds that port: stop it, or choose another port',
@@ -180,17 +181,23 @@ export async function serve(app: App, config: Config): Promise<Running> {
 
 /**
  * For the service: SIGTERM or SIGINT stops gracefully, then the process ends (1 when the stop
- * failed). A second signal during the stop meets no handler and ends the process at once.
+ * failed). A second signal during the stop meets no handler and ends the process at once. A
+ * worker is also stopped by its primary's message (the signal may reach it too: once counts).
  */
 export function exitOnStopSignals(running: Running): void {
-  const stop = (signal: NodeJS.Signals) => {
+  const stop = (signal: string) => {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
+    process.off('message', fromPrimary);
     void running.stop(signal).then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
+  const fromPrimary = (message: unknown) => {
+    if (message === STOP_MESSAGE) stop('stop asked by the primary process');
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  process.on('message', fromPrimary);
 }

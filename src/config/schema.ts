@@ -77,6 +77,8 @@ const bootstrapShape = {
       behindTlsProxy: z.boolean().default(false),
       /** Addresses (IPs or CIDRs) allowed to read /metrics. */
       metricsAllowFrom: allowFromSchema(['127.0.0.1', '::1']),
+      /** Processes serving the portal on this machine, sharing its port and database: a number, or auto (one per core). */
+      workers: z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().regex(/^(auto|[1-9][0-9]?)$/, 'must be 1 to 99, or auto')).default('1'),
     })
     .prefault({}),
   /** Folder for the SQLite database, the master key and the generated web certificate. */

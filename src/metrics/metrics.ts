@@ -6,6 +6,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditRecord, AuditRecorder } from '../audit/recorder.ts';
 import { refusedRule } from '../passwords/refusals.ts';
+import { offerToPrimary } from './cluster.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -19,6 +20,7 @@ export interface Metrics {
 export function createMetrics(certificates: () => Promise<Record<string, number>>): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'latchkey_' });
+  offerToPrimary(registry);
   return {
     registry,
     requests: new Counter({
@@ -51,6 +53,8 @@ export function createMetrics(certificates: () => Promise<Record<string, number>
       help: 'Days until the web and domain-controller certificates expire.',
       labelNames: ['certificate'],
       registers: [registry],
+      // Every worker reads the same certificates: several workers' figures are one, not a sum.
+      aggregator: 'min',
       async collect() {
         for (const [certificate, days] of Object.entries(await certificates())) this.set({ certificate }, days);
       },

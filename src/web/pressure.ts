@@ -125,6 +125,10 @@ export function sheddingGuard({ pressure, inFlow, page, now }: SheddingOptions) 
       html = undefined;
       throw error;
     });
-    return reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).type('text/html; charset=utf-8').send(await html);
+    return reply
+      .code(503)
+      .header('retry-after', String(RETRY_AFTER_SECONDS))
+      .type('text/html; charset=utf-8')
+      .send(await html);
   };
 }

@@ -4,6 +4,7 @@
  * read the metrics and what /readyz found wrong: its errors name the directory's servers.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { metricsText } from '../../metrics/cluster.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 import { addressList, listed } from '../../security/address-list.ts';
 
@@ -51,6 +52,6 @@ export async function operationsRoutes(
 
   app.get('/metrics', async (request, reply) => {
     if (!fromAllowedAddress(request)) return reply.code(403).type('text/plain').send('forbidden\n');
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    return reply.type(metrics.registry.contentType).send(await metricsText(metrics.registry));
   });
 }
