@@ -32,9 +32,15 @@ export interface PressureLimits {
   /** Share of the sample the event loop was busy (0..1). */
   maxUtilization: number;
   sampleMs: number;
+  /**
+   * How long the pressure lasts after the last saturated sample. Shedding brings the load down
+   * at once; without a hold the next sample would end the pressure, the flood would pour in
+   * again for a whole sample, and the queue it leaves would delay everyone for seconds.
+   */
+  holdMs: number;
 }
 
-export const DEFAULT_PRESSURE_LIMITS: PressureLimits = { maxDelayMs: 100, maxUtilization: 0.97, sampleMs: 500 };
+export const DEFAULT_PRESSURE_LIMITS: PressureLimits = { maxDelayMs: 100, maxUtilization: 0.95, sampleMs: 500, holdMs: 10_000 };
 
 const RESOLUTION_MS = 10;
 
@@ -43,18 +49,18 @@ export function eventLoopPressure(limits: PressureLimits = DEFAULT_PRESSURE_LIMI
   const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   delay.enable();
   let last: EventLoopUtilization = performance.eventLoopUtilization();
-  let busy = false;
+  let saturatedAt = Number.NEGATIVE_INFINITY;
   const timer = setInterval(() => {
     const now = performance.eventLoopUtilization();
     const utilization = performance.eventLoopUtilization(now, last).utilization;
     last = now;
     const meanDelayMs = Number.isNaN(delay.mean) ? 0 : delay.mean / 1e6 - RESOLUTION_MS;
     delay.reset();
-    busy = meanDelayMs > limits.maxDelayMs || utilization > limits.maxUtilization;
+    if (meanDelayMs > limits.maxDelayMs || utilization > limits.maxUtilization) saturatedAt = performance.now();
   }, limits.sampleMs);
   timer.unref();
   return {
-    busy: () => busy,
+    busy: () => performance.now() - saturatedAt < limits.holdMs,
     stop() {
       clearInterval(timer);
       delay.disable();
