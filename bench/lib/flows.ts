@@ -24,6 +24,8 @@ export interface FloodFigures {
   errors: number;
   /** First steps refused because their address was over its limit (a page that says so, no flow). */
   refused: number;
+  /** First steps shed under pressure: the busy page (503), at the form or at the name. */
+  shed: number;
   /** POSTs answered, by typed name. */
   hits: Map<string, number>;
   /** POSTs answered, by address. */
@@ -35,6 +37,10 @@ export interface FloodFigures {
 /** One first step: the form (CSRF cookie and token), then the name. */
 export async function firstStep(port: number, agent: Agent, ip: string, name: string, bare: boolean, figures: FloodFigures, measured: boolean): Promise<void> {
   const page = await send(port, agent, 'GET', '/reset', { 'x-forwarded-for': ip }).catch(() => null);
+  if (!bare && page?.status === 503) {
+    figures.shed += 1;
+    return;
+  }
   if (page?.status !== 200) {
     figures.errors += 1;
     return;
@@ -52,6 +58,10 @@ export async function firstStep(port: number, agent: Agent, ip: string, name: st
   );
   if (!posted) {
     figures.errors += 1;
+    return;
+  }
+  if (!bare && posted.status === 503) {
+    figures.shed += 1;
     return;
   }
   const refused = !bare && posted.status === 200 && /too many attempts from your network/.test(posted.body);
@@ -83,6 +93,7 @@ export async function flood(
     get: [],
     errors: 0,
     refused: 0,
+    shed: 0,
     hits: new Map(),
     byAddress: new Map(),
     cpuMs: 0,

@@ -42,8 +42,8 @@ export interface TargetSpec {
 }
 
 export interface TargetStats {
-  /** Audit events: action, outcome, detail and how many. */
-  audit: { action: string; outcome: string; detail: string | null; n: number }[];
+  /** Audit events: action, outcome, detail, how many events and in how many entries (repeated refusals share one). */
+  audit: { action: string; outcome: string; detail: string | null; n: number; entries: number }[];
   /** Rows per table (sessions, throttle counters, codes, enrollments, audit). */
   rows: Record<string, number>;
   /** Warnings and errors the server logged, and the distinct messages. */
@@ -94,7 +94,6 @@ try {
     send({ type: 'ready', port: (app.server.address() as AddressInfo).port });
   } else {
     // Imported here, so that the bare server's memory holds none of Latchkey's modules.
-    const { sql } = await import('kysely');
     const { createApp } = await import('../../src/app.ts');
     const { loadConfig } = await import('../../src/config/load.ts');
     const { serve } = await import('../../src/cli/serve.ts');
@@ -117,15 +116,9 @@ try {
     messages.clear();
     process.on('message', async (message: ToTarget) => {
       if (message.type === 'stats') {
-        const db = app.store.db;
-        const audit = await sql<{ action: string; outcome: string; detail: string | null; n: number }>`
-          select action, outcome, detail, count(*) as n from audit_events group by action, outcome, detail order by action, outcome, detail`.execute(db);
-        const rows: Record<string, number> = {};
-        for (const table of ['sessions', 'throttle_counters', 'verification_codes', 'enrollments', 'audit_events']) {
-          const counted = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(db);
-          rows[table] = Number(counted.rows[0]?.n ?? 0);
-        }
-        send({ type: 'stats', stats: { audit: audit.rows.map((row) => ({ ...row, n: Number(row.n) })), rows, warnings, messages: [...messages], ...heap() } });
+        const { auditStats } = await import('./audit-stats.ts');
+        const { audit, rows } = await auditStats(app.store.db);
+        send({ type: 'stats', stats: { audit, rows, warnings, messages: [...messages], ...heap() } });
       }
       if (message.type === 'stop') {
         await running.stop();

@@ -75,6 +75,7 @@ export function superviseWorkers(count: number): Promise<number> {
       log('error', { worker: worker.process.pid, code, signal, ranMs, restartInMs: waitMs }, 'a worker ended unexpectedly; starting another');
       setTimeout(() => stopping || fork(), Math.max(waitMs, FIRST_RESTART_MS));
     });
+    cluster.on('listening', (worker) => log('info', { worker: worker.process.pid }, 'a worker is serving'));
     // The first alone until it listens: the migrations and the first start's import run once.
     cluster.once('listening', () => {
       serving = true;

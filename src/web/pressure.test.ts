@@ -1,12 +1,13 @@
 /**
  * The pressure check and the per-address counts it sheds by: a blocked event loop counts as
  * saturated (and stays so for the hold), an idle one does not; counts last one to two windows
- * and stay bounded however many addresses come.
+ * and stay bounded however many addresses come; fresh requests beyond those in flight are shed.
  */
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { eventLoopPressure, RecentRequests } from './pressure.ts';
+import { eventLoopPressure, MAX_FRESH_IN_FLIGHT, RecentRequests, sheddingGuard } from './pressure.ts';
 
 test('a saturated event loop is pressure until the hold has passed; an idle one is not', async () => {
   const pressure = eventLoopPressure({ maxDelayMs: 100, maxUtilization: 0.95, sampleMs: 50, holdMs: 400 });
@@ -38,4 +39,32 @@ test('requests are counted per address over one to two windows, within a bounded
   // More addresses than a window keeps: it turns early instead of growing (at most two windows kept).
   for (const address of ['c', 'd', 'e', 'f', 'g', 'h']) recent.count(address);
   assert.equal(recent.count('a'), 1, 'two early turns later, a is forgotten');
+});
+
+test('while busy, fresh requests from new addresses are shed once MAX_FRESH_IN_FLIGHT are being answered, and admitted again as they finish', async () => {
+  const guard = sheddingGuard({ pressure: { busy: () => true, stop() {} }, inFlow: () => false, page: async () => 'busy' });
+  const answered: EventEmitter[] = [];
+  const shed: number[] = [];
+  const arrive = async (i: number) => {
+    const raw = new EventEmitter();
+    let status = 0;
+    const reply = {
+      raw,
+      code(value: number) {
+        status = value;
+        return reply;
+      },
+      header: () => reply,
+      type: () => reply,
+      send: () => reply,
+    };
+    await guard({ url: '/reset', ip: `10.1.${i >> 8}.${i & 255}` } as never, reply as never);
+    if (status === 503) shed.push(i);
+    else answered.push(raw);
+  };
+  for (let i = 0; i <= MAX_FRESH_IN_FLIGHT; i++) await arrive(i);
+  assert.deepEqual([answered.length, shed], [MAX_FRESH_IN_FLIGHT, [MAX_FRESH_IN_FLIGHT]]);
+  answered[0]!.emit('close');
+  await arrive(MAX_FRESH_IN_FLIGHT + 1);
+  assert.equal(answered.length, MAX_FRESH_IN_FLIGHT + 1, 'room again once one is answered');
 });

@@ -13,8 +13,12 @@
  * middle of, and the flows' failure limits bound them. A first step (/reset, /unlock, a sign-in)
  * is fresh even with a flow cookie, so keeping the cookie gets a flood nothing. A person starting
  * a reset makes two fresh requests (the form, then the name); a flood from thousands of addresses
- * makes that many per address over and over, and all beyond the allowance are shed. Static files
- * and the operators' endpoints are never shed.
+ * makes that many per address over and over, and all beyond the allowance are shed. While busy,
+ * fresh requests within their allowance are also shed once MAX_FRESH_IN_FLIGHT of them are being
+ * answered: a flood from more new addresses than the process can serve then waits in no queue
+ * (what is admitted is answered within about a second of work), and the person who arrives after
+ * the flood's addresses have been seen finds room. Static files and the operators' endpoints are
+ * never shed.
  */
 import { type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -105,6 +109,12 @@ const LATER_STEP = /^\/[^/?]+\/[^?]/;
 export const FRESH_ALLOWANCE = 2;
 const WINDOW_MS = 60_000;
 const MAX_ADDRESSES = 200_000;
+/**
+ * Fresh requests being answered at once beyond which, while busy, more are shed: enough for the
+ * uniform delay's wait at full rate (about 0.65 s × a few hundred first steps a second), few
+ * enough that the work admitted is about a second's.
+ */
+export const MAX_FRESH_IN_FLIGHT = 256;
 /** What the busy page asks browsers and clients to wait, in seconds. */
 export const RETRY_AFTER_SECONDS = 60;
 
@@ -121,11 +131,18 @@ export interface SheddingOptions {
 export function sheddingGuard({ pressure, inFlow, page, now }: SheddingOptions) {
   const recent = new RecentRequests(WINDOW_MS, MAX_ADDRESSES, now);
   let html: Promise<string> | undefined;
+  let freshInFlight = 0;
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (NEVER_SHED.test(request.url) || (LATER_STEP.test(request.url) && inFlow(request))) return;
     // Counted whether busy or not, so that a flood is known by the time the pressure shows.
     const made = recent.count(request.ip);
-    if (made <= FRESH_ALLOWANCE || !pressure.busy()) return;
+    if (!pressure.busy() || (made <= FRESH_ALLOWANCE && freshInFlight < MAX_FRESH_IN_FLIGHT)) {
+      freshInFlight += 1;
+      reply.raw.once('close', () => {
+        freshInFlight -= 1;
+      });
+      return;
+    }
     // Rendered once: the same bytes for every shed request (a failed render is tried again).
     html ??= page().catch((error: unknown) => {
       html = undefined;
