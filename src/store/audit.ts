@@ -165,33 +165,33 @@ export function createAudit(db: Kysely<Tables>): Audit {
       return row.id;
     },
 
-    recordRepeat(event, since) {
-      return db.transaction().execute(async (trx) => {
-        const same = await trx
-          .selectFrom('audit_events')
-          .select('id')
-          .where((eb) =>
-            eb.and([
-              eb('category', '=', event.category),
-              eb('actor', '=', event.actor),
-              eb('action', '=', event.action),
-              eb('outcome', '=', event.outcome),
-              eb('source_ip', 'is not distinct from', event.sourceIp ?? null),
-              eb('at', '>=', since),
-            ]),
-          )
-          .orderBy('at', 'desc')
-          .orderBy('id', 'desc')
-          .limit(1)
-          .executeTakeFirst();
-        if (!same) return (await trx.insertInto('audit_events').values(toRow(event)).returning('id').executeTakeFirstOrThrow()).id;
-        await trx
-          .updateTable('audit_events')
-          .set((eb) => ({ times: eb('times', '+', 1) }))
-          .where('id', '=', same.id)
-          .execute();
-        return same.id;
-      });
+    async recordRepeat(event, since) {
+      // Counting first, as one statement: no transaction that reads before it writes, which on
+      // SQLite another process's write in between would fail at once (no busy wait for that).
+      // Two processes seeing no entry at the same moment make two entries: a count split, no loss.
+      const latest = db
+        .selectFrom('audit_events')
+        .select('id')
+        .where((eb) =>
+          eb.and([
+            eb('category', '=', event.category),
+            eb('actor', '=', event.actor),
+            eb('action', '=', event.action),
+            eb('outcome', '=', event.outcome),
+            eb('source_ip', 'is not distinct from', event.sourceIp ?? null),
+            eb('at', '>=', since),
+          ]),
+        )
+        .orderBy('at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1);
+      const counted = await db
+        .updateTable('audit_events')
+        .set((eb) => ({ times: eb('times', '+', 1) }))
+        .where('id', '=', (eb) => eb.selectFrom(latest.as('latest')).select('latest.id'))
+        .returning('id')
+        .executeTakeFirst();
+      return counted?.id ?? (await db.insertInto('audit_events').values(toRow(event)).returning('id').executeTakeFirstOrThrow()).id;
     },
 
     async recordCounted(event, key) {
