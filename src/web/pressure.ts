@@ -21,7 +21,7 @@
  * never shed.
  */
 import { type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Whether the process is saturated now. */
 export interface Pressure {
@@ -154,4 +154,16 @@ export function sheddingGuard({ pressure, inFlow, page, now }: SheddingOptions) 
       .type('text/html; charset=utf-8')
       .send(await html);
   };
+}
+
+/**
+ * Sheds `app`'s pages under `pressure` (default: this process's event loop, watched until the
+ * server closes), answering with `page`. Register after the cookies are parsed and before the
+ * session is looked up.
+ */
+export function shedUnderPressure(app: FastifyInstance, pressure: Pressure | undefined, page: () => Promise<string>): void {
+  const watched = pressure ?? eventLoopPressure();
+  app.addHook('onClose', async () => watched.stop());
+  const inFlow = (request: FastifyRequest) => request.cookies.lk_flow !== undefined && request.unsignCookie(request.cookies.lk_flow).valid;
+  app.addHook('onRequest', sheddingGuard({ pressure: watched, inFlow, page }));
 }

@@ -32,7 +32,7 @@ import { PAGE_CSP } from './csp.ts';
 import { BadRequest, Busy, FormExpired, NotFound } from './errors.ts';
 import { kioskLinks, kioskRedirects, rewriteKioskUrl } from './kiosk.ts';
 import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
-import { eventLoopPressure, type Pressure, sheddingGuard } from './pressure.ts';
+import { type Pressure, shedUnderPressure } from './pressure.ts';
 import { accountRoutes } from './routes/account.ts';
 import { accountFactorRoutes } from './routes/account-factors.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -138,17 +138,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', secure: overHttps, path: '/' },
     getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf,
   });
-  // Before the session is looked up and the body read: a shed request costs no database work.
-  const pressure = options.pressure ?? eventLoopPressure();
-  app.addHook('onClose', async () => pressure.stop());
-  app.addHook(
-    'onRequest',
-    sheddingGuard({
-      pressure,
-      inFlow: (request) => request.cookies.lk_flow !== undefined && request.unsignCookie(request.cookies.lk_flow).valid,
-      page: () => app.view('message', { heading: t('busy.heading'), body: t(Busy.code), tone: 'notice' }),
-    }),
-  );
+  shedUnderPressure(app, options.pressure, () => app.view('message', { heading: t('busy.heading'), body: t(Busy.code), tone: 'notice' }));
   await app.register(fastifySession, {
     secret: keys.cookie.toString('hex'),
     cookieName: 'lk_flow',
