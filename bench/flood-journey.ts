@@ -23,7 +23,7 @@ import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestUser } from '../src/testing/dev-domain.ts';
 import { enroll } from '../src/testing/journeys.ts';
-import { type FloodFigures, firstStep, flood, journey, newSteps, STEPS } from './lib/flows.ts';
+import { emptyFigures, firstStep, flood, journey, newSteps, STEPS } from './lib/flows.ts';
 import {
   addressOf,
   fixed,
@@ -51,19 +51,6 @@ const MAX_IN_FLIGHT = 8192;
 
 const events = (stats: TargetStats, action: string) => stats.audit.filter((row) => row.action === action).reduce((sum, row) => sum + row.n, 0);
 const entries = (stats: TargetStats) => stats.audit.reduce((sum, row) => sum + row.entries, 0);
-const emptyFigures = (): FloodFigures => ({
-  flows: 0,
-  measured: 0,
-  seconds: 0,
-  post: [],
-  get: [],
-  errors: 0,
-  refused: 0,
-  shed: 0,
-  hits: new Map(),
-  byAddress: new Map(),
-  cpuMs: 0,
-});
 
 const world = await openBenchWorld();
 const { outbox, twilio } = world;

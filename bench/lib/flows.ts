@@ -34,6 +34,21 @@ export interface FloodFigures {
   cpuMs: number;
 }
 
+/** Figures with nothing counted yet. */
+export const emptyFigures = (): FloodFigures => ({
+  flows: 0,
+  measured: 0,
+  seconds: 0,
+  post: [],
+  get: [],
+  errors: 0,
+  refused: 0,
+  shed: 0,
+  hits: new Map(),
+  byAddress: new Map(),
+  cpuMs: 0,
+});
+
 /** One first step: the form (CSRF cookie and token), then the name. */
 export async function firstStep(port: number, agent: Agent, ip: string, name: string, bare: boolean, figures: FloodFigures, measured: boolean): Promise<void> {
   const page = await send(port, agent, 'GET', '/reset', { 'x-forwarded-for': ip }).catch(() => null);
@@ -85,19 +100,8 @@ export async function flood(
   seconds: number,
   warmup: number,
 ): Promise<FloodFigures> {
-  const figures: FloodFigures = {
-    flows: 0,
-    measured: 0,
-    seconds: 0,
-    post: [],
-    get: [],
-    errors: 0,
-    refused: 0,
-    shed: 0,
-    hits: new Map(),
-    byAddress: new Map(),
-    cpuMs: 0,
-  };
+  const figures = emptyFigures();
+
   const cpuBefore = cpuMs(target.pid);
   const agent = keepAlive(concurrency);
   const started = performance.now();
