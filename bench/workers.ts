@@ -3,10 +3,13 @@
  * `server.workers: 1` and with 2, in the same run, taken in turns (1, 2, 1, 2 …) so that the
  * machine's other load falls on both alike. Each run is a fresh portal (its own SQLite file)
  * flooded by 64 kept-alive clients with first steps (GET /reset, then POST /reset with an
- * unknown name: a decoy flow, a directory search included), every flow from an address of its
- * own (so no limit and no shedding bites: this is the work itself), the uniform delay off (it
- * is a timer, not work). The ratio is of the rates of each pair; CPU is of the whole process
- * tree. The load generator and the dev domain's Samba share the machine's cores with the
+ * unknown name: a decoy flow), every flow from an address of its own (so no limit and no
+ * shedding bites: this is the work itself), the uniform delay off (it is a timer, not work).
+ * Two kinds of first step: with the directory search an unknown name costs (the dev domain's
+ * Samba, on the same machine, answers it), and with the honeypot field filled, which the portal
+ * answers with the same decoy flow without asking the directory: the portal's own work alone
+ * (CSRF, session row, audit entry, counter). The ratio is of the rates of each pair; CPU is of
+ * the whole process tree. The load generator and Samba share the machine's cores with the
  * workers, so on 2 cores two workers cannot have both to themselves.
  *
  *   node --import tsx bench/workers.ts [seconds per run, default 10] [pairs, default 3]
@@ -21,7 +24,12 @@ const PAIRS = Number(process.argv[3] ?? 3);
 const WARMUP_SECONDS = 2;
 const CLIENTS = 64;
 
+/** The first steps each run makes: with the directory search, or the portal's work alone. */
+const KINDS = { directory: {}, 'portal only (honeypot)': { website: 'http://spam.example' } } as const;
+type Kind = keyof typeof KINDS;
+
 interface Run {
+  kind: Kind;
   workers: number;
   rate: number;
   cpuMsPerStep: number;
@@ -29,7 +37,7 @@ interface Run {
   p99: number;
 }
 
-async function run(workers: number): Promise<Run> {
+async function run(kind: Kind, workers: number): Promise<Run> {
   const config = latchkeyConfig({ server: { trustedProxies: ['127.0.0.1'] }, protection: { responseDelayMs: { min: 0, max: 0 } } });
   const served = await startServed(config.base, workers);
   try {
@@ -39,12 +47,19 @@ async function run(workers: number): Promise<Run> {
       served,
       CLIENTS,
       false,
-      (flow) => ({ ip: addressOf(20 + (flow >> 16), flow & 0xffff), name: `nobody-${flow % 997}` }),
+      (flow) => ({ ip: addressOf(20 + (flow >> 16), flow & 0xffff), name: `nobody-${flow % 997}`, fields: KINDS[kind] }),
       SECONDS,
       WARMUP_SECONDS,
     );
     const cpu = served.cpuMs() - cpuBefore;
-    return { workers, rate: figures.measured / figures.seconds, cpuMsPerStep: cpu / figures.flows, errors: figures.errors, p99: quantile(figures.post, 0.99) };
+    return {
+      kind,
+      workers,
+      rate: figures.measured / figures.seconds,
+      cpuMsPerStep: cpu / figures.flows,
+      errors: figures.errors,
+      p99: quantile(figures.post, 0.99),
+    };
   } finally {
     await served.stop();
     config.cleanup();
@@ -54,16 +69,18 @@ async function run(workers: number): Promise<Run> {
 console.log(`${availableParallelism()} cores, Node ${process.version}; ${PAIRS} pairs of ${WARMUP_SECONDS} + ${SECONDS} s runs, ${CLIENTS} clients`);
 const pairs: [Run, Run][] = [];
 for (let pair = 0; pair < PAIRS; pair++) {
-  const one = await run(1);
-  const two = await run(2);
-  pairs.push([one, two]);
-  console.log(`  pair ${pair + 1}: 1 worker ${whole(one.rate)}/s, 2 workers ${whole(two.rate)}/s (${fixed(two.rate / one.rate, 2)}×)`);
+  for (const kind of Object.keys(KINDS) as Kind[]) {
+    const one = await run(kind, 1);
+    const two = await run(kind, 2);
+    pairs.push([one, two]);
+    console.log(`  ${kind}, pair ${pair + 1}: 1 worker ${whole(one.rate)}/s, 2 workers ${whole(two.rate)}/s (${fixed(two.rate / one.rate, 2)}×)`);
+  }
 }
 
 printTable(
-  ['pair', '1 worker: first steps/s', 'POST p99 ms', 'CPU ms / step', '2 workers: first steps/s', 'POST p99 ms', 'CPU ms / step', '2 ÷ 1', 'errors'],
-  pairs.map(([one, two], i) => [
-    String(i + 1),
+  ['first step', '1 worker: first steps/s', 'POST p99 ms', 'CPU ms / step', '2 workers: first steps/s', 'POST p99 ms', 'CPU ms / step', '2 ÷ 1', 'errors'],
+  pairs.map(([one, two]) => [
+    one.kind,
     whole(one.rate),
     whole(one.p99),
     fixed(one.cpuMsPerStep, 2),
@@ -74,5 +91,7 @@ printTable(
     `${one.errors} / ${two.errors}`,
   ]),
 );
-const ratios = pairs.map(([one, two]) => two.rate / one.rate);
-console.log(`\nmedian 2 ÷ 1: ${fixed(quantile(ratios, 0.5), 2)}× (range ${fixed(Math.min(...ratios), 2)}–${fixed(Math.max(...ratios), 2)}×)`);
+for (const kind of Object.keys(KINDS) as Kind[]) {
+  const ratios = pairs.filter(([one]) => one.kind === kind).map(([one, two]) => two.rate / one.rate);
+  console.log(`${kind}: median 2 ÷ 1 ${fixed(quantile(ratios, 0.5), 2)}× (range ${fixed(Math.min(...ratios), 2)}–${fixed(Math.max(...ratios), 2)}×)`);
+}

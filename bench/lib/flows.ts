@@ -50,7 +50,16 @@ export const emptyFigures = (): FloodFigures => ({
 });
 
 /** One first step: the form (CSRF cookie and token), then the name. */
-export async function firstStep(port: number, agent: Agent, ip: string, name: string, bare: boolean, figures: FloodFigures, measured: boolean): Promise<void> {
+export async function firstStep(
+  port: number,
+  agent: Agent,
+  ip: string,
+  name: string,
+  bare: boolean,
+  figures: FloodFigures,
+  measured: boolean,
+  fields: Record<string, string> = {},
+): Promise<void> {
   const page = await send(port, agent, 'GET', '/reset', { 'x-forwarded-for': ip }).catch(() => null);
   if (!bare && page?.status === 503) {
     figures.shed += 1;
@@ -67,7 +76,7 @@ export async function firstStep(port: number, agent: Agent, ip: string, name: st
     figures.errors += 1;
     return;
   }
-  const body = new URLSearchParams({ username: name, domain: '', ...(token ? { _csrf: token } : {}) }).toString();
+  const body = new URLSearchParams({ username: name, domain: '', ...fields, ...(token ? { _csrf: token } : {}) }).toString();
   const posted = await send(port, agent, 'POST', '/reset', { 'x-forwarded-for': ip, ...(cookie ? { cookie: `lk_csrf=${cookie}` } : {}) }, body).catch(
     () => null,
   );
@@ -96,7 +105,7 @@ export async function flood(
   target: Target,
   concurrency: number,
   bare: boolean,
-  pick: (flow: number) => { ip: string; name: string } | null,
+  pick: (flow: number) => { ip: string; name: string; fields?: Record<string, string> } | null,
   seconds: number,
   warmup: number,
 ): Promise<FloodFigures> {
@@ -114,7 +123,7 @@ export async function flood(
       const flow = pick(next++);
       if (!flow) return;
       const measured = performance.now() >= measureFrom;
-      await firstStep(target.port, agent, flow.ip, flow.name, bare, figures, measured);
+      await firstStep(target.port, agent, flow.ip, flow.name, bare, figures, measured, flow.fields);
       figures.flows += 1;
       if (measured) figures.measured += 1;
     }
