@@ -75,7 +75,11 @@ export function superviseWorkers(count: number): Promise<number> {
       log('error', { worker: worker.process.pid, code, signal, ranMs, restartInMs: waitMs }, 'a worker ended unexpectedly; starting another');
       setTimeout(() => stopping || fork(), Math.max(waitMs, FIRST_RESTART_MS));
     });
-    cluster.on('listening', (worker) => log('info', { worker: worker.process.pid }, 'a worker is serving'));
+    const listening = new WeakSet<Worker>();
+    cluster.on('listening', (worker) => {
+      listening.add(worker);
+      log('info', { worker: worker.process.pid }, 'a worker is serving');
+    });
     // The first alone until it listens: the migrations and the first start's import run once.
     cluster.once('listening', () => {
       serving = true;
@@ -87,7 +91,11 @@ export function superviseWorkers(count: number): Promise<number> {
       if (stopping) return;
       stopping = true;
       log('info', { signal, workers: started.size }, 'stopping: every worker finishes its requests, then ends');
-      for (const worker of running()) if (worker.isConnected()) worker.send(STOP_MESSAGE);
+      // A worker still starting has no requests and no stop handler yet: the signal ends it.
+      for (const worker of running()) {
+        if (listening.has(worker) && worker.isConnected()) worker.send(STOP_MESSAGE);
+        else worker.process.kill('SIGTERM');
+      }
       whenAllEnded();
     };
     process.on('SIGTERM', stop);
