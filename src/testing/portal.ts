@@ -74,6 +74,8 @@ export async function startTestPortal(settings: Settings = {}, appOptions: Pick<
     env: {},
     now: () => Date.now() + offset,
     logger: { level: 'info', stream: { write: (line: string) => logLines.push(line) } },
+    // Never busy unless a test says so: how loaded the machine running the tests is must not shed their requests.
+    pressure: { busy: () => false, stop() {} },
     ...appOptions,
   }).catch(async (error: unknown) => {
     // A portal that refuses to start leaves nothing running behind it.
