@@ -108,7 +108,8 @@ const LATER_STEP = /^\/[^/?]+\/[^?]/;
 /** Requests without a flow an address may make while the process is busy: a form and its first step. */
 export const FRESH_ALLOWANCE = 2;
 const WINDOW_MS = 60_000;
-const MAX_ADDRESSES = 200_000;
+/** Addresses counted per window: about 5 MB each for the two windows kept; a flood from more turns the window early (the in-flight bound still holds). */
+const MAX_ADDRESSES = 50_000;
 /**
  * Fresh requests being answered at once beyond which, while busy, more are shed: enough for the
  * uniform delay's wait at full rate (about 0.65 s × a few hundred first steps a second), few
