@@ -15,7 +15,6 @@ import { freePort } from '../../src/testing/ports.ts';
 import { runServe } from '../../src/testing/serve-process.ts';
 import { auditStats } from './audit-stats.ts';
 import { cpuMs, rssMb, type Target } from './harness.ts';
-import type { TargetStats } from './target.ts';
 
 export interface Served extends Target {
   /** The primary (when there are workers) and every process below it. */
