@@ -33,27 +33,35 @@ function children(pid: number): number[] {
   }
 }
 
+/** Resolves once `workers` serve: at log level warn only the primary says so; a single process is polled. */
+async function started(portal: ReturnType<typeof runServe>, port: number, workers: number): Promise<void> {
+  if (workers > 1) {
+    const serving = new Set<unknown>();
+    await portal.waitForLog((line) => line.msg === 'a worker is serving' && serving.add(line.worker).size === workers, 180_000);
+  } else {
+    const answers = () =>
+      fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (reply) => reply.ok,
+        () => false,
+      );
+    for (let tries = 0; !(await answers()); tries++) {
+      if (tries > 1800 || portal.child.exitCode !== null) throw new Error(`the portal did not start:\n${portal.output()}`);
+      await sleep(100);
+    }
+  }
+}
+
 export async function startServed(base: Record<string, unknown>, workers: number): Promise<Served> {
   const port = await freePort();
   const dataDir = String(base.dataDir);
   const config = { ...base, server: { ...(base.server as object), port, workers }, log: { level: 'warn' } };
   const portal = runServe(join(dataDir, 'latchkey.yaml'), config, { NODE_ENV: 'production' });
   // At log level warn only the primary says when a worker serves; a single process is polled.
-  if (workers > 1) {
-    const serving = new Set<unknown>();
-    await portal.waitForLog((line) => line.msg === 'a worker is serving' && serving.add(line.worker).size === workers, 180_000);
-  } else {
-    for (
-      let tries = 0;
-      !(await fetch(`http://127.0.0.1:${port}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      ));
-      tries++
-    ) {
-      if (tries > 1800 || portal.child.exitCode !== null) throw new Error(`the portal did not start:\n${portal.output()}`);
-      await sleep(100);
-    }
+  try {
+    await started(portal, port, workers);
+  } catch (error) {
+    portal.child.kill('SIGKILL');
+    throw error;
   }
   const root = portal.child.pid!;
   const tree = () => [root, ...children(root)];
