@@ -15,7 +15,9 @@ export async function enrollInBrowser(page: Page, user: TestUser): Promise<void>
   for (const [i, question] of Object.keys(ANSWERS).entries()) {
     await page.locator(`#question${i}`).selectOption(question);
     await page.getByLabel(`Answer ${i + 1}`).fill(ANSWERS[question]!);
+    await page.getByLabel(`Type answer ${i + 1} again`).fill(ANSWERS[question]!);
   }
+  await page.getByLabel('Personal e-mail address').fill(`${user.sam}@${devDomain().dnsDomain}`);
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByText('You are set up').waitFor();
 }

@@ -24,13 +24,15 @@ import type { FlowContext } from '../flows/context.ts';
 import { RateLimited } from '../flows/sign-in.ts';
 import { SignInRequired } from '../flows/signed-in.ts';
 import { networkGate } from '../flows/staff-networks.ts';
-import { translator } from '../i18n/translate.ts';
+import { type Translate, translator } from '../i18n/translate.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { ServerKeys } from '../security/keys.ts';
 import { staticAssets } from './assets.ts';
 import { PAGE_CSP } from './csp.ts';
 import { BadRequest, FormExpired, NotFound } from './errors.ts';
+import { flowLinks } from './flow-links.ts';
 import { kioskLinks, kioskRedirects, rewriteKioskUrl } from './kiosk.ts';
+import { shownItems } from './menu-items.ts';
 import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
 import { accountRoutes } from './routes/account.ts';
 import { accountFactorRoutes } from './routes/account-factors.ts';
@@ -148,7 +150,14 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   await app.register(fastifyView, {
     engine: { eta: viewEngine(config.ui.overridesDir) },
     templates: VIEWS,
-    defaultContext: { t, organisation: config.ui.organisation, lang: config.ui.language, asset: assets.url, href: (path: string) => path },
+    defaultContext: {
+      t,
+      organisation: config.ui.organisation,
+      lang: config.ui.language,
+      asset: assets.url,
+      href: (path: string) => path,
+      flowLinks: (translate: Translate, text: string, href?: (path: string) => string) => flowLinks(translate, text, shownItems(options.ctx), href),
+    },
     // Otherwise @fastify/view turns Eta's cache off whenever NODE_ENV is not 'production' and every
     // page compiles its templates again (twice the CPU per page, bench/http-throughput.ts).
     production: true,
