@@ -110,7 +110,12 @@ export function pageKit(t: Translate) {
       const notice = request.session.get('done');
       if (!notice || notice.kind !== kind) return toStart(reply);
       await finish(request, 'done');
-      return reply.view('message', { heading: t(`${kind}.heading`), body: notice.lines.map((line) => t(line)).join(' '), tone: notice.tone, next: notice.next });
+      return reply.view('message', {
+        heading: t(`${kind}.heading`),
+        body: notice.lines.map((line) => t(line)).join(' '),
+        tone: notice.tone,
+        next: notice.next,
+      });
     },
   };
 }

@@ -150,14 +150,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   await app.register(fastifyView, {
     engine: { eta: viewEngine(config.ui.overridesDir) },
     templates: VIEWS,
-    defaultContext: {
-      t,
-      organisation: config.ui.organisation,
-      lang: config.ui.language,
-      asset: assets.url,
-      href: (path: string) => path,
-      flowLinks: (translate: Translate, text: string, href?: (path: string) => string) => flowLinks(translate, text, shownItems(options.ctx), href),
-    },
+    defaultContext: { t, organisation: config.ui.organisation, lang: config.ui.language, ...viewHelpers(options.ctx, assets.url) },
     // Otherwise @fastify/view turns Eta's cache off whenever NODE_ENV is not 'production' and every
     // page compiles its templates again (twice the CPU per page, bench/http-throughput.ts).
     production: true,
@@ -208,6 +201,19 @@ function requestForLog(request: {
   const route = request.routeOptions;
   const path = route?.config?.logRoute && route.url ? route.url : request.url.split('?')[0];
   return { id: request.id, method: request.method, path, remoteAddress: request.ip };
+}
+
+/**
+ * What every view may call: `it.asset` (a static file's hashed address), `it.href` (a page's
+ * address; the kiosk's differ, kiosk.ts) and `it.flowLinks` (a message with the menu items it
+ * names, those shown at the time, linked to their pages).
+ */
+function viewHelpers(ctx: FlowContext, asset: (file: string) => string) {
+  return {
+    asset,
+    href: (path: string) => path,
+    flowLinks: (translate: Translate, text: string, href?: (path: string) => string) => flowLinks(translate, text, shownItems(ctx), href),
+  };
 }
 
 /** Eta, looking for each template first in the admin's overrides folder. */

@@ -172,6 +172,7 @@ describe('flow sessions', () => {
     const next = freshPassword();
     const done = await client.submit('/reset/password', { password: next, confirm: next });
     assert.match(done.body, /Your password has been changed/, 'the done page, after a redirect');
+    assert.match(done.body, /What to do next.*the VPN.*A reset ends the sessions saved with the old password/s, 'what to do next');
     assert.equal(await rows(), before - 1, 'the flow state is destroyed once the done page is shown');
     // Back or a reload after the end: the start page, never the old step nor a form sent again.
     for (const path of ['/reset/verify', '/reset/done']) {

@@ -105,6 +105,28 @@ async function renderStage(ctx: FlowContext, form: PageKit['form'], reply: Fasti
   }
 }
 
+/**
+ * The pages of a flow of `kind` that no form leads to: its first page, the page for where it
+ * stands (after a redirect; with no flow, as after Back once it ended, the start page), and
+ * Cancel (the flow ends, the start page follows).
+ */
+function entryAndExit(ctx: FlowContext, kind: VerificationKind) {
+  const { form, finish } = pageKit(ctx.t);
+  return {
+    startPage: (request: FastifyRequest, reply: FastifyReply) => form(reply, 'start', { kind, values: prefilled(request), ...guidance(ctx, kind) }),
+
+    verify(request: FastifyRequest, reply: FastifyReply) {
+      const state = request.session.get('flow');
+      return state?.kind === kind ? renderStage(ctx, form, reply, state, []) : toStart(reply);
+    },
+
+    async cancel(request: FastifyRequest, reply: FastifyReply) {
+      if (request.session.get('flow')?.kind === kind) await finish(request, 'flow');
+      return toStart(reply);
+    },
+  };
+}
+
 export function verificationPages(ctx: FlowContext, kind: VerificationKind) {
   const { t } = ctx;
   const { form, message, advance, finish } = pageKit(t);
@@ -127,13 +149,7 @@ export function verificationPages(ctx: FlowContext, kind: VerificationKind) {
   return {
     flow,
     stagePage,
-    startPage: (request: FastifyRequest, reply: FastifyReply) => form(reply, 'start', { kind, values: prefilled(request), ...guidance(ctx, kind) }),
-
-    /** Cancel: the flow ends, and the start page follows. */
-    async cancel(request: FastifyRequest, reply: FastifyReply) {
-      if (request.session.get('flow')?.kind === kind) await finish(request, 'flow');
-      return toStart(reply);
-    },
+    ...entryAndExit(ctx, kind),
 
     async start(request: FastifyRequest, reply: FastifyReply) {
       const read = readForm(startForm, request.body);
@@ -145,12 +161,6 @@ export function verificationPages(ctx: FlowContext, kind: VerificationKind) {
       const started = await startVerification(ctx, { kind, name: username, domain: domain || undefined, honeypot: read.values[HONEYPOT] }, requester(request));
       if (!started.ok) return stoppedPage(reply, started.stop);
       return next(request, reply, started.state);
-    },
-
-    /** The page for where the flow stands; with no flow (Back after it ended), the start page. */
-    verify(request: FastifyRequest, reply: FastifyReply) {
-      const state = request.session.get('flow');
-      return state?.kind === kind ? stagePage(reply, state) : toStart(reply);
     },
 
     async answer(request: FastifyRequest, reply: FastifyReply) {
