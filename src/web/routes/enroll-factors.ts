@@ -18,6 +18,9 @@ import { codeForm, recoveryCodesFile } from './account-factors.ts';
 
 const who = (state: EnrollState) => ({ guid: state.user.guid, sam: state.user.sam });
 
+/** What an enrollment page (some shared with /me) shows at enrollment: the step, and Cancel. */
+const inEnrollment = (ctx: FlowContext, step: number) => ({ progress: enrollProgress(ctx.policy, step), cancel: '/enroll/cancel' });
+
 /** The enrollment's state once the answers are saved, and the page listing what else to set up. */
 function savedEnrollmentPages(ctx: FlowContext) {
   const { form } = pageKit(ctx.t);
@@ -50,7 +53,7 @@ function savedEnrollmentPages(ctx: FlowContext) {
         atMe: !isKiosk(request),
         notice: extra.notice,
         errors: extra.errors ?? [],
-        progress: enrollProgress(ctx.policy, 3),
+        ...inEnrollment(ctx, 3),
       });
     },
   };
@@ -63,7 +66,7 @@ export async function enrollFactorRoutes(app: FastifyInstance, { ctx }: { ctx: F
   const { saved, morePage } = savedEnrollmentPages(ctx);
 
   const codePage = (reply: FastifyReply, errors: FieldError[] = []) =>
-    form(reply, 'account-code', { action: '/enroll/code', heading: t('enroll.heading'), errors });
+    form(reply, 'account-code', { action: '/enroll/code', heading: t('enroll.heading'), errors, ...inEnrollment(ctx, 1) });
 
   app.get('/enroll/code', (request, reply) => {
     if (!request.session.get('enrollStepUp')) throw StepOutOfOrder({});
@@ -91,7 +94,7 @@ export async function enrollFactorRoutes(app: FastifyInstance, { ctx }: { ctx: F
 
   const totpPaths = { confirm: '/enroll/totp/confirm', back: { href: '/enroll/more', text: t('enroll.totpLater') } };
   const bindingPage = async (reply: FastifyReply, state: EnrollState, view: TotpBindingView, errors: FieldError[] = []) =>
-    form(reply, 'account-totp', { view, replacing: await hasTotp(ctx, state.user.guid), errors, paths: totpPaths });
+    form(reply, 'account-totp', { view, replacing: await hasTotp(ctx, state.user.guid), errors, paths: totpPaths, ...inEnrollment(ctx, 3) });
 
   app.post('/enroll/totp', csrf, async (request, reply) => {
     const state = saved(request);
@@ -120,6 +123,7 @@ export async function enrollFactorRoutes(app: FastifyInstance, { ctx }: { ctx: F
     return form(reply, 'account-recovery-codes', {
       codes,
       paths: { download: '/enroll/recovery-codes/download', done: { href: '/enroll/more', text: t('enroll.recoveryCodesDone') } },
+      ...inEnrollment(ctx, 3),
     });
   });
 
