@@ -12,6 +12,7 @@ import { breachedPasswordsSchema } from './breached-passwords-schema.ts';
 import { DEFAULT_QUESTIONS } from './default-questions.ts';
 import { factorsSchema } from './factors-schema.ts';
 import { pinnedGroupFields } from './group-entry-schema.ts';
+import { helpSchema } from './help-schema.ts';
 import { menuSchema } from './menu-schema.ts';
 import { passwordPolicySchema } from './password-policy-schema.ts';
 
@@ -349,6 +350,7 @@ const runtimeShape = {
     .prefault({}),
   breachedPasswords: breachedPasswordsSchema,
   menu: menuSchema,
+  help: helpSchema,
   backups: backupsSchema,
 };
 

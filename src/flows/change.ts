@@ -12,7 +12,7 @@ import type { RulesList } from '../passwords/hints.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { newPasswordErrors, policyFieldError, rulesList, typedPasswordErrors } from './new-password.ts';
-import { tryPassword } from './sign-in.ts';
+import { missingCredentials, tryPassword } from './sign-in.ts';
 
 export interface ChangeInput {
   name: string;
@@ -45,7 +45,10 @@ async function change(ctx: FlowContext, input: ChangeInput, requester: Requester
     return { outcome: 'invalid', errors: [{ field, code }] };
   };
   // Before the old password is proven, only what depends on the typed text alone is checked.
-  const typingErrors = typedPasswordErrors(input.newPassword, input.confirm, 'newPassword');
+  const typingErrors = [
+    ...missingCredentials(input.name, input.oldPassword, 'oldPassword'),
+    ...typedPasswordErrors(input.newPassword, input.confirm, 'newPassword'),
+  ];
   if (typingErrors.length) return { outcome: 'invalid', errors: typingErrors };
   const tried = await tryPassword(ctx, { name: input.name, domain: input.domain, password: input.oldPassword, honeypot: input.honeypot }, requester, {
     acceptExpired: true,

@@ -34,6 +34,16 @@ test('repeated questions, repeated or short answers and unlisted questions are n
   );
 });
 
+test('an answer typed again must match it, as normalised; the mismatch is named on the repetition', () => {
+  const typedTwice = (confirm: string) => ({
+    ...good,
+    answers: good.answers.map((slot, i) => (i === 1 ? { ...slot, confirm } : { ...slot, confirm: slot.answer })),
+  });
+  assert.deepEqual(codes(typedTwice('  LISBON ')), [], 'capitals and spaces do not matter, as when the answer is checked');
+  assert.deepEqual(codes(typedTwice('Lisbonn')), ['answerConfirm1:LK_ANSWERS_DIFFER']);
+  assert.deepEqual(codes(typedTwice('')), ['answerConfirm1:LK_ANSWERS_DIFFER'], 'left empty');
+});
+
 test('too few questions, bad addresses, and no address at all when codes are required', () => {
   assert.deepEqual(codes({ ...good, answers: good.answers.slice(0, 2) }), ['question2:LK_QUESTION_MISSING']);
   assert.deepEqual(codes({ ...good, email: 'not-an-address', mobile: '12' }), ['email:LK_EMAIL_INVALID', 'mobile:LK_MOBILE_COUNTRY_CODE']);

@@ -116,9 +116,14 @@ export function enrollmentAsks(policy: EnrollPolicy): EnrollmentAsks {
   };
 }
 
+/** Where an enrollment stands, as "step `step` of `of`": the password, the answers and addresses, then (when the policy uses them) the app, recovery codes or passkey. */
+export function enrollProgress(policy: EnrollPolicy, step: number): { step: number; of: number } {
+  return { step, of: enrollmentAsks(policy).setUpAfter.length ? 3 : 2 };
+}
+
 export interface EnrollmentAnswers {
   /** One entry per question slot, in the order shown. */
-  answers: { question: string; answer: string }[];
+  answers: { question: string; answer: string; confirm?: string }[];
   email: string;
   mobile: string;
 }
@@ -131,7 +136,7 @@ export function enrollmentErrors(policy: EnrollPolicy & Pick<Policy, 'phone'>, i
   const errors: FieldError[] = [];
   const seenQuestions = new Set<string>();
   const seenAnswers = new Set<string>();
-  input.answers.slice(0, questionsToEnroll).forEach(({ question, answer }, i) => {
+  input.answers.slice(0, questionsToEnroll).forEach(({ question, answer, confirm }, i) => {
     const text = question.trim();
     if (!text) errors.push({ field: `question${i}`, code: 'LK_QUESTION_MISSING' });
     else if (!questions.includes(text) && (!customQuestions || text.length < 10 || text.length > 200)) {
@@ -141,6 +146,8 @@ export function enrollmentErrors(policy: EnrollPolicy & Pick<Policy, 'phone'>, i
     const normalized = normalizeAnswer(answer);
     if (normalized.length < minAnswerLength) errors.push({ field: `answer${i}`, code: 'LK_ANSWER_TOO_SHORT', params: { minLength: minAnswerLength } });
     else if (seenAnswers.has(normalized)) errors.push({ field: `answer${i}`, code: 'LK_ANSWER_REPEATED' });
+    // Typed twice where the page asks so: a slip of the finger now would lock the owner out later.
+    else if (confirm !== undefined && normalizeAnswer(confirm) !== normalized) errors.push({ field: `answerConfirm${i}`, code: 'LK_ANSWERS_DIFFER' });
     seenAnswers.add(normalized);
   });
   if (input.answers.length < questionsToEnroll) errors.push({ field: `question${input.answers.length}`, code: 'LK_QUESTION_MISSING' });

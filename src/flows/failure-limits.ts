@@ -101,3 +101,16 @@ export async function clearFailures(ctx: FlowContext, ids: string[]): Promise<vo
     await ctx.store.throttle.reset(portalLockoutKey(id));
   }
 }
+
+/**
+ * How many more wrong answers or codes the typed name takes before self-service pauses, from the
+ * name's own counters alone: they exist for every name, real or not, so a real account and a name
+ * no account answers to are told the same number after the same failures.
+ */
+export async function triesLeft(ctx: FlowContext, subject: Pick<FailureSubject, 'nameKey'>): Promise<number> {
+  const { portalLockout, maxConsecutiveFailures } = ctx.policy.protection;
+  const now = ctx.now();
+  const lockoutLeft = portalLockout.maxWrongAnswers - (await ctx.store.throttle.peek(portalLockoutKey(subject.nameKey), now));
+  const runLeft = maxConsecutiveFailures - (await ctx.store.throttle.peek(runKey(subject.nameKey), now));
+  return Math.max(0, Math.min(lockoutLeft, runLeft));
+}

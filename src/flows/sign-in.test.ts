@@ -161,3 +161,23 @@ forEachDatabase('sign-in: a per-name limit below the lockout guard', (database) 
     assert.ok((await signIn(ctx, { name: person.sam, password: person.password }, someone())).ok, 'the window passed');
   });
 });
+
+forEachDatabase('sign-in: a per-address limit that successes do not use up', (database) => {
+  // Three wrong passwords per address: colleagues behind one office address sign in all day.
+  const flows = flowFixture(() => database.store(), { protection: { perIp: { max: 3, windowMinutes: 15 }, perUser: { max: 100, windowMinutes: 15 } } });
+  const office = { ip: '10.77.0.1' };
+
+  test('successes never count; failures around them reach the limit exactly, which then stops a guesser and names the real account', async () => {
+    const { ctx } = await flows.harness();
+    const person = await flows.person();
+    for (let i = 0; i < 5; i++) assert.ok((await signIn(ctx, { name: person.sam, password: person.password }, office)).ok, `success ${i + 1}`);
+    const wrong = () => signIn(ctx, { name: person.sam, password: 'Wrong-password-1' }, office);
+    for (let i = 0; i < 2; i++) assert.equal(reasonOf(await wrong()), 'invalid-credentials', `failure ${i + 1}`);
+    assert.ok((await signIn(ctx, { name: person.sam, password: person.password }, office)).ok, 'the owner, between failures');
+    assert.equal(reasonOf(await wrong()), 'invalid-credentials', 'the third failure is still tried: the success did not count');
+    const stopped = await wrong();
+    assert.equal(reasonOf(stopped), 'rate-limited', 'the fourth is not');
+    assert.equal(stopped.ok === false && stopped.user?.samAccountName, person.sam, 'the refusal names the account for the audit, not "unknown"');
+    assert.equal(reasonOf(await signIn(ctx, { name: person.sam, password: person.password }, office)), 'rate-limited', 'the guesser’s address stays stopped');
+  });
+});

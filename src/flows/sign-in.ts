@@ -9,6 +9,7 @@ import type { BindFailure, DirectoryUser } from '../directory/directory.ts';
 import { InvalidCredentials } from '../directory/errors.ts';
 import { lockoutImminent } from '../directory/password-policy.ts';
 import { createError, type LatchkeyError } from '../errors.ts';
+import type { FieldError } from '../field-errors.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { limitKeys } from './limit-keys.ts';
@@ -26,6 +27,14 @@ export interface Credentials {
   domain?: string;
   password: string;
   honeypot?: string;
+}
+
+/** What an empty sign-in form lacks, said field by field before any password is tried (nothing is counted for it). */
+export function missingCredentials(name: string, password: string, passwordField = 'password'): FieldError[] {
+  return [
+    ...(name.trim() ? [] : [{ field: 'username', code: 'LK_USERNAME_REQUIRED' }]),
+    ...(password ? [] : [{ field: passwordField, code: 'LK_CURRENT_PASSWORD_REQUIRED' }]),
+  ];
 }
 
 /** The keys of the password-try limits: per source address, and per canonical name (every spelling alike). */
@@ -54,10 +63,8 @@ export async function tryPassword(ctx: FlowContext, input: Credentials, requeste
   // Both counters always advance, so a limited address cannot probe names for free.
   const byIp = await ctx.store.throttle.hit(addressKey(requester), perIp.windowMinutes * 60_000, now);
   const byName = await ctx.store.throttle.hit(key, perUser.windowMinutes * 60_000, now);
-  if (ctx.policy.protection.honeypot && input.honeypot) {
-    return { ok: false, reason: 'bot', error: InvalidCredentials({}), user: null };
-  }
-  if (byIp > perIp.max || byName > perUser.max) return { ok: false, reason: 'rate-limited', error: RateLimited({}), user: null };
+  if (ctx.policy.protection.honeypot && input.honeypot) return refusedUntried(ctx, input, options, 'bot');
+  if (byIp > perIp.max || byName > perUser.max) return refusedUntried(ctx, input, options, 'rate-limited');
   const user = options.user ?? (await ctx.directory.findUser(input.name, input.domain));
   if (!user) return { ok: false, reason: 'unknown-name', error: InvalidCredentials({}), user: null };
   // Shown as a wrong password, like a locked account: a different answer would tell an
@@ -71,7 +78,19 @@ export async function tryPassword(ctx: FlowContext, input: Credentials, requeste
   }
   // Only tries since the last success count against the name: the owner signing in ends a stranger's run.
   await ctx.store.throttle.reset(key);
+  // Nor does a success count against the address: colleagues signing in behind one NAT never use up its limit.
+  await ctx.store.throttle.release(addressKey(requester), now);
   return { ok: true, user };
+}
+
+/**
+ * A try refused before any password is tried (a bot, a reached limit): a wrong password on the
+ * page, but the account it names, when there is one, for the audit trail.
+ */
+async function refusedUntried(ctx: FlowContext, input: Credentials, options: PasswordTry, reason: 'bot' | 'rate-limited'): Promise<SignInResult> {
+  // Only for the audit: the refusal stands whatever the lookup finds, or if it fails.
+  const user = options.user ?? (await ctx.directory.findUser(input.name, input.domain).catch(() => null));
+  return { ok: false, reason, error: reason === 'bot' ? InvalidCredentials({}) : RateLimited({}), user };
 }
 
 /** Signs in with the AD password after a uniform delay: the user, or the coded error to show (never which part was wrong). */

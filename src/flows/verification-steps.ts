@@ -82,3 +82,16 @@ async function strictGroupsOf(ctx: FlowContext, state: VerificationState): Promi
   const held = user ? await groupsHeld(ctx, user, groups, pinnedIdentity) : [];
   return [...unpinned, ...held].map((group) => group.group);
 }
+
+/**
+ * Where a flow stands, as "step `step` of `of`": the name, one step per factor the rules need,
+ * then the new password (or the unlock's confirmation). Until a factor has passed every flow
+ * follows the default rule, so the count is the same for every name; without a state, the first step.
+ */
+export function flowProgress(ctx: FlowContext, kind: VerificationState['kind'], state?: Pick<VerificationState, 'strictGroups' | 'passed' | 'stage'>) {
+  const rules = flowRules(ctx, { kind, strictGroups: state?.strictGroups ?? [] });
+  const needed = Math.max(1, ...rules.map((rule) => Math.min(...rule.map((alternative) => alternative.need))));
+  const of = needed + 2;
+  if (!state) return { step: 1, of };
+  return { step: state.stage === 'verified' ? of : Math.min(of - 1, state.passed.length + 2), of };
+}

@@ -16,20 +16,25 @@ export const ANSWERS: Record<string, string> = {
   'What was the first concert you went to?': 'Pink Floyd at Knebworth',
 };
 
-/** Enrolls through the pages: sign in, answer three questions, confirm the addresses. */
-export async function enroll(client: WebClient, account: { sam: string; password: string }, contacts: { email?: string; mobile?: string } = {}): Promise<Page> {
-  await client.get('/enroll');
-  const questions = await client.submit('/enroll', { username: account.sam, domain: '', password: account.password });
-  assert.match(questions.body, /Your security questions/, 'signed in to enroll');
+/** The questions form's slots filled with ANSWERS: each question, its answer, and the answer typed again. */
+export function answerFields(): Record<string, string> {
   const fields: Record<string, string> = {};
   Object.entries(ANSWERS).forEach(([question, answer], i) => {
     fields[`question${i}`] = question;
     fields[`answer${i}`] = answer;
+    fields[`answerConfirm${i}`] = answer;
   });
-  if (contacts.email !== undefined) fields.email = contacts.email;
-  else fields.email = /id="email" name="email" value="([^"]*)"/.exec(questions.body)?.[1] ?? '';
-  if (contacts.mobile !== undefined) fields.mobile = contacts.mobile;
-  else fields.mobile = /id="mobile" name="mobile" value="([^"]*)"/.exec(questions.body)?.[1] ?? '';
+  return fields;
+}
+
+/** Enrolls through the pages: sign in, answer three questions, give the addresses (by default those on file at work the page offers). */
+export async function enroll(client: WebClient, account: { sam: string; password: string }, contacts: { email?: string; mobile?: string } = {}): Promise<Page> {
+  await client.get('/enroll');
+  const questions = await client.submit('/enroll', { username: account.sam, domain: '', password: account.password });
+  assert.match(questions.body, /Your security questions/, 'signed in to enroll');
+  const fields = answerFields();
+  fields.email = contacts.email ?? /<datalist id="email-on-file"><option value="([^"]*)"/.exec(questions.body)?.[1] ?? '';
+  fields.mobile = contacts.mobile ?? /<datalist id="mobile-on-file"><option value="([^"]*)"/.exec(questions.body)?.[1] ?? '';
   const done = await client.submit('/enroll/questions', fields);
   assert.match(done.body, /You are set up|Your answers and addresses are saved/, 'enrolled');
   return done;

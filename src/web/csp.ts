@@ -33,6 +33,7 @@ const SCRIPTED_VIEWS: ReadonlySet<string> = new Set([
   'account-passkeys',
   'account-passkey-add',
   'factor-passkey',
+  'enroll-questions',
 ]);
 
 /** Lets `view` run the portal's own scripts, if its template names one. */

@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest, Session } from 'fastify';
 import { z } from 'zod';
 import type { FieldError } from '../field-errors.ts';
 import type { Requester } from '../flows/context.ts';
-import type { Credentials } from '../flows/sign-in.ts';
+import { type Credentials, missingCredentials } from '../flows/sign-in.ts';
 import type { Translate } from '../i18n/translate.ts';
 import { scriptPolicyFor } from './csp.ts';
 import { readForm, secretField, textField, typedValues } from './form-schema.ts';
@@ -27,6 +27,8 @@ export function credentialsOf(
   const read = readForm(credentialsForm, body);
   if (!read.ok) return { values, errors: read.errors };
   const { username, domain, password } = read.values;
+  const missing = missingCredentials(username, password);
+  if (missing.length) return { values, errors: missing };
   return { values, credentials: { name: username, domain: domain || undefined, password, honeypot: read.values[HONEYPOT] } };
 }
 
@@ -40,6 +42,21 @@ export function prefilled(request: FastifyRequest): { username: string; domain: 
 
 export function requester(request: FastifyRequest): Requester {
   return { ip: request.ip };
+}
+
+/** The flows whose last page is a done page. */
+export type FinishedFlow = 'enroll' | 'reset' | 'unlock' | 'change';
+
+/**
+ * What a finished flow's done page says, kept in the session for one showing: the outcome (text
+ * keys), and what to do next after a new password (`password`), also saying that saved sessions end
+ * after a reset (`reset`).
+ */
+export interface DoneNotice {
+  kind: FinishedFlow;
+  lines: string[];
+  tone: 'success' | 'notice';
+  next: 'password' | 'reset' | null;
 }
 
 /** Session keys that belong to a signed-in person rather than to one flow. */
@@ -59,7 +76,7 @@ export function pageKit(t: Translate) {
         honeypot: HONEYPOT,
         values: {},
         ...data,
-        errors: errors.map((error) => ({ ...error, message: t(error.code, error.params) })),
+        errors: errors.map((error) => ({ ...error, message: messageOf(t, error) })),
         hasError: (field: string) => errors.some((error) => error.field === field),
       });
     },
@@ -76,9 +93,46 @@ export function pageKit(t: Translate) {
     },
 
     /** Ends a flow: forgets its state, and the whole session when nobody is signed in. */
-    async finish(request: FastifyRequest, key: keyof Session) {
-      if (SIGNED_IN_KEYS.some((kept) => kept !== key && request.session.get(kept))) request.session.set(key, undefined);
-      else await request.session.destroy();
+    finish,
+
+    /**
+     * Ends a flow with its outcome: a fresh session that holds only the notice (and who is signed
+     * in), and a redirect to the done page, so that Back or a reload never sends the form again.
+     */
+    async done(request: FastifyRequest, reply: FastifyReply, notice: DoneNotice) {
+      await request.session.regenerate([...SIGNED_IN_KEYS]);
+      request.session.set('done', notice);
+      return reply.redirect(`/${notice.kind}/done`, 303);
+    },
+
+    /** The done page of `kind`, shown once: a second visit (Back, a reload) finds the start page. */
+    async donePage(request: FastifyRequest, reply: FastifyReply, kind: FinishedFlow) {
+      const notice = request.session.get('done');
+      if (!notice || notice.kind !== kind) return toStart(reply);
+      await finish(request, 'done');
+      return reply.view('message', {
+        heading: t(`${kind}.heading`),
+        body: notice.lines.map((line) => t(line)).join(' '),
+        tone: notice.tone,
+        next: notice.next,
+      });
     },
   };
+}
+
+/** A field error in words; one about a numbered question (`params.question`) names it first. */
+function messageOf(t: Translate, error: FieldError): string {
+  const message = t(error.code, error.params);
+  return error.params?.question === undefined ? message : t('form.aboutQuestion', { number: error.params.question, message });
+}
+
+/** Ends a flow: forgets its state, and the whole session when nobody is signed in. */
+async function finish(request: FastifyRequest, key: keyof Session) {
+  if (SIGNED_IN_KEYS.some((kept) => kept !== key && request.session.get(kept))) request.session.set(key, undefined);
+  else await request.session.destroy();
+}
+
+/** A step's page asked for with no flow to show (Back after the flow ended, an old bookmark): the start page. */
+export function toStart(reply: FastifyReply) {
+  return reply.redirect('/', 303);
 }

@@ -24,13 +24,15 @@ import type { FlowContext } from '../flows/context.ts';
 import { RateLimited } from '../flows/sign-in.ts';
 import { SignInRequired } from '../flows/signed-in.ts';
 import { networkGate } from '../flows/staff-networks.ts';
-import { translator } from '../i18n/translate.ts';
+import { type Translate, translator } from '../i18n/translate.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { ServerKeys } from '../security/keys.ts';
 import { staticAssets } from './assets.ts';
 import { PAGE_CSP } from './csp.ts';
 import { BadRequest, Busy, FormExpired, NotFound } from './errors.ts';
+import { flowLinks } from './flow-links.ts';
 import { kioskLinks, kioskRedirects, rewriteKioskUrl } from './kiosk.ts';
+import { shownItems } from './menu-items.ts';
 import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
 import { type Pressure, shedUnderPressure } from './pressure.ts';
 import { accountRoutes } from './routes/account.ts';
@@ -152,7 +154,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   await app.register(fastifyView, {
     engine: { eta: viewEngine(config.ui.overridesDir) },
     templates: VIEWS,
-    defaultContext: { t, organisation: config.ui.organisation, lang: config.ui.language, asset: assets.url, href: (path: string) => path },
+    defaultContext: { t, organisation: config.ui.organisation, lang: config.ui.language, ...viewHelpers(options.ctx, assets.url) },
     // Otherwise @fastify/view turns Eta's cache off whenever NODE_ENV is not 'production' and every
     // page compiles its templates again (twice the CPU per page, bench/http-throughput.ts).
     production: true,
@@ -203,6 +205,19 @@ function requestForLog(request: {
   const route = request.routeOptions;
   const path = route?.config?.logRoute && route.url ? route.url : request.url.split('?')[0];
   return { id: request.id, method: request.method, path, remoteAddress: request.ip };
+}
+
+/**
+ * What every view may call: `it.asset` (a static file's hashed address), `it.href` (a page's
+ * address; the kiosk's differ, kiosk.ts) and `it.flowLinks` (a message with the menu items it
+ * names, those shown at the time, linked to their pages).
+ */
+function viewHelpers(ctx: FlowContext, asset: (file: string) => string) {
+  return {
+    asset,
+    href: (path: string) => path,
+    flowLinks: (translate: Translate, text: string, href?: (path: string) => string) => flowLinks(translate, text, shownItems(ctx), href),
+  };
 }
 
 /** Eta, looking for each template first in the admin's overrides folder. */

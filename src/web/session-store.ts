@@ -13,6 +13,7 @@ import type { OperatorSession } from '../flows/helpdesk-guard.ts';
 import type { PendingPasskey } from '../flows/passkey-management.ts';
 import type { PendingTotp } from '../flows/totp.ts';
 import type { VerificationState } from '../flows/verification-state.ts';
+import type { DoneNotice } from './page-kit.ts';
 
 declare module 'fastify' {
   interface Session {
@@ -36,6 +37,8 @@ declare module 'fastify' {
     operator?: OperatorSession;
     /** An administrator signed in to the console. */
     admin?: AdminSession;
+    /** A finished flow's outcome, until its done page has been shown once. */
+    done?: DoneNotice;
   }
 }
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bindAs, createGroup, devDomain, freshPassword, readAttribute, type TestUser } from '../../testing/dev-domain.ts';
-import { ANSWERS } from '../../testing/journeys.ts';
+import { answerFields } from '../../testing/journeys.ts';
 import { portalFixture } from '../../testing/portal.ts';
 import { csrfOf, type WebClient, webClient } from '../../testing/web-client.ts';
 
@@ -138,8 +138,7 @@ test('the enrollment is managed without a second password, and the user stays si
   const client = await signedIn(user);
   const questions = await client.submit('/me/enroll', {});
   assert.match(questions.body, /Your security questions/);
-  const fields: Record<string, string> = { email: `${user.sam}@${facts.dnsDomain}`, mobile: '' };
-  Object.entries(ANSWERS).forEach(([question, answer], i) => Object.assign(fields, { [`question${i}`]: question, [`answer${i}`]: answer }));
+  const fields = { ...answerFields(), email: `${user.sam}@${facts.dnsDomain}`, mobile: '' };
   assert.match((await client.submit('/enroll/questions', fields)).body, /You are set up/);
   assert.match((await client.get('/me')).body, /Set up with 3 security questions/);
 });

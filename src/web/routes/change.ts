@@ -18,8 +18,7 @@ const changeForm = z.object({
 
 export async function changeRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
   app.addHook('onRequest', hiddenAs404(ctx, 'change'));
-  const { t } = ctx;
-  const { form, message } = pageKit(t);
+  const { form, done, donePage } = pageKit(ctx.t);
 
   app.get('/change', (request, reply) => form(reply, 'change', { values: prefilled(request) }));
 
@@ -31,6 +30,7 @@ export async function changeRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
     const input = { name: username, domain: domain || undefined, oldPassword, newPassword, confirm, honeypot: read.values[HONEYPOT] };
     const result = await changePassword(ctx, input, requester(request));
     if (result.outcome === 'invalid') return form(reply, 'change', { values, errors: result.errors, rules: result.rules });
-    return message(reply, t('change.heading'), t('change.done'), 'success');
+    return done(request, reply, { kind: 'change', lines: ['change.done'], tone: 'success', next: 'password' });
   });
+  app.get('/change/done', (request, reply) => donePage(request, reply, 'change'));
 }

@@ -75,9 +75,10 @@ test('enrollment binds the app and makes recovery codes without /me, and both th
   assert.ok(codes.every((code) => file.body.includes(code)));
   const again = await client.post('/enroll/recovery-codes/download', {}, { csrf: csrfOf(codesPage) });
   assert.doesNotMatch(again.body, new RegExp(codes[0]!), 'downloadable once');
-  const done = await client.post('/enroll/done', {}, { csrf: csrfOf(again) });
-  assert.match(done.body, /You are set up/);
-  assert.equal((await client.get('/enroll/more')).status, 409, 'the enrollment has ended');
+  const finished = await client.post('/enroll/done', {}, { csrf: csrfOf(again) });
+  assert.equal(finished.location, '/enroll/done', 'the done page follows a redirect: Back never sends the form again');
+  assert.match((await client.get('/enroll/done')).body, /You are set up/);
+  assert.equal((await client.get('/enroll/more')).location, '/', 'the enrollment has ended: the start page');
 
   // The reset, through the real checks: a recovery code and the app's code.
   const reset = webClient(fixture.portal.app.server);
@@ -98,7 +99,7 @@ test('with an app bound, /enroll asks for a code after the password: wrong and r
   const { client, page } = await enrollSignIn(user);
   assert.match(page.body, /Type the 6-digit code it shows now/);
   assert.match(page.body, /action="\/enroll\/code"/);
-  assert.equal((await client.get('/enroll/questions')).status, 409, 'the password alone does not open enrollment');
+  assert.equal((await client.get('/enroll/questions')).location, '/', 'the password alone does not open enrollment');
 
   // The refusal page carries no form: the code page's token is sent.
   const wrong = await client.post('/enroll/code', { code: codeOf(secret, 5) }, { csrf: csrfOf(page) });
@@ -124,7 +125,7 @@ test('wrong enrollment codes count toward the portal lockout, which then refuses
   const retry = await enrollSignIn(user);
   const stopped = await retry.client.post('/enroll/code', { code: codeOf(secret, -1) });
   assert.doesNotMatch(stopped.body, /Your security questions/);
-  assert.equal((await retry.client.get('/enroll/questions')).status, 409);
+  assert.equal((await retry.client.get('/enroll/questions')).location, '/');
 });
 
 test('a wrong password looks the same whether or not the account has an app', async () => {

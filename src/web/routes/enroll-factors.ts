@@ -7,16 +7,19 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FieldError } from '../../field-errors.ts';
 import { bindOwnTotp, ownFactors } from '../../flows/account-factors.ts';
 import type { FlowContext } from '../../flows/context.ts';
-import { checkEnrollStepUp, type EnrollState, enrollmentAsks } from '../../flows/enroll.ts';
+import { checkEnrollStepUp, type EnrollState, enrollmentAsks, enrollProgress } from '../../flows/enroll.ts';
 import { generateRecoveryCodes } from '../../flows/recovery-codes.ts';
 import { beginTotpBinding, hasTotp, type TotpBindingView, totpBindingView } from '../../flows/totp.ts';
 import { StepOutOfOrder } from '../../flows/verification-state.ts';
 import { readForm } from '../form-schema.ts';
 import { isKiosk } from '../kiosk.ts';
-import { pageKit, requester } from '../page-kit.ts';
+import { pageKit, requester, toStart } from '../page-kit.ts';
 import { codeForm, recoveryCodesFile } from './account-factors.ts';
 
 const who = (state: EnrollState) => ({ guid: state.user.guid, sam: state.user.sam });
+
+/** What an enrollment page (some shared with /me) shows at enrollment: the step, and Cancel. */
+const inEnrollment = (ctx: FlowContext, step: number) => ({ progress: enrollProgress(ctx.policy, step), cancel: '/enroll/cancel' });
 
 /** The enrollment's state once the answers are saved, and the page listing what else to set up. */
 function savedEnrollmentPages(ctx: FlowContext) {
@@ -44,19 +47,26 @@ function savedEnrollmentPages(ctx: FlowContext) {
       };
       const paths = { totp: '/enroll/totp', recoveryCodes: '/enroll/recovery-codes', done: '/enroll/done' };
       // A kiosk (a logon-screen browser) has no way out of its own pages: passkeys are for /me.
-      return form(reply, 'enroll-more', { offer, paths, atMe: !isKiosk(request), notice: extra.notice, errors: extra.errors ?? [] });
+      return form(reply, 'enroll-more', {
+        offer,
+        paths,
+        atMe: !isKiosk(request),
+        notice: extra.notice,
+        errors: extra.errors ?? [],
+        ...inEnrollment(ctx, 3),
+      });
     },
   };
 }
 
 export async function enrollFactorRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
   const { t } = ctx;
-  const { form, message, advance, finish } = pageKit(t);
+  const { form, message, advance, finish, done } = pageKit(t);
   const csrf = { preHandler: app.csrfProtection };
   const { saved, morePage } = savedEnrollmentPages(ctx);
 
   const codePage = (reply: FastifyReply, errors: FieldError[] = []) =>
-    form(reply, 'account-code', { action: '/enroll/code', heading: t('enroll.heading'), errors });
+    form(reply, 'account-code', { action: '/enroll/code', heading: t('enroll.heading'), errors, ...inEnrollment(ctx, 1) });
 
   app.get('/enroll/code', (request, reply) => {
     if (!request.session.get('enrollStepUp')) throw StepOutOfOrder({});
@@ -80,11 +90,11 @@ export async function enrollFactorRoutes(app: FastifyInstance, { ctx }: { ctx: F
     return codePage(reply, [{ field: 'code', code: checked.outcome === 'replayed' ? 'LK_TOTP_CODE_REPLAYED' : 'LK_TOTP_CODE_WRONG' }]);
   });
 
-  app.get('/enroll/more', (request, reply) => morePage(reply, request, saved(request)));
+  app.get('/enroll/more', (request, reply) => (request.session.get('enroll')?.saved ? morePage(reply, request, saved(request)) : toStart(reply)));
 
   const totpPaths = { confirm: '/enroll/totp/confirm', back: { href: '/enroll/more', text: t('enroll.totpLater') } };
   const bindingPage = async (reply: FastifyReply, state: EnrollState, view: TotpBindingView, errors: FieldError[] = []) =>
-    form(reply, 'account-totp', { view, replacing: await hasTotp(ctx, state.user.guid), errors, paths: totpPaths });
+    form(reply, 'account-totp', { view, replacing: await hasTotp(ctx, state.user.guid), errors, paths: totpPaths, ...inEnrollment(ctx, 3) });
 
   app.post('/enroll/totp', csrf, async (request, reply) => {
     const state = saved(request);
@@ -113,6 +123,7 @@ export async function enrollFactorRoutes(app: FastifyInstance, { ctx }: { ctx: F
     return form(reply, 'account-recovery-codes', {
       codes,
       paths: { download: '/enroll/recovery-codes/download', done: { href: '/enroll/more', text: t('enroll.recoveryCodesDone') } },
+      ...inEnrollment(ctx, 3),
     });
   });
 
@@ -126,7 +137,6 @@ export async function enrollFactorRoutes(app: FastifyInstance, { ctx }: { ctx: F
   app.post('/enroll/done', csrf, async (request, reply) => {
     saved(request);
     for (const key of ['totpBinding', 'recoveryCodes'] as const) request.session.set(key, undefined);
-    await finish(request, 'enroll');
-    return message(reply, t('enroll.heading'), t('enroll.done'), 'success');
+    return done(request, reply, { kind: 'enroll', lines: ['enroll.done'], tone: 'success', next: null });
   });
 }

@@ -3,11 +3,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { FieldError } from '../../field-errors.ts';
 import type { FlowContext } from '../../flows/context.ts';
-import { type EnrollState, enrollmentAsks, saveEnrollment, startEnrollment } from '../../flows/enroll.ts';
+import { type EnrollState, enrollmentAsks, enrollProgress, saveEnrollment, startEnrollment } from '../../flows/enroll.ts';
 import { StepOutOfOrder } from '../../flows/verification-state.ts';
 import { readForm, secretField, textField, typedValues } from '../form-schema.ts';
 import { hiddenAs404 } from '../menu-items.ts';
-import { credentialsOf, pageKit, prefilled, requester } from '../page-kit.ts';
+import { credentialsOf, pageKit, prefilled, requester, toStart } from '../page-kit.ts';
 
 /** Longest question a person may write themselves. */
 const QUESTION_MAX = 200;
@@ -18,22 +18,34 @@ function questionsForm(count: number) {
     [`question${i}`]: textField(QUESTION_MAX),
     [`custom${i}`]: textField(QUESTION_MAX),
     [`answer${i}`]: secretField(),
+    [`answerConfirm${i}`]: secretField(),
   }));
   return z.object({ ...Object.assign({}, ...slots), email: textField(), mobile: textField(32) } as Record<string, ReturnType<typeof textField>>);
 }
 
+/** A question slot's field (question2, custom2, answer2, answerConfirm2): its errors name the question they are about. */
+const SLOT_FIELD = /^(?:question|custom|answer|answerConfirm)(\d+)$/;
+
+const aboutQuestion = (errors: FieldError[]) =>
+  errors.map((error) => {
+    const slot = SLOT_FIELD.exec(error.field);
+    return slot ? { ...error, params: { ...error.params, question: Number(slot[1]) + 1 } } : error;
+  });
+
 export async function enrollRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
   app.addHook('onRequest', hiddenAs404(ctx, 'enroll'));
-  const { t } = ctx;
-  const { form, message, advance, finish } = pageKit(t);
+  const { form, advance, finish, done, donePage } = pageKit(ctx.t);
 
-  app.get('/enroll', (request, reply) => form(reply, 'enroll', { values: prefilled(request) }));
+  const signInPage = (reply: FastifyReply, values: Record<string, unknown>, errors: FieldError[] = []) =>
+    form(reply, 'enroll', { values, errors, progress: enrollProgress(ctx.policy, 1) });
+
+  app.get('/enroll', (request, reply) => signInPage(reply, prefilled(request)));
 
   app.post('/enroll', { preHandler: app.csrfProtection }, async (request, reply) => {
     const { values, credentials, errors } = credentialsOf(request.body);
-    if (errors) return form(reply, 'enroll', { values, errors });
+    if (errors) return signInPage(reply, values, errors);
     const result = await startEnrollment(ctx, credentials, requester(request));
-    if (!result.ok) return form(reply, 'enroll', { values, errors: [{ field: 'password', code: result.error.code }] }, 200);
+    if (!result.ok) return signInPage(reply, values, [{ field: 'password', code: result.error.code }]);
     // With an authenticator app bound, a code from it too (enroll-factors.ts), as /me asks.
     if (result.stepUp) {
       await advance(request, 'enrollStepUp', result.stepUp);
@@ -54,7 +66,10 @@ export async function enrollRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
     return form(reply, 'enroll-questions', {
       state,
       values,
-      errors,
+      errors: aboutQuestion(errors),
+      progress: enrollProgress(ctx.policy, 2),
+      // The directory's addresses are offered, not filled in: the work mailbox is out of reach when locked out.
+      onFile: { email: state.directoryEmail ?? '', mobile: state.directoryMobile ?? '' },
       questions: ctx.policy.enrollment.questions,
       count: asks.questions,
       custom: ctx.policy.enrollment.customQuestions,
@@ -65,9 +80,17 @@ export async function enrollRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
   };
 
   app.get('/enroll/questions', (request, reply) => {
-    const state = enrollment(request);
-    return questionsPage(reply, state, { email: state.directoryEmail ?? '', mobile: state.directoryMobile ?? '' });
+    const state = request.session.get('enroll');
+    return state && state.expiresAt >= ctx.now() ? questionsPage(reply, state, {}) : toStart(reply);
   });
+
+  /** Cancel: the enrollment ends (answers already saved stay), and the start page follows. */
+  app.get('/enroll/cancel', async (request, reply) => {
+    for (const key of ['enroll', 'enrollStepUp', 'totpBinding', 'recoveryCodes'] as const) if (request.session.get(key)) await finish(request, key);
+    return toStart(reply);
+  });
+
+  app.get('/enroll/done', (request, reply) => donePage(request, reply, 'enroll'));
 
   app.post('/enroll/questions', { preHandler: app.csrfProtection }, async (request, reply) => {
     const state = enrollment(request);
@@ -78,17 +101,18 @@ export async function enrollRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
     const read = readForm(questionsForm(count), request.body);
     if (!read.ok) return questionsPage(reply, state, typed, read.errors);
     const fields = read.values as Record<string, string>;
-    const answers = slotIndexes.map((i) => ({ question: fields[`custom${i}`]!.trim() || fields[`question${i}`]!, answer: fields[`answer${i}`]! }));
+    const answers = slotIndexes.map((i) => ({
+      question: fields[`custom${i}`]!.trim() || fields[`question${i}`]!,
+      answer: fields[`answer${i}`]!,
+      confirm: fields[`answerConfirm${i}`]!,
+    }));
     const result = await saveEnrollment(ctx, state, { answers, email: fields.email!, mobile: fields.mobile! }, requester(request));
     if (result.outcome === 'invalid') {
       const values: Record<string, string> = { email: fields.email!, mobile: fields.mobile! };
       answers.forEach((slot, i) => (values[`question${i}`] = slot.question));
       return questionsPage(reply, state, values, result.errors);
     }
-    if (!enrollmentAsks(ctx.policy).setUpAfter.length) {
-      await finish(request, 'enroll');
-      return message(reply, t('enroll.heading'), t('enroll.done'), 'success');
-    }
+    if (!enrollmentAsks(ctx.policy).setUpAfter.length) return done(request, reply, { kind: 'enroll', lines: ['enroll.done'], tone: 'success', next: null });
     // The app and recovery codes are set up next, while the enrollment lasts (enroll-factors.ts).
     await advance(request, 'enroll', { ...state, saved: true });
     return reply.redirect('/enroll/more', 303);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { MENU_ITEMS } from '../../config/menu-schema.ts';
 import type { FlowContext } from '../../flows/context.ts';
 import { choiceField, readForm, textField } from '../form-schema.ts';
+import { isKiosk } from '../kiosk.ts';
 import { shownItems } from '../menu-items.ts';
 
 const menuQuery = z.object({ cmd: choiceField(MENU_ITEMS), username: textField(), domain: textField(64) });
@@ -20,6 +21,7 @@ export async function menuRoutes(app: FastifyInstance, { ctx }: { ctx: FlowConte
       for (const name of ['username', 'domain'] as const) if (read.values[name]) params.set(name, read.values[name]);
       return reply.redirect(`/${cmd}${params.size ? `?${params}` : ''}`, 303);
     }
-    return reply.view('menu', { items });
+    // My account (/me) too, except in a kiosk: a logon-screen browser is for getting back in, not for signing in to the portal.
+    return reply.view('menu', { items, me: !isKiosk(request) });
   });
 }

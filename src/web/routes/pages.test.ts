@@ -170,10 +170,16 @@ describe('flow sessions', () => {
     const before = await rows();
     await client.submit('/reset/code', { code: await codeSentTo(`${user.sam}@${facts.dnsDomain}`, fixture.portal.outbox) });
     const next = freshPassword();
-    await client.submit('/reset/password', { password: next, confirm: next });
-    assert.equal(await rows(), before - 1, 'the flow state is destroyed on completion');
-    const stale = await client.get('/reset/verify');
-    assert.equal(stale.status, 409);
+    const done = await client.submit('/reset/password', { password: next, confirm: next });
+    assert.match(done.body, /Your password has been changed/, 'the done page, after a redirect');
+    assert.match(done.body, /What to do next.*the VPN.*A reset ends the sessions saved with the old password/s, 'what to do next');
+    assert.equal(await rows(), before - 1, 'the flow state is destroyed once the done page is shown');
+    // Back or a reload after the end: the start page, never the old step nor a form sent again.
+    for (const path of ['/reset/verify', '/reset/done']) {
+      const stale = await client.get(path);
+      assert.equal(stale.status, 303, path);
+      assert.equal(stale.location, '/', path);
+    }
   });
 });
 
@@ -190,7 +196,8 @@ describe('errors', () => {
       const page = await client.submit('/reset/send', { channel: 'email' });
       assert.equal(page.status, 200);
       assert.match(page.body, /We could not send the e-mail/);
-      assert.doesNotMatch(page.body, /at \S+\.ts:\d+|ECONNREFUSED|Error:/);
+      assert.doesNotMatch(page.body, /at \S+\.ts:\d+|ECONNREFUSED|[A-Za-z]Error:/);
+      assert.match(page.body, /<title>Error: /, 'the title says the page shows an error');
       const failed = await broken.app.store.audit.query({ action: 'delivery-failed' });
       assert.ok(failed.some((entry) => entry.actor === user.sam && /LK_MAIL_FAILED/.test(entry.detail ?? '')));
     } finally {

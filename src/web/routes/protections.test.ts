@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Attribute, Change } from 'ldapts';
 import { bindAs, devDomain, freshPassword, type TestUser } from '../../testing/dev-domain.ts';
-import { ANSWERS, answerAll, codeSentTo, enroll, enrollInStore, questionOf, verify } from '../../testing/journeys.ts';
+import { ANSWERS, answerAll, answerFields, codeSentTo, enroll, enrollInStore, questionOf, verify } from '../../testing/journeys.ts';
 import { portalFixture, startTestPortal, type TestPortal } from '../../testing/portal.ts';
 import { type Page, webClient } from '../../testing/web-client.ts';
 
@@ -319,15 +319,7 @@ describe('e-mail addresses', () => {
   test('at enrollment, a display name that hides another address is refused; a bare address is stored bare', async () => {
     const user = await person();
     const client = webClient(fixture.portal.app.server);
-    const fields = {
-      ...Object.fromEntries(
-        Object.entries(ANSWERS).flatMap(([question, answer], i) => [
-          [`question${i}`, question],
-          [`answer${i}`, answer],
-        ]),
-      ),
-      mobile: '',
-    };
+    const fields = { ...answerFields(), mobile: '' };
     await client.get('/enroll');
     await client.submit('/enroll', { username: user.sam, domain: '', password: user.password });
     for (const email of ['x<evil@example.org>', `"${mailOf(user)}" <evil@example.org>`, `${mailOf(user)}, evil@example.org`]) {

@@ -12,13 +12,13 @@ const newPasswordForm = z.object({ password: secretField(), confirm: secretField
 
 export async function resetRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
   app.addHook('onRequest', hiddenAs404(ctx, 'reset'));
-  const { t } = ctx;
-  const { message, finish } = pageKit(t);
+  const { done, donePage } = pageKit(ctx.t);
   const pages = verificationPages(ctx, 'reset');
 
   app.get('/reset', pages.startPage);
   app.post('/reset', { preHandler: app.csrfProtection }, pages.start);
   app.get('/reset/verify', pages.verify);
+  app.get('/reset/cancel', pages.cancel);
   app.post('/reset/answer', { preHandler: app.csrfProtection }, pages.answer);
   app.post('/reset/send', { preHandler: app.csrfProtection }, pages.send);
   app.post('/reset/code', { preHandler: app.csrfProtection }, pages.code);
@@ -33,9 +33,9 @@ export async function resetRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCont
     if (!read.ok) return pages.stagePage(reply, state, read.errors);
     const result = await completeReset(ctx, state, read.values, requester(request));
     if (result.outcome === 'invalid') return pages.stagePage(reply, state, result.errors);
-    await finish(request, 'flow');
-    if (result.outcome === 'refused') return message(reply, t('reset.heading'), t(`refused.${result.refusal}`));
-    const done = ctx.policy.reset.mustChangeAfterReset ? t('reset.doneMustChange') : t('reset.done');
-    return message(reply, t('reset.heading'), result.wasLocked ? `${done} ${t('reset.doneUnlocked')}` : done, 'success');
+    if (result.outcome === 'refused') return done(request, reply, { kind: 'reset', lines: [`refused.${result.refusal}`], tone: 'notice', next: null });
+    const changed = ctx.policy.reset.mustChangeAfterReset ? 'reset.doneMustChange' : 'reset.done';
+    return done(request, reply, { kind: 'reset', lines: result.wasLocked ? [changed, 'reset.doneUnlocked'] : [changed], tone: 'success', next: 'reset' });
   });
+  app.get('/reset/done', (request, reply) => donePage(request, reply, 'reset'));
 }

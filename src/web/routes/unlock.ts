@@ -8,13 +8,13 @@ import { verificationPages } from './verification-pages.ts';
 
 export async function unlockRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
   app.addHook('onRequest', hiddenAs404(ctx, 'unlock'));
-  const { t } = ctx;
-  const { message, finish } = pageKit(t);
+  const { done, donePage } = pageKit(ctx.t);
   const pages = verificationPages(ctx, 'unlock');
 
   app.get('/unlock', pages.startPage);
   app.post('/unlock', { preHandler: app.csrfProtection }, pages.start);
   app.get('/unlock/verify', pages.verify);
+  app.get('/unlock/cancel', pages.cancel);
   app.post('/unlock/answer', { preHandler: app.csrfProtection }, pages.answer);
   app.post('/unlock/send', { preHandler: app.csrfProtection }, pages.send);
   app.post('/unlock/code', { preHandler: app.csrfProtection }, pages.code);
@@ -26,8 +26,9 @@ export async function unlockRoutes(app: FastifyInstance, { ctx }: { ctx: FlowCon
   app.post('/unlock/confirm', { preHandler: app.csrfProtection }, async (request, reply) => {
     const state = pages.flow(request);
     const result = await completeUnlock(ctx, state, requester(request));
-    await finish(request, 'flow');
-    if (result.outcome === 'refused') return message(reply, t('unlock.heading'), t(`refused.${result.refusal}`));
-    return message(reply, t('unlock.heading'), result.outcome === 'done' && !result.wasLocked ? t('unlock.doneNotLocked') : t('unlock.done'), 'success');
+    if (result.outcome === 'refused') return done(request, reply, { kind: 'unlock', lines: [`refused.${result.refusal}`], tone: 'notice', next: null });
+    const line = result.outcome === 'done' && !result.wasLocked ? 'unlock.doneNotLocked' : 'unlock.done';
+    return done(request, reply, { kind: 'unlock', lines: [line], tone: 'success', next: null });
   });
+  app.get('/unlock/done', (request, reply) => donePage(request, reply, 'unlock'));
 }

@@ -10,14 +10,14 @@ import { z } from 'zod';
 import { FACTORS } from '../../config/factors-schema.ts';
 import type { FieldError } from '../../field-errors.ts';
 import type { FlowContext } from '../../flows/context.ts';
-import { isStop, type Stop } from '../../flows/failure-limits.ts';
+import { isStop, type Stop, triesLeft } from '../../flows/failure-limits.ts';
 import { passwordRules } from '../../flows/reset.ts';
 import { answerQuestion, checkCode, sendCode, startVerification } from '../../flows/verification.ts';
 import { checkAppCode, checkPasskey, chooseFactor, useRecoveryCode } from '../../flows/verification-factors.ts';
 import { StepOutOfOrder, type VerificationKind, type VerificationState } from '../../flows/verification-state.ts';
-import { flowChoices } from '../../flows/verification-steps.ts';
+import { flowChoices, flowProgress } from '../../flows/verification-steps.ts';
 import { choiceField, readForm, secretField, TEXT_MAX, textField, typedValues } from '../form-schema.ts';
-import { HONEYPOT, type PageKit, pageKit, prefilled, requester } from '../page-kit.ts';
+import { HONEYPOT, type PageKit, pageKit, prefilled, requester, toStart } from '../page-kit.ts';
 
 const startForm = z.object({ username: textField(TEXT_MAX), domain: textField(64), [HONEYPOT]: textField() });
 const answerForm = z.object({ answer: secretField() });
@@ -63,11 +63,24 @@ function stoppedText(ctx: FlowContext, stop: Stop): string {
   return ctx.t(`verify.stopped.${stop}`, { minutes });
 }
 
+/** What every page of the flow shows: where it stands (step n of m), and the helpdesk for those who cannot go on. */
+function guidance(ctx: FlowContext, kind: VerificationKind, state?: VerificationState) {
+  return { progress: flowProgress(ctx, kind, state), helpdeskContact: ctx.policy.help.helpdeskContact };
+}
+
+/**
+ * A wrong try's error, with how many tries the typed name has left before self-service pauses
+ * for it: counted under the name, so the same for a real account and a decoy.
+ */
+async function wrongTry(ctx: FlowContext, state: VerificationState, error: FieldError): Promise<FieldError[]> {
+  return [error, { field: error.field, code: 'LK_TRIES_LEFT', params: { tries: await triesLeft(ctx, state) } }];
+}
+
 /** The page for where the flow stands. */
 async function renderStage(ctx: FlowContext, form: PageKit['form'], reply: FastifyReply, state: VerificationState, errors: FieldError[]) {
   const { t } = ctx;
   const otherWay = state.stage !== 'choose' && flowChoices(ctx, state).length > 0;
-  const common = { kind: state.kind, state, errors, minutes: ctx.policy.codes.lifetimeMinutes, otherWay };
+  const common = { kind: state.kind, state, errors, minutes: ctx.policy.codes.lifetimeMinutes, otherWay, ...guidance(ctx, state.kind, state) };
   switch (state.stage) {
     case 'choose':
       return form(reply, 'factor-choice', { ...common, choices: flowChoices(ctx, state) });
@@ -92,6 +105,28 @@ async function renderStage(ctx: FlowContext, form: PageKit['form'], reply: Fasti
   }
 }
 
+/**
+ * The pages of a flow of `kind` that no form leads to: its first page, the page for where it
+ * stands (after a redirect; with no flow, as after Back once it ended, the start page), and
+ * Cancel (the flow ends, the start page follows).
+ */
+function entryAndExit(ctx: FlowContext, kind: VerificationKind) {
+  const { form, finish } = pageKit(ctx.t);
+  return {
+    startPage: (request: FastifyRequest, reply: FastifyReply) => form(reply, 'start', { kind, values: prefilled(request), ...guidance(ctx, kind) }),
+
+    verify(request: FastifyRequest, reply: FastifyReply) {
+      const state = request.session.get('flow');
+      return state?.kind === kind ? renderStage(ctx, form, reply, state, []) : toStart(reply);
+    },
+
+    async cancel(request: FastifyRequest, reply: FastifyReply) {
+      if (request.session.get('flow')?.kind === kind) await finish(request, 'flow');
+      return toStart(reply);
+    },
+  };
+}
+
 export function verificationPages(ctx: FlowContext, kind: VerificationKind) {
   const { t } = ctx;
   const { form, message, advance, finish } = pageKit(t);
@@ -114,20 +149,19 @@ export function verificationPages(ctx: FlowContext, kind: VerificationKind) {
   return {
     flow,
     stagePage,
-    startPage: (request: FastifyRequest, reply: FastifyReply) => form(reply, 'start', { kind, values: prefilled(request) }),
+    ...entryAndExit(ctx, kind),
 
     async start(request: FastifyRequest, reply: FastifyReply) {
       const read = readForm(startForm, request.body);
       const values = typedValues(request.body, ['username', 'domain']);
-      if (!read.ok) return form(reply, 'start', { kind, values, errors: read.errors });
+      if (!read.ok) return form(reply, 'start', { kind, values, errors: read.errors, ...guidance(ctx, kind) });
       const { username, domain } = read.values;
-      if (!username.trim()) return form(reply, 'start', { kind, values, errors: [{ field: 'username', code: 'LK_USERNAME_REQUIRED' }] });
+      if (!username.trim())
+        return form(reply, 'start', { kind, values, errors: [{ field: 'username', code: 'LK_USERNAME_REQUIRED' }], ...guidance(ctx, kind) });
       const started = await startVerification(ctx, { kind, name: username, domain: domain || undefined, honeypot: read.values[HONEYPOT] }, requester(request));
       if (!started.ok) return stoppedPage(reply, started.stop);
       return next(request, reply, started.state);
     },
-
-    verify: (request: FastifyRequest, reply: FastifyReply) => stagePage(reply, flow(request)),
 
     async answer(request: FastifyRequest, reply: FastifyReply) {
       const state = flow(request);
@@ -135,7 +169,7 @@ export function verificationPages(ctx: FlowContext, kind: VerificationKind) {
       if (!read.ok) return stagePage(reply, state, read.errors);
       const outcome = await answerQuestion(ctx, state, read.values.answer, requester(request));
       if (isStop(outcome)) return stopped(request, reply, outcome);
-      if (outcome === 'wrong') return stagePage(reply, state, [{ field: 'answer', code: 'LK_ANSWER_WRONG' }]);
+      if (outcome === 'wrong') return stagePage(reply, state, await wrongTry(ctx, state, { field: 'answer', code: 'LK_ANSWER_WRONG' }));
       return next(request, reply, state);
     },
 
@@ -161,7 +195,8 @@ export function verificationPages(ctx: FlowContext, kind: VerificationKind) {
         await finish(request, 'flow');
         return message(reply, t(`${kind}.heading`), t('verify.locked'));
       }
-      if (outcome !== 'accepted') return stagePage(reply, state, [{ field: 'code', code: outcome === 'expired' ? 'LK_CODE_EXPIRED' : 'LK_CODE_WRONG' }]);
+      if (outcome === 'expired') return stagePage(reply, state, [{ field: 'code', code: 'LK_CODE_EXPIRED' }]);
+      if (outcome !== 'accepted') return stagePage(reply, state, await wrongTry(ctx, state, { field: 'code', code: 'LK_CODE_WRONG' }));
       return next(request, reply, state);
     },
 
@@ -186,7 +221,7 @@ export function verificationPages(ctx: FlowContext, kind: VerificationKind) {
       const outcome = await tryOtherFactor(ctx, state, factor, request);
       if (typeof outcome === 'object') return stagePage(reply, state, outcome.errors);
       if (isStop(outcome)) return stopped(request, reply, outcome);
-      if (outcome === 'wrong') return stagePage(reply, state, [WRONG[factor]]);
+      if (outcome === 'wrong') return stagePage(reply, state, await wrongTry(ctx, state, WRONG[factor]));
       return next(request, reply, state);
     };
   }
