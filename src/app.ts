@@ -14,6 +14,7 @@ import type { GroupIdentity } from './directory/directory.ts';
 import { GroupAmbiguous, GroupNotFound } from './directory/errors.ts';
 import { type AdminContext, adminContext, type TrialConnections } from './flows/admin/context.ts';
 import type { FlowContext } from './flows/context.ts';
+import { noticesSettled } from './flows/credential-notices.ts';
 import { loadStrings } from './i18n/translate.ts';
 import { createJobs, type JobDependencies, type Jobs, scheduleJobs } from './jobs/jobs.ts';
 import type { Log } from './log.ts';
@@ -324,6 +325,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       async close() {
         stopJobs();
         await server!.close();
+        // Notices still going out finish (and are audited) before the store closes.
+        await noticesSettled();
         await runtime.close();
         screen!.close();
         await settings.withdrawKeys();

@@ -13,6 +13,7 @@ import { DEFAULT_QUESTIONS } from './default-questions.ts';
 import { factorsSchema } from './factors-schema.ts';
 import { pinnedGroupFields } from './group-entry-schema.ts';
 import { menuSchema } from './menu-schema.ts';
+import { noticesSchema } from './notices-schema.ts';
 import { passwordPolicySchema } from './password-policy-schema.ts';
 
 const minutes = (fallback: number) =>
@@ -348,6 +349,7 @@ const runtimeShape = {
   breachedPasswords: breachedPasswordsSchema,
   menu: menuSchema,
   backups: backupsSchema,
+  notices: noticesSchema,
 };
 
 /** The settings that live in the database, validated (every section, directory included). */
