@@ -15,6 +15,7 @@ import { GroupAmbiguous, GroupNotFound } from './directory/errors.ts';
 import { type AdminContext, adminContext, type TrialConnections } from './flows/admin/context.ts';
 import type { FlowContext } from './flows/context.ts';
 import { noticesSettled } from './flows/credential-notices.ts';
+import { scheduleCampaigns } from './flows/enrollment-campaign.ts';
 import { loadStrings } from './i18n/translate.ts';
 import { createJobs, type JobDependencies, type Jobs, scheduleJobs } from './jobs/jobs.ts';
 import type { Log } from './log.ts';
@@ -305,6 +306,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     reportStartUpProblems(server.log, { unpinnedGroups, adminGroupPending, unknownOverrides });
     runtime.startPolling(options.settingsPollMs);
     const { jobs, stop: stopJobs } = startJobs(runtime, { store, adminAudit, certificates, now, config, env: options.env, log: server.log });
+    const stopCampaigns = scheduleCampaigns(ctx, server.log);
     return {
       server,
       store,
@@ -324,6 +326,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       metrics,
       async close() {
         stopJobs();
+        stopCampaigns();
         await server!.close();
         // Notices still going out finish (and are audited) before the store closes.
         await noticesSettled();

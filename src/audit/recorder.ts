@@ -29,6 +29,7 @@ export const SELF_SERVICE_ACTIONS = [
   'protected-refused',
   'delivery-failed',
   'notice-sent',
+  'invitation-sent',
   'send-capped',
   'send-no-address',
   'sign-in',

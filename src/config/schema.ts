@@ -9,6 +9,7 @@ import { isPhoneRegion } from '../notify/phone.ts';
 import { allowFromSchema } from './allow-from-schema.ts';
 import { backupsSchema } from './backups-schema.ts';
 import { breachedPasswordsSchema } from './breached-passwords-schema.ts';
+import { campaignsSchema } from './campaigns-schema.ts';
 import { DEFAULT_QUESTIONS } from './default-questions.ts';
 import { factorsSchema } from './factors-schema.ts';
 import { pinnedGroupFields } from './group-entry-schema.ts';
@@ -350,6 +351,7 @@ const runtimeShape = {
   menu: menuSchema,
   backups: backupsSchema,
   notices: noticesSchema,
+  campaigns: campaignsSchema,
 };
 
 /** The settings that live in the database, validated (every section, directory included). */
