@@ -227,10 +227,14 @@ function consoleContext(
   });
 }
 
-/** This instance's scheduled jobs, tried on their timer from now on. */
-function startJobs(runtime: Runtime, parts: Omit<JobDependencies, 'settings' | 'mail'>): { jobs: Jobs; stop: () => void } {
+/**
+ * This instance's scheduled jobs, tried on their timer from now on; the enrollment campaign is
+ * a flow (it needs the directory and the factor policy), scheduled beside them.
+ */
+function startJobs(runtime: Runtime, ctx: FlowContext, parts: Omit<JobDependencies, 'settings' | 'mail'>): { jobs: Jobs; stop: () => void } {
   const jobs = createJobs({ ...parts, settings: () => runtime.settings.current(), mail: () => runtime.mail });
-  return { jobs, stop: scheduleJobs(jobs, parts.log) };
+  const stops = [scheduleJobs(jobs, parts.log), scheduleCampaigns(ctx, parts.log)];
+  return { jobs, stop: () => stops.forEach((stop) => stop()) };
 }
 
 /** The audit recorder of each trail, counted in the metrics; `selfService()` is the admin's switch of the self-service trail. */
@@ -305,8 +309,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     );
     reportStartUpProblems(server.log, { unpinnedGroups, adminGroupPending, unknownOverrides });
     runtime.startPolling(options.settingsPollMs);
-    const { jobs, stop: stopJobs } = startJobs(runtime, { store, adminAudit, certificates, now, config, env: options.env, log: server.log });
-    const stopCampaigns = scheduleCampaigns(ctx, server.log);
+    const { jobs, stop: stopJobs } = startJobs(runtime, ctx, { store, adminAudit, certificates, now, config, env: options.env, log: server.log });
     return {
       server,
       store,
@@ -326,10 +329,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       metrics,
       async close() {
         stopJobs();
-        stopCampaigns();
         await server!.close();
-        // Notices still going out finish (and are audited) before the store closes.
-        await noticesSettled();
+        await noticesSettled(); // notices under way are sent and audited before the store closes
         await runtime.close();
         screen!.close();
         await settings.withdrawKeys();

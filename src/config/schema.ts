@@ -236,7 +236,7 @@ const runtimeShape = {
       unlockOnReset: z.boolean().default(true),
       /** Set "must change password at next logon" after a self-service reset. */
       mustChangeAfterReset: z.boolean().default(false),
-      /** E-mail the user after a reset or unlock. */
+      /** E-mail the owner after a self-service reset or unlock (every other notice: the notices section). */
       notifyUser: z.boolean().default(true),
     })
     .prefault({}),
