@@ -3,17 +3,16 @@
  * nothing and records nothing; without --dry-run it explains itself.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Attribute, type Client } from 'ldapts';
+import type { Client } from 'ldapts';
 import { loadConfig } from '../config/load.ts';
 import { databaseOptions } from '../config/paths.ts';
 import { openStore } from '../store/store.ts';
 import { runCli } from '../testing/cli.ts';
-import { adminClient, createUser, devDomain, removeEntries } from '../testing/dev-domain.ts';
+import { adminClient, createChildOu, createUser, devDomain, removeOu } from '../testing/dev-domain.ts';
 import { runCampaignDryRun } from './campaign.ts';
 import { devDirectorySettings } from './demo.ts';
 
@@ -24,13 +23,11 @@ const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-campaign-'));
 
 before(async () => {
   admin = await adminClient();
-  ou = `OU=tcamp-${randomBytes(4).toString('hex')},${facts.ous.staff}`;
-  await admin.add(ou, [new Attribute({ type: 'objectClass', values: ['top', 'organizationalUnit'] })]);
+  ou = await createChildOu(admin, facts.ous.staff);
 });
 
 after(async () => {
-  const { searchEntries } = await admin.search(ou, { scope: 'one', attributes: ['1.1'] });
-  await removeEntries(admin, [...searchEntries.map((entry) => entry.dn), ou]);
+  await removeOu(admin, ou);
   await admin.unbind();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -41,7 +38,7 @@ test('the dry run names who would be invited and why the others would not, and s
   const config = loadConfig({ env: {}, base: { dataDir, directory: devDirectorySettings(facts), campaigns: { searchBases: [ou], maxInvitations: 3 } } });
   const report = await runCampaignDryRun(config, {});
   assert.match(report, /Campaigns are off; every 7 days, at most 3 invitations a person\./);
-  assert.match(report, /2 accounts examined in OU=tcamp-/);
+  assert.match(report, /2 accounts examined in OU=tou-/);
   assert.match(report, new RegExp(`Would invite 1:\\n  ${newcomer.sam} \\(invitation 1 of 3\\)`));
   assert.match(report, /Not invited: disabled 1\./);
   assert.ok(!report.includes(disabled.sam));

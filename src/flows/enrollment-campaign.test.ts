@@ -6,13 +6,12 @@
  * records nothing; the day's coverage is recorded once.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { Attribute, type Client } from 'ldapts';
+import type { Client } from 'ldapts';
 import type { DirectoryUser } from '../directory/directory.ts';
 import type { Policy } from '../settings/policy.ts';
 import { forEachDatabase } from '../testing/databases.ts';
-import { adminClient, createGroup, devDomain } from '../testing/dev-domain.ts';
+import { adminClient, createChildOu, createGroup, devDomain, removeEntries, removeOu } from '../testing/dev-domain.ts';
 import { buildFlowHarness, enrollInStore, type FlowHarness, flowFixture } from '../testing/flow-context.ts';
 import { recordCoverageDay, runEnrollmentCampaign } from './enrollment-campaign.ts';
 
@@ -24,14 +23,13 @@ const groups: string[] = [];
 
 before(async () => {
   admin = await adminClient();
-  ou = `OU=tcamp-${randomBytes(4).toString('hex')},${facts.ous.staff}`;
-  await admin.add(ou, [new Attribute({ type: 'objectClass', values: ['top', 'organizationalUnit'] })]);
+  ou = await createChildOu(admin, facts.ous.staff);
 });
 
 after(async () => {
   // Whatever the suites left in the OU (their own clean-up may run later), then the OU and groups.
-  const { searchEntries } = await admin.search(ou, { scope: 'one', attributes: ['1.1'] });
-  for (const entry of [...searchEntries.map((found) => found.dn), ou, ...groups]) await admin.del(entry).catch(() => undefined);
+  await removeOu(admin, ou);
+  await removeEntries(admin, groups);
   await admin.unbind();
 });
 

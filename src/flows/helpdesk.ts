@@ -208,72 +208,41 @@ export const unlockForCaller = (ctx: FlowContext, desk: Desk, guid: string, requ
 export const setMustChange = (ctx: FlowContext, desk: Desk, guid: string, on: boolean, requester: Requester) =>
   act(ctx, desk, guid, 'must-change', on ? 'set' : 'cleared', requester, (user) => ctx.directory.setMustChange(user, on));
 
-export const clearEnrollment = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
-  act(
-    ctx,
-    desk,
-    guid,
-    'clear-enrollment',
-    'enrollment removed',
-    requester,
-    async (user) => {
-      await ctx.store.enrollments.remove(user.guid);
-      return undefined;
-    },
-    undefined,
-    { kind: 'helpdesk-cleared', factor: 'enrollment' },
-  );
+/**
+ * An operator's removal of one of the account's factors, a store change (`remove`, by the
+ * account's GUID): audited as `action`, and the owner is told which factor went.
+ */
+const clearing =
+  (action: AuditAction, detail: string, factor: NoticeFactor, remove: (ctx: FlowContext, accountGuid: string) => Promise<unknown>) =>
+  (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
+    act(
+      ctx,
+      desk,
+      guid,
+      action,
+      detail,
+      requester,
+      async (user) => {
+        await remove(ctx, user.guid);
+        return undefined;
+      },
+      undefined,
+      { kind: 'helpdesk-cleared', factor },
+    );
+
+/** Removes the account's enrollment (questions and addresses); the user enrolls again. */
+export const clearEnrollment = clearing('clear-enrollment', 'enrollment removed', 'enrollment', (ctx, guid) => ctx.store.enrollments.remove(guid));
 
 /** Removes every passkey of the account (a lost or stolen device); the user can add new ones in /me. */
-export const clearPasskeys = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
-  act(
-    ctx,
-    desk,
-    guid,
-    'passkeys-cleared',
-    'passkeys removed',
-    requester,
-    async (user) => {
-      await ctx.store.passkeys.removeAll(user.guid);
-      return undefined;
-    },
-    undefined,
-    { kind: 'helpdesk-cleared', factor: 'passkeys' },
-  );
+export const clearPasskeys = clearing('passkeys-cleared', 'passkeys removed', 'passkeys', (ctx, guid) => ctx.store.passkeys.removeAll(guid));
 
 /** Removes the account's authenticator app (a lost phone); the user binds a new one in /me. */
-export const removeTotpForCaller = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
-  act(
-    ctx,
-    desk,
-    guid,
-    'totp-removed',
-    'authenticator app removed',
-    requester,
-    async (user) => {
-      await ctx.store.totp.remove(user.guid);
-      return undefined;
-    },
-    undefined,
-    { kind: 'helpdesk-cleared', factor: 'totp' },
-  );
+export const removeTotpForCaller = clearing('totp-removed', 'authenticator app removed', 'totp', (ctx, guid) => ctx.store.totp.remove(guid));
 
 /** Clears the account's recovery codes (a lost or exposed set); the user makes a new set in /me. */
-export const clearRecoveryCodesForCaller = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
-  act(
-    ctx,
-    desk,
-    guid,
-    'recovery-codes-cleared',
-    'recovery codes cleared',
-    requester,
-    async (user) => {
-      await ctx.store.recoveryCodes.remove(user.guid);
-      return undefined;
-    },
-    undefined,
-    { kind: 'helpdesk-cleared', factor: 'recoveryCleared' },
-  );
+export const clearRecoveryCodesForCaller = clearing('recovery-codes-cleared', 'recovery codes cleared', 'recoveryCleared', (ctx, guid) =>
+  ctx.store.recoveryCodes.remove(guid),
+);
 
 /**
  * Ends the account's portal lockout and its run of failures, but not while this operator is

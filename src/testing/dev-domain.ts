@@ -151,6 +151,22 @@ export async function createOu(admin: Client): Promise<string> {
   return dn;
 }
 
+/**
+ * A throwaway OU inside `parent` (an OU of the dev domain, e.g. a delegated one), for users a
+ * test wants to go through apart from everyone else's. Remove it with removeOu().
+ */
+export async function createChildOu(admin: Client, parent: string): Promise<`OU=${string}`> {
+  const dn = `OU=tou-${randomBytes(5).toString('hex')},${parent}` as const;
+  await admin.add(dn, [new Attribute({ type: 'objectClass', values: ['top', 'organizationalUnit'] })]);
+  return dn;
+}
+
+/** Deletes an OU of createChildOu with whatever is still in it (one level: users, groups). */
+export async function removeOu(admin: Client, ou: string): Promise<void> {
+  const { searchEntries } = await admin.search(ou, { scope: 'one', attributes: ['1.1'] });
+  await removeEntries(admin, [...searchEntries.map((entry) => entry.dn), ou]);
+}
+
 /** Adds `memberDn` to the group `groupDn`. */
 export async function addMember(admin: Client, groupDn: string, memberDn: string): Promise<void> {
   await admin.modify(groupDn, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [memberDn] }) }));
