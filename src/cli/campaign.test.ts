@@ -12,7 +12,7 @@ import { loadConfig } from '../config/load.ts';
 import { databaseOptions } from '../config/paths.ts';
 import { openStore } from '../store/store.ts';
 import { runCli } from '../testing/cli.ts';
-import { adminClient, createChildOu, createUser, devDomain, removeOu } from '../testing/dev-domain.ts';
+import { adminClient, createChildOu, createGroup, createUser, devDomain, removeOu } from '../testing/dev-domain.ts';
 import { runCampaignDryRun } from './campaign.ts';
 import { devDirectorySettings } from './demo.ts';
 
@@ -35,13 +35,19 @@ after(async () => {
 test('the dry run names who would be invited and why the others would not, and sends and records nothing', async () => {
   const newcomer = await createUser(admin, ou);
   const disabled = await createUser(admin, ou, { userAccountControl: '514' });
-  const config = loadConfig({ env: {}, base: { dataDir, directory: devDirectorySettings(facts), campaigns: { searchBases: [ou], maxInvitations: 3 } } });
+  const outsider = await createUser(admin, ou);
+  // Named by DN in the file: the start pins it to its SID, as saving it in the console would.
+  const group = await createGroup(admin, [newcomer.dn, disabled.dn], { container: ou });
+  const config = loadConfig({
+    env: {},
+    base: { dataDir, directory: devDirectorySettings(facts), campaigns: { searchBases: [ou], maxInvitations: 3, groups: [{ group }] } },
+  });
   const report = await runCampaignDryRun(config, {});
   assert.match(report, /Campaigns are off; every 7 days, at most 3 invitations a person\./);
-  assert.match(report, /2 accounts examined in OU=tou-/);
-  assert.match(report, new RegExp(`Would invite 1:\\n  ${newcomer.sam} \\(invitation 1 of 3\\)`));
-  assert.match(report, /Not invited: disabled 1\./);
-  assert.ok(!report.includes(disabled.sam));
+  assert.match(report, /3 accounts examined in OU=tou-/);
+  assert.match(report, new RegExp(`Would invite 1:\\n  ${newcomer.sam} \\(invitation 1 of 3\\)\\n`));
+  assert.match(report, /Not invited: (disabled 1, not-in-group 1|not-in-group 1, disabled 1)\./);
+  assert.ok(!report.includes(disabled.sam) && !report.includes(outsider.sam));
   const store = await openStore(databaseOptions(config));
   try {
     assert.deepEqual(await store.campaigns.figures(), { invited: 0, reminded: 0, enrolled: 0 }, 'nothing recorded');
