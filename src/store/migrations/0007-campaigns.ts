@@ -12,7 +12,7 @@ type AnyDb = Kysely<any>;
 export async function up(db: AnyDb): Promise<void> {
   await db.schema
     .createTable('campaign_invitations')
-    .addColumn('user_guid', 'text', (c) => c.primaryKey())
+    .addColumn('user_guid', 'text', (c) => c.primaryKey().notNull())
     .addColumn('username', 'text', (c) => c.notNull())
     .addColumn('sent', 'integer', (c) => c.notNull())
     .addColumn('first_at', 'bigint', (c) => c.notNull())
@@ -23,7 +23,7 @@ export async function up(db: AnyDb): Promise<void> {
   await db.schema
     .createTable('coverage_history')
     // Days since 1970-01-01 (UTC): one row a day, whichever instance takes it first.
-    .addColumn('day', 'integer', (c) => c.primaryKey())
+    .addColumn('day', 'integer', (c) => c.primaryKey().notNull())
     .addColumn('users', 'integer')
     .addColumn('enrolled', 'integer', (c) => c.notNull())
     .addColumn('taken_at', 'bigint', (c) => c.notNull())
