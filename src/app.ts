@@ -14,6 +14,8 @@ import type { GroupIdentity } from './directory/directory.ts';
 import { GroupAmbiguous, GroupNotFound } from './directory/errors.ts';
 import { type AdminContext, adminContext, type TrialConnections } from './flows/admin/context.ts';
 import type { FlowContext } from './flows/context.ts';
+import { noticesSettled } from './flows/credential-notices.ts';
+import { scheduleCampaigns } from './flows/enrollment-campaign.ts';
 import { loadStrings } from './i18n/translate.ts';
 import { createJobs, type JobDependencies, type Jobs, scheduleJobs } from './jobs/jobs.ts';
 import type { Log } from './log.ts';
@@ -228,10 +230,14 @@ function consoleContext(
   });
 }
 
-/** This instance's scheduled jobs, tried on their timer from now on. */
-function startJobs(runtime: Runtime, parts: Omit<JobDependencies, 'settings' | 'mail'>): { jobs: Jobs; stop: () => void } {
+/**
+ * This instance's scheduled jobs, tried on their timer from now on; the enrollment campaign is
+ * a flow (it needs the directory and the factor policy), scheduled beside them.
+ */
+function startJobs(runtime: Runtime, ctx: FlowContext, parts: Omit<JobDependencies, 'settings' | 'mail'>): { jobs: Jobs; stop: () => void } {
   const jobs = createJobs({ ...parts, settings: () => runtime.settings.current(), mail: () => runtime.mail });
-  return { jobs, stop: scheduleJobs(jobs, parts.log) };
+  const stops = [scheduleJobs(jobs, parts.log), scheduleCampaigns(ctx, parts.log)];
+  return { jobs, stop: () => stops.forEach((stop) => stop()) };
 }
 
 /** The audit recorder of each trail, counted in the metrics; `selfService()` is the admin's switch of the self-service trail. */
@@ -307,7 +313,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     );
     reportStartUpProblems(server.log, { unpinnedGroups, adminGroupPending, unknownOverrides });
     runtime.startPolling(options.settingsPollMs);
-    const { jobs, stop: stopJobs } = startJobs(runtime, { store, adminAudit, certificates, now, config, env: options.env, log: server.log });
+    const { jobs, stop: stopJobs } = startJobs(runtime, ctx, { store, adminAudit, certificates, now, config, env: options.env, log: server.log });
     return {
       server,
       store,
@@ -328,6 +334,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       async close() {
         stopJobs();
         await server!.close();
+        await noticesSettled(); // notices under way are sent and audited before the store closes
         await runtime.close();
         screen!.close();
         await settings.withdrawKeys();

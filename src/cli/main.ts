@@ -1,6 +1,7 @@
 /**
  * The command line: `latchkey serve | init | check-config | doctor | backup | restore |
- * rotate-master-key | certificate export|import | breached import FILE | breached status | demo`. Exit codes: 0 done, 1 failed (a coded error says why), 2 bad usage;
+ * rotate-master-key | certificate export|import | breached import FILE | breached status |
+ * campaign --dry-run | demo`. Exit codes: 0 done, 1 failed (a coded error says why), 2 bad usage;
  * 141 when the reader of the output went away (`latchkey doctor | head`), as for a Unix tool
  * stopped by SIGPIPE.
  */
@@ -14,6 +15,7 @@ import type { Config } from '../config/schema.ts';
 import { LatchkeyError } from '../errors.ts';
 import { runBackup, runRestore } from './backup.ts';
 import { breachedStatus, runBreachedImport } from './breached.ts';
+import { runCampaignDryRun } from './campaign.ts';
 import { runDemo } from './demo.ts';
 import { runDoctor } from './doctor.ts';
 import { UsageInvalid } from './errors.ts';
@@ -42,6 +44,7 @@ Commands:
   breached import FILE  import the Pwned Passwords list (the downloader's HASH:count text, SHA-1 or NTLM, may be
                  gzipped) into the breached-password index; running portals switch to it within seconds
   breached status  what the breached-password index holds: kind, hashes, size, when it was built
+  campaign --dry-run  who the enrollment campaign would invite now (and why not the others); sends nothing
   demo           start against the dev domain of scripts/dev-ad, with a captured outbox (development only)
 
 Options:
@@ -52,6 +55,7 @@ Options:
   --file FILE    backup, restore: the backup file (the password may come from LATCHKEY_BACKUP_PASSWORD);
                  certificate export, import: the PFX file (the password may come from LATCHKEY_PFX_PASSWORD)
   --retire       rotate-master-key: finish the rotation under way
+  --dry-run      campaign: only say who would be invited (the campaign itself runs inside serve)
   -h, --help     this text
 `;
 
@@ -98,6 +102,7 @@ function parse(argv: string[]) {
         force: { type: 'boolean' },
         file: { type: 'string' },
         retire: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -189,6 +194,10 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(await runBreachedImport(commandConfig(values.config), file, process.stderr));
       return 0;
     }
+    case 'campaign':
+      if (!values['dry-run']) throw UsageInvalid({ problem: 'use latchkey campaign --dry-run (the campaign itself runs inside latchkey serve)' });
+      process.stdout.write(await runCampaignDryRun(commandConfig(values.config)));
+      return 0;
     case 'demo':
       await runDemo({ port: Number(values.port ?? 8080), host: values.host ?? '127.0.0.1' });
       return -1;

@@ -9,11 +9,13 @@ import { isPhoneRegion } from '../notify/phone.ts';
 import { allowFromSchema } from './allow-from-schema.ts';
 import { backupsSchema } from './backups-schema.ts';
 import { breachedPasswordsSchema } from './breached-passwords-schema.ts';
+import { campaignsSchema } from './campaigns-schema.ts';
 import { DEFAULT_QUESTIONS } from './default-questions.ts';
 import { factorsSchema } from './factors-schema.ts';
 import { pinnedGroupFields } from './group-entry-schema.ts';
 import { helpSchema } from './help-schema.ts';
 import { menuSchema } from './menu-schema.ts';
+import { noticesSchema } from './notices-schema.ts';
 import { passwordPolicySchema } from './password-policy-schema.ts';
 
 const minutes = (fallback: number) =>
@@ -237,7 +239,7 @@ const runtimeShape = {
       unlockOnReset: z.boolean().default(true),
       /** Set "must change password at next logon" after a self-service reset. */
       mustChangeAfterReset: z.boolean().default(false),
-      /** E-mail the user after a reset or unlock. */
+      /** E-mail the owner after a self-service reset or unlock (every other notice: the notices section). */
       notifyUser: z.boolean().default(true),
     })
     .prefault({}),
@@ -352,6 +354,8 @@ const runtimeShape = {
   menu: menuSchema,
   help: helpSchema,
   backups: backupsSchema,
+  notices: noticesSchema,
+  campaigns: campaignsSchema,
 };
 
 /** The settings that live in the database, validated (every section, directory included). */

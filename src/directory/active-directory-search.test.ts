@@ -262,3 +262,26 @@ describe('searching users for the helpdesk', () => {
     assert.ok(everyone.flatMap(sams).length >= 12 + 7, 'many more users matched than were sent');
   });
 });
+
+describe('listing every user, a page at a time', () => {
+  test('each user of the bases comes once, in order, over pages; none from elsewhere; with or without the sort control', async () => {
+    const inside = [await person('staff'), await person('contractors')];
+    const outside = await person('vendors');
+    for (const on of [directory, withoutSort]) {
+      const listed: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await on.listUsers({ bases: delegated, limit: 50, ...(cursor ? { after: cursor } : {}) });
+        listed.push(...sams(page));
+        cursor = page.next ?? undefined;
+        assert.ok(listed.length < 100_000, 'paging ends');
+      } while (cursor);
+      for (const user of inside) assert.equal(listed.filter((sam) => sam === user.samAccountName).length, 1, `${user.samAccountName} once`);
+      assert.ok(!listed.includes(outside.samAccountName), 'nobody outside the bases');
+      assert.ok(!listed.includes(facts.serviceAccount.sam), 'nor the service account');
+      const upper = listed.map((sam) => sam.toUpperCase());
+      assert.deepEqual(upper, [...upper].sort(), 'in name order');
+      assert.equal(new Set(upper).size, upper.length, 'no one twice across pages');
+    }
+  });
+});

@@ -1,5 +1,6 @@
 /**
- * The helpdesk's user search: one page in sAMAccountName order over several subtrees, asking
+ * The helpdesk's user search, and the listing of every user a page at a time (enrollment
+ * campaigns): one page in sAMAccountName order over several subtrees, asking
  * each DC for little more than a page, sorted by the DC when it can sort, else scanned a page at
  * a time with only the smallest names kept.
  */
@@ -7,7 +8,7 @@ import { type Client, type Filter, ServerSideSortingRequestControl } from 'ldapt
 import type { AdConnection } from './active-directory-connection.ts';
 import { toUser, userSearch } from './active-directory-users.ts';
 import type { DirectoryUser, UserPage, UserSearchOptions } from './directory.ts';
-import { and, atLeast, nameStartsWith, userAccount } from './filters.ts';
+import { and, atLeast, equals, nameStartsWith, userAccount } from './filters.ts';
 import { outermostBases } from './scope.ts';
 
 /** Users per page of a search. */
@@ -22,11 +23,20 @@ const SCAN_PAGE = 200;
  */
 export async function searchUserPage(connection: AdConnection, query: string, options: UserSearchOptions, sorts: () => Promise<boolean>): Promise<UserPage> {
   const text = query.trim().replace(/\s+/g, ' ');
+  return text ? userPage(connection, nameStartsWith(text), options, sorts) : { users: [], next: null };
+}
+
+/** One page of every user in `options.bases` (see Directory.listUsers). */
+export function listUserPage(connection: AdConnection, options: UserSearchOptions, sorts: () => Promise<boolean>): Promise<UserPage> {
+  return userPage(connection, equals('objectClass', 'user'), options, sorts);
+}
+
+async function userPage(connection: AdConnection, match: Filter, options: UserSearchOptions, sorts: () => Promise<boolean>): Promise<UserPage> {
   const bases = outermostBases(options.bases);
-  if (!text || bases.length === 0) return { users: [], next: null };
+  if (bases.length === 0) return { users: [], next: null };
   const limit = Math.min(MAX_PAGE, Math.max(1, Math.trunc(options.limit) || 1));
   const after = options.after || null;
-  const filter = userAccount(after ? and(nameStartsWith(text), atLeast('sAMAccountName', after)) : nameStartsWith(text));
+  const filter = userAccount(after ? and(match, atLeast('sAMAccountName', after)) : match);
   // One more than a page tells whether another page follows. With a cursor its own entry comes
   // back too (>=) and is dropped: one more again, or a full last page would promise an empty one.
   const wanted = limit + 1 + (after ? 1 : 0);

@@ -9,7 +9,7 @@
 import { Attribute, Change, type Filter, ServerSideSortingRequestControl } from 'ldapts';
 import { type ActiveDirectoryOptions, AdConnection, type OperationLabel, readOne, type Session } from './active-directory-connection.ts';
 import { ActiveDirectoryDiagnostics } from './active-directory-diagnostics.ts';
-import { searchUserPage } from './active-directory-search.ts';
+import { listUserPage, searchUserPage } from './active-directory-search.ts';
 import { findOneUser, findUserNamed, searchGroups } from './active-directory-users.ts';
 import { confirmedModify, confirmedPasswordModify, replace } from './active-directory-writes.ts';
 import { attributeRejectionOf, bindFailureError, bindFailureOf, translateLdapError } from './ad-errors.ts';
@@ -228,6 +228,10 @@ export class ActiveDirectory implements Directory {
 
   async searchUsers(query: string, options: UserSearchOptions): Promise<UserPage> {
     return searchUserPage(this.connection, query, options, async () => (await this.domain()).serverSideSort);
+  }
+
+  async listUsers(options: UserSearchOptions): Promise<UserPage> {
+    return listUserPage(this.connection, options, async () => (await this.domain()).serverSideSort);
   }
 
   async readAttributes(user: DirectoryUser, attributes: string[]): Promise<Record<string, string[]>> {

@@ -197,6 +197,12 @@ export interface Directory {
    * the DC will not take is LK_ATTRIBUTE_REJECTED.
    */
   updateAttributes(user: DirectoryUser, changes: Record<string, string | null>): Promise<void>;
+  /**
+   * Every user account in `options.bases`, a page at a time in sAMAccountName order, as
+   * searchUsers pages (the DC is asked for little more than a page each time): for work that
+   * goes through all accounts, such as enrollment campaigns.
+   */
+  listUsers(options: UserSearchOptions): Promise<UserPage>;
   /** How many user accounts are in `bases` (default: the configured search bases), e.g. for enrollment coverage. */
   countUsers(bases: string[]): Promise<number>;
   /** Closes the service-account connection. */

@@ -5,6 +5,7 @@
  */
 import type { DirectoryUser } from '../directory/directory.ts';
 import type { FlowContext, Requester } from './context.ts';
+import { notifyOwner } from './credential-notices.ts';
 import { beginAttempt, type Stop } from './failure-limits.ts';
 import { recoveryCodesLeft } from './recovery-codes.ts';
 import { type SignedInSession, SignInRequired } from './signed-in.ts';
@@ -33,15 +34,20 @@ export async function bindOwnTotp(
 ): Promise<'bound' | 'wrong' | 'expired'> {
   const replacing = await hasTotp(ctx, user.guid);
   const outcome = await finishTotpBinding(ctx, user, pending, code);
-  if (outcome === 'bound') await recordTotp(ctx, user, 'totp-bound', 'success', requester, replacing ? 'replaced the app bound before' : 'first app');
-  else await recordTotp(ctx, user, 'totp-wrong', 'refused', requester, `binding: ${outcome}`);
+  if (outcome === 'bound') {
+    await recordTotp(ctx, user, 'totp-bound', 'success', requester, replacing ? 'replaced the app bound before' : 'first app');
+    notifyOwner(ctx, user, 'factor-added', requester, { factor: 'totp' });
+  } else await recordTotp(ctx, user, 'totp-wrong', 'refused', requester, `binding: ${outcome}`);
   return outcome;
 }
 
 /** Removes the user's own app; false when none was bound. Audited. */
 export async function removeOwnTotp(ctx: FlowContext, user: DirectoryUser, requester: Requester): Promise<boolean> {
   const removed = await ctx.store.totp.remove(user.guid);
-  if (removed) await recordTotp(ctx, who(user), 'totp-removed', 'success', requester, 'by the owner');
+  if (removed) {
+    await recordTotp(ctx, who(user), 'totp-removed', 'success', requester, 'by the owner');
+    notifyOwner(ctx, user, 'factor-removed', requester, { factor: 'totp' });
+  }
   return removed;
 }
 

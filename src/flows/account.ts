@@ -14,6 +14,7 @@ import { parseMobile, storedMobile } from '../notify/phone.ts';
 import type { RulesList } from '../passwords/hints.ts';
 import { type AccountStepUp, type OwnFactors, ownFactors, stepUpFor } from './account-factors.ts';
 import type { FlowContext, Requester } from './context.ts';
+import { notifyOwner } from './credential-notices.ts';
 import { ENROLL_LIFETIME_MS, type EnrollState } from './enroll.ts';
 import { newPasswordErrors, policyFieldError, rulesList } from './new-password.ts';
 import { passkeyCount, passkeysAvailable } from './passkeys.ts';
@@ -220,6 +221,7 @@ export async function changeOwnPassword(
     };
   }
   await record('success', writeDetail(receipt, 'signed in'));
+  notifyOwner(ctx, user, 'change', requester);
   return { outcome: 'done' };
 }
 

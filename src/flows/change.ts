@@ -11,6 +11,7 @@ import type { FieldError } from '../field-errors.ts';
 import type { RulesList } from '../passwords/hints.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { FlowContext, Requester } from './context.ts';
+import { notifyOwner } from './credential-notices.ts';
 import { newPasswordErrors, policyFieldError, rulesList, typedPasswordErrors } from './new-password.ts';
 import { missingCredentials, tryPassword } from './sign-in.ts';
 
@@ -91,5 +92,6 @@ async function change(ctx: FlowContext, input: ChangeInput, requester: Requester
     sourceIp: requester.ip,
     detail: writeDetail(receipt),
   });
+  notifyOwner(ctx, user, 'change', requester);
   return { outcome: 'done' };
 }

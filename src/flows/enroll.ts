@@ -13,6 +13,7 @@ import { hashAnswer, normalizeAnswer } from '../security/answers.ts';
 import type { Policy } from '../settings/policy.ts';
 import { checkStepUpCode, type StepUp, type StepUpOutcome, stepUpFor } from './account-factors.ts';
 import type { FlowContext, Requester } from './context.ts';
+import { notifyOwner } from './credential-notices.ts';
 import { type Factor, factorPolicy, factorsInUse, required } from './factor-policy.ts';
 import { clearFailures } from './failure-limits.ts';
 import { type Credentials, recordSignInFailure, signIn } from './sign-in.ts';
@@ -174,6 +175,7 @@ export async function saveEnrollment(ctx: FlowContext, state: EnrollState, input
       answerHash: await hashAnswer(answer),
     })),
   );
+  const before = await ctx.store.enrollments.get(state.user.guid);
   const mobile = input.mobile.trim();
   const parsed = mobile ? parseMobile(mobile, ctx.policy.phone.defaultRegion) : null;
   await ctx.store.enrollments.save({
@@ -194,5 +196,6 @@ export async function saveEnrollment(ctx: FlowContext, state: EnrollState, input
     sourceIp: requester.ip,
     detail: `${answers.length} questions`,
   });
+  notifyOwner(ctx, { guid: state.user.guid }, 'enrollment', requester, { previousEmail: before?.email });
   return { outcome: 'done' };
 }

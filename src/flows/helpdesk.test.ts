@@ -16,6 +16,7 @@ import { codeMailedTo, enrollInStore, type FlowFixture, type FlowHarness, flowFi
 import { register } from '../testing/passkey-fixture.ts';
 import { callerVerified, checkCallerCode, checkCallerTotp, sendCallerCode } from './caller-verification.ts';
 import type { Requester } from './context.ts';
+import { noticesSettled } from './credential-notices.ts';
 import {
   activeOperator,
   clearEnrollment,
@@ -176,11 +177,13 @@ helpdeskSuite('helpdesk: resets', (hd) => {
     assert.equal(await bindAs(caller.dn, next), 'ok', 'set, and unlocked');
     assert.equal(await bindAs(caller.dn, caller.password), '52e');
 
+    await noticesSettled();
     assert.deepEqual((await hd.trail(harness, caller)).reverse(), [
       { actor: hd.operator.sam, action: 'reset', outcome: 'refused', detail: 'caller not verified' },
       { actor: hd.operator.sam, action: 'caller-verification', outcome: 'success', detail: 'code sent by email' },
       { actor: hd.operator.sam, action: 'caller-verification', outcome: 'success', detail: 'code: accepted' },
       { actor: hd.operator.sam, action: 'reset', outcome: 'success', detail: 'caller verified: yes; typed; must change: no' },
+      { actor: hd.operator.sam, action: 'notice-sent', outcome: 'success', detail: 'notice helpdesk-reset: e-mail to 1 address(es)' },
     ]);
     const selfService = await ctx.store.audit.query({ category: 'self-service', actor: caller.sam });
     assert.deepEqual(selfService, [], 'nothing on the self-service trail: the operator acted');

@@ -14,6 +14,7 @@ import type { Enrollment } from '../store/enrollments.ts';
 import { CallerNotVerified, callerChannels, callerChecksExhausted, callerQuestions, callerVerified, verificationInProgress } from './caller-verification.ts';
 import { maskedDestinations } from './code-destinations.ts';
 import type { FlowContext, Requester } from './context.ts';
+import { type NoticeFactor, type NoticeKind, notifyOwner } from './credential-notices.ts';
 import { clearFailures } from './failure-limits.ts';
 import { generateAccepted } from './generated-password.ts';
 import { authorisedTarget, authorityOf, type Desk, NotHelpdesk, type OperatorSession, record } from './helpdesk-guard.ts';
@@ -164,6 +165,7 @@ export async function resetForCaller(
     throw error;
   }
   await record(ctx, desk.session, user, 'reset', 'success', requester, writeDetail(receipt, detail));
+  notifyOwner(ctx, user, 'helpdesk-reset', requester, { operator: desk.session });
   return { outcome: 'done', generated: input.mode === 'generated' ? password : null };
 }
 
@@ -178,6 +180,8 @@ async function act(
   change: (user: DirectoryUser) => Promise<WriteReceipt | undefined>,
   /** A reason this action must not be done on this account now, checked before the change. */
   refusal?: (user: DirectoryUser) => Promise<{ reason: string; error: LatchkeyError } | null>,
+  /** What the owner is told once it is done (credential-notices.ts); nothing when absent. */
+  notice?: { kind: NoticeKind; factor?: NoticeFactor },
 ) {
   const user = await authorisedTarget(ctx, desk, guid, action, requester);
   // Every entry on the trail says whether the operator had verified the caller, as a reset's does.
@@ -195,40 +199,50 @@ async function act(
     throw error;
   }
   await record(ctx, desk.session, user, action, 'success', requester, receipt ? writeDetail(receipt, told) : told);
+  if (notice) notifyOwner(ctx, user, notice.kind, requester, { operator: desk.session, ...(notice.factor ? { factor: notice.factor } : {}) });
 }
 
 export const unlockForCaller = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
-  act(ctx, desk, guid, 'unlock', 'unlocked', requester, (user) => ctx.directory.unlock(user));
+  act(ctx, desk, guid, 'unlock', 'unlocked', requester, (user) => ctx.directory.unlock(user), undefined, { kind: 'helpdesk-unlock' });
 
 export const setMustChange = (ctx: FlowContext, desk: Desk, guid: string, on: boolean, requester: Requester) =>
   act(ctx, desk, guid, 'must-change', on ? 'set' : 'cleared', requester, (user) => ctx.directory.setMustChange(user, on));
 
-export const clearEnrollment = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
-  act(ctx, desk, guid, 'clear-enrollment', 'enrollment removed', requester, async (user) => {
-    await ctx.store.enrollments.remove(user.guid);
-    return undefined;
-  });
+/**
+ * An operator's removal of one of the account's factors, a store change (`remove`, by the
+ * account's GUID): audited as `action`, and the owner is told which factor went.
+ */
+const clearing =
+  (action: AuditAction, detail: string, factor: NoticeFactor, remove: (ctx: FlowContext, accountGuid: string) => Promise<unknown>) =>
+  (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
+    act(
+      ctx,
+      desk,
+      guid,
+      action,
+      detail,
+      requester,
+      async (user) => {
+        await remove(ctx, user.guid);
+        return undefined;
+      },
+      undefined,
+      { kind: 'helpdesk-cleared', factor },
+    );
+
+/** Removes the account's enrollment (questions and addresses); the user enrolls again. */
+export const clearEnrollment = clearing('clear-enrollment', 'enrollment removed', 'enrollment', (ctx, guid) => ctx.store.enrollments.remove(guid));
 
 /** Removes every passkey of the account (a lost or stolen device); the user can add new ones in /me. */
-export const clearPasskeys = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
-  act(ctx, desk, guid, 'passkeys-cleared', 'passkeys removed', requester, async (user) => {
-    await ctx.store.passkeys.removeAll(user.guid);
-    return undefined;
-  });
+export const clearPasskeys = clearing('passkeys-cleared', 'passkeys removed', 'passkeys', (ctx, guid) => ctx.store.passkeys.removeAll(guid));
 
 /** Removes the account's authenticator app (a lost phone); the user binds a new one in /me. */
-export const removeTotpForCaller = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
-  act(ctx, desk, guid, 'totp-removed', 'authenticator app removed', requester, async (user) => {
-    await ctx.store.totp.remove(user.guid);
-    return undefined;
-  });
+export const removeTotpForCaller = clearing('totp-removed', 'authenticator app removed', 'totp', (ctx, guid) => ctx.store.totp.remove(guid));
 
 /** Clears the account's recovery codes (a lost or exposed set); the user makes a new set in /me. */
-export const clearRecoveryCodesForCaller = (ctx: FlowContext, desk: Desk, guid: string, requester: Requester) =>
-  act(ctx, desk, guid, 'recovery-codes-cleared', 'recovery codes cleared', requester, async (user) => {
-    await ctx.store.recoveryCodes.remove(user.guid);
-    return undefined;
-  });
+export const clearRecoveryCodesForCaller = clearing('recovery-codes-cleared', 'recovery codes cleared', 'recoveryCleared', (ctx, guid) =>
+  ctx.store.recoveryCodes.remove(guid),
+);
 
 /**
  * Ends the account's portal lockout and its run of failures, but not while this operator is

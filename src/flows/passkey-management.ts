@@ -10,6 +10,7 @@ import { type AuditAction, type AuditOutcome, actorOf } from '../audit/recorder.
 import type { DirectoryUser } from '../directory/directory.ts';
 import type { FieldError } from '../field-errors.ts';
 import type { FlowContext, Requester } from './context.ts';
+import { notifyOwner } from './credential-notices.ts';
 import { challengeLive, credentialTag, newChallenge, requireRelyingParty, SUPPORTED_ALGORITHMS } from './passkeys.ts';
 
 /** The account a passkey is for. */
@@ -170,6 +171,7 @@ export async function finishPasskeyRegistration(
   };
   if (!(await ctx.store.passkeys.add(stored))) return refuse(`${tag}: registered already`);
   await record(ctx, user, requester, 'passkey-registered', 'success', `${tag}${stored.multiDevice ? ', synced' : ''}`);
+  notifyOwner(ctx, user, 'factor-added', requester, { factor: 'passkey', name: stored.name });
   return { outcome: 'added', name: stored.name };
 }
 
@@ -196,5 +198,6 @@ export async function removePasskey(ctx: FlowContext, user: PasskeyOwner, id: st
   const key = await passkeyOf(ctx, user, id);
   if (!key || !(await ctx.store.passkeys.remove(user.guid, id))) return { outcome: 'invalid', errors: [{ field: 'passkey', code: 'LK_PASSKEY_NOT_FOUND' }] };
   await record(ctx, user, requester, 'passkey-removed', 'success', `passkey ${credentialTag(id)}`);
+  notifyOwner(ctx, user, 'factor-removed', requester, { factor: 'passkey', name: key.name });
   return { outcome: 'done', name: key.name };
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { forEachDatabase } from '../testing/databases.ts';
 import { auditOf, flowFixture, someone } from '../testing/flow-context.ts';
+import { noticesSettled } from './credential-notices.ts';
 import { generateRecoveryCodes, RECOVERY_CODE_COUNT, recoveryCodesLeft, redeemRecoveryCode } from './recovery-codes.ts';
 
 const SHAPE = /^[2-9a-hjkmnp-z]{4}-[2-9a-hjkmnp-z]{4}-[2-9a-hjkmnp-z]{5}$/;
@@ -44,7 +45,8 @@ forEachDatabase('recovery codes', (database) => {
     assert.deepEqual(await redeemRecoveryCode(ctx, who, typed, someone()), { outcome: 'accepted', remaining: RECOVERY_CODE_COUNT - 1 });
     assert.deepEqual(await redeemRecoveryCode(ctx, who, codes[0]!, someone()), { outcome: 'wrong' }, 'used already');
     assert.equal(await recoveryCodesLeft(ctx, who.guid), RECOVERY_CODE_COUNT - 1);
-    const notice = harness.mail.filter((mail) => mail.to.includes(person.upn)).at(-1);
+    await noticesSettled();
+    const notice = harness.mail.filter((mail) => mail.to.includes(person.upn) && /was used/.test(mail.subject)).at(-1);
     assert.ok(notice, 'a notice went to the directory address');
     assert.match(notice.subject, /recovery code/i);
     assert.match(notice.text, new RegExp(`${RECOVERY_CODE_COUNT - 1} unused recovery codes left`));

@@ -8,7 +8,7 @@ import { createHmac, randomInt } from 'node:crypto';
 import type { AuditOutcome, AuditRecorder } from '../audit/recorder.ts';
 import { createError } from '../errors.ts';
 import type { FlowContext, Requester } from './context.ts';
-import { mailOwner } from './recovery-outcome.ts';
+import { notifyOwner } from './credential-notices.ts';
 
 /** What a page says when redeemRecoveryCode answered 'wrong'. */
 export const RecoveryCodeWrong = createError('LK_RECOVERY_CODE_WRONG', 'That recovery code is not right, or was used already. Each code works once.', 400);
@@ -62,6 +62,7 @@ export async function generateRecoveryCodes(ctx: FlowContext, user: { guid: stri
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newCode);
   await ctx.store.recoveryCodes.replace({ userGuid: user.guid, codeHashes: codes.map((code) => codeHash(ctx, user.guid, code)), now: ctx.now() });
   await recordRecoveryCodes(ctx, user, 'recovery-codes-generated', 'success', requester, `${codes.length} codes; the set before is void`);
+  notifyOwner(ctx, user, 'factor-added', requester, { factor: 'recovery' });
   return codes;
 }
 
@@ -89,7 +90,6 @@ export async function redeemRecoveryCode(
   }
   const remaining = await ctx.store.recoveryCodes.left(account.guid);
   await recordRecoveryCodes(ctx, account, 'recovery-code-used', 'success', requester, `${remaining} left`);
-  const owner = await ctx.directory.getUser(account.guid);
-  if (owner) await mailOwner(ctx, owner, 'recoveryCodeUsed', { remaining }, requester);
+  notifyOwner(ctx, account, 'recovery-code-used', requester, { remaining });
   return { outcome: 'accepted', remaining };
 }

@@ -10,6 +10,7 @@ import { Attribute, Change } from 'ldapts';
 import { forEachDatabase } from '../testing/databases.ts';
 import { addMember, bindAs, devDomain, freshPassword, readAttribute } from '../testing/dev-domain.ts';
 import { auditOf, enrolledPerson, enrollInStore, flowFixture, lockInAd, someone, verifiedFlow } from '../testing/flow-context.ts';
+import { noticesSettled } from './credential-notices.ts';
 import { completeReset } from './reset.ts';
 import { completeUnlock } from './unlock.ts';
 
@@ -28,6 +29,7 @@ forEachDatabase('reset completion', (database) => {
     assert.equal(await bindAs(person.dn, next), 'ok');
     assert.equal(await bindAs(person.dn, person.password), '52e');
     assert.deepEqual(await auditOf(ctx, user.samAccountName, 'reset'), [{ category: 'self-service', outcome: 'success', detail: null }]);
+    await noticesSettled();
     const notices = harness.mail.filter((message) => /was reset/.test(message.subject));
     assert.equal(notices.length, 1, 'one notice');
     assert.deepEqual(notices[0]?.to, [user.mail]);
@@ -78,6 +80,7 @@ forEachDatabase('reset completion', (database) => {
       ['no-name; reset', 'complexity; reset', 'min-length; reset'],
       'each refusal audited by its rule',
     );
+    await noticesSettled();
     assert.equal(harness.mail.filter((message) => /was reset/.test(message.subject) && message.to.includes(user.mail ?? '')).length, 0, 'no notice');
     const next = freshPassword();
     assert.equal((await attempt(next)).outcome, 'done', 'a good password then goes through');

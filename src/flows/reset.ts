@@ -6,8 +6,9 @@ import { failedWriteOutcome, writeDetail } from '../directory/write-outcome.ts';
 import type { LatchkeyError } from '../errors.ts';
 import type { RulesList } from '../passwords/hints.ts';
 import type { FlowContext, Requester } from './context.ts';
+import { notifyOwner } from './credential-notices.ts';
 import { newPasswordErrors, policyFieldError, rulesList } from './new-password.ts';
-import { notifyOwner, type RecoverOutcome, recordRecovery } from './recovery-outcome.ts';
+import { type RecoverOutcome, recordRecovery } from './recovery-outcome.ts';
 import { verifiedUser } from './verification.ts';
 import type { VerificationState } from './verification-state.ts';
 
@@ -52,6 +53,6 @@ export async function completeReset(
     'success',
     writeDetail(receipt, ctx.policy.reset.mustChangeAfterReset ? 'must change at next logon' : undefined),
   );
-  await notifyOwner(ctx, user, 'reset', requester);
+  notifyOwner(ctx, user, 'reset', requester);
   return { outcome: 'done', wasLocked: user.state.lockedOut };
 }

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { forEachDatabase } from '../testing/databases.ts';
 import { bindAs, readAttribute } from '../testing/dev-domain.ts';
 import { auditOf, enrolledPerson, flowFixture, lockInAd, someone, verifiedFlow } from '../testing/flow-context.ts';
+import { noticesSettled } from './credential-notices.ts';
 import { completeUnlock } from './unlock.ts';
 
 forEachDatabase('unlock completion', (database) => {
@@ -24,6 +25,7 @@ forEachDatabase('unlock completion', (database) => {
     assert.equal(await readAttribute(flows.admin, person.dn, 'pwdLastSet'), pwdLastSet, 'the password was not touched');
     assert.equal(await readAttribute(flows.admin, person.dn, 'lockoutTime'), '0');
     assert.deepEqual(await auditOf(ctx, user.samAccountName, 'unlock'), [{ category: 'self-service', outcome: 'success', detail: null }]);
+    await noticesSettled();
     const notices = harness.mail.filter((message) => message.to.includes(user.mail ?? '') && /was unlocked/.test(message.subject));
     assert.equal(notices.length, 1, 'the owner is told');
     assert.match(notices[0]?.text ?? '', new RegExp(`from the address ${requester.ip.replace(/\./g, '\\.')}`));

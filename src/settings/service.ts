@@ -49,7 +49,7 @@ export const SECRET_FIELDS: Partial<Record<RuntimeSection, readonly string[]>> =
 };
 
 /** Sections whose `groups` name AD groups, pinned to their SIDs when saved. */
-const GROUP_SECTIONS = ['helpdesk', 'passwordPolicy', 'factors'] as const;
+const GROUP_SECTIONS = ['helpdesk', 'passwordPolicy', 'factors', 'campaigns'] as const;
 type GroupSection = (typeof GROUP_SECTIONS)[number];
 const isGroupSection = (section: RuntimeSection): section is GroupSection => GROUP_SECTIONS.some((name) => name === section);
 

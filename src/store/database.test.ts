@@ -15,10 +15,12 @@ import { openDatabase } from './database.ts';
 import type { Tables } from './schema.ts';
 
 /** Every schema step of this version, in order. */
-const MIGRATIONS = ['0001-initial', '0002-preferences', '0003-factors', '0004-passkeys', '0005-audit-names', '0008-audit-counted-refusals'];
+const MIGRATIONS = ['0001-initial', '0002-preferences', '0003-factors', '0004-passkeys', '0005-audit-names', '0007-campaigns', '0008-audit-counted-refusals'];
 
 const TABLES = [
   'audit_events',
+  'campaign_invitations',
+  'coverage_history',
   'enrollment_answers',
   'enrollments',
   'passkeys',

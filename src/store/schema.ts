@@ -131,6 +131,24 @@ export interface RecoveryCodesTable {
   used_at: number | null;
 }
 
+/** An account invited to enroll by the campaign: how many invitations, the first and the last. */
+export interface CampaignInvitationsTable {
+  user_guid: string;
+  username: string;
+  sent: number;
+  first_at: number;
+  last_at: number;
+  enrolled_at: number | null;
+}
+
+/** Enrollment coverage as it was on one day (days since the epoch, UTC); users null when the directory did not answer. */
+export interface CoverageHistoryTable {
+  day: number;
+  users: number | null;
+  enrolled: number;
+  taken_at: number;
+}
+
 /** Every table, for Kysely<Tables>. */
 export interface Tables {
   enrollments: EnrollmentsTable;
@@ -145,4 +163,6 @@ export interface Tables {
   totp_secrets: TotpSecretsTable;
   totp_used_steps: TotpUsedStepsTable;
   recovery_codes: RecoveryCodesTable;
+  campaign_invitations: CampaignInvitationsTable;
+  coverage_history: CoverageHistoryTable;
 }

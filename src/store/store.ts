@@ -4,6 +4,7 @@
 import { type Kysely, sql } from 'kysely';
 import { type Audit, createAudit } from './audit.ts';
 import { type AuditStats, createAuditStats } from './audit-stats.ts';
+import { type Campaigns, createCampaigns } from './campaigns.ts';
 import { type Codes, createCodes } from './codes.ts';
 import { type DatabaseOptions, openDatabase } from './database.ts';
 import { createEnrollments, type Enrollments } from './enrollments.ts';
@@ -35,6 +36,8 @@ export interface Store {
   readonly totp: TotpSecrets;
   /** Recovery codes, as keyed hashes. */
   readonly recoveryCodes: RecoveryCodes;
+  /** Enrollment campaigns' invitations and the daily history of enrollment coverage. */
+  readonly campaigns: Campaigns;
   /** Resolves once the database answers a query: for /readyz. */
   ping(): Promise<void>;
   /** The raw database, for the rare need no repository covers (backups, diagnostics). */
@@ -59,6 +62,7 @@ export async function openStore(options: DatabaseOptions): Promise<Store> {
     passkeys: createPasskeys(db),
     totp: createTotpSecrets(db),
     recoveryCodes: createRecoveryCodes(db),
+    campaigns: createCampaigns(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

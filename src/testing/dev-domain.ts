@@ -108,14 +108,14 @@ export function freshPassword(): string {
 }
 
 /**
- * A throwaway user (enabled, with mail and mobile) in an OU of the dev domain. Remove it with
+ * A throwaway user (enabled, with mail and mobile) in an OU of the dev domain (a known one, or by DN). Remove it with
  * removeEntries() when done.
  */
-export async function createUser(admin: Client, ou: OuKey = 'staff', extra: Record<string, string> = {}): Promise<TestUser> {
+export async function createUser(admin: Client, ou: OuKey | `OU=${string}` = 'staff', extra: Record<string, string> = {}): Promise<TestUser> {
   const facts = devDomain();
   const sam = `t-${randomBytes(5).toString('hex')}`;
   const displayName = `Test ${sam}`;
-  const dn = `CN=${displayName},${facts.ous[ou]}`;
+  const dn = `CN=${displayName},${ou.startsWith('OU=') ? ou : facts.ous[ou as OuKey]}`;
   const password = freshPassword();
   const upn = `${sam}@${facts.dnsDomain}`;
   await admin.add(dn, [
@@ -149,6 +149,22 @@ export async function createOu(admin: Client): Promise<string> {
   const dn = `OU=tou-${randomBytes(5).toString('hex')},${devDomain().baseDn}`;
   await admin.add(dn, [new Attribute({ type: 'objectClass', values: ['top', 'organizationalUnit'] })]);
   return dn;
+}
+
+/**
+ * A throwaway OU inside `parent` (an OU of the dev domain, e.g. a delegated one), for users a
+ * test wants to go through apart from everyone else's. Remove it with removeOu().
+ */
+export async function createChildOu(admin: Client, parent: string): Promise<`OU=${string}`> {
+  const dn = `OU=tou-${randomBytes(5).toString('hex')},${parent}` as const;
+  await admin.add(dn, [new Attribute({ type: 'objectClass', values: ['top', 'organizationalUnit'] })]);
+  return dn;
+}
+
+/** Deletes an OU of createChildOu with whatever is still in it (one level: users, groups). */
+export async function removeOu(admin: Client, ou: string): Promise<void> {
+  const { searchEntries } = await admin.search(ou, { scope: 'one', attributes: ['1.1'] });
+  await removeEntries(admin, [...searchEntries.map((entry) => entry.dn), ou]);
 }
 
 /** Adds `memberDn` to the group `groupDn`. */

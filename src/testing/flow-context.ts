@@ -151,7 +151,7 @@ export interface FlowFixture {
   /** The domain administrator, for fixtures and for checking what changed. */
   readonly admin: Client;
   /** A new user of the dev domain, deleted when the suite ends. */
-  person(ou?: OuKey, extra?: Record<string, string>): Promise<TestUser>;
+  person(ou?: OuKey | `OU=${string}`, extra?: Record<string, string>): Promise<TestUser>;
   /** Removes the entry `dn` (a group, say) when the suite ends, with the users. */
   removeAfter(dn: string): void;
   /** `person` as the directory reads it. */

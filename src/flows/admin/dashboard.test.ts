@@ -110,3 +110,30 @@ forEachPortalDatabase('the dashboard', {}, (fixture) => {
     assert.equal(health['web certificate']?.state, 'off', 'the test portal serves plain HTTP');
   });
 });
+
+forEachPortalDatabase('the dashboard: coverage over time and campaigns', {}, (fixture) => {
+  test('each recorded day is a bar of its coverage in percent; campaign figures are counted', async () => {
+    const { admin, store } = fixture.portal.app;
+    const today = Math.floor(admin.now() / 86_400_000);
+    await store.campaigns.recordCoverage({ day: today - 2, users: 200, enrolled: 50 }, admin.now());
+    await store.campaigns.recordCoverage({ day: today - 1, users: null, enrolled: 60 }, admin.now());
+    await store.campaigns.recordCoverage({ day: today, users: 200, enrolled: 110 }, admin.now());
+    await store.campaigns.claim(null, { userGuid: randomUUID(), username: 'invited' }, admin.now());
+
+    const board = await dashboard(admin, 7);
+    const bars = board.coverageHistory.bars;
+    assert.equal(bars.length, 7);
+    const date = (day: number) => new Date(day * 86_400_000).toISOString().slice(0, 10);
+    assert.deepEqual(
+      bars.slice(-3).map((bar) => [bar.label, bar.height]),
+      [
+        [`${date(today - 2)}: 25 %`, 28],
+        [`${date(today - 1)}: –`, 0],
+        [`${date(today)}: 55 %`, 61],
+      ],
+      'a full bar would be everyone; a day without a count of users is empty',
+    );
+    assert.equal(bars[0]!.label, `${date(today - 6)}: –`, 'no record before');
+    assert.deepEqual(board.campaigns, { enabled: false, invited: 1, reminded: 0, enrolled: 0 });
+  });
+});

@@ -37,6 +37,10 @@ export interface Board {
   refusals: { rule: string; count: number }[];
   charts: { series: string; max: number; bars: Bar[] }[];
   coverage: { enrolled: number; users: number | null; percent: number | null };
+  /** Enrollment coverage on each recorded day of the period, in percent of the users (a bar of 100 is everyone). */
+  coverageHistory: { max: number; bars: Bar[] };
+  /** Enrollment campaigns: whether on, accounts invited, invited more than once, enrolled after an invitation. */
+  campaigns: { enabled: boolean; invited: number; reminded: number; enrolled: number };
   /** Enrolled accounts per factor (and per address for codes); null where not counted. */
   factors: { name: 'questions' | 'email' | 'mobile' | 'totp' | 'passkey' | 'recovery'; accounts: number }[];
   health: Health[];
@@ -52,9 +56,9 @@ export function dashboardDays(requested: number): number {
   return Math.min(Math.max(requested || DEFAULT_DAYS, 1), MAX_DAYS);
 }
 
-/** Bars for one series over `days` days from `firstDay`, in a 600×120 box. */
-function chart(perDay: Map<number, number>, firstDay: number, days: number): { max: number; bars: Bar[] } {
-  const max = Math.max(1, ...perDay.values());
+/** Bars for one series over `days` days from `firstDay`, in a 600×120 box; `scale` fixes the top (else the highest day). */
+function chart(perDay: Map<number, number>, firstDay: number, days: number, scale?: { max: number; unit: string }): { max: number; bars: Bar[] } {
+  const max = scale?.max ?? Math.max(1, ...perDay.values());
   const width = 600 / days;
   const bars = Array.from({ length: days }, (_, i) => {
     const count = perDay.get(firstDay + i) ?? 0;
@@ -64,7 +68,7 @@ function chart(perDay: Map<number, number>, firstDay: number, days: number): { m
       y: 120 - height,
       width: Math.max(1, Math.round((width - 1) * 10) / 10),
       height,
-      label: `${new Date((firstDay + i) * DAY_MS).toISOString().slice(0, 10)}: ${count}`,
+      label: `${new Date((firstDay + i) * DAY_MS).toISOString().slice(0, 10)}: ${perDay.has(firstDay + i) || !scale ? `${count}${scale?.unit ?? ''}` : '–'}`,
     };
   });
   return { max, bars };
@@ -143,6 +147,15 @@ async function factorCoverage(ctx: DashboardContext): Promise<Board['factors']> 
   ];
 }
 
+/** Coverage per recorded day in percent (a day without a record, or without a count of users, has no bar). */
+async function coverageHistory(ctx: DashboardContext, firstDay: number, days: number): Promise<Board['coverageHistory']> {
+  const perDay = new Map<number, number>();
+  for (const day of await ctx.store.campaigns.coverageHistory(firstDay, firstDay + days - 1)) {
+    if (day.users) perDay.set(day.day, Math.round((day.enrolled / day.users) * 1000) / 10);
+  }
+  return chart(perDay, firstDay, days, { max: 100, unit: ' %' });
+}
+
 /** The dashboard for the last `days` days (today included; see dashboardDays). */
 export async function dashboard(ctx: DashboardContext, days: number): Promise<Board> {
   const to = ctx.now();
@@ -173,6 +186,8 @@ export async function dashboard(ctx: DashboardContext, days: number): Promise<Bo
     refusals: await refusalsByRule(ctx, range),
     charts,
     coverage: { enrolled, users, percent: users ? Math.round((enrolled / users) * 1000) / 10 : null },
+    coverageHistory: await coverageHistory(ctx, firstDay, days),
+    campaigns: { enabled: ctx.policy.campaigns.enabled, ...(await ctx.store.campaigns.figures()) },
     factors: await factorCoverage(ctx),
     health: await health(ctx),
     selfServiceAuditOff: !ctx.policy.audit.selfService,

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from 'ldapts';
+import { noticesSettled } from '../../flows/credential-notices.ts';
 import { adminClient, bindAs, createUser, devDomain, freshPassword, removeEntries, startDcFaultProxy, type TestUser } from '../../testing/dev-domain.ts';
 import { codeSentTo, enroll, verify } from '../../testing/journeys.ts';
 import { startTestPortal, type TestPortal } from '../../testing/portal.ts';
@@ -200,6 +201,7 @@ async function cutAt(journey: Journey, point: CutPoint, options: { stop?: boolea
   const entries = (await portal.app.store.audit.query({ category: journey.category, action: journey.action })).filter(
     (entry) => (journey.category === 'helpdesk' ? entry.target : entry.actor) === person.sam,
   );
+  await noticesSettled();
   const notices = portal.outbox.messages().filter((message) => message.to.includes(mailOf(person)) && !!journey.notice?.test(message.subject));
   return { page, entries, notices, dc: await journey.bind(person, next) };
 }
