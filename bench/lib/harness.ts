@@ -37,7 +37,7 @@ function withoutNodeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 /** Starts bench/lib/target.ts in a child process (node --import tsx) and waits until it listens. */
 export async function startTarget(spec: TargetSpec): Promise<Target> {
   const child: ChildProcess = fork(join(here, 'target.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(spec.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${spec.cpuProfileDir}`] : [])],
     env: { ...withoutNodeEnv(process.env), ...(spec.nodeEnv === null ? {} : { NODE_ENV: spec.nodeEnv ?? 'production' }), BENCH_TARGET: JSON.stringify(spec) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -39,6 +39,8 @@ export interface TargetSpec {
    * docs/latchkey.service sets it; the bench compares the two.
    */
   nodeEnv?: string | null;
+  /** When set, the server writes a V8 CPU profile (.cpuprofile) into this folder as it exits. */
+  cpuProfileDir?: string;
 }
 
 export interface TargetStats {
@@ -52,6 +54,8 @@ export interface TargetStats {
   /** After a full garbage collection: V8's heap in use and memory outside it (buffers, native), MB. */
   heapMb: number;
   externalMb: number;
+  /** SQL statements the server ran against its SQLite database so far (0 for the bare server). */
+  statements: number;
 }
 
 export type ToTarget = { type: 'stats' } | { type: 'stop' };
@@ -73,6 +77,22 @@ const heap = () => {
 
 let warnings = 0;
 const messages = new Set<string>();
+let statements = 0;
+
+/** Counts every execution of a better-sqlite3 statement (prepared once or each time alike), for statements per request. */
+async function countStatements() {
+  const { default: Sqlite } = await import('better-sqlite3');
+  const probe = new Sqlite(':memory:');
+  const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<'run' | 'get' | 'all' | 'iterate', (...args: unknown[]) => unknown>;
+  probe.close();
+  for (const method of ['run', 'get', 'all', 'iterate'] as const) {
+    const original = proto[method];
+    proto[method] = function (this: unknown, ...args: unknown[]) {
+      statements += 1;
+      return original.apply(this, args);
+    };
+  }
+}
 
 try {
   if (spec.kind === 'bare') {
@@ -84,7 +104,7 @@ try {
     app.post('/reset', hello);
     await app.listen({ host: '127.0.0.1', port: 0 });
     process.on('message', async (message: ToTarget) => {
-      if (message.type === 'stats') send({ type: 'stats', stats: { audit: [], rows: {}, warnings: 0, messages: [], ...heap() } });
+      if (message.type === 'stats') send({ type: 'stats', stats: { audit: [], rows: {}, warnings: 0, messages: [], statements: 0, ...heap() } });
       if (message.type === 'stop') {
         await app.close();
         send({ type: 'stopped' });
@@ -94,6 +114,7 @@ try {
     send({ type: 'ready', port: (app.server.address() as AddressInfo).port });
   } else {
     // Imported here, so that the bare server's memory holds none of Latchkey's modules.
+    await countStatements();
     const { sql } = await import('kysely');
     const { createApp } = await import('../../src/app.ts');
     const { loadConfig } = await import('../../src/config/load.ts');
@@ -117,6 +138,7 @@ try {
     messages.clear();
     process.on('message', async (message: ToTarget) => {
       if (message.type === 'stats') {
+        const counted = statements;
         const db = app.store.db;
         const audit = await sql<{ action: string; outcome: string; detail: string | null; n: number }>`
           select action, outcome, detail, count(*) as n from audit_events group by action, outcome, detail order by action, outcome, detail`.execute(db);
@@ -125,7 +147,7 @@ try {
           const counted = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(db);
           rows[table] = Number(counted.rows[0]?.n ?? 0);
         }
-        send({ type: 'stats', stats: { audit: audit.rows.map((row) => ({ ...row, n: Number(row.n) })), rows, warnings, messages: [...messages], ...heap() } });
+        send({ type: 'stats', stats: { audit: audit.rows.map((row) => ({ ...row, n: Number(row.n) })), rows, warnings, messages: [...messages], statements: counted, ...heap() } });
       }
       if (message.type === 'stop') {
         await running.stop();

@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySession from '@fastify/session';
 import fastifyView from '@fastify/view';
@@ -31,6 +30,7 @@ import { staticAssets } from './assets.ts';
 import { PAGE_CSP } from './csp.ts';
 import { BadRequest, FormExpired, NotFound } from './errors.ts';
 import { kioskLinks, kioskRedirects, rewriteKioskUrl } from './kiosk.ts';
+import { SESSION_COOKIE } from './page-kit.ts';
 import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
 import { accountRoutes } from './routes/account.ts';
 import { accountFactorRoutes } from './routes/account-factors.ts';
@@ -47,6 +47,7 @@ import { passkeyRoutes } from './routes/passkeys.ts';
 import { passwordCheckRoutes } from './routes/password-check.ts';
 import { resetRoutes } from './routes/reset.ts';
 import { unlockRoutes } from './routes/unlock.ts';
+import { sendSecurityHeaders } from './security-headers.ts';
 import { type SessionRows, sessionStore } from './session-store.ts';
 import { staffNetworkGuard } from './staff-networks.ts';
 
@@ -98,12 +99,12 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
     bodyLimit: BODY_LIMIT,
     // X-Forwarded-For is believed only from the configured proxies.
     trustProxy: config.server.trustedProxies.length ? config.server.trustedProxies : false,
-    genReqId: () => randomBytes(6).toString('hex'),
+    genReqId: requestIds(),
     rewriteUrl: rewriteKioskUrl,
   }) as unknown as FastifyInstance;
   const t = translator(options.strings);
 
-  await app.register(fastifyHelmet, {
+  sendSecurityHeaders(app, {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: PAGE_CSP,
@@ -137,7 +138,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   });
   await app.register(fastifySession, {
     secret: keys.cookie.toString('hex'),
-    cookieName: 'lk_flow',
+    cookieName: SESSION_COOKIE,
     // No session row until a flow has started: a flood of page views writes nothing.
     saveUninitialized: false,
     rolling: false,
@@ -183,6 +184,13 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   await app.register(adminRoutes, { admin: options.admin });
   if (options.outbox) await app.register(demoRoutes, { outbox: options.outbox });
   return app;
+}
+
+/** Request ids, unique across instances: a random prefix per process, then a count (no random bytes per request). */
+function requestIds(): () => string {
+  const prefix = randomBytes(4).toString('hex');
+  let count = 0;
+  return () => `${prefix}-${(++count).toString(36)}`;
 }
 
 /**
