@@ -48,8 +48,8 @@ async function costRound(target: Target, bare: boolean, name: (flow: number) => 
 
 async function cost() {
   const config = latchkeyConfig({ server: { trustedProxies: TRUSTED }, protection: { responseDelayMs: { min: 0, max: 0 }, ...GENEROUS } });
-  const bare = await startTarget({ kind: 'bare', trustedProxies: TRUSTED });
-  const latchkey = await startTarget({ kind: 'latchkey', base: config.base });
+  const bare = await startTarget({ kind: 'bare', trustedProxies: TRUSTED }, { compiled: true });
+  const latchkey = await startTarget({ kind: 'latchkey', base: config.base }, { compiled: true });
   const rows: string[][] = [];
   const ratios: Record<string, number[]> = { enrolled: [], unknown: [] };
   try {

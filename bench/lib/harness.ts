@@ -4,12 +4,13 @@
  * keep-alive agents (a cookie-keeping one that the journey helpers of src/testing accept),
  * throwaway users of the dev domain, percentiles and a table printer.
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, fork, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { transformSync } from 'esbuild';
 import type { Client } from 'ldapts';
 import { devDirectorySettings } from '../../src/cli/demo.ts';
 import { type Outbox, startOutbox } from '../../src/notify/outbox.ts';
@@ -34,11 +35,37 @@ function withoutNodeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return rest;
 }
 
-/** Starts bench/lib/target.ts in a child process (node --import tsx) and waits until it listens. */
-export async function startTarget(spec: TargetSpec): Promise<Target> {
-  const child: ChildProcess = fork(join(here, 'target.ts'), [], {
-    execArgv: ['--import', 'tsx', ...(spec.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${spec.cpuProfileDir}`] : [])],
-    env: { ...withoutNodeEnv(process.env), ...(spec.nodeEnv === null ? {} : { NODE_ENV: spec.nodeEnv ?? 'production' }), BENCH_TARGET: JSON.stringify(spec) },
+const root = join(here, '..', '..');
+let compiledTarget: string | undefined;
+
+/**
+ * dist/ built afresh (scripts/build.mjs) and bench/lib/target.ts transpiled to plain JavaScript
+ * next to the packages, once per bench run: a target that runs as `latchkey serve` does, with no
+ * TypeScript loader (tsx holds tens of MB and its own thread).
+ */
+function compiled(): string {
+  if (compiledTarget) return compiledTarget;
+  const built = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('scripts/build.mjs failed');
+  const out = join(root, 'node_modules', '.cache', 'latchkey-bench', 'target.mjs');
+  const { code } = transformSync(readFileSync(join(here, 'target.ts'), 'utf8'), { loader: 'ts', format: 'esm', target: 'node22' });
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, code);
+  compiledTarget = out;
+  return out;
+}
+
+/**
+ * Starts bench/lib/target.ts in a child process and waits until it listens: under tsx (node
+ * --import tsx) with Latchkey's sources, or with `compiled`, as plain JavaScript with Latchkey
+ * from dist/ (built first), as it runs in production.
+ */
+export async function startTarget(spec: TargetSpec, options: { compiled?: boolean } = {}): Promise<Target> {
+  const file = options.compiled ? compiled() : join(here, 'target.ts');
+  const sent: TargetSpec = options.compiled ? { ...spec, compiledRoot: pathToFileURL(join(root, 'dist')).href } : spec;
+  const child: ChildProcess = fork(file, [], {
+    execArgv: [...(options.compiled ? [] : ['--import', 'tsx']), ...(spec.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${spec.cpuProfileDir}`] : [])],
+    env: { ...withoutNodeEnv(process.env), ...(spec.nodeEnv === null ? {} : { NODE_ENV: spec.nodeEnv ?? 'production' }), BENCH_TARGET: JSON.stringify(sent) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const next = (type: FromTarget['type'], timeoutMs: number) =>

@@ -5,7 +5,8 @@
  * port, plain HTTP):
  *
  * - `bare`: Fastify 5 with its logger off and a "hello" answer on GET /, GET /reset and
- *   POST /reset (form bodies accepted, not parsed): the baseline;
+ *   POST /reset (form bodies accepted, not parsed): the baseline; and on GET /static/<bytes> a
+ *   static HTML page of that many bytes (made once per size), the baseline for a page;
  * - `latchkey`: the whole portal from `createApp` + `serve` (behindTlsProxy), configured from
  *   the `base` the bench hands over (a fresh SQLite data folder the bench owns and removes).
  *
@@ -39,6 +40,11 @@ export interface TargetSpec {
    * docs/latchkey.service sets it; the bench compares the two.
    */
   nodeEnv?: string | null;
+  /**
+   * Set by the harness for a compiled target (TargetOptions.compiled): the file URL of dist/,
+   * which Latchkey is then imported from, with no TypeScript loader in the process.
+   */
+  compiledRoot?: string;
   /** When set, the server writes a V8 CPU profile (.cpuprofile) into this folder as it exits. */
   cpuProfileDir?: string;
 }
@@ -102,6 +108,12 @@ try {
     app.get('/', hello);
     app.get('/reset', hello);
     app.post('/reset', hello);
+    const pages = new Map<number, string>();
+    app.get<{ Params: { bytes: string } }>('/static/:bytes', async (request, reply) => {
+      const bytes = Math.min(Number(request.params.bytes) || 0, 1 << 20);
+      if (!pages.has(bytes)) pages.set(bytes, `<!doctype html><p>${'x'.repeat(Math.max(0, bytes - 19))}</p>`.slice(0, bytes));
+      return reply.type('text/html; charset=utf-8').send(pages.get(bytes));
+    });
     await app.listen({ host: '127.0.0.1', port: 0 });
     process.on('message', async (message: ToTarget) => {
       if (message.type === 'stats') send({ type: 'stats', stats: { audit: [], rows: {}, warnings: 0, messages: [], statements: 0, ...heap() } });
@@ -116,9 +128,11 @@ try {
     // Imported here, so that the bare server's memory holds none of Latchkey's modules.
     await countStatements();
     const { sql } = await import('kysely');
-    const { createApp } = await import('../../src/app.ts');
-    const { loadConfig } = await import('../../src/config/load.ts');
-    const { serve } = await import('../../src/cli/serve.ts');
+    // From dist/ (compiled, as `latchkey serve` runs) when the bench asks, else the sources under tsx.
+    const from = (path: string) => (spec.compiledRoot ? `${spec.compiledRoot}/${path}.js` : `../../src/${path}.ts`);
+    const { createApp } = (await import(from('app'))) as typeof import('../../src/app.ts');
+    const { loadConfig } = (await import(from('config/load'))) as typeof import('../../src/config/load.ts');
+    const { serve } = (await import(from('cli/serve'))) as typeof import('../../src/cli/serve.ts');
     const config = loadConfig({ env: {}, base: spec.base ?? {} });
     const devNull = spec.log === 'info' ? openSync('/dev/null', 'w') : -1;
     const stream =
