@@ -4,7 +4,7 @@
  * enroll, the account sign-in) is fetched by GET from a Latchkey listening on 127.0.0.1 (plain
  * HTTP, behindTlsProxy, NODE_ENV=production, logger at warn), and, as its baseline, a static page
  * of the same size in bytes from a bare Fastify 5 server started the same way (a child process
- * under tsx, same listen options, logger off: bench/lib/target.ts).
+ * from dist/, same listen options, logger off: bench/lib/target.ts, plain JavaScript).
  *
  * The load comes from this process: a node:http client, one kept-alive connection per concurrent
  * client (8 by default), 1 s of warm-up then the measured seconds on the same connections. For
@@ -141,7 +141,17 @@ try {
 }
 console.log(`\nLatchkey's pages against a static page of the same size from bare Fastify, measured just before and after (the mean is the baseline).\n`);
 printTable(
-  ['round', 'page', 'bytes', 'Latchkey req/s (÷ bare)', 'p50 / p99 ms', 'Latchkey CPU µs / request (÷ bare)', 'bare req/s before, after', 'bare CPU µs before, after', 'errors'],
+  [
+    'round',
+    'page',
+    'bytes',
+    'Latchkey req/s (÷ bare)',
+    'p50 / p99 ms',
+    'Latchkey CPU µs / request (÷ bare)',
+    'bare req/s before, after',
+    'bare CPU µs before, after',
+    'errors',
+  ],
   rows,
 );
 console.log('\nMedians over the rounds:\n');

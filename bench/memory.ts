@@ -3,7 +3,7 @@
  * VmRSS from /proc) of the server process is sampled every 100 ms from outside (this process),
  * for a Latchkey (defaults: NODE_ENV=production, protection limits and the 400–900 ms delay,
  * logger at warn) and for a bare Fastify 5 "hello" server started the same way (a child
- * process under tsx, 127.0.0.1, logger off):
+ * process from dist/, 127.0.0.1, logger off):
  *
  * - idle: the 5 s after the server says it listens;
  * - flood: 512 clients doing reset first steps (GET /reset, POST /reset) from thousands of

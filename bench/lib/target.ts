@@ -161,7 +161,10 @@ try {
           const counted = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(db);
           rows[table] = Number(counted.rows[0]?.n ?? 0);
         }
-        send({ type: 'stats', stats: { audit: audit.rows.map((row) => ({ ...row, n: Number(row.n) })), rows, warnings, messages: [...messages], statements: counted, ...heap() } });
+        send({
+          type: 'stats',
+          stats: { audit: audit.rows.map((row) => ({ ...row, n: Number(row.n) })), rows, warnings, messages: [...messages], statements: counted, ...heap() },
+        });
       }
       if (message.type === 'stop') {
         await running.stop();

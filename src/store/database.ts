@@ -9,8 +9,8 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { reasonOf, StoreConfigInvalid, StoreUnavailable } from './errors.ts';
 import { migrateToLatest } from './migrate.ts';
-import { withStatementCache } from './statement-cache.ts';
 import type { DatabaseDialect, Tables } from './schema.ts';
+import { withStatementCache } from './statement-cache.ts';
 
 /** Where the data lives: a PostgreSQL URL wins over the SQLite file. */
 export interface DatabaseOptions {

@@ -25,7 +25,11 @@ test('a query run again with other values is prepared once and answers for its o
   const { db, prepared } = counted();
   await sql`create table t (id integer primary key, name text)`.execute(db);
   const before = prepared();
-  for (let id = 1; id <= 20; id++) await db.insertInto('t').values({ id, name: `n${id}` }).execute();
+  for (let id = 1; id <= 20; id++)
+    await db
+      .insertInto('t')
+      .values({ id, name: `n${id}` })
+      .execute();
   for (const id of [3, 17]) assert.deepEqual(await db.selectFrom('t').select('name').where('id', '=', id).execute(), [{ name: `n${id}` }]);
   assert.equal(prepared() - before, 2);
   await db.destroy();

@@ -88,7 +88,8 @@ export function pageKit(t: Translate) {
       else {
         // Already a new id: regenerating would delete a row that was never written and write an
         // empty one before the real one; the session is saved once, as the answer leaves.
-        for (const other of Object.keys(request.session) as (keyof Session)[]) if (other !== 'cookie' && !kept.includes(other)) request.session.set(other, undefined);
+        const dropped = (Object.keys(request.session) as (keyof Session)[]).filter((other) => other !== 'cookie' && !kept.includes(other));
+        for (const other of dropped) request.session.set(other, undefined);
       }
       request.session.set(key, value);
     },

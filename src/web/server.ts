@@ -30,8 +30,8 @@ import { staticAssets } from './assets.ts';
 import { PAGE_CSP } from './csp.ts';
 import { BadRequest, FormExpired, NotFound } from './errors.ts';
 import { kioskLinks, kioskRedirects, rewriteKioskUrl } from './kiosk.ts';
-import { SESSION_COOKIE } from './page-kit.ts';
 import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
+import { SESSION_COOKIE } from './page-kit.ts';
 import { accountRoutes } from './routes/account.ts';
 import { accountFactorRoutes } from './routes/account-factors.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -186,11 +186,14 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   return app;
 }
 
-/** Request ids, unique across instances: a random prefix per process, then a count (no random bytes per request). */
+/**
+ * Request ids (the reference an error page shows), unique across instances and restarts without
+ * random bytes per request: a random prefix of fixed length per process, then a count, all hex.
+ */
 function requestIds(): () => string {
   const prefix = randomBytes(4).toString('hex');
   let count = 0;
-  return () => `${prefix}-${(++count).toString(36)}`;
+  return () => prefix + (++count).toString(16).padStart(4, '0');
 }
 
 /**
