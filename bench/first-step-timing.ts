@@ -22,7 +22,7 @@ import { enroll } from '../src/testing/journeys.ts';
 import { startTestPortal, type TestPortal } from '../src/testing/portal.ts';
 import { webClient } from '../src/testing/web-client.ts';
 import { flood } from './lib/flows.ts';
-import { addressOf, fixed, httpWebClient, keepAlive, latchkeyConfig, printTable, startTarget, type Target } from './lib/harness.ts';
+import { addressOf, fixed, httpWebClient, keepAlive, latchkeyConfig, median, printTable, startTarget, type Target } from './lib/harness.ts';
 
 const samples = Number(process.argv[2] ?? 40);
 const rounds = Number(process.argv[3] ?? 3);
@@ -83,7 +83,6 @@ async function cost() {
   }
   console.log(`\nCost of a first step (GET /reset + POST /reset), ${CLIENTS} clients, ${COST_SECONDS} s a round, uniform delay off.\n`);
   printTable(['round', 'name', 'first steps/s', 'Latchkey CPU µs / first step', 'bare CPU µs / GET + POST', 'CPU ÷ bare', 'SQL statements / first step'], rows);
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   console.log(`\nMedian CPU ÷ bare: enrolled ${fixed(median(ratios.enrolled!), 1)}×, unknown ${fixed(median(ratios.unknown!), 1)}×`);
 }
 
@@ -98,7 +97,6 @@ async function measure(portal: TestPortal, name: string, ip: string): Promise<nu
   return performance.now() - started;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const p90 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.9)]!;
 
 async function run(label: string, delay: { min: number; max: number }) {

@@ -23,7 +23,7 @@
  *   node --import tsx bench/http-throughput.ts [seconds per measurement, default 3] [rounds, default 2] [connections, default 8]
  */
 import { cpus } from 'node:os';
-import { addressOf, cpuMs, fixed, keepAlive, latchkeyConfig, printTable, quantile, send, startTarget, type Target, whole } from './lib/harness.ts';
+import { addressOf, cpuMs, fixed, keepAlive, latchkeyConfig, median, printTable, quantile, send, startTarget, type Target, whole } from './lib/harness.ts';
 
 const SECONDS = Number(process.argv[2] ?? 3);
 const ROUNDS = Number(process.argv[3] ?? 2);
@@ -91,8 +91,6 @@ async function fetchPage(target: Target, path: string, expect: RegExp): Promise<
   if (reply.status !== 200 || !expect.test(reply.body)) throw new Error(`GET ${path}: ${reply.status} ${reply.body.slice(0, 200)}`);
   return Buffer.byteLength(reply.body);
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 console.log(
   `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}; node:http client, ${CONNECTIONS} connections; ` +
