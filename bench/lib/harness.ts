@@ -5,7 +5,7 @@
  * throwaway users of the dev domain, percentiles and a table printer.
  */
 import { type ChildProcess, fork, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -36,33 +36,44 @@ function withoutNodeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 const root = join(here, '..', '..');
-let compiledTarget: string | undefined;
+let compiledTarget: { target: string; dist: string } | undefined;
 
 /**
- * dist/ built afresh (scripts/build.mjs) and bench/lib/target.ts transpiled to plain JavaScript
- * next to the packages, once per bench run: a target that runs as `latchkey serve` does, with no
- * TypeScript loader (tsx holds tens of MB and its own thread).
+ * Latchkey compiled as scripts/build.mjs compiles it (tsc with tsconfig.build.json, the web assets
+ * beside it) but into a folder of the benches' own, so that a build or a package test running at
+ * the same time never removes it under a running server; and bench/lib/target.ts transpiled to
+ * plain JavaScript next to it. Once per bench run. The target then runs as `latchkey serve` does,
+ * with no TypeScript loader (tsx holds tens of MB and its own thread).
  */
-function compiled(): string {
+function compiled(): { target: string; dist: string } {
   if (compiledTarget) return compiledTarget;
-  const built = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
-  if (built.status !== 0) throw new Error('scripts/build.mjs failed');
-  const out = join(root, 'node_modules', '.cache', 'latchkey-bench', 'target.mjs');
+  const out = join(root, 'node_modules', '.cache', 'latchkey-bench', String(process.pid));
+  const dist = join(out, 'dist');
+  rmSync(out, { recursive: true, force: true });
+  process.once('exit', () => rmSync(out, { recursive: true, force: true }));
+  const run = (args: string[]) => {
+    const done = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+    if (done.status !== 0) throw new Error(`${args.join(' ')} failed`);
+  };
+  run([join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', dist]);
+  run([join(root, 'scripts', 'build-browser.mjs')]);
+  for (const assets of ['web/views', 'web/static', 'i18n/strings']) cpSync(join(root, 'src', assets), join(dist, assets), { recursive: true });
+  const target = join(out, 'target.mjs');
   const { code } = transformSync(readFileSync(join(here, 'target.ts'), 'utf8'), { loader: 'ts', format: 'esm', target: 'node22' });
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, code);
-  compiledTarget = out;
-  return out;
+  writeFileSync(target, code);
+  compiledTarget = { target, dist };
+  return compiledTarget;
 }
 
 /**
  * Starts bench/lib/target.ts in a child process and waits until it listens: under tsx (node
  * --import tsx) with Latchkey's sources, or with `compiled`, as plain JavaScript with Latchkey
- * from dist/ (built first), as it runs in production.
+ * compiled (built first), as it runs in production.
  */
 export async function startTarget(spec: TargetSpec, options: { compiled?: boolean } = {}): Promise<Target> {
-  const file = options.compiled ? compiled() : join(here, 'target.ts');
-  const sent: TargetSpec = options.compiled ? { ...spec, compiledRoot: pathToFileURL(join(root, 'dist')).href } : spec;
+  const build = options.compiled ? compiled() : undefined;
+  const file = build ? build.target : join(here, 'target.ts');
+  const sent: TargetSpec = build ? { ...spec, compiledRoot: pathToFileURL(build.dist).href } : spec;
   const child: ChildProcess = fork(file, [], {
     execArgv: [...(options.compiled ? [] : ['--import', 'tsx']), ...(spec.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${spec.cpuProfileDir}`] : [])],
     env: { ...withoutNodeEnv(process.env), ...(spec.nodeEnv === null ? {} : { NODE_ENV: spec.nodeEnv ?? 'production' }), BENCH_TARGET: JSON.stringify(sent) },
