@@ -3,7 +3,7 @@
  * VmRSS from /proc) of the server process is sampled every 100 ms from outside (this process),
  * for a Latchkey (defaults: NODE_ENV=production, protection limits and the 400–900 ms delay,
  * logger at warn) and for a bare Fastify 5 "hello" server started the same way (a child
- * process under tsx, 127.0.0.1, logger off):
+ * process from dist/, 127.0.0.1, logger off):
  *
  * - idle: the 5 s after the server says it listens;
  * - flood: 512 clients doing reset first steps (GET /reset, POST /reset) from thousands of
@@ -16,8 +16,8 @@
  * Ratios are to the bare server's figure of the same kind (idle to idle, load to its flood peak,
  * after to after its flood). Then, after a full garbage collection (the server exposes gc), the
  * V8 heap each server still holds: the RSS stays near its peak because V8 and malloc keep pages.
- * Both run under tsx (its loader thread and source maps included; tsx's esbuild runs in a
- * process of its own, not counted). Needs the dev domain (scripts/dev-ad up); the users are
+ * Both run as plain JavaScript, Latchkey from dist/ (built first), as `latchkey serve` runs: no
+ * TypeScript loader in the process (tsx would add its loader thread and tens of MB). Needs the dev domain (scripts/dev-ad up); the users are
  * removed at the end.
  *
  *   node --import tsx bench/memory.ts
@@ -67,7 +67,7 @@ async function measure(kind: 'bare' | 'latchkey'): Promise<void> {
   const phases = new Map<string, RssWindow>();
   figures.set(kind, phases);
   const config = kind === 'latchkey' ? latchkeyConfig({ server: { trustedProxies: TRUSTED } }, { outbox, twilio }) : null;
-  const target = await startTarget(config ? { kind, base: config.base } : { kind, trustedProxies: TRUSTED });
+  const target = await startTarget(config ? { kind, base: config.base } : { kind, trustedProxies: TRUSTED }, { compiled: true });
   const sampler = rssSampler(target.pid, 100);
   const phase = async (name: string, work: () => Promise<unknown>) => {
     const window = sampler.window();
@@ -157,5 +157,6 @@ const heapOf = (map: typeof kept, kind: string) =>
   `heap ${fixed(map.get(kind)?.heapMb ?? Number.NaN)} MB + ${fixed(map.get(kind)?.externalMb ?? Number.NaN)} MB outside it`;
 console.log(
   `\nHeld after a full garbage collection, idle: bare ${heapOf(keptIdle, 'bare')}; Latchkey ${heapOf(keptIdle, 'latchkey')}. ` +
-    `At the end: bare ${heapOf(kept, 'bare')}; Latchkey ${heapOf(kept, 'latchkey')}.`,
+    `At the end: bare ${heapOf(kept, 'bare')}; Latchkey ${heapOf(kept, 'latchkey')}. ` +
+    `Latchkey's heap grew by ${fixed((kept.get('latchkey')?.heapMb ?? Number.NaN) - (keptIdle.get('latchkey')?.heapMb ?? Number.NaN))} MB over the benches.`,
 );

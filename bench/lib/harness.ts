@@ -4,12 +4,13 @@
  * keep-alive agents (a cookie-keeping one that the journey helpers of src/testing accept),
  * throwaway users of the dev domain, percentiles and a table printer.
  */
-import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, fork, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { transformSync } from 'esbuild';
 import type { Client } from 'ldapts';
 import { devDirectorySettings } from '../../src/cli/demo.ts';
 import { type Outbox, startOutbox } from '../../src/notify/outbox.ts';
@@ -34,11 +35,48 @@ function withoutNodeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return rest;
 }
 
-/** Starts bench/lib/target.ts in a child process (node --import tsx) and waits until it listens. */
-export async function startTarget(spec: TargetSpec): Promise<Target> {
-  const child: ChildProcess = fork(join(here, 'target.ts'), [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...withoutNodeEnv(process.env), ...(spec.nodeEnv === null ? {} : { NODE_ENV: spec.nodeEnv ?? 'production' }), BENCH_TARGET: JSON.stringify(spec) },
+const root = join(here, '..', '..');
+let compiledTarget: { target: string; dist: string } | undefined;
+
+/**
+ * Latchkey compiled as scripts/build.mjs compiles it (tsc with tsconfig.build.json, the web assets
+ * beside it) but into a folder of the benches' own, so that a build or a package test running at
+ * the same time never removes it under a running server; and bench/lib/target.ts transpiled to
+ * plain JavaScript next to it. Once per bench run. The target then runs as `latchkey serve` does,
+ * with no TypeScript loader (tsx holds tens of MB and its own thread).
+ */
+function compiled(): { target: string; dist: string } {
+  if (compiledTarget) return compiledTarget;
+  const out = join(root, 'node_modules', '.cache', 'latchkey-bench', String(process.pid));
+  const dist = join(out, 'dist');
+  rmSync(out, { recursive: true, force: true });
+  process.once('exit', () => rmSync(out, { recursive: true, force: true }));
+  const run = (args: string[]) => {
+    const done = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+    if (done.status !== 0) throw new Error(`${args.join(' ')} failed`);
+  };
+  run([join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', dist]);
+  run([join(root, 'scripts', 'build-browser.mjs')]);
+  for (const assets of ['web/views', 'web/static', 'i18n/strings']) cpSync(join(root, 'src', assets), join(dist, assets), { recursive: true });
+  const target = join(out, 'target.mjs');
+  const { code } = transformSync(readFileSync(join(here, 'target.ts'), 'utf8'), { loader: 'ts', format: 'esm', target: 'node22' });
+  writeFileSync(target, code);
+  compiledTarget = { target, dist };
+  return compiledTarget;
+}
+
+/**
+ * Starts bench/lib/target.ts in a child process and waits until it listens: under tsx (node
+ * --import tsx) with Latchkey's sources, or with `compiled`, as plain JavaScript with Latchkey
+ * compiled (built first), as it runs in production.
+ */
+export async function startTarget(spec: TargetSpec, options: { compiled?: boolean } = {}): Promise<Target> {
+  const build = options.compiled ? compiled() : undefined;
+  const file = build ? build.target : join(here, 'target.ts');
+  const sent: TargetSpec = build ? { ...spec, compiledRoot: pathToFileURL(build.dist).href } : spec;
+  const child: ChildProcess = fork(file, [], {
+    execArgv: [...(options.compiled ? [] : ['--import', 'tsx']), ...(spec.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${spec.cpuProfileDir}`] : [])],
+    env: { ...withoutNodeEnv(process.env), ...(spec.nodeEnv === null ? {} : { NODE_ENV: spec.nodeEnv ?? 'production' }), BENCH_TARGET: JSON.stringify(sent) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const next = (type: FromTarget['type'], timeoutMs: number) =>
@@ -252,6 +290,14 @@ export function quantile(values: number[], q: number): number {
   if (!values.length) return Number.NaN;
   const sorted = Float64Array.from(values).sort();
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/** The median of `values` (the mean of the middle two for an even count); NaN for none. */
+export function median(values: number[]): number {
+  if (!values.length) return Number.NaN;
+  const sorted = Float64Array.from(values).sort();
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 export const fixed = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');

@@ -5,7 +5,8 @@
  * port, plain HTTP):
  *
  * - `bare`: Fastify 5 with its logger off and a "hello" answer on GET /, GET /reset and
- *   POST /reset (form bodies accepted, not parsed): the baseline;
+ *   POST /reset (form bodies accepted, not parsed): the baseline; and on GET /static/<bytes> a
+ *   static HTML page of that many bytes (made once per size), the baseline for a page;
  * - `latchkey`: the whole portal from `createApp` + `serve` (behindTlsProxy), configured from
  *   the `base` the bench hands over (a fresh SQLite data folder the bench owns and removes).
  *
@@ -39,6 +40,13 @@ export interface TargetSpec {
    * docs/latchkey.service sets it; the bench compares the two.
    */
   nodeEnv?: string | null;
+  /**
+   * Set by the harness for a compiled target (TargetOptions.compiled): the file URL of dist/,
+   * which Latchkey is then imported from, with no TypeScript loader in the process.
+   */
+  compiledRoot?: string;
+  /** When set, the server writes a V8 CPU profile (.cpuprofile) into this folder as it exits. */
+  cpuProfileDir?: string;
 }
 
 export interface TargetStats {
@@ -52,6 +60,8 @@ export interface TargetStats {
   /** After a full garbage collection: V8's heap in use and memory outside it (buffers, native), MB. */
   heapMb: number;
   externalMb: number;
+  /** SQL statements the server ran against its SQLite database so far (0 for the bare server). */
+  statements: number;
 }
 
 export type ToTarget = { type: 'stats' } | { type: 'stop' };
@@ -73,6 +83,22 @@ const heap = () => {
 
 let warnings = 0;
 const messages = new Set<string>();
+let statements = 0;
+
+/** Counts every execution of a better-sqlite3 statement (prepared once or each time alike), for statements per request. */
+async function countStatements() {
+  const { default: Sqlite } = await import('better-sqlite3');
+  const probe = new Sqlite(':memory:');
+  const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<'run' | 'get' | 'all' | 'iterate', (...args: unknown[]) => unknown>;
+  probe.close();
+  for (const method of ['run', 'get', 'all', 'iterate'] as const) {
+    const original = proto[method];
+    proto[method] = function (this: unknown, ...args: unknown[]) {
+      statements += 1;
+      return original.apply(this, args);
+    };
+  }
+}
 
 try {
   if (spec.kind === 'bare') {
@@ -82,9 +108,15 @@ try {
     app.get('/', hello);
     app.get('/reset', hello);
     app.post('/reset', hello);
+    const pages = new Map<number, string>();
+    app.get<{ Params: { bytes: string } }>('/static/:bytes', async (request, reply) => {
+      const bytes = Math.min(Number(request.params.bytes) || 0, 1 << 20);
+      if (!pages.has(bytes)) pages.set(bytes, `<!doctype html><p>${'x'.repeat(Math.max(0, bytes - 19))}</p>`.slice(0, bytes));
+      return reply.type('text/html; charset=utf-8').send(pages.get(bytes));
+    });
     await app.listen({ host: '127.0.0.1', port: 0 });
     process.on('message', async (message: ToTarget) => {
-      if (message.type === 'stats') send({ type: 'stats', stats: { audit: [], rows: {}, warnings: 0, messages: [], ...heap() } });
+      if (message.type === 'stats') send({ type: 'stats', stats: { audit: [], rows: {}, warnings: 0, messages: [], statements: 0, ...heap() } });
       if (message.type === 'stop') {
         await app.close();
         send({ type: 'stopped' });
@@ -94,9 +126,12 @@ try {
     send({ type: 'ready', port: (app.server.address() as AddressInfo).port });
   } else {
     // Imported here, so that the bare server's memory holds none of Latchkey's modules.
-    const { createApp } = await import('../../src/app.ts');
-    const { loadConfig } = await import('../../src/config/load.ts');
-    const { serve } = await import('../../src/cli/serve.ts');
+    await countStatements();
+    // From dist/ (compiled, as `latchkey serve` runs) when the bench asks, else the sources under tsx.
+    const from = (path: string) => (spec.compiledRoot ? `${spec.compiledRoot}/${path}.js` : `../../src/${path}.ts`);
+    const { createApp } = (await import(from('app'))) as typeof import('../../src/app.ts');
+    const { loadConfig } = (await import(from('config/load'))) as typeof import('../../src/config/load.ts');
+    const { serve } = (await import(from('cli/serve'))) as typeof import('../../src/cli/serve.ts');
     const config = loadConfig({ env: {}, base: spec.base ?? {} });
     const devNull = spec.log === 'info' ? openSync('/dev/null', 'w') : -1;
     const stream =
@@ -116,9 +151,10 @@ try {
     messages.clear();
     process.on('message', async (message: ToTarget) => {
       if (message.type === 'stats') {
+        const counted = statements;
         const { auditStats } = await import('./audit-stats.ts');
         const { audit, rows } = await auditStats(app.store.db);
-        send({ type: 'stats', stats: { audit, rows, warnings, messages: [...messages], ...heap() } });
+        send({ type: 'stats', stats: { audit, rows, warnings, messages: [...messages], statements: counted, ...heap() } });
       }
       if (message.type === 'stop') {
         await running.stop();

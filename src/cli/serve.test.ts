@@ -21,6 +21,7 @@ import { rejectsWithCode } from '../testing/assertions.ts';
 import { devDomain } from '../testing/dev-domain.ts';
 import { httpsGet, resetInFlight } from '../testing/https.ts';
 import { freePort } from '../testing/ports.ts';
+import { webClient } from '../testing/web-client.ts';
 import { devDirectorySettings } from './demo.ts';
 import { runInit } from './init.ts';
 import { serve } from './serve.ts';
@@ -149,6 +150,21 @@ describe('HTTPS served by Latchkey', () => {
     const running = await serve(behind, proxied);
     cleanups.push(() => running.stop());
     assert.ok(lines.some((line) => /serving plain HTTP/.test(line)));
+  });
+
+  test('the uniform delay switched off is said once at start, not again at every first step', async () => {
+    const config = configFor(tempDir(), { behindTlsProxy: true, trustedProxies: ['127.0.0.1'] });
+    const lines: string[] = [];
+    const app = await createApp(config, { logger: { level: 'warn', stream: { write: (line: string) => lines.push(line) } }, env: {} });
+    const running = await serve(app, config);
+    cleanups.push(() => running.stop());
+    assert.equal(lines.filter((line) => /responseDelayMs is 0–0/.test(line)).length, 1);
+    const client = webClient(app.server);
+    for (const name of ['nobody-1', 'nobody-2']) {
+      await client.get('/reset');
+      assert.equal((await client.submit('/reset', { username: name, domain: '' })).status, 200);
+    }
+    assert.equal(lines.filter((line) => /responseDelayMs/.test(line)).length, 1);
   });
 });
 

@@ -56,6 +56,11 @@ function startupWarnings(app: App, config: Config): void {
       );
     }
   }
+  if (app.runtime.settings.current().protection.responseDelayMs.max === 0) {
+    log.warn(
+      'protection.responseDelayMs is 0–0: the first steps answer as soon as their work is done, and their timing can tell real accounts from unknown names',
+    );
+  }
   const drift = settingsDrift(config, app.runtime.settings.current());
   if (drift.length) {
     log.warn(

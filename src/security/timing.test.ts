@@ -20,6 +20,16 @@ test('work longer than the drawn moment is reported, not hidden', async () => {
   assert.ok(overrun !== undefined && overrun >= 19);
 });
 
+test('with the delay off nothing is reported: every answer would be an overrun', async () => {
+  let reported = false;
+  await withUniformDelay(
+    { min: 0, max: 0 },
+    () => new Promise((resolve) => setTimeout(resolve, 5)),
+    () => (reported = true),
+  );
+  assert.equal(reported, false);
+});
+
 test('a failure still waits, so errors take as long as successes', async () => {
   const started = performance.now();
   await assert.rejects(

@@ -13,7 +13,8 @@ export interface DelayRange {
 
 /**
  * Runs `work` and resolves no earlier than a random moment in `range` after the start. Reports
- * through `onOverrun` when the work itself took longer than that moment (the range is too short).
+ * through `onOverrun` when the work itself took longer than that moment (the range is too short);
+ * never with the delay off (0–0), where every answer would be an overrun (said once at start).
  */
 export async function withUniformDelay<T>(range: DelayRange, work: () => Promise<T>, onOverrun?: (tookMs: number) => void): Promise<T> {
   const started = performance.now();
@@ -23,9 +24,9 @@ export async function withUniformDelay<T>(range: DelayRange, work: () => Promise
     result = await work();
   } finally {
     const now = performance.now();
-    if (now > target) onOverrun?.(now - started);
+    if (now > target && range.max > 0) onOverrun?.(now - started);
     // A timer may fire a fraction of a millisecond early: wait until the moment has truly come.
-    else for (let left = target - now; left > 0; left = target - performance.now()) await sleep(left);
+    for (let left = target - now; left > 0; left = target - performance.now()) await sleep(left);
   }
   return result;
 }

@@ -59,6 +59,18 @@ export interface DoneNotice {
   next: 'password' | 'reset' | null;
 }
 
+/** The cookie that carries the (signed) session id. */
+export const SESSION_COOKIE = 'lk_flow';
+
+/**
+ * Whether the request's session is in the store under its id: it came with the request's cookie,
+ * or was saved during it. Any other session has an id made for this request that nobody has seen.
+ */
+function isStored(request: FastifyRequest): boolean {
+  const cookie = request.cookies[SESSION_COOKIE];
+  return request.session.isSaved() || (cookie !== undefined && request.unsignCookie(cookie).value === request.session.sessionId);
+}
+
 /** Session keys that belong to a signed-in person rather than to one flow. */
 const SIGNED_IN_KEYS: readonly (keyof Session)[] = ['account', 'operator', 'admin'];
 
@@ -88,7 +100,14 @@ export function pageKit(t: Translate) {
 
     /** Starts a fresh session (new id) that keeps who is signed in and holds `key`: a step boundary. */
     async advance<K extends keyof Session>(request: FastifyRequest, key: K, value: Session[K]) {
-      await request.session.regenerate(SIGNED_IN_KEYS.filter((kept) => kept !== key));
+      const kept = SIGNED_IN_KEYS.filter((other) => other !== key);
+      if (isStored(request)) await request.session.regenerate(kept);
+      else {
+        // Already a new id: regenerating would delete a row that was never written and write an
+        // empty one before the real one; the session is saved once, as the answer leaves.
+        const dropped = (Object.keys(request.session) as (keyof Session)[]).filter((other) => other !== 'cookie' && !kept.includes(other));
+        for (const other of dropped) request.session.set(other, undefined);
+      }
       request.session.set(key, value);
     },
 

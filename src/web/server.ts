@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySession from '@fastify/session';
 import fastifyView from '@fastify/view';
@@ -35,6 +34,7 @@ import { kioskLinks, kioskRedirects, rewriteKioskUrl } from './kiosk.ts';
 import { shownItems } from './menu-items.ts';
 import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
 import { type Pressure, shedUnderPressure } from './pressure.ts';
+import { SESSION_COOKIE } from './page-kit.ts';
 import { accountRoutes } from './routes/account.ts';
 import { accountFactorRoutes } from './routes/account-factors.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -50,6 +50,7 @@ import { passkeyRoutes } from './routes/passkeys.ts';
 import { passwordCheckRoutes } from './routes/password-check.ts';
 import { resetRoutes } from './routes/reset.ts';
 import { unlockRoutes } from './routes/unlock.ts';
+import { sendSecurityHeaders } from './security-headers.ts';
 import { type SessionRows, sessionStore } from './session-store.ts';
 import { staffNetworkGuard } from './staff-networks.ts';
 
@@ -103,12 +104,12 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
     bodyLimit: BODY_LIMIT,
     // X-Forwarded-For is believed only from the configured proxies.
     trustProxy: config.server.trustedProxies.length ? config.server.trustedProxies : false,
-    genReqId: () => randomBytes(6).toString('hex'),
+    genReqId: requestIds(),
     rewriteUrl: rewriteKioskUrl,
   }) as unknown as FastifyInstance;
   const t = translator(options.strings);
 
-  await app.register(fastifyHelmet, {
+  sendSecurityHeaders(app, {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: PAGE_CSP,
@@ -143,7 +144,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   shedUnderPressure(app, options.pressure, () => app.view('message', { heading: t('busy.heading'), body: t(Busy.code), tone: 'notice' }));
   await app.register(fastifySession, {
     secret: keys.cookie.toString('hex'),
-    cookieName: 'lk_flow',
+    cookieName: SESSION_COOKIE,
     // No session row until a flow has started: a flood of page views writes nothing.
     saveUninitialized: false,
     rolling: false,
@@ -189,6 +190,16 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   await app.register(adminRoutes, { admin: options.admin });
   if (options.outbox) await app.register(demoRoutes, { outbox: options.outbox });
   return app;
+}
+
+/**
+ * Request ids (the reference an error page shows), unique across instances and restarts without
+ * random bytes per request: a random prefix of fixed length per process, then a count, all hex.
+ */
+function requestIds(): () => string {
+  const prefix = randomBytes(4).toString('hex');
+  let count = 0;
+  return () => prefix + (++count).toString(16).padStart(4, '0');
 }
 
 /**

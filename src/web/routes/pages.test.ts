@@ -181,6 +181,37 @@ describe('flow sessions', () => {
       assert.equal(stale.location, '/', path);
     }
   });
+
+  test('a first step writes its session once; a later step replaces the stored one, and the old id is dead', async () => {
+    const user = await person();
+    const client = webClient(fixture.portal.app.server);
+    await enroll(client, user);
+    const sessions = fixture.portal.app.store.sessions;
+    const calls = { set: 0, destroy: 0 };
+    const { set, destroy } = sessions;
+    sessions.set = (...args) => {
+      calls.set += 1;
+      return set(...args);
+    };
+    sessions.destroy = (...args) => {
+      calls.destroy += 1;
+      return destroy(...args);
+    };
+    try {
+      await client.get('/reset');
+      await client.submit('/reset', { username: user.sam, domain: '' });
+      assert.deepEqual(calls, { set: 1, destroy: 0 }, 'no delete of an id never stored, no empty row before the real one');
+      const firstId = client.cookies.get('lk_flow')!;
+      await answerAll(client, 'reset', await client.get('/reset/verify'));
+      assert.ok(calls.destroy >= 1, 'the stored session was removed at the boundary');
+      assert.notEqual(client.cookies.get('lk_flow'), firstId);
+      const replayed = webClient(fixture.portal.app.server);
+      replayed.cookies.set('lk_flow', firstId);
+      assert.equal((await replayed.get('/reset/verify')).status, 409, 'the first id no longer opens the flow');
+    } finally {
+      Object.assign(sessions, { set, destroy });
+    }
+  });
 });
 
 describe('errors', () => {
