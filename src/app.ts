@@ -166,6 +166,11 @@ function senderReplacements(options: AppOptions): { mail?: MailPort | null; sms?
   return { ...(options.mail !== undefined ? { mail: options.mail } : {}), ...(options.sms !== undefined ? { sms: options.sms } : {}) };
 }
 
+/** The demo's outbox and the tests' forced load, when the caller gives them. */
+function serverReplacements(options: AppOptions): Pick<AppOptions, 'outbox' | 'pressure'> {
+  return { ...(options.outbox ? { outbox: options.outbox } : {}), ...(options.pressure ? { pressure: options.pressure } : {}) };
+}
+
 /** Days left per certificate, for the metrics (those whose expiry is unknown are left out). */
 async function certificateDaysLeft(certificates: CertificateCache): Promise<Record<string, number>> {
   return Object.fromEntries((await certificates.statuses()).flatMap((status) => (status.daysLeft === null ? [] : [[status.name, status.daysLeft]])));
@@ -307,8 +312,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         metrics,
         ...(tls ? { https: readTlsOptions(tls, config.server.tlsProfile) } : {}),
         logger: options.logger ?? { level: config.log.level },
-        ...(options.outbox ? { outbox: options.outbox } : {}),
-        ...(options.pressure ? { pressure: options.pressure } : {}),
+        ...serverReplacements(options),
       }),
     );
     reportStartUpProblems(server.log, { unpinnedGroups, adminGroupPending, unknownOverrides });

@@ -73,7 +73,7 @@ export async function startServed(base: Record<string, unknown>, workers: number
     cpuMs: () => tree().reduce((sum, pid) => sum + cpuMs(pid), 0),
     workerRssMb: () => (workers > 1 ? children(root) : [root]).map(rssMb),
     async stats() {
-      return { ...(await auditStats(database.db)), warnings: 0, messages: [], heapMb: Number.NaN, externalMb: Number.NaN };
+      return { ...(await auditStats(database.db)), warnings: 0, messages: [], statements: Number.NaN, heapMb: Number.NaN, externalMb: Number.NaN };
     },
     async stop() {
       await database.close();

@@ -22,6 +22,7 @@
  */
 import { type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SESSION_COOKIE } from './page-kit.ts';
 
 /** Whether the process is saturated now. */
 export interface Pressure {
@@ -165,6 +166,6 @@ export function sheddingGuard({ pressure, inFlow, page, now }: SheddingOptions) 
 export function shedUnderPressure(app: FastifyInstance, pressure: Pressure | undefined, page: () => Promise<string>): void {
   const watched = pressure ?? eventLoopPressure();
   app.addHook('onClose', async () => watched.stop());
-  const inFlow = (request: FastifyRequest) => request.cookies.lk_flow !== undefined && request.unsignCookie(request.cookies.lk_flow).valid;
+  const inFlow = (request: FastifyRequest) => request.cookies[SESSION_COOKIE] !== undefined && request.unsignCookie(request.cookies[SESSION_COOKIE]).valid;
   app.addHook('onRequest', sheddingGuard({ pressure: watched, inFlow, page }));
 }
