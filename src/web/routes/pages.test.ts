@@ -207,7 +207,9 @@ describe('flow sessions', () => {
       assert.notEqual(client.cookies.get('lk_flow'), firstId);
       const replayed = webClient(fixture.portal.app.server);
       replayed.cookies.set('lk_flow', firstId);
-      assert.equal((await replayed.get('/reset/verify')).status, 409, 'the first id no longer opens the flow');
+      const stale = await replayed.get('/reset/verify');
+      assert.equal(stale.status, 303, 'the first id no longer opens the flow');
+      assert.equal(stale.headers.location, '/', 'a step with no flow behind it goes to the start');
     } finally {
       Object.assign(sessions, { set, destroy });
     }
