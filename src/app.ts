@@ -14,7 +14,7 @@ import type { GroupIdentity } from './directory/directory.ts';
 import { GroupAmbiguous, GroupNotFound } from './directory/errors.ts';
 import { type AdminContext, adminContext, type TrialConnections } from './flows/admin/context.ts';
 import type { FlowContext } from './flows/context.ts';
-import { loadStrings } from './i18n/translate.ts';
+import { loadLanguages } from './i18n/translate.ts';
 import { createJobs, type JobDependencies, type Jobs, scheduleJobs } from './jobs/jobs.ts';
 import type { Log } from './log.ts';
 import { counted, createMetrics, type Metrics } from './metrics/metrics.ts';
@@ -104,10 +104,8 @@ function flowContext(
     get policy() {
       return runtime.policy;
     },
-    get t() {
-      return runtime.t;
-    },
-    texts: () => runtime.t,
+    t: runtime.t,
+    texts: (language) => runtime.texts(language),
     adminGroup: parts.adminGroup,
     screen: parts.screen,
     store: parts.store,
@@ -249,7 +247,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       runtime.directory.resolveGroup(reference),
     );
     const tls = certificateFiles(config);
-    const { strings, unknownOverrides } = loadStrings(config.ui.language, config.ui.overridesDir);
+    const { strings, unknownOverrides } = loadLanguages(config.ui.overridesDir);
 
     let server: FastifyInstance | undefined;
     const log = laterLog(() => server);
@@ -293,7 +291,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         sessions: store.sessions,
         readiness: { database: () => store.ping(), directory: () => runtime.directory.domain() },
         keys,
-        strings,
         admin,
         metrics,
         ...(tls ? { https: readTlsOptions(tls, config.server.tlsProfile) } : {}),

@@ -6,7 +6,9 @@ import { type AuditAction, type AuditOutcome, actorOf } from '../audit/recorder.
 import type { DirectoryUser } from '../directory/directory.ts';
 import type { LatchkeyError } from '../errors.ts';
 import type { FieldError } from '../field-errors.ts';
+import { formatsFor } from '../i18n/format.ts';
 import type { FlowContext, Requester } from './context.ts';
+import { preferredLanguage } from './language-preference.ts';
 import type { VerifiedRefusal } from './verification-state.ts';
 
 export type RecoverOutcome =
@@ -44,17 +46,20 @@ export async function mailOwner(
   const enrollment = await ctx.store.enrollments.get(user.guid);
   const addresses = [...new Map([user.mail, enrollment?.email].filter((a): a is string => !!a).map((a) => [a.toLowerCase(), a])).values()];
   if (!addresses.length) return;
+  // The owner's language: the page's when they are the one asking, else the one they last used.
+  const language = requester.language ?? (await preferredLanguage(ctx, user.guid));
+  const t = ctx.texts(language);
   const all = {
     organisation: ctx.policy.ui.organisation,
     account: user.samAccountName,
     name: user.displayName ?? user.samAccountName,
-    when: new Date(ctx.now()).toUTCString(),
+    when: formatsFor(language ?? ctx.policy.ui.language).dateTime(ctx.now()),
     ip: requester.ip,
     url: ctx.policy.server.publicUrl ?? '',
     ...params,
   };
   try {
-    await ctx.mail.send({ to: addresses, subject: ctx.t(`mail.${template}.subject`, all), text: ctx.t(`mail.${template}.body`, all) });
+    await ctx.mail.send({ to: addresses, subject: t(`mail.${template}.subject`, all), text: t(`mail.${template}.body`, all) });
   } catch (error) {
     await recordRecovery(ctx, user, requester, 'delivery-failed', 'failure', `notice: ${(error as LatchkeyError).code ?? 'error'}`);
     ctx.log.error({ err: error, account: user.samAccountName }, 'could not send the account-change notice');

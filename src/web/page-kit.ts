@@ -38,8 +38,9 @@ export function prefilled(request: FastifyRequest): { username: string; domain: 
   return read.ok ? read.values : { username: '', domain: '' };
 }
 
+/** Who is asking: their address, and the language their page is in (for what is sent to them). */
 export function requester(request: FastifyRequest): Requester {
-  return { ip: request.ip };
+  return { ip: request.ip, language: request.language };
 }
 
 /** Session keys that belong to a signed-in person rather than to one flow. */

@@ -24,13 +24,16 @@ import type { FlowContext } from '../flows/context.ts';
 import { RateLimited } from '../flows/sign-in.ts';
 import { SignInRequired } from '../flows/signed-in.ts';
 import { networkGate } from '../flows/staff-networks.ts';
-import { translator } from '../i18n/translate.ts';
+import { formatsFor } from '../i18n/format.ts';
+import { supportedLanguage } from '../i18n/languages.ts';
+import type { Translate } from '../i18n/translate.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { ServerKeys } from '../security/keys.ts';
 import { staticAssets } from './assets.ts';
 import { PAGE_CSP } from './csp.ts';
 import { BadRequest, FormExpired, NotFound } from './errors.ts';
 import { kioskLinks, kioskRedirects, rewriteKioskUrl } from './kiosk.ts';
+import { type LanguageOptions, languageLocals, languageSupport } from './language.ts';
 import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
 import { accountRoutes } from './routes/account.ts';
 import { accountFactorRoutes } from './routes/account-factors.ts';
@@ -68,7 +71,6 @@ export interface WebOptions {
   /** What /readyz checks. */
   readiness: ReadinessChecks;
   keys: ServerKeys;
-  strings: Record<string, string>;
   /** Fastify's logger: pino options, or false. */
   logger?: boolean | object;
   /** Present only in demo mode: the captured e-mails and texts, shown at /dev/outbox. */
@@ -101,7 +103,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
     genReqId: () => randomBytes(6).toString('hex'),
     rewriteUrl: rewriteKioskUrl,
   }) as unknown as FastifyInstance;
-  const t = translator(options.strings);
+  const language: LanguageOptions = { texts: (tag) => options.ctx.texts(tag), defaultLanguage: supportedLanguage(config.ui.language), secure: overHttps };
 
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
@@ -148,16 +150,29 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   await app.register(fastifyView, {
     engine: { eta: viewEngine(config.ui.overridesDir) },
     templates: VIEWS,
-    defaultContext: { t, organisation: config.ui.organisation, lang: config.ui.language, asset: assets.url, href: (path: string) => path },
+    // Each request's language replaces t, lang, dir and the picker (languageSupport).
+    defaultContext: {
+      t: language.texts(language.defaultLanguage),
+      fmt: formatsFor(language.defaultLanguage),
+      lang: language.defaultLanguage,
+      dir: 'ltr',
+      languages: [],
+      organisation: config.ui.organisation,
+      asset: assets.url,
+      href: (path: string) => path,
+    },
     // Otherwise @fastify/view turns Eta's cache off whenever NODE_ENV is not 'production' and every
     // page compiles its templates again (twice the CPU per page, bench/http-throughput.ts).
     production: true,
   });
   app.addHook('onRequest', kioskLinks);
   app.addHook('onSend', kioskRedirects);
+  languageSupport(app, language);
 
-  app.setNotFoundHandler((_request, reply) => errorPage(reply, NotFound.status, t(NotFound.code)));
-  app.setErrorHandler((error, request, reply) => handleError(error, request, reply, t));
+  const errorPage: ErrorPage = (request, reply, status, message, reference) =>
+    reply.code(status).view('error', { ...languageLocals(app, request, language), message, reference });
+  app.setNotFoundHandler((request, reply) => errorPage(request, reply, NotFound.status, language.texts(request.language)(NotFound.code)));
+  app.setErrorHandler((error, request, reply) => handleError(error, request, reply, errorPage, language.texts(request.language)));
 
   app.addHook('onResponse', async (request, reply) => {
     options.metrics.requests.inc({ route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) });
@@ -218,11 +233,10 @@ function viewEngine(overridesDir: string | undefined): Eta {
   return eta;
 }
 
-function errorPage(reply: FastifyReply, status: number, message: string, reference?: string) {
-  return reply.code(status).view('error', { message, reference });
-}
+/** The plain error page, in the request's language even when the error came before the language was set. */
+type ErrorPage = (request: FastifyRequest, reply: FastifyReply, status: number, message: string, reference?: string) => FastifyReply;
 
-function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply, t: (key: string, params?: Record<string, string | number>) => string) {
+function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply, errorPage: ErrorPage, t: Translate) {
   // A signed-in page without a live session: back to its sign-in form.
   if (SignInRequired.is(error)) {
     const [area, home] = request.url.startsWith('/helpdesk')
@@ -234,17 +248,17 @@ function handleError(error: unknown, request: FastifyRequest, reply: FastifyRepl
     return reply.redirect(home, 303);
   }
   // A refusal the person can understand (out of scope, privileged, not verified, a step out of order): no reference needed.
-  if (error instanceof LatchkeyError && error.status < 500) return errorPage(reply, error.status, t(error.code));
+  if (error instanceof LatchkeyError && error.status < 500) return errorPage(request, reply, error.status, t(error.code));
   const status = (error as { statusCode?: number }).statusCode;
   const code = (error as { code?: string }).code;
   // Fastify's own refusals, each shown as one of ours.
-  if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET') return errorPage(reply, FormExpired.status, t(FormExpired.code));
-  if (status === 429) return errorPage(reply, 429, t(RateLimited.code));
-  if (status && status >= 400 && status < 500 && !(error instanceof LatchkeyError)) return errorPage(reply, status, t(BadRequest.code));
+  if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET') return errorPage(request, reply, FormExpired.status, t(FormExpired.code));
+  if (status === 429) return errorPage(request, reply, 429, t(RateLimited.code));
+  if (status && status >= 400 && status < 500 && !(error instanceof LatchkeyError)) return errorPage(request, reply, status, t(BadRequest.code));
   // A critical error: a plain page for the user, the details under the same reference in the log.
   const reference = String(request.id);
   request.log.error({ err: error, reference }, 'request failed');
   const known = error instanceof LatchkeyError && t(error.code) !== error.code;
   const message = known ? t(error.code) : t('LK_UNEXPECTED');
-  return errorPage(reply, error instanceof LatchkeyError ? error.status : 500, message, reference);
+  return errorPage(request, reply, error instanceof LatchkeyError ? error.status : 500, message, reference);
 }

@@ -27,7 +27,9 @@ export interface Bar {
   y: number;
   width: number;
   height: number;
-  label: string;
+  /** The bar's day (its first moment, UTC) and count, for its tooltip in the reader's language. */
+  day: number;
+  count: number;
 }
 
 export interface Board {
@@ -64,7 +66,8 @@ function chart(perDay: Map<number, number>, firstDay: number, days: number): { m
       y: 120 - height,
       width: Math.max(1, Math.round((width - 1) * 10) / 10),
       height,
-      label: `${new Date((firstDay + i) * DAY_MS).toISOString().slice(0, 10)}: ${count}`,
+      day: (firstDay + i) * DAY_MS,
+      count,
     };
   });
   return { max, bars };
