@@ -11,6 +11,7 @@ import type { FieldError } from '../field-errors.ts';
 import type { RulesList } from '../passwords/hints.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { FlowContext, Requester } from './context.ts';
+import { rememberLanguage } from './language-preference.ts';
 import { newPasswordErrors, policyFieldError, rulesList, typedPasswordErrors } from './new-password.ts';
 import { tryPassword } from './sign-in.ts';
 
@@ -88,5 +89,6 @@ async function change(ctx: FlowContext, input: ChangeInput, requester: Requester
     sourceIp: requester.ip,
     detail: writeDetail(receipt),
   });
+  await rememberLanguage(ctx, user.guid, requester.language);
   return { outcome: 'done' };
 }

@@ -15,6 +15,7 @@ import { checkStepUpCode, type StepUp, type StepUpOutcome, stepUpFor } from './a
 import type { FlowContext, Requester } from './context.ts';
 import { type Factor, factorPolicy, factorsInUse, required } from './factor-policy.ts';
 import { clearFailures } from './failure-limits.ts';
+import { rememberLanguage } from './language-preference.ts';
 import { type Credentials, recordSignInFailure, signIn } from './sign-in.ts';
 import { accountNameKeys } from './typed-name.ts';
 import { StepOutOfOrder } from './verification-state.ts';
@@ -187,5 +188,6 @@ export async function saveEnrollment(ctx: FlowContext, state: EnrollState, input
     sourceIp: requester.ip,
     detail: `${answers.length} questions`,
   });
+  await rememberLanguage(ctx, state.user.guid, requester.language);
   return { outcome: 'done' };
 }

@@ -3,6 +3,7 @@ import type { WriteReceipt } from '../directory/directory.ts';
 import { failedWriteOutcome, writeDetail } from '../directory/write-outcome.ts';
 import type { LatchkeyError } from '../errors.ts';
 import type { FlowContext, Requester } from './context.ts';
+import { rememberLanguage } from './language-preference.ts';
 import { notifyOwner, type RecoverOutcome, recordRecovery } from './recovery-outcome.ts';
 import { verifiedUser } from './verification.ts';
 import type { VerificationState } from './verification-state.ts';
@@ -20,6 +21,7 @@ export async function completeUnlock(ctx: FlowContext, state: VerificationState,
     throw error;
   }
   await recordRecovery(ctx, user, requester, 'unlock', 'success', writeDetail(receipt, user.state.lockedOut ? undefined : 'was not locked'));
+  await rememberLanguage(ctx, user.guid, requester.language);
   await notifyOwner(ctx, user, 'unlock', requester);
   return { outcome: 'done', wasLocked: user.state.lockedOut };
 }
