@@ -71,6 +71,11 @@ export function languageLocals(app: FastifyInstance, request: FastifyRequest, op
   };
 }
 
+/** The same for a page rendered before the request's language is known (replaced by languageLocals at once). */
+export function defaultLanguageLocals(options: LanguageOptions) {
+  return { t: options.texts(options.defaultLanguage), fmt: formatsFor(options.defaultLanguage), lang: options.defaultLanguage, dir: 'ltr', languages: [] };
+}
+
 /** Adds a value to the Vary header without dropping what is there. */
 function vary(reply: FastifyReply, ...names: string[]) {
   const present = String(reply.getHeader('vary') ?? '')

@@ -11,9 +11,10 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { LANGUAGES } from '../i18n/languages.ts';
 import { AXE, axeViolations } from '../testing/axe.ts';
+import { resetStepByStep, signInAt } from '../testing/browser-journey.ts';
 import { type BrowserPortal, startBrowserPortal } from '../testing/browser-portal.ts';
-import { adminClient, createUser, devDomain, freshPassword, removeEntries, type TestUser } from '../testing/dev-domain.ts';
-import { ANSWERS, enroll } from '../testing/journeys.ts';
+import { adminClient, createUser, devDomain, removeEntries, type TestUser } from '../testing/dev-domain.ts';
+import { enroll } from '../testing/journeys.ts';
 import { webClient } from '../testing/web-client.ts';
 
 const facts = devDomain();
@@ -50,47 +51,6 @@ after(async () => {
   await admin.unbind();
 });
 
-const mailbox = () => `${user.sam}@${facts.dnsDomain}`;
-
-/** Clicks the submit button of the form holding `field`, and waits for the page it leads to. */
-async function submit(page: Page, field: string): Promise<void> {
-  await Promise.all([page.waitForEvent('load'), page.locator(`form:has(${field}) button[type="submit"]`).first().click()]);
-}
-
-/**
- * A whole reset by questions and an e-mailed code, calling `visit` on each page on the way;
- * the subject of the code's e-mail.
- */
-async function reset(page: Page, visit: (what: string) => Promise<void>): Promise<string> {
-  await page.goto(`${base}/reset`);
-  await visit('/reset');
-  await page.locator('#username').fill(user.sam);
-  await submit(page, '#username');
-  while (await page.locator('p.question').count()) {
-    await visit('a question');
-    const question = (await page.locator('p.question').textContent())!.trim();
-    await page.locator('#answer').fill(ANSWERS[question]!);
-    await submit(page, '#answer');
-  }
-  await visit('the channel page');
-  const sent = served.portal.outbox.messages().length;
-  await page.locator('#channel-email').check();
-  await submit(page, '#channel-email');
-  await visit('the code page');
-  // The newest message, once one more has arrived (the outbox lists them newest first).
-  const mail = await served.portal.outbox.waitFor((message) => served.portal.outbox.messages().length > sent && message.to.includes(mailbox()), 5000);
-  await page.locator('#code').fill(/(\d{6})/.exec(mail.text)![1]!);
-  await submit(page, '#code');
-  await visit('the new password page');
-  const next = freshPassword();
-  await page.locator('#password').fill(next);
-  await page.locator('#confirm').fill(next);
-  await submit(page, '#confirm');
-  await visit('the done page');
-  user.password = next;
-  return mail.subject;
-}
-
 test('a German browser gets German pages and its reset code by e-mail in German', async () => {
   const context = await browser.newContext({ locale: 'de-DE' });
   const page = await context.newPage();
@@ -99,7 +59,7 @@ test('a German browser gets German pages and its reset code by e-mail in German'
   await page.getByRole('heading', { name: german['menu.heading']! }).waitFor();
   await page.getByRole('link', { name: german['menu.reset']! }).waitFor();
   const headings: string[] = [];
-  const subject = await reset(page, async () => void headings.push((await page.locator('h1').textContent())!.trim()));
+  const { subject } = await resetStepByStep(page, base, served.portal, user, async () => void headings.push((await page.locator('h1').textContent())!.trim()));
   assert.equal(subject, german['mail.code.subject']!.replace('{organisation}', 'Latchkey'));
   assert.ok(headings.includes(german['reset.heading']!) && headings.includes(german['reset.passwordHeading']!), headings.join(' | '));
   const done = (await page.locator('main').textContent())!;
@@ -118,9 +78,10 @@ test('axe finds no WCAG 2.1 A/AA violation on any page in any language, at deskt
       return context.newPage();
     }),
   );
-  await signIn(member!, '/me', user.sam, user.password);
-  await signIn(member!, '/helpdesk', facts.helpdesk.member, facts.userPassword);
-  await signIn(member!, '/admin', facts.admins.member, facts.userPassword);
+  const staff = (sam: string) => ({ sam, password: facts.userPassword });
+  await signInAt(member!, `${base}/me`, user);
+  await signInAt(member!, `${base}/helpdesk`, staff(facts.helpdesk.member));
+  await signInAt(member!, `${base}/admin`, staff(facts.admins.member));
   const guid = (await served.portal.app.directory.findUser(user.sam))!.guid;
   for (const language of LANGUAGES) {
     for (const context of contexts) await context.addCookies([{ name: 'lang', value: language, url: base }]);
@@ -138,18 +99,10 @@ test('axe finds no WCAG 2.1 A/AA violation on any page in any language, at deskt
       await check(page)(path);
     };
     for (const path of ['/', '/enroll', '/unlock', '/change', '/me', '/helpdesk', '/admin', '/nowhere']) await visit(anonymous!)(path);
-    await reset(anonymous!, check(anonymous!));
+    await resetStepByStep(anonymous!, base, served.portal, user, check(anonymous!));
     const pages = ['/me', '/me/passkeys', '/me/groups', `/helpdesk?q=${user.sam}`, `/helpdesk/users/${guid}`, '/admin', '/admin/settings'];
     for (const path of [...pages, '/admin/settings/passwordPolicy', '/admin/settings/notifications', '/admin/audit']) await visit(member!)(path);
   }
   for (const context of contexts) await context.close();
   assert.deepEqual(found, [], `${found.length} violations in ${checked} checks`);
 });
-
-/** Signs in to `area` through its own form. */
-async function signIn(page: Page, area: string, sam: string, password: string) {
-  await page.goto(`${base}${area}`);
-  await page.locator('#username').fill(sam);
-  await page.locator('#password').fill(password);
-  await submit(page, '#password');
-}

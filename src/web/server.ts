@@ -24,7 +24,6 @@ import type { FlowContext } from '../flows/context.ts';
 import { RateLimited } from '../flows/sign-in.ts';
 import { SignInRequired } from '../flows/signed-in.ts';
 import { networkGate } from '../flows/staff-networks.ts';
-import { formatsFor } from '../i18n/format.ts';
 import { supportedLanguage } from '../i18n/languages.ts';
 import type { Translate } from '../i18n/translate.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -33,7 +32,7 @@ import { staticAssets } from './assets.ts';
 import { PAGE_CSP } from './csp.ts';
 import { BadRequest, FormExpired, NotFound } from './errors.ts';
 import { kioskLinks, kioskRedirects, rewriteKioskUrl } from './kiosk.ts';
-import { type LanguageOptions, languageLocals, languageSupport } from './language.ts';
+import { defaultLanguageLocals, type LanguageOptions, languageLocals, languageSupport } from './language.ts';
 import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
 import { accountRoutes } from './routes/account.ts';
 import { accountFactorRoutes } from './routes/account-factors.ts';
@@ -150,17 +149,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   await app.register(fastifyView, {
     engine: { eta: viewEngine(config.ui.overridesDir) },
     templates: VIEWS,
-    // Each request's language replaces t, lang, dir and the picker (languageSupport).
-    defaultContext: {
-      t: language.texts(language.defaultLanguage),
-      fmt: formatsFor(language.defaultLanguage),
-      lang: language.defaultLanguage,
-      dir: 'ltr',
-      languages: [],
-      organisation: config.ui.organisation,
-      asset: assets.url,
-      href: (path: string) => path,
-    },
+    defaultContext: { ...defaultLanguageLocals(language), organisation: config.ui.organisation, asset: assets.url, href: (path: string) => path },
     // Otherwise @fastify/view turns Eta's cache off whenever NODE_ENV is not 'production' and every
     // page compiles its templates again (twice the CPU per page, bench/http-throughput.ts).
     production: true,
@@ -168,11 +157,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   app.addHook('onRequest', kioskLinks);
   app.addHook('onSend', kioskRedirects);
   languageSupport(app, language);
-
-  const errorPage: ErrorPage = (request, reply, status, message, reference) =>
-    reply.code(status).view('error', { ...languageLocals(app, request, language), message, reference });
-  app.setNotFoundHandler((request, reply) => errorPage(request, reply, NotFound.status, language.texts(request.language)(NotFound.code)));
-  app.setErrorHandler((error, request, reply) => handleError(error, request, reply, errorPage, language.texts(request.language)));
+  errorPages(app, language);
 
   app.addHook('onResponse', async (request, reply) => {
     options.metrics.requests.inc({ route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) });
@@ -233,7 +218,15 @@ function viewEngine(overridesDir: string | undefined): Eta {
   return eta;
 }
 
-/** The plain error page, in the request's language even when the error came before the language was set. */
+/** The 404 page and the error handler, their pages in the request's language even when the error came before the language was set. */
+function errorPages(app: FastifyInstance, language: LanguageOptions) {
+  const errorPage: ErrorPage = (request, reply, status, message, reference) =>
+    reply.code(status).view('error', { ...languageLocals(app, request, language), message, reference });
+  app.setNotFoundHandler((request, reply) => errorPage(request, reply, NotFound.status, language.texts(request.language)(NotFound.code)));
+  app.setErrorHandler((error, request, reply) => handleError(error, request, reply, errorPage, language.texts(request.language)));
+}
+
+/** The plain error page. */
 type ErrorPage = (request: FastifyRequest, reply: FastifyReply, status: number, message: string, reference?: string) => FastifyReply;
 
 function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply, errorPage: ErrorPage, t: Translate) {
