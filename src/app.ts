@@ -224,8 +224,8 @@ function consoleContext(
 }
 
 /** This instance's scheduled jobs, tried on their timer from now on. */
-function startJobs(runtime: Runtime, parts: Omit<JobDependencies, 'settings' | 'mail'>): { jobs: Jobs; stop: () => void } {
-  const jobs = createJobs({ ...parts, settings: () => runtime.settings.current(), mail: () => runtime.mail });
+function startJobs(runtime: Runtime, parts: Omit<JobDependencies, 'settings' | 'mail' | 'texts'>): { jobs: Jobs; stop: () => void } {
+  const jobs = createJobs({ ...parts, settings: () => runtime.settings.current(), mail: () => runtime.mail, texts: () => runtime.texts() });
   return { jobs, stop: scheduleJobs(jobs, parts.log) };
 }
 
