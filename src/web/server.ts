@@ -24,7 +24,8 @@ import type { FlowContext } from '../flows/context.ts';
 import { RateLimited } from '../flows/sign-in.ts';
 import { SignInRequired } from '../flows/signed-in.ts';
 import { networkGate } from '../flows/staff-networks.ts';
-import { supportedLanguage } from '../i18n/languages.ts';
+import { LANGUAGES, supportedLanguage } from '../i18n/languages.ts';
+import { pageLanguage } from '../i18n/page-language.ts';
 import type { Translate } from '../i18n/translate.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { ServerKeys } from '../security/keys.ts';
@@ -201,19 +202,23 @@ function requestForLog(request: {
   return { id: request.id, method: request.method, path, remoteAddress: request.ip };
 }
 
-/** Eta, looking for each template first in the admin's overrides folder. */
+/** Eta, looking for each template first in the admin's overrides folder: the page's language's, then every language's. */
 function viewEngine(overridesDir: string | undefined): Eta {
   const eta = new Eta({ views: VIEWS, autoEscape: true, autoTrim: false, cache: true });
   if (!overridesDir) return eta;
   const builtIn = eta.resolvePath.bind(eta);
   const overrides = join(overridesDir, 'views');
+  const languageFolder = new RegExp(`^(${LANGUAGES.join('|')})/`);
   eta.resolvePath = (template, options) => {
-    // Includes and layouts named from an override resolve as if named from the built-in file.
+    // Includes and layouts named from an override (views/ or views/<language>/) resolve as if named from the built-in file.
     const from = options?.filepath;
     const inOverrides = from !== undefined && !relative(overrides, from).startsWith('..');
-    const path = builtIn(template, inOverrides ? { ...options, filepath: join(VIEWS, relative(overrides, from)) } : options);
-    const override = join(overrides, relative(VIEWS, path));
-    return existsSync(override) ? override : path;
+    const builtInFrom = inOverrides ? join(VIEWS, relative(overrides, from).replace(languageFolder, '')) : undefined;
+    const path = builtIn(template, builtInFrom ? { ...options, filepath: builtInFrom } : options);
+    const name = relative(VIEWS, path);
+    // The page's language's own override first (compiled templates are kept by path, so per language).
+    const language = pageLanguage();
+    return [...(language ? [join(overrides, language, name)] : []), join(overrides, name)].find((file) => existsSync(file)) ?? path;
   };
   return eta;
 }
