@@ -46,17 +46,22 @@ export function safeReturnPath(value: unknown): string {
   return url.origin === PROBE_ORIGIN && !url.pathname.startsWith('//') ? `${url.pathname}${url.search}` : '/';
 }
 
-/** The page a picker link goes back to: this one when it can be fetched again, else the start. */
+/**
+ * The page a picker link goes back to: this one when it can be fetched again, else the start.
+ * Its path only: a query may hold a typed name, which links should not carry about.
+ */
 function pageToReturnTo(app: FastifyInstance, request: FastifyRequest): string {
   const path = request.url.split('?')[0]!;
-  if (request.method === 'GET') return request.url;
+  if (request.method === 'GET') return path;
   const pattern = request.routeOptions.url;
   return pattern && !pattern.includes(':') && app.hasRoute({ method: 'GET', url: pattern }) ? path : '/';
 }
 
-/** What every view is given for its language: `t`, `fmt` (dates, numbers), `lang`, `dir` and the picker's links. */
-export function languageLocals(app: FastifyInstance, request: FastifyRequest, options: LanguageOptions) {
-  const back = encodeURIComponent(pageToReturnTo(app, request));
+/**
+ * What every view is given for its language: `t`, `fmt` (dates, numbers), `lang`, `dir` and the
+ * picker's links, back to `back` (by default, this page).
+ */
+export function languageLocals(app: FastifyInstance, request: FastifyRequest, options: LanguageOptions, back = pageToReturnTo(app, request)) {
   return {
     t: options.texts(request.language),
     fmt: formatsFor(request.language),
@@ -65,7 +70,7 @@ export function languageLocals(app: FastifyInstance, request: FastifyRequest, op
     languages: LANGUAGES.map((code) => ({
       code,
       name: LANGUAGE_NAMES[code],
-      href: `/language?lang=${code}&return=${back}`,
+      href: `/language?lang=${code}&return=${encodeURIComponent(back)}`,
       current: code === request.language,
     })),
   };

@@ -225,8 +225,10 @@ function viewEngine(overridesDir: string | undefined): Eta {
 
 /** The 404 page and the error handler, their pages in the request's language even when the error came before the language was set. */
 function errorPages(app: FastifyInstance, language: LanguageOptions) {
+  // Its picker goes back to the start: an address with no page, or one that failed, is no place to return to,
+  // and a hidden flow's pages must look exactly like any address with no page.
   const errorPage: ErrorPage = (request, reply, status, message, reference) =>
-    reply.code(status).view('error', { ...languageLocals(app, request, language), message, reference });
+    reply.code(status).view('error', { ...languageLocals(app, request, language, '/'), message, reference });
   app.setNotFoundHandler((request, reply) => errorPage(request, reply, NotFound.status, language.texts(request.language)(NotFound.code)));
   app.setErrorHandler((error, request, reply) => handleError(error, request, reply, errorPage, language.texts(request.language)));
 }
