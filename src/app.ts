@@ -16,7 +16,7 @@ import { type AdminContext, adminContext, type TrialConnections } from './flows/
 import type { FlowContext } from './flows/context.ts';
 import { noticesSettled } from './flows/credential-notices.ts';
 import { scheduleCampaigns } from './flows/enrollment-campaign.ts';
-import { loadStrings } from './i18n/translate.ts';
+import { loadLanguages } from './i18n/translate.ts';
 import { createJobs, type JobDependencies, type Jobs, scheduleJobs } from './jobs/jobs.ts';
 import type { Log } from './log.ts';
 import { counted, createMetrics, type Metrics } from './metrics/metrics.ts';
@@ -109,10 +109,8 @@ function flowContext(
     get policy() {
       return runtime.policy;
     },
-    get t() {
-      return runtime.t;
-    },
-    texts: () => runtime.t,
+    t: runtime.t,
+    texts: (language) => runtime.texts(language),
     adminGroup: parts.adminGroup,
     screen: parts.screen,
     store: parts.store,
@@ -239,8 +237,8 @@ function consoleContext(
  * This instance's scheduled jobs, tried on their timer from now on; the enrollment campaign is
  * a flow (it needs the directory and the factor policy), scheduled beside them.
  */
-function startJobs(runtime: Runtime, ctx: FlowContext, parts: Omit<JobDependencies, 'settings' | 'mail'>): { jobs: Jobs; stop: () => void } {
-  const jobs = createJobs({ ...parts, settings: () => runtime.settings.current(), mail: () => runtime.mail });
+function startJobs(runtime: Runtime, ctx: FlowContext, parts: Omit<JobDependencies, 'settings' | 'mail' | 'texts'>): { jobs: Jobs; stop: () => void } {
+  const jobs = createJobs({ ...parts, settings: () => runtime.settings.current(), mail: () => runtime.mail, texts: () => runtime.texts() });
   const stops = [scheduleJobs(jobs, parts.log), scheduleCampaigns(ctx, parts.log)];
   return { jobs, stop: () => stops.forEach((stop) => stop()) };
 }
@@ -263,7 +261,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       runtime.directory.resolveGroup(reference),
     );
     const tls = certificateFiles(config);
-    const { strings, unknownOverrides } = loadStrings(config.ui.language, config.ui.overridesDir);
+    const { strings, unknownOverrides } = loadLanguages(config.ui.overridesDir);
 
     let server: FastifyInstance | undefined;
     const log = laterLog(() => server);
@@ -307,7 +305,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         sessions: store.sessions,
         readiness: { database: () => store.ping(), directory: () => runtime.directory.domain() },
         keys,
-        strings,
         admin,
         metrics,
         ...(tls ? { https: readTlsOptions(tls, config.server.tlsProfile) } : {}),

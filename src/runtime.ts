@@ -3,9 +3,13 @@
  * SMS senders, the policy and the wording. When the settings change (here or on another
  * instance) only the parts whose section changed are rebuilt; the flows always see the current ones.
  */
+
+import { notificationTextsIn } from './config/notification-texts-schema.ts';
 import type { Config, RuntimeSettings } from './config/schema.ts';
 import { ActiveDirectory } from './directory/active-directory.ts';
-import type { Translate } from './i18n/translate.ts';
+import { isLanguage, LANGUAGES, type Language, supportedLanguage } from './i18n/languages.ts';
+import { pageLanguage } from './i18n/page-language.ts';
+import type { LanguageStrings, Translate } from './i18n/translate.ts';
 import { translator } from './i18n/translate.ts';
 import type { Log } from './log.ts';
 import { createMailer, type Mailer } from './notify/mailer.ts';
@@ -22,8 +26,8 @@ export const SETTINGS_POLL_MS = 5_000;
 export interface RuntimeOptions {
   server: Config['server'];
   ui: Config['ui'];
-  /** The built-in and file-overridden strings; the admin's notification texts go on top. */
-  strings: Record<string, string>;
+  /** The built-in and file-overridden strings of every language; the admin's notification texts go on top. */
+  strings: LanguageStrings;
   /** Senders that replace the configured ones (the demo captures; tests may too). */
   mail?: MailPort | null;
   sms?: SmsPort | null;
@@ -50,7 +54,11 @@ export class Runtime {
   mail: MailPort | null = null;
   sms: SmsPort | null = null;
   policy!: Policy;
-  t!: Translate;
+  /** The texts in the language of the page being answered (the default language outside a request). */
+  readonly t: Translate = (key, params) => this.texts(pageLanguage())(key, params);
+  /** The language pages and messages use when nothing says otherwise (`ui.language`). */
+  readonly defaultLanguage: Language;
+  private translators = new Map<Language, Translate>();
   /** The SMTP mailer built from the settings (null when e-mail is off or replaced). */
   mailer: Mailer | null = null;
   private applied = new Map<string, string>();
@@ -60,7 +68,13 @@ export class Runtime {
     readonly settings: SettingsService,
     private readonly options: RuntimeOptions,
   ) {
+    this.defaultLanguage = supportedLanguage(options.ui.language);
     this.apply();
+  }
+
+  /** The texts in `language`, or in the default language when it is unknown or absent. */
+  texts(language?: string): Translate {
+    return this.translators.get(isLanguage(language) ? language : this.defaultLanguage)!;
   }
 
   /** Brings the live objects in line with the current settings. */
@@ -84,7 +98,11 @@ export class Runtime {
     }
     if (this.options.mail !== undefined) this.mail = this.options.mail;
     if (changed('sms', current.sms)) this.sms = this.options.sms !== undefined ? this.options.sms : current.sms ? createSmsSender(current.sms) : null;
-    if (changed('notifications', current.notifications)) this.t = translator({ ...this.options.strings, ...current.notifications.texts });
+    if (changed('notifications', current.notifications)) {
+      const { texts } = current.notifications;
+      for (const language of LANGUAGES)
+        this.translators.set(language, translator({ ...this.options.strings[language], ...notificationTextsIn(texts, language, this.defaultLanguage) }));
+    }
     this.policy = { ...current, server: this.options.server, ui: this.options.ui };
   }
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { AuditRecorder } from '../audit/recorder.ts';
 import type { Config } from '../config/schema.ts';
 import { peerCertificate } from '../directory/tls.ts';
+import type { Translate } from '../i18n/translate.ts';
 import type { MailPort } from '../notify/ports.ts';
 import { certificateFiles } from './serving.ts';
 
@@ -116,6 +117,7 @@ export async function checkCertificates(
   audit: AuditRecorder,
   mail: MailPort | null,
   adminEmails: string[],
+  t: Translate,
 ): Promise<CertificateStatus[]> {
   const attention = statuses.filter((status) => status.state !== 'ok');
   for (const status of attention) {
@@ -130,8 +132,8 @@ export async function checkCertificates(
   if (attention.length && mail && adminEmails.length) {
     await mail.send({
       to: adminEmails,
-      subject: `Latchkey: ${attention.length} certificate${attention.length > 1 ? 's need' : ' needs'} attention`,
-      text: `${attention.map(describeCertificate).join('\n')}\n\nReplace them before they expire: users cannot reset passwords while a certificate is invalid.`,
+      subject: t('mail.certificates.subject', { count: attention.length }),
+      text: t('mail.certificates.body', { certificates: attention.map(describeCertificate).join('\n') }),
     });
   }
   return attention;

@@ -16,6 +16,7 @@ import { pinnedGroupFields } from './group-entry-schema.ts';
 import { helpSchema } from './help-schema.ts';
 import { menuSchema } from './menu-schema.ts';
 import { noticesSchema } from './notices-schema.ts';
+import { notificationTextsSchema } from './notification-texts-schema.ts';
 import { passwordPolicySchema } from './password-policy-schema.ts';
 
 const minutes = (fallback: number) =>
@@ -346,8 +347,8 @@ const runtimeShape = {
             .refine((address) => bareAddress(address) === address, 'must be one e-mail address, without a name or brackets'),
         )
         .default([]),
-      /** The admin's wording of e-mails and texts, by resource-string key (mail.reset.body …). */
-      texts: z.record(z.string().regex(/^(mail|sms)\.[A-Za-z.]+$/, 'must be a mail.* or sms.* string key'), z.string().max(4000)).default({}),
+      /** The admin's wording of e-mails and texts, by resource-string key (mail.reset.body …), per language. */
+      texts: notificationTextsSchema,
     })
     .prefault({}),
   breachedPasswords: breachedPasswordsSchema,

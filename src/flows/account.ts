@@ -16,6 +16,7 @@ import { type AccountStepUp, type OwnFactors, ownFactors, stepUpFor } from './ac
 import type { FlowContext, Requester } from './context.ts';
 import { notifyOwner } from './credential-notices.ts';
 import { ENROLL_LIFETIME_MS, type EnrollState } from './enroll.ts';
+import { rememberLanguage } from './language-preference.ts';
 import { newPasswordErrors, policyFieldError, rulesList } from './new-password.ts';
 import { passkeyCount, passkeysAvailable } from './passkeys.ts';
 import { type Credentials, recordSignInFailure, signIn, tryPassword } from './sign-in.ts';
@@ -46,6 +47,7 @@ export async function signInToAccount(ctx: FlowContext, input: Credentials, requ
     sourceIp: requester.ip,
     ...(stepUp ? { detail: 'password right; a code from the authenticator app follows' } : {}),
   });
+  await rememberLanguage(ctx, user.guid, requester.language);
   return stepUp ? { ok: true, stepUp } : { ok: true, session, stepUp: null };
 }
 

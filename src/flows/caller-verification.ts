@@ -14,8 +14,8 @@ import type { Enrollment } from '../store/enrollments.ts';
 import { type Delivery, SendCapped, sendCodeMessage } from './code-delivery.ts';
 import { codeDestinations } from './code-destinations.ts';
 import type { FlowContext, Requester } from './context.ts';
-
 import { authorisedTarget, type Desk, record } from './helpdesk-guard.ts';
+import { preferredLanguage } from './language-preference.ts';
 import { limitKeys } from './limit-keys.ts';
 import { checkTypedCode } from './one-time-codes.ts';
 import { describeCap } from './send-caps.ts';
@@ -111,7 +111,9 @@ export async function sendCallerCode(ctx: FlowContext, desk: Desk, guid: string,
   const params = { organisation: ctx.policy.ui.organisation, operator: desk.session.displayName ?? desk.session.sam };
   let sent: Delivery;
   try {
-    sent = await sendCodeMessage(ctx, flowId, { accountGuid: user.guid, channel, address }, 'callerCode', params);
+    // The owner reads it, not the operator whose page asked for it: their language, if known.
+    const language = await preferredLanguage(ctx, user.guid);
+    sent = await sendCodeMessage(ctx, flowId, { accountGuid: user.guid, channel, address }, 'callerCode', params, language);
   } catch (error) {
     await record(ctx, desk.session, user, 'caller-verification', 'failure', requester, `code by ${channel}: ${(error as LatchkeyError).code ?? 'error'}`);
     throw error;

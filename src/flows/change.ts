@@ -12,6 +12,7 @@ import type { RulesList } from '../passwords/hints.ts';
 import { withUniformDelay } from '../security/timing.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { notifyOwner } from './credential-notices.ts';
+import { rememberLanguage } from './language-preference.ts';
 import { newPasswordErrors, policyFieldError, rulesList, typedPasswordErrors } from './new-password.ts';
 import { missingCredentials, tryPassword } from './sign-in.ts';
 
@@ -92,6 +93,7 @@ async function change(ctx: FlowContext, input: ChangeInput, requester: Requester
     sourceIp: requester.ip,
     detail: writeDetail(receipt),
   });
+  await rememberLanguage(ctx, user.guid, requester.language);
   notifyOwner(ctx, user, 'change', requester);
   return { outcome: 'done' };
 }

@@ -20,8 +20,9 @@ export type CodeMessage = 'code' | 'callerCode';
 export type Delivery = { outcome: 'sent' } | { outcome: 'capped'; cap: SendCap };
 
 /**
- * Issues a code for `flowId` and sends it to `send.address`, unless that would exceed a send cap
- * (then nothing is issued or sent). Delivery failures are thrown as the sender's coded errors.
+ * Issues a code for `flowId` and sends it to `send.address` in `language`, unless that would
+ * exceed a send cap (then nothing is issued or sent). Delivery failures are thrown as the
+ * sender's coded errors.
  */
 export async function sendCodeMessage(
   ctx: FlowContext,
@@ -29,14 +30,16 @@ export async function sendCodeMessage(
   send: PlannedSend,
   message: CodeMessage,
   params: Record<string, string | number>,
+  language: string | undefined,
 ): Promise<Delivery> {
   const cap = await takeSendAllowance(ctx, send);
   if (cap) return { outcome: 'capped', cap };
   const text = { ...params, code: await issueCode(ctx, flowId, send.accountGuid, send.channel) };
+  const t = ctx.texts(language);
   if (send.channel === 'email') {
-    await ctx.mail!.send({ to: [send.address], subject: ctx.t(`mail.${message}.subject`, text), text: ctx.t(`mail.${message}.body`, text) });
+    await ctx.mail!.send({ to: [send.address], subject: t(`mail.${message}.subject`, text), text: t(`mail.${message}.body`, text) });
   } else {
-    await ctx.sms!.send({ to: send.address, body: ctx.t(`sms.${message}`, text) });
+    await ctx.sms!.send({ to: send.address, body: t(`sms.${message}`, text) });
   }
   return { outcome: 'sent' };
 }

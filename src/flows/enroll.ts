@@ -16,6 +16,7 @@ import type { FlowContext, Requester } from './context.ts';
 import { notifyOwner } from './credential-notices.ts';
 import { type Factor, factorPolicy, factorsInUse, required } from './factor-policy.ts';
 import { clearFailures } from './failure-limits.ts';
+import { rememberLanguage } from './language-preference.ts';
 import { type Credentials, recordSignInFailure, signIn } from './sign-in.ts';
 import { accountNameKeys } from './typed-name.ts';
 import { StepOutOfOrder } from './verification-state.ts';
@@ -196,6 +197,7 @@ export async function saveEnrollment(ctx: FlowContext, state: EnrollState, input
     sourceIp: requester.ip,
     detail: `${answers.length} questions`,
   });
+  await rememberLanguage(ctx, state.user.guid, requester.language);
   notifyOwner(ctx, { guid: state.user.guid }, 'enrollment', requester, { previousEmail: before?.email });
   return { outcome: 'done' };
 }

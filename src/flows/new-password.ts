@@ -8,6 +8,7 @@ import type { DirectoryUser } from '../directory/directory.ts';
 import type { PasswordPolicy } from '../directory/password-policy.ts';
 import { LatchkeyError } from '../errors.ts';
 import type { FieldError } from '../field-errors.ts';
+import { pageFormats } from '../i18n/page-language.ts';
 import { classesInWords, type RulesList, ruleHints } from '../passwords/hints.ts';
 import { type LatchkeyRules, passwordRules, strictest } from '../passwords/policy.ts';
 import { type RefusedRule, refusalDetail } from '../passwords/refusals.ts';
@@ -95,7 +96,7 @@ function refusalError(ctx: FlowContext, refusal: Refusal, field: string): FieldE
 function screenRefusal(ctx: FlowContext, verdict: ScreenVerdict, field: string): { rule: RefusedRule; error: FieldError } | null {
   switch (verdict.outcome) {
     case 'breached': {
-      const count = new Intl.NumberFormat(ctx.policy.ui.language).format(verdict.count);
+      const count = pageFormats(ctx.policy.ui.language).number(verdict.count);
       return { rule: 'breached', error: { field, code: 'LK_PASSWORD_BREACHED', params: { count } } };
     }
     case 'common':

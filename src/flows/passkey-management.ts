@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { type AuditAction, type AuditOutcome, actorOf } from '../audit/recorder.ts';
 import type { DirectoryUser } from '../directory/directory.ts';
 import type { FieldError } from '../field-errors.ts';
+import { pageFormats } from '../i18n/page-language.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { notifyOwner } from './credential-notices.ts';
 import { challengeLive, credentialTag, newChallenge, requireRelyingParty, SUPPORTED_ALGORITHMS } from './passkeys.ts';
@@ -89,7 +90,7 @@ export async function beginPasskeyRegistration(ctx: FlowContext, user: PasskeyOw
 
 /** The name a passkey gets when none is typed, e.g. "Passkey added 4 Dec 2026". */
 export function defaultPasskeyName(ctx: FlowContext): string {
-  const date = new Intl.DateTimeFormat(ctx.policy.ui.language, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(ctx.now());
+  const date = pageFormats(ctx.policy.ui.language).date(ctx.now());
   return ctx.t('passkeys.defaultName', { date });
 }
 

@@ -7,6 +7,7 @@ import type { LatchkeyError } from '../errors.ts';
 import type { RulesList } from '../passwords/hints.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { notifyOwner } from './credential-notices.ts';
+import { rememberLanguage } from './language-preference.ts';
 import { newPasswordErrors, policyFieldError, rulesList } from './new-password.ts';
 import { type RecoverOutcome, recordRecovery } from './recovery-outcome.ts';
 import { verifiedUser } from './verification.ts';
@@ -53,6 +54,7 @@ export async function completeReset(
     'success',
     writeDetail(receipt, ctx.policy.reset.mustChangeAfterReset ? 'must change at next logon' : undefined),
   );
+  await rememberLanguage(ctx, user.guid, requester.language);
   notifyOwner(ctx, user, 'reset', requester);
   return { outcome: 'done', wasLocked: user.state.lockedOut };
 }

@@ -5,6 +5,7 @@ import type { LatchkeyError } from '../errors.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { notifyOwner } from './credential-notices.ts';
 import { type RecoverOutcome, recordRecovery } from './recovery-outcome.ts';
+import { rememberLanguage } from './language-preference.ts';
 import { verifiedUser } from './verification.ts';
 import type { VerificationState } from './verification-state.ts';
 
@@ -21,6 +22,7 @@ export async function completeUnlock(ctx: FlowContext, state: VerificationState,
     throw error;
   }
   await recordRecovery(ctx, user, requester, 'unlock', 'success', writeDetail(receipt, user.state.lockedOut ? undefined : 'was not locked'));
+  await rememberLanguage(ctx, user.guid, requester.language);
   notifyOwner(ctx, user, 'unlock', requester);
   return { outcome: 'done', wasLocked: user.state.lockedOut };
 }

@@ -210,7 +210,7 @@ export async function sendCode(ctx: FlowContext, state: VerificationState, chann
   if (state.codeSentAt !== null && ctx.now() - state.codeSentAt < cooldownMs) {
     return { outcome: 'too-soon', waitSeconds: Math.ceil((state.codeSentAt + cooldownMs - ctx.now()) / 1000) };
   }
-  const result = await withUniformDelay(ctx.policy.protection.responseDelayMs, () => deliver(ctx, state, channel));
+  const result = await withUniformDelay(ctx.policy.protection.responseDelayMs, () => deliver(ctx, state, channel, requester.language));
   if (result.outcome === 'failed') {
     await record(ctx, state, requester, 'delivery-failed', 'failure', `${channel}: ${result.error.code}`);
     return result;
@@ -223,7 +223,7 @@ export async function sendCode(ctx: FlowContext, state: VerificationState, chann
   return { outcome: 'sent' };
 }
 
-async function deliver(ctx: FlowContext, state: VerificationState, channel: Channel): Promise<Delivered> {
+async function deliver(ctx: FlowContext, state: VerificationState, channel: Channel, language: string | undefined): Promise<Delivered> {
   const user = state.user && (await ctx.directory.getUser(state.user.guid));
   const address = user && destinations(ctx, user, await ctx.store.enrollments.get(user.guid))[channel];
   const withhold = async (action: AuditAction, detail: string): Promise<Delivered> => {
@@ -234,7 +234,7 @@ async function deliver(ctx: FlowContext, state: VerificationState, channel: Chan
   if (!user || !address) return withhold('send-no-address', 'no address on file');
   try {
     const params = { minutes: ctx.policy.codes.lifetimeMinutes, organisation: ctx.policy.ui.organisation };
-    const sent = await sendCodeMessage(ctx, state.flowId, { accountGuid: user.guid, channel, address }, 'code', params);
+    const sent = await sendCodeMessage(ctx, state.flowId, { accountGuid: user.guid, channel, address }, 'code', params, language);
     return sent.outcome === 'capped' ? withhold('send-capped', describeCap(sent.cap)) : sent;
   } catch (error) {
     if (error instanceof LatchkeyError) return { outcome: 'failed', error };

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createError } from '../errors.ts';
+import { LANGUAGES, type Language } from './languages.ts';
 
 /** User-facing text from the resource file (overridable by the admin). */
 export type Translate = (key: string, params?: Record<string, string | number>) => string;
@@ -47,6 +48,21 @@ export function loadStrings(language: string, overridesDir?: string): { strings:
       if (!(key in strings)) unknownOverrides.push(key);
       strings[key] = value;
     }
+  }
+  return { strings, unknownOverrides };
+}
+
+/** The strings of every supported language. */
+export type LanguageStrings = Readonly<Record<Language, Record<string, string>>>;
+
+/** `loadStrings` for every supported language; an unknown override is named as `<language>:<key>`. */
+export function loadLanguages(overridesDir?: string): { strings: LanguageStrings; unknownOverrides: string[] } {
+  const strings = {} as Record<Language, Record<string, string>>;
+  const unknownOverrides: string[] = [];
+  for (const language of LANGUAGES) {
+    const loaded = loadStrings(language, overridesDir);
+    strings[language] = loaded.strings;
+    unknownOverrides.push(...loaded.unknownOverrides.map((key) => `${language}:${key}`));
   }
   return { strings, unknownOverrides };
 }

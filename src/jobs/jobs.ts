@@ -6,6 +6,7 @@
 import type { AuditRecorder } from '../audit/recorder.ts';
 import { type CertificateCache, type CertificateStatus, checkCertificates } from '../certificates/health.ts';
 import type { Config, RuntimeSettings } from '../config/schema.ts';
+import type { Translate } from '../i18n/translate.ts';
 import type { Log } from '../log.ts';
 import type { MailPort } from '../notify/ports.ts';
 import type { Store } from '../store/store.ts';
@@ -33,6 +34,8 @@ export interface JobDependencies {
   adminAudit: AuditRecorder;
   certificates: CertificateCache;
   mail: () => MailPort | null;
+  /** The texts in the default language: the admins' language is not known. */
+  texts: () => Translate;
   now: () => number;
   /** The start-up settings and the service's environment (the scheduled backups' password). */
   config: Config;
@@ -41,7 +44,7 @@ export interface JobDependencies {
   log: ScheduledBackupDependencies['log'];
 }
 
-export function createJobs({ store, settings, adminAudit, certificates, mail, now, config, env, log }: JobDependencies): Jobs {
+export function createJobs({ store, settings, adminAudit, certificates, mail, texts, now, config, env, log }: JobDependencies): Jobs {
   const firstInWindow = async (job: string, windowMs: number) => (await store.throttle.hit(`job:${job}`, windowMs, now())) === 1;
   return {
     async purgeAudit() {
@@ -71,7 +74,7 @@ export function createJobs({ store, settings, adminAudit, certificates, mail, no
     async checkCertificates() {
       if (!(await firstInWindow('certificate-check', DAY_MS))) return [];
       certificates.forget();
-      return checkCertificates(await certificates.statuses(), adminAudit, mail(), settings().notifications.adminEmails);
+      return checkCertificates(await certificates.statuses(), adminAudit, mail(), settings().notifications.adminEmails, texts());
     },
     async scheduledBackup() {
       const backups = settings().backups;

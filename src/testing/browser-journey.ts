@@ -50,3 +50,52 @@ export async function resetFromMenu(page: Page, user: TestUser, portal: TestPort
   await page.getByText('Your password has been changed').waitFor();
   return next;
 }
+
+/** Clicks the submit button of the form holding `field`, and waits for the page it leads to. */
+export async function submitForm(page: Page, field: string): Promise<void> {
+  await Promise.all([page.waitForEvent('load'), page.locator(`form:has(${field}) button[type="submit"]`).first().click()]);
+}
+
+/** Signs in to `area` (/me, /helpdesk, /admin) through its own form. */
+export async function signInAt(page: Page, url: string, account: { sam: string; password: string }): Promise<void> {
+  await page.goto(url);
+  await page.locator('#username').fill(account.sam);
+  await page.locator('#password').fill(account.password);
+  await submitForm(page, '#password');
+}
+
+/**
+ * A whole reset of an enrolled `user` by questions and an e-mailed code, whatever the page's
+ * language (fields found by name), calling `visit` on each page on the way; the code's e-mail.
+ * The user's password becomes the new one.
+ */
+export async function resetStepByStep(page: Page, base: string, portal: TestPortal, user: TestUser, visit: (what: string) => Promise<void>) {
+  await page.goto(`${base}/reset`);
+  await visit('/reset');
+  await page.locator('#username').fill(user.sam);
+  await submitForm(page, '#username');
+  while (await page.locator('p.question').count()) {
+    await visit('a question');
+    const question = (await page.locator('p.question').textContent())!.trim();
+    await page.locator('#answer').fill(ANSWERS[question]!);
+    await submitForm(page, '#answer');
+  }
+  await visit('the channel page');
+  const sent = portal.outbox.messages().length;
+  await page.locator('#channel-email').check();
+  await submitForm(page, '#channel-email');
+  await visit('the code page');
+  const address = `${user.sam}@${devDomain().dnsDomain}`;
+  // The newest message to the user, once one more has arrived.
+  const mail = await portal.outbox.waitFor((message) => portal.outbox.messages().length > sent && message.to.includes(address), 5000);
+  await page.locator('#code').fill(/(\d{6})/.exec(mail.text)![1]!);
+  await submitForm(page, '#code');
+  await visit('the new password page');
+  const next = freshPassword();
+  await page.locator('#password').fill(next);
+  await page.locator('#confirm').fill(next);
+  await submitForm(page, '#confirm');
+  await visit('the done page');
+  user.password = next;
+  return mail;
+}

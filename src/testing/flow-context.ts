@@ -16,7 +16,9 @@ import type { DirectoryUser, GroupIdentity } from '../directory/directory.ts';
 import type { FlowContext, Requester } from '../flows/context.ts';
 import { answerQuestion, checkCode, sendCode, startVerification } from '../flows/verification.ts';
 import type { VerificationKind, VerificationState } from '../flows/verification-state.ts';
-import { loadStrings, translator } from '../i18n/translate.ts';
+import { isLanguage, supportedLanguage } from '../i18n/languages.ts';
+import { pageLanguage } from '../i18n/page-language.ts';
+import { loadLanguages, translator } from '../i18n/translate.ts';
 import { NO_SCREEN } from '../passwords/screen.ts';
 import { hashAnswer } from '../security/answers.ts';
 import { deriveKeys } from '../security/keys.ts';
@@ -106,6 +108,7 @@ export async function buildFlowHarness(store: Store, settings: Settings = {}): P
   const texts: { to: string; body: string }[] = [];
   const logs: FlowHarness['logs'] = [];
   let adminGroup: Promise<GroupIdentity> | undefined;
+  const { strings } = loadLanguages();
   const ctx: FlowContext = {
     directory,
     store,
@@ -130,8 +133,8 @@ export async function buildFlowHarness(store: Store, settings: Settings = {}): P
     },
     screen: NO_SCREEN,
     adminGroup: () => (adminGroup ??= directory.resolveGroup(config.admin.group)),
-    t: translator(loadStrings(config.ui.language).strings),
-    texts: () => ctx.t,
+    t: (key, params) => ctx.texts(pageLanguage())(key, params),
+    texts: (language) => translator(strings[isLanguage(language) ? language : supportedLanguage(config.ui.language)]),
     log: {
       warn: (_details, message) => void logs.push({ level: 'warn', message }),
       error: (_details, message) => void logs.push({ level: 'error', message }),

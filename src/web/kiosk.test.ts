@@ -14,9 +14,12 @@ import { fromKiosk, toKiosk } from './kiosk.ts';
 
 const fixture = portalFixture({ protection: { perIp: { max: 1000 }, perUser: { max: 100 } } });
 
-/** Every address a page's links and forms lead to (not its style sheets and icon: those are not navigations). */
+/**
+ * Every address a page's links and forms lead to (not its style sheets and icon: those are not
+ * navigations; nor the language picker's, which language.test.ts follows into the kiosk).
+ */
 function navigations(page: Page): string[] {
-  const links = [...page.body.matchAll(/<a [^>]*href="([^"#][^"]*)"/g)].map((match) => match[1]!);
+  const links = [...page.body.matchAll(/<a [^>]*href="([^"#][^"]*)"/g)].map((match) => match[1]!).filter((link) => !link.startsWith('/pwreset/language.html'));
   const actions = [...page.body.matchAll(/<form [^>]*action="([^"]*)"/g)].map((match) => match[1]!);
   return [...links, ...actions];
 }

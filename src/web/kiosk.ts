@@ -11,8 +11,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const KIOSK_PREFIX = '/pwreset/';
 
-/** The flows a kiosk may reach; everything else (/me, /helpdesk, /admin) has no kiosk address. */
-const KIOSK_FLOWS = new Set(['reset', 'unlock', 'change', 'enroll']);
+/** The flows a kiosk may reach, and the language picker; everything else (/me, /helpdesk, /admin) has no kiosk address. */
+const KIOSK_FLOWS = new Set(['reset', 'unlock', 'change', 'enroll', 'language']);
 
 /** The menu's kiosk addresses: the Netwrix program's name, an index page, and the folder itself. */
 const MENU_FILES = new Set(['', 'index.html', 'apr.dll']);

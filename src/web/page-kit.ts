@@ -40,8 +40,9 @@ export function prefilled(request: FastifyRequest): { username: string; domain: 
   return read.ok ? read.values : { username: '', domain: '' };
 }
 
+/** Who is asking: their address, and the language their page is in (for what is sent to them). */
 export function requester(request: FastifyRequest): Requester {
-  return { ip: request.ip };
+  return { ip: request.ip, language: request.language };
 }
 
 /** The flows whose last page is a done page. */

@@ -9,11 +9,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { axeViolations } from '../testing/axe.ts';
 import { importPasswordList, neighboursOf } from '../testing/breached-lists.ts';
 import { type BrowserPortal, startBrowserPortal } from '../testing/browser-portal.ts';
 import { adminClient, createUser, removeEntries, type TestUser } from '../testing/dev-domain.ts';
@@ -166,18 +166,6 @@ test('without JavaScript the rules list is there and no show/hide button is', as
   assert.equal(await page.locator('button.reveal').count(), 0);
   await context.close();
 });
-
-/** axe's WCAG 2.1 A and AA violations on the page as it is now. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
-  const violations = await page.evaluate<{ passed: number; violations: string[] }>(`
-    axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then((result) => ({
-      passed: result.passes.length,
-      violations: result.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')),
-    }))`);
-  assert.ok(violations.passed > 10, 'axe did look at the page');
-  return violations.violations;
-}
 
 test('axe finds no WCAG 2.1 A/AA violation on the password pages with the feedback showing', async () => {
   // axe is injected as an inline script, which the portal's CSP rightly refuses: this context

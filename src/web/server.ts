@@ -23,7 +23,9 @@ import type { FlowContext } from '../flows/context.ts';
 import { RateLimited } from '../flows/sign-in.ts';
 import { SignInRequired } from '../flows/signed-in.ts';
 import { networkGate } from '../flows/staff-networks.ts';
-import { type Translate, translator } from '../i18n/translate.ts';
+import { LANGUAGES, supportedLanguage } from '../i18n/languages.ts';
+import { pageLanguage } from '../i18n/page-language.ts';
+import type { Translate } from '../i18n/translate.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { ServerKeys } from '../security/keys.ts';
 import { staticAssets } from './assets.ts';
@@ -31,6 +33,7 @@ import { PAGE_CSP } from './csp.ts';
 import { BadRequest, Busy, FormExpired, NotFound } from './errors.ts';
 import { flowLinks } from './flow-links.ts';
 import { kioskLinks, kioskRedirects, rewriteKioskUrl } from './kiosk.ts';
+import { defaultLanguageLocals, type LanguageOptions, languageLocals, languageSupport } from './language.ts';
 import { shownItems } from './menu-items.ts';
 import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
 import { SESSION_COOKIE } from './page-kit.ts';
@@ -72,7 +75,6 @@ export interface WebOptions {
   /** What /readyz checks. */
   readiness: ReadinessChecks;
   keys: ServerKeys;
-  strings: Record<string, string>;
   /** Fastify's logger: pino options, or false. */
   logger?: boolean | object;
   /** Present only in demo mode: the captured e-mails and texts, shown at /dev/outbox. */
@@ -107,7 +109,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
     genReqId: requestIds(),
     rewriteUrl: rewriteKioskUrl,
   }) as unknown as FastifyInstance;
-  const t = translator(options.strings);
+  const language: LanguageOptions = { texts: (tag) => options.ctx.texts(tag), defaultLanguage: supportedLanguage(config.ui.language), secure: overHttps };
 
   sendSecurityHeaders(app, {
     contentSecurityPolicy: {
@@ -141,7 +143,9 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'strict', secure: overHttps, path: '/' },
     getToken: (request) => (request.body as Record<string, string> | undefined)?._csrf,
   });
-  shedUnderPressure(app, options.pressure, () => app.view('message', { heading: t('busy.heading'), body: t(Busy.code), tone: 'notice' }));
+  // The busy page is the same for everyone, so it speaks the portal's default language.
+  const busyTexts = options.ctx.texts(language.defaultLanguage);
+  shedUnderPressure(app, options.pressure, () => app.view('message', { heading: busyTexts('busy.heading'), body: busyTexts(Busy.code), tone: 'notice' }));
   await app.register(fastifySession, {
     secret: keys.cookie.toString('hex'),
     cookieName: SESSION_COOKIE,
@@ -155,16 +159,15 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   await app.register(fastifyView, {
     engine: { eta: viewEngine(config.ui.overridesDir) },
     templates: VIEWS,
-    defaultContext: { t, organisation: config.ui.organisation, lang: config.ui.language, ...viewHelpers(options.ctx, assets.url) },
+    defaultContext: { ...defaultLanguageLocals(language), organisation: config.ui.organisation, ...viewHelpers(options.ctx, assets.url) },
     // Otherwise @fastify/view turns Eta's cache off whenever NODE_ENV is not 'production' and every
     // page compiles its templates again (twice the CPU per page, bench/http-throughput.ts).
     production: true,
   });
   app.addHook('onRequest', kioskLinks);
   app.addHook('onSend', kioskRedirects);
-
-  app.setNotFoundHandler((_request, reply) => errorPage(reply, NotFound.status, t(NotFound.code)));
-  app.setErrorHandler((error, request, reply) => handleError(error, request, reply, t));
+  languageSupport(app, language);
+  errorPages(app, language);
 
   app.addHook('onResponse', async (request, reply) => {
     options.metrics.requests.inc({ route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) });
@@ -218,6 +221,7 @@ function requestForLog(request: {
   return { id: request.id, method: request.method, path, remoteAddress: request.ip };
 }
 
+/** Eta, looking for each template first in the admin's overrides folder: the page's language's, then every language's. */
 /**
  * What every view may call: `it.asset` (a static file's hashed address), `it.href` (a page's
  * address; the kiosk's differ, kiosk.ts) and `it.flowLinks` (a message with the menu items it
@@ -237,22 +241,35 @@ function viewEngine(overridesDir: string | undefined): Eta {
   if (!overridesDir) return eta;
   const builtIn = eta.resolvePath.bind(eta);
   const overrides = join(overridesDir, 'views');
+  const languageFolder = new RegExp(`^(${LANGUAGES.join('|')})/`);
   eta.resolvePath = (template, options) => {
-    // Includes and layouts named from an override resolve as if named from the built-in file.
+    // Includes and layouts named from an override (views/ or views/<language>/) resolve as if named from the built-in file.
     const from = options?.filepath;
     const inOverrides = from !== undefined && !relative(overrides, from).startsWith('..');
-    const path = builtIn(template, inOverrides ? { ...options, filepath: join(VIEWS, relative(overrides, from)) } : options);
-    const override = join(overrides, relative(VIEWS, path));
-    return existsSync(override) ? override : path;
+    const builtInFrom = inOverrides ? join(VIEWS, relative(overrides, from).replace(languageFolder, '')) : undefined;
+    const path = builtIn(template, builtInFrom ? { ...options, filepath: builtInFrom } : options);
+    const name = relative(VIEWS, path);
+    // The page's language's own override first (compiled templates are kept by path, so per language).
+    const language = pageLanguage();
+    return [...(language ? [join(overrides, language, name)] : []), join(overrides, name)].find((file) => existsSync(file)) ?? path;
   };
   return eta;
 }
 
-function errorPage(reply: FastifyReply, status: number, message: string, reference?: string) {
-  return reply.code(status).view('error', { message, reference });
+/** The 404 page and the error handler, their pages in the request's language even when the error came before the language was set. */
+function errorPages(app: FastifyInstance, language: LanguageOptions) {
+  // Its picker goes back to the start: an address with no page, or one that failed, is no place to return to,
+  // and a hidden flow's pages must look exactly like any address with no page.
+  const errorPage: ErrorPage = (request, reply, status, message, reference) =>
+    reply.code(status).view('error', { ...languageLocals(app, request, language, '/'), message, reference });
+  app.setNotFoundHandler((request, reply) => errorPage(request, reply, NotFound.status, language.texts(request.language)(NotFound.code)));
+  app.setErrorHandler((error, request, reply) => handleError(error, request, reply, errorPage, language.texts(request.language)));
 }
 
-function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply, t: (key: string, params?: Record<string, string | number>) => string) {
+/** The plain error page. */
+type ErrorPage = (request: FastifyRequest, reply: FastifyReply, status: number, message: string, reference?: string) => FastifyReply;
+
+function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply, errorPage: ErrorPage, t: Translate) {
   // A signed-in page without a live session: back to its sign-in form.
   if (SignInRequired.is(error)) {
     const [area, home] = request.url.startsWith('/helpdesk')
@@ -264,17 +281,17 @@ function handleError(error: unknown, request: FastifyRequest, reply: FastifyRepl
     return reply.redirect(home, 303);
   }
   // A refusal the person can understand (out of scope, privileged, not verified, a step out of order): no reference needed.
-  if (error instanceof LatchkeyError && error.status < 500) return errorPage(reply, error.status, t(error.code));
+  if (error instanceof LatchkeyError && error.status < 500) return errorPage(request, reply, error.status, t(error.code));
   const status = (error as { statusCode?: number }).statusCode;
   const code = (error as { code?: string }).code;
   // Fastify's own refusals, each shown as one of ours.
-  if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET') return errorPage(reply, FormExpired.status, t(FormExpired.code));
-  if (status === 429) return errorPage(reply, 429, t(RateLimited.code));
-  if (status && status >= 400 && status < 500 && !(error instanceof LatchkeyError)) return errorPage(reply, status, t(BadRequest.code));
+  if (code === 'FST_CSRF_INVALID_TOKEN' || code === 'FST_CSRF_MISSING_SECRET') return errorPage(request, reply, FormExpired.status, t(FormExpired.code));
+  if (status === 429) return errorPage(request, reply, 429, t(RateLimited.code));
+  if (status && status >= 400 && status < 500 && !(error instanceof LatchkeyError)) return errorPage(request, reply, status, t(BadRequest.code));
   // A critical error: a plain page for the user, the details under the same reference in the log.
   const reference = String(request.id);
   request.log.error({ err: error, reference }, 'request failed');
   const known = error instanceof LatchkeyError && t(error.code) !== error.code;
   const message = known ? t(error.code) : t('LK_UNEXPECTED');
-  return errorPage(reply, error instanceof LatchkeyError ? error.status : 500, message, reference);
+  return errorPage(request, reply, error instanceof LatchkeyError ? error.status : 500, message, reference);
 }

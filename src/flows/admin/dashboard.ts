@@ -27,7 +27,11 @@ export interface Bar {
   y: number;
   width: number;
   height: number;
-  label: string;
+  /** The bar's day (its first moment, UTC) and count, for its tooltip in the reader's language; null: no record that day. */
+  day: number;
+  count: number | null;
+  /** What the count is in ('%' for coverage, '' for events). */
+  unit: string;
 }
 
 export interface Board {
@@ -68,7 +72,10 @@ function chart(perDay: Map<number, number>, firstDay: number, days: number, scal
       y: 120 - height,
       width: Math.max(1, Math.round((width - 1) * 10) / 10),
       height,
-      label: `${new Date((firstDay + i) * DAY_MS).toISOString().slice(0, 10)}: ${perDay.has(firstDay + i) || !scale ? `${count}${scale?.unit ?? ''}` : '–'}`,
+      day: (firstDay + i) * DAY_MS,
+      // A day of a fixed-scale series (coverage) without a record is shown as unknown, not as 0.
+      count: perDay.has(firstDay + i) || !scale ? count : null,
+      unit: scale?.unit ?? '',
     };
   });
   return { max, bars };

@@ -284,6 +284,9 @@ describe('overrides (resource strings and templates)', () => {
     mkdirSync(join(dir, 'views'));
     writeFileSync(join(dir, 'strings', 'en.json'), JSON.stringify({ 'menu.heading': 'Hello from Contoso IT' }));
     writeFileSync(join(dir, 'views', 'message.eta'), '<% layout(\'layout\') %><h1 class="custom"><%= it.heading %></h1><p><%= it.body %></p>');
+    writeFileSync(join(dir, 'strings', 'de.json'), JSON.stringify({ 'menu.heading': 'Hallo von der Contoso-IT' }));
+    mkdirSync(join(dir, 'views', 'de'));
+    writeFileSync(join(dir, 'views', 'de', 'message.eta'), '<% layout(\'layout\') %><h1 class="custom-de"><%= it.heading %></h1><p><%= it.body %></p>');
     custom = await startTestPortal({ ui: { overridesDir: dir } });
   });
   after(async () => {
@@ -303,5 +306,19 @@ describe('overrides (resource strings and templates)', () => {
     const done = await enroll(client, user);
     assert.match(done.body, /<h1 class="custom">/);
     assert.match(done.body, /<header class="banner">/, 'the built-in layout still wraps it');
+  });
+
+  test("an admin's strings and templates are per language", async () => {
+    const german = await custom.app.server.inject({ url: '/', headers: { 'accept-language': 'de' } });
+    assert.match(german.body, /Hallo von der Contoso-IT/);
+    assert.match((await custom.app.server.inject({ url: '/', headers: { 'accept-language': 'fr' } })).body, /Que souhaitez-vous faire/, 'French keeps its own');
+    const user = await person();
+    const client = webClient(custom.app.server);
+    client.cookies.set('lang', 'de');
+    await client.get('/me');
+    await client.submit('/me/sign-in', { username: user.sam, domain: '', password: user.password });
+    const signedOut = await client.submit('/me/sign-out', {});
+    assert.match(signedOut.body, /<h1 class="custom-de">/, 'the German override of the template');
+    assert.match(signedOut.body, /<header class="banner">/, 'inside the built-in layout');
   });
 });
