@@ -365,11 +365,7 @@ export const runtimeSchema = z.strictObject(runtimeShape);
 /** The names of the settings sections the console edits. */
 export const RUNTIME_SECTIONS = Object.keys(runtimeShape) as (keyof typeof runtimeShape)[];
 
-/**
- * The directory section as the config file may hold it once the database has the settings: the
- * file's values are then ignored, so nothing in it is required (the first start's import checks
- * the whole section with runtimeSchema).
- */
+/** The directory section as the config file may hold it once the database has the settings (its values then ignored; the first start's import checks it whole). */
 export const fileDirectorySchema = runtimeShape.directory.partial({ urls: true, bindDn: true, bindPassword: true });
 
 /** The config file and environment: start-up settings, and initial values of the others. */

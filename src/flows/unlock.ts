@@ -4,8 +4,8 @@ import { failedWriteOutcome, writeDetail } from '../directory/write-outcome.ts';
 import type { LatchkeyError } from '../errors.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { notifyOwner } from './credential-notices.ts';
-import { type RecoverOutcome, recordRecovery } from './recovery-outcome.ts';
 import { rememberLanguage } from './language-preference.ts';
+import { type RecoverOutcome, recordRecovery } from './recovery-outcome.ts';
 import { verifiedUser } from './verification.ts';
 import type { VerificationState } from './verification-state.ts';
 

@@ -112,10 +112,7 @@ export async function buildServer(options: WebOptions): Promise<FastifyInstance>
   const language: LanguageOptions = { texts: (tag) => options.ctx.texts(tag), defaultLanguage: supportedLanguage(config.ui.language), secure: overHttps };
 
   sendSecurityHeaders(app, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: PAGE_CSP,
-    },
+    contentSecurityPolicy: { useDefaults: false, directives: PAGE_CSP },
     // No referrer to any other site; but 'no-referrer' would also make browsers send `Origin: null`
     // with the portal's own forms, and the cross-site guard refuses a null origin.
     referrerPolicy: { policy: 'same-origin' },
