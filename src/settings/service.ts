@@ -96,11 +96,22 @@ function leaves(value: unknown, prefix: string, out = new Map<string, unknown>()
   return out;
 }
 
-/** Zod's issues as field errors named by their path inside the section. */
+/**
+ * Zod's issues as field errors named by their path inside the section, with what the console
+ * needs to say them in words (src/flows/admin/setting-words.ts): the kind of issue and its limit.
+ */
 function fieldErrors(issues: z.core.$ZodIssue[]): FieldError[] {
   return issues.map((issue) => {
     const field = issue.path.map(String).join('.') || 'form';
-    return { field, code: 'LK_SETTING_INVALID', params: { field, reason: issue.message } };
+    const params: Record<string, string | number> = { field, reason: issue.message, issue: issue.code };
+    if (issue.code === 'too_small' || issue.code === 'too_big') {
+      params.limit = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum);
+      params.origin = issue.origin;
+    }
+    if (issue.code === 'invalid_type') params.expected = issue.expected;
+    if (issue.code === 'invalid_value') params.allowed = issue.values.map(String).join(', ');
+    if (issue.code === 'invalid_format') params.format = issue.format;
+    return { field, code: 'LK_SETTING_INVALID', params };
   });
 }
 

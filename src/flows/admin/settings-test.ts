@@ -9,6 +9,7 @@ import { createError } from '../../errors.ts';
 import { normalizePhone } from '../../notify/phone.ts';
 import type { Requester } from '../context.ts';
 import type { AdminContext } from './context.ts';
+import { wordedErrors } from './setting-words.ts';
 import { explain, type SettingsRefused } from './settings.ts';
 import { readSectionForm, type SettingsForm } from './settings-form.ts';
 import type { AdminSession } from './sign-in.ts';
@@ -22,7 +23,7 @@ export const SettingsUntestable = createError<{ problems: string }>(
 export const TestNumberMissing = createError('LK_SMS_TEST_NUMBER_REQUIRED', 'Type a mobile number to send the test message to, then test again.', 400);
 
 /** What a settings test needs. */
-export type SettingsTestContext = Pick<AdminContext, 'settings' | 'trial' | 'adminAudit'>;
+export type SettingsTestContext = Pick<AdminContext, 'settings' | 'trial' | 'adminAudit' | 't'>;
 
 /** A test that ran: what happened in words, and whether it failed. */
 export interface SettingsTested {
@@ -95,7 +96,7 @@ export async function testSettings(
 ): Promise<SettingsRefused | SettingsTested> {
   const { values, errors } = readSectionForm(section, form);
   const submitted = values ?? undefined;
-  if (errors.length) return { ok: false, errors, submitted };
+  if (errors.length) return { ok: false, errors: wordedErrors(ctx.t, section, errors), submitted };
   const record = (outcome: 'success' | 'failure', detail: string) =>
     ctx.adminAudit.record({
       actor: admin.sam,
