@@ -7,6 +7,8 @@ import type { AuditAction } from '../../audit/recorder.ts';
 import { refusedRule } from '../../passwords/refusals.ts';
 import type { AuditRange } from '../../store/audit-stats.ts';
 import type { AdminContext } from './context.ts';
+import { type Chart, lineChart } from './dashboard-chart.ts';
+import { reasonInWords } from './reasons.ts';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -22,20 +24,14 @@ export interface Health {
   detail: string;
 }
 
-export interface Bar {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  label: string;
-}
-
 export interface Board {
   totals: Record<string, number>;
-  reasons: { action: string; detail: string; count: number }[];
+  /** Failed or refused resets, unlocks, changes and enrollments by reason, in words, most frequent first. */
+  reasons: { action: string; detail: string; words: string; count: number }[];
   /** New passwords refused (self-service and helpdesk) by rule, most frequent first. */
   refusals: { rule: string; count: number }[];
-  charts: { series: string; max: number; bars: Bar[] }[];
+  /** Successful resets, unlocks, changes and enrollments per day. */
+  chart: Chart;
   coverage: { enrolled: number; users: number | null; percent: number | null };
   /** Enrolled accounts per factor (and per address for codes); null where not counted. */
   factors: { name: 'questions' | 'email' | 'mobile' | 'totp' | 'passkey' | 'recovery'; accounts: number }[];
@@ -45,29 +41,11 @@ export interface Board {
 }
 
 /** What the dashboard reads. */
-export type DashboardContext = Pick<AdminContext, 'store' | 'directory' | 'policy' | 'mail' | 'mailer' | 'certificates' | 'now' | 'settings'>;
+export type DashboardContext = Pick<AdminContext, 'store' | 'directory' | 'policy' | 'mail' | 'mailer' | 'certificates' | 'now' | 'settings' | 't'>;
 
 /** The period in days for a requested number: 30 for none or nonsense, else within 1..366. */
 export function dashboardDays(requested: number): number {
   return Math.min(Math.max(requested || DEFAULT_DAYS, 1), MAX_DAYS);
-}
-
-/** Bars for one series over `days` days from `firstDay`, in a 600×120 box. */
-function chart(perDay: Map<number, number>, firstDay: number, days: number): { max: number; bars: Bar[] } {
-  const max = Math.max(1, ...perDay.values());
-  const width = 600 / days;
-  const bars = Array.from({ length: days }, (_, i) => {
-    const count = perDay.get(firstDay + i) ?? 0;
-    const height = Math.round((count / max) * 110);
-    return {
-      x: Math.round(i * width * 10) / 10,
-      y: 120 - height,
-      width: Math.max(1, Math.round((width - 1) * 10) / 10),
-      height,
-      label: `${new Date((firstDay + i) * DAY_MS).toISOString().slice(0, 10)}: ${count}`,
-    };
-  });
-  return { max, bars };
 }
 
 async function check(name: string, probe: () => Promise<string>): Promise<Health> {
@@ -159,19 +137,20 @@ export async function dashboard(ctx: DashboardContext, days: number): Promise<Bo
     'verification-locked': total('verification-locked') + total('portal-lockout'),
     'rate-limited': total('rate-limited'),
     bot: total('bot'),
+    'throttled-sign-ins': await ctx.store.auditStats.throttledSignIns(range),
   };
-  const charts = SERIES.map((series) => {
+  const perSeries = SERIES.map((name) => {
     const perDay = new Map<number, number>();
-    for (const c of counts) if (c.action === series && c.outcome === 'success') perDay.set(c.day, (perDay.get(c.day) ?? 0) + c.count);
-    return { series, ...chart(perDay, firstDay, days) };
+    for (const c of counts) if (c.action === name && c.outcome === 'success') perDay.set(c.day, (perDay.get(c.day) ?? 0) + c.count);
+    return { name, perDay };
   });
   const enrolled = await ctx.store.enrollments.count();
   const users = await ctx.directory.countUsers(ctx.policy.directory.searchBases).catch(() => null);
   return {
     totals,
-    reasons: await ctx.store.auditStats.failureReasons(SERIES, range),
+    reasons: (await ctx.store.auditStats.failureReasons(SERIES, range)).map((reason) => ({ ...reason, words: reasonInWords(ctx.t, reason.detail) })),
     refusals: await refusalsByRule(ctx, range),
-    charts,
+    chart: lineChart(perSeries, firstDay, days),
     coverage: { enrolled, users, percent: users ? Math.round((enrolled / users) * 1000) / 10 : null },
     factors: await factorCoverage(ctx),
     health: await health(ctx),
