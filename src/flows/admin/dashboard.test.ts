@@ -136,10 +136,10 @@ forEachPortalDatabase('the dashboard', {}, (fixture) => {
   test('the health of the directory, mail, SMS and certificates, each in words', async () => {
     const board = await dashboard(fixture.portal.app.admin, 7);
     const health = Object.fromEntries(board.health.map((item) => [item.name, item]));
-    assert.deepEqual(health.directory, { name: 'directory', state: 'ok', detail: `${facts.dnsDomain}: service account bound` });
+    assert.deepEqual(health.directory, { name: 'directory', label: 'Directory', state: 'ok', detail: `${facts.dnsDomain}: service account bound` });
     assert.equal(health.mail?.state, 'ok');
     assert.match(health.mail?.detail ?? '', /^127\.0\.0\.1:\d+ answers$/);
-    assert.deepEqual(health.sms, { name: 'sms', state: 'ok', detail: 'twilio configured' });
+    assert.deepEqual(health.sms, { name: 'sms', label: 'Text messages', state: 'ok', detail: 'twilio configured' });
     assert.equal(health['certificate 127.0.0.1:636']?.state, 'ok');
     assert.equal(health['web certificate']?.state, 'off', 'the test portal serves plain HTTP');
   });

@@ -258,9 +258,9 @@ describe('dashboard', () => {
     assert.match(page.body, /Throttled sign-ins<\/dt><dd>\d+/);
     assert.match(page.body, /Enrollments<\/dt><dd>\d+/);
     assert.match(page.body, /Enrolled users<\/dt><dd>\d+ \/ \d+ \(/);
-    assert.match(page.body, /<strong>directory<\/strong>: working/);
-    assert.match(page.body, /<strong>mail<\/strong>: working/);
-    assert.match(page.body, /<strong>certificate 127\.0\.0\.1:636<\/strong>: working — \d+ days left/);
+    assert.match(page.body, /<strong>Directory<\/strong>: working/);
+    assert.match(page.body, /<strong>E-mail<\/strong>: working/);
+    assert.match(page.body, /<strong>Certificate 127\.0\.0\.1:636<\/strong>: working — \d+ days left/);
     assert.doesNotMatch(page.body, /<script/);
   });
 
@@ -273,10 +273,10 @@ describe('dashboard', () => {
       const run = await fixture.portal.app.jobs.scheduledBackup();
       assert.ok(run && 'error' in run);
       const page = await console.get('/admin?days=7');
-      assert.match(page.body, /<p class="warning" id="attention">Needs attention: [^<]*scheduled backups/);
+      assert.match(page.body, /<p class="warning" id="attention">Needs attention: [^<]*Scheduled backups/);
       assert.match(
         page.body,
-        /<strong>scheduled backups<\/strong>: failing — the last one failed at [^<]*LK_BACKUP_SCHEDULE_PASSWORD/,
+        /<strong>Scheduled backups<\/strong>: failing — the last one failed at [^<]*LK_BACKUP_SCHEDULE_PASSWORD/,
         'the test portal has no backup password',
       );
     } finally {
