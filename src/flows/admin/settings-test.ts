@@ -48,37 +48,36 @@ async function trySection(ctx: SettingsTestContext, section: RuntimeSection, val
       const directory = ctx.trial.directory(valid(runtimeSchema.shape.directory, typed));
       try {
         const info = await directory.domain();
-        const hints = info.policyHintsOid
-          ? `supports the password-policy-hints control (${info.policyHintsOid})`
-          : 'lists no password-policy-hints control (resets are not checked against the history)';
-        return `connected over TLS and bound as the service account; domain ${info.dnsDomain} (${info.netbiosDomain}); the DC ${hints}`;
+        const hints = info.policyHintsOid ? ctx.t('admin.tested.hints', { oid: info.policyHintsOid }) : ctx.t('admin.tested.noHints');
+        return ctx.t('admin.tested.directory', { domain: info.dnsDomain, netbios: info.netbiosDomain, hints });
       } finally {
         await directory.close();
       }
     }
     case 'smtp': {
       const settings = valid(runtimeSchema.shape.smtp, typed);
-      if (!settings) return 'e-mail is switched off';
+      if (!settings) return ctx.t('admin.tested.mailOff');
       const mailer = ctx.trial.mailer(settings);
       try {
         await mailer.verify();
-        return `connected to ${settings.host}:${settings.port}${settings.user ? ` and signed in as ${settings.user}` : ''}`;
+        const server = `${settings.host}:${settings.port}`;
+        return settings.user ? ctx.t('admin.tested.mailSignedIn', { server, user: settings.user }) : ctx.t('admin.tested.mail', { server });
       } finally {
         mailer.close();
       }
     }
     case 'sms': {
       const settings = valid(runtimeSchema.shape.sms, typed);
-      if (!settings) return 'text messages are switched off';
+      if (!settings) return ctx.t('admin.tested.smsOff');
       if (!testNumber.trim()) throw TestNumberMissing({});
       // Read as every number is (phone.ts), in the default region saved under Phone numbers.
       const to = normalizePhone(testNumber, ctx.settings.current().phone.defaultRegion);
-      await ctx.trial.sms(settings).send({ to, body: 'Latchkey: this is a test message from the admin console.' });
-      return `a test message was accepted by the gateway for ${to}`;
+      await ctx.trial.sms(settings).send({ to, body: ctx.t('admin.tested.smsBody') });
+      return ctx.t('admin.tested.sms', { to });
     }
     default:
       valid<unknown>(runtimeSchema.shape[section], typed);
-      return 'these settings need no connection test';
+      return ctx.t('admin.tested.none');
   }
 }
 
