@@ -16,6 +16,7 @@ import { type RuntimeSection, type RuntimeSettings, runtimeSchema } from '../con
 import { createError } from '../errors.ts';
 import type { FieldError } from '../field-errors.ts';
 import type { Settings, SettingsRows } from '../store/settings.ts';
+import { issueFieldErrors } from './issue-errors.ts';
 import { type MasterKey, MasterKeyMismatch } from './key-ring.ts';
 import {
   HOLDER_REPORT_MS,
@@ -96,25 +97,6 @@ function leaves(value: unknown, prefix: string, out = new Map<string, unknown>()
   return out;
 }
 
-/**
- * Zod's issues as field errors named by their path inside the section, with what the console
- * needs to say them in words (src/flows/admin/setting-words.ts): the kind of issue and its limit.
- */
-function fieldErrors(issues: z.core.$ZodIssue[]): FieldError[] {
-  return issues.map((issue) => {
-    const field = issue.path.map(String).join('.') || 'form';
-    const params: Record<string, string | number> = { field, reason: issue.message, issue: issue.code };
-    if (issue.code === 'too_small' || issue.code === 'too_big') {
-      params.limit = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum);
-      params.origin = issue.origin;
-    }
-    if (issue.code === 'invalid_type') params.expected = issue.expected;
-    if (issue.code === 'invalid_value') params.allowed = issue.values.map(String).join(', ');
-    if (issue.code === 'invalid_format') params.format = issue.format;
-    return { field, code: 'LK_SETTING_INVALID', params };
-  });
-}
-
 export class SettingsService implements SecretSealer {
   private settings: RuntimeSettings | null = null;
   private version = -1;
@@ -175,7 +157,7 @@ export class SettingsService implements SecretSealer {
    */
   async save(section: RuntimeSection, submitted: Section | null, editor: Editor): Promise<SaveResult> {
     const parsed = runtimeSchema.shape[section].safeParse(this.withStoredSecrets(section, submitted));
-    if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error.issues) };
+    if (!parsed.success) return { ok: false, errors: issueFieldErrors(parsed.error.issues) };
     if (isGroupSection(section) && parsed.data) {
       const value = parsed.data as NonNullable<RuntimeSettings[GroupSection]>;
       const pinned = await pinGroups<GroupEntry>(value.groups, this.current()[section]?.groups ?? [], this.groupResolver());

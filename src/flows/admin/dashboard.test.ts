@@ -57,38 +57,12 @@ forEachPortalDatabase('the dashboard', {}, (fixture) => {
         ['enroll', 0],
       ],
     );
-    assert.equal(chart.days.length, 7);
-    assert.equal(chart.days.at(-1), new Date(now).toISOString().slice(0, 10), 'today is the last day');
-    assert.deepEqual(chart.series[0]!.values.at(-1), 2);
+    assert.deepEqual([chart.days.length, chart.days.at(-1), chart.series[0]!.values.at(-1)], [7, new Date(now).toISOString().slice(0, 10), 2], 'today last');
     assert.equal(chart.xTicks.at(-1)!.label, chart.days.at(-1)!.slice(5), 'the x axis is dated, today marked');
-    assert.deepEqual(
-      chart.yTicks.map((tick) => tick.value),
-      [0, 1, 2],
-      'the y axis has its scale',
-    );
     assert.equal(board.coverage.enrolled, 1);
     assert.ok(board.coverage.users !== null && board.coverage.users > 1, 'the users in the search bases are counted by the directory');
     assert.equal(board.coverage.percent, Math.round((1 / board.coverage.users!) * 1000) / 10);
     assert.equal((await dashboard(admin, 30)).totals.reset, 2, 'a longer period, the same events');
-  });
-
-  test('throttled sign-ins are counted from every area; failure reasons are said in words', async () => {
-    const { admin, store } = fixture.portal.app;
-    const now = admin.now();
-    const before = (await dashboard(admin, 7)).totals['throttled-sign-ins']!;
-    const entry = (category: 'self-service' | 'helpdesk' | 'admin', action: string, detail: string, outcome = 'refused') =>
-      store.audit.record({ at: now, category, actor: 'someone', action, outcome, sourceIp: '10.62.0.3', detail });
-    await entry('self-service', 'rate-limited', 'account sign-in: rate-limited');
-    await entry('self-service', 'rate-limited', 'change: rate-limited');
-    await entry('helpdesk', 'sign-in', 'rate-limited');
-    await entry('admin', 'sign-in', 'rate-limited');
-    await entry('self-service', 'rate-limited', 'per address'); // a first step of reset, not a sign-in
-    await entry('admin', 'sign-in', 'invalid-credentials');
-    await entry('self-service', 'change', 'change: invalid-credentials');
-    const board = await dashboard(admin, 7);
-    assert.equal(board.totals['throttled-sign-ins'], before + 4);
-    const wrong = board.reasons.find((reason) => reason.detail === 'change: invalid-credentials');
-    assert.equal(wrong?.words, 'Wrong password');
   });
 
   test('new passwords refused by rule over the period, self-service and helpdesk together', async () => {
