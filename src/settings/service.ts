@@ -10,7 +10,7 @@
  * once every running instance holds it.
  */
 import { randomBytes } from 'node:crypto';
-import type { z } from 'zod';
+
 import type { AuditRecorder } from '../audit/recorder.ts';
 import { type RuntimeSection, type RuntimeSettings, runtimeSchema } from '../config/schema.ts';
 import { createError } from '../errors.ts';

@@ -52,7 +52,7 @@ test('at 390 px the helpdesk search, a user page and a refusal fit the screen; p
   await page.getByLabel('Find a user').fill(facts.protectedUser.sam);
   await page.getByRole('button', { name: 'Search' }).click();
   const row = page.getByRole('row').filter({ hasText: facts.protectedUser.sam });
-  assert.match(await row.innerText(), /Protected/);
+  assert.match((await row.textContent()) ?? '', /Protected/);
   await fitsThePhone(page, 'a protected account in the results');
   await row.getByRole('link', { name: facts.protectedUser.sam }).click();
   await page.getByRole('heading', { name: 'This account is protected' }).waitFor();
@@ -61,7 +61,7 @@ test('at 390 px the helpdesk search, a user page and a refusal fit the screen; p
   await page.goto(`${served.base}/helpdesk?q=${user.sam}`);
   await page.getByRole('link', { name: user.sam }).click();
   await page.getByRole('button', { name: 'Reset the password' }).click();
-  assert.match(await page.locator('#reset-refused').innerText(), /Verify the caller first/);
+  assert.match((await page.locator('#reset-refused').textContent()) ?? '', /Verify the caller first/);
   await fitsThePhone(page, "a user's page with the reset refused");
   await context.close();
 });

@@ -5,11 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RUNTIME_SECTIONS } from '../../config/schema.ts';
 import { LatchkeyError } from '../../errors.ts';
 import { devDomain } from '../../testing/dev-domain.ts';
 import { forEachPortalDatabase } from '../../testing/portal-databases.ts';
-import { settingLabel } from './setting-words.ts';
 import { saveSettings, settingsSection, settingsView } from './settings.ts';
 import type { SettingsForm } from './settings-form.ts';
 import type { AdminSession } from './sign-in.ts';
