@@ -7,7 +7,7 @@ import { settingHelp, settingLabel, unitOf, wordedErrors } from './setting-words
 import { sectionFields } from './settings-form.ts';
 
 const t = translator(loadStrings('en').strings);
-const say = (section: 'codes' | 'protection' | 'helpdesk', field: string, params: Record<string, string | number>) =>
+const say = (section: 'codes' | 'protection' | 'helpdesk' | 'passwordPolicy', field: string, params: Record<string, string | number>) =>
   wordedErrors(t, section, [{ field, code: 'LK_SETTING_INVALID', params }]).map((error) => t(error.code, error.params))[0];
 
 test('units come from the field’s name', () => {
@@ -22,6 +22,11 @@ test('a problem is said with the label and the unit, in the singular or plural',
   assert.equal(say('codes', 'lifetimeMinutes', { issue: 'too_big', origin: 'number', limit: 60 }), 'Code lifetime must be at most 60 minutes.');
   assert.equal(say('codes', 'maxFailures', { issue: 'invalid_type', expected: 'int' }), 'Wrong codes before the attempt is locked must be a whole number.');
   assert.equal(say('protection', 'perIp.max', { issue: 'too_small', origin: 'number', limit: 1 }), 'Attempts per source address must be at least 1.');
+  assert.equal(
+    say('passwordPolicy', 'bannedWords.1', { issue: 'too_small', origin: 'string', limit: 3 }),
+    'Banned words must have at least 3 characters.',
+    'an entry of a list is named by its list',
+  );
   assert.equal(say('helpdesk', 'groups', { issue: 'custom', field: 'groups', reason: 'not valid YAML' }), 'Helpdesk groups: not valid YAML');
 });
 

@@ -33,6 +33,16 @@ export function settingLabel(t: Translate, section: RuntimeSection, path: string
   return optional(t, `setting.${section}.${path}`) ?? path;
 }
 
+/** The label of the field a problem's path falls in: `bannedWords.1` is an entry of Banned words. */
+function fieldLabel(t: Translate, section: RuntimeSection, path: string): string {
+  const parts = path.split('.');
+  for (let end = parts.length; end > 0; end--) {
+    const label = optional(t, `setting.${section}.${parts.slice(0, end).join('.')}`);
+    if (label) return label;
+  }
+  return path;
+}
+
 /** A field's help text, if it has one. */
 export function settingHelp(t: Translate, section: RuntimeSection, path: string): string | null {
   return optional(t, `setting.${section}.${path}.help`);
@@ -47,7 +57,7 @@ function amount(t: Translate, path: string, count: number): string {
 /** The code and words of one problem the validator found (params from src/settings/service.ts). */
 function worded(t: Translate, section: RuntimeSection, error: FieldError): FieldError {
   const params = error.params ?? {};
-  const label = settingLabel(t, section, error.field);
+  const label = fieldLabel(t, section, error.field);
   const limit = Number(params.limit);
   const say = (code: string, extra: Record<string, string | number> = {}) => ({ field: error.field, code, params: { label, ...extra } });
   switch (params.issue) {
