@@ -4,11 +4,11 @@
  * local code page. Every cell is neutralised against formula injection.
  */
 import { stringify } from 'csv-stringify/sync';
-import { cellText, columnLabel, neutraliseFormula } from './export-columns.ts';
+import { cellText, neutraliseFormula } from './export-columns.ts';
 import type { FormatWriterFactory } from './export-format.ts';
 
 /** Writes an audit export as CSV. */
-export const csvWriter: FormatWriterFactory = (sink, { columns }) => {
+export const csvWriter: FormatWriterFactory = (sink, { columns, headers }) => {
   let first = true;
   const csv = (records: string[][]) => {
     // csv-stringify quotes on its own record delimiter (CRLF) only; a lone LF or CR must be
@@ -21,12 +21,12 @@ export const csvWriter: FormatWriterFactory = (sink, { columns }) => {
     write(entries) {
       // One stringify per page: the page is in memory anyway, and per-row calls cost more.
       const records = entries.map((entry) => columns.map((column) => neutraliseFormula(cellText(entry, column))));
-      if (first) records.unshift(columns.map(columnLabel));
+      if (first) records.unshift([...headers]);
       sink.write(csv(records));
     },
     async end() {
       // An export that matched nothing still has its header.
-      if (first) sink.write(csv([columns.map(columnLabel)]));
+      if (first) sink.write(csv([[...headers]]));
     },
   };
 };

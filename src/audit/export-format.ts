@@ -9,6 +9,8 @@ import type { ExportSink } from './export-sink.ts';
 /** What a format needs to lay out its file. */
 export interface ExportLayout {
   readonly columns: readonly AuditColumn[];
+  /** The header of each column, in the same order. */
+  readonly headers: readonly string[];
   /** The document's title (PDF heading, workbook title). */
   readonly title: string;
   /** The filter, for formats that describe it. */

@@ -5,15 +5,24 @@
  * bufferPages is off, so each page is written out as soon as the next one starts.
  */
 import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { openSync } from 'fontkit';
 import PDFDocument from 'pdfkit';
 import type { AuditFilter } from '../store/audit.ts';
-import { type AuditColumn, cellText, columnLabel } from './export-columns.ts';
+import { type AuditColumn, cellText } from './export-columns.ts';
 import type { ExportLayout, FormatWriterFactory } from './export-format.ts';
-import { pdfText } from './pdf-text.ts';
+import { pdfText as coveredText } from './pdf-text.ts';
 
 const MARGIN = 36;
-const FONT = 'Helvetica';
-const BOLD = 'Helvetica-Bold';
+// DejaVu Sans Condensed (narrow enough for a table; a free licence), shipped as a dependency:
+// it prints Latin, Greek, Cyrillic, arrows and most symbols, where the PDF standard fonts know
+// WinAnsi only. pdfkit embeds the glyphs used.
+const fontFile = (name: string) => createRequire(import.meta.url).resolve(`dejavu-fonts-ttf/ttf/${name}.ttf`);
+const FONT = fontFile('DejaVuSansCondensed');
+const BOLD = fontFile('DejaVuSansCondensed-Bold');
+// Both faces cover the same characters.
+const regular = openSync(FONT);
+const pdfText = (text: string) => coveredText(text, (code) => regular.hasGlyphForCodePoint(code));
 const FONT_SIZE = 7.5;
 const PADDING = 2.5;
 /** The most lines a cell shows; more is cut with an ellipsis. */
@@ -46,7 +55,7 @@ export const pdfWriter: FormatWriterFactory = (sink, layout) => {
     info: { Title: layout.title, Creator: 'Latchkey', CreationDate: new Date(layout.generatedAt) },
   });
   doc.on('data', (chunk: Buffer) => sink.write(chunk));
-  const table = createTable(doc, layout.columns);
+  const table = createTable(doc, layout.columns, layout.headers);
   let page = 1;
   table.footer(page);
   let y = table.header(titleBlock(doc, layout));
@@ -97,7 +106,7 @@ function describeFilter(filter: AuditFilter): string {
 }
 
 /** The table's geometry and drawing, for one document. */
-function createTable(doc: PDFKit.PDFDocument, columns: readonly AuditColumn[]) {
+function createTable(doc: PDFKit.PDFDocument, columns: readonly AuditColumn[], headers: readonly string[]) {
   const left = MARGIN;
   const right = doc.page.width - MARGIN;
   const total = columns.reduce((sum, column) => sum + WEIGHTS[column], 0);
@@ -152,7 +161,7 @@ function createTable(doc: PDFKit.PDFDocument, columns: readonly AuditColumn[]) {
       const height = lineHeight + 2 * PADDING;
       doc.rect(left, y, right - left, height).fill('#e6e6e6');
       doc.font(BOLD).fontSize(FONT_SIZE).fillColor('black');
-      cellsAt(columns.map(columnLabel), y, height);
+      cellsAt(headers.map(pdfText), y, height);
       rule(y + height);
       return y + height;
     },

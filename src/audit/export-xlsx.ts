@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import ExcelJS from 'exceljs';
 import type { AuditEntry } from '../store/audit.ts';
-import { type AuditColumn, cellText, columnLabel, neutraliseFormula } from './export-columns.ts';
+import { type AuditColumn, cellText, neutraliseFormula } from './export-columns.ts';
 import type { FormatWriterFactory } from './export-format.ts';
 
 /** Column widths in characters: the time and most names fit; Details is the catch-all. */
@@ -29,7 +29,7 @@ const WIDTHS: Readonly<Record<AuditColumn, number>> = {
 const TIME_FORMAT = 'yyyy-mm-dd hh:mm:ss.000';
 
 /** Writes an audit export as an XLSX workbook of one sheet. */
-export const xlsxWriter: FormatWriterFactory = (sink, { columns, title, generatedAt }) => {
+export const xlsxWriter: FormatWriterFactory = (sink, { columns, headers, title, generatedAt }) => {
   const zip = new PassThrough();
   zip.on('data', (chunk: Buffer) => sink.write(chunk));
   // No shared strings: their table stays in memory until the end, growing with every row.
@@ -38,9 +38,9 @@ export const xlsxWriter: FormatWriterFactory = (sink, { columns, title, generate
   workbook.title = title;
   workbook.created = new Date(generatedAt);
   const sheet = workbook.addWorksheet('Audit trail', { views: [{ state: 'frozen', ySplit: 1 }] });
-  sheet.columns = columns.map((key) => ({
+  sheet.columns = columns.map((key, i) => ({
     key,
-    header: columnLabel(key),
+    header: headers[i] ?? key,
     width: WIDTHS[key],
     style: key === 'at' ? { numFmt: TIME_FORMAT } : {},
   }));

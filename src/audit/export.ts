@@ -5,7 +5,7 @@
  */
 import { setImmediate } from 'node:timers/promises';
 import { type Audit, type AuditFilter, auditPages } from '../store/audit.ts';
-import { type AuditColumn, exportColumns } from './export-columns.ts';
+import { type AuditColumn, columnLabel, exportColumns } from './export-columns.ts';
 import { csvWriter } from './export-csv.ts';
 import { AuditExportFormatUnknown } from './export-errors.ts';
 import type { FormatWriterFactory } from './export-format.ts';
@@ -40,6 +40,8 @@ const FORMATS: Readonly<Record<ExportFormat, FormatEntry>> = {
 export interface AuditExportOptions {
   /** The columns, in order; DEFAULT_AUDIT_COLUMNS by default. Checked at run time too (LK_AUDIT_EXPORT_COLUMNS). */
   columns?: readonly AuditColumn[];
+  /** Header names by column (those the viewer shows); the others keep their built-in names. */
+  headers?: Partial<Record<AuditColumn, string>>;
   /** The PDF's heading and the workbook's title. */
   title?: string;
   /** The clock the PDF's "Generated" line reads, in epoch milliseconds. */
@@ -88,6 +90,7 @@ export async function exportAudit(
   try {
     const writer = createWriter(sink, {
       columns,
+      headers: columns.map((column) => options.headers?.[column] ?? columnLabel(column)),
       filter,
       title: options.title ?? 'Latchkey audit trail',
       generatedAt: (options.now ?? Date.now)(),

@@ -11,7 +11,7 @@ import type { DirectoryUser } from '../directory/directory.ts';
 import { AccountProtected } from '../directory/errors.ts';
 import { holdsGroup } from '../directory/group-identity.ts';
 import { withinAny } from '../directory/scope.ts';
-import { createError } from '../errors.ts';
+import { createError, type LatchkeyError } from '../errors.ts';
 import { pinnedIdentity } from '../settings/pinned-groups.ts';
 import type { FlowContext, Requester } from './context.ts';
 import { groupsHeld, type SignedInSession } from './signed-in.ts';
@@ -96,6 +96,15 @@ async function staffMembership(ctx: FlowContext, user: DirectoryUser): Promise<s
   return null;
 }
 
+/** Why this operator may not act on `user`, which is in their scopes; null when they may. Not audited. */
+export async function refusalOf(ctx: FlowContext, desk: Desk, user: DirectoryUser): Promise<{ reason: string; error: LatchkeyError } | null> {
+  if (user.guid === desk.session.guid) return { reason: 'own account', error: OwnAccount({}) };
+  const staff = await staffMembership(ctx, user);
+  if (staff) return { reason: `staff account (${staff})`, error: StaffAccount({}) };
+  if (!desk.authority.allowProtected && (await ctx.directory.protection(user)).protected) return { reason: 'privileged account', error: AccountProtected({}) };
+  return null;
+}
+
 /**
  * The account `guid` if this operator may act on it; otherwise a refusal, audited. Looked up in
  * the whole domain so that a request for an account outside the scopes is seen and recorded.
@@ -108,8 +117,7 @@ export async function authorisedTarget(ctx: FlowContext, desk: Desk, guid: strin
   };
   if (user?.guid === desk.session.guid) throw await refuse('own account', OwnAccount({}));
   if (!user || !withinAny(user.dn, desk.authority.scopes)) throw await refuse('out of scope', OutOfScope({}));
-  const staff = await staffMembership(ctx, user);
-  if (staff) throw await refuse(`staff account (${staff})`, StaffAccount({}));
-  if (!desk.authority.allowProtected && (await ctx.directory.protection(user)).protected) throw await refuse('privileged account', AccountProtected({}));
+  const refusal = await refusalOf(ctx, desk, user);
+  if (refusal) throw await refuse(refusal.reason, refusal.error);
   return user;
 }

@@ -17,7 +17,7 @@ import type { FlowContext, Requester } from './context.ts';
 import { type NoticeFactor, type NoticeKind, notifyOwner } from './credential-notices.ts';
 import { clearFailures } from './failure-limits.ts';
 import { generateAccepted } from './generated-password.ts';
-import { authorisedTarget, authorityOf, type Desk, NotHelpdesk, type OperatorSession, record } from './helpdesk-guard.ts';
+import { authorisedTarget, authorityOf, type Desk, NotHelpdesk, type OperatorSession, record, refusalOf } from './helpdesk-guard.ts';
 import { limitKeys } from './limit-keys.ts';
 import { applicableRules, newPasswordErrors, type PasswordCheck, policyFieldError } from './new-password.ts';
 import { recoveryCodesLeft } from './recovery-codes.ts';
@@ -66,11 +66,21 @@ export async function activeOperator(ctx: FlowContext, session: OperatorSession 
   return { session: live.session, authority };
 }
 
-/** Users matching `query` inside the operator's scopes, a page at a time. */
+/** A user a search found, and why the helpdesk may not act on them (an error code), if it may not. */
+export interface FoundUser {
+  user: DirectoryUser;
+  refusal: string | null;
+}
+
+/**
+ * Users matching `query` inside the operator's scopes, a page at a time, each marked with the
+ * refusal a click would meet (privileged, staff, the operator's own), so none is a surprise.
+ */
 export async function searchUsers(ctx: FlowContext, desk: Desk, query: string, after: string | undefined, requester: Requester) {
   const page = await ctx.directory.searchUsers(query, { bases: desk.authority.scopes, limit: 25, ...(after ? { after } : {}) });
   await record(ctx, desk.session, null, 'search', 'success', requester, `"${query.slice(0, 64)}": ${page.users.length} found`);
-  return page;
+  const users: FoundUser[] = await Promise.all(page.users.map(async (user) => ({ user, refusal: (await refusalOf(ctx, desk, user))?.error.code ?? null })));
+  return { users, next: page.next };
 }
 
 export interface UserDetails {
@@ -89,7 +99,13 @@ export interface UserDetails {
   questions: { position: number; text: string }[];
   /** How many passkeys the account has registered. */
   passkeys: number;
+  /** The account's own self-service entries and what operators did to it (views left out), newest first. */
   activity: AuditEntry[];
+  /**
+   * When the password was last set: the directory's pwdLastSet, or a later reset on the trail
+   * (a reset that requires a change at next logon leaves pwdLastSet at 0, "never").
+   */
+  passwordSetAt: Date | null;
 }
 
 /** Everything the operator needs to help the caller. Audited. */
@@ -97,7 +113,7 @@ export async function userDetails(ctx: FlowContext, desk: Desk, guid: string, re
   const user = await authorisedTarget(ctx, desk, guid, 'user-view', requester);
   const enrollment = await ctx.store.enrollments.get(user.guid);
   const lockouts = await ctx.store.throttle.peek(limitKeys.portalLockout(user.guid), ctx.now());
-  const activity = await ctx.store.audit.query({ actor: user.samAccountName, limit: 20 });
+  const activity = await ctx.store.audit.query({ involving: { name: user.samAccountName, guid: user.guid }, notAction: 'user-view', limit: 20 });
   await record(ctx, desk.session, user, 'user-view', 'success', requester);
   return {
     user,
@@ -111,8 +127,18 @@ export async function userDetails(ctx: FlowContext, desk: Desk, guid: string, re
     questions: callerQuestions(desk, user, enrollment),
     passkeys: await ctx.store.passkeys.count(user.guid),
     activity,
+    passwordSetAt: lastPasswordSet(user, activity),
   };
 }
+
+/** The later of pwdLastSet and the newest successful reset or change on `activity`. */
+function lastPasswordSet(user: DirectoryUser, activity: AuditEntry[]): Date | null {
+  const written = activity.find((entry) => PASSWORD_SETS.has(entry.action) && entry.outcome === 'success');
+  const set = user.state.passwordLastSet;
+  if (!written || (set && set.getTime() >= written.at)) return set;
+  return new Date(written.at);
+}
+const PASSWORD_SETS = new Set(['reset', 'change']);
 
 export type HelpdeskResetInput = { mode: 'typed'; password: string; confirm: string; mustChange: boolean } | { mode: 'generated'; mustChange: boolean };
 

@@ -10,12 +10,13 @@
  * once every running instance holds it.
  */
 import { randomBytes } from 'node:crypto';
-import type { z } from 'zod';
+
 import type { AuditRecorder } from '../audit/recorder.ts';
 import { type RuntimeSection, type RuntimeSettings, runtimeSchema } from '../config/schema.ts';
 import { createError } from '../errors.ts';
 import type { FieldError } from '../field-errors.ts';
 import type { Settings, SettingsRows } from '../store/settings.ts';
+import { issueFieldErrors } from './issue-errors.ts';
 import { type MasterKey, MasterKeyMismatch } from './key-ring.ts';
 import {
   HOLDER_REPORT_MS,
@@ -96,14 +97,6 @@ function leaves(value: unknown, prefix: string, out = new Map<string, unknown>()
   return out;
 }
 
-/** Zod's issues as field errors named by their path inside the section. */
-function fieldErrors(issues: z.core.$ZodIssue[]): FieldError[] {
-  return issues.map((issue) => {
-    const field = issue.path.map(String).join('.') || 'form';
-    return { field, code: 'LK_SETTING_INVALID', params: { field, reason: issue.message } };
-  });
-}
-
 export class SettingsService implements SecretSealer {
   private settings: RuntimeSettings | null = null;
   private version = -1;
@@ -164,7 +157,7 @@ export class SettingsService implements SecretSealer {
    */
   async save(section: RuntimeSection, submitted: Section | null, editor: Editor): Promise<SaveResult> {
     const parsed = runtimeSchema.shape[section].safeParse(this.withStoredSecrets(section, submitted));
-    if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error.issues) };
+    if (!parsed.success) return { ok: false, errors: issueFieldErrors(parsed.error.issues) };
     if (isGroupSection(section) && parsed.data) {
       const value = parsed.data as NonNullable<RuntimeSettings[GroupSection]>;
       const pinned = await pinGroups<GroupEntry>(value.groups, this.current()[section]?.groups ?? [], this.groupResolver());

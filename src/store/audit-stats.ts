@@ -33,6 +33,12 @@ export interface AuditStats {
   countsByDay(range: AuditRange): Promise<DailyCount[]>;
   /** Failed, refused or unknown-outcome events of `actions` in `range`, by their detail (the reason), most frequent first. */
   failureReasons(actions: readonly string[], range: AuditRange, limit?: number): Promise<ReasonCount[]>;
+  /**
+   * Sign-ins refused by the limits in `range`, every area together: /me and change as
+   * rate-limited entries ("… sign-in: rate-limited", "change: rate-limited"), the helpdesk and
+   * console as refused sign-ins with the reason rate-limited. Repeats counted.
+   */
+  throttledSignIns(range: AuditRange): Promise<number>;
 }
 
 /** Audit statistics over `db`. */
@@ -62,6 +68,22 @@ export function createAuditStats(db: Kysely<Tables>): AuditStats {
         .limit(limit)
         .execute();
       return rows.map((row) => ({ action: row.action, detail: row.detail ?? '', count: Number(row.count) }));
+    },
+
+    async throttledSignIns(range) {
+      const row = await db
+        .selectFrom('audit_events')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('times'), eb.lit(0)).as('n'))
+        .where('at', '>=', range.from)
+        .where('at', '<=', range.to)
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('action', '=', 'rate-limited'), eb.or([eb('detail', 'like', '% sign-in: rate-limited'), eb('detail', '=', 'change: rate-limited')])]),
+            eb.and([eb('action', '=', 'sign-in'), eb('outcome', '=', 'refused'), eb('detail', '=', 'rate-limited')]),
+          ]),
+        )
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
     },
   };
 }

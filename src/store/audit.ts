@@ -56,13 +56,42 @@ export interface AuditFilter {
   from?: number;
   /** Latest `at`, inclusive. */
   to?: number;
+  /** Events about one account: those it did itself (actor, any case) and those done to it (target). */
+  involving?: { name: string; guid: string };
+  /** Leaves out one action (e.g. the helpdesk's views of an account, which would crowd its activity). */
+  notAction?: string;
 }
 
-/** A filter plus a page: `limit` rows (default and most 1000) after the event `beforeId`. */
+/** The columns a listing can be sorted by (besides the default, time). */
+export const AUDIT_SORT_COLUMNS = ['at', 'actor', 'actorName', 'target', 'targetName', 'action', 'outcome', 'times', 'sourceIp', 'detail'] as const;
+/** One of AUDIT_SORT_COLUMNS. */
+export type AuditSortColumn = (typeof AUDIT_SORT_COLUMNS)[number];
+
+const SORT_SQL: Readonly<Record<AuditSortColumn, keyof AuditEventsTable>> = {
+  at: 'at',
+  actor: 'actor',
+  actorName: 'actor_name',
+  target: 'target',
+  targetName: 'target_name',
+  action: 'action',
+  outcome: 'outcome',
+  times: 'times',
+  sourceIp: 'source_ip',
+  detail: 'detail',
+};
+
+/**
+ * A filter plus a page: `limit` rows (default and most 1000) after the event `beforeId` in the
+ * default order (newest first); or, sorted by another column, after skipping `offset` rows.
+ */
 export interface AuditQuery extends AuditFilter {
   limit?: number;
   /** The id of the last event of the previous page; the next page starts after it. */
   beforeId?: number;
+  /** The order of the whole result: a column and its direction, then id the same way. Default: newest first. */
+  sort?: { column: AuditSortColumn; descending: boolean };
+  /** Rows to skip (for a sorted listing, whose order has no usable keyset). */
+  offset?: number;
 }
 
 /** The most events one query returns. */
@@ -96,7 +125,7 @@ type AuditExpressions = ExpressionBuilder<Tables, 'audit_events'>;
 function matching(filter: AuditQuery) {
   return (eb: AuditExpressions): Expression<SqlBool> => {
     const conditions: Expression<SqlBool>[] = [];
-    const { category, actor, action, outcome, sourceIp, from, to, beforeId } = filter;
+    const { category, actor, action, outcome, sourceIp, from, to, beforeId, involving, notAction } = filter;
     if (category !== undefined) conditions.push(eb('category', '=', category));
     // lower() on both sides (not toLowerCase here) so it matches the lower(actor) index exactly.
     if (actor !== undefined) conditions.push(eb(eb.fn('lower', ['actor']), '=', eb.fn('lower', [eb.val(actor)])));
@@ -105,6 +134,9 @@ function matching(filter: AuditQuery) {
     if (sourceIp !== undefined) conditions.push(eb('source_ip', '=', sourceIp));
     if (from !== undefined) conditions.push(eb('at', '>=', from));
     if (to !== undefined) conditions.push(eb('at', '<=', to));
+    if (involving !== undefined)
+      conditions.push(eb.or([eb(eb.fn('lower', ['actor']), '=', eb.fn('lower', [eb.val(involving.name)])), eb('target_guid', '=', involving.guid)]));
+    if (notAction !== undefined) conditions.push(eb('action', '<>', notAction));
     if (beforeId !== undefined) {
       // Keyset paging in the listing's own order, (at, id). A purged cursor row means everything
       // older is purged too (purging goes by age), so the empty page that follows is right.
@@ -203,15 +235,18 @@ export function createAudit(db: Kysely<Tables>): Audit {
     },
 
     async query(query = {}) {
-      const rows = await db
-        .selectFrom('audit_events')
-        .selectAll()
-        .where(matching(query))
-        .orderBy('at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(pageSize(query.limit))
-        .execute();
-      return rows.map(toEntry);
+      const { column, descending } = query.sort ?? { column: 'at', descending: true };
+      const direction = descending ? 'desc' : 'asc';
+      const name = SORT_SQL[column];
+      let select = db.selectFrom('audit_events').selectAll().where(matching(query));
+      // Text sorts regardless of case, and an absent value as '' (SQLite and PostgreSQL place NULLs differently).
+      select =
+        name === 'at' || name === 'times'
+          ? select.orderBy(name, direction)
+          : select.orderBy((eb) => eb.fn('lower', [eb.fn.coalesce(name, eb.val(''))]), direction);
+      select = select.orderBy('id', direction).limit(pageSize(query.limit));
+      if (query.offset) select = select.offset(Math.max(0, Math.trunc(query.offset)));
+      return (await select.execute()).map(toEntry);
     },
 
     async count(filter = {}) {

@@ -7,10 +7,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { createAuditRecorder } from '../../audit/recorder.ts';
+import { loadStrings, translator } from '../../i18n/translate.ts';
 import type { Store } from '../../store/store.ts';
 import { eventually } from '../../testing/assertions.ts';
 import { forEachDatabase } from '../../testing/databases.ts';
 import { AUDIT_PAGE, type AuditSearch, auditFilter, auditListing, exportAuditTrail } from './audit.ts';
+import { saveColumnPreferences } from './columns.ts';
 import type { AdminSession } from './sign-in.ts';
 
 const admin: AdminSession = { guid: '00000000-0000-4000-8000-00000000a003', sam: 'lk-admin', displayName: null, lastSeen: 0 };
@@ -51,7 +53,7 @@ forEachDatabase('the audit viewer', (database) => {
   const clock = Date.parse('2026-05-01T12:00:00Z');
   const context = async () => {
     const store = await database.store();
-    return { store, adminAudit: createAuditRecorder(store.audit, 'admin', () => clock), now: () => clock };
+    return { store, adminAudit: createAuditRecorder(store.audit, 'admin', () => clock), now: () => clock, t: translator(loadStrings('en').strings) };
   };
   const exportsOf = async (store: Store) => store.audit.query({ category: 'admin', action: 'audit-export', actor: admin.sam });
 
@@ -77,8 +79,8 @@ forEachDatabase('the audit viewer', (database) => {
       'not among the newest 1,000',
     );
     assert.ok(newest.total >= 1102);
-    assert.equal(newest.next, newest.entries.at(-1)!.id);
-    const older = await auditListing(ctx, search(), { ...paging, before: newest.next! });
+    assert.deepEqual(newest.next, { before: String(newest.entries.at(-1)!.id) });
+    const older = await auditListing(ctx, search(), { ...paging, before: Number(newest.next && 'before' in newest.next && newest.next.before) });
     assert.ok(
       older.entries.some((entry) => entry.actor === 'Old.Timer'),
       'the next page goes on from there',
@@ -106,6 +108,35 @@ forEachDatabase('the audit viewer', (database) => {
     assert.deepEqual(await actors('password', true), ['c.user', 'A.user', 'b.user']);
   });
 
+  test('a sort orders the whole search, not only the page shown: the first page holds the first entries of all, and the next page goes on', async () => {
+    const ctx = await context();
+    // Names in the opposite order to time: sorted by name, the first page holds the oldest entries.
+    for (let i = 0; i < AUDIT_PAGE + 50; i++)
+      await ctx.store.audit.record({
+        at: clock + i,
+        category: 'helpdesk',
+        actor: `op${String(AUDIT_PAGE + 50 - i).padStart(5, '0')}`,
+        action: i % 2 ? 'unlock' : 'reset',
+        outcome: 'success',
+        sourceIp: '10.3.3.3',
+      });
+    const byName = { sort: 'actor', descending: false };
+    const first = await auditListing(ctx, search({ tab: 'helpdesk', ip: '10.3.3.3' }), byName);
+    assert.equal(first.entries[0]!.actor, 'op00001', 'the first of the whole search, the oldest entry');
+    assert.deepEqual(first.next, { offset: String(AUDIT_PAGE) });
+    const second = await auditListing(ctx, search({ tab: 'helpdesk', ip: '10.3.3.3' }), { ...byName, offset: AUDIT_PAGE });
+    const names = [...first.entries, ...second.entries].map((entry) => entry.actor);
+    assert.equal(names.length, AUDIT_PAGE + 50);
+    assert.deepEqual(names, [...names].sort(), 'in order across the pages');
+    assert.equal(second.next, null);
+    const unlocksByName = await auditListing(ctx, search({ tab: 'helpdesk', ip: '10.3.3.3', action: 'unlock' }), { sort: 'actor', descending: true });
+    assert.ok(
+      unlocksByName.entries.every((entry) => entry.action === 'unlock'),
+      'the filter holds',
+    );
+    assert.equal(unlocksByName.entries[0]!.actor, 'op01049');
+  });
+
   test('an export holds exactly the searched rows, is named by tab and day, and is audited', async () => {
     const ctx = await context();
     const at = Date.parse('2026-03-04T10:00:00Z');
@@ -127,6 +158,11 @@ forEachDatabase('the audit viewer', (database) => {
     const rows = parseCsv(Buffer.concat(await download.body.toArray()), { columns: true, bom: true }) as Record<string, string>[];
     assert.equal(rows.length, 10);
     assert.ok(rows.every((row) => Object.values(row).includes('Desk.Two')));
+    assert.deepEqual(
+      Object.keys(rows[0]!),
+      ['Time (UTC)', 'User', 'Account', 'Action', 'Outcome', 'Times', 'Source IP', 'Details'],
+      'the columns and names on screen',
+    );
     const [entry] = await eventually(
       () => exportsOf(ctx.store),
       (entries) => entries.length > 0,
@@ -134,6 +170,25 @@ forEachDatabase('the audit viewer', (database) => {
     assert.equal(entry?.outcome, 'success');
     assert.equal(entry?.sourceIp, '10.65.0.1');
     assert.match(entry?.detail ?? '', /^csv, 10 rows: \{"category":"helpdesk","actor":"desk.two"/);
+  });
+
+  test('an export follows the column chooser: hidden columns are left out, shown ones keep their on-screen names', async () => {
+    const ctx = await context();
+    await ctx.store.audit.record({
+      at: clock,
+      category: 'helpdesk',
+      actor: 'chooser',
+      actorName: 'Chooser Person',
+      action: 'unlock',
+      outcome: 'success',
+      sourceIp: '10.4.4.4',
+    });
+    const chooser = { ...admin, guid: '00000000-0000-4000-8000-00000000a004' };
+    await saveColumnPreferences(ctx, chooser, { shown: ['actorName', 'at', 'action'], widths: {} });
+    const download = exportAuditTrail(ctx, chooser, search({ tab: 'helpdesk', ip: '10.4.4.4' }), 'csv', { ip: '10.65.0.3' }, { warn() {}, error() {} });
+    const rows = parseCsv(Buffer.concat(await download.body.toArray()), { bom: true }) as string[][];
+    assert.deepEqual(rows[0], ['Time (UTC)', 'Display name', 'Action']);
+    assert.deepEqual(rows[1]?.slice(1), ['Chooser Person', 'unlock']);
   });
 
   test('an export that fails breaks off, is logged, and is audited as a failure', async () => {

@@ -5,13 +5,13 @@
  * The searched entries export (streamed) to CSV, Excel or PDF, and each export is audited.
  */
 import { PassThrough, type Readable } from 'node:stream';
-import { AUDIT_COLUMNS, type AuditColumn, contentType, type ExportFormat, exportAudit, fileExtension } from '../../audit/export.ts';
+import { contentType, type ExportFormat, exportAudit, fileExtension } from '../../audit/export.ts';
 import { ADMIN_ACTIONS, HELPDESK_ACTIONS, SELF_SERVICE_ACTIONS } from '../../audit/recorder.ts';
 import type { Log } from '../../log.ts';
-import type { AuditCategory, AuditEntry, AuditFilter } from '../../store/audit.ts';
+import { AUDIT_SORT_COLUMNS, type AuditCategory, type AuditEntry, type AuditFilter, type AuditSortColumn } from '../../store/audit.ts';
 import { AUDIT_CATEGORIES } from '../../store/schema.ts';
 import type { Requester } from '../context.ts';
-import { columnPreferences, isAuditViewColumn } from './columns.ts';
+import { AUDIT_VIEW_COLUMNS, columnPreferences } from './columns.ts';
 import type { AdminContext } from './context.ts';
 import type { AdminSession } from './sign-in.ts';
 
@@ -43,11 +43,13 @@ export interface AuditSearch {
   to: string;
 }
 
-/** Which page of a listing, and its order on the page. */
+/** Which page of a listing, and the order of the whole search. */
 export interface AuditPaging {
-  /** The id of the last entry of the page before. */
+  /** Newest first: the id of the last entry of the page before. */
   before?: number;
-  /** A column to sort the page by ('at', or one unknown: newest first). */
+  /** Sorted otherwise: how many entries the pages before held. */
+  offset?: number;
+  /** A column to sort the whole search by (one not sortable: newest first). */
   sort: string;
   descending: boolean;
 }
@@ -58,8 +60,8 @@ export interface AuditListing {
   entries: AuditEntry[];
   /** How many entries the whole search matches. */
   total: number;
-  /** The `before` of the next page, or null on the last. */
-  next: number | null;
+  /** The query parameters of the next page (`before` or `offset`), or null on the last. */
+  next: { before: string } | { offset: string } | null;
 }
 
 /** The actions a search of `tab` may name. */
@@ -82,29 +84,38 @@ export function auditFilter(search: AuditSearch): AuditFilter {
   return filter;
 }
 
-function sortEntries(entries: AuditEntry[], column: string, descending: boolean): AuditEntry[] {
-  if (!isAuditViewColumn(column) || column === 'at') return descending ? entries : [...entries].reverse();
-  const key = (entry: AuditEntry) => String(entry[column] ?? '').toLowerCase();
-  return [...entries].sort((a, b) => key(a).localeCompare(key(b)) * (descending ? -1 : 1) || b.id - a.id);
+/** The store's order for a column asked for; anything else (or newest first) is the default order. */
+function sortOf(column: string, descending: boolean): { column: AuditSortColumn; descending: boolean } | undefined {
+  const sortable = AUDIT_SORT_COLUMNS.find((name) => name === column);
+  return sortable && !(sortable === 'at' && descending) ? { column: sortable, descending } : undefined;
 }
 
-/** One page of the entries `search` finds, sorted as asked. */
+/**
+ * One page of the entries `search` finds, in the order asked for over the whole search (the
+ * database sorts; not only the page shown). Newest first pages by keyset, any other order by offset.
+ */
 export async function auditListing(ctx: Pick<AdminContext, 'store'>, search: AuditSearch, paging: AuditPaging): Promise<AuditListing> {
   const filter = auditFilter(search);
-  const entries = await ctx.store.audit.query({ ...filter, limit: AUDIT_PAGE, ...(paging.before ? { beforeId: paging.before } : {}) });
+  const sort = sortOf(paging.sort, paging.descending);
+  const offset = sort ? Math.max(0, paging.offset ?? 0) : 0;
+  const page = sort ? { sort, offset } : paging.before ? { beforeId: paging.before } : {};
+  const entries = await ctx.store.audit.query({ ...filter, limit: AUDIT_PAGE, ...page });
+  const full = entries.length === AUDIT_PAGE;
   return {
     actions: ACTIONS[search.tab],
-    entries: sortEntries(entries, paging.sort, paging.descending),
+    entries,
     total: await ctx.store.audit.count(filter),
-    next: entries.length === AUDIT_PAGE ? entries.at(-1)!.id : null,
+    next: !full ? null : sort ? { offset: String(offset + AUDIT_PAGE) } : { before: String(entries.at(-1)!.id) },
   };
 }
 
-/** The columns of `admin`'s exports: the usual ones, and each optional one (display names, times) the viewer shows them. */
-async function exportedColumns(ctx: Pick<AdminContext, 'store'>, admin: AdminSession): Promise<AuditColumn[]> {
+/** The columns of `admin`'s exports: those the viewer shows, in its order, under its names. */
+async function exportedColumns(ctx: Pick<AdminContext, 'store' | 't'>, admin: AdminSession) {
   const { hidden } = await columnPreferences(ctx, admin);
-  const shown = (column: AuditColumn) => !isAuditViewColumn(column) || !hidden.includes(column);
-  return AUDIT_COLUMNS.filter((column) => !('optional' in column) || shown(column.key)).map((column) => column.key);
+  const columns = AUDIT_VIEW_COLUMNS.filter((column) => !hidden.includes(column));
+  // Every column hidden: the time at least, as an export of nothing would tell nothing.
+  const chosen = columns.length ? columns : (['at'] as const);
+  return { columns: chosen, headers: Object.fromEntries(chosen.map((column) => [column, ctx.t(`admin.column.${column}`)])) };
 }
 
 /** An export under way: its file's name and type, and its bytes as they are written. */
@@ -120,7 +131,7 @@ export interface AuditDownload {
  * the export is audited with the search and how many rows it held.
  */
 export function exportAuditTrail(
-  ctx: Pick<AdminContext, 'store' | 'adminAudit' | 'now'>,
+  ctx: Pick<AdminContext, 'store' | 'adminAudit' | 'now' | 't'>,
   admin: AdminSession,
   search: AuditSearch,
   format: ExportFormat,
@@ -133,7 +144,14 @@ export function exportAuditTrail(
   const record = (outcome: 'success' | 'failure', detail: string) =>
     ctx.adminAudit.record({ actor: admin.sam, actorGuid: admin.guid, action: 'audit-export', outcome, sourceIp: requester.ip, detail });
   void exportedColumns(ctx, admin)
-    .then((columns) => exportAudit(ctx.store.audit, filter, format, body, { title: `Latchkey audit: ${search.tab}`, now: ctx.now, columns }))
+    .then(({ columns, headers }) =>
+      exportAudit(ctx.store.audit, filter, format, body, {
+        title: ctx.t('admin.exportTitle', { tab: ctx.t(`admin.tab.${search.tab}`) }),
+        now: ctx.now,
+        columns,
+        headers,
+      }),
+    )
     .then(
       ({ rows }) => record('success', `${format}, ${rows} rows: ${JSON.stringify(filter)}`),
       async (error: unknown) => {

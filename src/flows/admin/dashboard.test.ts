@@ -20,7 +20,7 @@ test('the period: 30 days for none or nonsense, else within 1 to 366', () => {
 });
 
 forEachPortalDatabase('the dashboard', {}, (fixture) => {
-  test('the period’s numbers, a bar per day, failures by reason, and the coverage', async () => {
+  test('the period’s numbers, a chart with dated axes and a value per day, failures by reason, and the coverage', async () => {
     const { admin, store } = fixture.portal.app;
     const now = admin.now();
     // Today's events at the start of today, so that none falls into yesterday whenever this runs.
@@ -42,15 +42,23 @@ forEachPortalDatabase('the dashboard', {}, (fixture) => {
       { reset: board.totals.reset, unlock: board.totals.unlock, change: board.totals.change, locked: board.totals['verification-locked'] },
       { reset: 2, unlock: 1, change: 1, locked: 2 },
     );
-    assert.deepEqual(board.reasons, [{ action: 'reset', detail: 'LK_PASSWORD_TOO_SHORT', count: 1 }]);
     assert.deepEqual(
-      board.charts.map((chart) => chart.series),
-      ['reset', 'unlock', 'change', 'enroll'],
+      board.reasons.map(({ action, detail, count }) => ({ action, detail, count })),
+      [{ action: 'reset', detail: 'LK_PASSWORD_TOO_SHORT', count: 1 }],
     );
-    const resets = board.charts[0]!;
-    assert.equal(resets.bars.length, 7);
-    assert.deepEqual([resets.bars.at(-1)!.day, resets.bars.at(-1)!.count], [now - (now % 86_400_000), 2], 'today is the last bar');
-    assert.equal(resets.bars.at(-1)!.height, 110, 'the highest day fills the chart');
+    assert.doesNotMatch(board.reasons[0]!.words, /LK_/, `in words: ${board.reasons[0]!.words}`);
+    const { chart } = board;
+    assert.deepEqual(
+      chart.series.map((series) => [series.name, series.total]),
+      [
+        ['reset', 2],
+        ['unlock', 1],
+        ['change', 1],
+        ['enroll', 0],
+      ],
+    );
+    assert.deepEqual([chart.days.length, chart.days.at(-1), chart.series[0]!.values.at(-1)], [7, new Date(now).toISOString().slice(0, 10), 2], 'today last');
+    assert.equal(chart.xTicks.at(-1)!.label, chart.days.at(-1)!.slice(5), 'the x axis is dated, today marked');
     assert.equal(board.coverage.enrolled, 1);
     assert.ok(board.coverage.users !== null && board.coverage.users > 1, 'the users in the search bases are counted by the directory');
     assert.equal(board.coverage.percent, Math.round((1 / board.coverage.users!) * 1000) / 10);
@@ -102,10 +110,10 @@ forEachPortalDatabase('the dashboard', {}, (fixture) => {
   test('the health of the directory, mail, SMS and certificates, each in words', async () => {
     const board = await dashboard(fixture.portal.app.admin, 7);
     const health = Object.fromEntries(board.health.map((item) => [item.name, item]));
-    assert.deepEqual(health.directory, { name: 'directory', state: 'ok', detail: `${facts.dnsDomain}: service account bound` });
+    assert.deepEqual(health.directory, { name: 'directory', label: 'Directory', state: 'ok', detail: `${facts.dnsDomain}: service account bound` });
     assert.equal(health.mail?.state, 'ok');
     assert.match(health.mail?.detail ?? '', /^127\.0\.0\.1:\d+ answers$/);
-    assert.deepEqual(health.sms, { name: 'sms', state: 'ok', detail: 'twilio configured' });
+    assert.deepEqual(health.sms, { name: 'sms', label: 'Text messages', state: 'ok', detail: 'twilio configured' });
     assert.equal(health['certificate 127.0.0.1:636']?.state, 'ok');
     assert.equal(health['web certificate']?.state, 'off', 'the test portal serves plain HTTP');
   });

@@ -7,6 +7,8 @@ import type { AuditAction } from '../../audit/recorder.ts';
 import { refusedRule } from '../../passwords/refusals.ts';
 import type { AuditRange } from '../../store/audit-stats.ts';
 import type { AdminContext } from './context.ts';
+import { type Chart, lineChart } from './dashboard-chart.ts';
+import { reasonInWords } from './reasons.ts';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -17,7 +19,10 @@ const DEFAULT_DAYS = 30;
 const MAX_DAYS = 366;
 
 export interface Health {
+  /** A stable name (directory, mail, sms, certificate <name>, web certificate, scheduled backups). */
   name: string;
+  /** The name in words. */
+  label: string;
   state: 'ok' | 'warn' | 'fail' | 'off';
   detail: string;
 }
@@ -36,10 +41,12 @@ export interface Bar {
 
 export interface Board {
   totals: Record<string, number>;
-  reasons: { action: string; detail: string; count: number }[];
+  /** Failed or refused resets, unlocks, changes and enrollments by reason, in words, most frequent first. */
+  reasons: { action: string; detail: string; words: string; count: number }[];
   /** New passwords refused (self-service and helpdesk) by rule, most frequent first. */
   refusals: { rule: string; count: number }[];
-  charts: { series: string; max: number; bars: Bar[] }[];
+  /** Successful resets, unlocks, changes and enrollments per day. */
+  chart: Chart;
   coverage: { enrolled: number; users: number | null; percent: number | null };
   /** Enrollment coverage on each recorded day of the period, in percent of the users (a bar of 100 is everyone). */
   coverageHistory: { max: number; bars: Bar[] };
@@ -53,7 +60,7 @@ export interface Board {
 }
 
 /** What the dashboard reads. */
-export type DashboardContext = Pick<AdminContext, 'store' | 'directory' | 'policy' | 'mail' | 'mailer' | 'certificates' | 'now' | 'settings'>;
+export type DashboardContext = Pick<AdminContext, 'store' | 'directory' | 'policy' | 'mail' | 'mailer' | 'certificates' | 'now' | 'settings' | 't'>;
 
 /** The period in days for a requested number: 30 for none or nonsense, else within 1..366. */
 export function dashboardDays(requested: number): number {
@@ -81,11 +88,18 @@ function chart(perDay: Map<number, number>, firstDay: number, days: number, scal
   return { max, bars };
 }
 
-async function check(name: string, probe: () => Promise<string>): Promise<Health> {
+type Words = Pick<DashboardContext, 't'>;
+
+/** A health line: its label is `admin.healthName.<key>`, its detail `admin.healthDetail.<key>.<state>` filled with `params`. */
+function line(ctx: Words, name: string, key: string, state: Health['state'], params: Record<string, string | number> = {}, label = {}): Health {
+  return { name, label: ctx.t(`admin.healthName.${key}`, label), state, detail: ctx.t(`admin.healthDetail.${key}.${state}`, params) };
+}
+
+async function check(ctx: Words, name: string, probe: () => Promise<Record<string, string | number>>): Promise<Health> {
   try {
-    return { name, state: 'ok', detail: await probe() };
+    return line(ctx, name, name, 'ok', await probe());
   } catch (error) {
-    return { name, state: 'fail', detail: error instanceof Error ? error.message : String(error) };
+    return line(ctx, name, name, 'fail', { reason: error instanceof Error ? error.message : String(error) });
   }
 }
 
@@ -94,22 +108,27 @@ async function health(ctx: DashboardContext): Promise<Health[]> {
   const { smtp, sms } = ctx.policy;
   const mailer = ctx.mailer;
   const items: Health[] = [
-    await check('directory', async () => `${(await ctx.directory.domain()).dnsDomain}: service account bound`),
+    await check(ctx, 'directory', async () => ({ domain: (await ctx.directory.domain()).dnsDomain })),
     mailer
-      ? await check('mail', async () => {
+      ? await check(ctx, 'mail', async () => {
           await mailer.verify();
-          return `${smtp?.host}:${smtp?.port} answers`;
+          return { server: `${smtp?.host}:${smtp?.port}` };
         })
-      : { name: 'mail', state: ctx.mail ? 'ok' : 'off', detail: ctx.mail ? 'captured (demo)' : 'not configured' },
-    { name: 'sms', state: sms ? 'ok' : 'off', detail: sms ? `${sms.provider} configured` : 'not configured' },
+      : ctx.mail
+        ? line(ctx, 'mail', 'mailCaptured', 'ok')
+        : line(ctx, 'mail', 'mail', 'off'),
+    sms ? line(ctx, 'sms', 'sms', 'ok', { provider: sms.provider }) : line(ctx, 'sms', 'sms', 'off'),
   ];
   const certificates = await ctx.certificates();
   for (const status of certificates) {
-    items.push({ name: `certificate ${status.name}`, state: status.state, detail: status.error ?? `${status.daysLeft} days left (${status.subject})` });
+    const certificate = { certificate: status.name };
+    items.push(
+      status.error
+        ? { ...line(ctx, `certificate ${status.name}`, 'certificate', status.state, {}, certificate), detail: status.error }
+        : line(ctx, `certificate ${status.name}`, 'certificate', status.state, { days: status.daysLeft ?? 0, subject: status.subject ?? '' }, certificate),
+    );
   }
-  if (!certificates.some((status) => status.name === 'web')) {
-    items.push({ name: 'web certificate', state: 'off', detail: 'TLS is terminated by a proxy in front of Latchkey' });
-  }
+  if (!certificates.some((status) => status.name === 'web')) items.push(line(ctx, 'web certificate', 'webCertificate', 'off'));
   items.push(await scheduledBackupHealth(ctx));
   return items;
 }
@@ -121,14 +140,18 @@ async function health(ctx: DashboardContext): Promise<Health[]> {
 async function scheduledBackupHealth(ctx: DashboardContext): Promise<Health> {
   const { enabled, everyHours, folder } = ctx.settings.current().backups;
   const name = 'scheduled backups';
-  if (!enabled) return { name, state: 'off', detail: 'not enabled' };
+  const backups = (state: Health['state'], variant: string, params: Record<string, string | number> = {}) => ({
+    ...line(ctx, name, 'scheduledBackups', state),
+    detail: ctx.t(`admin.healthDetail.scheduledBackups.${variant}`, { hours: everyHours, folder: folder ?? '', ...params }),
+  });
+  if (!enabled) return backups('off', 'off');
   const [last] = await ctx.store.audit.query({ action: 'scheduled-backup' satisfies AuditAction, limit: 1 });
-  if (!last) return { name, state: 'warn', detail: `none made yet (every ${everyHours} h to ${folder})` };
+  if (!last) return backups('warn', 'none');
   const when = new Date(last.at).toISOString();
-  if (last.outcome !== 'success') return { name, state: 'fail', detail: `the last one failed at ${when}: ${last.detail}` };
-  if (ctx.now() - last.at > (everyHours + 1) * HOUR_MS)
-    return { name, state: 'warn', detail: `the last one is older than the cycle of ${everyHours} h (${when}: ${last.detail})` };
-  return { name, state: 'ok', detail: `last at ${when}: ${last.detail}` };
+  const params = { when, detail: last.detail ?? '' };
+  if (last.outcome !== 'success') return backups('fail', 'failed', params);
+  if (ctx.now() - last.at > (everyHours + 1) * HOUR_MS) return backups('warn', 'late', params);
+  return backups('ok', 'ok', params);
 }
 
 /** Refused new passwords in `range` by rule, whichever flow refused them (the audit detail names both). */
@@ -179,19 +202,20 @@ export async function dashboard(ctx: DashboardContext, days: number): Promise<Bo
     'verification-locked': total('verification-locked') + total('portal-lockout'),
     'rate-limited': total('rate-limited'),
     bot: total('bot'),
+    'throttled-sign-ins': await ctx.store.auditStats.throttledSignIns(range),
   };
-  const charts = SERIES.map((series) => {
+  const perSeries = SERIES.map((name) => {
     const perDay = new Map<number, number>();
-    for (const c of counts) if (c.action === series && c.outcome === 'success') perDay.set(c.day, (perDay.get(c.day) ?? 0) + c.count);
-    return { series, ...chart(perDay, firstDay, days) };
+    for (const c of counts) if (c.action === name && c.outcome === 'success') perDay.set(c.day, (perDay.get(c.day) ?? 0) + c.count);
+    return { name, perDay };
   });
   const enrolled = await ctx.store.enrollments.count();
   const users = await ctx.directory.countUsers(ctx.policy.directory.searchBases).catch(() => null);
   return {
     totals,
-    reasons: await ctx.store.auditStats.failureReasons(SERIES, range),
+    reasons: (await ctx.store.auditStats.failureReasons(SERIES, range)).map((reason) => ({ ...reason, words: reasonInWords(ctx.t, reason.detail) })),
     refusals: await refusalsByRule(ctx, range),
-    charts,
+    chart: lineChart(perSeries, firstDay, days),
     coverage: { enrolled, users, percent: users ? Math.round((enrolled / users) * 1000) / 10 : null },
     coverageHistory: await coverageHistory(ctx, firstDay, days),
     campaigns: { enabled: ctx.policy.campaigns.enabled, ...(await ctx.store.campaigns.figures()) },

@@ -9,6 +9,7 @@ import { createError } from '../../errors.ts';
 import { normalizePhone } from '../../notify/phone.ts';
 import type { Requester } from '../context.ts';
 import type { AdminContext } from './context.ts';
+import { wordedErrors } from './setting-words.ts';
 import { explain, type SettingsRefused } from './settings.ts';
 import { readSectionForm, type SettingsForm } from './settings-form.ts';
 import type { AdminSession } from './sign-in.ts';
@@ -22,7 +23,7 @@ export const SettingsUntestable = createError<{ problems: string }>(
 export const TestNumberMissing = createError('LK_SMS_TEST_NUMBER_REQUIRED', 'Type a mobile number to send the test message to, then test again.', 400);
 
 /** What a settings test needs. */
-export type SettingsTestContext = Pick<AdminContext, 'settings' | 'trial' | 'adminAudit'>;
+export type SettingsTestContext = Pick<AdminContext, 'settings' | 'trial' | 'adminAudit' | 't'>;
 
 /** A test that ran: what happened in words, and whether it failed. */
 export interface SettingsTested {
@@ -47,37 +48,36 @@ async function trySection(ctx: SettingsTestContext, section: RuntimeSection, val
       const directory = ctx.trial.directory(valid(runtimeSchema.shape.directory, typed));
       try {
         const info = await directory.domain();
-        const hints = info.policyHintsOid
-          ? `supports the password-policy-hints control (${info.policyHintsOid})`
-          : 'lists no password-policy-hints control (resets are not checked against the history)';
-        return `connected over TLS and bound as the service account; domain ${info.dnsDomain} (${info.netbiosDomain}); the DC ${hints}`;
+        const hints = info.policyHintsOid ? ctx.t('admin.tested.hints', { oid: info.policyHintsOid }) : ctx.t('admin.tested.noHints');
+        return ctx.t('admin.tested.directory', { domain: info.dnsDomain, netbios: info.netbiosDomain, hints });
       } finally {
         await directory.close();
       }
     }
     case 'smtp': {
       const settings = valid(runtimeSchema.shape.smtp, typed);
-      if (!settings) return 'e-mail is switched off';
+      if (!settings) return ctx.t('admin.tested.mailOff');
       const mailer = ctx.trial.mailer(settings);
       try {
         await mailer.verify();
-        return `connected to ${settings.host}:${settings.port}${settings.user ? ` and signed in as ${settings.user}` : ''}`;
+        const server = `${settings.host}:${settings.port}`;
+        return settings.user ? ctx.t('admin.tested.mailSignedIn', { server, user: settings.user }) : ctx.t('admin.tested.mail', { server });
       } finally {
         mailer.close();
       }
     }
     case 'sms': {
       const settings = valid(runtimeSchema.shape.sms, typed);
-      if (!settings) return 'text messages are switched off';
+      if (!settings) return ctx.t('admin.tested.smsOff');
       if (!testNumber.trim()) throw TestNumberMissing({});
       // Read as every number is (phone.ts), in the default region saved under Phone numbers.
       const to = normalizePhone(testNumber, ctx.settings.current().phone.defaultRegion);
-      await ctx.trial.sms(settings).send({ to, body: 'Latchkey: this is a test message from the admin console.' });
-      return `a test message was accepted by the gateway for ${to}`;
+      await ctx.trial.sms(settings).send({ to, body: ctx.t('admin.tested.smsBody') });
+      return ctx.t('admin.tested.sms', { to });
     }
     default:
       valid<unknown>(runtimeSchema.shape[section], typed);
-      return 'these settings need no connection test';
+      return ctx.t('admin.tested.none');
   }
 }
 
@@ -95,7 +95,7 @@ export async function testSettings(
 ): Promise<SettingsRefused | SettingsTested> {
   const { values, errors } = readSectionForm(section, form);
   const submitted = values ?? undefined;
-  if (errors.length) return { ok: false, errors, submitted };
+  if (errors.length) return { ok: false, errors: wordedErrors(ctx.t, section, errors), submitted };
   const record = (outcome: 'success' | 'failure', detail: string) =>
     ctx.adminAudit.record({
       actor: admin.sam,

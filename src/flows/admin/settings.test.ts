@@ -44,8 +44,10 @@ forEachPortalDatabase('settings pages', { helpdesk: { groups: [{ group: 'Latchke
     const directory = await settingsView(ctx, 'directory');
     assert.deepEqual(
       directory.fields.find((field) => field.path === 'bindPassword'),
-      { path: 'bindPassword', kind: 'secret', value: '', isSet: true },
+      { path: 'bindPassword', kind: 'secret', value: '', isSet: true, label: 'Service account password', help: null },
     );
+    const urls = directory.fields.find((field) => field.path === 'urls');
+    assert.deepEqual([urls?.label, urls?.help?.slice(0, 21)], ['Domain controller URLs', 'One per line, ldaps:/'], 'a label and help text for the field');
     assert.equal(directory.fields.find((field) => field.path === 'urls')?.value, facts.url);
     assert.equal(directory.groups, null);
     assert.ok(!JSON.stringify(directory).includes(facts.serviceAccount.password));
@@ -74,9 +76,18 @@ forEachPortalDatabase('settings pages', { helpdesk: { groups: [{ group: 'Latchke
     const result = await saveSettings(ctx, admin, 'codes', await formOf('codes', { lifetimeMinutes: '7', maxFailures: '0' }), requester);
     assert.ok(!result.ok);
     assert.deepEqual(
-      result.errors.map((error) => [error.field, error.code]),
-      [['maxFailures', 'LK_SETTING_INVALID']],
+      result.errors.map((error) => [error.field, ctx.t(error.code, error.params)]),
+      [['maxFailures', 'Wrong codes before the attempt is locked must be at least 1.']],
+      'in words, with the field’s label, not the validator’s text',
     );
+    const zero = await saveSettings(ctx, admin, 'codes', await formOf('codes', { lifetimeMinutes: '0' }), requester);
+    assert.ok(!zero.ok);
+    assert.deepEqual(
+      zero.errors.map((error) => ctx.t(error.code, error.params)),
+      ['Code lifetime must be at least 1 minute.'],
+    );
+    const fraction = await saveSettings(ctx, admin, 'codes', await formOf('codes', { lifetimeMinutes: '2.5' }), requester);
+    assert.deepEqual(!fraction.ok && fraction.errors.map((error) => ctx.t(error.code, error.params)), ['Code lifetime must be a whole number.']);
     assert.equal(result.submitted?.lifetimeMinutes, 7, 'what was typed comes back to be shown');
     assert.equal(ctx.settings.current().codes.lifetimeMinutes, 10);
     assert.deepEqual(await changes('codes.lifetimeMinutes: 10 → 7'), []);
@@ -89,6 +100,7 @@ forEachPortalDatabase('settings pages', { helpdesk: { groups: [{ group: 'Latchke
     assert.ok(!result.ok);
     assert.equal(result.errors[0]?.field, 'groups');
     assert.match(String(result.errors[0]?.params?.reason), /not valid YAML/);
+    assert.equal(result.errors[0]?.params?.field, 'Helpdesk groups', 'named by its label');
     assert.deepEqual(ctx.settings.current().helpdesk, before);
   });
 

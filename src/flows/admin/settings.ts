@@ -9,6 +9,7 @@ import { createError, LatchkeyError } from '../../errors.ts';
 import type { FieldError } from '../../field-errors.ts';
 import type { Requester } from '../context.ts';
 import type { AdminContext } from './context.ts';
+import { settingHelp, settingLabel, wordedErrors } from './setting-words.ts';
 import { readSectionForm, type SettingField, type SettingsForm, sectionFields } from './settings-form.ts';
 import { type AdminSession, configuredGroups } from './sign-in.ts';
 
@@ -21,7 +22,8 @@ export type SettingsContext = Pick<AdminContext, 'settings' | 'applySettings' | 
 /** What a settings page shows besides the form's errors and notices. */
 export interface SettingsView {
   section: RuntimeSection;
-  fields: SettingField[];
+  /** Each with its label and help text. */
+  fields: (SettingField & { label: string; help: string | null })[];
   /** For the helpdesk section: the groups that grant access, by the DN their SID resolved to. */
   groups: Awaited<ReturnType<typeof configuredGroups>> | null;
 }
@@ -48,9 +50,9 @@ export function settingsSection(name: string): RuntimeSection {
 export async function settingsView(ctx: SettingsContext, section: RuntimeSection, submitted?: Record<string, unknown>): Promise<SettingsView> {
   const current = ctx.settings.current()[section];
   const stored = sectionFields(section, current);
-  const fields = sectionFields(section, submitted ?? current).map((field) =>
-    field.kind === 'secret' ? { ...field, value: '', isSet: stored.find((s) => s.path === field.path)?.isSet ?? false } : field,
-  );
+  const fields = sectionFields(section, submitted ?? current)
+    .map((field) => (field.kind === 'secret' ? { ...field, value: '', isSet: stored.find((s) => s.path === field.path)?.isSet ?? false } : field))
+    .map((field) => ({ ...field, label: settingLabel(ctx.t, section, field.path), help: settingHelp(ctx.t, section, field.path) }));
   return { section, fields, groups: section === 'helpdesk' ? await configuredGroups(ctx) : null };
 }
 
@@ -73,9 +75,9 @@ export async function saveSettings(
 ): Promise<SettingsRefused | { ok: true; notice: string }> {
   const { values, errors } = readSectionForm(section, form);
   const submitted = values ?? undefined;
-  if (errors.length) return { ok: false, errors, submitted };
+  if (errors.length) return { ok: false, errors: wordedErrors(ctx.t, section, errors), submitted };
   const result = await ctx.settings.save(section, values, { sam: admin.sam, guid: admin.guid, ip: requester.ip });
-  if (!result.ok) return { ok: false, errors: result.errors, submitted };
+  if (!result.ok) return { ok: false, errors: wordedErrors(ctx.t, section, result.errors), submitted };
   ctx.applySettings();
   const count = result.changes.length;
   if (result.auditFailed) return { ok: true, notice: ctx.t('admin.saved-not-audited', { count, reason: explain(result.auditFailed) }) };

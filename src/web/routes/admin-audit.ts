@@ -23,6 +23,7 @@ const auditQuery = z.object({
   from: queryText(10),
   to: queryText(10),
   before: queryText(20),
+  offset: queryText(12),
   sort: queryText(20),
   dir: queryText(4),
   format: z.enum(EXPORT_FORMATS).catch('csv'),
@@ -68,7 +69,12 @@ export async function adminAuditRoutes(app: FastifyInstance, { admin: ctx }: { a
     const query = queryOf(request);
     const sort = query.sort || 'at';
     const descending = query.dir !== 'asc';
-    const listing = await auditListing(ctx, searchOf(query), { before: Number(query.before) || undefined, sort, descending });
+    const listing = await auditListing(ctx, searchOf(query), {
+      before: Number(query.before) || undefined,
+      offset: Number(query.offset) || undefined,
+      sort,
+      descending,
+    });
     const { hidden } = await columnPreferences(ctx, session);
     // The column widths are stored per admin and applied by a stylesheet; the page runs one small
     // script of our own to remember them (its policy: src/web/csp.ts).

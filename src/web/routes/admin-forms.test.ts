@@ -55,11 +55,28 @@ describe('settings forms', () => {
     assert.match(page.body, /href="#field:lifetimeMinutes">This field was sent more than once/);
     assert.match(
       page.body,
-      /id="field:lifetimeMinutes" name="field:lifetimeMinutes" value="10" aria-invalid="true"/,
+      /id="field:lifetimeMinutes" name="field:lifetimeMinutes" value="10" aria-describedby="[^"]*field:lifetimeMinutes-error" aria-invalid="true"/,
       'the field is marked, showing what is stored',
     );
     assert.equal(lifetime(), 10);
     assert.equal((await settingsChanges()).length, before);
+  });
+
+  test('every field has its label and help; a value against the rules is said in words next to its field, and nothing is saved', async () => {
+    const console = await admin();
+    const shown = await console.get('/admin/settings/codes');
+    assert.match(shown.body, /<label for="field:lifetimeMinutes">Code lifetime<\/label>\s*<p class="hint" id="field:lifetimeMinutes-help">How long a code/);
+    assert.match(shown.body, /id="field:lifetimeMinutes" name="field:lifetimeMinutes" value="10" aria-describedby="field:lifetimeMinutes-help">/);
+    const page = await postRaw(
+      console,
+      '/admin/settings/codes',
+      '/admin/settings/codes',
+      new URLSearchParams({ 'field:lifetimeMinutes': '0', 'field:maxFailures': '5' }),
+    );
+    assert.match(page.body, /<p class="field-error" id="field:lifetimeMinutes-error">Code lifetime must be at least 1 minute\. <\/p>/);
+    assert.match(page.body, /href="#field:lifetimeMinutes">Code lifetime must be at least 1 minute\./);
+    assert.doesNotMatch(page.body, /Too small|expected number/i, 'not the validator’s text');
+    assert.equal(lifetime(), 10);
   });
 
   test('a value too long is refused on its field, and nothing is saved', async () => {
@@ -91,7 +108,7 @@ describe('settings forms', () => {
     assert.match(json.body, /href="#field:lifetimeMinutes">This value cannot be used here \(Invalid input: expected string, received number\)/);
     const words = await postRaw(console, '/admin/settings/codes', '/admin/settings/codes', new URLSearchParams({ 'field:lifetimeMinutes': 'three' }));
     assert.equal(words.status, 400);
-    assert.match(words.body, /href="#field:lifetimeMinutes">This value cannot be used here \(expected a number\)/);
+    assert.match(words.body, /href="#field:lifetimeMinutes">Code lifetime must be a number\./);
     const box = await postRaw(console, '/admin/settings/protection', '/admin/settings/protection', new URLSearchParams({ 'field:honeypot': 'yes' }));
     assert.equal(box.status, 400);
     assert.match(box.body, /href="#field:honeypot">This value cannot be used here \(Invalid input: expected &quot;on&quot;\)/);

@@ -112,7 +112,7 @@ describe('settings', () => {
   test('a bad value is named on its field and nothing changes', async () => {
     const console = await admin();
     const page = await saveSettings(console, 'codes', { 'field:maxFailures': '0', 'field:lifetimeMinutes': '7' });
-    assert.match(page.body, /maxFailures: /);
+    assert.match(page.body, /id="field:maxFailures-error">Wrong codes before the attempt is locked must be at least 1\./);
     assert.match(page.body, /aria-invalid="true"/);
     assert.equal(fixture.portal.app.runtime.settings.current().codes.lifetimeMinutes, 10, 'the whole section was refused');
   });
@@ -250,12 +250,17 @@ describe('dashboard', () => {
     await enroll(webClient(fixture.portal.app.server), user);
     const console = await admin();
     const page = await console.get('/admin?days=7');
-    assert.match(page.body, /<svg viewBox="0 0 600 120"/);
+    assert.match(page.body, /<svg viewBox="0 0 640 232" role="img" aria-labelledby="chart-svg-title chart-svg-desc"/);
+    assert.match(page.body, /<desc id="chart-svg-desc">[^<]*from \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d/, 'described, with its dates');
+    assert.match(page.body, /text-anchor="middle">\d\d-\d\d<\/text>/, 'a dated x axis');
+    assert.match(page.body, /<ul class="legend">\s*<li>.*Password resets: \d+<\/li>/, 'a legend');
+    assert.match(page.body, /<summary>The numbers by day<\/summary>/, 'the numbers as a table too');
+    assert.match(page.body, /Throttled sign-ins<\/dt><dd>\d+/);
     assert.match(page.body, /Enrollments<\/dt><dd>\d+/);
     assert.match(page.body, /Enrolled users<\/dt><dd>\d+ \/ \d+ \(/);
-    assert.match(page.body, /<strong>directory<\/strong>: working/);
-    assert.match(page.body, /<strong>mail<\/strong>: working/);
-    assert.match(page.body, /<strong>certificate 127\.0\.0\.1:636<\/strong>: working — \d+ days left/);
+    assert.match(page.body, /<strong>Directory<\/strong>: working/);
+    assert.match(page.body, /<strong>E-mail<\/strong>: working/);
+    assert.match(page.body, /<strong>Certificate 127\.0\.0\.1:636<\/strong>: working — \d+ days left/);
     assert.doesNotMatch(page.body, /<script/);
   });
 
@@ -268,10 +273,10 @@ describe('dashboard', () => {
       const run = await fixture.portal.app.jobs.scheduledBackup();
       assert.ok(run && 'error' in run);
       const page = await console.get('/admin?days=7');
-      assert.match(page.body, /<p class="warning" id="attention">Needs attention: [^<]*scheduled backups/);
+      assert.match(page.body, /<p class="warning" id="attention">Needs attention: [^<]*Scheduled backups/);
       assert.match(
         page.body,
-        /<strong>scheduled backups<\/strong>: failing — the last one failed at [^<]*LK_BACKUP_SCHEDULE_PASSWORD/,
+        /<strong>Scheduled backups<\/strong>: failing — the last one failed at [^<]*LK_BACKUP_SCHEDULE_PASSWORD/,
         'the test portal has no backup password',
       );
     } finally {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { FieldError } from '../../field-errors.ts';
 import type { AdminContext } from '../../flows/admin/context.ts';
 import { dashboard, dashboardDays } from '../../flows/admin/dashboard.ts';
+import { CHART } from '../../flows/admin/dashboard-chart.ts';
 import { AdminPageNotFound } from '../../flows/admin/settings.ts';
 import { type AdminSession, activeAdmin, signInToAdmin } from '../../flows/admin/sign-in.ts';
 import { csrfField, queryText, readForm, readQuery, typedValues } from '../form-schema.ts';
@@ -43,7 +44,7 @@ export async function adminRoutes(app: FastifyInstance, { admin: ctx }: AdminOpt
     if (!request.session.get('admin')) return signInPage(reply);
     const session = await admin(request);
     const days = dashboardDays(Number(readQuery(daysQuery, request.query).days));
-    return form(reply, 'admin-dashboard', { session, days, board: await dashboard(ctx, days) });
+    return form(reply, 'admin-dashboard', { session, days, board: await dashboard(ctx, days), chartBox: CHART });
   });
 
   app.post('/admin/sign-in', { preHandler: app.csrfProtection }, async (request, reply) => {

@@ -17,7 +17,8 @@ const answersForm = z.object(Object.fromEntries(Array.from({ length: CALLER_QUES
 
 export async function helpdeskCallerRoutes(app: FastifyInstance, { ctx }: { ctx: FlowContext }) {
   const { t } = ctx;
-  const { userPage, target } = helpdeskPages(ctx);
+  const { userPage, target, refusalPage } = helpdeskPages(ctx);
+  app.setErrorHandler(refusalPage);
   const csrf = { preHandler: app.csrfProtection };
 
   app.post('/helpdesk/users/:guid/send-code', csrf, async (request, reply) => {

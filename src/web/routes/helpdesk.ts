@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { FieldError } from '../../field-errors.ts';
+import { CallerNotVerified } from '../../flows/caller-verification.ts';
 import type { FlowContext } from '../../flows/context.ts';
 import {
   clearEnrollment,
@@ -32,7 +33,8 @@ export async function helpdeskRoutes(app: FastifyInstance, { ctx }: { ctx: FlowC
   const { t } = ctx;
   const { form, message, advance, finish } = pageKit(t);
 
-  const { desk, userPage, target } = helpdeskPages(ctx);
+  const { desk, userPage, target, refusalPage } = helpdeskPages(ctx);
+  app.setErrorHandler(refusalPage);
 
   app.get('/helpdesk', async (request, reply) => {
     if (!request.session.get('operator')) {
@@ -67,7 +69,12 @@ export async function helpdeskRoutes(app: FastifyInstance, { ctx }: { ctx: FlowC
     if (!read.ok) return userPage(reply, request, current, { errors: read.errors });
     const { mode, password, confirm, mustChange } = read.values;
     const choice = mode === 'typed' ? { mode: 'typed' as const, password, confirm, mustChange } : { mode: 'generated' as const, mustChange };
-    const result = await resetForCaller(ctx, current, guid, choice, requester(request));
+    const result = await resetForCaller(ctx, current, guid, choice, requester(request)).catch((error: unknown) => {
+      // Said next to the reset form, on the same page: the operator verifies the caller and tries again.
+      if (CallerNotVerified.is(error)) return { outcome: 'refused' as const };
+      throw error;
+    });
+    if (result.outcome === 'refused') return userPage(reply, request, current, { errors: [{ field: 'reset', code: CallerNotVerified.code }], status: 403 });
     if (result.outcome === 'invalid') return userPage(reply, request, current, { errors: result.errors });
     return userPage(reply, request, current, { notice: t('helpdesk.resetDone'), ...(result.generated ? { generated: result.generated } : {}) });
   });

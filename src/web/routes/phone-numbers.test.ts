@@ -60,7 +60,7 @@ describe('without a default region, then with one set in the console', () => {
     await console.get('/admin');
     assert.match((await console.submit('/admin/sign-in', { username: facts.admins.member, domain: '', password: facts.userPassword })).body, /Dashboard/);
     const bad = await saveSettings(console, 'phone', { 'field:defaultRegion': 'UK' });
-    assert.match(bad.body, /defaultRegion: must be a two-letter country code/);
+    assert.match(bad.body, /Country of numbers without a country code[^<]*must be a two-letter country code/);
     assert.match(bad.body, /id="field:defaultRegion"[^>]*aria-invalid="true"/);
     assert.equal(fixture.portal.app.runtime.settings.current().phone.defaultRegion, undefined);
     const saved = await saveSettings(console, 'phone', { 'field:defaultRegion': 'us' });
