@@ -135,9 +135,9 @@ forEachPortalDatabase('the dashboard: coverage over time and campaigns', {}, (fi
     assert.deepEqual(
       bars.slice(-3).map((bar) => [date(bar.day / 86_400_000), bar.count, bar.unit, bar.height]),
       [
-        [date(today - 2), 25, '%', 28],
-        [date(today - 1), null, '%', 0],
-        [date(today), 55, '%', 61],
+        [date(today - 2), 25, ' %', 28],
+        [date(today - 1), null, ' %', 0],
+        [date(today), 55, ' %', 61],
       ],
       'a full bar would be everyone; a day without a count of users is empty',
     );
