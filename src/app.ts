@@ -14,6 +14,7 @@ import type { GroupIdentity } from './directory/directory.ts';
 import { GroupAmbiguous, GroupNotFound } from './directory/errors.ts';
 import { type AdminContext, adminContext, type TrialConnections } from './flows/admin/context.ts';
 import type { FlowContext } from './flows/context.ts';
+import { type ReminderReport, type ReminderRunOptions, runExpiryReminders } from './flows/expiry-reminders.ts';
 import { loadStrings } from './i18n/translate.ts';
 import { createJobs, type JobDependencies, type Jobs, scheduleJobs } from './jobs/jobs.ts';
 import type { Log } from './log.ts';
@@ -64,6 +65,8 @@ export interface App {
   readonly directory: Runtime['directory'];
   /** Scheduled work, callable directly (tests, the CLI). */
   jobs: Jobs;
+  /** Runs the expiry reminders now (or dry), over a pooled mail connection of its own: `latchkey reminders`. */
+  reminders(options?: Omit<ReminderRunOptions, 'mail'>): Promise<ReminderReport>;
   /** The web certificate files when Latchkey serves HTTPS itself; null for plain HTTP. */
   tls: ReturnType<typeof certificateFiles>;
   /** The web and DC certificates' facts, as /metrics and the dashboard see them. */
@@ -225,10 +228,30 @@ function consoleContext(
   });
 }
 
-/** This instance's scheduled jobs, tried on their timer from now on. */
-function startJobs(runtime: Runtime, parts: Omit<JobDependencies, 'settings' | 'mail'>): { jobs: Jobs; stop: () => void } {
-  const jobs = createJobs({ ...parts, settings: () => runtime.settings.current(), mail: () => runtime.mail });
-  return { jobs, stop: scheduleJobs(jobs, parts.log) };
+/** The expiry reminders over a pooled mail connection opened for the run (the portal's sender when replaced). */
+function reminderRunner(admin: AdminContext, runtime: Runtime) {
+  return async (options: Omit<ReminderRunOptions, 'mail'> = {}): Promise<ReminderReport> => {
+    const pooled = options.dryRun ? null : runtime.pooledMailer();
+    try {
+      return await runExpiryReminders(admin, { ...options, ...(pooled ? { mail: pooled } : {}) });
+    } finally {
+      pooled?.close();
+    }
+  };
+}
+
+/** This instance's scheduled jobs, tried on their timer from now on; stop() also stops a reminder run under way. */
+function startJobs(runtime: Runtime, parts: Omit<JobDependencies, 'settings' | 'mail' | 'signal'>): { jobs: Jobs; stop: () => void } {
+  const shutdown = new AbortController();
+  const jobs = createJobs({ ...parts, settings: () => runtime.settings.current(), mail: () => runtime.mail, signal: shutdown.signal });
+  const stopTimer = scheduleJobs(jobs, parts.log);
+  return {
+    jobs,
+    stop: () => {
+      stopTimer();
+      shutdown.abort();
+    },
+  };
 }
 
 /** The audit recorder of each trail, counted in the metrics; `selfService()` is the admin's switch of the self-service trail. */
@@ -303,7 +326,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     );
     reportStartUpProblems(server.log, { unpinnedGroups, adminGroupPending, unknownOverrides });
     runtime.startPolling(options.settingsPollMs);
-    const { jobs, stop: stopJobs } = startJobs(runtime, { store, adminAudit, certificates, now, config, env: options.env, log: server.log });
+    const reminders = reminderRunner(admin, runtime);
+    const { jobs, stop: stopJobs } = startJobs(runtime, {
+      store,
+      adminAudit,
+      certificates,
+      now,
+      config,
+      env: options.env,
+      log: server.log,
+      runReminders: (signal) => reminders({ signal }),
+    });
     return {
       server,
       store,
@@ -315,6 +348,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         return runtime.directory;
       },
       jobs,
+      reminders,
       tls,
       certificates,
       get masterKeyId() {

@@ -44,6 +44,8 @@ forEachDatabase('the catalog', (database) => {
       'audit_events',
       'enrollment_answers',
       'enrollments',
+      'expiry_reminder_runs',
+      'expiry_reminders',
       'passkeys',
       'preferences',
       'recovery_codes',

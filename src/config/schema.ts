@@ -8,6 +8,7 @@ import { bareAddress } from '../notify/address.ts';
 import { isPhoneRegion } from '../notify/phone.ts';
 import { allowFromSchema } from './allow-from-schema.ts';
 import { backupsSchema } from './backups-schema.ts';
+import { remindersSchema } from './reminders-schema.ts';
 import { breachedPasswordsSchema } from './breached-passwords-schema.ts';
 import { DEFAULT_QUESTIONS } from './default-questions.ts';
 import { factorsSchema } from './factors-schema.ts';
@@ -348,6 +349,7 @@ const runtimeShape = {
   breachedPasswords: breachedPasswordsSchema,
   menu: menuSchema,
   backups: backupsSchema,
+  reminders: remindersSchema,
 };
 
 /** The settings that live in the database, validated (every section, directory included). */

@@ -15,12 +15,14 @@ import { openDatabase } from './database.ts';
 import type { Tables } from './schema.ts';
 
 /** Every schema step of this version, in order. */
-const MIGRATIONS = ['0001-initial', '0002-preferences', '0003-factors', '0004-passkeys', '0005-audit-names'];
+const MIGRATIONS = ['0001-initial', '0002-preferences', '0003-factors', '0004-passkeys', '0005-audit-names', '0006-expiry-reminders'];
 
 const TABLES = [
   'audit_events',
   'enrollment_answers',
   'enrollments',
+  'expiry_reminder_runs',
+  'expiry_reminders',
   'passkeys',
   'preferences',
   'recovery_codes',

@@ -7,6 +7,7 @@ import { type AuditStats, createAuditStats } from './audit-stats.ts';
 import { type Codes, createCodes } from './codes.ts';
 import { type DatabaseOptions, openDatabase } from './database.ts';
 import { createEnrollments, type Enrollments } from './enrollments.ts';
+import { createExpiryReminders, type ExpiryReminders } from './expiry-reminders.ts';
 import { createPasskeys, type Passkeys } from './passkeys.ts';
 import { createPreferences, type Preferences } from './preferences.ts';
 import { createRecoveryCodes, type RecoveryCodes } from './recovery-codes.ts';
@@ -35,6 +36,8 @@ export interface Store {
   readonly totp: TotpSecrets;
   /** Recovery codes, as keyed hashes. */
   readonly recoveryCodes: RecoveryCodes;
+  /** Password-expiry reminders claimed and sent, and the daily runs. */
+  readonly expiryReminders: ExpiryReminders;
   /** Resolves once the database answers a query: for /readyz. */
   ping(): Promise<void>;
   /** The raw database, for the rare need no repository covers (backups, diagnostics). */
@@ -59,6 +62,7 @@ export async function openStore(options: DatabaseOptions): Promise<Store> {
     passkeys: createPasskeys(db),
     totp: createTotpSecrets(db),
     recoveryCodes: createRecoveryCodes(db),
+    expiryReminders: createExpiryReminders(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },
