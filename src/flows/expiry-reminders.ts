@@ -46,6 +46,8 @@ export interface ReminderRunOptions {
   /** Told of each reminder due today and not sent yet, and (dry run) of each expired account. */
   onDue?: (due: DueReminder) => void;
   onExpired?: (account: PasswordExpiry) => void;
+  /** Entries per page of the directory scan (default: the directory's). */
+  pageSize?: number;
 }
 
 /** A reminder due today: to whom, which one, by which channels. */
@@ -144,7 +146,7 @@ async function scanWithRetry(ctx: ReminderContext, options: ReminderRunOptions, 
 async function scan(ctx: ReminderContext, options: ReminderRunOptions, leadDays: number[], report: ReminderReport): Promise<void> {
   const failures = { inARow: 0 };
   let batch: DueCandidate[] = [];
-  for await (const account of ctx.directory.passwordExpiries()) {
+  for await (const account of ctx.directory.passwordExpiries(options.pageSize ? { pageSize: options.pageSize } : {})) {
     report.scanned++;
     const left = daysLeft(account.expiresAt, ctx.now());
     if (left <= 0) {

@@ -104,7 +104,7 @@ export function createJobs({ store, settings, adminAudit, certificates, mail, no
     async expiryReminders() {
       const { enabled, timeOfDay } = settings().reminders;
       const today = reminderTimeToday(now(), timeOfDay);
-      if (!enabled || now() < today || (await store.expiryReminders.completeSince(today))) return null;
+      if (!enabled || now() < today || (await store.expiryReminders.completeBetween(today, today + DAY_MS))) return null;
       // The lock is per try, not per day: a run that stopped part-way is tried again an hour later.
       if (!(await firstInWindow('expiry-reminders', JOB_TRY_MS))) return null;
       return runReminders(signal);

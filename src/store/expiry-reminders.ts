@@ -53,8 +53,8 @@ export interface ExpiryReminders {
   purgeExpiredBefore(before: number): Promise<number>;
   startRun(id: string, now: number): Promise<void>;
   finishRun(id: string, outcome: 'complete' | 'failed', summary: ReminderRunSummary, detail: string | null, now: number): Promise<void>;
-  /** The newest run that ended complete and started at or after `since`, or null. */
-  completeSince(since: number): Promise<ReminderRun | null>;
+  /** The newest run that ended complete and started in [from, to), or null. */
+  completeBetween(from: number, to: number): Promise<ReminderRun | null>;
   /** The newest run that ended (complete or failed), or null. */
   lastFinished(): Promise<ReminderRun | null>;
 }
@@ -127,15 +127,15 @@ export function createExpiryReminders(db: Kysely<Tables>): ExpiryReminders {
         .execute();
     },
     async finishRun(id, outcome, summary, detail, now) {
-      const { upcoming, ...counts } = summary;
+      const { scanned, sent, failed, expired, upcoming } = summary;
       await db
         .updateTable('expiry_reminder_runs')
-        .set({ ...counts, upcoming: toJson(upcoming, 'upcoming expiries'), outcome, detail, finished_at: now })
+        .set({ scanned, sent, failed, expired, upcoming: toJson(upcoming, 'upcoming expiries'), outcome, detail, finished_at: now })
         .where('id', '=', id)
         .execute();
     },
-    async completeSince(since) {
-      return toRun(await runs().where('outcome', '=', 'complete').where('started_at', '>=', since).executeTakeFirst());
+    async completeBetween(from, to) {
+      return toRun(await runs().where('outcome', '=', 'complete').where('started_at', '>=', from).where('started_at', '<', to).executeTakeFirst());
     },
     async lastFinished() {
       return toRun(await runs().executeTakeFirst());

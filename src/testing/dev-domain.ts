@@ -108,14 +108,14 @@ export function freshPassword(): string {
 }
 
 /**
- * A throwaway user (enabled, with mail and mobile) in an OU of the dev domain. Remove it with
- * removeEntries() when done.
+ * A throwaway user (enabled, with mail and mobile) in an OU of the dev domain (a seeded one, or
+ * any OU by DN). Remove it with removeEntries() when done.
  */
-export async function createUser(admin: Client, ou: OuKey = 'staff', extra: Record<string, string> = {}): Promise<TestUser> {
+export async function createUser(admin: Client, ou: OuKey | { dn: string } = 'staff', extra: Record<string, string> = {}): Promise<TestUser> {
   const facts = devDomain();
   const sam = `t-${randomBytes(5).toString('hex')}`;
   const displayName = `Test ${sam}`;
-  const dn = `CN=${displayName},${facts.ous[ou]}`;
+  const dn = `CN=${displayName},${typeof ou === 'string' ? facts.ous[ou] : ou.dn}`;
   const password = freshPassword();
   const upn = `${sam}@${facts.dnsDomain}`;
   await admin.add(dn, [
