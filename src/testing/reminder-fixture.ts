@@ -19,6 +19,8 @@ export interface ReminderFixture {
   readonly admin: Client;
   readonly sink: SmtpSink;
   readonly ou: string;
+  /** The users asked for by `accounts`, in the order they were made. */
+  readonly accounts: readonly TestUser[];
   /** A user in the OU under the short policy; `extra` attributes as createUser takes them. */
   expiring(extra?: Record<string, string>): Promise<TestUser>;
   /** A user in the OU under the domain's policy (90 days). */
@@ -29,8 +31,19 @@ export interface ReminderFixture {
   mailTo(user: TestUser): { to: string; subject: string }[];
 }
 
-export function reminderFixture({ maxAgeDays, portalSettings = {} }: { maxAgeDays: number; portalSettings?: Record<string, unknown> }): ReminderFixture {
+/** `portalSettings()`, read when the portal starts, adds to the test portal's settings (its `directory` to the OU as search base). */
+export function reminderFixture({
+  maxAgeDays,
+  accounts = 0,
+  portalSettings = () => ({}),
+}: {
+  maxAgeDays: number;
+  /** Users under the short policy made before the first test (fixture.accounts). */
+  accounts?: number;
+  portalSettings?: () => Record<string, unknown>;
+}): ReminderFixture {
   const made: string[] = [];
+  const expiringUsers: TestUser[] = [];
   let portal: TestPortal | undefined;
   let admin: Client | undefined;
   let sink: SmtpSink | undefined;
@@ -42,12 +55,14 @@ export function reminderFixture({ maxAgeDays, portalSettings = {} }: { maxAgeDay
     ou = await createOu(admin);
     group = await createGroup(admin, [], { container: ou });
     made.push(await createPso(admin, { maxAgeDays, groups: [group] }), group);
+    const extra = portalSettings();
     portal = await startTestPortal({
-      directory: { searchBases: [ou] },
+      ...extra,
+      directory: { searchBases: [ou], ...(extra.directory as object | undefined) },
       smtp: { port: sink.port },
       reminders: { enabled: true },
-      ...portalSettings,
     });
+    for (let i = 0; i < accounts; i++) expiringUsers.push(await fixture.expiring());
   });
   after(async () => {
     await portal?.close();
@@ -62,7 +77,8 @@ export function reminderFixture({ maxAgeDays, portalSettings = {} }: { maxAgeDay
     made.push(created.dn);
     return created;
   };
-  return {
+  const fixture: ReminderFixture = {
+    accounts: expiringUsers,
     get portal() {
       return portal!;
     },
@@ -87,4 +103,5 @@ export function reminderFixture({ maxAgeDays, portalSettings = {} }: { maxAgeDay
     },
     mailTo: (target) => sink!.received.filter((message) => message.to.toLowerCase() === `${target.sam}@${devDomain().dnsDomain}`),
   };
+  return fixture;
 }
