@@ -1,6 +1,6 @@
 /**
  * The command line: `latchkey serve | init | check-config | doctor | backup | restore |
- * rotate-master-key | certificate export|import | breached import FILE | breached status | demo`. Exit codes: 0 done, 1 failed (a coded error says why), 2 bad usage;
+ * rotate-master-key | certificate export|import | breached import FILE | breached status | reminders | demo`. Exit codes: 0 done, 1 failed (a coded error says why), 2 bad usage;
  * 141 when the reader of the output went away (`latchkey doctor | head`), as for a Unix tool
  * stopped by SIGPIPE.
  */
@@ -18,6 +18,7 @@ import { UsageInvalid } from './errors.ts';
 import { settingsImported } from './existing-database.ts';
 import { runInit } from './init.ts';
 import { askPassword } from './password-prompt.ts';
+import { runRemindersCommand } from './reminders.ts';
 import { retiredMessage, retireMasterKey, rotatedMessage, rotateMasterKey } from './rotate.ts';
 import { exitOnStopSignals, serve } from './serve.ts';
 
@@ -39,6 +40,8 @@ Commands:
   breached import FILE  import the Pwned Passwords list (the downloader's HASH:count text, SHA-1 or NTLM, may be
                  gzipped) into the breached-password index; running portals switch to it within seconds
   breached status  what the breached-password index holds: kind, hashes, size, when it was built
+  reminders      send today's password-expiry reminders now (each goes once per password, as the daily job's);
+                 --dry-run lists who would get which reminder, and whose password has expired, sending nothing
   demo           start against the dev domain of scripts/dev-ad, with a captured outbox (development only)
 
 Options:
@@ -49,6 +52,7 @@ Options:
   --file FILE    backup, restore: the backup file (the password may come from LATCHKEY_BACKUP_PASSWORD);
                  certificate export, import: the PFX file (the password may come from LATCHKEY_PFX_PASSWORD)
   --retire       rotate-master-key: finish the rotation under way
+  --dry-run      reminders: list, do not send
   -h, --help     this text
 `;
 
@@ -95,6 +99,7 @@ function parse(argv: string[]) {
         force: { type: 'boolean' },
         file: { type: 'string' },
         retire: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -182,6 +187,10 @@ async function main(argv: string[]): Promise<number> {
       if (action !== 'import' || !file || extra.length) throw UsageInvalid({ problem: 'use latchkey breached import FILE, or latchkey breached status' });
       process.stdout.write(await runBreachedImport(commandConfig(values.config), file, process.stderr));
       return 0;
+    }
+    case 'reminders': {
+      const { config } = await startConfig(values.config);
+      return runRemindersCommand(config, { dryRun: Boolean(values['dry-run']), out: process.stdout, log: process.stderr });
     }
     case 'demo':
       await runDemo({ port: Number(values.port ?? 8080), host: values.host ?? '127.0.0.1' });
