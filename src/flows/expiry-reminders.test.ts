@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Attribute, Change } from 'ldapts';
 import { DAY_MS, reminderFixture } from '../testing/reminder-fixture.ts';
+import { dashboard } from './admin/dashboard.ts';
 import { reminderMessage } from './expiry-reminder-message.ts';
 import { daysLeft, dueLeadDay } from './expiry-reminders.ts';
 
@@ -52,6 +53,18 @@ test('under a fine-grained policy the password expiring in the window gets its r
   assert.equal(audited?.outcome, 'success');
   assert.match(audited?.detail ?? '', /^14-day reminder \(expires .*\); e-mail to t•+@latchkey\.test sent$/);
   assert.equal(report.upcoming.reduce((a, b) => a + b, 0), 1);
+});
+
+test('the dashboard shows reminders sent and failed, the passwords expiring in the next 14 days and those already expired', async () => {
+  const { portal } = fixture;
+  const report = await portal.app.reminders();
+  const board = await dashboard(portal.app.admin, 7);
+  assert.equal(board.reminders.sent, 1);
+  assert.equal(board.reminders.failed, 0);
+  assert.equal(board.reminders.lastRun?.upcoming, report.upcoming.reduce((a, b) => a + b, 0));
+  assert.ok((board.reminders.lastRun?.upcoming ?? 0) > 0);
+  assert.equal(board.reminders.lastRun?.expired, report.expired);
+  assert.equal(board.health.find((item) => item.name === 'expiry reminders')?.state, 'ok');
 });
 
 test('the body names the person and the account, and links to the change page at the public URL with the name filled in', () => {

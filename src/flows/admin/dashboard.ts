@@ -7,6 +7,7 @@ import type { AuditAction } from '../../audit/recorder.ts';
 import { refusedRule } from '../../passwords/refusals.ts';
 import type { AuditRange } from '../../store/audit-stats.ts';
 import type { AdminContext } from './context.ts';
+import { type ReminderFigures, reminderFigures, reminderHealth } from './reminder-figures.ts';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -40,6 +41,8 @@ export interface Board {
   /** Enrolled accounts per factor (and per address for codes); null where not counted. */
   factors: { name: 'questions' | 'email' | 'mobile' | 'totp' | 'passkey' | 'recovery'; accounts: number }[];
   health: Health[];
+  /** Password-expiry reminders: sent and failed in the period, what lies ahead. */
+  reminders: ReminderFigures;
   /** The admin turned self-service logging off: routine self-service activity is not audited (nor counted here). */
   selfServiceAuditOff: boolean;
 }
@@ -165,6 +168,7 @@ export async function dashboard(ctx: DashboardContext, days: number): Promise<Bo
     for (const c of counts) if (c.action === series && c.outcome === 'success') perDay.set(c.day, (perDay.get(c.day) ?? 0) + c.count);
     return { series, ...chart(perDay, firstDay, days) };
   });
+  const reminders = await reminderFigures(ctx, total);
   const enrolled = await ctx.store.enrollments.count();
   const users = await ctx.directory.countUsers(ctx.policy.directory.searchBases).catch(() => null);
   return {
@@ -174,7 +178,8 @@ export async function dashboard(ctx: DashboardContext, days: number): Promise<Bo
     charts,
     coverage: { enrolled, users, percent: users ? Math.round((enrolled / users) * 1000) / 10 : null },
     factors: await factorCoverage(ctx),
-    health: await health(ctx),
+    health: [...(await health(ctx)), reminderHealth(reminders, to)],
+    reminders,
     selfServiceAuditOff: !ctx.policy.audit.selfService,
   };
 }

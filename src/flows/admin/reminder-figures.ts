@@ -1,0 +1,58 @@
+/**
+ * The dashboard's password-expiry reminders: how many went and failed in the period (from the
+ * audit trail), what the last run found ahead (passwords expiring in the next days, and those
+ * already expired), claims whose run stopped mid-send, and whether the daily run is healthy.
+ */
+import { UPCOMING_DAYS } from '../expiry-reminders.ts';
+import type { AdminContext } from './context.ts';
+
+const HOUR_MS = 3_600_000;
+/** A claim older than this was left by a run that stopped mid-send (runs send a claim within seconds). */
+const UNSETTLED_AFTER_MS = HOUR_MS;
+/** A daily run older than this (a day and the hour the jobs are tried in, and some) is overdue. */
+const OVERDUE_MS = 26 * HOUR_MS;
+
+export interface ReminderFigures {
+  enabled: boolean;
+  /** Reminders sent, and reminders that no channel took, in the period. */
+  sent: number;
+  failed: number;
+  /** Reminders whose run stopped between claiming and recording them: they may have gone, and are not sent again. */
+  unsettled: number;
+  /** What the last run that ended found; null before the first. */
+  lastRun: { at: number; outcome: 'complete' | 'failed'; detail: string | null; upcoming: number; upcomingByDay: number[]; expired: number } | null;
+}
+
+export type ReminderFiguresContext = Pick<AdminContext, 'store' | 'policy' | 'now'>;
+
+/** The figures; `count(action, outcome)` counts the period's audit entries. */
+export async function reminderFigures(ctx: ReminderFiguresContext, count: (action: string, outcome: string) => number): Promise<ReminderFigures> {
+  const last = await ctx.store.expiryReminders.lastFinished();
+  return {
+    enabled: ctx.policy.reminders.enabled,
+    sent: count('expiry-reminder', 'success'),
+    failed: count('expiry-reminder', 'failure'),
+    unsettled: await ctx.store.expiryReminders.unsettled(ctx.now() - UNSETTLED_AFTER_MS),
+    lastRun: last && {
+      at: last.startedAt,
+      outcome: last.outcome === 'complete' ? 'complete' : 'failed',
+      detail: last.detail,
+      upcoming: last.upcoming.slice(0, UPCOMING_DAYS).reduce((sum, n) => sum + n, 0),
+      upcomingByDay: last.upcoming,
+      expired: last.expired,
+    },
+  };
+}
+
+/** The reminders' line in the dashboard's health list. */
+export function reminderHealth(figures: ReminderFigures, now: number): { name: string; state: 'ok' | 'warn' | 'fail' | 'off'; detail: string } {
+  const name = 'expiry reminders';
+  if (!figures.enabled) return { name, state: 'off', detail: 'not enabled' };
+  const run = figures.lastRun;
+  if (!run) return { name, state: 'warn', detail: 'no run yet (the first comes at the configured time of day)' };
+  const when = new Date(run.at).toISOString();
+  if (run.outcome === 'failed') return { name, state: 'fail', detail: `the last run (${when}) stopped: ${run.detail}; the next try sends what it missed` };
+  if (now - run.at > OVERDUE_MS) return { name, state: 'warn', detail: `the last run is older than a day (${when})` };
+  if (figures.unsettled) return { name, state: 'warn', detail: `${figures.unsettled} reminders were being sent when their run stopped; they may not have gone, and are not sent again` };
+  return { name, state: 'ok', detail: `last run ${when}` };
+}
