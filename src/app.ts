@@ -240,13 +240,24 @@ function reminderRunner(admin: AdminContext, runtime: Runtime) {
   };
 }
 
-/** This instance's scheduled jobs, tried on their timer from now on; stop() also stops a reminder run under way. */
-function startJobs(runtime: Runtime, parts: Omit<JobDependencies, 'settings' | 'mail' | 'signal'>): { jobs: Jobs; stop: () => void } {
+/**
+ * This instance's scheduled jobs, tried on their timer from now on, and the expiry reminders to
+ * run by hand; stop() also stops a reminder run under way.
+ */
+function startJobs(runtime: Runtime, admin: AdminContext, parts: Omit<JobDependencies, 'settings' | 'mail' | 'signal' | 'runReminders'>) {
   const shutdown = new AbortController();
-  const jobs = createJobs({ ...parts, settings: () => runtime.settings.current(), mail: () => runtime.mail, signal: shutdown.signal });
+  const reminders = reminderRunner(admin, runtime);
+  const jobs = createJobs({
+    ...parts,
+    settings: () => runtime.settings.current(),
+    mail: () => runtime.mail,
+    signal: shutdown.signal,
+    runReminders: (signal) => reminders({ signal }),
+  });
   const stopTimer = scheduleJobs(jobs, parts.log);
   return {
     jobs,
+    reminders,
     stop: () => {
       stopTimer();
       shutdown.abort();
@@ -326,17 +337,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     );
     reportStartUpProblems(server.log, { unpinnedGroups, adminGroupPending, unknownOverrides });
     runtime.startPolling(options.settingsPollMs);
-    const reminders = reminderRunner(admin, runtime);
-    const { jobs, stop: stopJobs } = startJobs(runtime, {
-      store,
-      adminAudit,
-      certificates,
-      now,
-      config,
-      env: options.env,
-      log: server.log,
-      runReminders: (signal) => reminders({ signal }),
-    });
+    const { jobs, reminders, stop: stopJobs } = startJobs(runtime, admin, { store, adminAudit, certificates, now, config, env: options.env, log: server.log });
     return {
       server,
       store,

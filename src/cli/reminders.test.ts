@@ -27,8 +27,12 @@ test('--dry-run lists who would get which reminder and sends nothing; a run send
 
   const dry = await latchkey('--dry-run');
   assert.equal(dry.code, 0, dry.stderr);
-  for (const user of fixture.accounts) assert.match(dry.stdout, new RegExp(`^${user.sam}\\t14-day reminder\\texpires \\S+ \\(in 10 days\\)\\te-mail ${user.sam}@`, 'm'));
-  assert.match(dry.stdout, /^Would send 2 reminders \(0 failed, 0 sent before, 0 without an address\) after reading 2 accounts; 0 passwords have already expired\.$/m);
+  for (const user of fixture.accounts)
+    assert.match(dry.stdout, new RegExp(`^${user.sam}\\t14-day reminder\\texpires \\S+ \\(in 10 days\\)\\te-mail ${user.sam}@`, 'm'));
+  assert.match(
+    dry.stdout,
+    /^Would send 2 reminders \(0 failed, 0 sent before, 0 without an address\) after reading 2 accounts; 0 passwords have already expired\.$/m,
+  );
   assert.equal(fixture.sink.received.length, 0);
 
   const run = await latchkey();

@@ -8,13 +8,13 @@ import { bareAddress } from '../notify/address.ts';
 import { isPhoneRegion } from '../notify/phone.ts';
 import { allowFromSchema } from './allow-from-schema.ts';
 import { backupsSchema } from './backups-schema.ts';
-import { remindersSchema } from './reminders-schema.ts';
 import { breachedPasswordsSchema } from './breached-passwords-schema.ts';
 import { DEFAULT_QUESTIONS } from './default-questions.ts';
 import { factorsSchema } from './factors-schema.ts';
 import { pinnedGroupFields } from './group-entry-schema.ts';
 import { menuSchema } from './menu-schema.ts';
 import { passwordPolicySchema } from './password-policy-schema.ts';
+import { remindersSchema } from './reminders-schema.ts';
 
 const minutes = (fallback: number) =>
   z

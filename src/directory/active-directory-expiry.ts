@@ -20,7 +20,9 @@ const EXPIRY = 'msDS-UserPasswordExpiryTimeComputed';
 const ATTRIBUTES = ['objectGUID', 'sAMAccountName', 'displayName', 'mail', 'mobile', 'pwdLastSet', EXPIRY];
 
 /** Enabled users whose password can expire and who need not change it at next logon. */
-const CANDIDATES = userAccount(and(not(or(flagsSet('userAccountControl', DISABLED), flagsSet('userAccountControl', NEVER_EXPIRES))), not(equals('pwdLastSet', '0'))));
+const CANDIDATES = userAccount(
+  and(not(or(flagsSet('userAccountControl', DISABLED), flagsSet('userAccountControl', NEVER_EXPIRES))), not(equals('pwdLastSet', '0'))),
+);
 
 /** The expiring accounts under `bases` (nested bases are scanned once), a page at a time. */
 export async function* scanPasswordExpiries(connection: AdConnection, bases: string[], pageSize = DEFAULT_PAGE): AsyncGenerator<PasswordExpiry> {

@@ -87,7 +87,11 @@ test('a send whose run never learned its outcome (stopped between claim and reco
   let claimed = false;
   for await (const account of portal.app.directory.passwordExpiries()) {
     if (account.samAccountName !== first!.sam) continue;
-    claimed = await portal.app.store.expiryReminders.claim({ accountGuid: account.guid, passwordSet: account.passwordSet, leadDays: 1 }, account.expiresAt.getTime(), portal.app.ctx.now());
+    claimed = await portal.app.store.expiryReminders.claim(
+      { accountGuid: account.guid, passwordSet: account.passwordSet, leadDays: 1 },
+      account.expiresAt.getTime(),
+      portal.app.ctx.now(),
+    );
   }
   assert.ok(claimed);
   const report = await portal.app.reminders();

@@ -35,7 +35,10 @@ test('under a fine-grained policy the password expiring in the window gets its r
   await fixture.newPassword(changed);
 
   const listed: string[] = [];
-  const dry = await portal.app.reminders({ dryRun: true, onDue: (reminder) => listed.push(`${reminder.account.samAccountName} ${reminder.leadDays} ${reminder.to.email}`) });
+  const dry = await portal.app.reminders({
+    dryRun: true,
+    onDue: (reminder) => listed.push(`${reminder.account.samAccountName} ${reminder.leadDays} ${reminder.to.email}`),
+  });
   assert.deepEqual(listed, [`${due.sam} 14 ${due.sam}@latchkey.test`]);
   assert.equal(dry.scanned, 2, 'disabled, never-expiring and must-change accounts are not even read');
   assert.equal(sink.received.length, 0, 'a dry run sends nothing');
@@ -52,7 +55,10 @@ test('under a fine-grained policy the password expiring in the window gets its r
   assert.equal(audited?.target, due.sam);
   assert.equal(audited?.outcome, 'success');
   assert.match(audited?.detail ?? '', /^14-day reminder \(expires .*\); e-mail to t•+@latchkey\.test sent$/);
-  assert.equal(report.upcoming.reduce((a, b) => a + b, 0), 1);
+  assert.equal(
+    report.upcoming.reduce((a, b) => a + b, 0),
+    1,
+  );
 });
 
 test('the dashboard shows reminders sent and failed, the passwords expiring in the next 14 days and those already expired', async () => {
@@ -61,14 +67,21 @@ test('the dashboard shows reminders sent and failed, the passwords expiring in t
   const board = await dashboard(portal.app.admin, 7);
   assert.equal(board.reminders.sent, 1);
   assert.equal(board.reminders.failed, 0);
-  assert.equal(board.reminders.lastRun?.upcoming, report.upcoming.reduce((a, b) => a + b, 0));
+  assert.equal(
+    board.reminders.lastRun?.upcoming,
+    report.upcoming.reduce((a, b) => a + b, 0),
+  );
   assert.ok((board.reminders.lastRun?.upcoming ?? 0) > 0);
   assert.equal(board.reminders.lastRun?.expired, report.expired);
   assert.equal(board.health.find((item) => item.name === 'expiry reminders')?.state, 'ok');
 });
 
 test('the body names the person and the account, and links to the change page at the public URL with the name filled in', () => {
-  const message = reminderMessage(fixture.portal.app.ctx, { samAccountName: 'jdoe', displayName: 'Jane Doe', expiresAt: new Date(Date.UTC(2026, 0, 2)), daysLeft: 3 }, undefined);
+  const message = reminderMessage(
+    fixture.portal.app.ctx,
+    { samAccountName: 'jdoe', displayName: 'Jane Doe', expiresAt: new Date(Date.UTC(2026, 0, 2)), daysLeft: 3 },
+    undefined,
+  );
   assert.equal(message.subject, 'Your Latchkey password expires in 3 days');
   assert.match(message.body, /^Hello Jane Doe,\n\nThe password of your account jdoe expires in 3 days, on Fri, 02 Jan 2026 00:00:00 GMT\./);
   assert.match(message.body, /\nhttps:\/\/passwords\.latchkey\.test\/change\?username=jdoe\n/);

@@ -14,8 +14,8 @@ import type { PasswordExpiry } from '../directory/directory.ts';
 import { DirectoryUnreachable } from '../directory/errors.ts';
 import { LatchkeyError } from '../errors.ts';
 import { maskEmail, maskPhone } from '../notify/masking.ts';
-import type { MailPort } from '../notify/ports.ts';
 import { storedMobile } from '../notify/phone.ts';
+import type { MailPort } from '../notify/ports.ts';
 import type { ReminderKey, ReminderRunSummary } from '../store/expiry-reminders.ts';
 import type { AdminContext } from './admin/context.ts';
 import { reminderMessage } from './expiry-reminder-message.ts';
@@ -222,10 +222,19 @@ async function deliver(ctx: ReminderContext, options: ReminderRunOptions, due: D
   }
   const message = reminderMessage(ctx, { ...account, daysLeft: due.daysLeft }, await preferredLanguage(ctx, account.guid));
   const sends = [
-    ...(to.email ? [{ channel: `e-mail to ${maskEmail(to.email)}`, send: () => mail!.send({ to: [to.email!], subject: message.subject, text: message.body }) }] : []),
+    ...(to.email
+      ? [{ channel: `e-mail to ${maskEmail(to.email)}`, send: () => mail!.send({ to: [to.email!], subject: message.subject, text: message.body }) }]
+      : []),
     ...(to.sms ? [{ channel: `text to ${maskPhone(to.sms)}`, send: () => ctx.sms!.send({ to: to.sms!, body: message.sms }) }] : []),
   ];
-  const results = await Promise.all(sends.map(({ channel, send }) => send().then(() => ({ channel, error: null }), (error: unknown) => ({ channel, error: explain(error) }))));
+  const results = await Promise.all(
+    sends.map(({ channel, send }) =>
+      send().then(
+        () => ({ channel, error: null }),
+        (error: unknown) => ({ channel, error: explain(error) }),
+      ),
+    ),
+  );
   const went = results.filter((r) => r.error === null);
   const failed = results.filter((r) => r.error !== null);
   const detail = [

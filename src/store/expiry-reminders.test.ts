@@ -51,7 +51,15 @@ forEachDatabase('expiry reminders', (database) => {
     assert.equal(await expiryReminders.completeBetween(0, 10_000), null);
     await expiryReminders.startRun('run-2', 2_000);
     await expiryReminders.finishRun('run-2', 'complete', { ...summary, failed: 0 }, null, 2_500);
-    assert.deepEqual(await expiryReminders.lastFinished(), { id: 'run-2', startedAt: 2_000, finishedAt: 2_500, outcome: 'complete', ...summary, failed: 0, detail: null });
+    assert.deepEqual(await expiryReminders.lastFinished(), {
+      id: 'run-2',
+      startedAt: 2_000,
+      finishedAt: 2_500,
+      outcome: 'complete',
+      ...summary,
+      failed: 0,
+      detail: null,
+    });
     assert.equal((await expiryReminders.completeBetween(2_000, 2_001))?.id, 'run-2');
     assert.equal(await expiryReminders.completeBetween(2_001, 10_000), null);
     assert.equal(await expiryReminders.completeBetween(0, 2_000), null);

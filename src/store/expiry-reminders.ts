@@ -59,8 +59,7 @@ export interface ExpiryReminders {
   lastFinished(): Promise<ReminderRun | null>;
 }
 
-const where = (key: ReminderKey) =>
-  ({ account_guid: key.accountGuid, password_set: key.passwordSet, lead_days: key.leadDays }) as const;
+const where = (key: ReminderKey) => ({ account_guid: key.accountGuid, password_set: key.passwordSet, lead_days: key.leadDays }) as const;
 
 /** The expiry reminders over `db`. */
 export function createExpiryReminders(db: Kysely<Tables>): ExpiryReminders {
@@ -90,13 +89,27 @@ export function createExpiryReminders(db: Kysely<Tables>): ExpiryReminders {
       return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
     },
     async markSent(key, now) {
-      await db.updateTable('expiry_reminders').set({ state: 'sent', sent_at: now }).where((eb) => eb.and(where(key))).execute();
+      await db
+        .updateTable('expiry_reminders')
+        .set({ state: 'sent', sent_at: now })
+        .where((eb) => eb.and(where(key)))
+        .execute();
     },
     async release(key) {
-      await db.deleteFrom('expiry_reminders').where('state', '=', 'claimed').where((eb) => eb.and(where(key))).execute();
+      await db
+        .deleteFrom('expiry_reminders')
+        .where('state', '=', 'claimed')
+        .where((eb) => eb.and(where(key)))
+        .execute();
     },
     async has(key) {
-      return (await db.selectFrom('expiry_reminders').select('lead_days').where((eb) => eb.and(where(key))).executeTakeFirst()) !== undefined;
+      return (
+        (await db
+          .selectFrom('expiry_reminders')
+          .select('lead_days')
+          .where((eb) => eb.and(where(key)))
+          .executeTakeFirst()) !== undefined
+      );
     },
     async sentBetween(from, to) {
       const row = await db

@@ -15,7 +15,10 @@ const THIRTY_MINUTES = -18_000_000_000n;
  * A PSO whose passwords expire `maxAgeDays` after they are set, for members of `groups`. A
  * lower `precedence` wins over the dev domain's own PSO (10). Remove it with removeEntries().
  */
-export async function createPso(admin: Client, { maxAgeDays, groups, precedence = 5 }: { maxAgeDays: number; groups: string[]; precedence?: number }): Promise<string> {
+export async function createPso(
+  admin: Client,
+  { maxAgeDays, groups, precedence = 5 }: { maxAgeDays: number; groups: string[]; precedence?: number },
+): Promise<string> {
   const dn = `CN=tpso-${randomBytes(5).toString('hex')},CN=Password Settings Container,CN=System,${devDomain().baseDn}`;
   const values: Record<string, string> = {
     'msDS-PasswordSettingsPrecedence': String(precedence),

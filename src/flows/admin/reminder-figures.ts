@@ -53,6 +53,11 @@ export function reminderHealth(figures: ReminderFigures, now: number): { name: s
   const when = new Date(run.at).toISOString();
   if (run.outcome === 'failed') return { name, state: 'fail', detail: `the last run (${when}) stopped: ${run.detail}; the next try sends what it missed` };
   if (now - run.at > OVERDUE_MS) return { name, state: 'warn', detail: `the last run is older than a day (${when})` };
-  if (figures.unsettled) return { name, state: 'warn', detail: `${figures.unsettled} reminders were being sent when their run stopped; they may not have gone, and are not sent again` };
+  if (figures.unsettled)
+    return {
+      name,
+      state: 'warn',
+      detail: `${figures.unsettled} reminders were being sent when their run stopped; they may not have gone, and are not sent again`,
+    };
   return { name, state: 'ok', detail: `last run ${when}` };
 }

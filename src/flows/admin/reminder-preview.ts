@@ -10,11 +10,16 @@ import { type ReminderMessage, reminderMessage, sampleFacts } from '../expiry-re
 import type { AdminContext } from './context.ts';
 import type { AdminSession } from './sign-in.ts';
 
-export const ReminderTestNoMail = createError('LK_REMINDER_TEST_NO_MAIL', 'E-mail is not set up, so no reminder can be sent. Fill in the E-mail (SMTP) settings first, then try again.', 400);
+export const ReminderTestNoMail = createError(
+  'LK_REMINDER_TEST_NO_MAIL',
+  'E-mail is not set up, so no reminder can be sent. Fill in the E-mail (SMTP) settings first, then try again.',
+  400,
+);
 
 export const ReminderTestNoAddress = createError<{ account: string }>(
   'LK_REMINDER_TEST_NO_ADDRESS',
-  (d) => `Your account ${d.account} has no e-mail address in the directory, so the test reminder has nowhere to go. Add one (the mail attribute), then try again.`,
+  (d) =>
+    `Your account ${d.account} has no e-mail address in the directory, so the test reminder has nowhere to go. Add one (the mail attribute), then try again.`,
   400,
 );
 

@@ -5,21 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { saveSettings } from '../../testing/admin-console.ts';
+import { saveSettings, signedInAdmin } from '../../testing/admin-console.ts';
 import { devDomain } from '../../testing/dev-domain.ts';
 import { portalFixture } from '../../testing/portal.ts';
-import { type WebClient, webClient } from '../../testing/web-client.ts';
+import type { WebClient } from '../../testing/web-client.ts';
 
 const facts = devDomain();
 const fixture = portalFixture();
 
-async function admin(): Promise<WebClient> {
-  const client = webClient(fixture.portal.app.server);
-  await client.get('/admin');
-  const page = await client.submit('/admin/sign-in', { username: facts.admins.member, domain: '', password: facts.userPassword });
-  assert.match(page.body, /Dashboard/, 'the admin is in');
-  return client;
-}
+const admin = (): Promise<WebClient> => signedInAdmin(fixture.portal.app.server);
 
 test('the reminders page previews the reminder a person would get, link to the change page and all', async () => {
   const client = await admin();
@@ -61,5 +55,8 @@ test('saved lead days and wording are audited and in force at once; bad lead day
   assert.equal(app.runtime.settings.current().reminders.enabled, true);
   assert.match(saved.body, /<strong>Your Latchkey password expires in 10 days<\/strong>/);
   const changes = await app.store.audit.query({ action: 'settings-change' });
-  assert.ok(changes.some((entry) => /reminders\.leadDays/.test(entry.detail ?? '')), JSON.stringify(changes.map((c) => c.detail)));
+  assert.ok(
+    changes.some((entry) => /reminders\.leadDays/.test(entry.detail ?? '')),
+    JSON.stringify(changes.map((c) => c.detail)),
+  );
 });
