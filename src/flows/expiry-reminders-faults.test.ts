@@ -1,5 +1,5 @@
 /**
- * Faults in a run of expiry reminders lose nothing and send nothing twice (dev domain, 20
+ * Faults in a run of expiry reminders lose nothing and send nothing twice (dev domain, 40
  * accounts expiring in 10 days, mail to an SMTP server that can go down, the DC behind a proxy
  * that can go away): the mail server down part-way, the instance stopped mid-run, the DC lost
  * mid-scan, a send whose outcome its run never learned. Each test moves the clock to the next
@@ -11,7 +11,7 @@ import { devDomain, startDcFaultProxy } from '../testing/dev-domain.ts';
 import { DAY_MS, reminderFixture } from '../testing/reminder-fixture.ts';
 import type { TcpProxy } from '../testing/tcp-proxy.ts';
 
-const ACCOUNTS = 20;
+const ACCOUNTS = 40;
 let dc: TcpProxy;
 before(async () => {
   dc = await startDcFaultProxy();

@@ -24,8 +24,9 @@ import { preferredLanguage } from './language-preference.ts';
 const DAY_MS = 86_400_000;
 /** How far ahead the run counts upcoming expiries, day by day (the dashboard's figures). */
 export const UPCOMING_DAYS = 14;
-/** Reminders sent at once over the pooled connection. */
+/** Reminders sent at once over the pooled connection, and how many such batches may be under way while the scan goes on. */
 const BATCH = 8;
+const WINDOW = 2;
 /** Deliveries that failed in a row after which the run stops (the mail server is down): the rest go next run. */
 const FAILURES_IN_A_ROW = 3;
 /** The scan starts again this many times after the directory connection is lost (on the next DC that answers). */
@@ -142,48 +143,80 @@ async function scanWithRetry(ctx: ReminderContext, options: ReminderRunOptions, 
   }
 }
 
-/** One pass over the directory: counts, and the due reminders sent (or listed) a batch at a time. */
+/**
+ * One pass over the directory: counts, and the due reminders sent (or listed) a batch at a time,
+ * up to WINDOW batches at once while the scan goes on, so that the run takes about as long as
+ * the slower of the two rather than both. A batch that stops the run stops the scan at the
+ * next batch; the batches under way finish first.
+ */
 async function scan(ctx: ReminderContext, options: ReminderRunOptions, leadDays: number[], report: ReminderReport): Promise<void> {
-  const failures = { inARow: 0 };
+  const failures: Failures = { inARow: 0, reason: '' };
+  const underWay = new Set<Promise<void>>();
+  let stop: unknown = null;
+  const start = async (batch: DueCandidate[]) => {
+    while (underWay.size >= WINDOW) await Promise.race(underWay);
+    if (stop) throw stop;
+    const sending: Promise<void> = settle(ctx, options, batch, report, failures)
+      .catch((error: unknown) => {
+        stop ??= error;
+      })
+      .finally(() => underWay.delete(sending));
+    underWay.add(sending);
+  };
   let batch: DueCandidate[] = [];
-  for await (const account of ctx.directory.passwordExpiries(options.pageSize ? { pageSize: options.pageSize } : {})) {
-    report.scanned++;
-    const left = daysLeft(account.expiresAt, ctx.now());
-    if (left <= 0) {
-      report.expired++;
-      options.onExpired?.(account);
-      continue;
+  try {
+    for await (const account of ctx.directory.passwordExpiries(options.pageSize ? { pageSize: options.pageSize } : {})) {
+      report.scanned++;
+      const left = daysLeft(account.expiresAt, ctx.now());
+      if (left <= 0) {
+        report.expired++;
+        options.onExpired?.(account);
+        continue;
+      }
+      if (left <= UPCOMING_DAYS) report.upcoming[left - 1]!++;
+      const lead = dueLeadDay(left, leadDays);
+      if (lead === null) continue;
+      batch.push({ account, leadDays: lead, daysLeft: left });
+      if (batch.length >= BATCH) {
+        await start(batch);
+        batch = [];
+      }
     }
-    if (left <= UPCOMING_DAYS) report.upcoming[left - 1]!++;
-    const lead = dueLeadDay(left, leadDays);
-    if (lead === null) continue;
-    batch.push({ account, leadDays: lead, daysLeft: left });
-    if (batch.length >= BATCH) {
-      await settle(ctx, options, batch, report, failures);
-      batch = [];
-    }
+    await start(batch);
+  } finally {
+    await Promise.all(underWay);
   }
-  await settle(ctx, options, batch, report, failures);
+  if (stop) throw stop;
 }
 
 type DueCandidate = Omit<DueReminder, 'to'>;
 
+/** Deliveries that failed since the last one that went, and why the last failed. */
+type Failures = { inARow: number; reason: string };
+
 /** One batch: sent at once (or listed), counted; stops the run when it is aborted or the senders keep failing. */
-async function settle(ctx: ReminderContext, options: ReminderRunOptions, batch: DueCandidate[], report: ReminderReport, failures: { inARow: number }) {
-  if (options.signal?.aborted) throw new RunStopped('the run was stopped (the instance shut down); the rest go next run');
+async function settle(ctx: ReminderContext, options: ReminderRunOptions, batch: DueCandidate[], report: ReminderReport, failures: Failures) {
+  const stopped = () => new RunStopped('the run was stopped (the instance shut down); the rest go next run');
+  if (options.signal?.aborted) throw stopped();
   const outcomes = await Promise.all(batch.map((due) => (options.dryRun ? list(ctx, options, due) : deliver(ctx, options, due))));
   for (const outcome of outcomes) {
+    if (outcome.result === 'stopped') continue;
     if (outcome.result === 'sent') report.sent++;
     else if (outcome.result === 'failed') report.failed++;
     else if (outcome.result === 'already-sent') report.alreadySent++;
     else report.noAddress++;
     if (outcome.result === 'sent') failures.inARow = 0;
     if (outcome.result !== 'failed') continue;
-    if (++failures.inARow >= FAILURES_IN_A_ROW) throw new RunStopped(`${failures.inARow} deliveries failed in a row (${outcome.reason}); the rest go next run`);
+    failures.inARow++;
+    failures.reason = outcome.reason;
   }
+  // Counted in full first: what a batch did is in the report even when it stops the run.
+  if (options.signal?.aborted) throw stopped();
+  if (failures.inARow >= FAILURES_IN_A_ROW) throw new RunStopped(`${failures.inARow} deliveries failed in a row (${failures.reason}); the rest go next run`);
 }
 
-type Outcome = { result: 'sent' | 'already-sent' | 'no-address' } | { result: 'failed'; reason: string };
+/** What became of one due reminder; 'stopped': not begun, the run was stopped first. */
+type Outcome = { result: 'sent' | 'already-sent' | 'no-address' | 'stopped' } | { result: 'failed'; reason: string };
 
 /** Where the reminder goes: the enrolled e-mail address or the directory's, and the mobile number when SMS is on. */
 async function destinations(ctx: ReminderContext, account: PasswordExpiry, mail: MailPort | null): Promise<DueReminder['to']> {
@@ -211,6 +244,8 @@ function keyOf(due: DueCandidate): ReminderKey {
  * when none did, the claim is given back for the next run. Audited either way.
  */
 async function deliver(ctx: ReminderContext, options: ReminderRunOptions, due: DueCandidate): Promise<Outcome> {
+  // Batches already under way when the instance stops leave the reminders they have not begun.
+  if (options.signal?.aborted) return { result: 'stopped' };
   const key = keyOf(due);
   const { account } = due;
   if (!(await ctx.store.expiryReminders.claim(key, account.expiresAt.getTime(), ctx.now()))) return { result: 'already-sent' };
