@@ -126,6 +126,29 @@ test('a new password starts a new series: its first reminder comes although the 
   assert.equal(fixture.mailTo(user).length, 2);
 });
 
+test('with SMS on, the reminder also goes as a text to the mobile number; without an address it is counted, not claimed', async () => {
+  const { portal } = fixture;
+  await portal.app.admin.settings.save('reminders', { enabled: true, sms: true }, EDITOR);
+  portal.app.runtime.apply();
+  const user = await fixture.expiring();
+  const nowhere = await fixture.expiring();
+  await fixture.admin.modify(nowhere.dn, [
+    new Change({ operation: 'delete', modification: new Attribute({ type: 'mail', values: [] }) }),
+    new Change({ operation: 'delete', modification: new Attribute({ type: 'mobile', values: [] }) }),
+  ]);
+  const report = await portal.app.reminders();
+  assert.equal(report.sent, 1);
+  assert.equal(report.noAddress, 1);
+  const text = portal.twilio.sent.find((message) => message.body.includes(user.sam));
+  assert.equal(text?.to, '+15550100999');
+  assert.match(text?.body ?? '', /expires in 10 days\. Change it now at https:\/\/passwords\.latchkey\.test\/change\?username=/);
+  const audited = (await portal.app.store.audit.query({ action: 'expiry-reminder' })).find((entry) => entry.target === user.sam);
+  assert.match(audited?.detail ?? '', /e-mail to .* sent; text to \+•+0999 sent$/);
+  assert.equal((await portal.app.reminders()).noAddress, 1, 'nothing was claimed for the account without an address');
+  await portal.app.admin.settings.save('reminders', { enabled: true }, EDITOR);
+  portal.app.runtime.apply();
+});
+
 test('the daily job runs once its time of day has come, and once a day (a run by hand counts as the day’s)', async () => {
   const { portal } = fixture;
   const settings = async (reminders: Record<string, unknown>) => {
