@@ -104,7 +104,14 @@ describe('backup and restore', () => {
     const summary = await verifyBackup(file, PASSWORD);
     assert.equal(summary.manifest.source.dialect, 'postgres');
     assert.equal(summary.manifest.source.database, `postgres://127.0.0.1:5432${new URL(sourceUrl).pathname}`, 'named without user or password');
-    assert.deepEqual(summary.manifest.migrations, ['0001-initial', '0002-preferences', '0003-factors', '0004-passkeys', '0005-audit-names']);
+    assert.deepEqual(summary.manifest.migrations, [
+      '0001-initial',
+      '0002-preferences',
+      '0003-factors',
+      '0004-passkeys',
+      '0005-audit-names',
+      '0006-expiry-reminders',
+    ]);
     assert.deepEqual(Object.keys(summary.manifest.config), ['server', 'ui', 'admin'], 'the non-secret start-up settings, not the database URL');
     assert.deepEqual(summary.manifest.config.ui, seeded.config.ui);
     // A secret among those settings (a PFX password) stays out; the file's path goes in.
@@ -185,10 +192,12 @@ describe('backup and restore', () => {
     // The database as the previous schema step left it: column choices kept among the settings.
     const old = connectDatabase({ sqliteFile: join(source.dataDir, 'latchkey.sqlite') }).db;
     try {
-      for (const table of ['preferences', 'totp_secrets', 'totp_used_steps', 'recovery_codes', 'passkeys'])
+      for (const table of ['preferences', 'totp_secrets', 'totp_used_steps', 'recovery_codes', 'passkeys', 'expiry_reminders', 'expiry_reminder_runs'])
         await sql`drop table ${sql.table(table)}`.execute(old);
       for (const column of ['actor_name', 'target_name', 'times']) await sql`alter table audit_events drop column ${sql.ref(column)}`.execute(old);
-      await sql`delete from kysely_migration where name in (${'0002-preferences'}, ${'0003-factors'}, ${'0004-passkeys'}, ${'0005-audit-names'})`.execute(old);
+      await sql`delete from kysely_migration where name in (${'0002-preferences'}, ${'0003-factors'}, ${'0004-passkeys'}, ${'0005-audit-names'}, ${'0006-expiry-reminders'})`.execute(
+        old,
+      );
       await old
         .insertInto('settings')
         .values({ key: `prefs:audit:${PREFERENCE.owner}`, value: JSON.stringify(PREFERENCE.value), updated_at: 1 })
