@@ -13,8 +13,6 @@ export interface SmtpSink {
   readonly received: { to: string; subject: string }[];
   /** How many messages were accepted. */
   readonly accepted: number;
-  /** SMTP connections opened so far (a pooled sender opens few). */
-  readonly connections: number;
   /** While true, connections and messages are refused with 421. */
   down: boolean;
   /** Called after each accepted message (a test stops the sink or the run part-way). */
@@ -26,16 +24,14 @@ const SERVICE_UNAVAILABLE = () => Object.assign(new Error('Service not available
 
 /** Starts a sink on 127.0.0.1; `keep: false` only counts (a bench of 100,000 messages). */
 export async function startSmtpSink({ keep = true }: { keep?: boolean } = {}): Promise<SmtpSink> {
-  let connections = 0;
   let accepted = 0;
-  const sink: Omit<SmtpSink, 'port' | 'close' | 'connections' | 'accepted'> = { received: [], down: false, onAccepted: null };
+  const sink: Omit<SmtpSink, 'port' | 'close' | 'accepted'> = { received: [], down: false, onAccepted: null };
   const server = new SMTPServer({
     disabledCommands: ['AUTH', 'STARTTLS'],
     authOptional: true,
     disableReverseLookup: true,
     logger: false,
     onConnect(_session, callback) {
-      connections++;
       callback(sink.down ? SERVICE_UNAVAILABLE() : undefined);
     },
     onMailFrom(_address, _session, callback) {
@@ -67,7 +63,6 @@ export async function startSmtpSink({ keep = true }: { keep?: boolean } = {}): P
   // Getters, not copies: the counts change as messages come.
   return Object.defineProperties(sink, {
     port: { value: (server.server.address() as AddressInfo).port },
-    connections: { get: () => connections },
     accepted: { get: () => accepted },
     close: { value: () => new Promise<void>((resolve) => server.close(() => resolve())) },
   }) as SmtpSink;

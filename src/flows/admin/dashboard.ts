@@ -168,7 +168,7 @@ export async function dashboard(ctx: DashboardContext, days: number): Promise<Bo
     for (const c of counts) if (c.action === series && c.outcome === 'success') perDay.set(c.day, (perDay.get(c.day) ?? 0) + c.count);
     return { series, ...chart(perDay, firstDay, days) };
   });
-  const reminders = await reminderFigures(ctx, total);
+  const reminders = await reminderFigures(ctx, range, total);
   const enrolled = await ctx.store.enrollments.count();
   const users = await ctx.directory.countUsers(ctx.policy.directory.searchBases).catch(() => null);
   return {

@@ -25,12 +25,17 @@ export interface ReminderFigures {
 
 export type ReminderFiguresContext = Pick<AdminContext, 'store' | 'policy' | 'now'>;
 
-/** The figures; `count(action, outcome)` counts the period's audit entries. */
-export async function reminderFigures(ctx: ReminderFiguresContext, count: (action: string, outcome: string) => number): Promise<ReminderFigures> {
+/** The figures for the period `range`; `count(action, outcome)` counts its audit entries. */
+export async function reminderFigures(
+  ctx: ReminderFiguresContext,
+  range: { from: number; to: number },
+  count: (action: string, outcome: string) => number,
+): Promise<ReminderFigures> {
   const last = await ctx.store.expiryReminders.lastFinished();
   return {
     enabled: ctx.policy.reminders.enabled,
-    sent: count('expiry-reminder', 'success'),
+    // Sent: what the store marked sent (a reminder by two channels is one); failed: the audit's refusals.
+    sent: await ctx.store.expiryReminders.sentBetween(range.from, range.to + 1),
     failed: count('expiry-reminder', 'failure'),
     unsettled: await ctx.store.expiryReminders.unsettled(ctx.now() - UNSETTLED_AFTER_MS),
     lastRun: last && {
