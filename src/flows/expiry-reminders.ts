@@ -12,12 +12,12 @@
 import { randomUUID } from 'node:crypto';
 import type { PasswordExpiry } from '../directory/directory.ts';
 import { DirectoryUnreachable } from '../directory/errors.ts';
-import { LatchkeyError } from '../errors.ts';
 import { maskEmail, maskPhone } from '../notify/masking.ts';
 import { storedMobile } from '../notify/phone.ts';
 import type { MailPort } from '../notify/ports.ts';
 import type { ReminderKey, ReminderRunSummary } from '../store/expiry-reminders.ts';
 import type { AdminContext } from './admin/context.ts';
+import { explain } from './admin/settings.ts';
 import { reminderMessage } from './expiry-reminder-message.ts';
 import { preferredLanguage } from './language-preference.ts';
 
@@ -120,10 +120,6 @@ function runDetail(report: ReminderReport): string {
   const upcoming = report.upcoming.reduce((sum, count) => sum + count, 0);
   const facts = `scanned ${report.scanned}, sent ${report.sent}, failed ${report.failed}, sent before ${report.alreadySent}, no address ${report.noAddress}; already expired ${report.expired}; expiring within ${UPCOMING_DAYS} days ${upcoming}`;
   return report.detail ? `${facts}; stopped: ${report.detail}` : facts;
-}
-
-function explain(error: unknown): string {
-  return error instanceof LatchkeyError ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
 }
 
 /**
