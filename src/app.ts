@@ -16,6 +16,7 @@ import { type AdminContext, adminContext, type TrialConnections } from './flows/
 import type { FlowContext } from './flows/context.ts';
 import { noticesSettled } from './flows/credential-notices.ts';
 import { scheduleCampaigns } from './flows/enrollment-campaign.ts';
+import { type ReminderReport, type ReminderRunOptions, runExpiryReminders } from './flows/expiry-reminders.ts';
 import { loadLanguages } from './i18n/translate.ts';
 import { createJobs, type JobDependencies, type Jobs, scheduleJobs } from './jobs/jobs.ts';
 import type { Log } from './log.ts';
@@ -69,6 +70,8 @@ export interface App {
   readonly directory: Runtime['directory'];
   /** Scheduled work, callable directly (tests, the CLI). */
   jobs: Jobs;
+  /** Runs the expiry reminders now (or dry), over a pooled mail connection of its own: `latchkey reminders`. */
+  reminders(options?: Omit<ReminderRunOptions, 'mail'>): Promise<ReminderReport>;
   /** The web certificate files when Latchkey serves HTTPS itself; null for plain HTTP. */
   tls: ReturnType<typeof certificateFiles>;
   /** The web and DC certificates' facts, as /metrics and the dashboard see them. */
@@ -233,14 +236,43 @@ function consoleContext(
   });
 }
 
+/** The expiry reminders over a pooled mail connection opened for the run (the portal's sender when replaced). */
+function reminderRunner(admin: AdminContext, runtime: Runtime) {
+  return async (options: Omit<ReminderRunOptions, 'mail'> = {}): Promise<ReminderReport> => {
+    const pooled = options.dryRun ? null : runtime.pooledMailer();
+    try {
+      return await runExpiryReminders(admin, { ...options, ...(pooled ? { mail: pooled } : {}) });
+    } finally {
+      pooled?.close();
+    }
+  };
+}
+
 /**
- * This instance's scheduled jobs, tried on their timer from now on; the enrollment campaign is
- * a flow (it needs the directory and the factor policy), scheduled beside them.
+ * This instance's scheduled jobs, tried on their timer from now on, and the expiry reminders to
+ * run by hand; the enrollment campaign is a flow (it needs the directory and the factor policy),
+ * scheduled beside them. stop() also stops a reminder run under way.
  */
-function startJobs(runtime: Runtime, ctx: FlowContext, parts: Omit<JobDependencies, 'settings' | 'mail' | 'texts'>): { jobs: Jobs; stop: () => void } {
-  const jobs = createJobs({ ...parts, settings: () => runtime.settings.current(), mail: () => runtime.mail, texts: () => runtime.texts() });
-  const stops = [scheduleJobs(jobs, parts.log), scheduleCampaigns(ctx, parts.log)];
-  return { jobs, stop: () => stops.forEach((stop) => stop()) };
+function startJobs(runtime: Runtime, admin: AdminContext, parts: Omit<JobDependencies, 'settings' | 'mail' | 'texts' | 'signal' | 'runReminders'>) {
+  const shutdown = new AbortController();
+  const reminders = reminderRunner(admin, runtime);
+  const jobs = createJobs({
+    ...parts,
+    settings: () => runtime.settings.current(),
+    mail: () => runtime.mail,
+    texts: () => runtime.texts(),
+    signal: shutdown.signal,
+    runReminders: (signal) => reminders({ signal }),
+  });
+  const stops = [scheduleJobs(jobs, parts.log), scheduleCampaigns(admin, parts.log)];
+  return {
+    jobs,
+    reminders,
+    stop: () => {
+      for (const stop of stops) stop();
+      shutdown.abort();
+    },
+  };
 }
 
 /** The audit recorder of each trail, counted in the metrics; `selfService()` is the admin's switch of the self-service trail. */
@@ -314,7 +346,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     );
     reportStartUpProblems(server.log, { unpinnedGroups, adminGroupPending, unknownOverrides });
     runtime.startPolling(options.settingsPollMs);
-    const { jobs, stop: stopJobs } = startJobs(runtime, ctx, { store, adminAudit, certificates, now, config, env: options.env, log: server.log });
+    const { jobs, reminders, stop: stopJobs } = startJobs(runtime, admin, { store, adminAudit, certificates, now, config, env: options.env, log: server.log });
     return {
       server,
       store,
@@ -326,6 +358,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         return runtime.directory;
       },
       jobs,
+      reminders,
       tls,
       certificates,
       get masterKeyId() {

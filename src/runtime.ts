@@ -107,6 +107,15 @@ export class Runtime {
   }
 
   /**
+   * A pooled mailer over the current SMTP settings for a run of many messages (the caller closes
+   * it); null when e-mail is off or the senders are replaced (the demo's capture, tests).
+   */
+  pooledMailer(): Mailer | null {
+    const { smtp } = this.settings.current();
+    return this.options.mail === undefined && smtp ? createMailer(smtp, { pool: true }) : null;
+  }
+
+  /**
    * Every few seconds: looks for settings saved elsewhere, and for a changed key file (and
    * tells the other instances which keys this one holds). Each failure is logged on its own.
    */

@@ -93,6 +93,8 @@ export const ADMIN_ACTIONS = [
   'certificate-check',
   'network-refused',
   'scheduled-backup',
+  'expiry-reminder',
+  'expiry-reminder-run',
 ] as const;
 
 export type AuditAction = (typeof SELF_SERVICE_ACTIONS)[number] | (typeof HELPDESK_ACTIONS)[number] | (typeof ADMIN_ACTIONS)[number];

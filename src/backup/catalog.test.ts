@@ -20,7 +20,16 @@ describe('parentsFirst', () => {
 });
 
 /** Every schema step of this version, in order. */
-const MIGRATED = ['0001-initial', '0002-preferences', '0003-factors', '0004-passkeys', '0005-audit-names', '0007-campaigns', '0008-audit-counted-refusals'];
+const MIGRATED = [
+  '0001-initial',
+  '0002-preferences',
+  '0003-factors',
+  '0004-passkeys',
+  '0005-audit-names',
+  '0006-expiry-reminders',
+  '0007-campaigns',
+  '0008-audit-counted-refusals',
+];
 
 forEachDatabase('the catalog', (database) => {
   const event = { at: 1, category: 'admin' as const, actor: 'a', action: 'x', outcome: 'success' };
@@ -29,7 +38,7 @@ forEachDatabase('the catalog', (database) => {
     const store = await database.store();
     assert.deepEqual(await occupants(store.db, database.dialect, { migrations: MIGRATED }), []);
     assert.deepEqual(await occupants(store.db, database.dialect, { migrations: [] }), [
-      'schema steps the backup does not have (0001-initial, 0002-preferences, 0003-factors, 0004-passkeys, 0005-audit-names, 0007-campaigns, 0008-audit-counted-refusals)',
+      'schema steps the backup does not have (0001-initial, 0002-preferences, 0003-factors, 0004-passkeys, 0005-audit-names, 0006-expiry-reminders, 0007-campaigns, 0008-audit-counted-refusals)',
     ]);
     await store.throttle.hit('k', 60_000, 0);
     assert.deepEqual(await occupants(store.db, database.dialect, { migrations: MIGRATED }), ['rows in table throttle_counters']);
@@ -46,6 +55,8 @@ forEachDatabase('the catalog', (database) => {
       'coverage_history',
       'enrollment_answers',
       'enrollments',
+      'expiry_reminder_runs',
+      'expiry_reminders',
       'passkeys',
       'preferences',
       'recovery_codes',

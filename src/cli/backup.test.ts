@@ -110,6 +110,7 @@ describe('backup and restore', () => {
       '0003-factors',
       '0004-passkeys',
       '0005-audit-names',
+      '0006-expiry-reminders',
       '0007-campaigns',
       '0008-audit-counted-refusals',
     ]);
@@ -193,12 +194,22 @@ describe('backup and restore', () => {
     // The database as the previous schema step left it: column choices kept among the settings.
     const old = connectDatabase({ sqliteFile: join(source.dataDir, 'latchkey.sqlite') }).db;
     try {
-      for (const table of ['preferences', 'totp_secrets', 'totp_used_steps', 'recovery_codes', 'passkeys', 'campaign_invitations', 'coverage_history'])
+      for (const table of [
+        'preferences',
+        'totp_secrets',
+        'totp_used_steps',
+        'recovery_codes',
+        'passkeys',
+        'expiry_reminders',
+        'expiry_reminder_runs',
+        'campaign_invitations',
+        'coverage_history',
+      ])
         await sql`drop table ${sql.table(table)}`.execute(old);
       await sql`drop index audit_events_repeat_key`.execute(old);
       for (const column of ['actor_name', 'target_name', 'times', 'repeat_key'])
         await sql`alter table audit_events drop column ${sql.ref(column)}`.execute(old);
-      await sql`delete from kysely_migration where name in (${'0002-preferences'}, ${'0003-factors'}, ${'0004-passkeys'}, ${'0005-audit-names'}, ${'0007-campaigns'}, ${'0008-audit-counted-refusals'})`.execute(
+      await sql`delete from kysely_migration where name in (${'0002-preferences'}, ${'0003-factors'}, ${'0004-passkeys'}, ${'0005-audit-names'}, ${'0006-expiry-reminders'}, ${'0007-campaigns'}, ${'0008-audit-counted-refusals'})`.execute(
         old,
       );
       await old

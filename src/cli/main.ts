@@ -1,7 +1,7 @@
 /**
  * The command line: `latchkey serve | init | check-config | doctor | backup | restore |
  * rotate-master-key | certificate export|import | breached import FILE | breached status |
- * campaign --dry-run | demo`. Exit codes: 0 done, 1 failed (a coded error says why), 2 bad usage;
+ * campaign --dry-run | reminders [--dry-run] | demo`. Exit codes: 0 done, 1 failed (a coded error says why), 2 bad usage;
  * 141 when the reader of the output went away (`latchkey doctor | head`), as for a Unix tool
  * stopped by SIGPIPE.
  */
@@ -22,6 +22,7 @@ import { UsageInvalid } from './errors.ts';
 import { settingsImported } from './existing-database.ts';
 import { runInit } from './init.ts';
 import { askPassword } from './password-prompt.ts';
+import { runRemindersCommand } from './reminders.ts';
 import { retiredMessage, retireMasterKey, rotatedMessage, rotateMasterKey } from './rotate.ts';
 import { exitOnStopSignals, serve } from './serve.ts';
 import { superviseWorkers, workerCount } from './workers.ts';
@@ -45,6 +46,8 @@ Commands:
                  gzipped) into the breached-password index; running portals switch to it within seconds
   breached status  what the breached-password index holds: kind, hashes, size, when it was built
   campaign --dry-run  who the enrollment campaign would invite now (and why not the others); sends nothing
+  reminders      send today's password-expiry reminders now (each goes once per password, as the daily job's);
+                 --dry-run lists who would get which reminder, and whose password has expired, sending nothing
   demo           start against the dev domain of scripts/dev-ad, with a captured outbox (development only)
 
 Options:
@@ -55,7 +58,8 @@ Options:
   --file FILE    backup, restore: the backup file (the password may come from LATCHKEY_BACKUP_PASSWORD);
                  certificate export, import: the PFX file (the password may come from LATCHKEY_PFX_PASSWORD)
   --retire       rotate-master-key: finish the rotation under way
-  --dry-run      campaign: only say who would be invited (the campaign itself runs inside serve)
+  --dry-run      campaign: only say who would be invited (the campaign itself runs inside serve);
+                 reminders: list, do not send
   -h, --help     this text
 `;
 
@@ -198,6 +202,10 @@ async function main(argv: string[]): Promise<number> {
       if (!values['dry-run']) throw UsageInvalid({ problem: 'use latchkey campaign --dry-run (the campaign itself runs inside latchkey serve)' });
       process.stdout.write(await runCampaignDryRun(commandConfig(values.config)));
       return 0;
+    case 'reminders': {
+      const { config } = await startConfig(values.config);
+      return runRemindersCommand(config, { dryRun: Boolean(values['dry-run']), out: process.stdout, log: process.stderr });
+    }
     case 'demo':
       await runDemo({ port: Number(values.port ?? 8080), host: values.host ?? '127.0.0.1' });
       return -1;

@@ -18,6 +18,7 @@ import { menuSchema } from './menu-schema.ts';
 import { noticesSchema } from './notices-schema.ts';
 import { notificationTextsSchema } from './notification-texts-schema.ts';
 import { passwordPolicySchema } from './password-policy-schema.ts';
+import { remindersSchema } from './reminders-schema.ts';
 
 const minutes = (fallback: number) =>
   z
@@ -357,6 +358,7 @@ const runtimeShape = {
   backups: backupsSchema,
   notices: noticesSchema,
   campaigns: campaignsSchema,
+  reminders: remindersSchema,
 };
 
 /** The settings that live in the database, validated (every section, directory included). */

@@ -84,6 +84,27 @@ export class AdConnection {
   }
 
   /**
+   * Like asService for work that yields pages (a paged search): each page counts as one
+   * operation for onOperation; errors are translated and a lost connection retired the same way.
+   */
+  async *pagesAsService<T>(context: OperationLabel, work: (client: Client) => AsyncIterable<T>): AsyncGenerator<T> {
+    const session = await this.serviceSession();
+    let started = performance.now();
+    const done = (ok: boolean) => this.options.onOperation?.(context.operation, (performance.now() - started) / 1000, ok);
+    try {
+      for await (const page of work(session.client)) {
+        done(true);
+        yield page;
+        started = performance.now();
+      }
+    } catch (error) {
+      done(false);
+      if (isConnectionError(error) || !session.client.isConnected) this.dropService(session);
+      throw translateLdapError(error, { ...context, server: session.url });
+    }
+  }
+
+  /**
    * Opens an encrypted connection to the first DC that answers and binds. Bind failures are
    * thrown as they are (the caller decides what they mean); the next DC is tried only when a
    * DC cannot be reached.

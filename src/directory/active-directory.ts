@@ -9,6 +9,7 @@
 import { Attribute, Change, type Filter, ServerSideSortingRequestControl } from 'ldapts';
 import { type ActiveDirectoryOptions, AdConnection, type OperationLabel, readOne, type Session } from './active-directory-connection.ts';
 import { ActiveDirectoryDiagnostics } from './active-directory-diagnostics.ts';
+import { scanPasswordExpiries } from './active-directory-expiry.ts';
 import { listUserPage, searchUserPage } from './active-directory-search.ts';
 import { findOneUser, findUserNamed, searchGroups } from './active-directory-users.ts';
 import { confirmedModify, confirmedPasswordModify, replace } from './active-directory-writes.ts';
@@ -20,8 +21,10 @@ import type {
   Directory,
   DirectoryUser,
   DomainInfo,
+  ExpiryScanOptions,
   GroupIdentity,
   GroupMembership,
+  PasswordExpiry,
   Protection,
   ResetOptions,
   UserPage,
@@ -257,6 +260,10 @@ export class ActiveDirectory implements Directory {
         throw attributeRejectionOf(error, names) ?? error;
       }),
     );
+  }
+
+  async *passwordExpiries(options: ExpiryScanOptions = {}): AsyncGenerator<PasswordExpiry> {
+    yield* scanPasswordExpiries(this.connection, await this.basesOr(options.bases), options.pageSize);
   }
 
   async close(): Promise<void> {

@@ -118,6 +118,27 @@ export interface UserPage {
   next: string | null;
 }
 
+/** An enabled account whose password can expire, as the expiry reminders read it. */
+export interface PasswordExpiry {
+  guid: string;
+  dn: string;
+  samAccountName: string;
+  displayName: string | null;
+  mail: string | null;
+  mobile: string | null;
+  /** pwdLastSet as the DC gives it (FILETIME text): it names the password, a new one has a new value. */
+  passwordSet: string;
+  /** When it expires under the account's resultant policy (fine-grained or the domain's). */
+  expiresAt: Date;
+}
+
+export interface ExpiryScanOptions {
+  /** Subtrees to scan (default: the configured search bases, or the whole domain). */
+  bases?: string[];
+  /** Entries per page the DC is asked for (default 500). */
+  pageSize?: number;
+}
+
 export interface ResetOptions {
   /** Set "must change password at next logon" in the same write. */
   mustChange?: boolean;
@@ -205,6 +226,15 @@ export interface Directory {
   listUsers(options: UserSearchOptions): Promise<UserPage>;
   /** How many user accounts are in `bases` (default: the configured search bases), e.g. for enrollment coverage. */
   countUsers(bases: string[]): Promise<number>;
+  /**
+   * Every enabled user whose password can expire, with its expiry from
+   * msDS-UserPasswordExpiryTimeComputed (fine-grained policies count), read a page at a time
+   * and yielded one by one: memory stays flat however many there are. Disabled accounts,
+   * never-expiring ones (by flag or by a policy without a maximum age) and those that must
+   * change their password at next logon are left out; expired ones are yielded (expiresAt in the
+   * past). A lost connection ends the iteration with LK_DIRECTORY_UNREACHABLE.
+   */
+  passwordExpiries(options?: ExpiryScanOptions): AsyncIterable<PasswordExpiry>;
   /** Closes the service-account connection. */
   close(): Promise<void>;
 }

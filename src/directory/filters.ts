@@ -4,7 +4,7 @@
  * needed, and done by ldapts, for the text form), and binary values such as GUIDs and SIDs
  * are sent intact (ldapts' string parser would re-encode their bytes as UTF-8).
  */
-import { AndFilter, EqualityFilter, ExtensibleFilter, type Filter, GreaterThanEqualsFilter, OrFilter, SubstringFilter } from 'ldapts';
+import { AndFilter, EqualityFilter, ExtensibleFilter, type Filter, GreaterThanEqualsFilter, NotFilter, OrFilter, SubstringFilter } from 'ldapts';
 import { sidToBytes } from './ad-values.ts';
 
 /** A name that is a DN (CN=...,OU=...) rather than an account or group name. */
@@ -29,6 +29,19 @@ export function and(...filters: Filter[]): Filter {
 /** (|...) */
 export function or(...filters: Filter[]): Filter {
   return new OrFilter({ filters });
+}
+
+/** (!...) */
+export function not(filter: Filter): Filter {
+  return new NotFilter({ filter });
+}
+
+/** LDAP_MATCHING_RULE_BIT_AND: entries whose integer attribute has every bit of `flags` set. */
+const BIT_AND = '1.2.840.113556.1.4.803';
+
+/** (attribute:1.2.840.113556.1.4.803:=flags): every bit of `flags` is set. */
+export function flagsSet(attribute: string, flags: number): Filter {
+  return new ExtensibleFilter({ matchType: attribute, rule: BIT_AND, value: String(flags) });
 }
 
 /** (attribute=prefix*): the prefix is sent as octets, so a typed `*`, `(` or `\` is literal. */

@@ -15,7 +15,7 @@ import type { Store } from '../store/store.ts';
 
 export interface FlowContext {
   directory: Directory;
-  store: Pick<Store, 'enrollments' | 'codes' | 'throttle' | 'audit' | 'passkeys' | 'totp' | 'recoveryCodes' | 'preferences' | 'campaigns'>;
+  store: Pick<Store, 'enrollments' | 'codes' | 'throttle' | 'audit' | 'passkeys' | 'totp' | 'recoveryCodes' | 'preferences' | 'campaigns' | 'expiryReminders'>;
   /** The self-service trail (public pages and the signed-in area). */
   audit: AuditRecorder;
   /** The helpdesk trail: operator as actor, the account acted on as target. */

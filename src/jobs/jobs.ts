@@ -9,12 +9,17 @@ import type { Config, RuntimeSettings } from '../config/schema.ts';
 import type { Translate } from '../i18n/translate.ts';
 import type { Log } from '../log.ts';
 import type { MailPort } from '../notify/ports.ts';
+import type { ReminderRunSummary } from '../store/expiry-reminders.ts';
 import type { Store } from '../store/store.ts';
 import { runScheduledBackup, type ScheduledBackupDependencies, type ScheduledBackupResult } from './scheduled-backup.ts';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
-/** How often the jobs are tried: the purge of expired rows (used TOTP steps among them) runs hourly, audit purge and certificate check daily, scheduled backups on their cycle. */
+/**
+ * How often the jobs are tried: the purge of expired rows (used TOTP steps among them) runs
+ * hourly, audit purge and certificate check daily, scheduled backups on their cycle, expiry
+ * reminders daily from their time of day (tried again the next hour when a run stopped part-way).
+ */
 export const JOB_TRY_MS = 3_600_000;
 
 export interface Jobs {
@@ -26,10 +31,24 @@ export interface Jobs {
   checkCertificates(): Promise<CertificateStatus[]>;
   /** Writes a scheduled backup and applies the retention; null when they are off or another run had this cycle. */
   scheduledBackup(): Promise<ScheduledBackupResult | null>;
+  /**
+   * Sends today's password-expiry reminders once the day's time of day has come; null when they
+   * are off, it is not time yet, a run completed today, or another instance tried this hour.
+   */
+  expiryReminders(): Promise<ReminderJobResult | null>;
+}
+
+/** What a run of the expiry reminders did (src/flows/expiry-reminders.ts). */
+export type ReminderJobResult = ReminderRunSummary & { outcome: 'complete' | 'failed'; detail: string | null };
+
+/** The start of today's reminder run: `timeOfDay` (HH:MM, UTC) on the UTC day of `now`. */
+export function reminderTimeToday(now: number, timeOfDay: string): number {
+  const [hours, minutes] = timeOfDay.split(':').map(Number) as [number, number];
+  return Math.floor(now / DAY_MS) * DAY_MS + hours * HOUR_MS + minutes * 60_000;
 }
 
 export interface JobDependencies {
-  store: Pick<Store, 'throttle' | 'audit' | 'sessions' | 'codes' | 'totp'>;
+  store: Pick<Store, 'throttle' | 'audit' | 'sessions' | 'codes' | 'totp' | 'expiryReminders'>;
   settings: () => RuntimeSettings;
   adminAudit: AuditRecorder;
   certificates: CertificateCache;
@@ -42,9 +61,13 @@ export interface JobDependencies {
   /** Default: process.env. */
   env?: NodeJS.ProcessEnv;
   log: ScheduledBackupDependencies['log'];
+  /** Runs the expiry reminders (the flow, with the portal's context), stopping between batches once `signal` is aborted. */
+  runReminders: (signal: AbortSignal) => Promise<ReminderJobResult>;
+  /** Aborted when the instance shuts down: a reminder run under way stops between two batches. */
+  signal: AbortSignal;
 }
 
-export function createJobs({ store, settings, adminAudit, certificates, mail, texts, now, config, env, log }: JobDependencies): Jobs {
+export function createJobs({ store, settings, adminAudit, certificates, mail, texts, now, config, env, log, runReminders, signal }: JobDependencies): Jobs {
   const firstInWindow = async (job: string, windowMs: number) => (await store.throttle.hit(`job:${job}`, windowMs, now())) === 1;
   return {
     async purgeAudit() {
@@ -81,6 +104,14 @@ export function createJobs({ store, settings, adminAudit, certificates, mail, te
       if (!backups.enabled || !(await firstInWindow('scheduled-backup', backups.everyHours * HOUR_MS))) return null;
       return runScheduledBackup({ config, backups, env: env ?? process.env, adminAudit, log, now });
     },
+    async expiryReminders() {
+      const { enabled, timeOfDay } = settings().reminders;
+      const today = reminderTimeToday(now(), timeOfDay);
+      if (!enabled || now() < today || (await store.expiryReminders.completeBetween(today, today + DAY_MS))) return null;
+      // The lock is per try, not per day: a run that stopped part-way is tried again an hour later.
+      if (!(await firstInWindow('expiry-reminders', JOB_TRY_MS))) return null;
+      return runReminders(signal);
+    },
   };
 }
 
@@ -92,6 +123,7 @@ export function scheduleJobs(jobs: Jobs, log: Log, everyMs = JOB_TRY_MS): () => 
     void jobs.purgeExpired().catch(failed('purge of expired sessions, codes and counters'));
     void jobs.checkCertificates().catch(failed('certificate check'));
     void jobs.scheduledBackup().catch(failed('scheduled backup'));
+    void jobs.expiryReminders().catch(failed('expiry reminders'));
   }, everyMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -46,12 +46,19 @@ export interface Mailer {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** Connections a pooled mailer keeps open. */
+const POOL_CONNECTIONS = 4;
 
-/** A mailer for `settings`. Throws `LK_MAIL_CONFIG` when the CA file cannot be read. */
-export function createMailer(settings: SmtpSettings): Mailer {
+/**
+ * A mailer for `settings`. Throws `LK_MAIL_CONFIG` when the CA file cannot be read. `pool`
+ * keeps a few connections open and sends many messages over each (a run of reminders); close()
+ * ends them.
+ */
+export function createMailer(settings: SmtpSettings, { pool = false }: { pool?: boolean } = {}): Mailer {
   const timeout = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const transport = nodemailer.createTransport(
     {
+      ...(pool ? { pool: true as const, maxConnections: POOL_CONNECTIONS, maxMessages: Number.POSITIVE_INFINITY } : {}),
       host: settings.host,
       port: settings.port,
       secure: settings.security === 'tls',

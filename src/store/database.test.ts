@@ -15,7 +15,16 @@ import { openDatabase } from './database.ts';
 import type { Tables } from './schema.ts';
 
 /** Every schema step of this version, in order. */
-const MIGRATIONS = ['0001-initial', '0002-preferences', '0003-factors', '0004-passkeys', '0005-audit-names', '0007-campaigns', '0008-audit-counted-refusals'];
+const MIGRATIONS = [
+  '0001-initial',
+  '0002-preferences',
+  '0003-factors',
+  '0004-passkeys',
+  '0005-audit-names',
+  '0006-expiry-reminders',
+  '0007-campaigns',
+  '0008-audit-counted-refusals',
+];
 
 const TABLES = [
   'audit_events',
@@ -23,6 +32,8 @@ const TABLES = [
   'coverage_history',
   'enrollment_answers',
   'enrollments',
+  'expiry_reminder_runs',
+  'expiry_reminders',
   'passkeys',
   'preferences',
   'recovery_codes',

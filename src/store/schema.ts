@@ -149,6 +149,31 @@ export interface CoverageHistoryTable {
   taken_at: number;
 }
 
+/** One reminder of one password (see migrations/0006): claimed while sent, then sent. */
+export interface ExpiryRemindersTable {
+  account_guid: string;
+  password_set: string;
+  lead_days: number;
+  state: 'claimed' | 'sent';
+  claimed_at: number;
+  sent_at: number | null;
+  expires_at: number;
+}
+
+/** One run of the expiry reminders and what it found. */
+export interface ExpiryReminderRunsTable {
+  id: string;
+  started_at: number;
+  finished_at: number | null;
+  outcome: 'running' | 'complete' | 'failed';
+  scanned: number;
+  sent: number;
+  failed: number;
+  expired: number;
+  upcoming: string;
+  detail: string | null;
+}
+
 /** Every table, for Kysely<Tables>. */
 export interface Tables {
   enrollments: EnrollmentsTable;
@@ -165,4 +190,6 @@ export interface Tables {
   recovery_codes: RecoveryCodesTable;
   campaign_invitations: CampaignInvitationsTable;
   coverage_history: CoverageHistoryTable;
+  expiry_reminders: ExpiryRemindersTable;
+  expiry_reminder_runs: ExpiryReminderRunsTable;
 }

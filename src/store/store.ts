@@ -8,6 +8,7 @@ import { type Campaigns, createCampaigns } from './campaigns.ts';
 import { type Codes, createCodes } from './codes.ts';
 import { type DatabaseOptions, openDatabase } from './database.ts';
 import { createEnrollments, type Enrollments } from './enrollments.ts';
+import { createExpiryReminders, type ExpiryReminders } from './expiry-reminders.ts';
 import { createPasskeys, type Passkeys } from './passkeys.ts';
 import { createPreferences, type Preferences } from './preferences.ts';
 import { createRecoveryCodes, type RecoveryCodes } from './recovery-codes.ts';
@@ -38,6 +39,8 @@ export interface Store {
   readonly recoveryCodes: RecoveryCodes;
   /** Enrollment campaigns' invitations and the daily history of enrollment coverage. */
   readonly campaigns: Campaigns;
+  /** Password-expiry reminders claimed and sent, and the daily runs. */
+  readonly expiryReminders: ExpiryReminders;
   /** Resolves once the database answers a query: for /readyz. */
   ping(): Promise<void>;
   /** The raw database, for the rare need no repository covers (backups, diagnostics). */
@@ -63,6 +66,7 @@ export async function openStore(options: DatabaseOptions): Promise<Store> {
     totp: createTotpSecrets(db),
     recoveryCodes: createRecoveryCodes(db),
     campaigns: createCampaigns(db),
+    expiryReminders: createExpiryReminders(db),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

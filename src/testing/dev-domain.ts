@@ -108,14 +108,15 @@ export function freshPassword(): string {
 }
 
 /**
- * A throwaway user (enabled, with mail and mobile) in an OU of the dev domain (a known one, or by DN). Remove it with
- * removeEntries() when done.
+/**
+ * A throwaway user (enabled, with mail and mobile) in an OU of the dev domain (a seeded one, or
+ * any OU by DN). Remove it with removeEntries() when done.
  */
-export async function createUser(admin: Client, ou: OuKey | `OU=${string}` = 'staff', extra: Record<string, string> = {}): Promise<TestUser> {
+export async function createUser(admin: Client, ou: OuKey | `OU=${string}` | { dn: string } = 'staff', extra: Record<string, string> = {}): Promise<TestUser> {
   const facts = devDomain();
   const sam = `t-${randomBytes(5).toString('hex')}`;
   const displayName = `Test ${sam}`;
-  const dn = `CN=${displayName},${ou.startsWith('OU=') ? ou : facts.ous[ou as OuKey]}`;
+  const dn = `CN=${displayName},${typeof ou === 'object' ? ou.dn : ou.startsWith('OU=') ? ou : facts.ous[ou as OuKey]}`;
   const password = freshPassword();
   const upn = `${sam}@${facts.dnsDomain}`;
   await admin.add(dn, [

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { signedInAdmin } from '../testing/admin-console.ts';
 import { bindAs, devDomain, freshPassword, readAttribute } from '../testing/dev-domain.ts';
 import { lockInAd } from '../testing/flow-context.ts';
 import { enroll, verify } from '../testing/journeys.ts';
@@ -14,13 +15,7 @@ import { csrfOf, type Page, type WebClient, webClient } from '../testing/web-cli
 const facts = devDomain();
 const fixture = portalFixture({ protection: { perIp: { max: 1000 }, perUser: { max: 100 } } });
 
-async function console(): Promise<WebClient> {
-  const client = webClient(fixture.portal.app.server);
-  await client.get('/admin');
-  const page = await client.submit('/admin/sign-in', { username: facts.admins.member, domain: '', password: facts.userPassword });
-  assert.match(page.body, /Dashboard/, 'the admin is in');
-  return client;
-}
+const console = (): Promise<WebClient> => signedInAdmin(fixture.portal.app.server);
 
 /** Saves the menu section as its form would be sent with exactly `items` ticked (an unticked box is not sent). */
 async function hide(items: string[]) {

@@ -9,6 +9,7 @@ import type { AuditRange } from '../../store/audit-stats.ts';
 import type { AdminContext } from './context.ts';
 import { type Chart, lineChart } from './dashboard-chart.ts';
 import { reasonInWords } from './reasons.ts';
+import { type ReminderFigures, reminderFigures, reminderHealth } from './reminder-figures.ts';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -55,6 +56,8 @@ export interface Board {
   /** Enrolled accounts per factor (and per address for codes); null where not counted. */
   factors: { name: 'questions' | 'email' | 'mobile' | 'totp' | 'passkey' | 'recovery'; accounts: number }[];
   health: Health[];
+  /** Password-expiry reminders: sent and failed in the period, what lies ahead. */
+  reminders: ReminderFigures;
   /** The admin turned self-service logging off: routine self-service activity is not audited (nor counted here). */
   selfServiceAuditOff: boolean;
 }
@@ -209,6 +212,7 @@ export async function dashboard(ctx: DashboardContext, days: number): Promise<Bo
     for (const c of counts) if (c.action === name && c.outcome === 'success') perDay.set(c.day, (perDay.get(c.day) ?? 0) + c.count);
     return { name, perDay };
   });
+  const reminders = await reminderFigures(ctx, range, total);
   const enrolled = await ctx.store.enrollments.count();
   const users = await ctx.directory.countUsers(ctx.policy.directory.searchBases).catch(() => null);
   return {
@@ -220,7 +224,8 @@ export async function dashboard(ctx: DashboardContext, days: number): Promise<Bo
     coverageHistory: await coverageHistory(ctx, firstDay, days),
     campaigns: { enabled: ctx.policy.campaigns.enabled, ...(await ctx.store.campaigns.figures()) },
     factors: await factorCoverage(ctx),
-    health: await health(ctx),
+    health: [...(await health(ctx)), reminderHealth(ctx.t, reminders, to)],
+    reminders,
     selfServiceAuditOff: !ctx.policy.audit.selfService,
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The console's "test" buttons: try the directory, SMTP or SMS settings as typed (before saving)
- * and say what happened in words, or the exact failure. The connections are made through the
+ * and say what happened in words, or the exact failure; for the reminders, send the admin one
+ * reminder worded as typed. The connections are made through the
  * context (TrialConnections), never from the live ones; each test is audited.
  */
 import type { z } from 'zod';
@@ -9,6 +10,7 @@ import { createError } from '../../errors.ts';
 import { normalizePhone } from '../../notify/phone.ts';
 import type { Requester } from '../context.ts';
 import type { AdminContext } from './context.ts';
+import { sendTestReminder } from './reminder-preview.ts';
 import { wordedErrors } from './setting-words.ts';
 import { explain, type SettingsRefused } from './settings.ts';
 import { readSectionForm, type SettingsForm } from './settings-form.ts';
@@ -23,7 +25,7 @@ export const SettingsUntestable = createError<{ problems: string }>(
 export const TestNumberMissing = createError('LK_SMS_TEST_NUMBER_REQUIRED', 'Type a mobile number to send the test message to, then test again.', 400);
 
 /** What a settings test needs. */
-export type SettingsTestContext = Pick<AdminContext, 'settings' | 'trial' | 'adminAudit' | 't'>;
+export type SettingsTestContext = Pick<AdminContext, 'settings' | 'trial' | 'adminAudit' | 't' | 'mail' | 'directory' | 'texts' | 'policy' | 'now'>;
 
 /** A test that ran: what happened in words, and whether it failed. */
 export interface SettingsTested {
@@ -40,8 +42,14 @@ function valid<T>(schema: z.ZodType<T>, value: unknown): T {
   return parsed.data;
 }
 
-/** Tests `section` with the submitted values (stored secrets fill empty secret fields). */
-async function trySection(ctx: SettingsTestContext, section: RuntimeSection, values: Record<string, unknown> | null, testNumber: string): Promise<string> {
+/** Tests `section` with the submitted values (stored secrets fill empty secret fields); reminders: one to `admin`. */
+async function trySection(
+  ctx: SettingsTestContext,
+  admin: AdminSession,
+  section: RuntimeSection,
+  values: Record<string, unknown> | null,
+  testNumber: string,
+): Promise<string> {
   const typed = ctx.settings.withStoredSecrets(section, values);
   switch (section) {
     case 'directory': {
@@ -75,6 +83,8 @@ async function trySection(ctx: SettingsTestContext, section: RuntimeSection, val
       await ctx.trial.sms(settings).send({ to, body: ctx.t('admin.tested.smsBody') });
       return ctx.t('admin.tested.sms', { to });
     }
+    case 'reminders':
+      return sendTestReminder(ctx, admin, valid(runtimeSchema.shape.reminders, typed));
     default:
       valid<unknown>(runtimeSchema.shape[section], typed);
       return ctx.t('admin.tested.none');
@@ -106,7 +116,7 @@ export async function testSettings(
       detail: `${section}: ${detail}`,
     });
   try {
-    const tested = await trySection(ctx, section, values, testNumber);
+    const tested = await trySection(ctx, admin, section, values, testNumber);
     await record('success', tested);
     return { ok: true, tested, failed: false, submitted };
   } catch (error) {

@@ -9,6 +9,7 @@ import { createError, LatchkeyError } from '../../errors.ts';
 import type { FieldError } from '../../field-errors.ts';
 import type { Requester } from '../context.ts';
 import type { AdminContext } from './context.ts';
+import { type ReminderPreview, reminderPreviews } from './reminder-preview.ts';
 import { settingHelp, settingLabel, wordedErrors } from './setting-words.ts';
 import { readSectionForm, type SettingField, type SettingsForm, sectionFields } from './settings-form.ts';
 import { type AdminSession, configuredGroups } from './sign-in.ts';
@@ -17,7 +18,7 @@ import { type AdminSession, configuredGroups } from './sign-in.ts';
 export const AdminPageNotFound = createError<{ page: string }>('LK_ADMIN_PAGE_NOT_FOUND', (d) => `The admin console has no page ${d.page}.`, 404);
 
 /** What the settings flows need. */
-export type SettingsContext = Pick<AdminContext, 'settings' | 'applySettings' | 'adminGroup' | 'policy' | 't'>;
+export type SettingsContext = Pick<AdminContext, 'settings' | 'applySettings' | 'adminGroup' | 'policy' | 't' | 'texts' | 'now'>;
 
 /** What a settings page shows besides the form's errors and notices. */
 export interface SettingsView {
@@ -26,6 +27,8 @@ export interface SettingsView {
   fields: (SettingField & { label: string; help: string | null })[];
   /** For the helpdesk section: the groups that grant access, by the DN their SID resolved to. */
   groups: Awaited<ReturnType<typeof configuredGroups>> | null;
+  /** For the reminders section: the reminder as the wording on the page makes it, per language. */
+  preview: ReminderPreview[] | null;
 }
 
 /** A failed save or test: the fields at fault, and the values as typed to show again. */
@@ -53,7 +56,12 @@ export async function settingsView(ctx: SettingsContext, section: RuntimeSection
   const fields = sectionFields(section, submitted ?? current)
     .map((field) => (field.kind === 'secret' ? { ...field, value: '', isSet: stored.find((s) => s.path === field.path)?.isSet ?? false } : field))
     .map((field) => ({ ...field, label: settingLabel(ctx.t, section, field.path), help: settingHelp(ctx.t, section, field.path) }));
-  return { section, fields, groups: section === 'helpdesk' ? await configuredGroups(ctx) : null };
+  return {
+    section,
+    fields,
+    groups: section === 'helpdesk' ? await configuredGroups(ctx) : null,
+    preview: section === 'reminders' ? reminderPreviews(ctx, submitted ?? current) : null,
+  };
 }
 
 /** An error as the admin reads it: its code and message. */

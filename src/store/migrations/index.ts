@@ -9,6 +9,7 @@ import * as preferences from './0002-preferences.ts';
 import * as factors from './0003-factors.ts';
 import * as passkeys from './0004-passkeys.ts';
 import * as auditNames from './0005-audit-names.ts';
+import * as expiryReminders from './0006-expiry-reminders.ts';
 import * as campaigns from './0007-campaigns.ts';
 import * as auditCountedRefusals from './0008-audit-counted-refusals.ts';
 
@@ -26,6 +27,7 @@ export const MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   '0003-factors': factors,
   '0004-passkeys': passkeys,
   '0005-audit-names': auditNames,
+  '0006-expiry-reminders': expiryReminders,
   '0007-campaigns': campaigns,
   '0008-audit-counted-refusals': auditCountedRefusals,
 };

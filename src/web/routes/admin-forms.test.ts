@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { signedInAdmin } from '../../testing/admin-console.ts';
 import { devDomain } from '../../testing/dev-domain.ts';
 import { portalFixture } from '../../testing/portal.ts';
 import { csrfOf, type Page, type WebClient, webClient } from '../../testing/web-client.ts';
@@ -12,13 +13,7 @@ import { csrfOf, type Page, type WebClient, webClient } from '../../testing/web-
 const facts = devDomain();
 const fixture = portalFixture({ protection: { perIp: { max: 1000 }, perUser: { max: 100 } } });
 
-async function admin(): Promise<WebClient> {
-  const client = webClient(fixture.portal.app.server);
-  await client.get('/admin');
-  const page = await client.submit('/admin/sign-in', { username: facts.admins.member, domain: '', password: facts.userPassword });
-  assert.match(page.body, /Dashboard/, 'the admin is in');
-  return client;
-}
+const admin = (): Promise<WebClient> => signedInAdmin(fixture.portal.app.server);
 
 /** Posts `payload` as it is (repeated fields, JSON …) with the client's cookies and the CSRF token of `from`. */
 async function postRaw(client: WebClient, from: string, path: string, payload: URLSearchParams | Record<string, unknown>): Promise<Page> {
