@@ -5,9 +5,7 @@
 import { type AuditAction, type AuditOutcome, actorOf } from '../audit/recorder.ts';
 import type { DirectoryUser } from '../directory/directory.ts';
 import type { FieldError } from '../field-errors.ts';
-import { formatsFor } from '../i18n/format.ts';
 import type { FlowContext, Requester } from './context.ts';
-import { preferredLanguage } from './language-preference.ts';
 import type { VerifiedRefusal } from './verification-state.ts';
 
 export type RecoverOutcome =

@@ -11,7 +11,6 @@ import { Secret, TOTP } from 'otpauth';
 import type { Browser } from 'playwright-core';
 import { type BrowserPortal, startBrowserPortal } from '../testing/browser-portal.ts';
 import { adminClient, bindAs, createUser, freshPassword, removeEntries, type TestUser } from '../testing/dev-domain.ts';
-import type { TestPortal } from '../testing/portal.ts';
 
 let admin: Client;
 let served: BrowserPortal;

@@ -17,7 +17,6 @@ import { axeViolations } from '../testing/axe.ts';
 import { importPasswordList, neighboursOf } from '../testing/breached-lists.ts';
 import { type BrowserPortal, startBrowserPortal } from '../testing/browser-portal.ts';
 import { adminClient, createUser, removeEntries, type TestUser } from '../testing/dev-domain.ts';
-import type { TestPortal } from '../testing/portal.ts';
 
 const BREACHED = 'Summer2024!x';
 const BREACH_COUNT = 31_337;
