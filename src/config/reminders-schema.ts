@@ -34,7 +34,7 @@ export const remindersSchema = z
       .trim()
       .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM (24 hours, UTC)')
       .default('07:00'),
-    /** The admin's wording by language tag (en, de …): subject, body and sms, with {name}, {days}, {date}, {link} … */
+    /** The admin's wording by language tag (en, de …): subject, body and sms, with {name}, {days}, {inDays}, {date}, {link} … */
     texts: z.record(z.string().regex(LANGUAGE, 'must be a language tag such as en or de'), reminderTexts).default({}),
   })
   .prefault({});

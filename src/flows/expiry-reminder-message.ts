@@ -5,6 +5,7 @@
  * goes to the change page at server.publicUrl, the account name filled in.
  */
 import type { RemindersSettings } from '../config/reminders-schema.ts';
+import { formatsFor } from '../i18n/format.ts';
 import { translator } from '../i18n/translate.ts';
 import type { FlowContext } from './context.ts';
 
@@ -39,13 +40,16 @@ export function reminderMessage(
   texts: RemindersSettings['texts'] = ctx.policy.reminders.texts,
 ): ReminderMessage {
   const t = ctx.texts(language);
-  const own = texts[language ?? ctx.policy.ui.language] ?? {};
+  const written = language ?? ctx.policy.ui.language;
+  const own = texts[written] ?? {};
   const params = {
     organisation: ctx.policy.ui.organisation,
     name: facts.displayName ?? facts.samAccountName,
     account: facts.samAccountName,
     days: facts.daysLeft,
-    date: facts.expiresAt.toUTCString(),
+    // "in 1 day", "in 3 Tagen": the language's own plural, which a bare {days} cannot give.
+    inDays: new Intl.RelativeTimeFormat(written, { numeric: 'always' }).format(facts.daysLeft, 'day'),
+    date: formatsFor(written).dateTime(facts.expiresAt),
     link: changeLink(ctx.policy.server.publicUrl, facts.samAccountName),
   };
   const fill = (key: string, text: string | undefined) => (text === undefined ? t(key, params) : translator({ [key]: text })(key, params));

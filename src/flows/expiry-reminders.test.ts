@@ -83,7 +83,14 @@ test('the body names the person and the account, and links to the change page at
     undefined,
   );
   assert.equal(message.subject, 'Your Latchkey password expires in 3 days');
-  assert.match(message.body, /^Hello Jane Doe,\n\nThe password of your account jdoe expires in 3 days, on Fri, 02 Jan 2026 00:00:00 GMT\./);
+  assert.match(message.body, /^Hello Jane Doe,\n\nThe password of your account jdoe expires in 3 days, on Jan 2, 2026, 12:00 AM UTC\./);
+  const once = reminderMessage(
+    fixture.portal.app.ctx,
+    { samAccountName: 'jdoe', displayName: null, expiresAt: new Date(Date.UTC(2026, 0, 2)), daysLeft: 1 },
+    'de',
+  );
+  assert.equal(once.subject, 'Ihr Passwort bei Latchkey läuft in 1 Tag ab', 'one day in the singular, in the person’s language');
+  assert.match(once.body, /am 2\. Jan\. 2026, 00:00 UTC\./, 'the date as German writes it');
   assert.match(message.body, /\nhttps:\/\/passwords\.latchkey\.test\/change\?username=jdoe\n/);
   assert.match(message.sms, /expires in 3 days\. Change it now at https:\/\/passwords\.latchkey\.test\/change\?username=jdoe$/);
 });
