@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { devDomain, freshPassword, type TestUser } from './dev-domain.ts';
-import { ANSWERS, codeSentTo } from './journeys.ts';
+import { ANSWERS, codeSentTo, storedQuestion } from './journeys.ts';
 import type { TestPortal } from './portal.ts';
 
 /** On the enrollment sign-in with the name typed: signs in, answers three questions, saves. */
@@ -14,8 +14,8 @@ export async function enrollInBrowser(page: Page, user: TestUser): Promise<void>
   await page.getByRole('button', { name: 'Continue' }).click();
   for (const [i, question] of Object.keys(ANSWERS).entries()) {
     await page.locator(`#question${i}`).selectOption(question);
-    await page.getByLabel(`Answer ${i + 1}`, { exact: true }).fill(ANSWERS[question]!);
-    await page.getByLabel(`Type answer ${i + 1} again`).fill(ANSWERS[question]!);
+    await page.getByLabel(`Answer ${i + 1}`, { exact: true }).fill(ANSWERS[storedQuestion(question)]!);
+    await page.getByLabel(`Type answer ${i + 1} again`).fill(ANSWERS[storedQuestion(question)]!);
   }
   await page.getByLabel('Personal e-mail address').fill(`${user.sam}@${devDomain().dnsDomain}`);
   await page.getByRole('button', { name: 'Save' }).click();
@@ -35,7 +35,7 @@ export async function resetFromMenu(page: Page, user: TestUser, portal: TestPort
   await page.getByRole('button', { name: 'Continue' }).click();
   for (let i = 0; i < portal.config.verification.questionsToAsk; i++) {
     const question = (await page.locator('p.question').textContent())!.trim();
-    await page.getByLabel('Your answer').fill(ANSWERS[question]!);
+    await page.getByLabel('Your answer').fill(ANSWERS[storedQuestion(question)]!);
     await page.getByRole('button', { name: 'Continue' }).click();
   }
   await page.getByLabel(/E-mail to/).check();
@@ -77,7 +77,7 @@ export async function resetStepByStep(page: Page, base: string, portal: TestPort
   while (await page.locator('p.question').count()) {
     await visit('a question');
     const question = (await page.locator('p.question').textContent())!.trim();
-    await page.locator('#answer').fill(ANSWERS[question]!);
+    await page.locator('#answer').fill(ANSWERS[storedQuestion(question)]!);
     await submitForm(page, '#answer');
   }
   await visit('the channel page');

@@ -3,6 +3,9 @@
  * walk a reset or unlock to the last page. Each step asserts it landed where a person would.
  */
 import assert from 'node:assert/strict';
+import { DEFAULT_QUESTIONS } from '../config/default-questions.ts';
+import { LANGUAGES } from '../i18n/languages.ts';
+import { loadStrings } from '../i18n/translate.ts';
 import type { Outbox } from '../notify/outbox.ts';
 import { hashAnswer } from '../security/answers.ts';
 import type { TestPortal } from './portal.ts';
@@ -44,8 +47,21 @@ export async function enroll(client: WebClient, account: { sam: string; password
 export function questionOf(page: Page): string {
   const question = /<p class="question">([^<]+)<\/p>/.exec(page.body)?.[1];
   assert.ok(question, 'a question page');
-  return question.replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  return storedQuestion(question.replace(/&#39;/g, "'").replace(/&amp;/g, '&'));
 }
+
+/** The question a page shows, as stored: a built-in one in any language is its English text. */
+export function storedQuestion(shown: string): string {
+  return BUILT_IN_QUESTIONS.get(shown) ?? shown;
+}
+
+/** Each built-in question as every language shows it, to the stored (English) text the answers are kept under. */
+const BUILT_IN_QUESTIONS = new Map(
+  LANGUAGES.flatMap((language) => {
+    const { strings } = loadStrings(language);
+    return DEFAULT_QUESTIONS.map((question, index) => [strings[`question.builtIn.${index}`] ?? question, question] as const);
+  }),
+);
 
 /** Answers every question of the flow correctly, arriving at the channel page. */
 export async function answerAll(client: WebClient, kind: 'reset' | 'unlock', first: Page): Promise<Page> {

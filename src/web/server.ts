@@ -38,6 +38,7 @@ import { shownItems } from './menu-items.ts';
 import { crossSiteGuard, httpsScheme, reachedOverHttps } from './origin.ts';
 import { SESSION_COOKIE } from './page-kit.ts';
 import { type Pressure, shedUnderPressure } from './pressure.ts';
+import { questionText } from './question-text.ts';
 import { accountRoutes } from './routes/account.ts';
 import { accountFactorRoutes } from './routes/account-factors.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -218,21 +219,22 @@ function requestForLog(request: {
   return { id: request.id, method: request.method, path, remoteAddress: request.ip };
 }
 
-/** Eta, looking for each template first in the admin's overrides folder: the page's language's, then every language's. */
 /**
  * What every view may call: `it.asset` (a static file's hashed address), `it.href` (a page's
  * address; the kiosk's differ, kiosk.ts) and `it.flowLinks` (a message with the menu items it
- * names, those shown at the time, linked to their pages).
+ * names, those shown at the time, linked to their pages), `it.questionText` (a security question
+ * in the page's language when it is a built-in one).
  */
 function viewHelpers(ctx: FlowContext, asset: (file: string) => string) {
   return {
     asset,
     href: (path: string) => path,
     flowLinks: (translate: Translate, text: string, href?: (path: string) => string) => flowLinks(translate, text, shownItems(ctx), href),
+    questionText,
   };
 }
 
-/** Eta, looking for each template first in the admin's overrides folder. */
+/** Eta, looking for each template first in the admin's overrides folder: the page's language's, then every language's. */
 function viewEngine(overridesDir: string | undefined): Eta {
   const eta = new Eta({ views: VIEWS, autoEscape: true, autoTrim: false, cache: true });
   if (!overridesDir) return eta;
