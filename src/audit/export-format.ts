@@ -17,6 +17,28 @@ export interface ExportLayout {
   readonly filter: AuditFilter;
   /** When the export was made, in epoch milliseconds. */
   readonly generatedAt: number;
+  /** The words written around the table, in the reader's language. */
+  readonly words: ExportWords;
+}
+
+/** The words a format writes around its table (the PDF's title block and footers). */
+export interface ExportWords {
+  /** The line naming the filter, given the filter in words ("Filter: …"). */
+  filter(description: string): string;
+  /** The line saying when the export was made and in which order ("Generated …; newest first."). */
+  generated(at: number): string;
+  /** A page's footer ("Page 2"). */
+  page(n: number): string;
+  /** The parts of the filter in words, joined with "; ". */
+  category(name: string): string;
+  user(name: string): string;
+  action(name: string): string;
+  outcome(name: string): string;
+  sourceIp(address: string): string;
+  from(at: number): string;
+  to(at: number): string;
+  /** The filter in words when nothing is filtered. */
+  readonly none: string;
 }
 
 /** One file being written. */

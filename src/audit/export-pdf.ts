@@ -10,7 +10,7 @@ import { openSync } from 'fontkit';
 import PDFDocument from 'pdfkit';
 import type { AuditFilter } from '../store/audit.ts';
 import { type AuditColumn, cellText } from './export-columns.ts';
-import type { ExportLayout, FormatWriterFactory } from './export-format.ts';
+import type { ExportLayout, ExportWords, FormatWriterFactory } from './export-format.ts';
 import { pdfText as coveredText } from './pdf-text.ts';
 
 const MARGIN = 36;
@@ -55,7 +55,7 @@ export const pdfWriter: FormatWriterFactory = (sink, layout) => {
     info: { Title: layout.title, Creator: 'Latchkey', CreationDate: new Date(layout.generatedAt) },
   });
   doc.on('data', (chunk: Buffer) => sink.write(chunk));
-  const table = createTable(doc, layout.columns, layout.headers);
+  const table = createTable(doc, layout.columns, layout.headers, layout.words.page);
   let page = 1;
   table.footer(page);
   let y = table.header(titleBlock(doc, layout));
@@ -82,31 +82,30 @@ export const pdfWriter: FormatWriterFactory = (sink, layout) => {
 };
 
 /** Draws the title, the filter and the generation time; returns where the table starts. */
-function titleBlock(doc: PDFKit.PDFDocument, { title, filter, generatedAt }: ExportLayout): number {
+function titleBlock(doc: PDFKit.PDFDocument, { title, filter, generatedAt, words }: ExportLayout): number {
   doc.font(BOLD).fontSize(14).text(pdfText(title), MARGIN, MARGIN);
   doc.font(FONT).fontSize(8.5);
-  doc.text(pdfText(`Filter: ${describeFilter(filter)}`));
-  doc.text(`Generated ${new Date(generatedAt).toISOString()} (UTC); newest first.`);
+  doc.text(pdfText(words.filter(describeFilter(filter, words))));
+  doc.text(pdfText(words.generated(generatedAt)));
   return doc.y + 8;
 }
 
 /** The filter in words, for the title. */
-function describeFilter(filter: AuditFilter): string {
-  const iso = (at: number) => new Date(at).toISOString();
+function describeFilter(filter: AuditFilter, words: ExportWords): string {
   const parts = [
-    filter.category !== undefined && `category ${filter.category}`,
-    filter.actor !== undefined && `user "${filter.actor}" (any case)`,
-    filter.action !== undefined && `action ${filter.action}`,
-    filter.outcome !== undefined && `outcome ${filter.outcome}`,
-    filter.sourceIp !== undefined && `source IP ${filter.sourceIp}`,
-    filter.from !== undefined && `from ${iso(filter.from)}`,
-    filter.to !== undefined && `to ${iso(filter.to)}`,
+    filter.category !== undefined && words.category(filter.category),
+    filter.actor !== undefined && words.user(filter.actor),
+    filter.action !== undefined && words.action(filter.action),
+    filter.outcome !== undefined && words.outcome(filter.outcome),
+    filter.sourceIp !== undefined && words.sourceIp(filter.sourceIp),
+    filter.from !== undefined && words.from(filter.from),
+    filter.to !== undefined && words.to(filter.to),
   ].filter((part) => part !== false);
-  return parts.length > 0 ? parts.join('; ') : 'none (the whole trail)';
+  return parts.length > 0 ? parts.join('; ') : words.none;
 }
 
 /** The table's geometry and drawing, for one document. */
-function createTable(doc: PDFKit.PDFDocument, columns: readonly AuditColumn[], headers: readonly string[]) {
+function createTable(doc: PDFKit.PDFDocument, columns: readonly AuditColumn[], headers: readonly string[], pageLabel: (n: number) => string) {
   const left = MARGIN;
   const right = doc.page.width - MARGIN;
   const total = columns.reduce((sum, column) => sum + WEIGHTS[column], 0);
@@ -166,9 +165,9 @@ function createTable(doc: PDFKit.PDFDocument, columns: readonly AuditColumn[], h
       return y + height;
     },
 
-    /** Writes "Page N" in the bottom margin of the current page. */
+    /** Writes the page's label ("Page N") in the bottom margin of the current page. */
     footer(page: number): void {
-      const label = `Page ${page}`;
+      const label = pdfText(pageLabel(page));
       doc.font(FONT).fontSize(FONT_SIZE).fillColor('#555555');
       // lineBreak: false, because text placed below the bottom margin would otherwise start a new page.
       doc.text(label, right - doc.widthOfString(label), doc.page.height - MARGIN + 4, { lineBreak: false });

@@ -8,7 +8,7 @@ import { type Audit, type AuditFilter, auditPages } from '../store/audit.ts';
 import { type AuditColumn, columnLabel, exportColumns } from './export-columns.ts';
 import { csvWriter } from './export-csv.ts';
 import { AuditExportFormatUnknown } from './export-errors.ts';
-import type { FormatWriterFactory } from './export-format.ts';
+import type { ExportWords, FormatWriterFactory } from './export-format.ts';
 import { createSink } from './export-sink.ts';
 
 export { AUDIT_COLUMNS, type AuditColumn, DEFAULT_AUDIT_COLUMNS } from './export-columns.ts';
@@ -46,7 +46,26 @@ export interface AuditExportOptions {
   title?: string;
   /** The clock the PDF's "Generated" line reads, in epoch milliseconds. */
   now?: () => number;
+  /** The words around the PDF's table; ENGLISH_WORDS (with ISO 8601 times) by default. */
+  words?: ExportWords;
 }
+
+const iso = (at: number) => new Date(at).toISOString();
+
+/** The words of an export no one asked for in a language (tests, scripts). */
+export const ENGLISH_WORDS: ExportWords = {
+  filter: (description) => `Filter: ${description}`,
+  generated: (at) => `Generated ${iso(at)} (UTC); newest first.`,
+  page: (n) => `Page ${n}`,
+  category: (name) => `category ${name}`,
+  user: (name) => `user "${name}" (any case)`,
+  action: (name) => `action ${name}`,
+  outcome: (name) => `outcome ${name}`,
+  sourceIp: (address) => `source IP ${address}`,
+  from: (at) => `from ${iso(at)}`,
+  to: (at) => `to ${iso(at)}`,
+  none: 'none (the whole trail)',
+};
 
 /** Whether `format` is one of EXPORT_FORMATS (a route can check its parameter with it). */
 export function isExportFormat(format: string): format is ExportFormat {
@@ -94,6 +113,7 @@ export async function exportAudit(
       filter,
       title: options.title ?? 'Latchkey audit trail',
       generatedAt: (options.now ?? Date.now)(),
+      words: options.words ?? ENGLISH_WORDS,
     });
     for await (const page of auditPages(audit, filter)) {
       await writer.write(page);

@@ -7,10 +7,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { createAuditRecorder } from '../../audit/recorder.ts';
+import { formatsFor } from '../../i18n/format.ts';
 import { loadStrings, translator } from '../../i18n/translate.ts';
 import type { Store } from '../../store/store.ts';
 import { eventually } from '../../testing/assertions.ts';
 import { forEachDatabase } from '../../testing/databases.ts';
+import { readPdf } from '../../testing/export-readers.ts';
 import { AUDIT_PAGE, type AuditSearch, auditFilter, auditListing, exportAuditTrail } from './audit.ts';
 import { saveColumnPreferences } from './columns.ts';
 import type { AdminSession } from './sign-in.ts';
@@ -189,6 +191,23 @@ forEachDatabase('the audit viewer', (database) => {
     const rows = parseCsv(Buffer.concat(await download.body.toArray()), { bom: true }) as string[][];
     assert.deepEqual(rows[0], ['Time (UTC)', 'Display name', 'Action']);
     assert.deepEqual(rows[1]?.slice(1), ['Chooser Person', 'unlock']);
+  });
+
+  test('a PDF export speaks the admin’s language: filter, generation time and page numbers in German', async () => {
+    const ctx = { ...(await context()), t: translator(loadStrings('de').strings) };
+    await ctx.store.audit.record({ at: clock, category: 'helpdesk', actor: 'Desk.Two', action: 'unlock', outcome: 'success', sourceIp: '10.5.5.5' });
+    const searched = search({ tab: 'helpdesk', user: 'desk.two', ip: '10.5.5.5', from: '2026-05-01', to: '2026-05-01' });
+    const download = exportAuditTrail(ctx, admin, searched, 'pdf', { ip: '10.65.0.4', language: 'de' }, { warn() {}, error() {} });
+    const [page] = await readPdf(Buffer.concat(await download.body.toArray()));
+    const when = formatsFor('de').dateTime;
+    assert.deepEqual(page?.slice(0, 4), [
+      'Seite 1',
+      'Latchkey-Prüfprotokoll: Helpdesk',
+      `Filter: Bereich Helpdesk; Benutzer „desk.two“ (Groß-/Kleinschreibung egal); Quell-IP 10.5.5.5; ab ${when(clock - 12 * 3_600_000)}; bis ${when(clock + 12 * 3_600_000 - 1)}`,
+      `Erstellt ${when(clock)}; neueste zuerst.`,
+    ]);
+    assert.ok(when(clock).includes('Mai 2026'), 'the date as German writes it');
+    assert.ok(page?.includes('Desk.Two'));
   });
 
   test('an export that fails breaks off, is logged, and is audited as a failure', async () => {

@@ -6,7 +6,10 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { contentType, type ExportFormat, exportAudit, fileExtension } from '../../audit/export.ts';
+import type { ExportWords } from '../../audit/export-format.ts';
 import { ADMIN_ACTIONS, HELPDESK_ACTIONS, SELF_SERVICE_ACTIONS } from '../../audit/recorder.ts';
+import { formatsFor } from '../../i18n/format.ts';
+import type { Translate } from '../../i18n/translate.ts';
 import type { Log } from '../../log.ts';
 import { AUDIT_SORT_COLUMNS, type AuditCategory, type AuditEntry, type AuditFilter, type AuditSortColumn } from '../../store/audit.ts';
 import { AUDIT_CATEGORIES } from '../../store/schema.ts';
@@ -118,6 +121,24 @@ async function exportedColumns(ctx: Pick<AdminContext, 'store' | 't'>, admin: Ad
   return { columns: chosen, headers: Object.fromEntries(chosen.map((column) => [column, ctx.t(`admin.column.${column}`)])) };
 }
 
+/** The words around an export's table in the admin's language, times as that language writes them (UTC). */
+function exportWords(t: Translate, language: string): ExportWords {
+  const when = formatsFor(language).dateTime;
+  return {
+    filter: (description) => t('admin.export.filter', { description }),
+    generated: (at) => t('admin.export.generated', { at: when(at) }),
+    page: (n) => t('admin.export.page', { n }),
+    category: (name) => t('admin.export.category', { name: t(`admin.tab.${name}`) }),
+    user: (name) => t('admin.export.user', { name }),
+    action: (name) => t('admin.export.action', { name }),
+    outcome: (name) => t('admin.export.outcome', { name }),
+    sourceIp: (address) => t('admin.export.sourceIp', { address }),
+    from: (at) => t('admin.export.from', { at: when(at) }),
+    to: (at) => t('admin.export.to', { at: when(at) }),
+    none: t('admin.export.none'),
+  };
+}
+
 /** An export under way: its file's name and type, and its bytes as they are written. */
 export interface AuditDownload {
   fileName: string;
@@ -150,6 +171,7 @@ export function exportAuditTrail(
         now: ctx.now,
         columns,
         headers,
+        words: exportWords(ctx.t, requester.language ?? 'en'),
       }),
     )
     .then(
