@@ -8,6 +8,7 @@ import { refusedRule } from '../../passwords/refusals.ts';
 import type { AuditRange } from '../../store/audit-stats.ts';
 import type { AdminContext } from './context.ts';
 import { type Chart, lineChart } from './dashboard-chart.ts';
+import { type Health, line } from './health-line.ts';
 import { reasonInWords } from './reasons.ts';
 import { type ReminderFigures, reminderFigures, reminderHealth } from './reminder-figures.ts';
 
@@ -18,15 +19,6 @@ const SERIES = ['reset', 'unlock', 'change', 'enroll'] as const;
 /** The period shown when none (or nonsense) is asked for, and the longest one. */
 const DEFAULT_DAYS = 30;
 const MAX_DAYS = 366;
-
-export interface Health {
-  /** A stable name (directory, mail, sms, certificate <name>, web certificate, scheduled backups). */
-  name: string;
-  /** The name in words. */
-  label: string;
-  state: 'ok' | 'warn' | 'fail' | 'off';
-  detail: string;
-}
 
 export interface Bar {
   x: number;
@@ -93,11 +85,6 @@ function chart(perDay: Map<number, number>, firstDay: number, days: number, scal
 
 type Words = Pick<DashboardContext, 't'>;
 
-/** A health line: its label is `admin.healthName.<key>`, its detail `admin.healthDetail.<key>.<state>` filled with `params`. */
-function line(ctx: Words, name: string, key: string, state: Health['state'], params: Record<string, string | number> = {}, label = {}): Health {
-  return { name, label: ctx.t(`admin.healthName.${key}`, label), state, detail: ctx.t(`admin.healthDetail.${key}.${state}`, params) };
-}
-
 async function check(ctx: Words, name: string, probe: () => Promise<Record<string, string | number>>): Promise<Health> {
   try {
     return line(ctx, name, name, 'ok', await probe());
@@ -143,10 +130,8 @@ async function health(ctx: DashboardContext): Promise<Health[]> {
 async function scheduledBackupHealth(ctx: DashboardContext): Promise<Health> {
   const { enabled, everyHours, folder } = ctx.settings.current().backups;
   const name = 'scheduled backups';
-  const backups = (state: Health['state'], variant: string, params: Record<string, string | number> = {}) => ({
-    ...line(ctx, name, 'scheduledBackups', state),
-    detail: ctx.t(`admin.healthDetail.scheduledBackups.${variant}`, { hours: everyHours, folder: folder ?? '', ...params }),
-  });
+  const backups = (state: Health['state'], variant: string, params: Record<string, string | number> = {}) =>
+    line(ctx, name, 'scheduledBackups', state, { hours: everyHours, folder: folder ?? '', ...params }, {}, variant);
   if (!enabled) return backups('off', 'off');
   const [last] = await ctx.store.audit.query({ action: 'scheduled-backup' satisfies AuditAction, limit: 1 });
   if (!last) return backups('warn', 'none');

@@ -7,6 +7,7 @@
 import type { Translate } from '../../i18n/translate.ts';
 import { UPCOMING_DAYS } from '../expiry-reminders.ts';
 import type { AdminContext } from './context.ts';
+import { type Health, line } from './health-line.ts';
 
 const HOUR_MS = 3_600_000;
 /** A claim older than this was left by a run that stopped mid-send (runs send a claim within seconds). */
@@ -52,23 +53,15 @@ export async function reminderFigures(
 }
 
 /** The reminders' line in the dashboard's health list. */
-export function reminderHealth(
-  t: Translate,
-  figures: ReminderFigures,
-  now: number,
-): { name: string; label: string; state: 'ok' | 'warn' | 'fail' | 'off'; detail: string } {
-  const line = (state: 'ok' | 'warn' | 'fail' | 'off', key: string, params: Record<string, string | number> = {}) => ({
-    name: 'expiry reminders',
-    label: t('admin.healthName.expiryReminders'),
-    state,
-    detail: t(`admin.healthDetail.expiryReminders.${key}`, params),
-  });
-  if (!figures.enabled) return line('off', 'off');
+export function reminderHealth(t: Translate, figures: ReminderFigures, now: number): Health {
+  const reminders = (state: Health['state'], variant: string, params: Record<string, string | number> = {}) =>
+    line({ t }, 'expiry reminders', 'expiryReminders', state, params, {}, variant);
+  if (!figures.enabled) return reminders('off', 'off');
   const run = figures.lastRun;
-  if (!run) return line('warn', 'none');
+  if (!run) return reminders('warn', 'none');
   const when = new Date(run.at).toISOString();
-  if (run.outcome === 'failed') return line('fail', 'failed', { when, detail: run.detail ?? '' });
-  if (now - run.at > OVERDUE_MS) return line('warn', 'late', { when });
-  if (figures.unsettled) return line('warn', 'unsettled', { count: figures.unsettled });
-  return line('ok', 'ok', { when });
+  if (run.outcome === 'failed') return reminders('fail', 'failed', { when, detail: run.detail ?? '' });
+  if (now - run.at > OVERDUE_MS) return reminders('warn', 'late', { when });
+  if (figures.unsettled) return reminders('warn', 'unsettled', { count: figures.unsettled });
+  return reminders('ok', 'ok', { when });
 }
