@@ -89,6 +89,23 @@ export class AdConnection {
    */
   async *pagesAsService<T>(context: OperationLabel, work: (client: Client) => AsyncIterable<T>): AsyncGenerator<T> {
     const session = await this.serviceSession();
+    yield* this.pages(session, context, work, () => this.dropService(session));
+  }
+
+  /**
+   * Like pagesAsService, on a service-account connection of its own that is closed when the
+   * work ends: for long reads made several at a time, since a DC serves each connection apart.
+   */
+  async *pagesOnOwnConnection<T>(context: OperationLabel, work: (client: Client) => AsyncIterable<T>): AsyncGenerator<T> {
+    const session = await this.openService();
+    try {
+      yield* this.pages(session, context, work, () => undefined);
+    } finally {
+      await session.client.unbind().catch(() => undefined);
+    }
+  }
+
+  private async *pages<T>(session: Session, context: OperationLabel, work: (client: Client) => AsyncIterable<T>, lost: () => void): AsyncGenerator<T> {
     let started = performance.now();
     const done = (ok: boolean) => this.options.onOperation?.(context.operation, (performance.now() - started) / 1000, ok);
     try {
@@ -99,7 +116,7 @@ export class AdConnection {
       }
     } catch (error) {
       done(false);
-      if (isConnectionError(error) || !session.client.isConnected) this.dropService(session);
+      if (isConnectionError(error) || !session.client.isConnected) lost();
       throw translateLdapError(error, { ...context, server: session.url });
     }
   }
@@ -161,15 +178,22 @@ export class AdConnection {
       if (this.service === current) this.service = null;
       if (session) this.dropService(session);
     }
-    this.service ??= this.open(this.options.bindDn, this.options.bindPassword).catch((error: unknown) => {
+    this.service ??= this.openService().catch((error: unknown) => {
       this.service = null;
-      const reason = bindFailureOf(error);
-      if (reason) {
-        throw ServiceAccountRejected({ account: this.options.bindDn, reason: bindFailureError(reason).code });
-      }
-      throw this.translate(error, { operation: 'connect as the service account' });
+      throw error;
     });
     return this.service;
+  }
+
+  /** A new connection bound as the service account, its failures in Latchkey's words. */
+  private async openService(): Promise<Session> {
+    try {
+      return await this.open(this.options.bindDn, this.options.bindPassword);
+    } catch (error) {
+      const reason = bindFailureOf(error);
+      if (reason) throw ServiceAccountRejected({ account: this.options.bindDn, reason: bindFailureError(reason).code });
+      throw this.translate(error, { operation: 'connect as the service account' });
+    }
   }
 
   private dropService(session: Session): void {

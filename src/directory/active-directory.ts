@@ -263,7 +263,8 @@ export class ActiveDirectory implements Directory {
   }
 
   async *passwordExpiries(options: ExpiryScanOptions = {}): AsyncGenerator<PasswordExpiry> {
-    yield* scanPasswordExpiries(this.connection, await this.basesOr(options.bases), options.pageSize);
+    const { bases, ...scan } = options;
+    yield* scanPasswordExpiries(this.connection, await this.basesOr(bases), scan);
   }
 
   async close(): Promise<void> {

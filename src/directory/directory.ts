@@ -137,6 +137,8 @@ export interface ExpiryScanOptions {
   bases?: string[];
   /** Entries per page the DC is asked for (default 500). */
   pageSize?: number;
+  /** Connections the accounts are read over at once, each a share of them (default 2). */
+  connections?: number;
 }
 
 export interface ResetOptions {

@@ -50,6 +50,12 @@ export function startsWith(attribute: string, prefix: string): Filter {
   return new SubstringFilter({ attribute, initial: prefix });
 }
 
+/** (attribute=*suffix): like startsWith, at the end. */
+export function endsWith(attribute: string, suffix: string): Filter {
+  if (suffix === '') throw new RangeError('a suffix filter needs a suffix');
+  return new SubstringFilter({ attribute, final: suffix });
+}
+
 /** (attribute>=value), in the attribute's own ordering (case-insensitive for names). */
 export function atLeast(attribute: string, value: string): Filter {
   return new GreaterThanEqualsFilter({ attribute, value });
