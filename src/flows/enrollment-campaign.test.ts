@@ -64,6 +64,8 @@ forEachDatabase('enrollment campaigns', (database) => {
     assert.ok(invitation, 'an invitation by e-mail');
     assert.match(invitation.text, /go to https:\/\/passwords\.latchkey\.test\/enroll, sign in/);
     assert.match(invitation.text, /Invitation 1 of at most 2/);
+    const enroll = 'https://passwords.latchkey.test/enroll';
+    assert.ok(invitation.text.includes(`Not set up yet:\n  - security questions: ${enroll}\n  - an address for codes: ${enroll}\n`), invitation.text);
     assert.equal(invitationsTo(harness, enrolled).length, 0);
     assert.equal(await runEnrollmentCampaign(harness.ctx), null, 'one run a day');
 
@@ -80,6 +82,25 @@ forEachDatabase('enrollment campaigns', (database) => {
     await enrollInStore(harness.ctx, waiting);
     await nextDay(harness);
     assert.equal((await harness.ctx.store.campaigns.figures()).enrolled, before.enrolled + 1);
+  });
+
+  test('an invitation names only what is still missing: an address for codes set up, the questions not', async () => {
+    const harness = await flows.harness();
+    const halfway = await newcomer();
+    await harness.ctx.store.enrollments.save({
+      userGuid: halfway.guid,
+      username: halfway.samAccountName,
+      email: halfway.mail,
+      mobile: null,
+      answers: [],
+      now: harness.ctx.now(),
+    });
+    const run = await nextDay(harness, 30);
+    assert.ok(run.invited.some((invited) => invited.account === halfway.samAccountName));
+    const [invitation] = invitationsTo(harness, halfway);
+    assert.ok(invitation);
+    assert.match(invitation.text, /Not set up yet:\n {2}- security questions: https:\/\/passwords\.latchkey\.test\/enroll\n\n/);
+    assert.doesNotMatch(invitation.text, /an address for codes/);
   });
 
   test('limited to a group: a member is invited, a user outside the group is not', async () => {

@@ -72,7 +72,8 @@ async function consider(ctx: FlowContext, user: DirectoryUser, dryRun: boolean):
   const { everyDays, maxInvitations, groups } = ctx.policy.campaigns;
   if (!user.state.enabled) return 'disabled';
   const invitation = await ctx.store.campaigns.invitation(user.guid);
-  if ((await factorStatus(ctx, user)).enough) {
+  const status = await factorStatus(ctx, user);
+  if (status.enough) {
     if (invitation && !dryRun) await ctx.store.campaigns.markEnrolled(user.guid, ctx.now());
     return 'enough';
   }
@@ -94,11 +95,17 @@ async function consider(ctx: FlowContext, user: DirectoryUser, dryRun: boolean):
     if (!ctx.mail) throw new Error('e-mail is not configured');
     const t = ctx.texts((await preferredLanguage(ctx, user.guid)) ?? ctx.policy.ui.language);
     const { publicUrl } = ctx.policy.server;
+    const link = (path: string) => (publicUrl ? new URL(path, publicUrl).href : path);
     const params = {
       organisation: ctx.policy.ui.organisation,
       name: user.displayName ?? user.samAccountName,
       account: user.samAccountName,
-      enrollUrl: publicUrl ? new URL('/enroll', publicUrl).href : '/enroll',
+      enrollUrl: link('/enroll'),
+      // Each way of proving who one is that is not set up yet, and where it is set up.
+      missing: status.factors
+        .filter((factor) => !factor.ready)
+        .map((factor) => `  - ${t(`verify.factorName.${factor.factor}`)}: ${link(factor.setUpAt)}`)
+        .join('\n'),
       nth,
       max: maxInvitations,
     };
