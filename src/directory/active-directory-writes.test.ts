@@ -95,6 +95,17 @@ const cases: WriteCase[] = [
     notMade: '52e',
   },
   {
+    name: 'a change on the bind held from the check of the old password',
+    write: async (directory, user, person, next) => {
+      const bound = await directory.verifyPassword(user, person.password, { hold: true });
+      assert.ok(bound.ok && bound.held, 'the bind is held');
+      return bound.held.changePassword(next);
+    },
+    bind: (person, next) => bindAs(person.dn, next),
+    made: 'ok',
+    notMade: '52e',
+  },
+  {
     name: 'a change of a must-change password (through the service account)',
     prepare: (person) => setPwdLastSet(person.dn, '0'),
     write: (directory, user, person, next) => directory.changePassword(user, person.password, next),
@@ -158,3 +169,56 @@ for (const write of cases) {
     });
   });
 }
+
+describe('a bind held for the change', () => {
+  const prepared = async () => {
+    const person = await createUser(admin);
+    created.push(person.dn);
+    const user = await direct.findUser(person.sam);
+    assert.ok(user);
+    return { person, user, viaProxy: devDirectory({ urls: [`ldaps://127.0.0.1:${proxy.port}`] }) };
+  };
+
+  test('checking the old password and changing it take one connection as the user, not two', async () => {
+    const { person, user, viaProxy } = await prepared();
+    try {
+      const before = proxy.connections;
+      const bound = await viaProxy.verifyPassword(user, person.password, { hold: true });
+      assert.ok(bound.ok && bound.held);
+      const next = freshPassword();
+      await bound.held.changePassword(next);
+      assert.equal(proxy.connections - before, 1, 'the check and the change on one connection');
+      assert.equal(await bindAs(person.dn, next), 'ok');
+      await bound.held.release();
+    } finally {
+      await viaProxy.close();
+    }
+  });
+
+  test('released unused, nothing changes; a change after the release still goes, on a connection of its own', async () => {
+    const { person, user, viaProxy } = await prepared();
+    try {
+      const bound = await viaProxy.verifyPassword(user, person.password, { hold: true });
+      assert.ok(bound.ok && bound.held);
+      await bound.held.release();
+      await bound.held.release();
+      assert.equal(await bindAs(person.dn, person.password), 'ok', 'released: the password is unchanged');
+      const before = proxy.connections;
+      const next = freshPassword();
+      await bound.held.changePassword(next);
+      assert.equal(proxy.connections - before, 1, 'a new connection as the user');
+      assert.equal(await bindAs(person.dn, next), 'ok');
+    } finally {
+      await viaProxy.close();
+    }
+  });
+
+  test('a wrong old password holds nothing', async () => {
+    const { user, viaProxy } = await prepared();
+    try {
+      assert.deepEqual(await viaProxy.verifyPassword(user, 'Not-the-password-1', { hold: true }), { ok: false, reason: 'invalid-credentials' });
+    } finally {
+      await viaProxy.close();
+    }
+  });
+});

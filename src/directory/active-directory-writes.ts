@@ -40,7 +40,8 @@ export async function confirmedModify(
 
 /**
  * A password write by confirmedModify. The account's marks are read first on the same
- * connection: before and after must come from the DC that takes the write.
+ * connection (`before`, when the caller started reading them earlier): before and after must
+ * come from the DC that takes the write.
  */
 export async function confirmedPasswordModify(
   connection: AdConnection,
@@ -49,22 +50,23 @@ export async function confirmedPasswordModify(
   context: OperationLabel,
   changes: Change[],
   controls?: Control[],
+  before: Promise<AccountMarks> = readMarks(session.client, user.dn),
 ): Promise<WriteReceipt> {
-  const before = await marks(session.client, user.dn);
-  return confirmedModify(connection, session, user, context, changes, { kind: 'password', before }, controls);
+  return confirmedModify(connection, session, user, context, changes, { kind: 'password', before: await before }, controls);
 }
 
 /** The account's marks, read on a connection of its own to the DC at `url`. */
 async function marksAt(connection: AdConnection, url: string, dn: string): Promise<AccountMarks> {
   const single = connection.only(url);
   try {
-    return await single.asService({ operation: 'read the account again', dn }, (client) => marks(client, dn));
+    return await single.asService({ operation: 'read the account again', dn }, (client) => readMarks(client, dn));
   } finally {
     await single.close();
   }
 }
 
-async function marks(client: Client, dn: string): Promise<AccountMarks> {
+/** The account's marks (what a password write changes), read on `client`. */
+export async function readMarks(client: Client, dn: string): Promise<AccountMarks> {
   const entry = await readOne(client, dn, MARK_ATTRIBUTES, MARK_BINARY_ATTRIBUTES);
   if (!entry) throw UserNotFound({});
   return accountMarks(entry);

@@ -6,14 +6,15 @@
  * with the connection is settled by reading the account again on the same DC
  * (active-directory-writes.ts). What the doctor reads besides the port is diagnostics().
  */
-import { Attribute, Change, type Filter, ServerSideSortingRequestControl } from 'ldapts';
+import { type Filter, ServerSideSortingRequestControl } from 'ldapts';
+import { changePasswordAsUser, holdBind } from './active-directory-change.ts';
 import { type ActiveDirectoryOptions, AdConnection, type OperationLabel, readOne, type Session } from './active-directory-connection.ts';
 import { ActiveDirectoryDiagnostics } from './active-directory-diagnostics.ts';
 import { scanPasswordExpiries } from './active-directory-expiry.ts';
 import { listUserPage, searchUserPage } from './active-directory-search.ts';
 import { findOneUser, findUserNamed, searchGroups } from './active-directory-users.ts';
 import { confirmedModify, confirmedPasswordModify, replace } from './active-directory-writes.ts';
-import { attributeRejectionOf, bindFailureError, bindFailureOf, translateLdapError } from './ad-errors.ts';
+import { attributeRejectionOf, bindFailureOf } from './ad-errors.ts';
 import { encodeUnicodePwd, guidToBytes, isGuid, sidToBytes, sidToString } from './ad-values.ts';
 import type { DirectoryDiagnostics } from './diagnostics.ts';
 import type {
@@ -31,7 +32,7 @@ import type {
   UserSearchOptions,
   WriteReceipt,
 } from './directory.ts';
-import { type DelegatedRight, GroupAmbiguous, GroupNotFound, InvalidCredentials, UserNotFound } from './errors.ts';
+import { type DelegatedRight, GroupAmbiguous, GroupNotFound, UserNotFound } from './errors.ts';
 import { and, equals, groupsContaining, groupsNamed, userAccount } from './filters.ts';
 import { readEntry } from './ldap-entry.ts';
 import { DOMAIN_POLICY_ATTRIBUTES, domainPolicy, fineGrainedPolicy, type PasswordPolicy, PSO_ATTRIBUTES } from './password-policy.ts';
@@ -76,11 +77,12 @@ export class ActiveDirectory implements Directory {
     return this.findOneUser(equals('objectGUID', guidToBytes(guid)), bases);
   }
 
-  async verifyPassword(user: DirectoryUser, password: string): Promise<BindOutcome> {
+  async verifyPassword(user: DirectoryUser, password: string, options: { hold?: boolean } = {}): Promise<BindOutcome> {
     // A simple bind with an empty password is an anonymous bind, which "succeeds".
     if (password === '') return { ok: false, reason: 'invalid-credentials' };
     try {
       const session = await this.connection.open(user.dn, password);
+      if (options.hold) return { ok: true, held: holdBind(this.connection, session, user, password) };
       await session.client.unbind().catch(() => undefined);
       return { ok: true };
     } catch (error) {
@@ -124,34 +126,8 @@ export class ActiveDirectory implements Directory {
     );
   }
 
-  async changePassword(user: DirectoryUser, oldPassword: string, newPassword: string): Promise<WriteReceipt> {
-    if (oldPassword === '') throw InvalidCredentials({});
-    // The DC checks the old password: delete the old value and add the new one in one modify.
-    const changes = [
-      new Change({ operation: 'delete', modification: new Attribute({ type: 'unicodePwd', values: [encodeUnicodePwd(oldPassword)] }) }),
-      new Change({ operation: 'add', modification: new Attribute({ type: 'unicodePwd', values: [encodeUnicodePwd(newPassword)] }) }),
-    ];
-    const context: OperationLabel = { operation: 'change the password', dn: user.dn, rights: ['Change Password'] };
-    let session: Session;
-    try {
-      session = await this.connection.open(user.dn, oldPassword);
-    } catch (error) {
-      const reason = bindFailureOf(error);
-      if (reason !== 'must-change' && reason !== 'password-expired') {
-        throw reason ? bindFailureError(reason) : this.connection.translate(error, context);
-      }
-      // AD refuses a bind with an expired or must-change password even though it is right.
-      // The change itself is open to anyone who knows the old password (the Change Password
-      // right is granted to Everyone), so it goes through the service account's connection.
-      return this.asService(context, (service) => confirmedPasswordModify(this.connection, service, user, context, changes));
-    }
-    try {
-      return await confirmedPasswordModify(this.connection, session, user, context, changes);
-    } catch (error) {
-      throw translateLdapError(error, { ...context, server: session.url });
-    } finally {
-      await session.client.unbind().catch(() => undefined);
-    }
+  changePassword(user: DirectoryUser, oldPassword: string, newPassword: string): Promise<WriteReceipt> {
+    return changePasswordAsUser(this.connection, user, oldPassword, newPassword);
   }
 
   async passwordPolicy(user?: DirectoryUser): Promise<PasswordPolicy> {

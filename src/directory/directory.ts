@@ -63,7 +63,20 @@ export type BindFailure =
   | 'must-change' // 773
   | 'locked'; // 775
 
-export type BindOutcome = { ok: true } | { ok: false; reason: BindFailure };
+/** `held`: the bind kept for a change of the password just proven, when asked for. */
+export type BindOutcome = { ok: true; held?: HeldBind } | { ok: false; reason: BindFailure };
+
+/**
+ * A connection bound as a user whose password was just proven, kept for changing that password
+ * (one TLS handshake and one bind instead of two). It closes itself after its change, on
+ * release, or unused after a while; a change after that opens a new connection.
+ */
+export interface HeldBind {
+  /** Changes the proven password to `newPassword` on the held connection, as changePassword does. */
+  changePassword(newPassword: string): Promise<WriteReceipt>;
+  /** Closes the connection without changing anything (nothing happens when it is closed already). */
+  release(): Promise<void>;
+}
 
 /** A group the user belongs to, directly or through other groups. */
 export interface GroupMembership {
@@ -171,8 +184,11 @@ export interface Directory {
    * given (the helpdesk looks in the whole domain, then checks its own scopes); null if gone.
    */
   getUser(guid: string, bases?: string[]): Promise<DirectoryUser | null>;
-  /** Checks a password by binding as the user. Never throws for a wrong password. */
-  verifyPassword(user: DirectoryUser, password: string): Promise<BindOutcome>;
+  /**
+   * Checks a password by binding as the user. Never throws for a wrong password. With `hold`, a
+   * successful bind is kept for a change of that password (the outcome's `held`; release it).
+   */
+  verifyPassword(user: DirectoryUser, password: string, options?: { hold?: boolean }): Promise<BindOutcome>;
   /** Sets a new password as the service account (and unlocks, unless told not to). */
   resetPassword(user: DirectoryUser, newPassword: string, options?: ResetOptions): Promise<WriteReceipt>;
   /** Clears a lockout (lockoutTime = 0). */

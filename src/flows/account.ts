@@ -19,7 +19,7 @@ import { ENROLL_LIFETIME_MS, type EnrollState } from './enroll.ts';
 import { rememberLanguage } from './language-preference.ts';
 import { newPasswordErrors, policyFieldError, rulesList } from './new-password.ts';
 import { passkeyCount, passkeysAvailable } from './passkeys.ts';
-import { type Credentials, recordSignInFailure, signIn, tryPassword } from './sign-in.ts';
+import { type Credentials, changeProvenPassword, recordSignInFailure, signIn, tryPassword } from './sign-in.ts';
 import { openSession, type SignedInSession, sessionUser, touch } from './signed-in.ts';
 
 /** A signed-in user, kept server-side in the session. */
@@ -203,14 +203,14 @@ export async function changeOwnPassword(
   if (errors.length) return { outcome: 'invalid', errors };
   const record = (outcome: 'success' | 'refused' | 'unknown', detail?: string) =>
     ctx.audit.record({ ...actorOf(user), action: 'change', outcome, sourceIp: requester.ip, ...(detail ? { detail } : {}) });
-  const tried = await tryPassword(ctx, { name: user.samAccountName, password: input.oldPassword }, requester, { user, acceptExpired: true });
+  const tried = await tryPassword(ctx, { name: user.samAccountName, password: input.oldPassword }, requester, { user, acceptExpired: true, hold: true });
   if (!tried.ok) {
     await record('refused', `signed in: ${tried.reason}`);
     return { outcome: 'invalid', errors: [{ field: 'oldPassword', code: tried.error.code }] };
   }
   let receipt: WriteReceipt;
   try {
-    receipt = await ctx.directory.changePassword(user, input.oldPassword, input.newPassword);
+    receipt = await changeProvenPassword(ctx, tried, input.oldPassword, input.newPassword);
   } catch (error) {
     // The password may have changed: the trail says so.
     if (WriteOutcomeUnknown.is(error)) await record('unknown', `signed in: ${error.code}`);

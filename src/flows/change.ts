@@ -14,7 +14,7 @@ import type { FlowContext, Requester } from './context.ts';
 import { notifyOwner } from './credential-notices.ts';
 import { rememberLanguage } from './language-preference.ts';
 import { newPasswordErrors, policyFieldError, rulesList, typedPasswordErrors } from './new-password.ts';
-import { missingCredentials, tryPassword } from './sign-in.ts';
+import { changeProvenPassword, missingCredentials, type SignInResult, tryPassword } from './sign-in.ts';
 
 export interface ChangeInput {
   name: string;
@@ -54,12 +54,28 @@ async function change(ctx: FlowContext, input: ChangeInput, requester: Requester
   if (typingErrors.length) return { outcome: 'invalid', errors: typingErrors };
   const tried = await tryPassword(ctx, { name: input.name, domain: input.domain, password: input.oldPassword, honeypot: input.honeypot }, requester, {
     acceptExpired: true,
+    hold: true,
   });
   if (!tried.ok) {
     const action: AuditAction = tried.reason === 'bot' ? 'bot' : tried.reason === 'rate-limited' ? 'rate-limited' : 'change';
     const actor = tried.user ? actorOf(tried.user) : undefined;
     return refuse(tried.error.code, `change: ${tried.reason}`, actor, 'oldPassword', action);
   }
+  try {
+    return await changeProven(ctx, input, requester, tried, refuse);
+  } finally {
+    await tried.held?.release();
+  }
+}
+
+/** The old password is proven (`tried`): the new one is checked against the account's rules, then set. */
+async function changeProven(
+  ctx: FlowContext,
+  input: ChangeInput,
+  requester: Requester,
+  tried: Extract<SignInResult, { ok: true }>,
+  refuse: (code: string, detail: string, actor: AuditActor, field?: string) => Promise<ChangeOutcome>,
+): Promise<ChangeOutcome> {
   const { user } = tried;
   const actor = actorOf(user);
   // The old password is right: now the account's own rules may be checked and shown.
@@ -71,7 +87,7 @@ async function change(ctx: FlowContext, input: ChangeInput, requester: Requester
   if (errors.length) return { outcome: 'invalid', errors, rules: await rulesList(ctx, user) };
   let receipt: WriteReceipt;
   try {
-    receipt = await ctx.directory.changePassword(user, input.oldPassword, input.newPassword);
+    receipt = await changeProvenPassword(ctx, tried, input.oldPassword, input.newPassword);
   } catch (error) {
     if (!(error instanceof LatchkeyError)) throw error;
     const fieldError = policyFieldError(error, 'newPassword');

@@ -5,7 +5,7 @@
  */
 import { type AuditAction, actorOf } from '../audit/recorder.ts';
 import { bindFailureError } from '../directory/ad-errors.ts';
-import type { BindFailure, DirectoryUser } from '../directory/directory.ts';
+import type { BindFailure, DirectoryUser, HeldBind } from '../directory/directory.ts';
 import { InvalidCredentials } from '../directory/errors.ts';
 import { lockoutImminent } from '../directory/password-policy.ts';
 import { createError, type LatchkeyError } from '../errors.ts';
@@ -20,7 +20,10 @@ export const RateLimited = createError('LK_RATE_LIMITED', 'There have been too m
 /** Why a sign-in failed, for the audit trail. */
 export type SignInFailure = 'bot' | 'rate-limited' | 'unknown-name' | 'lockout-imminent' | BindFailure;
 
-export type SignInResult = { ok: true; user: DirectoryUser } | { ok: false; reason: SignInFailure; error: LatchkeyError; user: DirectoryUser | null };
+/** `held`: with PasswordTry.hold, the bind kept for changing the password just proven. */
+export type SignInResult =
+  | { ok: true; user: DirectoryUser; held?: HeldBind }
+  | { ok: false; reason: SignInFailure; error: LatchkeyError; user: DirectoryUser | null };
 
 export interface Credentials {
   name: string;
@@ -49,6 +52,8 @@ export interface PasswordTry {
   user?: DirectoryUser;
   /** Treat an expired or must-change password as right (AD only says so when it is): the change page needs it. */
   acceptExpired?: boolean;
+  /** Keep a successful bind for changing this password (the result's `held`, which the caller releases). */
+  hold?: boolean;
 }
 
 /**
@@ -70,17 +75,31 @@ export async function tryPassword(ctx: FlowContext, input: Credentials, requeste
   // Shown as a wrong password, like a locked account: a different answer would tell an
   // attacker the name exists. The real user can reset, or wait for the window to pass.
   if (await lockoutWouldFollow(ctx, user)) return { ok: false, reason: 'lockout-imminent', error: InvalidCredentials({}), user };
-  const bound = await ctx.directory.verifyPassword(user, input.password);
+  const bound = await ctx.directory.verifyPassword(user, input.password, { hold: options.hold ?? false });
   if (!bound.ok && !(options.acceptExpired && EXPIRED_BUT_RIGHT.has(bound.reason))) {
     // AD answers "locked" whatever the password: shown as a wrong password, it reveals nothing.
     const error = bound.reason === 'locked' ? InvalidCredentials({}) : bindFailureError(bound.reason);
     return { ok: false, reason: bound.reason, error, user };
   }
-  // Only tries since the last success count against the name: the owner signing in ends a stranger's run.
-  await ctx.store.throttle.reset(key);
-  // Nor does a success count against the address: colleagues signing in behind one NAT never use up its limit.
-  await ctx.store.throttle.release(addressKey(requester), now);
-  return { ok: true, user };
+  const held = bound.ok ? bound.held : undefined;
+  try {
+    // Only tries since the last success count against the name: the owner signing in ends a stranger's run.
+    await ctx.store.throttle.reset(key);
+    // Nor does a success count against the address: colleagues signing in behind one NAT never use up its limit.
+    await ctx.store.throttle.release(addressKey(requester), now);
+  } catch (error) {
+    await held?.release();
+    throw error;
+  }
+  return { ok: true, user, ...(held ? { held } : {}) };
+}
+
+/**
+ * Changes the password `tried` proved, as the user: on the bind it held, else (an expired or
+ * must-change password, which AD will not bind with) on a connection of its own.
+ */
+export function changeProvenPassword(ctx: FlowContext, tried: Extract<SignInResult, { ok: true }>, oldPassword: string, newPassword: string) {
+  return tried.held ? tried.held.changePassword(newPassword) : ctx.directory.changePassword(tried.user, oldPassword, newPassword);
 }
 
 /**
