@@ -282,6 +282,18 @@ describe('password policy', () => {
     assert.equal(policy.maxAgeMs, 90 * 86_400_000);
   });
 
+  test('the domain policy is read from the DC once, however many ask within a minute', async () => {
+    const reads: string[] = [];
+    const counted = devDirectory({ onOperation: (operation) => reads.push(operation) });
+    try {
+      await Promise.all([counted.passwordPolicy(), counted.passwordPolicy()]);
+      assert.equal((await counted.passwordPolicy()).minLength, 8);
+      assert.equal(reads.filter((operation) => operation === 'read the password policy').length, 1);
+    } finally {
+      await counted.close();
+    }
+  });
+
   test("a PSO the service account may not read is named, and the domain's rules are given", async () => {
     const { user, dn } = await newUser();
     assert.equal((await directory.passwordPolicy(user)).unreadablePso, null);

@@ -39,12 +39,14 @@ import { DOMAIN_POLICY_ATTRIBUTES, domainPolicy, fineGrainedPolicy, type Passwor
 import { choosePolicyHintsOid, resetControls } from './policy-hints.ts';
 import { checkAttributeName, checkEditableAttribute } from './profile-attributes.ts';
 import { protectedGroupName } from './protected-groups.ts';
+import { Recent } from './recent.ts';
 
 export type { ActiveDirectoryOptions } from './active-directory-connection.ts';
 
 export class ActiveDirectory implements Directory {
   private readonly connection: AdConnection;
   private domainInfo: Promise<DomainInfo> | null = null;
+  private readonly domainPolicy = new Recent<PasswordPolicy>(60_000);
 
   constructor(options: ActiveDirectoryOptions) {
     this.connection = new AdConnection(options);
@@ -132,10 +134,17 @@ export class ActiveDirectory implements Directory {
 
   async passwordPolicy(user?: DirectoryUser): Promise<PasswordPolicy> {
     const { baseDn } = await this.domain();
-    return this.connection.asService({ operation: 'read the password policy', dn: baseDn }, async (client) => {
-      const head = await readOne(client, baseDn, [...DOMAIN_POLICY_ATTRIBUTES]);
-      const policy = domainPolicy(Object.fromEntries(DOMAIN_POLICY_ATTRIBUTES.map((name) => [name, head?.text(name)])));
-      const psoDn = user && (await readOne(client, user.dn, ['msDS-ResultantPSO']))?.text('msDS-ResultantPSO');
+    const context = { operation: 'read the password policy', dn: baseDn };
+    // The domain's policy rarely changes: a change shows here within a minute (the DC enforces it at once).
+    const policy = await this.domainPolicy.get(baseDn, () =>
+      this.connection.asService(context, async (client) => {
+        const head = await readOne(client, baseDn, [...DOMAIN_POLICY_ATTRIBUTES]);
+        return domainPolicy(Object.fromEntries(DOMAIN_POLICY_ATTRIBUTES.map((name) => [name, head?.text(name)])));
+      }),
+    );
+    if (!user) return policy;
+    return this.connection.asService(context, async (client) => {
+      const psoDn = (await readOne(client, user.dn, ['msDS-ResultantPSO']))?.text('msDS-ResultantPSO');
       if (!psoDn) return policy;
       // By default only admins may read a PSO's settings; the entry then comes back empty.
       const pso = await readOne(client, psoDn, [...PSO_ATTRIBUTES]).catch(() => null);

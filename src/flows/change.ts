@@ -82,6 +82,7 @@ async function changeProven(
   const errors = await newPasswordErrors(ctx, user, input.newPassword, input.confirm, {
     field: 'newPassword',
     flow: 'change',
+    directoryPolicy: tried.policy,
     report: (entry) => ctx.audit.record({ ...actor, sourceIp: requester.ip, ...entry }),
   });
   if (errors.length) return { outcome: 'invalid', errors, rules: await rulesList(ctx, user) };

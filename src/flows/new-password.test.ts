@@ -103,7 +103,7 @@ forEachDatabase('new passwords: rules and screening on every flow', (database) =
     assert.ok((await ctx.store.audit.query({})).every((entry) => ![BANNED, next].some((password) => JSON.stringify(entry).includes(password))));
   });
 
-  test('public change: with the old password proven, a rule refuses and names itself, and the rules are shown; a strong one is set', async () => {
+  test('public change: with the old password proven, a rule refuses and names itself, and the rules are shown; a strong one is set', async (t) => {
     const person = await flows.person();
     const ctx = (await flows.harness()).ctx;
     const pwdLastSet = await readAttribute(flows.admin, person.dn, 'pwdLastSet');
@@ -122,8 +122,10 @@ forEachDatabase('new passwords: rules and screening on every flow', (database) =
       ['banned-words; change'],
     );
     const next = freshPassword();
+    const policyReads = t.mock.method(ctx.directory, 'passwordPolicy');
     assert.deepEqual(await attempt(next), { outcome: 'done' });
     assert.equal(await bindAs(person.dn, next), 'ok');
+    assert.equal(policyReads.mock.callCount(), 1, "the account's policy is read once: the lockout check's serves the new password's check");
   });
 
   test('public change: before the old password is proven nothing is checked or screened, whatever the new password', async () => {

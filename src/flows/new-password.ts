@@ -41,12 +41,12 @@ export interface ApplicableRules {
   rules: PasswordRules;
 }
 
-/** Reads the account's groups (only when group policies exist) and its directory policy. */
-export async function applicableRules(ctx: FlowContext, user: DirectoryUser): Promise<ApplicableRules> {
+/** Reads the account's groups (only when group policies exist) and its directory policy (unless the flow has it). */
+export async function applicableRules(ctx: FlowContext, user: DirectoryUser, known?: PasswordPolicy): Promise<ApplicableRules> {
   const settings = ctx.policy.passwordPolicy;
   const groups = settings.groups.length ? await groupsHeld(ctx, user, settings.groups, pinnedIdentity) : [];
   const latchkey = strictest(settings, groups);
-  const directory = await ctx.directory.passwordPolicy(user);
+  const directory = known ?? (await ctx.directory.passwordPolicy(user));
   return { latchkey, directory, rules: passwordRules(latchkey, directory, { account: user, organisation: ctx.policy.ui.organisation }) };
 }
 
@@ -66,6 +66,8 @@ export interface PasswordCheck {
   field?: string;
   flow: 'reset' | 'change' | 'me' | 'helpdesk';
   report: PasswordReport;
+  /** The account's directory policy, when the flow read it moments ago (one read fewer). */
+  directoryPolicy?: PasswordPolicy;
 }
 
 /** One of Latchkey's refusals as a field error in plain words. */
@@ -132,7 +134,7 @@ export async function newPasswordErrors(ctx: FlowContext, user: DirectoryUser, p
   const field = check.field ?? 'password';
   const typing = typedPasswordErrors(password, confirm, field);
   if (typing.length) return typing;
-  const { rules } = await applicableRules(ctx, user);
+  const { rules } = await applicableRules(ctx, user, check.directoryPolicy);
   const refusals = checkRules(rules, password);
   for (const refusal of refusals) await check.report({ action: 'password-refused', outcome: 'refused', detail: refusalDetail(refusal.rule, check.flow) });
   if (refusals.length) return refusals.map((refusal) => refusalError(ctx, refusal, field));

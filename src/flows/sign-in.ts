@@ -7,7 +7,7 @@ import { type AuditAction, actorOf } from '../audit/recorder.ts';
 import { bindFailureError } from '../directory/ad-errors.ts';
 import type { BindFailure, DirectoryUser, HeldBind } from '../directory/directory.ts';
 import { InvalidCredentials } from '../directory/errors.ts';
-import { lockoutImminent } from '../directory/password-policy.ts';
+import { lockoutImminent, type PasswordPolicy } from '../directory/password-policy.ts';
 import { createError, type LatchkeyError } from '../errors.ts';
 import type { FieldError } from '../field-errors.ts';
 import { withUniformDelay } from '../security/timing.ts';
@@ -20,9 +20,12 @@ export const RateLimited = createError('LK_RATE_LIMITED', 'There have been too m
 /** Why a sign-in failed, for the audit trail. */
 export type SignInFailure = 'bot' | 'rate-limited' | 'unknown-name' | 'lockout-imminent' | BindFailure;
 
-/** `held`: with PasswordTry.hold, the bind kept for changing the password just proven. */
+/**
+ * `policy`: the account's directory policy, read for the lockout check (the new password's check
+ * uses it too); `held`: with PasswordTry.hold, the bind kept for changing the password just proven.
+ */
 export type SignInResult =
-  | { ok: true; user: DirectoryUser; held?: HeldBind }
+  | { ok: true; user: DirectoryUser; policy: PasswordPolicy; held?: HeldBind }
   | { ok: false; reason: SignInFailure; error: LatchkeyError; user: DirectoryUser | null };
 
 export interface Credentials {
@@ -74,7 +77,8 @@ export async function tryPassword(ctx: FlowContext, input: Credentials, requeste
   if (!user) return { ok: false, reason: 'unknown-name', error: InvalidCredentials({}), user: null };
   // Shown as a wrong password, like a locked account: a different answer would tell an
   // attacker the name exists. The real user can reset, or wait for the window to pass.
-  if (await lockoutWouldFollow(ctx, user)) return { ok: false, reason: 'lockout-imminent', error: InvalidCredentials({}), user };
+  const policy = await ctx.directory.passwordPolicy(user); // its resultant policy, from its DC
+  if (lockoutImminent(policy, user.state, ctx.now())) return { ok: false, reason: 'lockout-imminent', error: InvalidCredentials({}), user };
   const bound = await ctx.directory.verifyPassword(user, input.password, { hold: options.hold ?? false });
   if (!bound.ok && !(options.acceptExpired && EXPIRED_BUT_RIGHT.has(bound.reason))) {
     // AD answers "locked" whatever the password: shown as a wrong password, it reveals nothing.
@@ -91,7 +95,7 @@ export async function tryPassword(ctx: FlowContext, input: Credentials, requeste
     await held?.release();
     throw error;
   }
-  return { ok: true, user, ...(held ? { held } : {}) };
+  return { ok: true, user, policy, ...(held ? { held } : {}) };
 }
 
 /**
@@ -115,11 +119,6 @@ async function refusedUntried(ctx: FlowContext, input: Credentials, options: Pas
 /** Signs in with the AD password after a uniform delay: the user, or the coded error to show (never which part was wrong). */
 export function signIn(ctx: FlowContext, input: Credentials, requester: Requester): Promise<SignInResult> {
   return withUniformDelay(ctx.policy.protection.responseDelayMs, () => tryPassword(ctx, input, requester));
-}
-
-/** Whether one more wrong password would lock `user` (read from its DC, under its resultant policy). */
-async function lockoutWouldFollow(ctx: FlowContext, user: DirectoryUser): Promise<boolean> {
-  return lockoutImminent(await ctx.directory.passwordPolicy(user), user.state, ctx.now());
 }
 
 /** Audits a failed sign-in for `action`: as a bot or rate-limit hit when it was one of those. */
