@@ -2,7 +2,9 @@
  * Password-expiry reminders at scale: does the daily run read a large domain a page at a time
  * with flat memory, and send over a pooled SMTP connection fast enough? In an OU of its own in
  * the dev domain (OU=bench-reminders-…, the run's only search base, removed at the end with its
- * groups and fine-grained policies), N users are added over LDAP, several at a time (no
+ * groups and fine-grained policies), N users are added over LDAP into OUs of 1,000 inside it (as
+ * departments hold them; Samba keeps an OU's list of children as one record that each add
+ * rewrites, so 100,000 in one OU would slow the load to a crawl), several at a time (no
  * password: PASSWD_NOTREQD and pwdLastSet -1 make them enabled with a password set now, without
  * the DC's password hashing), in 30 groups, each under a PSO whose maximum age is 2, 4 … 60 days:
  * the expiries spread over 60 days and about 7 in 30 passwords fall within the 14-day window.
@@ -40,6 +42,7 @@ const SPREAD_DAYS = 60;
 const GROUPS = 30;
 const LOAD_CONCURRENCY = 8;
 const MEMBERS_PER_MODIFY = 500;
+const USERS_PER_OU = 1000;
 const PAGE = 500;
 const BASELINE_MESSAGES = 1000;
 const TREE_DELETE = '1.2.840.113556.1.4.805';
@@ -76,12 +79,14 @@ async function loadUsers(ou: string, groups: string[]): Promise<void> {
   const clients = await Promise.all(Array.from({ length: LOAD_CONCURRENCY }, () => patientClient()));
   const members: string[][] = groups.map(() => []);
   const stamp = randomBytes(3).toString('hex');
+  const parts = Array.from({ length: Math.ceil(USERS / USERS_PER_OU) }, (_, index) => `OU=part-${index},${ou}`);
+  for (const part of parts) await clients[0]!.add(part, [new Attribute({ type: 'objectClass', values: ['top', 'organizationalUnit'] })]);
   let next = 0;
   const started = performance.now();
   await pool(LOAD_CONCURRENCY, async (worker) => {
     for (let i = next++; i < USERS; i = next++) {
       const sam = `br${stamp}${i}`;
-      const dn = `CN=${sam},${ou}`;
+      const dn = `CN=${sam},${parts[Math.floor(i / USERS_PER_OU)]}`;
       await clients[worker]!.add(dn, [
         new Attribute({ type: 'objectClass', values: ['top', 'person', 'organizationalPerson', 'user'] }),
         new Attribute({ type: 'sAMAccountName', values: [sam] }),
