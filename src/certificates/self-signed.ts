@@ -1,13 +1,13 @@
 /**
  * The self-signed web certificate `latchkey init` makes when the admin has none yet: SANs are
  * the public host name, the machine's host name and every local address, never a wildcard.
+ * The generator (with its X.509 library, about 200 modules) is loaded only when one is made.
  */
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 import type { Config } from '../config/schema.ts';
 
 /** Where `latchkey init` puts the generated certificate. */
@@ -42,6 +42,7 @@ export async function makeSelfSigned(config: Config, names: string[] = [hostname
   const publicAddress = publicHost && isIP(publicHost) ? [publicHost] : [];
   const dnsNames = [...new Set([...publicName, ...names].filter((name) => name && !name.includes('*')))];
   const ips = [...new Set([...publicAddress, ...addresses])];
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: publicHost ?? dnsNames[0] ?? 'latchkey' }], {
     keySize: 2048,
     notAfterDate: new Date(Date.now() + days * 86_400_000),

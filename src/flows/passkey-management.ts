@@ -3,8 +3,7 @@
  * the server-side session, then the browser's answer checked), see them with when each was added
  * and last used, rename and remove them. Every change, and every refused registration, is audited.
  */
-import { generateRegistrationOptions, type RegistrationResponseJSON, verifyRegistrationResponse } from '@simplewebauthn/server';
-import { isoBase64URL } from '@simplewebauthn/server/helpers';
+import type { RegistrationResponseJSON, VerifiedRegistrationResponse } from '@simplewebauthn/server';
 import { z } from 'zod';
 import { type AuditAction, type AuditOutcome, actorOf } from '../audit/recorder.ts';
 import type { DirectoryUser } from '../directory/directory.ts';
@@ -70,6 +69,7 @@ export async function beginPasskeyRegistration(ctx: FlowContext, user: PasskeyOw
   const rp = requireRelyingParty(ctx);
   const challenge = newChallenge(ctx);
   const existing = await ctx.store.passkeys.list(user.guid);
+  const { generateRegistrationOptions } = await import('@simplewebauthn/server'); // loaded when first needed, as in passkeys.ts
   const options = await generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
@@ -143,8 +143,9 @@ export async function finishPasskeyRegistration(
     return refuse('no registration begun, or it expired');
   const response = readRegistration(input.response);
   if (!response) return refuse('not a passkey answer');
-  let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+  let verified: VerifiedRegistrationResponse;
   try {
+    const { verifyRegistrationResponse } = await import('@simplewebauthn/server');
     verified = await verifyRegistrationResponse({
       response,
       expectedChallenge: pending.challenge,
@@ -162,7 +163,7 @@ export async function finishPasskeyRegistration(
   const stored = {
     credentialId: info.credential.id,
     userGuid: user.guid,
-    publicKey: isoBase64URL.fromBuffer(info.credential.publicKey),
+    publicKey: Buffer.from(info.credential.publicKey).toString('base64url'),
     counter: info.credential.counter,
     transports: info.credential.transports ?? [],
     multiDevice: info.credentialDeviceType === 'multiDevice',

@@ -2,12 +2,13 @@
  * Passkeys (WebAuthn) as a verification factor: the assertion a reset or unlock asks for, and
  * its check. The relying party's ID and origin come from server.publicUrl, never from the
  * request, so a forged Host cannot make the portal accept a passkey made for another site.
- * Challenges are sealed with their expiry and answered once, on any instance.
+ * Challenges are sealed with their expiry and answered once, on any instance. The WebAuthn
+ * library is loaded at the first ceremony: it is a sixth of an idle portal's memory, and most
+ * requests never meet a passkey.
  */
 import { createHmac, generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import { type AuthenticationResponseJSON, generateAuthenticationOptions, verifyAuthenticationResponse } from '@simplewebauthn/server';
-import { isoBase64URL, isoCBOR } from '@simplewebauthn/server/helpers';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { z } from 'zod';
 import type { AuditAction, AuditOutcome } from '../audit/recorder.ts';
 import { createError } from '../errors.ts';
@@ -116,6 +117,7 @@ export interface PasskeyRequest {
 /** Fresh assertion options: discoverable credentials (no allowCredentials), user verification required. */
 export async function passkeyRequest(ctx: FlowContext): Promise<PasskeyRequest> {
   const rp = requireRelyingParty(ctx);
+  const { generateAuthenticationOptions } = await import('@simplewebauthn/server');
   const options = await generateAuthenticationOptions({
     rpID: rp.id,
     // As bytes: the library would take a string as UTF-8 text and encode it again.
@@ -158,8 +160,9 @@ function readAssertion(response: unknown): AuthenticationResponseJSON | null {
 
 /** A public key no authenticator holds: decoys and strangers' credentials are checked against it, doing the same work. */
 let decoyKey: string | undefined;
-function decoyPublicKey(): string {
+async function decoyPublicKey(): Promise<string> {
   if (decoyKey) return decoyKey;
+  const { isoCBOR } = await import('@simplewebauthn/server/helpers');
   const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
   const cose = new Map<number, number | Uint8Array>([
     [1, 2],
@@ -168,13 +171,14 @@ function decoyPublicKey(): string {
     [-2, Buffer.from(jwk.x!, 'base64url')],
     [-3, Buffer.from(jwk.y!, 'base64url')],
   ]);
-  decoyKey = isoBase64URL.fromBuffer(isoCBOR.encode(cose));
+  decoyKey = Buffer.from(isoCBOR.encode(cose)).toString('base64url');
   return decoyKey;
 }
 
 /** Checks the signature (origin, RP ID, challenge, user verification too); the counter is checked by the caller. */
 async function signatureHolds(rp: RelyingParty, challenge: string, assertion: AuthenticationResponseJSON, key: Pick<Passkey, 'publicKey' | 'transports'>) {
   try {
+    const { verifyAuthenticationResponse } = await import('@simplewebauthn/server');
     const result = await verifyAuthenticationResponse({
       response: assertion,
       expectedChallenge: challenge,
@@ -183,7 +187,7 @@ async function signatureHolds(rp: RelyingParty, challenge: string, assertion: Au
       requireUserVerification: true,
       // Counter 0 here: the library would only throw on a step back, and the audit must tell a
       // step back (a possible clone) from a bad signature, so the counter is compared afterwards.
-      credential: { id: assertion.id, publicKey: isoBase64URL.toBuffer(key.publicKey), counter: 0, transports: key.transports as never },
+      credential: { id: assertion.id, publicKey: new Uint8Array(Buffer.from(key.publicKey, 'base64url')), counter: 0, transports: key.transports as never },
     });
     return result.verified ? result.authenticationInfo : null;
   } catch {
@@ -224,7 +228,7 @@ export async function verifyPasskey(
   if (!assertion) return wrong('not a passkey answer');
   const stored = await ctx.store.passkeys.get(assertion.id);
   const owned = stored !== null && accountGuid !== null && stored.userGuid === accountGuid;
-  const checked = await signatureHolds(rp, challenge, assertion, owned ? stored : { publicKey: decoyPublicKey(), transports: [] });
+  const checked = await signatureHolds(rp, challenge, assertion, owned ? stored : { publicKey: await decoyPublicKey(), transports: [] });
   const tag = `passkey ${credentialTag(assertion.id)}`;
   if (!challengeLive(ctx, challenge)) return wrong(`${tag}: challenge not issued here or expired`);
   if (!first) return wrong(`${tag}: challenge answered before`);

@@ -4,10 +4,10 @@
  * drawn on the server) and as text, kept only in the server-side session until the first code
  * proves the app has it, and then stored sealed under the master key. A code passes within one
  * step of clock skew either way, and only once: the step it belongs to is recorded in the
- * database, so a replay is refused on every instance.
+ * database, so a replay is refused on every instance. The QR code library is loaded when an app
+ * is first set up, not at start.
  */
 import { Secret, TOTP } from 'otpauth';
-import QRCode from 'qrcode';
 import type { AuditOutcome, AuditRecorder } from '../audit/recorder.ts';
 import { totpSecretName } from '../store/totp.ts';
 import type { FlowContext, Requester } from './context.ts';
@@ -78,6 +78,7 @@ export async function beginTotpBinding(ctx: FlowContext, user: { guid: string; s
 
 /** The binding page's QR code (inline SVG: no script, no outside service) and the secret as text, again (after a wrong code). */
 export async function totpBindingView(ctx: FlowContext, pending: PendingTotp): Promise<TotpBindingView> {
+  const { default: QRCode } = await import('qrcode');
   const svg = await QRCode.toString(pending.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   const label = ctx.t('totp.qrLabel').replace(/[<>&"]/g, '');
   return { qrSvg: svg.replace('<svg ', `<svg role="img" aria-label="${label}" width="232" height="232" `), secretText: grouped(pending.secret) };

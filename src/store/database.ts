@@ -3,10 +3,10 @@
  * SQLite file. Either way the schema is brought up to date before anything else touches it.
  */
 import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import { reasonOf, StoreConfigInvalid, StoreUnavailable } from './errors.ts';
 import { migrateToLatest } from './migrate.ts';
 import type { DatabaseDialect, Tables } from './schema.ts';
@@ -77,8 +77,12 @@ export function connectDatabase(options: DatabaseOptions): Connection {
   return { db: sqlite(file), dialect: 'sqlite', label: resolve(file) };
 }
 
+/** node-postgres, loaded only where PostgreSQL is used (most portals run on the SQLite file). */
+let pgModule: typeof import('pg').default | undefined;
+const pg = () => (pgModule ??= createRequire(import.meta.url)('pg') as typeof import('pg').default);
+
 function postgres(url: string): Kysely<Tables> {
-  const pool = new pg.Pool({
+  const pool = new (pg().Pool)({
     connectionString: url,
     connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
     // Per pool rather than pg.types.setTypeParser, which would change every pg user in the process.
@@ -95,7 +99,8 @@ function postgres(url: string): Kysely<Tables> {
  * only epoch milliseconds, counts and ids there, all far below 2^53.
  */
 function int8AsNumber(id: number, format?: 'text' | 'binary'): unknown {
-  return id === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(id, format);
+  const { types } = pg();
+  return id === types.builtins.INT8 ? Number : types.getTypeParser(id, format);
 }
 
 function sqlite(file: string): Kysely<Tables> {
