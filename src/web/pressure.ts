@@ -14,11 +14,12 @@
  * is fresh even with a flow cookie, so keeping the cookie gets a flood nothing. A person starting
  * a reset makes two fresh requests (the form, then the name); a flood from thousands of addresses
  * makes that many per address over and over, and all beyond the allowance are shed. While busy,
- * fresh requests within their allowance are also shed once MAX_FRESH_IN_FLIGHT of them are being
- * answered: a flood from more new addresses than the process can serve then waits in no queue
- * (what is admitted is answered within about a second of work), and the person who arrives after
- * the flood's addresses have been seen finds room. Static files and the operators' endpoints are
- * never shed.
+ * fresh requests within their allowance are also shed once as many of them are being answered as
+ * the process answered in the last two seconds (at least MIN_FRESH_IN_FLIGHT, at most
+ * MAX_FRESH_IN_FLIGHT): a flood from more new addresses than the process can serve then waits in
+ * no queue (what is admitted is answered within about two seconds, however fast or slow the
+ * machine), and the person who arrives after the flood's addresses have been seen finds room.
+ * Static files and the operators' endpoints are never shed.
  */
 import { type EventLoopUtilization, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -112,11 +113,41 @@ const WINDOW_MS = 60_000;
 /** Addresses counted per window: about 5 MB each for the two windows kept; a flood from more turns the window early (the in-flight bound still holds). */
 const MAX_ADDRESSES = 50_000;
 /**
- * Fresh requests being answered at once beyond which, while busy, more are shed: enough for the
- * uniform delay's wait at full rate (about 0.65 s × a few hundred first steps a second), few
- * enough that the work admitted is about a second's.
+ * While busy, fresh requests being answered at once are bounded by how many the process answered
+ * in the last IN_FLIGHT_SECONDS: room for the uniform delay's wait (0.4–0.9 s by default) and
+ * about a second of work, so an admitted request is answered within about two seconds.
  */
+export const IN_FLIGHT_SECONDS = 2;
+/** The bound's floor, for a process that has hardly answered anything yet, and its ceiling. */
+export const MIN_FRESH_IN_FLIGHT = 16;
 export const MAX_FRESH_IN_FLIGHT = 256;
+
+/** How many requests were answered in the last whole second. */
+export class AnswerRate {
+  private second = Number.NEGATIVE_INFINITY;
+  private current = 0;
+  private previous = 0;
+
+  constructor(private readonly now: () => number = () => Date.now()) {}
+
+  answered(): void {
+    this.turn();
+    this.current += 1;
+  }
+
+  lastSecond(): number {
+    this.turn();
+    return this.previous;
+  }
+
+  private turn(): void {
+    const second = Math.floor(this.now() / 1000);
+    if (second === this.second) return;
+    this.previous = second === this.second + 1 ? this.current : 0;
+    this.current = 0;
+    this.second = second;
+  }
+}
 /** What the busy page asks browsers and clients to wait, in seconds. */
 export const RETRY_AFTER_SECONDS = 60;
 
@@ -132,16 +163,19 @@ export interface SheddingOptions {
 /** An onRequest hook answering 503 with the busy page when the request is to be shed. */
 export function sheddingGuard({ pressure, inFlow, page, now }: SheddingOptions) {
   const recent = new RecentRequests(WINDOW_MS, MAX_ADDRESSES, now);
+  const rate = new AnswerRate(now);
+  const inFlightBound = () => Math.min(MAX_FRESH_IN_FLIGHT, Math.max(MIN_FRESH_IN_FLIGHT, rate.lastSecond() * IN_FLIGHT_SECONDS));
   let html: Promise<string> | undefined;
   let freshInFlight = 0;
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (NEVER_SHED.test(request.url) || (LATER_STEP.test(request.url) && inFlow(request))) return;
     // Counted whether busy or not, so that a flood is known by the time the pressure shows.
     const made = recent.count(request.ip);
-    if (!pressure.busy() || (made <= FRESH_ALLOWANCE && freshInFlight < MAX_FRESH_IN_FLIGHT)) {
+    if (!pressure.busy() || (made <= FRESH_ALLOWANCE && freshInFlight < inFlightBound())) {
       freshInFlight += 1;
       reply.raw.once('close', () => {
         freshInFlight -= 1;
+        rate.answered();
       });
       return;
     }
