@@ -256,11 +256,14 @@ async function main() {
     await sink.close();
     rmSync(dataDir, { recursive: true, force: true });
     console.error('Removing the PSOs, then the OU with its users and groups …');
-    for (const pso of psos) await admin.del(pso).catch((error: unknown) => console.error(`could not remove ${pso}: ${(error as Error).message}`));
-    await admin
+    // On a connection of its own: the DC drops one left idle through a long run, and ldapts would reconnect unbound.
+    await admin.unbind().catch(() => undefined);
+    const cleaner = await patientClient();
+    for (const pso of psos) await cleaner.del(pso).catch((error: unknown) => console.error(`could not remove ${pso}: ${(error as Error).message}`));
+    await cleaner
       .del(ou, new Control(TREE_DELETE, { critical: true }))
       .catch((error: unknown) => console.error(`could not remove ${ou}: ${(error as Error).message}`));
-    await admin.unbind();
+    await cleaner.unbind();
   }
 }
 
