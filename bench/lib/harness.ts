@@ -58,9 +58,14 @@ function compiled(): { target: string; dist: string } {
   run([join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', dist]);
   run([join(root, 'scripts', 'build-browser.mjs')]);
   for (const assets of ['web/views', 'web/static', 'i18n/strings']) cpSync(join(root, 'src', assets), join(dist, assets), { recursive: true });
+  // target.ts and the module it imports for the database's figures, as .mjs files that import each other.
+  const transpile = (name: string) => {
+    const { code } = transformSync(readFileSync(join(here, `${name}.ts`), 'utf8'), { loader: 'ts', format: 'esm', target: 'node22' });
+    writeFileSync(join(out, `${name}.mjs`), code.replaceAll("'./audit-stats.ts'", "'./audit-stats.mjs'"));
+  };
+  transpile('target');
+  transpile('audit-stats');
   const target = join(out, 'target.mjs');
-  const { code } = transformSync(readFileSync(join(here, 'target.ts'), 'utf8'), { loader: 'ts', format: 'esm', target: 'node22' });
-  writeFileSync(target, code);
   compiledTarget = { target, dist };
   return compiledTarget;
 }
