@@ -61,7 +61,7 @@ function compiled(): { target: string; dist: string } {
   // target.ts and the module it imports for the database's figures, as .mjs files that import each other.
   const transpile = (name: string) => {
     const { code } = transformSync(readFileSync(join(here, `${name}.ts`), 'utf8'), { loader: 'ts', format: 'esm', target: 'node22' });
-    writeFileSync(join(out, `${name}.mjs`), code.replaceAll("'./audit-stats.ts'", "'./audit-stats.mjs'"));
+    writeFileSync(join(out, `${name}.mjs`), code.replace(/(['"])\.\/audit-stats\.ts\1/g, '$1./audit-stats.mjs$1'));
   };
   transpile('target');
   transpile('audit-stats');
