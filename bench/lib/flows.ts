@@ -145,6 +145,17 @@ export const STEPS = [
 export type Steps = Map<(typeof STEPS)[number], number[]>;
 export const newSteps = (): Steps => new Map(STEPS.map((name) => [name, []]));
 
+/** A page in a few words, for a failed step's message: its heading and its first message or error. */
+function gist(body: string): string {
+  const text = (pattern: RegExp) =>
+    pattern
+      .exec(body)?.[1]
+      ?.replace(/<[^>]+>/g, '')
+      .replace(/\s+/g, ' ')
+      .trim();
+  return [text(/<h1[^>]*>([\s\S]*?)<\/h1>/), text(/class="(?:message|error-summary)[^"]*"[^>]*>([\s\S]*?)<\/(?:p|div)>/)].filter(Boolean).join(': ');
+}
+
 /**
  * One reset journey through the pages from `ip`, as the user of `user` (enrolled with the
  * answers of src/testing/journeys.ts); each step's time goes to `steps`. Returns the new password.
@@ -161,23 +172,23 @@ export async function journey(port: number, agent: Agent, outbox: Outbox, user: 
   const first = await client.submit('/reset', { username: user.sam, domain: '' });
   step(STEPS[0]);
   const channels = await answerAll(client, 'reset', first);
-  assert.match(channels.body, /Where should we send your code/, `${user.sam}: the channel page`);
+  assert.match(channels.body, /Where should we send your code/, `${user.sam}: the channel page, not ${gist(channels.body)}`);
   step(STEPS[1]);
   // Only a message that arrives after this moment is this journey's (the user may have had one before).
   const sentAfter = Date.now();
   const codePage = await client.submit('/reset/send', { channel: 'email' });
-  assert.match(codePage.body, /Enter your code/, `${user.sam}: the code page`);
+  assert.match(codePage.body, /Enter your code/, `${user.sam}: the code page, not ${gist(codePage.body)}`);
   const address = user.upn.toLowerCase();
   const mail = await outbox.waitFor((m) => m.to.includes(address) && /verification code/i.test(m.subject) && m.date.getTime() >= sentAfter, 15_000);
   const code = /code is (\d{6})/.exec(mail.text)?.[1];
   assert.ok(code, `${user.sam}: a code in the e-mail`);
   step(STEPS[2]);
   const passwordPage = await client.submit('/reset/code', { code });
-  assert.match(passwordPage.body, /Choose your new password/, `${user.sam}: the new-password page`);
+  assert.match(passwordPage.body, /Choose your new password/, `${user.sam}: the new-password page, not ${gist(passwordPage.body)}`);
   step(STEPS[3]);
   const password = freshPassword();
   const done = await client.submit('/reset/password', { password, confirm: password });
-  assert.match(done.body, /Your password has been changed/, `${user.sam}: the password was reset`);
+  assert.match(done.body, /Your password has been changed/, `${user.sam}: the password was reset, not ${gist(done.body)}`);
   step(STEPS[4]);
   return password;
 }
