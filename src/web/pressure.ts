@@ -41,12 +41,15 @@ export interface PressureLimits {
   /**
    * How long the pressure lasts after the last saturated sample. Shedding brings the load down
    * at once; without a hold the next sample would end the pressure, the flood would pour in
-   * again for a whole sample, and the queue it leaves would delay everyone for seconds.
+   * again for a whole sample, and the queue it leaves would delay everyone for seconds. A minute:
+   * with 10 s, each lapse let a flood's known addresses in wholesale, the requests in flight
+   * jumped past their bound, and a person arriving just after met the busy page (about half of
+   * the minute-long floods of bench/flood-journey.ts had journeys fail; none with a minute).
    */
   holdMs: number;
 }
 
-export const DEFAULT_PRESSURE_LIMITS: PressureLimits = { maxDelayMs: 100, maxUtilization: 0.95, sampleMs: 500, holdMs: 10_000 };
+export const DEFAULT_PRESSURE_LIMITS: PressureLimits = { maxDelayMs: 100, maxUtilization: 0.95, sampleMs: 500, holdMs: 60_000 };
 
 const RESOLUTION_MS = 10;
 
