@@ -46,3 +46,23 @@ test('a reader that stops early closes every source', async () => {
   for await (const item of interleave([slow([1, 2, 3], 5, closed[0]), slow([4, 5, 6], 5, closed[1])])) if (item) break;
   assert.deepEqual(closed, [{ value: true }, { value: true }]);
 });
+
+test('a source failing while the reader holds an item is not an unhandled rejection: the error comes with the next item asked for', async () => {
+  const unhandled: unknown[] = [];
+  const note = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', note);
+  try {
+    async function* failsSoon(): AsyncGenerator<string> {
+      yield 'first';
+      await sleep(5);
+      throw new Error('the DC went away');
+    }
+    await assert.rejects(async () => {
+      for await (const _ of interleave([failsSoon(), slow(['a', 'b'], 200)])) await sleep(50);
+    }, /the DC went away/);
+    await sleep(10);
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', note);
+  }
+});

@@ -5,7 +5,13 @@
  */
 export async function* interleave<T>(sources: AsyncIterable<T>[]): AsyncGenerator<T> {
   const iterators = sources.map((source) => source[Symbol.asyncIterator]());
-  const next = (index: number) => iterators[index]!.next().then((result) => ({ index, result }));
+  const next = (index: number) => {
+    const item = iterators[index]!.next().then((result) => ({ index, result }));
+    // Marked handled now: a source may fail while the reader holds an item, before the next race
+    // looks at it; unhandled even for that moment, the rejection would end the process.
+    item.catch(() => undefined);
+    return item;
+  };
   const pending = new Map(iterators.map((_, index) => [index, next(index)]));
   try {
     while (pending.size > 0) {
@@ -19,7 +25,6 @@ export async function* interleave<T>(sources: AsyncIterable<T>[]): AsyncGenerato
     }
   } finally {
     // The sources still open are closed once their pending item has settled (generators queue the return).
-    for (const item of pending.values()) item.catch(() => undefined);
     await Promise.allSettled([...pending.keys()].map((index) => iterators[index]!.return?.()));
   }
 }
